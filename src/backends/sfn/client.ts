@@ -1,0 +1,103 @@
+import type {
+  DescribeExecutionInput,
+  DescribeExecutionOutput,
+  DescribeStateMachineInput,
+  DescribeStateMachineOutput,
+  GetExecutionHistoryInput,
+  GetExecutionHistoryOutput,
+  ListExecutionsInput,
+  ListExecutionsOutput,
+  ListStateMachinesInput,
+  ListStateMachinesOutput,
+  RedriveExecutionInput,
+  RedriveExecutionOutput,
+  SFNClient,
+  SFNClientConfig,
+  StartExecutionInput,
+  StartExecutionOutput,
+  StopExecutionInput,
+  StopExecutionOutput,
+} from '@aws-sdk/client-sfn';
+import type { Config } from '../../config.js';
+import { toBackendError } from './errors.js';
+
+/** The Step Functions operations the tools use, behind one narrow module. */
+export interface SfnBackend {
+  /** Region of the client (for console links); undefined when only the SDK knows it. */
+  readonly region: string | undefined;
+  /** True when talking to the embedded local engine (no console, no IAM). */
+  readonly local: boolean;
+  listStateMachines(input: ListStateMachinesInput, signal: AbortSignal): Promise<ListStateMachinesOutput>;
+  describeStateMachine(input: DescribeStateMachineInput, signal: AbortSignal): Promise<DescribeStateMachineOutput>;
+  listExecutions(input: ListExecutionsInput, signal: AbortSignal): Promise<ListExecutionsOutput>;
+  describeExecution(input: DescribeExecutionInput, signal: AbortSignal): Promise<DescribeExecutionOutput>;
+  getExecutionHistory(input: GetExecutionHistoryInput, signal: AbortSignal): Promise<GetExecutionHistoryOutput>;
+  startExecution(input: StartExecutionInput, signal: AbortSignal): Promise<StartExecutionOutput>;
+  stopExecution(input: StopExecutionInput, signal: AbortSignal): Promise<StopExecutionOutput>;
+  redriveExecution(input: RedriveExecutionInput, signal: AbortSignal): Promise<RedriveExecutionOutput>;
+  close(): void;
+}
+
+export interface SfnBackendOptions {
+  /** SDK attempts per call (standard retry mode); tests lower it. */
+  maxAttempts?: number;
+  /** Socket-free handler, e.g. the embedded engine. */
+  requestHandler?: SFNClientConfig['requestHandler'];
+  /** Marks the backend as the embedded engine. */
+  local?: boolean;
+  /** Per-request timeout in ms. */
+  requestTimeoutMs?: number;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export async function createSfnBackend(config: Config, options: SfnBackendOptions = {}): Promise<SfnBackend> {
+  const sdk = await import('@aws-sdk/client-sfn');
+  const local = options.local ?? false;
+  const clientConfig: SFNClientConfig = {
+    maxAttempts: options.maxAttempts ?? 3,
+    retryMode: 'standard',
+    requestHandler: options.requestHandler ?? { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+  };
+  const region = local ? (config.aws.region ?? 'us-east-1') : config.aws.region;
+  if (region) clientConfig.region = region;
+  if (local) {
+    // Static credentials so the default chain never probes the network.
+    clientConfig.credentials = LOCAL_CREDENTIALS;
+    clientConfig.endpoint = 'http://127.0.0.1';
+  } else {
+    if (config.aws.profile) clientConfig.profile = config.aws.profile;
+    if (config.aws.endpoints.sfn) clientConfig.endpoint = config.aws.endpoints.sfn;
+  }
+  const client: SFNClient = new sdk.SFNClient(clientConfig);
+
+  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      throw toBackendError(operation, err);
+    }
+  };
+
+  return {
+    region,
+    local,
+    listStateMachines: (input, signal) =>
+      call('ListStateMachines', () => client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal })),
+    describeStateMachine: (input, signal) =>
+      call('DescribeStateMachine', () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal })),
+    listExecutions: (input, signal) =>
+      call('ListExecutions', () => client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal })),
+    describeExecution: (input, signal) =>
+      call('DescribeExecution', () => client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal })),
+    getExecutionHistory: (input, signal) =>
+      call('GetExecutionHistory', () => client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal })),
+    startExecution: (input, signal) =>
+      call('StartExecution', () => client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal })),
+    stopExecution: (input, signal) =>
+      call('StopExecution', () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal })),
+    redriveExecution: (input, signal) =>
+      call('RedriveExecution', () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal })),
+    close: () => client.destroy(),
+  };
+}

@@ -1,0 +1,106 @@
+import { BackendError, type ErrorKind, isAbort } from '../../server/errors.js';
+
+/** AWS SDK v3 error → BackendError. Shared by the AWS backends through awsErrorKind. */
+
+const KIND_BY_CODE: Record<string, ErrorKind> = {
+  InvalidArn: 'invalid_argument',
+  InvalidName: 'invalid_argument',
+  InvalidExecutionInput: 'invalid_argument',
+  InvalidOutput: 'invalid_argument',
+  InvalidDefinition: 'invalid_argument',
+  MissingRequiredParameter: 'invalid_argument',
+  ValidationException: 'invalid_argument',
+  SerializationException: 'invalid_argument',
+  InvalidToken: 'expired_token',
+  ExecutionDoesNotExist: 'not_found',
+  StateMachineDoesNotExist: 'not_found',
+  ResourceNotFound: 'not_found',
+  ResourceNotFoundException: 'not_found',
+  ActivityDoesNotExist: 'not_found',
+  ExecutionAlreadyExists: 'conflict',
+  ExecutionNotRedrivable: 'conflict',
+  StateMachineDeleting: 'conflict',
+  ConflictException: 'conflict',
+  StateMachineTypeNotSupported: 'not_supported',
+  ExecutionLimitExceeded: 'limit_exceeded',
+  ServiceQuotaExceededException: 'limit_exceeded',
+  AccessDeniedException: 'access_denied',
+  AccessDenied: 'access_denied',
+  KmsAccessDeniedException: 'access_denied',
+  KmsInvalidStateException: 'conflict',
+  KmsThrottlingException: 'throttled',
+  UnrecognizedClientException: 'unauthenticated',
+  InvalidSignatureException: 'unauthenticated',
+  IncompleteSignature: 'unauthenticated',
+  InvalidClientTokenId: 'unauthenticated',
+  MissingAuthenticationToken: 'unauthenticated',
+  ExpiredTokenException: 'unauthenticated',
+  ExpiredToken: 'unauthenticated',
+  CredentialsProviderError: 'unauthenticated',
+  TimeoutError: 'timeout',
+  RequestTimeout: 'timeout',
+  RequestTimeoutException: 'timeout',
+  InternalFailure: 'unavailable',
+  InternalServerError: 'unavailable',
+  InternalServerException: 'unavailable',
+  ServiceUnavailable: 'unavailable',
+  ServiceUnavailableException: 'unavailable',
+};
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'SlowDown',
+]);
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
+  $response?: unknown;
+}
+
+export function awsErrorKind(code: string, status: number | undefined, err: SdkErrorLike): ErrorKind {
+  if (THROTTLING.has(code)) return 'throttled';
+  const known = KIND_BY_CODE[code];
+  if (known) return known;
+  if (err.code && NETWORK_CODES.has(err.code)) return err.code === 'ETIMEDOUT' ? 'timeout' : 'unreachable';
+  if (/region is missing/i.test(err.message ?? '')) return 'not_configured';
+  if (/could not load credentials|credential/i.test(err.message ?? '') && !status) return 'unauthenticated';
+  if (code === 'SyntaxError' || /deserializ|unexpected token|JSON/i.test(err.message ?? '')) return 'malformed_response';
+  if (status === 403) return 'access_denied';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'throttled';
+  if (status !== undefined && status >= 500) return 'unavailable';
+  if (status !== undefined && status >= 400) return 'invalid_argument';
+  return 'internal';
+}
+
+export function toBackendError(operation: string, err: unknown): unknown {
+  if (isAbort(err)) return err;
+  if (!(err instanceof Error)) return new BackendError('Step Functions', operation, 'internal', 'UnknownError', String(err));
+  const e = err as Error & SdkErrorLike;
+  const status = e.$metadata?.httpStatusCode;
+  const code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
+  const kind = awsErrorKind(code, status, e);
+  let message = e.message ?? '';
+  if (kind === 'malformed_response') message = 'the response body could not be parsed';
+  if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
+  if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
+  if (message === 'UnknownError' || message === code) message = '';
+  return new BackendError('Step Functions', operation, kind, code, message, {
+    httpStatus: status,
+    attempts: e.$metadata?.attempts,
+    requestId: e.$metadata?.requestId,
+  });
+}

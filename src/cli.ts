@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+import { ConfigError, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
+import { createBackends, type BackendOverrides } from './backends/index.js';
+import { log, setRedactions } from './log.js';
+import { VERSION } from './version.js';
+
+const HELP = `executions-mcp ${VERSION}: MCP server for Step Functions, Bedrock Flows, DevOps Agent and Ona executions
+
+Usage: executions-mcp [options]
+  --transport stdio|http     transport (default stdio)             EXECUTIONS_MCP_TRANSPORT
+  --host H --port P          HTTP bind address (127.0.0.1:3000)    EXECUTIONS_MCP_HOST / _PORT
+  --http-token T             bearer token required on HTTP         EXECUTIONS_MCP_HTTP_TOKEN
+  --allowed-hosts a,b        extra Host/Origin names accepted      EXECUTIONS_MCP_ALLOWED_HOSTS
+  --allow-writes             register start/stop/redrive tools     EXECUTIONS_MCP_ALLOW_WRITES
+  --toolsets a,b             stepfunctions,bedrock_flows,devops_agent,ona,triage
+  --local [DIR]              embedded Step Functions engine         EXECUTIONS_MCP_LOCAL
+  --local-port N             also serve the engine's SFN API on 127.0.0.1:N
+  --local-time-scale F       factor on Wait/Retry durations (0.001 = 1000x faster)
+  --max-payload-chars N      cut execution payloads at N chars (2000)
+  --response-budget-chars N  size cap of one answer (60000)
+AWS: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_SFN. Ona: ONA_API_KEY, ONA_BASE_URL.
+`;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    const request = loadConfig(process.argv.slice(2), process.env);
+    if (request.kind === 'help') {
+      process.stderr.write(HELP);
+      return;
+    }
+    if (request.kind === 'version') {
+      process.stderr.write(`${VERSION}\n`);
+      return;
+    }
+    config = request.config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`executions-mcp: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  setRedactions(secretsOf(config));
+
+  const overrides: BackendOverrides = {};
+  let localClose: (() => Promise<void>) | undefined;
+  if (config.local) {
+    const { startLocalEngine } = await import('./local/index.js');
+    const engine = await startLocalEngine(config);
+    overrides.sfn = engine.sfnBackend;
+    localClose = engine.close;
+  }
+  const backends = createBackends(config, overrides);
+  log.info('starting', {
+    version: VERSION,
+    transport: config.transport,
+    toolsets: activeToolsets(config),
+    writes: config.allowWrites ? 'allowed' : 'read-only',
+    region: config.local ? 'local engine' : (config.aws.region ?? '(from AWS config)'),
+    profile: config.aws.profile ?? '(default chain)',
+    sfnEndpoint: config.local ? `embedded (${config.local.dir})` : (config.aws.endpoints.sfn ?? 'AWS'),
+  });
+
+  const deps = { config, backends };
+  const { close } =
+    config.transport === 'http'
+      ? await (await import('./transports/http.js')).startHttp(deps)
+      : (await import('./transports/stdio.js')).startStdio(deps);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info('shutting down', { signal });
+    const forced = setTimeout(() => process.exit(0), 3000);
+    forced.unref();
+    void Promise.allSettled([close(), localClose?.()]).then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+process.on('unhandledRejection', (reason) => {
+  log.error('bug: unhandled rejection', { error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) });
+});
+
+main().catch((err: unknown) => {
+  process.stderr.write(`executions-mcp: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

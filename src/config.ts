@@ -1,0 +1,284 @@
+import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as z from 'zod';
+
+/** The only module that reads process.env or argv. Everything else receives a Config. */
+
+export const TOOLSETS = ['stepfunctions', 'bedrock_flows', 'devops_agent', 'ona', 'triage'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (LOOPBACK_HOSTS.has(host) || LOOPBACK_HOSTS.has(bare)) return true;
+  return isIP(bare) === 4 && bare.startsWith('127.');
+}
+
+const boolFromString = z
+  .string()
+  .transform((value, ctx) => {
+    const v = value.trim().toLowerCase();
+    if (v === '' || v === 'false' || v === '0' || v === 'no') return false;
+    if (v === 'true' || v === '1' || v === 'yes') return true;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
+    return z.NEVER;
+  });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const urlString = z
+  .string()
+  .refine((v) => URL.canParse(v), { message: 'must be an absolute URL such as https://host:port' });
+
+const intFromString = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
+
+const DEFAULT_EXAMPLES_DIR = fileURLToPath(new URL('../examples', import.meta.url));
+
+/** Raw inputs: flags win over env. Every value is a string here and validated below. */
+const RawConfig = z.object({
+  transport: z.enum(['stdio', 'http']).default('stdio'),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: intFromString(0, 65535).default(3000),
+  httpToken: optionalString,
+  allowedHosts: optionalString,
+  allowWrites: boolFromString.default(false),
+  toolsets: optionalString,
+  local: optionalString,
+  localPort: intFromString(0, 65535).optional(),
+  localTimeScale: z.coerce.number().gt(0).max(1000).default(1),
+  maxPayloadChars: intFromString(100, 100_000).default(2000),
+  responseBudgetChars: intFromString(2000, 1_000_000).default(60_000),
+  callDeadlineMs: intFromString(1000, 600_000).default(25_000),
+  cursorSecret: optionalString,
+  awsRegion: optionalString,
+  awsProfile: optionalString,
+  sfnEndpoint: urlString.optional(),
+  bedrockEndpoint: urlString.optional(),
+  devopsAgentEndpoint: urlString.optional(),
+  onaApiKey: optionalString,
+  onaBaseUrl: urlString.default('https://app.gitpod.io/api'),
+});
+
+export interface Config {
+  transport: 'stdio' | 'http';
+  http: { host: string; port: number; token: string | undefined; allowedHosts: string[] };
+  allowWrites: boolean;
+  /** Explicitly requested toolsets, or undefined for "the backends that are configured". */
+  toolsets: Toolset[] | undefined;
+  local: { dir: string; port: number | undefined; timeScale: number } | undefined;
+  limits: { maxPayloadChars: number; responseBudgetChars: number; callDeadlineMs: number };
+  cursorSecret: string | undefined;
+  aws: {
+    region: string | undefined;
+    profile: string | undefined;
+    endpoints: { sfn?: string; bedrockAgentRuntime?: string; devopsAgent?: string };
+  };
+  ona: { apiKey: string | undefined; baseUrl: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Flags; `--local` takes an optional directory, which parseArgs cannot express, so it is split off first. */
+function readFlags(argv: string[]): Record<string, string | undefined> {
+  const args = [...argv];
+  let local: string | undefined;
+  const localAt = args.findIndex((a) => a === '--local' || a.startsWith('--local='));
+  if (localAt >= 0) {
+    const flag = args[localAt] ?? '';
+    if (flag.startsWith('--local=')) {
+      local = flag.slice('--local='.length) || 'true';
+      args.splice(localAt, 1);
+    } else {
+      const next = args[localAt + 1];
+      const takesDir = next !== undefined && !next.startsWith('-');
+      local = takesDir ? next : 'true';
+      args.splice(localAt, takesDir ? 2 : 1);
+    }
+  }
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      transport: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'http-token': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      'allow-writes': { type: 'boolean' },
+      toolsets: { type: 'string' },
+      'local-port': { type: 'string' },
+      'local-time-scale': { type: 'string' },
+      'max-payload-chars': { type: 'string' },
+      'response-budget-chars': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  return {
+    transport: values.transport,
+    host: values.host,
+    port: values.port,
+    httpToken: values['http-token'],
+    allowedHosts: values['allowed-hosts'],
+    allowWrites: values['allow-writes'] ? 'true' : undefined,
+    toolsets: values.toolsets,
+    local,
+    localPort: values['local-port'],
+    localTimeScale: values['local-time-scale'],
+    maxPayloadChars: values['max-payload-chars'],
+    responseBudgetChars: values['response-budget-chars'],
+    help: values.help ? 'true' : undefined,
+    version: values.version ? 'true' : undefined,
+  };
+}
+
+function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const pick = (...names: string[]) => {
+    for (const name of names) {
+      const value = env[name];
+      if (value !== undefined && value.trim() !== '') return value;
+    }
+    return undefined;
+  };
+  return {
+    transport: pick('EXECUTIONS_MCP_TRANSPORT'),
+    host: pick('EXECUTIONS_MCP_HOST'),
+    port: pick('EXECUTIONS_MCP_PORT'),
+    httpToken: pick('EXECUTIONS_MCP_HTTP_TOKEN'),
+    allowedHosts: pick('EXECUTIONS_MCP_ALLOWED_HOSTS'),
+    allowWrites: pick('EXECUTIONS_MCP_ALLOW_WRITES'),
+    toolsets: pick('EXECUTIONS_MCP_TOOLSETS'),
+    local: pick('EXECUTIONS_MCP_LOCAL'),
+    localPort: pick('EXECUTIONS_MCP_LOCAL_PORT'),
+    localTimeScale: pick('EXECUTIONS_MCP_LOCAL_TIME_SCALE'),
+    maxPayloadChars: pick('EXECUTIONS_MCP_MAX_PAYLOAD_CHARS'),
+    responseBudgetChars: pick('EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS'),
+    callDeadlineMs: pick('EXECUTIONS_MCP_CALL_DEADLINE_MS'),
+    cursorSecret: pick('EXECUTIONS_MCP_CURSOR_SECRET'),
+    awsRegion: pick('AWS_REGION', 'AWS_DEFAULT_REGION'),
+    awsProfile: pick('AWS_PROFILE'),
+    sfnEndpoint: pick('AWS_ENDPOINT_URL_SFN'),
+    bedrockEndpoint: pick('AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME'),
+    devopsAgentEndpoint: pick('AWS_ENDPOINT_URL_DEVOPS_AGENT'),
+    onaApiKey: pick('ONA_API_KEY', 'GITPOD_API_KEY'),
+    onaBaseUrl: pick('ONA_BASE_URL', 'GITPOD_BASE_URL'),
+  };
+}
+
+function parseToolsets(raw: string | undefined): Toolset[] | undefined {
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(TOOLSETS as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    throw new ConfigError(`unknown toolset "${unknown.join('", "')}"; valid toolsets: ${TOOLSETS.join(', ')}`);
+  }
+  return [...new Set(names)] as Toolset[];
+}
+
+export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
+
+/** argv + env → Config. Throws ConfigError with one clear line on any invalid setting. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
+  let flags: Record<string, string | undefined>;
+  try {
+    flags = readFlags(argv);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+  if (flags.help) return { kind: 'help' };
+  if (flags.version) return { kind: 'version' };
+  const fromEnv = readEnv(env);
+  const merged: Record<string, string | undefined> = { ...fromEnv };
+  for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
+  delete merged.help;
+  delete merged.version;
+
+  const parsed = RawConfig.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? 'config';
+    throw new ConfigError(`invalid ${settingName(field)}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const raw = parsed.data;
+  const localRaw = raw.local;
+  const localOff = localRaw === undefined || ['false', '0', 'no', 'off'].includes(localRaw.toLowerCase());
+  const localDir = localOff ? undefined : ['true', '1', 'yes', 'on'].includes(localRaw.toLowerCase()) ? DEFAULT_EXAMPLES_DIR : localRaw;
+
+  const config: Config = {
+    transport: raw.transport,
+    http: {
+      host: raw.host,
+      port: raw.port,
+      token: raw.httpToken,
+      allowedHosts: raw.allowedHosts ? raw.allowedHosts.split(',').map((h) => h.trim()).filter(Boolean) : [],
+    },
+    allowWrites: raw.allowWrites,
+    toolsets: parseToolsets(raw.toolsets),
+    local: localDir === undefined ? undefined : { dir: localDir, port: raw.localPort, timeScale: raw.localTimeScale },
+    limits: {
+      maxPayloadChars: raw.maxPayloadChars,
+      responseBudgetChars: raw.responseBudgetChars,
+      callDeadlineMs: raw.callDeadlineMs,
+    },
+    cursorSecret: raw.cursorSecret,
+    aws: {
+      region: raw.awsRegion,
+      profile: raw.awsProfile,
+      endpoints: { sfn: raw.sfnEndpoint, bedrockAgentRuntime: raw.bedrockEndpoint, devopsAgent: raw.devopsAgentEndpoint },
+    },
+    ona: { apiKey: raw.onaApiKey, baseUrl: raw.onaBaseUrl.replace(/\/+$/, '') },
+  };
+  if (config.transport === 'http' && !isLoopbackHost(config.http.host) && !config.http.token) {
+    throw new ConfigError(
+      `refusing to listen on non-loopback host ${config.http.host} without a bearer token: set --http-token or EXECUTIONS_MCP_HTTP_TOKEN`,
+    );
+  }
+  if (raw.localPort !== undefined && config.local === undefined) {
+    throw new ConfigError('invalid --local-port: it needs --local');
+  }
+  return { kind: 'run', config };
+}
+
+const SETTING_NAMES: Record<string, string> = {
+  transport: '--transport / EXECUTIONS_MCP_TRANSPORT (stdio or http)',
+  host: '--host / EXECUTIONS_MCP_HOST',
+  port: '--port / EXECUTIONS_MCP_PORT',
+  allowWrites: '--allow-writes / EXECUTIONS_MCP_ALLOW_WRITES',
+  localPort: '--local-port / EXECUTIONS_MCP_LOCAL_PORT',
+  localTimeScale: '--local-time-scale / EXECUTIONS_MCP_LOCAL_TIME_SCALE',
+  maxPayloadChars: '--max-payload-chars / EXECUTIONS_MCP_MAX_PAYLOAD_CHARS',
+  responseBudgetChars: '--response-budget-chars / EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS',
+  callDeadlineMs: 'EXECUTIONS_MCP_CALL_DEADLINE_MS',
+  sfnEndpoint: 'AWS_ENDPOINT_URL_SFN',
+  bedrockEndpoint: 'AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME',
+  devopsAgentEndpoint: 'AWS_ENDPOINT_URL_DEVOPS_AGENT',
+  onaBaseUrl: 'ONA_BASE_URL / GITPOD_BASE_URL',
+};
+
+function settingName(field: string): string {
+  return SETTING_NAMES[field] ?? field;
+}
+
+/** Which toolsets are active: the explicit list, or every backend that has configuration. */
+export function activeToolsets(config: Config): Toolset[] {
+  if (config.toolsets) return config.toolsets;
+  const sets: Toolset[] = ['stepfunctions'];
+  if (config.ona.apiKey) sets.push('ona');
+  return sets;
+}
+
+/** Secrets, for redaction in anything that leaves the process. */
+export function secretsOf(config: Config): string[] {
+  return [config.http.token, config.ona.apiKey, config.cursorSecret].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 4,
+  );
+}

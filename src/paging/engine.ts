@@ -1,0 +1,185 @@
+import type { CursorCodec, CursorState } from './token.js';
+import { stableHash } from './token.js';
+import { parseTimeBound } from './time.js';
+
+/**
+ * The paging engine shared by every list tool. It follows backend tokens until maxItems, the
+ * response budget, the time window or the deadline is reached, and returns a continuation
+ * token that resumes exactly after the last item returned, even in the middle of a backend page.
+ */
+
+export type StopReason = 'exhausted' | 'maxItems' | 'responseBudget' | 'timeWindow' | 'deadline' | 'cancelled';
+
+export interface BackendPage<R> {
+  items: R[];
+  nextToken?: string | undefined;
+}
+
+export interface TimeWindowSpec<R> {
+  /** Raw argument values (ISO-8601 or relative); resolved once and carried in the token. */
+  after?: string | undefined;
+  before?: string | undefined;
+  afterField: string;
+  beforeField: string;
+  /** Epoch ms of an item, or undefined when unknown (then the item is kept). */
+  timeOf(raw: R): number | undefined;
+  /** newest-first lists stop at the first item older than `after`; oldest-first at the first newer than `before`. */
+  order: 'newest-first' | 'oldest-first' | 'unordered';
+}
+
+export interface CollectSpec<R, V> {
+  tool: string;
+  /** Every argument that must stay the same across continuations. */
+  fingerprint: unknown;
+  principal: string | undefined;
+  codec: CursorCodec;
+  startingToken?: string | undefined;
+  maxItems: number;
+  pageSize: number;
+  fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal): Promise<BackendPage<R>>;
+  /** Stable identity of a raw item, used to re-find the resume point if a page shifted. */
+  keyOf(raw: R): string;
+  /** Raw item → output item; undefined drops it (a filter). */
+  view(raw: R): V | undefined;
+  /** Characters the item adds to the response (structured + text). */
+  sizeOf(item: V): number;
+  budgetChars: number;
+  window?: TimeWindowSpec<R> | undefined;
+  deadlineAt: number;
+  signal: AbortSignal;
+  onProgress?: (pagesFetched: number, itemsCollected: number) => Promise<void> | void;
+  now?: () => number;
+}
+
+export interface Collected<V> {
+  items: V[];
+  nextToken?: string;
+  stopReason: StopReason;
+  pagesFetched: number;
+  itemsScanned: number;
+}
+
+export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<V>> {
+  const now = spec.now ?? Date.now;
+  const start: CursorState = spec.startingToken
+    ? spec.codec.decode(spec.startingToken, spec.tool, spec.fingerprint, spec.principal)
+    : { offset: 0, pageSize: spec.pageSize };
+  const window = resolveWindow(spec, start, now());
+  const items: V[] = [];
+  let used = 0;
+  let pagesFetched = 0;
+  let itemsScanned = 0;
+  let state: CursorState = start;
+
+  const finish = (stopReason: StopReason, next?: CursorState): Collected<V> => {
+    const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
+    if (next) {
+      if (window) next.window = window;
+      result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
+    }
+    return result;
+  };
+
+  for (;;) {
+    if (spec.signal.aborted) {
+      if (pagesFetched === 0) throw abortError(spec.signal);
+      return finish('cancelled', state);
+    }
+    if (pagesFetched > 0 && now() >= spec.deadlineAt) return finish('deadline', state);
+    let page: BackendPage<R>;
+    try {
+      page = await spec.fetchPage(state.backendToken, state.pageSize, spec.signal);
+    } catch (err) {
+      // What was collected before a cancellation is still a valid, resumable answer.
+      if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
+      throw err;
+    }
+    pagesFetched += 1;
+    const startIndex = resumeIndex(page.items, state, spec.keyOf);
+    const atPageEnd = (): CursorState | undefined =>
+      page.nextToken && page.nextToken !== state.backendToken
+        ? { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize }
+        : undefined;
+
+    for (let i = startIndex; i < page.items.length; i += 1) {
+      const raw = page.items[i] as R;
+      const position = (): CursorState => positionAt(state, page.items, i, spec.keyOf);
+      const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw) : 'keep';
+      if (verdict === 'stop') {
+        itemsScanned += 1;
+        return finish('timeWindow');
+      }
+      if (verdict === 'skip') {
+        itemsScanned += 1;
+        continue;
+      }
+      const item = spec.view(raw);
+      if (item === undefined) {
+        itemsScanned += 1;
+        continue;
+      }
+      if (items.length >= spec.maxItems) return finish('maxItems', position());
+      const size = spec.sizeOf(item);
+      // At least one item per call, so a continuation always makes progress.
+      if (items.length > 0 && used + size > spec.budgetChars) return finish('responseBudget', position());
+      itemsScanned += 1;
+      items.push(item);
+      used += size;
+    }
+
+    await spec.onProgress?.(pagesFetched, items.length);
+    const next = atPageEnd();
+    if (!next) return finish('exhausted');
+    state = next;
+    if (items.length >= spec.maxItems) return finish('maxItems', state);
+  }
+}
+
+function resolveWindow<R, V>(spec: CollectSpec<R, V>, start: CursorState, now: number) {
+  if (!spec.window) return undefined;
+  if (start.window) return start.window;
+  const { after, before, afterField, beforeField } = spec.window;
+  if (after === undefined && before === undefined) return undefined;
+  const resolved: { after?: number; before?: number } = {};
+  if (after !== undefined) resolved.after = parseTimeBound(after, afterField, now);
+  if (before !== undefined) resolved.before = parseTimeBound(before, beforeField, now);
+  return resolved;
+}
+
+function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; before?: number }, raw: R): 'keep' | 'skip' | 'stop' {
+  const t = spec.timeOf(raw);
+  if (t === undefined) return 'keep';
+  if (window.after !== undefined && t < window.after) return spec.order === 'newest-first' ? 'stop' : 'skip';
+  if (window.before !== undefined && t > window.before) return spec.order === 'oldest-first' ? 'stop' : 'skip';
+  return 'keep';
+}
+
+/** Where to resume inside a re-fetched page: at the offset, unless the page shifted (new items at its head). */
+function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number {
+  if (state.offset <= 0) return 0;
+  if (!state.previousKeyHash) return Math.min(state.offset, items.length);
+  const expected = items[state.offset - 1];
+  if (expected !== undefined && keyHash(keyOf(expected)) === state.previousKeyHash) return state.offset;
+  const found = items.findIndex((raw) => keyHash(keyOf(raw)) === state.previousKeyHash);
+  return found >= 0 ? found + 1 : Math.min(state.offset, items.length);
+}
+
+function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (raw: R) => string): CursorState {
+  const position: CursorState = { offset: index, pageSize: state.pageSize };
+  if (state.backendToken !== undefined) position.backendToken = state.backendToken;
+  const previous = items[index - 1];
+  if (index > 0 && previous !== undefined) position.previousKeyHash = keyHash(keyOf(previous));
+  return position;
+}
+
+function keyHash(key: string): string {
+  return stableHash(key, 11);
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'AbortError') return reason;
+  const err = new Error('The operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}

@@ -1,0 +1,42 @@
+import * as z from 'zod';
+
+/** The paginator fields every list tool takes (the AWS SDK paginator's, flattened). */
+export function pagingInput(opts: { defaultMaxItems: number; maxPageSize: number; minPageSize?: number; itemNoun: string }) {
+  return {
+    maxItems: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(opts.defaultMaxItems)
+      .describe(`Most ${opts.itemNoun} to return in this call (default ${opts.defaultMaxItems}). The answer may hold fewer if it would exceed the response budget; nextToken then continues.`),
+    pageSize: z
+      .number()
+      .int()
+      .min(opts.minPageSize ?? 1)
+      .max(opts.maxPageSize)
+      .optional()
+      .describe(`Backend page size used while collecting (default and maximum ${opts.maxPageSize}). Rarely needed.`),
+    startingToken: z
+      .string()
+      .min(1)
+      .max(8192)
+      .optional()
+      .describe('nextToken from a previous call, to continue exactly where it stopped. Repeat the other arguments unchanged.'),
+  };
+}
+
+export const STOP_REASONS = ['exhausted', 'maxItems', 'responseBudget', 'timeWindow', 'deadline', 'cancelled'] as const;
+
+export const pagingOutput = {
+  nextToken: z.string().optional().describe('Present when more items exist: pass it as startingToken to continue.'),
+  stopReason: z.enum(STOP_REASONS).describe('Why collection stopped.'),
+  pagesFetched: z.number().int().describe('Backend pages fetched by this call.'),
+  itemsScanned: z.number().int().describe('Backend items examined by this call (including ones filtered out).'),
+};
+
+/** Arguments that identify a listing, i.e. everything but the paging knobs. */
+export function fingerprintOf(args: Record<string, unknown>): Record<string, unknown> {
+  const { maxItems: _m, pageSize: _p, startingToken: _s, ...rest } = args;
+  return rest;
+}

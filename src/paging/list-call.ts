@@ -1,0 +1,59 @@
+import type { ToolContext } from '../server/define-tool.js';
+import { itemSize } from '../server/render.js';
+import { collect, type BackendPage, type Collected, type TimeWindowSpec } from './engine.js';
+import { fingerprintOf } from './fields.js';
+
+/** Room kept for the answer's envelope: header, continuation hint (with its token) and paging fields. */
+const ENVELOPE_CHARS = 5000;
+
+export interface ListCall<R, V> {
+  tool: string;
+  args: { maxItems: number; pageSize?: number | undefined; startingToken?: string | undefined } & Record<string, unknown>;
+  maxPageSize: number;
+  fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal): Promise<BackendPage<R>>;
+  keyOf(raw: R): string;
+  view(raw: R): V | undefined;
+  line(item: V): string;
+  window?: TimeWindowSpec<R>;
+  observePage?(items: R[]): void;
+}
+
+export interface ListResult<V> extends Collected<V> {
+  lines: string[];
+}
+
+/** Runs the paging engine with the call's context: budget, deadline, cancellation, progress, caller binding. */
+export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>): Promise<ListResult<V>> {
+  const lines = new Map<V, string>();
+  const lineOf = (item: V): string => {
+    let text = lines.get(item);
+    if (text === undefined) {
+      text = call.line(item);
+      lines.set(item, text);
+    }
+    return text;
+  };
+  const collected = await collect<R, V>({
+    tool: call.tool,
+    fingerprint: fingerprintOf(call.args),
+    principal: ctx.principal,
+    codec: ctx.cursors,
+    startingToken: call.args.startingToken,
+    maxItems: call.args.maxItems,
+    pageSize: call.args.pageSize ?? call.maxPageSize,
+    fetchPage: async (token, pageSize, signal) => {
+      const page = await call.fetchPage(token, pageSize, signal);
+      call.observePage?.(page.items);
+      return page;
+    },
+    keyOf: call.keyOf,
+    view: call.view,
+    sizeOf: (item) => itemSize(item, lineOf(item)),
+    budgetChars: Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS),
+    window: call.window,
+    deadlineAt: ctx.deadlineAt,
+    signal: ctx.signal,
+    onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),
+  });
+  return { ...collected, lines: collected.items.map(lineOf) };
+}

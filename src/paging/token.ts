@@ -1,0 +1,123 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { ToolError } from '../server/errors.js';
+
+/**
+ * Continuation tokens: self-contained (any replica can continue them), bound to the tool, the
+ * call's other arguments and the caller, and MAC-protected so an altered token is refused.
+ * Format: "em1.<base64url JSON>.<base64url HMAC-SHA256/128>".
+ */
+
+export interface CursorState {
+  /** Backend token of the page the cursor points into; absent for the first page. */
+  backendToken?: string;
+  /** Raw index inside that page of the next item to consider. */
+  offset: number;
+  /** Page size used to fetch that page, so re-fetching it yields the same page. */
+  pageSize: number;
+  /** Hash of the key of the raw item just before `offset`, to re-find the position if the page shifted. */
+  previousKeyHash?: string;
+  /** Time window resolved on the first call (relative times must not drift between calls). */
+  window?: { after?: number; before?: number };
+}
+
+interface WireCursor {
+  v: 1;
+  n: string;
+  f: string;
+  p?: string;
+  i: number;
+  t?: string;
+  o: number;
+  s: number;
+  h?: string;
+  a?: number;
+  b?: number;
+}
+
+const PREFIX = 'em1';
+const MAX_AGE_SECONDS = 24 * 60 * 60;
+
+export function stableHash(value: string, length = 16): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, length);
+}
+
+/** JSON with sorted keys and without undefined, so equal arguments give equal fingerprints. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export class CursorCodec {
+  private readonly key: Buffer;
+
+  constructor(secret: string | undefined, private readonly now: () => number = Date.now) {
+    // Without a configured secret, replicas sharing a configuration still share the key.
+    this.key = createHash('sha256').update(`executions-mcp-cursor:${secret ?? ''}`).digest();
+  }
+
+  encode(tool: string, fingerprint: unknown, principal: string | undefined, state: CursorState): string {
+    const wire: WireCursor = {
+      v: 1,
+      n: tool,
+      f: stableHash(canonicalJson(fingerprint)),
+      i: Math.floor(this.now() / 1000),
+      o: state.offset,
+      s: state.pageSize,
+    };
+    if (principal) wire.p = stableHash(principal, 12);
+    if (state.backendToken !== undefined) wire.t = state.backendToken;
+    if (state.previousKeyHash) wire.h = state.previousKeyHash;
+    if (state.window?.after !== undefined) wire.a = state.window.after;
+    if (state.window?.before !== undefined) wire.b = state.window.before;
+    const body = Buffer.from(JSON.stringify(wire)).toString('base64url');
+    return `${PREFIX}.${body}.${this.mac(body)}`;
+  }
+
+  decode(token: string, tool: string, fingerprint: unknown, principal: string | undefined): CursorState {
+    const invalid = new ToolError(
+      `startingToken is not a valid continuation token for ${tool} (altered, truncated or from another server). ` +
+        'Pass nextToken exactly as returned, or omit startingToken to start from the beginning.',
+    );
+    const parts = token.split('.');
+    if (parts.length !== 3 || parts[0] !== PREFIX) throw invalid;
+    const [, body = '', mac = ''] = parts;
+    const expected = Buffer.from(this.mac(body));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
+    let wire: WireCursor;
+    try {
+      wire = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as WireCursor;
+    } catch {
+      throw invalid;
+    }
+    if (wire.v !== 1 || typeof wire.o !== 'number' || typeof wire.s !== 'number') throw invalid;
+    if (wire.n !== tool) {
+      throw new ToolError(`startingToken was issued by ${wire.n}, not ${tool}; pass it back to ${wire.n} with the same arguments.`);
+    }
+    if ((wire.p ?? '') !== (principal ? stableHash(principal, 12) : '')) {
+      throw new ToolError('startingToken was issued to a different client; omit startingToken to start from the beginning.');
+    }
+    if (wire.f !== stableHash(canonicalJson(fingerprint))) {
+      throw new ToolError(
+        `startingToken was issued for different arguments. Repeat every argument of the call that returned it ` +
+          `unchanged (only maxItems and pageSize may change), or omit startingToken to start over.`,
+      );
+    }
+    if (this.now() / 1000 - wire.i > MAX_AGE_SECONDS) {
+      throw new ToolError('startingToken expired (continuation tokens last 24 hours); call again without startingToken.');
+    }
+    const state: CursorState = { offset: wire.o, pageSize: wire.s };
+    if (wire.t !== undefined) state.backendToken = wire.t;
+    if (wire.h !== undefined) state.previousKeyHash = wire.h;
+    if (wire.a !== undefined || wire.b !== undefined) state.window = { after: wire.a, before: wire.b };
+    return state;
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.key).update(body).digest().subarray(0, 16).toString('base64url');
+  }
+}

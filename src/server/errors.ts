@@ -1,0 +1,96 @@
+import { log, redact } from '../log.js';
+
+/** Backends the server talks to, as named in error texts. */
+export type BackendName = 'Step Functions' | 'Bedrock Flows' | 'DevOps Agent' | 'Ona';
+
+/** An error whose message is already written for the model: what went wrong and what to do next. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}
+
+export type ErrorKind =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'conflict'
+  | 'access_denied'
+  | 'unauthenticated'
+  | 'throttled'
+  | 'unavailable'
+  | 'timeout'
+  | 'cancelled'
+  | 'malformed_response'
+  | 'unreachable'
+  | 'expired_token'
+  | 'limit_exceeded'
+  | 'not_supported'
+  | 'not_configured'
+  | 'internal';
+
+/**
+ * A backend failure, already classified by the backend module. `code` is the backend's own
+ * error code (e.g. ExecutionDoesNotExist, not_found); `message` is the backend's message,
+ * never a raw body.
+ */
+export class BackendError extends Error {
+  override name = 'BackendError';
+  constructor(
+    readonly backend: BackendName,
+    readonly operation: string,
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details: { httpStatus?: number; attempts?: number; requestId?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Per-tool advice for error kinds, e.g. { not_found: 'call list_executions ...' }. */
+export type ErrorHints = Partial<Record<ErrorKind | string, string>>;
+
+const GENERIC_HINTS: Record<ErrorKind, string> = {
+  invalid_argument: 'check the arguments against the tool description and call again',
+  not_found: 'check the identifier; list tools show the valid ones',
+  conflict: 'the resource is in a state that does not allow this; describe it and decide',
+  access_denied: "the server's credentials lack permission for this operation; see the README's permission table",
+  unauthenticated: "the server's credentials were rejected; fix the server's configuration (this is not fixable from a tool call)",
+  throttled: 'the backend is throttling requests and retries were exhausted; wait a few seconds and call again, or narrow the request',
+  unavailable: 'the backend is temporarily failing; call again in a little while',
+  timeout: 'the backend did not answer in time; call again, or narrow the request',
+  cancelled: 'the call was cancelled',
+  malformed_response: 'the backend returned an unreadable response; call again, and report it if it persists',
+  unreachable: "the server could not reach the backend endpoint; check the server's endpoint and network configuration",
+  expired_token: 'the continuation token expired; call again without startingToken to start over',
+  limit_exceeded: 'a service limit was reached; wait for running work to finish or raise the limit',
+  not_supported: 'this operation is not supported here',
+  not_configured: "this backend is not configured on the server; see the README's configuration table",
+  internal: 'call again; if it persists, report it',
+};
+
+function cut(text: string, max: number): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
+}
+
+/** Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret. */
+export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
+  if (err instanceof ToolError) return redact(err.message);
+  if (err instanceof BackendError) {
+    const hint = hints[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
+    const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
+    const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
+    const message = err.message ? `: ${cut(err.message, 400)}` : '';
+    return redact(`${err.backend} ${err.operation} failed${attempts}: ${err.code}${status}${message}. Next: ${hint}.`);
+  }
+  if (isAbort(err)) return `${toolName} was cancelled before it finished.`;
+  log.error('bug: unexpected error in tool', {
+    tool: toolName,
+    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
+  return `${toolName} failed with an internal error in executions-mcp (logged on the server). Call again; if it persists, report it.`;
+}
+
+export function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err.name === 'CanceledError');
+}

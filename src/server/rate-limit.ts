@@ -1,0 +1,23 @@
+/** Process-wide sliding-window limit on write calls: a runaway agent cannot start or stop executions in a loop. */
+export class WriteRateLimiter {
+  private readonly stamps: number[] = [];
+
+  constructor(
+    private readonly limit = 30,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a write and returns true, or returns false when the limit is reached. */
+  tryAcquire(): boolean {
+    const t = this.now();
+    while (this.stamps.length > 0 && (this.stamps[0] ?? 0) <= t - this.windowMs) this.stamps.shift();
+    if (this.stamps.length >= this.limit) return false;
+    this.stamps.push(t);
+    return true;
+  }
+
+  describe(): string {
+    return `${this.limit} write calls per ${Math.round(this.windowMs / 1000)} s`;
+  }
+}

@@ -1,0 +1,93 @@
+import * as z from 'zod';
+import { defineTool } from '../../server/define-tool.js';
+import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
+import { arnField, consoleUrl, durationText, requireArn, sfnState, shortTime, stateField } from './views.js';
+
+export const describeExecution = defineTool({
+  name: 'describe_execution',
+  title: 'Describe execution',
+  description:
+    'Describe one Step Functions execution: status, start/stop dates, error and cause when it failed, redrive status, input and output (cut to a size limit, untrusted), and an AWS console link. ' +
+    'To see which state failed and why, follow with get_execution_history (failuresOnly=true).',
+  toolset: 'stepfunctions',
+  operation: 'read',
+  inputSchema: z.object({
+    executionArn: arnField('ARN of the execution (from list_executions or start_execution).'),
+    includedData: z
+      .enum(['ALL_DATA', 'METADATA_ONLY'])
+      .optional()
+      .describe('METADATA_ONLY leaves out input and output (default ALL_DATA).'),
+  }),
+  outputSchema: z.object({
+    executionArn: z.string(),
+    stateMachineArn: z.string(),
+    name: z.string().optional(),
+    status: z.string(),
+    state: stateField,
+    startDate: z.string().optional(),
+    stopDate: z.string().optional(),
+    error: z.string().optional(),
+    cause: PayloadSchema.optional(),
+    input: PayloadSchema.optional(),
+    output: PayloadSchema.optional(),
+    redriveCount: z.number().int().optional(),
+    redriveDate: z.string().optional(),
+    redriveStatus: z.string().optional(),
+    redriveStatusReason: z.string().optional(),
+    mapRunArn: z.string().optional(),
+    stateMachineVersionArn: z.string().optional(),
+    stateMachineAliasArn: z.string().optional(),
+    traceHeader: z.string().optional(),
+    consoleUrl: z.string().optional(),
+  }),
+  errorHints: {
+    ExecutionDoesNotExist: 'call list_executions with the stateMachineArn to find existing executions (EXPRESS executions cannot be described)',
+    InvalidArn: 'call list_executions to find valid execution ARNs',
+  },
+  async handler(args, ctx) {
+    requireArn('executionArn', args.executionArn, 'execution');
+    const sfn = await ctx.backends.sfn();
+    const out = await sfn.describeExecution({ executionArn: args.executionArn, includedData: args.includedData }, ctx.signal);
+    const max = ctx.config.limits.maxPayloadChars;
+    const structured = compact({
+      executionArn: out.executionArn ?? args.executionArn,
+      stateMachineArn: out.stateMachineArn ?? '',
+      name: out.name,
+      status: out.status ?? '',
+      state: sfnState(out.status),
+      startDate: iso(out.startDate),
+      stopDate: iso(out.stopDate),
+      error: out.error,
+      cause: payload(out.cause, max),
+      input: payload(out.input, max),
+      output: payload(out.output, max),
+      redriveCount: out.redriveCount || undefined,
+      redriveDate: iso(out.redriveDate),
+      redriveStatus: out.redriveStatus,
+      redriveStatusReason: out.redriveStatusReason,
+      mapRunArn: out.mapRunArn,
+      stateMachineVersionArn: out.stateMachineVersionArn,
+      stateMachineAliasArn: out.stateMachineAliasArn,
+      traceHeader: out.traceHeader,
+      consoleUrl: sfn.local ? undefined : consoleUrl(out.executionArn ?? args.executionArn),
+    });
+    const took = durationText(structured.startDate, structured.stopDate);
+    const lines = [
+      `${structured.name ?? structured.executionArn}  ${structured.status}  started ${shortTime(structured.startDate)}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
+      `executionArn: ${structured.executionArn}`,
+      `stateMachineArn: ${structured.stateMachineArn}`,
+      structured.error ? `error: ${oneLine(structured.error, 256)}` : '',
+      ctx.fence.wrap(structured.cause, 'cause'),
+      structured.redriveStatus
+        ? `redrive: ${structured.redriveStatus}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}${structured.redriveCount ? `, redriven ${structured.redriveCount}×` : ''}`
+        : '',
+      ctx.fence.wrap(structured.input, 'input'),
+      ctx.fence.wrap(structured.output, 'output'),
+      structured.consoleUrl ? `console: ${structured.consoleUrl}` : '',
+      structured.state === 'failed' || structured.state === 'timed_out' || structured.state === 'aborted'
+        ? 'Next: get_execution_history with failuresOnly=true shows the failing state.'
+        : '',
+    ];
+    return { structured, text: lines.filter(Boolean).join('\n') };
+  },
+});

@@ -1,0 +1,136 @@
+import type { ExecutionListItem } from '@aws-sdk/client-sfn';
+import * as z from 'zod';
+import { pagingInput, pagingOutput } from '../../paging/fields.js';
+import { runListCall } from '../../paging/list-call.js';
+import { defineTool } from '../../server/define-tool.js';
+import { ToolError } from '../../server/errors.js';
+import { compact, continuationHint, iso } from '../../server/render.js';
+import { EXECUTION_STATUSES, arnField, durationText, requireArn, sfnState, shortTime, stateField } from './views.js';
+
+const Execution = z.object({
+  executionArn: z.string(),
+  name: z.string(),
+  status: z.string(),
+  state: stateField,
+  startDate: z.string().optional(),
+  stopDate: z.string().optional(),
+  stateMachineArn: z.string().optional().describe('Only when it differs from the queried state machine (child executions of a map run).'),
+  mapRunArn: z.string().optional(),
+  itemCount: z.number().int().optional(),
+  stateMachineVersionArn: z.string().optional(),
+  stateMachineAliasArn: z.string().optional(),
+  redriveCount: z.number().int().optional(),
+  redriveDate: z.string().optional(),
+});
+type Execution = z.infer<typeof Execution>;
+
+export const listExecutions = defineTool({
+  name: 'list_executions',
+  title: 'List executions',
+  description:
+    'List executions of one Step Functions state machine (stateMachineArn) or the child executions of a Distributed Map run (mapRunArn), newest first. ' +
+    'Filter by statusFilter (e.g. FAILED) and a time window (startedAfter/startedBefore: ISO-8601 or relative like 2h, 7d). ' +
+    'Returns ARN, name, status, start/stop dates. Only STANDARD machines keep an execution list. Continue with startingToken=nextToken.',
+  toolset: 'stepfunctions',
+  operation: 'read',
+  inputSchema: z.object({
+    stateMachineArn: arnField('ARN of the state machine (or of a version or alias). Give this or mapRunArn, not both.').optional(),
+    mapRunArn: z.string().min(1).max(2000).optional().describe('ARN of a Distributed Map run, to list its child executions. Give this or stateMachineArn.'),
+    statusFilter: z.enum(EXECUTION_STATUSES).optional().describe('Only executions with this status. PENDING_REDRIVE needs mapRunArn.'),
+    redriveFilter: z.enum(['REDRIVEN', 'NOT_REDRIVEN']).optional().describe('Only executions that were (or were not) redriven.'),
+    startedAfter: z.string().min(1).max(64).optional().describe('Only executions started at or after this time: ISO-8601 or a relative age such as 30m, 2h, 7d.'),
+    startedBefore: z.string().min(1).max(64).optional().describe('Only executions started at or before this time: ISO-8601 or a relative age.'),
+    ...pagingInput({ defaultMaxItems: 50, maxPageSize: 1000, itemNoun: 'executions' }),
+  }),
+  outputSchema: z.object({
+    executions: z.array(Execution),
+    ...pagingOutput,
+  }),
+  errorHints: {
+    StateMachineTypeNotSupported:
+      'this is an EXPRESS state machine: Step Functions keeps no execution list or history for EXPRESS workflows (they are visible only in CloudWatch Logs when logging is enabled). Use list_state_machines to see each type',
+    StateMachineDoesNotExist: 'call list_state_machines to find valid state machine ARNs',
+    ResourceNotFound: 'the map run does not exist; map run ARNs appear in MapRunStarted events of get_execution_history',
+    InvalidArn: 'call list_state_machines to find valid state machine ARNs',
+  },
+  async handler(args, ctx) {
+    if (!args.stateMachineArn === !args.mapRunArn) {
+      throw new ToolError('Give exactly one of stateMachineArn or mapRunArn. Next: call list_state_machines to find a stateMachineArn.');
+    }
+    if (args.stateMachineArn) requireArn('stateMachineArn', args.stateMachineArn, 'stateMachine');
+    if (args.mapRunArn) requireArn('mapRunArn', args.mapRunArn, 'mapRun');
+    if (args.statusFilter === 'PENDING_REDRIVE' && !args.mapRunArn) {
+      throw new ToolError('statusFilter PENDING_REDRIVE works only with mapRunArn (child executions of a map run).');
+    }
+    const sfn = await ctx.backends.sfn();
+    const queriedMachine = args.stateMachineArn;
+    const result = await runListCall<ExecutionListItem, Execution>(ctx, {
+      tool: 'list_executions',
+      args,
+      maxPageSize: 1000,
+      fetchPage: async (nextToken, maxResults, signal) => {
+        const out = await sfn.listExecutions(
+          {
+            stateMachineArn: args.stateMachineArn,
+            mapRunArn: args.mapRunArn,
+            statusFilter: args.statusFilter,
+            redriveFilter: args.redriveFilter,
+            maxResults,
+            nextToken,
+          },
+          signal,
+        );
+        return { items: out.executions ?? [], nextToken: out.nextToken };
+      },
+      keyOf: (e) => e.executionArn ?? '',
+      view: (e) =>
+        compact({
+          executionArn: e.executionArn ?? '',
+          name: e.name ?? '',
+          status: e.status ?? '',
+          state: sfnState(e.status),
+          startDate: iso(e.startDate),
+          stopDate: iso(e.stopDate),
+          // Leave out what repeats the query.
+          stateMachineArn: queriedMachine && e.stateMachineArn === queriedMachine ? undefined : args.mapRunArn ? undefined : e.stateMachineArn,
+          mapRunArn: e.mapRunArn === args.mapRunArn ? undefined : e.mapRunArn,
+          itemCount: e.itemCount,
+          stateMachineVersionArn: e.stateMachineVersionArn,
+          stateMachineAliasArn: e.stateMachineAliasArn,
+          redriveCount: e.redriveCount || undefined,
+          redriveDate: iso(e.redriveDate),
+        }),
+      line: (e) => {
+        const took = durationText(e.startDate, e.stopDate);
+        const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
+        return `${e.name}  ${e.status}  ${shortTime(e.startDate)}${took ? ` (${took})` : ''}${redriven}`;
+      },
+      window: {
+        after: args.startedAfter,
+        before: args.startedBefore,
+        afterField: 'startedAfter',
+        beforeField: 'startedBefore',
+        timeOf: (e) => (e.startDate ? e.startDate.getTime() : undefined),
+        order: 'newest-first',
+      },
+    });
+    const { items, lines, ...paging } = result;
+    const prefix = executionArnPrefix(items);
+    const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
+    const shown = prefix ? lines : lines.map((line, i) => `${line}  ${items[i]?.executionArn ?? ''}`);
+    return {
+      structured: { executions: items, ...paging },
+      text: [header, ...shown, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
+        .filter(Boolean)
+        .join('\n'),
+    };
+  },
+});
+
+/** When every ARN is "<prefix><name>", the text shows the prefix once instead of on every line. */
+function executionArnPrefix(items: Execution[]): string | undefined {
+  const first = items[0];
+  if (!first || !first.executionArn.endsWith(first.name)) return undefined;
+  const prefix = first.executionArn.slice(0, first.executionArn.length - first.name.length);
+  return items.every((e) => e.executionArn === prefix + e.name) ? prefix : undefined;
+}

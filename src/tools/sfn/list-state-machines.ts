@@ -1,0 +1,53 @@
+import type { StateMachineListItem } from '@aws-sdk/client-sfn';
+import * as z from 'zod';
+import { pagingInput, pagingOutput } from '../../paging/fields.js';
+import { runListCall } from '../../paging/list-call.js';
+import { defineTool } from '../../server/define-tool.js';
+import { compact, continuationHint, iso } from '../../server/render.js';
+import { shortTime } from './views.js';
+
+const StateMachine = z.object({
+  stateMachineArn: z.string(),
+  name: z.string(),
+  type: z.string().describe('STANDARD or EXPRESS. EXPRESS machines have no execution list or history in Step Functions.'),
+  creationDate: z.string().optional(),
+});
+type StateMachine = z.infer<typeof StateMachine>;
+
+export const listStateMachines = defineTool({
+  name: 'list_state_machines',
+  title: 'List state machines',
+  description:
+    'List the Step Functions state machines in the account and region: name, ARN, type (STANDARD or EXPRESS) and creation date. ' +
+    'Start here to find the stateMachineArn that list_executions and start_execution need. Continue with startingToken=nextToken.',
+  toolset: 'stepfunctions',
+  operation: 'read',
+  inputSchema: z.object({
+    ...pagingInput({ defaultMaxItems: 100, maxPageSize: 1000, itemNoun: 'state machines' }),
+  }),
+  outputSchema: z.object({
+    stateMachines: z.array(StateMachine),
+    ...pagingOutput,
+  }),
+  async handler(args, ctx) {
+    const sfn = await ctx.backends.sfn();
+    const result = await runListCall<StateMachineListItem, StateMachine>(ctx, {
+      tool: 'list_state_machines',
+      args,
+      maxPageSize: 1000,
+      fetchPage: async (nextToken, maxResults, signal) => {
+        const out = await sfn.listStateMachines({ nextToken, maxResults }, signal);
+        return { items: out.stateMachines ?? [], nextToken: out.nextToken };
+      },
+      keyOf: (m) => m.stateMachineArn ?? '',
+      view: (m) =>
+        compact({ stateMachineArn: m.stateMachineArn ?? '', name: m.name ?? '', type: m.type ?? '', creationDate: iso(m.creationDate) }),
+      line: (m) => `${m.name}  ${m.type}  created ${shortTime(m.creationDate)}  ${m.stateMachineArn}`,
+    });
+    const { items, lines, ...paging } = result;
+    return {
+      structured: { stateMachines: items, ...paging },
+      text: [...lines, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].join('\n'),
+    };
+  },
+});

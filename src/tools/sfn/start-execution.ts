@@ -1,0 +1,64 @@
+import * as z from 'zod';
+import { defineTool } from '../../server/define-tool.js';
+import { ToolError } from '../../server/errors.js';
+import { iso } from '../../server/render.js';
+import { arnField, requireArn } from './views.js';
+
+const MAX_INPUT_CHARS = 262_144;
+
+export const startExecution = defineTool({
+  name: 'start_execution',
+  title: 'Start execution',
+  description:
+    'Start an execution of a Step Functions state machine with a JSON input. Returns the new executionArn and start date; ' +
+    'follow with describe_execution to watch it. Reusing a name with the same input of a running STANDARD execution returns that execution instead of a new one.',
+  toolset: 'stepfunctions',
+  operation: 'write',
+  inputSchema: z.object({
+    stateMachineArn: arnField('ARN of the state machine (or a version or alias) to run; from list_state_machines.'),
+    name: z
+      .string()
+      .min(1)
+      .max(80)
+      .optional()
+      .describe('Execution name, unique per state machine for 90 days. Omit to get a generated UUID.'),
+    input: z.string().max(MAX_INPUT_CHARS).optional().describe('Execution input: a JSON text such as {"orderId": 42}. Default {}.'),
+    traceHeader: z.string().max(256).optional().describe('AWS X-Ray trace header to pass through.'),
+  }),
+  outputSchema: z.object({
+    executionArn: z.string(),
+    startDate: z.string().optional(),
+  }),
+  errorHints: {
+    ExecutionAlreadyExists: 'an execution with this name already exists (names stay reserved for 90 days); choose another name or omit it',
+    InvalidExecutionInput: 'input must be a JSON text of at most 256 KiB',
+    InvalidName: 'names are 1-80 characters without whitespace, brackets, wildcards or control characters',
+    StateMachineDoesNotExist: 'call list_state_machines to find valid state machine ARNs',
+    ExecutionLimitExceeded: 'the account has too many running executions; wait for some to finish',
+  },
+  async handler(args, ctx) {
+    requireArn('stateMachineArn', args.stateMachineArn, 'stateMachine');
+    const input = args.input ?? '{}';
+    try {
+      JSON.parse(input);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : 'not JSON';
+      throw new ToolError(`input must be valid JSON text, e.g. {"orderId": 42}; parsing it failed: ${reason.slice(0, 160)}. Nothing was started.`);
+    }
+    if (args.name !== undefined && /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/.test(args.name)) {
+      throw new ToolError(
+        'name may not contain whitespace, < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : / or control characters. Nothing was started.',
+      );
+    }
+    const sfn = await ctx.backends.sfn();
+    const out = await sfn.startExecution(
+      { stateMachineArn: args.stateMachineArn, name: args.name, input, traceHeader: args.traceHeader },
+      ctx.signal,
+    );
+    const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
+    return {
+      structured,
+      text: `Started ${structured.executionArn} at ${structured.startDate ?? 'unknown time'}. Next: describe_execution to follow it.`,
+    };
+  },
+});

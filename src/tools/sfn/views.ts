@@ -1,0 +1,81 @@
+import * as z from 'zod';
+import { ToolError } from '../../server/errors.js';
+
+/** Shared Step Functions view pieces: normalised state, ARN checks, console links. */
+
+export const NORMALISED_STATES = ['running', 'succeeded', 'failed', 'timed_out', 'aborted', 'waiting', 'pending'] as const;
+export type NormalisedState = (typeof NORMALISED_STATES)[number];
+export const stateField = z.enum(NORMALISED_STATES).describe('Normalised state, the same vocabulary across every backend.');
+
+export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
+
+export function sfnState(status: string | undefined): NormalisedState {
+  switch (status) {
+    case 'RUNNING':
+      return 'running';
+    case 'SUCCEEDED':
+      return 'succeeded';
+    case 'FAILED':
+      return 'failed';
+    case 'TIMED_OUT':
+      return 'timed_out';
+    case 'ABORTED':
+      return 'aborted';
+    default:
+      return 'pending';
+  }
+}
+
+const ARN_KIND_EXAMPLES: Record<string, string> = {
+  stateMachine: 'arn:aws:states:REGION:ACCOUNT:stateMachine:NAME',
+  execution: 'arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME',
+  mapRun: 'arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/MAPSTATE:ID',
+};
+
+const ARN_KIND_SOURCES: Record<string, string> = {
+  stateMachine: 'call list_state_machines to find state machine ARNs',
+  execution: 'call list_executions to find execution ARNs',
+  mapRun: 'map run ARNs appear in describe_execution and get_execution_history (MapRunStarted events)',
+};
+
+/** Cheap local check that catches names passed where ARNs are expected, before any backend call. */
+export function requireArn(field: string, value: string, kind: 'stateMachine' | 'execution' | 'mapRun'): void {
+  const parts = value.split(':');
+  const isStatesArn = parts.length >= 7 && parts[0] === 'arn' && parts[2] === 'states';
+  const kindOk = kind === 'execution' ? parts[5] === 'execution' || parts[5] === 'express' : parts[5] === kind;
+  if (!isStatesArn || !kindOk) {
+    throw new ToolError(
+      `${field} must be a Step Functions ${kind} ARN such as ${ARN_KIND_EXAMPLES[kind]}; got "${value.slice(0, 120)}". Next: ${ARN_KIND_SOURCES[kind]}.`,
+    );
+  }
+}
+
+/** AWS console page of an execution, in the ARN's own partition and region. */
+export function consoleUrl(executionArn: string): string | undefined {
+  const [, partition, , region] = executionArn.split(':');
+  if (!region) return undefined;
+  const host =
+    partition === 'aws-cn'
+      ? `${region}.console.amazonaws.cn`
+      : partition === 'aws-us-gov'
+        ? `${region}.console.amazonaws-us-gov.com`
+        : `${region}.console.aws.amazon.com`;
+  return `https://${host}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+}
+
+/** "2026-11-20T10:00:00.000Z" → "2026-11-20T10:00:00Z" for text lines. */
+export function shortTime(isoTime: string | undefined): string {
+  return isoTime ? isoTime.replace(/\.000Z$/, 'Z') : '';
+}
+
+export function durationText(startIso: string | undefined, stopIso: string | undefined): string {
+  if (!startIso || !stopIso) return '';
+  const ms = Date.parse(stopIso) - Date.parse(startIso);
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  return `${(ms / 3_600_000).toFixed(1)}h`;
+}
+
+export const arnField = (what: string) => z.string().min(1).max(256).describe(what);

@@ -1,0 +1,81 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMcpHandler } from '@modelcontextprotocol/server';
+import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import { isLoopbackHost } from '../config.js';
+import { log } from '../log.js';
+import { createServer, type ServerDeps } from '../server/create-server.js';
+
+/**
+ * Streamable HTTP, stateless: every request gets a fresh server instance from the same factory,
+ * so any replica can answer any request. Host/Origin guards (DNS rebinding), optional bearer token.
+ */
+export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+  const { host, port, token, allowedHosts } = deps.config.http;
+  const loopback = isLoopbackHost(host);
+  const hostnames = [...allowedHosts, ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [host])];
+  const checkHost = loopback && allowedHosts.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
+  const checkOrigin = loopback && allowedHosts.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
+  const expected = token ? Buffer.from(token) : undefined;
+  const mcp = toNodeHandler(
+    createMcpHandler(({ authInfo }) => createServer(deps, { principal: authInfo?.clientId })),
+  );
+
+  const server = createHttpServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error('http handler failed', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal error"}');
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (path !== '/mcp') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found: the MCP endpoint is /mcp"}');
+      return;
+    }
+    if (!checkHost(req, res) || !checkOrigin(req, res)) return;
+    let principal: string | undefined;
+    if (expected) {
+      const header = req.headers.authorization ?? '';
+      const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
+        return;
+      }
+      principal = 'bearer';
+    }
+    const authed = req as IncomingMessage & { auth?: { token: string; clientId: string; scopes: string[] } };
+    if (principal) authed.auth = { token: 'redacted', clientId: principal, scopes: [] };
+    await mcp(req, res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}/mcp`;
+  log.info('listening', { url, auth: expected ? 'bearer token' : 'none (loopback only)' });
+  return {
+    server,
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await deps.backends.close();
+    },
+  };
+}
