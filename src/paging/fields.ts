@@ -37,6 +37,6 @@ export const pagingOutput = {
 
 /** Arguments that identify a listing, i.e. everything but the paging knobs. */
 export function fingerprintOf(args: Record<string, unknown>): Record<string, unknown> {
-  const { maxItems: _m, pageSize: _p, startingToken: _s, ...rest } = args;
+  const { maxItems: _maxItems, pageSize: _pageSize, startingToken: _startingToken, ...rest } = args;
   return rest;
 }
