@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
-import { log, setRedactions } from './log.js';
+import { log, setLogLevel, setRedactions } from './log.js';
 import { VERSION } from './version.js';
 
 const HELP = `executions-mcp ${VERSION}: MCP server for Step Functions, Bedrock Flows, DevOps Agent and Ona executions
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     throw err;
   }
   setRedactions(secretsOf(config));
+  setLogLevel(config.logLevel);
 
   const overrides: BackendOverrides = {};
   let localClose: (() => Promise<void>) | undefined;

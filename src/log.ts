@@ -2,10 +2,16 @@
  * Diagnostics go to stderr as JSON lines: on stdio, stdout belongs to the MCP protocol.
  * Secrets registered with setRedactions never reach the log.
  */
-type Level = 'debug' | 'info' | 'warn' | 'error';
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 let redactions: string[] = [];
 let quiet = false;
+let threshold: Level = 'info';
+
+export function setLogLevel(level: Level): void {
+  threshold = level;
+}
 
 export function setRedactions(secrets: string[]): void {
   redactions = secrets.filter((s) => s.length >= 4);
@@ -22,7 +28,7 @@ export function redact(text: string): string {
 }
 
 function write(level: Level, message: string, fields?: Record<string, unknown>): void {
-  if (quiet && level !== 'error') return;
+  if ((quiet && level !== 'error') || RANK[level] < RANK[threshold]) return;
   const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
   process.stderr.write(`${redact(line)}\n`);
 }

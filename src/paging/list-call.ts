@@ -4,7 +4,7 @@ import { collect, type BackendPage, type Collected, type TimeWindowSpec } from '
 import { fingerprintOf } from './fields.js';
 
 /** Room kept for the answer's envelope: header, continuation hint (with its token) and paging fields. */
-const ENVELOPE_CHARS = 5000;
+const ENVELOPE_CHARS = 10_000;
 
 export interface ListCall<R, V> {
   tool: string;
