@@ -56,6 +56,7 @@ const RawConfig = z.object({
   responseBudgetChars: intFromString(2000, 1_000_000).default(60_000),
   callDeadlineMs: intFromString(1000, 600_000).default(25_000),
   cursorSecret: optionalString,
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   awsRegion: optionalString,
   awsProfile: optionalString,
   sfnEndpoint: urlString.optional(),
@@ -74,6 +75,7 @@ export interface Config {
   local: { dir: string; port: number | undefined; timeScale: number } | undefined;
   limits: { maxPayloadChars: number; responseBudgetChars: number; callDeadlineMs: number };
   cursorSecret: string | undefined;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
   aws: {
     region: string | undefined;
     profile: string | undefined;
@@ -164,6 +166,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
     responseBudgetChars: pick('EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS'),
     callDeadlineMs: pick('EXECUTIONS_MCP_CALL_DEADLINE_MS'),
     cursorSecret: pick('EXECUTIONS_MCP_CURSOR_SECRET'),
+    logLevel: pick('EXECUTIONS_MCP_LOG_LEVEL'),
     awsRegion: pick('AWS_REGION', 'AWS_DEFAULT_REGION'),
     awsProfile: pick('AWS_PROFILE'),
     sfnEndpoint: pick('AWS_ENDPOINT_URL_SFN'),
@@ -230,6 +233,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
       callDeadlineMs: raw.callDeadlineMs,
     },
     cursorSecret: raw.cursorSecret,
+    logLevel: raw.logLevel,
     aws: {
       region: raw.awsRegion,
       profile: raw.awsProfile,
@@ -240,6 +244,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   if (config.transport === 'http' && !isLoopbackHost(config.http.host) && !config.http.token) {
     throw new ConfigError(
       `refusing to listen on non-loopback host ${config.http.host} without a bearer token: set --http-token or EXECUTIONS_MCP_HTTP_TOKEN`,
+    );
+  }
+  const onaUrl = new URL(config.ona.baseUrl);
+  // The API key travels in a header: never over plain HTTP except to this machine (fakes, tunnels).
+  if (onaUrl.protocol !== 'https:' && !(onaUrl.protocol === 'http:' && isLoopbackHost(onaUrl.hostname))) {
+    throw new ConfigError(
+      `invalid ONA_BASE_URL / GITPOD_BASE_URL: ${onaUrl.protocol}//${onaUrl.host} is not https; only https, or http to a loopback address (127.0.0.1, ::1, localhost), is accepted`,
     );
   }
   if (raw.localPort !== undefined && config.local === undefined) {
@@ -258,6 +269,7 @@ const SETTING_NAMES: Record<string, string> = {
   maxPayloadChars: '--max-payload-chars / EXECUTIONS_MCP_MAX_PAYLOAD_CHARS',
   responseBudgetChars: '--response-budget-chars / EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS',
   callDeadlineMs: 'EXECUTIONS_MCP_CALL_DEADLINE_MS',
+  logLevel: 'EXECUTIONS_MCP_LOG_LEVEL (debug, info, warn or error)',
   sfnEndpoint: 'AWS_ENDPOINT_URL_SFN',
   bedrockEndpoint: 'AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME',
   devopsAgentEndpoint: 'AWS_ENDPOINT_URL_DEVOPS_AGENT',
