@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { OnaBackend } from './ona/client.js';
 import type { SfnBackend } from './sfn/client.js';
 
 /**
@@ -7,16 +8,21 @@ import type { SfnBackend } from './sfn/client.js';
  */
 export interface Backends {
   sfn(): Promise<SfnBackend>;
+  /** Rejects with a not_configured BackendError when no Ona API key is set. */
+  ona(): Promise<OnaBackend>;
   close(): Promise<void>;
 }
 
 export interface BackendOverrides {
   /** Replaces the Step Functions backend factory (the local engine, tests). */
   sfn?: () => Promise<SfnBackend>;
+  /** Replaces the Ona backend factory (tests: short retry delays and timeouts). */
+  ona?: () => Promise<OnaBackend>;
 }
 
 export function createBackends(config: Config, overrides: BackendOverrides = {}): Backends {
   let sfn: Promise<SfnBackend> | undefined;
+  let ona: Promise<OnaBackend> | undefined;
   const closers: Array<() => Promise<void> | void> = [];
   return {
     sfn() {
@@ -29,6 +35,16 @@ export function createBackends(config: Config, overrides: BackendOverrides = {})
         sfn = undefined;
       });
       return sfn;
+    },
+    ona() {
+      ona ??= (overrides.ona ?? (async () => (await import('./ona/client.js')).createOnaBackend(config)))().then((b) => {
+        closers.push(() => b.close());
+        return b;
+      });
+      ona.catch(() => {
+        ona = undefined;
+      });
+      return ona;
     },
     async close() {
       await Promise.allSettled(closers.map((c) => c()));

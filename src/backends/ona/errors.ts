@@ -1,0 +1,120 @@
+import { BackendError, type ErrorKind } from '../../server/errors.js';
+import { ConnectErrorSchema } from './schemas.js';
+
+/**
+ * Connect error → BackendError. The body's `code` decides (servers differ in their code → HTTP
+ * status mapping); the HTTP status is only a fallback when the body is not Connect JSON.
+ */
+
+interface CodeInfo {
+  kind: ErrorKind;
+  /** What the code means for this server, in words a model can act on. */
+  explain: string;
+}
+
+const CONNECT_CODES: Record<string, CodeInfo> = {
+  invalid_argument: { kind: 'invalid_argument', explain: 'Ona rejected the request arguments' },
+  failed_precondition: { kind: 'conflict', explain: 'the agent execution is not in a state that allows this' },
+  out_of_range: { kind: 'invalid_argument', explain: 'a value is out of the accepted range' },
+  unauthenticated: {
+    kind: 'unauthenticated',
+    explain: 'the Ona API key was rejected (expired, revoked or for another host); set a valid personal access token in ONA_API_KEY',
+  },
+  permission_denied: { kind: 'access_denied', explain: "the Ona API key's user may not do this in this organization or project" },
+  not_found: { kind: 'not_found', explain: 'no such agent execution (or agent, project, environment) visible to this API key' },
+  already_exists: { kind: 'conflict', explain: 'it already exists' },
+  aborted: { kind: 'conflict', explain: 'the operation was aborted by a concurrent change; call again' },
+  resource_exhausted: { kind: 'throttled', explain: 'Ona rate limit or quota reached' },
+  canceled: { kind: 'cancelled', explain: 'the request was cancelled' },
+  deadline_exceeded: { kind: 'timeout', explain: 'Ona did not finish the request in time' },
+  unavailable: { kind: 'unavailable', explain: 'Ona is temporarily unavailable' },
+  unimplemented: { kind: 'not_supported', explain: 'this Ona endpoint does not implement the method (check ONA_BASE_URL)' },
+  internal: { kind: 'unavailable', explain: 'Ona had an internal error' },
+  unknown: { kind: 'unavailable', explain: 'Ona failed with an unknown error' },
+  data_loss: { kind: 'internal', explain: 'Ona reported data loss' },
+};
+
+/** Used when the body is not Connect JSON (proxies, load balancers). */
+function codeForStatus(status: number): string {
+  if (status === 400) return 'invalid_argument';
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'permission_denied';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'deadline_exceeded';
+  if (status === 409) return 'aborted';
+  if (status === 412) return 'failed_precondition';
+  if (status === 429) return 'resource_exhausted';
+  if (status === 499) return 'canceled';
+  if (status === 501) return 'unimplemented';
+  if (status === 502 || status === 503) return 'unavailable';
+  if (status === 504) return 'deadline_exceeded';
+  if (status >= 500) return 'internal';
+  return 'unknown';
+}
+
+export interface ErrorContext {
+  operation: string;
+  attempts: number;
+  /** Removed from any text that came from the server, in case it echoes it. */
+  secret: string;
+}
+
+export function scrub(text: string, secret: string): string {
+  return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
+}
+
+/** A non-2xx reply → BackendError. `body` is the raw text; only its `message` is ever shown. */
+export function httpError(status: number, body: string, ctx: ErrorContext): BackendError {
+  const connect = parseConnect(body);
+  const code = connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
+  const info = CONNECT_CODES[code] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
+  const serverMessage = connect?.message ? scrub(connect.message, ctx.secret).slice(0, 300) : '';
+  const message = serverMessage ? `${info.explain} (Ona said: ${serverMessage})` : info.explain;
+  return new BackendError('Ona', ctx.operation, info.kind, code, message, { httpStatus: status, attempts: ctx.attempts });
+}
+
+function parseConnect(body: string): { code: string; message?: string | undefined } | undefined {
+  try {
+    const parsed = ConnectErrorSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function malformed(ctx: ErrorContext, what: string, status?: number): BackendError {
+  return new BackendError('Ona', ctx.operation, 'malformed_response', 'malformed_response', `the reply was not the expected JSON (${what})`, {
+    httpStatus: status,
+    attempts: ctx.attempts,
+  });
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EHOSTDOWN']);
+const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+/** A transport failure (no HTTP reply) → BackendError. Never includes request headers. */
+export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: number): BackendError {
+  const code = errorCode(err);
+  const details = { attempts: ctx.attempts };
+  if (TIMEOUTS.has(code) || (err instanceof Error && err.name === 'TimeoutError')) {
+    return new BackendError('Ona', ctx.operation, 'timeout', 'deadline_exceeded', `no reply from Ona within ${Math.round(timeoutMs / 1000)}s`, details);
+  }
+  if (UNREACHABLE.has(code)) {
+    return new BackendError('Ona', ctx.operation, 'unreachable', code, `could not connect to the Ona endpoint (${code}); check ONA_BASE_URL`, details);
+  }
+  if (DROPPED.has(code)) {
+    return new BackendError('Ona', ctx.operation, 'unavailable', code, `the connection to Ona was dropped (${code})`, details);
+  }
+  return new BackendError('Ona', ctx.operation, 'unreachable', code || 'network_error', 'the request to Ona failed before a reply arrived', details);
+}
+
+function errorCode(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    const cause = (err as { cause?: unknown }).cause;
+    if (cause && typeof cause === 'object' && typeof (cause as { code?: unknown }).code === 'string') return (cause as { code: string }).code;
+  }
+  return '';
+}

@@ -1,0 +1,159 @@
+import { Agent, RetryAgent, request, type Dispatcher } from 'undici';
+import type * as z from 'zod';
+import { BackendError } from '../../server/errors.js';
+import { VERSION } from '../../version.js';
+import { httpError, malformed, transportError, type ErrorContext } from './errors.js';
+
+/**
+ * Connect unary calls with JSON bodies over undici. Retries are undici's RetryHandler (via
+ * RetryAgent); this module only chooses what is safe to retry, bounds the whole call in time,
+ * and turns every failure into a BackendError.
+ */
+
+export interface RpcOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** Retries after the first attempt (default 2). */
+  maxRetries: number;
+  /** Back-off before the first retry, doubled each time (default 500 ms). Tests lower it. */
+  minRetryDelayMs: number;
+  /** Cap on any back-off, including a server's Retry-After (default 8 s). */
+  maxRetryDelayMs: number;
+  /** Whole call, retries included (default 30 s). */
+  timeoutMs: number;
+}
+
+/**
+ * `idempotent`: reads and stop may be repeated after a dropped connection or a 5xx.
+ * `once`: StartAgent may have started an agent before a connection dropped, so it is retried
+ * only when the server certainly did nothing (429, or the connection was refused).
+ */
+export type RetryPolicy = 'idempotent' | 'once';
+
+const RETRY_STATUS: Record<RetryPolicy, number[]> = { idempotent: [429, 502, 503, 504], once: [429] };
+const RETRY_ERRORS: Record<RetryPolicy, string[]> = {
+  idempotent: ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ENETUNREACH', 'EHOSTUNREACH'],
+  once: ['ECONNREFUSED'],
+};
+
+const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+export interface Rpc {
+  call<S extends z.ZodType>(method: string, body: unknown, schema: S, policy: RetryPolicy, signal: AbortSignal): Promise<z.output<S>>;
+  close(): Promise<void>;
+}
+
+export function createRpc(options: RpcOptions): Rpc {
+  // Created on first use of the backend, never at import time.
+  const agent = new Agent({
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connect: { timeout: Math.min(10_000, options.timeoutMs) },
+  });
+  const headers = {
+    authorization: `Bearer ${options.apiKey}`,
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'connect-protocol-version': '1',
+    'user-agent': `executions-mcp/${VERSION}`,
+  };
+
+  return {
+    async call(method, body, schema, policy, signal) {
+      const ctx: ErrorContext = { operation: method, attempts: 0, secret: options.apiKey };
+      // Counts what the retry handler dispatches, so errors can say "after 3 attempts".
+      const counting: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+        ctx.attempts += 1;
+        return dispatch(opts, handler);
+      };
+      const dispatcher = new RetryAgent(agent.compose(counting), {
+        methods: ['POST'],
+        statusCodes: RETRY_STATUS[policy],
+        errorCodes: RETRY_ERRORS[policy],
+        maxRetries: options.maxRetries,
+        minTimeout: options.minRetryDelayMs,
+        maxTimeout: options.maxRetryDelayMs,
+        timeoutFactor: 2,
+        retryAfter: true,
+        // Hand the last reply (with its Connect error body) to us instead of a bodiless error.
+        throwOnError: false,
+      });
+      const timeout = AbortSignal.timeout(options.timeoutMs);
+      const combined = AbortSignal.any([signal, timeout]);
+      let status: number;
+      let text: string;
+      try {
+        const res = await untilAborted(
+          request(`${options.baseUrl}/gitpod.v1.AgentService/${method}`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(body ?? {}),
+            signal: combined,
+            dispatcher,
+          }),
+          combined,
+        );
+        status = res.statusCode;
+        text = await untilAborted(readLimited(res.body, ctx), combined);
+      } catch (err) {
+        if (signal.aborted) throw abortError();
+        if (err instanceof BackendError) throw err;
+        throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
+      }
+      if (status < 200 || status >= 300) throw httpError(status, text, ctx);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw malformed(ctx, 'body is not JSON', status);
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw malformed(ctx, `unexpected ${issue?.path.join('.') || 'body'}`, status);
+      }
+      return parsed.data;
+    },
+    close: () => agent.close(),
+  };
+}
+
+async function readLimited(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): unknown }, ctx: ErrorContext): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > MAX_REPLY_BYTES) {
+      body.destroy();
+      throw malformed(ctx, `reply larger than ${MAX_REPLY_BYTES / 1024 / 1024} MiB`);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** undici notices an abort only at its next dispatch; a back-off sleep must end at once too. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+function abortError(): Error {
+  const err = new Error('The operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}
