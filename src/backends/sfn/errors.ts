@@ -60,6 +60,8 @@ const THROTTLING = new Set([
 ]);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+/** The connection was made, then lost: a transient backend failure, not a configuration problem. */
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 interface SdkErrorLike {
   name?: string;
@@ -74,7 +76,10 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   if (THROTTLING.has(code)) return 'throttled';
   const known = KIND_BY_CODE[code];
   if (known) return known;
-  if (err.code && NETWORK_CODES.has(err.code)) return err.code === 'ETIMEDOUT' ? 'timeout' : 'unreachable';
+  if (err.code && NETWORK_CODES.has(err.code)) {
+    if (err.code === 'ETIMEDOUT') return 'timeout';
+    return DROPPED_CODES.has(err.code) ? 'unavailable' : 'unreachable';
+  }
   if (/region is missing/i.test(err.message ?? '')) return 'not_configured';
   if (/could not load credentials|credential/i.test(err.message ?? '') && !status) return 'unauthenticated';
   if (code === 'SyntaxError' || /deserializ|unexpected token|JSON/i.test(err.message ?? '')) return 'malformed_response';
@@ -97,6 +102,7 @@ export function toBackendError(operation: string, err: unknown): unknown {
   if (kind === 'malformed_response') message = 'the response body could not be parsed';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
+  if (kind === 'unavailable' && DROPPED_CODES.has(code)) message = `the connection to the Step Functions endpoint was dropped before it answered (${code})`;
   if (message === 'UnknownError' || message === code) message = '';
   return new BackendError('Step Functions', operation, kind, code, message, {
     httpStatus: status,

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executionArn, startFakeSfn, type FakeExecution, type FakeSfn } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * Backend faults through the real SFNClient: each becomes an isError result naming the backend,
+ * the operation, what went wrong and the next step. No stack traces, no raw bodies.
+ */
+
+let fake: FakeSfn;
+let env: SfnEnv;
+let orders: string;
+let express: string;
+let runs: FakeExecution[];
+
+beforeAll(async () => {
+  fake = await startFakeSfn();
+  orders = fake.addStateMachine('Orders');
+  express = fake.addStateMachine('Clicks', 'EXPRESS');
+  runs = fake.addExecutions(orders, 40);
+  env = await startSfnEnv({ fake, argv: ['--allow-writes'] });
+});
+
+afterAll(async () => {
+  await env.close();
+  await fake.close();
+});
+
+function expectClean(text: string): void {
+  expect(text).not.toMatch(/\n\s+at /);
+  expect(text).not.toMatch(/node_modules|\.ts:\d+|__type/);
+}
+
+describe('modeled errors become actionable isError results', () => {
+  it('invalid ARN (rejected by the backend)', async () => {
+    const r = await env.call('describe_execution', { executionArn: 'arn:aws:states:us-east-1:123:execution:Orders:x' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions DescribeExecution failed: InvalidArn \(HTTP 400\): Invalid Arn: .*Next: call list_executions to find valid execution ARNs\.$/);
+    expectClean(r.text);
+  });
+
+  it('unknown execution', async () => {
+    const arn = executionArn('Orders', 'nope');
+    const r = await env.call('describe_execution', { executionArn: arn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('Step Functions DescribeExecution failed: ExecutionDoesNotExist');
+    expect(r.text).toContain(arn);
+    expect(r.text).toContain('Next: call list_executions with the stateMachineArn');
+    const h = await env.call('get_execution_history', { executionArn: arn });
+    expect(h.text).toMatch(/GetExecutionHistory failed: ExecutionDoesNotExist.*Next: call list_executions/);
+  });
+
+  it('unknown state machine', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Ghost' });
+    expect(r.text).toMatch(/ListExecutions failed: StateMachineDoesNotExist.*Next: call list_state_machines/);
+  });
+
+  it('EXPRESS state machine: explains the limitation', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: express });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/ListExecutions failed: StateMachineTypeNotSupported .*EXPRESS state machine.*CloudWatch Logs.*list_state_machines/);
+  });
+
+  it('not redrivable: says why and what to call', async () => {
+    const ok = runs.find((e) => e.status === 'SUCCEEDED') as FakeExecution;
+    const r = await env.call('redrive_execution', { executionArn: ok.executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/RedriveExecution failed: ExecutionNotRedrivable .*SUCCEEDED.*Next: only STANDARD executions that FAILED.*describe_execution/);
+  });
+
+  it('expired backend nextToken: start over without startingToken', async () => {
+    const first = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5, pageSize: 5 });
+    const token = first.structured?.nextToken as string;
+    fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
+    const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5, pageSize: 5, startingToken: token });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\).*expired.*Next: the continuation token expired; call again without startingToken/);
+  });
+
+  it('access denied: names the permission problem', async () => {
+    fake.inject({ kind: 'accessDenied' });
+    const r = await env.call('list_state_machines');
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions ListStateMachines failed: AccessDeniedException \(HTTP 400\): .*states:ListStateMachines.*Next: the server's credentials lack permission/);
+  });
+
+  it('rejected credentials: says it is a server configuration problem', async () => {
+    fake.inject({ kind: 'unrecognizedClient' });
+    const r = await env.call('list_state_machines');
+    expect(r.text).toMatch(/UnrecognizedClientException.*Next: the server's credentials were rejected; fix the server's configuration/);
+  });
+});
+
+describe('transport faults with maxAttempts 1', () => {
+  it.each([
+    [{ kind: 'throttle', status: 400 } as const, /ThrottlingException \(HTTP 400\).*Next: the backend is throttling/],
+    [{ kind: 'throttle', status: 429 } as const, /ThrottlingException \(HTTP 429\).*Next: the backend is throttling/],
+    [{ kind: 'internal', status: 500 } as const, /InternalFailure \(HTTP 500\).*Next: the backend is temporarily failing/],
+    [{ kind: 'internal', status: 503 } as const, /ServiceUnavailable \(HTTP 503\).*Next: the backend is temporarily failing/],
+    [{ kind: 'malformed' } as const, /failed: .*the response body could not be parsed\. Next: the backend returned an unreadable response/],
+    [{ kind: 'drop' } as const, /failed: ECONNRESET: the connection to the Step Functions endpoint was dropped before it answered \(ECONNRESET\)\. Next: the backend is temporarily failing; call again/],
+  ])('%o gives a clear isError', async (fault, expected) => {
+    fake.inject(fault, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions DescribeExecution failed/);
+    expect(r.text).toMatch(expected);
+    expectClean(r.text);
+    // The server is still fine afterwards.
+    const again = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });
+    expect(again.isError).toBeUndefined();
+  });
+
+  it('a fault in the middle of a multi-page walk fails the call without a partial answer', async () => {
+    fake.inject({ kind: 'internal', status: 500 }, { op: 'ListExecutions' });
+    const r = await env.call('list_executions', { stateMachineArn: orders, pageSize: 10, maxItems: 30 });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/ListExecutions failed: InternalFailure/);
+  });
+});
+
+describe('retries ride on the SDK (maxAttempts 3)', () => {
+  let retrying: SfnEnv;
+  beforeAll(async () => {
+    retrying = await startSfnEnv({ fake, maxAttempts: 3 });
+  });
+  afterAll(async () => {
+    await retrying.close();
+  });
+
+  it.each([
+    { kind: 'throttle', status: 400 } as const,
+    { kind: 'throttle', status: 429 } as const,
+    { kind: 'internal', status: 500 } as const,
+    { kind: 'internal', status: 503 } as const,
+    { kind: 'drop' } as const,
+  ])('one %o then success → success', async (fault) => {
+    const before = fake.requestsFor('DescribeExecution').length;
+    fake.inject(fault, { op: 'DescribeExecution' });
+    const r = await retrying.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured?.status).toBe('SUCCEEDED');
+    const made = fake.requestsFor('DescribeExecution').slice(before);
+    expect(made).toHaveLength(2);
+    expect(made[0]?.fault).toBe(fault.kind);
+    expect(made[1]?.fault).toBeUndefined();
+  });
+
+  it('a fault that outlasts the retries says how many attempts were made', async () => {
+    fake.inject({ kind: 'internal', status: 500 }, { op: 'ListStateMachines', times: 3 });
+    const r = await retrying.call('list_state_machines');
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions ListStateMachines failed after 3 attempts: InternalFailure \(HTTP 500\)/);
+    expect(fake.requestsFor('ListStateMachines').filter((q) => q.fault === 'internal').length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('modeled client errors are not retried', async () => {
+    const before = fake.requestsFor('DescribeExecution').length;
+    const r = await retrying.call('describe_execution', { executionArn: executionArn('Orders', 'nope') });
+    expect(r.isError).toBe(true);
+    expect(fake.requestsFor('DescribeExecution').length - before).toBe(1);
+  });
+});
+
+describe('slow responses and client cancellation', () => {
+  it('a slow response is waited for', async () => {
+    fake.inject({ kind: 'slow', ms: 150 }, { op: 'ListStateMachines' });
+    const r = await env.call('list_state_machines');
+    expect(r.isError).toBeUndefined();
+  });
+
+  it('cancelling the tool call aborts the backend request and stops further calls', async () => {
+    const before = fake.requestsFor('ListExecutions').length;
+    fake.inject({ kind: 'slow', ms: 20_000 }, { op: 'ListExecutions' });
+    const controller = new AbortController();
+    const pending = env.call('list_executions', { stateMachineArn: orders, pageSize: 5, maxItems: 40 }, { signal: controller.signal });
+    await fake.until(() => fake.requestsFor('ListExecutions').length > before);
+    controller.abort(new Error('user cancelled'));
+    await expect(pending).rejects.toThrow();
+    const slowCall = fake.requestsFor('ListExecutions')[before];
+    // The SDK request was torn down (the AbortSignal reached the HTTP layer) ...
+    await fake.until(() => slowCall?.aborted === true);
+    expect(slowCall?.answered).toBeUndefined();
+    // ... and the walk did not go on to other pages. A later call on the same server works.
+    const after = await env.call('list_state_machines');
+    expect(after.isError).toBeUndefined();
+    expect(fake.requestsFor('ListExecutions').length - before).toBe(1);
+  });
+
+  it('cancelling between pages stops the walk at the page in flight', async () => {
+    const before = fake.requestsFor('ListExecutions').length;
+    // The first page answers at once, the second one hangs until cancelled.
+    fake.inject({ kind: 'slow', ms: 0 }, { op: 'ListExecutions' });
+    fake.inject({ kind: 'slow', ms: 20_000 }, { op: 'ListExecutions' });
+    const controller = new AbortController();
+    const pending = env.call('list_executions', { stateMachineArn: orders, pageSize: 5, maxItems: 40 }, { signal: controller.signal });
+    await fake.until(() => fake.requestsFor('ListExecutions').length >= before + 2);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await fake.until(() => fake.requestsFor('ListExecutions')[before + 1]?.aborted === true);
+    await env.call('list_state_machines');
+    expect(fake.requestsFor('ListExecutions').length - before).toBe(2);
+  });
+});
