@@ -1,4 +1,8 @@
 import { activeToolsets, type Config } from '../config.js';
+import { getAgentExecution } from '../tools/ona/get-agent-execution.js';
+import { listAgentExecutions } from '../tools/ona/list-agent-executions.js';
+import { startAgentExecution } from '../tools/ona/start-agent-execution.js';
+import { stopAgentExecution } from '../tools/ona/stop-agent-execution.js';
 import { describeExecution } from '../tools/sfn/describe-execution.js';
 import { getExecutionHistory } from '../tools/sfn/get-execution-history.js';
 import { listExecutions } from '../tools/sfn/list-executions.js';
@@ -21,6 +25,10 @@ export function allTools(): ToolDefinition[] {
     startExecution,
     stopExecution,
     redriveExecution,
+    listAgentExecutions,
+    getAgentExecution,
+    startAgentExecution,
+    stopAgentExecution,
   ];
 }
 

@@ -1,0 +1,29 @@
+import * as z from 'zod';
+import { defineTool } from '../../server/define-tool.js';
+import { AgentExecutionDetail, detailOf, detailText } from './detail-view.js';
+import { idField } from './views.js';
+
+export const getAgentExecution = defineTool({
+  name: 'get_agent_execution',
+  title: 'Get Ona agent execution',
+  description:
+    'One Ona agent execution in full: phase and normalised state, failure reason and message, warning, current activity and operation, goal, ' +
+    'judgement, outputs (cut to a size limit, untrusted), token use and limits, code context, MCP integration status and links to the conversation and transcript. ' +
+    'Ids come from list_agent_executions or start_agent_execution.',
+  toolset: 'ona',
+  operation: 'read',
+  inputSchema: z.object({
+    agentExecutionId: idField('Id of the agent execution (from list_agent_executions or start_agent_execution).'),
+  }),
+  outputSchema: AgentExecutionDetail,
+  errorHints: {
+    not_found: 'call list_agent_executions to find valid agent execution ids',
+    invalid_argument: 'agentExecutionId must be an id as returned by list_agent_executions',
+  },
+  async handler(args, ctx) {
+    const ona = await ctx.backends.ona();
+    const execution = await ona.getAgentExecution(args.agentExecutionId, ctx.signal);
+    const structured = detailOf(execution, args.agentExecutionId, ctx.config.limits.maxPayloadChars);
+    return { structured, text: detailText(structured, ctx.fence) };
+  },
+});

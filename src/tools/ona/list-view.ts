@@ -1,0 +1,86 @@
+import * as z from 'zod';
+import type { AgentExecution } from '../../backends/ona/schemas.js';
+import { PayloadSchema, compact, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
+import { failureReasonOf, num, onaState, shortCount, shortEnum, shortTime, stateField } from './views.js';
+
+/** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
+
+/** Failure messages in a list are a first hint, not the whole story (get_agent_execution has more). */
+const LIST_MESSAGE_CHARS = 240;
+
+export const AgentExecutionSummary = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  phase: z.string().optional().describe('status.phase, e.g. PHASE_RUNNING.'),
+  state: stateField,
+  failureReason: z.string().optional(),
+  failureMessage: PayloadSchema.optional(),
+  agentId: z.string().optional().describe('Left out when the query named exactly this one agent.'),
+  creatorId: z.string().optional().describe('Left out when the query named exactly this one creator.'),
+  projectId: z.string().optional().describe('Left out when the query named exactly this one project.'),
+  environmentId: z.string().optional().describe('Environment of the code context, else the first one the agent used.'),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  iterations: z.number().optional(),
+  inputTokensUsed: z.number().optional(),
+  outputTokensUsed: z.number().optional(),
+  conversationUrl: z.string().optional(),
+  transcriptUrl: z.string().optional(),
+});
+export type AgentExecutionSummary = z.infer<typeof AgentExecutionSummary>;
+
+/** Values every item would repeat because the query fixed them. */
+export interface QueryFixed {
+  agentId?: string | undefined;
+  creatorId?: string | undefined;
+  projectId?: string | undefined;
+}
+
+export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars: number): AgentExecutionSummary {
+  const spec = e.spec;
+  const status = e.status;
+  const agentId = spec?.agentId;
+  const creatorId = e.metadata?.creator?.id;
+  const projectId = spec?.codeContext?.projectId;
+  return compact({
+    id: e.id ?? '',
+    name: e.metadata?.name,
+    phase: status?.phase,
+    state: onaState(e),
+    failureReason: failureReasonOf(e),
+    failureMessage: payload(status?.failureMessage, Math.min(LIST_MESSAGE_CHARS, maxPayloadChars)),
+    agentId: agentId === fixed.agentId ? undefined : agentId,
+    creatorId: creatorId === fixed.creatorId ? undefined : creatorId,
+    projectId: projectId === fixed.projectId ? undefined : projectId,
+    environmentId: spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId,
+    createdAt: iso(e.metadata?.createdAt),
+    updatedAt: iso(e.metadata?.updatedAt),
+    iterations: num(status?.iterations),
+    inputTokensUsed: num(status?.inputTokensUsed),
+    outputTokensUsed: num(status?.outputTokensUsed),
+    conversationUrl: status?.conversationUrl,
+    transcriptUrl: status?.transcriptUrl,
+  });
+}
+
+/** One line per execution; enum prefixes shortened, the failure message fenced as untrusted. */
+export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): string {
+  const phase = shortEnum(s.phase);
+  const state = phase && phase.toLowerCase() !== s.state ? `${s.state} (${phase})` : s.state;
+  const parts = [
+    s.id,
+    state,
+    s.name ? `"${oneLine(s.name, 80)}"` : '',
+    s.createdAt ? `created ${shortTime(s.createdAt)}` : '',
+    s.updatedAt && s.updatedAt !== s.createdAt ? `updated ${shortTime(s.updatedAt)}` : '',
+    s.iterations !== undefined || s.inputTokensUsed !== undefined
+      ? `it=${s.iterations ?? 0} tokens in/out=${shortCount(s.inputTokensUsed)}/${shortCount(s.outputTokensUsed)}`
+      : '',
+    s.agentId ? `agent=${s.agentId}` : '',
+    s.projectId ? `project=${s.projectId}` : s.environmentId ? `env=${s.environmentId}` : '',
+    s.failureReason ? `reason=${shortEnum(s.failureReason)}` : '',
+    // Flattened so the item stays on one line.
+    s.failureMessage ? fence.wrap({ ...s.failureMessage, untrustedData: s.failureMessage.untrustedData.replace(/\s+/g, ' ') }, 'failure') : '',
+  ];
+  return parts.filter(Boolean).join('  ');
+}

@@ -1,0 +1,72 @@
+import * as z from 'zod';
+import type { StartAgentRequest } from '../../backends/ona/schemas.js';
+import { defineTool } from '../../server/define-tool.js';
+import { ToolError } from '../../server/errors.js';
+import { compact } from '../../server/render.js';
+import { annotationsField } from './list-agent-executions.js';
+import { AGENT_MODES, idField } from './views.js';
+
+export const startAgentExecution = defineTool({
+  name: 'start_agent_execution',
+  title: 'Start Ona agent execution',
+  description:
+    'Start an Ona agent (StartAgent) on a code context: a repository URL (codeContext.contextUrl), an existing environment or a project. ' +
+    'Returns the new agentExecutionId; follow with get_agent_execution to watch it. Each call starts a new execution.',
+  toolset: 'ona',
+  operation: 'write',
+  inputSchema: z.object({
+    agentId: idField('Agent to run. Omit for the configured default agent (else the in-environment Ona agent).').optional(),
+    codeContext: z
+      .object({
+        contextUrl: z
+          .object({
+            url: z.url().max(2048).describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
+            environmentClassId: idField('Environment class for the new environment; omit for the default.').optional(),
+          })
+          .optional()
+          .describe('Create a new environment from this URL.'),
+        environmentId: idField('Run in this existing environment.').optional(),
+        projectId: idField('Create an environment from this project.').optional(),
+      })
+      .optional()
+      .describe('Where the agent works: give exactly one of contextUrl, environmentId or projectId.'),
+    name: z.string().min(1).max(200).optional().describe('Name of the execution, shown in lists.'),
+    mode: z.enum(AGENT_MODES).optional().describe('Agent mode; omit for the agent default (execution).'),
+    annotations: annotationsField.optional().describe('Key/value annotations stored on the execution (at most 32); list_agent_executions can filter on them.'),
+    runnerId: idField('Runner on which to create the environment; omit for the default.').optional(),
+    sessionId: idField('Continue this session; omit to start a new session.').optional(),
+    workflowActionId: idField('Workflow action this execution belongs to, when started on behalf of a workflow.').optional(),
+  }),
+  outputSchema: z.object({
+    agentExecutionId: z.string(),
+  }),
+  errorHints: {
+    invalid_argument: 'check agentId, codeContext (exactly one of contextUrl, environmentId, projectId) and mode, then call again',
+    not_found: 'the agent, environment or project does not exist for this API key; check the ids',
+    failed_precondition: 'the environment or project cannot host an agent right now (stopped or deleting?)',
+    resource_exhausted: 'Ona refused to start more agents now (rate limit or quota); wait and call again',
+  },
+  async handler(args, ctx) {
+    const cc = args.codeContext;
+    const given = cc ? [cc.contextUrl, cc.environmentId, cc.projectId].filter((v) => v !== undefined).length : 0;
+    if (cc && given !== 1) {
+      throw new ToolError('codeContext needs exactly one of contextUrl, environmentId or projectId. Nothing was started.');
+    }
+    const request: StartAgentRequest = compact({
+      agentId: args.agentId,
+      codeContext: cc,
+      name: args.name,
+      mode: args.mode,
+      annotations: args.annotations,
+      runnerId: args.runnerId,
+      sessionId: args.sessionId,
+      workflowActionId: args.workflowActionId,
+    });
+    const ona = await ctx.backends.ona();
+    const out = await ona.startAgent(request, ctx.signal);
+    return {
+      structured: { agentExecutionId: out.agentExecutionId },
+      text: `Started agent execution ${out.agentExecutionId}. Next: get_agent_execution to follow it.`,
+    };
+  },
+});

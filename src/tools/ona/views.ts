@@ -1,0 +1,84 @@
+import * as z from 'zod';
+import type { AgentExecution } from '../../backends/ona/schemas.js';
+
+/** Shared Ona view pieces: enums, normalised state, number and enum helpers. */
+
+export const PHASES = ['PHASE_PENDING', 'PHASE_RUNNING', 'PHASE_WAITING_FOR_INPUT', 'PHASE_STOPPED'] as const;
+export const ROLES = ['AGENT_EXECUTION_ROLE_DEFAULT', 'AGENT_EXECUTION_ROLE_WORKFLOW'] as const;
+export const AGENT_MODES = ['AGENT_MODE_EXECUTION', 'AGENT_MODE_PLANNING', 'AGENT_MODE_RALPH', 'AGENT_MODE_SPEC', 'AGENT_MODE_GOAL'] as const;
+
+// The same vocabulary every backend uses (architecture §5).
+export const NORMALISED_STATES = ['running', 'succeeded', 'failed', 'timed_out', 'aborted', 'waiting', 'pending'] as const;
+export type NormalisedState = (typeof NORMALISED_STATES)[number];
+
+export const stateField = z
+  .enum(NORMALISED_STATES)
+  .describe(
+    'Normalised state, the same vocabulary across every backend. PHASE_STOPPED maps to failed when a failure reason or message is set, ' +
+      'to aborted when a stop was requested (spec.desiredPhase PHASE_STOPPED), else to succeeded.',
+  );
+
+export const idField = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'an Ona id: letters, digits, dot, dash, underscore or colon')
+    .describe(what);
+
+/**
+ * Ona has no succeeded/failed phase: an execution ends in PHASE_STOPPED, and a failure shows as
+ * failureReason/failureMessage. A requested stop (desiredPhase STOPPED) without failure is the
+ * closest thing to "aborted"; everything else that stopped cleanly counts as succeeded.
+ */
+export function onaState(e: AgentExecution): NormalisedState {
+  switch (e.status?.phase) {
+    case 'PHASE_RUNNING':
+      return 'running';
+    case 'PHASE_WAITING_FOR_INPUT':
+      return 'waiting';
+    case 'PHASE_STOPPED':
+      if (failureReasonOf(e) || e.status?.failureMessage) return 'failed';
+      return e.spec?.desiredPhase === 'PHASE_STOPPED' ? 'aborted' : 'succeeded';
+    default:
+      return 'pending';
+  }
+}
+
+/** The failure reason, unless it is the proto default. */
+export function failureReasonOf(e: AgentExecution): string | undefined {
+  const reason = e.status?.failureReason;
+  return reason && !reason.endsWith('_UNSPECIFIED') ? reason : undefined;
+}
+
+/** An enum value unless it is the proto default (which means "not set"). */
+export function setEnum(value: string | undefined): string | undefined {
+  return value && !value.endsWith('_UNSPECIFIED') ? value : undefined;
+}
+
+/** proto3 int64 (a JSON string) → number; undefined for absent, zero-less or unparseable values. */
+export function num(value: string | number | undefined, keepZero = false): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) return undefined;
+  return n === 0 && !keepZero ? undefined : n;
+}
+
+/** Text renderings drop the enum's type prefix: PHASE_WAITING_FOR_INPUT → WAITING_FOR_INPUT. */
+export function shortEnum(value: string | undefined): string {
+  if (!value) return '';
+  return value.replace(/^(PHASE_|AGENT_MODE_|AGENT_EXECUTION_FAILURE_REASON_|AGENT_EXECUTION_ROLE_|GOAL_STATUS_|SUPPORTED_MODEL_)/, '');
+}
+
+/** 123456 → "123k" for text lines. */
+export function shortCount(n: number | undefined): string {
+  if (n === undefined) return '0';
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1)}M`;
+}
+
+/** "2026-11-20T10:00:00.000Z" → "2026-11-20T10:00:00Z". */
+export function shortTime(isoTime: string | undefined): string {
+  return isoTime ? isoTime.replace(/\.\d{3}Z$/, 'Z') : '';
+}

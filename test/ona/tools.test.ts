@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeExecution, makeExecutions } from '../fakes/ona.js';
+import { API_KEY, onaEnv, type OnaEnv } from './env.js';
+
+type Summary = Record<string, unknown> & { id: string; state: string };
+
+describe('ona tools against the fake AgentService', () => {
+  let env: OnaEnv;
+
+  beforeAll(async () => {
+    env = await onaEnv({ count: 30, writes: true });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('lists the four ona tools, in order', async () => {
+    const names = (await env.harness.client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(['list_agent_executions', 'get_agent_execution', 'start_agent_execution', 'stop_agent_execution']);
+  });
+
+  it('lists newest first with the triage view, sending the bearer token and the page size', async () => {
+    const res = await env.harness.call('list_agent_executions', { maxItems: 5 });
+    expect(res.isError).toBeUndefined();
+    const items = res.structured?.agentExecutions as Summary[];
+    expect(items.map((i) => i.id)).toEqual(env.fake.executions.slice(0, 5).map((e) => e.id));
+    const first = items[0] as Summary;
+    expect(first).toMatchObject({
+      name: 'fix-flaky-tests-0',
+      phase: 'PHASE_RUNNING',
+      state: 'running',
+      createdAt: '2026-08-01T12:00:00.000Z',
+      iterations: 10,
+      inputTokensUsed: 150000,
+      outputTokensUsed: 8000,
+    });
+    expect(typeof first.conversationUrl).toBe('string');
+    // Fields outside the view are not carried.
+    expect(first).not.toHaveProperty('spec');
+    expect(first).not.toHaveProperty('limits');
+    const last = env.fake.requests.at(-1);
+    expect(last?.method).toBe('ListAgentExecutions');
+    expect(last?.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(last?.body).toMatchObject({ pagination: { pageSize: 100 } });
+    expect(res.structured).toMatchObject({ stopReason: 'maxItems', pagesFetched: 1 });
+    expect(res.structured?.nextToken).toEqual(expect.any(String));
+    expect(res.text).toMatch(/call list_agent_executions again with the same arguments and startingToken="/);
+    // Text shortens enum prefixes; structuredContent keeps them.
+    expect(res.text).not.toContain('PHASE_');
+    const lines = res.text.split('\n').filter((l) => !l.startsWith('Text inside'));
+    expect(lines[0]).toMatch(/ running {2}"fix-flaky-tests-0" {2}created 2026-08-01T12:00:00Z/);
+    expect(lines).toHaveLength(6);
+  });
+
+  it('maps PHASE_STOPPED to failed, aborted or succeeded, and fences the failure message', async () => {
+    const res = await env.harness.call('list_agent_executions', { statusPhases: ['PHASE_STOPPED'], maxItems: 50 });
+    const items = res.structured?.agentExecutions as Summary[];
+    expect(items.length).toBeGreaterThan(3);
+    const byState = (s: string) => items.filter((i) => i.state === s);
+    expect(byState('failed').length).toBeGreaterThan(0);
+    expect(byState('aborted').length).toBeGreaterThan(0);
+    expect(byState('succeeded').length).toBeGreaterThan(0);
+    const failed = byState('failed')[0] as Summary;
+    expect(failed.failureReason).toBe('AGENT_EXECUTION_FAILURE_REASON_ENVIRONMENT');
+    expect(failed.failureMessage).toMatchObject({ untrustedData: expect.stringContaining('image build exited') });
+    expect(res.text).toMatch(/^Text inside <untrusted-data-[0-9a-f]+> tags comes from executions/);
+    expect(res.text).toMatch(/reason=ENVIRONMENT {2}failure: <untrusted-data-/);
+    // The default failure reason is dropped, not shown as a reason.
+    expect(byState('succeeded')[0]).not.toHaveProperty('failureReason');
+  });
+
+  it('passes every filter to the service and leaves out fields the query fixed', async () => {
+    const agentId = String(env.fake.executions[0]?.spec.agentId);
+    const res = await env.harness.call('list_agent_executions', {
+      agentIds: [agentId],
+      statusPhases: ['PHASE_RUNNING', 'PHASE_STOPPED'],
+      roles: ['AGENT_EXECUTION_ROLE_DEFAULT'],
+      annotations: { team: 'payments' },
+      maxItems: 100,
+    });
+    const items = res.structured?.agentExecutions as Summary[];
+    const expected = env.fake.executions.filter(
+      (e) =>
+        e.spec.agentId === agentId &&
+        ['PHASE_RUNNING', 'PHASE_STOPPED'].includes(String(e.status.phase)) &&
+        e.metadata.role === 'AGENT_EXECUTION_ROLE_DEFAULT' &&
+        (e.metadata.annotations as Record<string, string>).team === 'payments',
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(items.map((i) => i.id)).toEqual(expected.map((e) => e.id));
+    for (const item of items) expect(item).not.toHaveProperty('agentId');
+    expect(env.fake.requests.at(-1)?.body).toMatchObject({
+      filter: {
+        agentIds: [agentId],
+        statusPhases: ['PHASE_RUNNING', 'PHASE_STOPPED'],
+        roles: ['AGENT_EXECUTION_ROLE_DEFAULT'],
+        annotations: { team: 'payments' },
+      },
+    });
+  });
+
+  it('filters by execution, session, creator, project and environment ids', async () => {
+    const e = env.fake.executions[7];
+    const ids = {
+      agentExecutionIds: [e?.id],
+      sessionIds: [e?.metadata.sessionId],
+      creatorIds: [(e?.metadata.creator as { id: string }).id],
+      projectIds: [(e?.spec.codeContext as { projectId: string }).projectId],
+      environmentIds: [(e?.spec.codeContext as { environmentId: string }).environmentId],
+    };
+    const res = await env.harness.call('list_agent_executions', ids);
+    expect((res.structured?.agentExecutions as Summary[]).map((i) => i.id)).toEqual([e?.id]);
+  });
+
+  it('follows backend pages and continues exactly after the last item', async () => {
+    const first = await env.harness.call('list_agent_executions', { maxItems: 7, pageSize: 3 });
+    const second = await env.harness.call('list_agent_executions', { maxItems: 100, pageSize: 3, startingToken: first.structured?.nextToken });
+    const ids = [...(first.structured?.agentExecutions as Summary[]), ...(second.structured?.agentExecutions as Summary[])].map((i) => i.id);
+    expect(ids).toEqual(env.fake.executions.map((e) => e.id));
+    expect(second.structured).toMatchObject({ stopReason: 'exhausted' });
+    expect(second.structured?.nextToken).toBeUndefined();
+    expect(second.text).toMatch(/; no more\.$/);
+  });
+
+  it('accepts the page token from the query string too (the Stainless SDK style)', async () => {
+    const page1 = await fetch(`${env.fake.baseUrl}/gitpod.v1.AgentService/ListAgentExecutions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ pagination: { pageSize: 4 } }),
+    }).then((r) => r.json() as Promise<{ pagination: { nextToken: string } }>);
+    const page2 = await fetch(
+      `${env.fake.baseUrl}/gitpod.v1.AgentService/ListAgentExecutions?token=${encodeURIComponent(page1.pagination.nextToken)}&pageSize=4`,
+      { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' }, body: '{}' },
+    ).then((r) => r.json() as Promise<{ agentExecutions: Array<{ id: string }> }>);
+    expect(page2.agentExecutions.map((e) => e.id)).toEqual(env.fake.executions.slice(4, 8).map((e) => e.id));
+  });
+
+  it('stops early at createdAfter (newest first) and skips items after createdBefore', async () => {
+    // Items are 10 minutes apart from 12:00 backwards.
+    const res = await env.harness.call('list_agent_executions', {
+      createdAfter: '2026-08-01T11:00:00Z',
+      createdBefore: '2026-08-01T11:35:00Z',
+      pageSize: 2,
+    });
+    const items = res.structured?.agentExecutions as Summary[];
+    expect(items.map((i) => i.createdAt)).toEqual([
+      '2026-08-01T11:30:00.000Z',
+      '2026-08-01T11:20:00.000Z',
+      '2026-08-01T11:10:00.000Z',
+      '2026-08-01T11:00:00.000Z',
+    ]);
+    expect(res.structured).toMatchObject({ stopReason: 'timeWindow' });
+    // 30 items in pages of 2: stopping at the window's edge needs 4 pages, not 15.
+    expect(res.structured?.pagesFetched).toBe(4);
+  });
+
+  it('rejects a bad time bound and bad enum values before calling Ona', async () => {
+    const before = env.fake.requests.length;
+    const bad = await env.harness.call('list_agent_executions', { createdAfter: 'yesterday' });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toMatch(/createdAfter must be an ISO-8601 date-time/);
+    const badEnum = await env.harness.call('list_agent_executions', { statusPhases: ['RUNNING'] });
+    expect(badEnum.isError).toBe(true);
+    const badPage = await env.harness.call('list_agent_executions', { pageSize: 101 });
+    expect(badPage.isError).toBe(true);
+    expect(env.fake.requests.length).toBe(before);
+  });
+
+  it('gets one execution in full, payloads cut and fenced', async () => {
+    const target = env.fake.executions[1];
+    const res = await env.harness.call('get_agent_execution', { agentExecutionId: target?.id });
+    expect(res.isError).toBeUndefined();
+    expect(res.structured).toMatchObject({
+      id: target?.id,
+      phase: 'PHASE_STOPPED',
+      state: 'failed',
+      failureReason: 'AGENT_EXECUTION_FAILURE_REASON_ENVIRONMENT',
+      mode: 'AGENT_MODE_EXECUTION',
+      limits: { maxInputTokens: 2000000, maxIterations: 200, maxOutputTokens: 200000 },
+      cachedInputTokensUsed: 90000,
+      contextWindowLength: 200000,
+      outputs: { untrustedData: '{"pr":"https://github.com/acme/payments-service/pull/101"}' },
+      judgement: { untrustedData: expect.stringContaining('fixes the race') },
+      codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } },
+      transcriptUrl: expect.stringContaining('/transcript'),
+    });
+    expect(res.structured).not.toHaveProperty('desiredPhase');
+    expect(res.text).toMatch(/failure message: <untrusted-data-[0-9a-f]+>environment failed to start/);
+    expect(res.text).toMatch(/outputs: <untrusted-data-/);
+  });
+
+  it('cuts long payloads to maxPayloadChars and states the full size', async () => {
+    const long = makeExecution(0);
+    long.id = 'long-one';
+    long.status.currentActivity = 'x'.repeat(5000);
+    env.fake.executions.push(long);
+    const res = await env.harness.call('get_agent_execution', { agentExecutionId: 'long-one' });
+    expect(res.structured?.currentActivity).toEqual({ untrustedData: 'x'.repeat(2000), truncated: true, fullSize: 5000 });
+    expect(res.text).toMatch(/current activity \(5000 chars, first 2000 shown\)/);
+    env.fake.executions.pop();
+  });
+
+  it('starts an execution and returns its id; then stops it', async () => {
+    const started = await env.harness.call('start_agent_execution', {
+      agentId: 'agt00000-4e2d-4b9d-9fb3-000000000001',
+      codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } },
+      name: 'triage OPS-1',
+      mode: 'AGENT_MODE_PLANNING',
+      annotations: { ticket: 'OPS-1' },
+    });
+    expect(started.isError).toBeUndefined();
+    const id = started.structured?.agentExecutionId as string;
+    expect(id).toMatch(/^started-/);
+    expect(started.text).toContain(id);
+    expect(env.fake.requests.at(-1)?.body).toEqual({
+      agentId: 'agt00000-4e2d-4b9d-9fb3-000000000001',
+      codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } },
+      name: 'triage OPS-1',
+      mode: 'AGENT_MODE_PLANNING',
+      annotations: { ticket: 'OPS-1' },
+    });
+    const got = await env.harness.call('get_agent_execution', { agentExecutionId: id });
+    expect(got.structured).toMatchObject({ state: 'pending', name: 'triage OPS-1', annotations: { ticket: 'OPS-1' } });
+
+    const stopped = await env.harness.call('stop_agent_execution', { agentExecutionId: id });
+    expect(stopped.structured).toEqual({ agentExecutionId: id, stopRequested: true });
+    const after = await env.harness.call('get_agent_execution', { agentExecutionId: id });
+    expect(after.structured).toMatchObject({ phase: 'PHASE_STOPPED', desiredPhase: 'PHASE_STOPPED', state: 'aborted' });
+    env.fake.executions.shift();
+  });
+
+  it('refuses an ambiguous code context without calling Ona', async () => {
+    const before = env.fake.requests.length;
+    const res = await env.harness.call('start_agent_execution', { codeContext: { environmentId: 'env-1', projectId: 'prj-1' } });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/exactly one of contextUrl, environmentId or projectId/);
+    expect(env.fake.requests.length).toBe(before);
+  });
+});
+
+describe('ona toolset activation', () => {
+  it('registers no write tool without --allow-writes', async () => {
+    const env = await onaEnv({ executions: makeExecutions(2) });
+    try {
+      const names = (await env.harness.client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(['list_agent_executions', 'get_agent_execution']);
+    } finally {
+      await env.close();
+    }
+  });
+});
