@@ -98,7 +98,7 @@ export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: numbe
   const code = errorCode(err);
   const details = { attempts: ctx.attempts };
   if (TIMEOUTS.has(code) || (err instanceof Error && err.name === 'TimeoutError')) {
-    return new BackendError('Ona', ctx.operation, 'timeout', 'deadline_exceeded', `no reply from Ona within ${Math.round(timeoutMs / 1000)}s`, details);
+    return new BackendError('Ona', ctx.operation, 'timeout', 'deadline_exceeded', `no reply from Ona within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`, details);
   }
   if (UNREACHABLE.has(code)) {
     return new BackendError('Ona', ctx.operation, 'unreachable', code, `could not connect to the Ona endpoint (${code}); check ONA_BASE_URL`, details);

@@ -45,6 +45,9 @@ export const startAgentExecution = defineTool({
     not_found: 'the agent, environment or project does not exist for this API key; check the ids',
     failed_precondition: 'the environment or project cannot host an agent right now (stopped or deleting?)',
     resource_exhausted: 'Ona refused to start more agents now (rate limit or quota); wait and call again',
+    // Not retried automatically: the agent may have started before the reply was lost.
+    unavailable: 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
+    timeout: 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
   },
   async handler(args, ctx) {
     const cc = args.codeContext;

@@ -1,0 +1,259 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { makeExecutions } from '../fakes/ona.js';
+import { testConfig } from '../helpers/config.js';
+import { connect, type ToolCallResult } from '../helpers/harness.js';
+import { API_KEY, onaEnv, type OnaEnv } from './env.js';
+
+const connectBody = (code: string, message: string) => JSON.stringify({ code, message });
+
+/** The key must never reach a client: not in text, not in structuredContent. */
+function expectNoKey(res: ToolCallResult): void {
+  expect(res.text).not.toContain(API_KEY);
+  expect(JSON.stringify(res.structured ?? {})).not.toContain(API_KEY);
+}
+
+describe('ona faults', () => {
+  let env: OnaEnv;
+  const seen: ToolCallResult[] = [];
+  const call = async (name: string, args: Record<string, unknown> = {}, options?: { signal?: AbortSignal }) => {
+    const res = await env.harness.call(name, args, options);
+    seen.push(res);
+    return res;
+  };
+
+  beforeAll(async () => {
+    env = await onaEnv({ count: 12, writes: true });
+  });
+  afterEach(() => {
+    for (const res of seen.splice(0)) expectNoKey(res);
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  it('401 unauthenticated: says the key was rejected, no retry', async () => {
+    const before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status: 401, body: connectBody('unauthenticated', 'token expired') });
+    const res = await call('list_agent_executions');
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/^Ona ListAgentExecutions failed: unauthenticated \(HTTP 401\): the Ona API key was rejected/);
+    expect(res.text).toContain('Ona said: token expired');
+    expect(res.text).toMatch(/Next: .*configuration/);
+    expect(env.fake.requests.length - before).toBe(1);
+  });
+
+  it('a wrong key is rejected by the fake itself', async () => {
+    const config = testConfig(['--toolsets', 'ona'], { ONA_API_KEY: 'ona_pat_WRONG_0000', ONA_BASE_URL: env.fake.baseUrl });
+    const { createOnaBackend } = await import('../../src/backends/ona/client.js');
+    const h = await connect(config, { ona: async () => createOnaBackend(config, { minRetryDelayMs: 5 }) });
+    try {
+      const res = await h.call('get_agent_execution', { agentExecutionId: 'x' });
+      expect(res.text).toMatch(/unauthenticated \(HTTP 401\)/);
+      expect(res.text).not.toContain('ona_pat_WRONG_0000');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('404 not_found: names the id problem and the tool to call next', async () => {
+    const res = await call('get_agent_execution', { agentExecutionId: 'does-not-exist' });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/Ona GetAgentExecution failed: not_found \(HTTP 404\)/);
+    expect(res.text).toMatch(/Next: call list_agent_executions to find valid agent execution ids\.$/);
+    const stop = await call('stop_agent_execution', { agentExecutionId: 'does-not-exist' });
+    expect(stop.text).toMatch(/statusPhases=\["PHASE_RUNNING","PHASE_WAITING_FOR_INPUT"\]/);
+  });
+
+  it('classifies by the Connect code in the body, not the HTTP status', async () => {
+    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('failed_precondition', 'environment is stopping') });
+    const res = await call('stop_agent_execution', { agentExecutionId: String(env.fake.executions[0]?.id) });
+    expect(res.text).toMatch(/StopAgentExecution failed: failed_precondition \(HTTP 400\): the agent execution is not in a state/);
+    env.fake.failNext({ kind: 'status', status: 403, body: connectBody('permission_denied', 'not a member of this organization') });
+    const denied = await call('list_agent_executions');
+    expect(denied.text).toMatch(/permission_denied \(HTTP 403\): the Ona API key's user may not do this/);
+  });
+
+  it('falls back to the HTTP status when the body is not Connect JSON', async () => {
+    env.fake.failNext({ kind: 'status', status: 403, body: '<html>forbidden by proxy</html>', headers: { 'content-type': 'text/html' } });
+    const res = await call('list_agent_executions');
+    expect(res.text).toMatch(/permission_denied \(HTTP 403\)/);
+    expect(res.text).not.toContain('<html>');
+  });
+
+  it('429 with Retry-After: waits as told, then succeeds', async () => {
+    // A 1 s Retry-After against a 5 ms base back-off shows the header is honoured.
+    const slowCap = await onaEnv({ count: 3, backend: { maxRetryDelayMs: 2000 } });
+    try {
+      slowCap.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'slow down'), headers: { 'retry-after': '1' } });
+      const started = Date.now();
+      const res = await slowCap.harness.call('list_agent_executions');
+      expect(res.isError).toBeUndefined();
+      expect((res.structured?.agentExecutions as unknown[]).length).toBe(3);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(slowCap.fake.requests.length).toBe(2);
+      expect(slowCap.fake.requests[1]?.body).toEqual(slowCap.fake.requests[0]?.body);
+    } finally {
+      await slowCap.close();
+    }
+  });
+
+  it('429 that outlasts the retries: throttled, with the attempt count', async () => {
+    const before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'rate limit'), headers: { 'retry-after': '0' } }, 3);
+    const res = await call('list_agent_executions');
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/Ona ListAgentExecutions failed after 3 attempts: resource_exhausted \(HTTP 429\)/);
+    expect(res.text).toMatch(/Next: the backend is throttling requests/);
+    expect(env.fake.requests.length - before).toBe(3);
+  });
+
+  it('503 once: retried and succeeds; 503 throughout: unavailable', async () => {
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'deploying') });
+    const ok = await call('get_agent_execution', { agentExecutionId: String(env.fake.executions[2]?.id) });
+    expect(ok.isError).toBeUndefined();
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'deploying') }, 3);
+    const res = await call('get_agent_execution', { agentExecutionId: String(env.fake.executions[2]?.id) });
+    expect(res.text).toMatch(/failed after 3 attempts: unavailable \(HTTP 503\): Ona is temporarily unavailable \(Ona said: deploying\)/);
+  });
+
+  it('a connection reset is retried and succeeds', async () => {
+    env.fake.failNext({ kind: 'reset' });
+    const res = await call('list_agent_executions', { maxItems: 2 });
+    expect(res.isError).toBeUndefined();
+    expect((res.structured?.agentExecutions as unknown[]).length).toBe(2);
+  });
+
+  it('resets that persist: a clear transient error', async () => {
+    env.fake.failNext({ kind: 'reset' }, 3);
+    const res = await call('list_agent_executions');
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/failed after 3 attempts: .*the connection to Ona was dropped/);
+  });
+
+  it('StartAgent is not repeated after a 503 or a dropped connection (it may have started), but is after a 429', async () => {
+    const args = { codeContext: { projectId: 'prj-1' }, name: 'once' };
+    let before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'busy') });
+    const res = await call('start_agent_execution', args);
+    expect(res.text).toMatch(/StartAgent failed: unavailable \(HTTP 503\)/);
+    expect(env.fake.requests.length - before).toBe(1);
+
+    before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'reset' });
+    const reset = await call('start_agent_execution', args);
+    expect(reset.isError).toBe(true);
+    expect(env.fake.requests.length - before).toBe(1);
+
+    before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'slow down') });
+    const ok = await call('start_agent_execution', args);
+    expect(ok.structured?.agentExecutionId).toMatch(/^started-/);
+    expect(env.fake.requests.length - before).toBe(2);
+    env.fake.executions.shift();
+  });
+
+  it('malformed JSON and a wrong shape are malformed_response errors, and the server keeps serving', async () => {
+    env.fake.failNext({ kind: 'malformed' });
+    const bad = await call('list_agent_executions');
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toMatch(/ListAgentExecutions failed: malformed_response \(HTTP 200\): the reply was not the expected JSON \(body is not JSON\)/);
+    env.fake.failNext({ kind: 'wrongShape' });
+    const shape = await call('list_agent_executions');
+    expect(shape.text).toMatch(/malformed_response \(HTTP 200\): the reply was not the expected JSON \(unexpected agentExecutions\)/);
+    const ok = await call('list_agent_executions', { maxItems: 1 });
+    expect(ok.isError).toBeUndefined();
+  });
+
+  it('a slow reply is cancelled by the client: the request to Ona is abandoned', async () => {
+    env.fake.failNext({ kind: 'slow', ms: 3000 });
+    const abandonedBefore = env.fake.abandoned;
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('user gave up')), 150);
+    const started = Date.now();
+    await expect(env.harness.call('list_agent_executions', {}, { signal: controller.signal })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await expect.poll(() => env.fake.abandoned, { timeout: 2000 }).toBeGreaterThan(abandonedBefore);
+    // The server is still fine afterwards.
+    const ok = await call('list_agent_executions', { maxItems: 1 });
+    expect(ok.isError).toBeUndefined();
+  });
+
+  it('a reply slower than the per-call timeout is a timeout error', async () => {
+    const quick = await onaEnv({ count: 3, backend: { timeoutMs: 300 } });
+    try {
+      quick.fake.failNext({ kind: 'slow', ms: 2000 });
+      const res = await quick.harness.call('list_agent_executions');
+      expect(res.isError).toBe(true);
+      expect(res.text).toMatch(/Ona ListAgentExecutions failed: deadline_exceeded: no reply from Ona within 300 ms/);
+      expect(res.text).toMatch(/Next: the backend did not answer in time/);
+    } finally {
+      await quick.close();
+    }
+  });
+
+  it('an unreachable endpoint: says it could not connect', async () => {
+    const dead = await onaEnv({ count: 1, backend: { maxRetries: 1 } });
+    await dead.fake.close();
+    const res = await dead.harness.call('list_agent_executions');
+    expect(res.text).toMatch(/could not connect to the Ona endpoint \(ECONNREFUSED\); check ONA_BASE_URL/);
+    await dead.harness.close();
+  });
+
+  it('scrubs the key if the server echoes it in a message', async () => {
+    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('invalid_argument', `bad token Bearer ${API_KEY}`) });
+    const res = await call('list_agent_executions');
+    expect(res.text).toContain('bad token Bearer [redacted]');
+  });
+});
+
+describe('ona configuration', () => {
+  it('with --toolsets ona and no key, calls fail saying exactly how to configure it', async () => {
+    const config = testConfig(['--toolsets', 'ona'], {});
+    const h = await connect(config);
+    try {
+      const names = (await h.client.listTools()).tools.map((t) => t.name);
+      expect(names).toEqual(['list_agent_executions', 'get_agent_execution']);
+      const res = await h.call('list_agent_executions');
+      expect(res.isError).toBe(true);
+      expect(res.text).toMatch(/^Ona setup failed: not_configured: no Ona API key is configured\. Set ONA_API_KEY \(or GITPOD_API_KEY\)/);
+      expect(res.text).toContain('ONA_BASE_URL');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('lists the toolset by default only when a key is set', () => {
+    const names = (env: Record<string, string>) => {
+      const request = loadConfig([], env);
+      return request.kind === 'run' ? request.config : undefined;
+    };
+    expect(names({ ONA_API_KEY: API_KEY })?.ona).toEqual({ apiKey: API_KEY, baseUrl: 'https://app.gitpod.io/api' });
+    expect(names({ GITPOD_API_KEY: API_KEY, GITPOD_BASE_URL: 'https://app.ona.com/api/' })?.ona).toEqual({ apiKey: API_KEY, baseUrl: 'https://app.ona.com/api' });
+  });
+
+  it('refuses a non-https base URL unless it is loopback', () => {
+    expect(() => loadConfig([], { ONA_BASE_URL: 'http://ona.example.com/api' })).toThrow(ConfigError);
+    expect(() => loadConfig([], { ONA_BASE_URL: 'http://ona.example.com/api' })).toThrow(/ONA_BASE_URL .* is not https/);
+    expect(() => loadConfig([], { ONA_BASE_URL: 'ftp://127.0.0.1/api' })).toThrow(ConfigError);
+    for (const ok of ['https://app.ona.com/api', 'http://127.0.0.1:8080/api', 'http://localhost:1/api', 'http://[::1]:9/api']) {
+      expect(loadConfig([], { ONA_BASE_URL: ok }).kind).toBe('run');
+    }
+  });
+
+  it('keeps a fake-less default: no ona tools without key or toolset', async () => {
+    const h = await connect(testConfig([], {}));
+    try {
+      const names = (await h.client.listTools()).tools.map((t) => t.name);
+      expect(names.some((n) => n.includes('agent_execution'))).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('fixture sanity: generated executions are newest first', () => {
+    const items = makeExecutions(5);
+    const times = items.map((e) => Date.parse(e.metadata.createdAt));
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+});
