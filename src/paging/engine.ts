@@ -95,7 +95,29 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       throw err;
     }
     pagesFetched += 1;
-    const startIndex = resumeIndex(page.items, state, spec.keyOf);
+    let startIndex = resumeIndex(page.items, state, spec.keyOf);
+    if (startIndex === undefined) {
+      // The item before the cursor left its page: on a newest-first list, new items at the head
+      // pushed it onto the next page. Look one page ahead; if it is not there either (it vanished,
+      // e.g. its status changed under a statusFilter), resume at the recorded offset.
+      const aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
+      let ahead: BackendPage<R> | undefined;
+      try {
+        ahead = aheadToken === undefined ? undefined : await spec.fetchPage(aheadToken, state.pageSize, spec.signal);
+      } catch (err) {
+        if (spec.signal.aborted) return finish('cancelled', state);
+        throw err;
+      }
+      if (ahead) pagesFetched += 1;
+      const found = ahead ? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf) : undefined;
+      if (ahead && aheadToken !== undefined && found !== undefined) {
+        state = { ...state, backendToken: aheadToken, offset: found };
+        page = ahead;
+        startIndex = found;
+      } else {
+        startIndex = Math.min(state.offset, page.items.length);
+      }
+    }
     const atPageEnd = (): CursorState | undefined =>
       page.nextToken && page.nextToken !== state.backendToken
         ? { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize }
@@ -154,14 +176,21 @@ function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; bef
   return 'keep';
 }
 
-/** Where to resume inside a re-fetched page: at the offset, unless the page shifted (new items at its head). */
-function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number {
+/**
+ * Where to resume inside a re-fetched page: at the offset, unless the page shifted (new items at its
+ * head); undefined when the item before the cursor is no longer on the page.
+ */
+function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number | undefined {
   if (state.offset <= 0) return 0;
   if (!state.previousKeyHash) return Math.min(state.offset, items.length);
   const expected = items[state.offset - 1];
   if (expected !== undefined && keyHash(keyOf(expected)) === state.previousKeyHash) return state.offset;
-  const found = items.findIndex((raw) => keyHash(keyOf(raw)) === state.previousKeyHash);
-  return found >= 0 ? found + 1 : Math.min(state.offset, items.length);
+  return indexAfterKey(items, state.previousKeyHash, keyOf);
+}
+
+function indexAfterKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
+  const found = hash === undefined ? -1 : items.findIndex((raw) => keyHash(keyOf(raw)) === hash);
+  return found >= 0 ? found + 1 : undefined;
 }
 
 function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (raw: R) => string): CursorState {

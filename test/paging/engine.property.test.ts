@@ -1,0 +1,285 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { collect, type BackendPage, type CollectSpec, type Collected } from '../../src/paging/engine.js';
+import { CursorCodec } from '../../src/paging/token.js';
+
+/**
+ * The paging engine on its own, against an in-memory backend list: following nextToken to the end
+ * yields every backend item exactly once, in order, whatever the total, maxItems, pageSize and budget.
+ */
+
+interface Item {
+  key: string;
+  size: number;
+  time: number;
+  keep: boolean;
+}
+
+type TokenStyle = 'keyset' | 'offset';
+
+/** A backend list with opaque tokens: keyset ("after key X") or positional ("from index N"). */
+class ListBackend {
+  readonly calls: Array<{ token: string | undefined; pageSize: number }> = [];
+  constructor(
+    public items: Item[],
+    private readonly style: TokenStyle = 'keyset',
+  ) {}
+
+  async fetchPage(token: string | undefined, pageSize: number): Promise<BackendPage<Item>> {
+    this.calls.push({ token, pageSize });
+    let start = 0;
+    if (token !== undefined) {
+      if (this.style === 'offset') start = Number(token.slice(4));
+      else {
+        const at = this.items.findIndex((i) => i.key === token.slice(4));
+        if (at < 0) throw new Error('InvalidToken');
+        start = at + 1;
+      }
+    }
+    const page = this.items.slice(start, start + pageSize);
+    const more = start + pageSize < this.items.length;
+    const last = page[page.length - 1];
+    const nextToken = more && last ? (this.style === 'offset' ? `off:${start + pageSize}` : `key:${last.key}`) : undefined;
+    return { items: page, nextToken };
+  }
+}
+
+function makeItems(sizes: number[], keepEvery = 0): Item[] {
+  return sizes.map((size, i) => ({ key: `item-${i}`, size, time: 1_000_000 - i * 10, keep: keepEvery === 0 || i % keepEvery !== 0 }));
+}
+
+function spec(backend: ListBackend, codec: CursorCodec, over: Partial<CollectSpec<Item, Item>> = {}): CollectSpec<Item, Item> {
+  return {
+    tool: 'list_things',
+    fingerprint: { machine: 'm1' },
+    principal: undefined,
+    codec,
+    maxItems: 10,
+    pageSize: 10,
+    fetchPage: (token, pageSize) => backend.fetchPage(token, pageSize),
+    keyOf: (i) => i.key,
+    view: (i) => (i.keep ? i : undefined),
+    sizeOf: (i) => i.size,
+    budgetChars: 1000,
+    deadlineAt: Number.MAX_SAFE_INTEGER,
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
+
+/** Follows nextToken to the end; each call may use its own maxItems and pageSize. */
+async function walk(
+  backend: ListBackend,
+  codec: CursorCodec,
+  calls: Array<{ maxItems: number; pageSize: number }>,
+  over: Partial<CollectSpec<Item, Item>> = {},
+  between?: (call: number) => void,
+): Promise<{ seen: Item[]; results: Collected<Item>[] }> {
+  const seen: Item[] = [];
+  const results: Collected<Item>[] = [];
+  let token: string | undefined;
+  const limit = backend.items.length + 5;
+  for (let n = 0; n <= limit; n += 1) {
+    const knobs = calls[n % calls.length] ?? { maxItems: 10, pageSize: 10 };
+    const r = await collect(spec(backend, codec, { ...over, ...knobs, startingToken: token }));
+    results.push(r);
+    seen.push(...r.items);
+    expect(r.items.length).toBeLessThanOrEqual(knobs.maxItems);
+    if (!r.nextToken) return { seen, results };
+    // Every call but the last makes progress or says why it could not.
+    token = r.nextToken;
+    between?.(n);
+  }
+  throw new Error(`no end after ${limit} calls`);
+}
+
+const knobs = fc.record({ maxItems: fc.integer({ min: 1, max: 40 }), pageSize: fc.integer({ min: 1, max: 30 }) });
+
+describe('collect() exactly-once property', () => {
+  it('every item exactly once, in order: random totals, maxItems, pageSize, sizes, budgets, token styles', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 300 }), { maxLength: 250 }),
+        fc.array(knobs, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 3000 }),
+        fc.constantFrom<TokenStyle>('keyset', 'offset'),
+        fc.constantFrom(0, 2, 3, 7),
+        async (sizes, calls, budgetChars, style, keepEvery) => {
+          const items = makeItems(sizes, keepEvery);
+          const backend = new ListBackend(items, style);
+          const { seen, results } = await walk(backend, new CursorCodec('s'), calls, { budgetChars });
+          expect(seen.map((i) => i.key)).toEqual(items.filter((i) => i.keep).map((i) => i.key));
+          expect(results.at(-1)?.stopReason).toBe('exhausted');
+          for (const r of results.slice(0, -1)) expect(['maxItems', 'responseBudget']).toContain(r.stopReason);
+          // Budgets are honoured: beyond the first item, a call never goes over.
+          for (const r of results) {
+            const used = r.items.reduce((sum, i) => sum + i.size, 0);
+            if (r.items.length > 1) expect(used).toBeLessThanOrEqual(budgetChars);
+          }
+          const scanned = results.reduce((sum, r) => sum + r.itemsScanned, 0);
+          expect(scanned).toBeGreaterThanOrEqual(seen.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('maxItems that is not a multiple of pageSize resumes inside a backend page', async () => {
+    const items = makeItems(Array.from({ length: 23 }, () => 10));
+    const backend = new ListBackend(items);
+    const codec = new CursorCodec(undefined);
+    const first = await collect(spec(backend, codec, { maxItems: 7, pageSize: 5 }));
+    expect(first.items.map((i) => i.key)).toEqual(items.slice(0, 7).map((i) => i.key));
+    expect(first).toMatchObject({ stopReason: 'maxItems', pagesFetched: 2, itemsScanned: 7 });
+    const second = await collect(spec(backend, codec, { maxItems: 7, pageSize: 5, startingToken: first.nextToken }));
+    expect(second.items.map((i) => i.key)).toEqual(items.slice(7, 14).map((i) => i.key));
+    // It re-fetched the page that holds item 7 with the page size that produced the token.
+    expect(backend.calls[2]).toEqual({ token: 'key:item-4', pageSize: 5 });
+  });
+
+  it('new items at the head of a newest-first list between continuations are neither repeated nor lost', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 120 }),
+        fc.array(knobs, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 10 }),
+        async (total, calls, arrivals) => {
+          const original = makeItems(Array.from({ length: total }, () => 10));
+          const backend = new ListBackend([...original]);
+          let fresh = 0;
+          const minPage = Math.min(...calls.map((c) => c.pageSize));
+          const { seen } = await walk(backend, new CursorCodec('s'), calls, { budgetChars: 100_000 }, (n) => {
+            // Up to a page of arrivals between two calls: the item before the cursor may move to the next page.
+            const k = Math.min(arrivals[n % arrivals.length] ?? 0, minPage);
+            for (let i = 0; i < k; i += 1) backend.items.unshift({ key: `new-${(fresh += 1)}`, size: 10, time: 2_000_000 + fresh, keep: true });
+          });
+          expect(seen.map((i) => i.key)).toEqual(original.map((i) => i.key));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a time window stops a newest-first walk early and fetches no further pages', async () => {
+    const items = makeItems(Array.from({ length: 100 }, () => 10)); // time 1_000_000 - 10 i
+    const backend = new ListBackend(items);
+    const r = await collect(
+      spec(backend, new CursorCodec('s'), {
+        maxItems: 100,
+        pageSize: 10,
+        window: {
+          after: new Date(1_000_000 - 245).toISOString(),
+          afterField: 'startedAfter',
+          beforeField: 'startedBefore',
+          timeOf: (i) => i.time,
+          order: 'newest-first',
+        },
+      }),
+    );
+    expect(r.items.map((i) => i.key)).toEqual(items.slice(0, 25).map((i) => i.key));
+    expect(r).toMatchObject({ stopReason: 'timeWindow', pagesFetched: 3 });
+    expect(r.nextToken).toBeUndefined();
+    expect(backend.calls).toHaveLength(3);
+  });
+
+  it('a time window carried in the token does not drift between continuations', async () => {
+    const items = makeItems(Array.from({ length: 60 }, () => 10));
+    const backend = new ListBackend(items);
+    const codec = new CursorCodec('s');
+    let clock = 1_000_000 + 755; // "1s" before it keeps the newest 25 items (time >= 1_000_000 - 245)
+    const window = { after: '1s', afterField: 'startedAfter', beforeField: 'startedBefore', timeOf: (i: Item) => i.time, order: 'newest-first' as const };
+    const first = await collect(spec(backend, codec, { maxItems: 4, pageSize: 3, window, now: () => clock }));
+    clock += 100_000; // a relative bound re-resolved now would keep nothing
+    const second = await collect(spec(backend, codec, { maxItems: 100, pageSize: 3, window, now: () => clock, startingToken: first.nextToken }));
+    expect([...first.items, ...second.items].map((i) => i.key)).toEqual(items.slice(0, 25).map((i) => i.key));
+    expect(second.stopReason).toBe('timeWindow');
+  });
+
+  it('a deadline stop returns a token that resumes exactly', async () => {
+    const items = makeItems(Array.from({ length: 50 }, () => 10));
+    const backend = new ListBackend(items);
+    const codec = new CursorCodec('s');
+    let clock = 0;
+    // Each page costs 1 "ms"; the deadline is hit after the second page.
+    const fetchPage = async (token: string | undefined, pageSize: number) => {
+      clock += 1;
+      return backend.fetchPage(token, pageSize);
+    };
+    const first = await collect(spec(backend, codec, { maxItems: 100, pageSize: 8, fetchPage, now: () => clock, deadlineAt: 2 }));
+    expect(first).toMatchObject({ stopReason: 'deadline', pagesFetched: 2 });
+    expect(first.items).toHaveLength(16);
+    const rest = await collect(spec(backend, codec, { maxItems: 100, pageSize: 8, startingToken: first.nextToken }));
+    expect([...first.items, ...rest.items].map((i) => i.key)).toEqual(items.map((i) => i.key));
+  });
+
+  it('cancellation after a page returns what was collected with a resumable token; before any page it throws', async () => {
+    const items = makeItems(Array.from({ length: 30 }, () => 10));
+    const backend = new ListBackend(items);
+    const codec = new CursorCodec('s');
+    const controller = new AbortController();
+    const fetchPage = async (token: string | undefined, pageSize: number) => {
+      const page = await backend.fetchPage(token, pageSize);
+      controller.abort();
+      return page;
+    };
+    const first = await collect(spec(backend, codec, { maxItems: 100, pageSize: 7, fetchPage, signal: controller.signal }));
+    expect(first).toMatchObject({ stopReason: 'cancelled', pagesFetched: 1 });
+    const rest = await collect(spec(backend, codec, { maxItems: 100, pageSize: 7, startingToken: first.nextToken }));
+    expect([...first.items, ...rest.items].map((i) => i.key)).toEqual(items.map((i) => i.key));
+    const calls = backend.calls.length;
+    await expect(collect(spec(backend, codec, { signal: controller.signal }))).rejects.toMatchObject({ name: 'AbortError' });
+    expect(backend.calls.length).toBe(calls);
+  });
+});
+
+describe('continuation tokens are tamper-evident and bound to their call', () => {
+  async function firstToken(codec: CursorCodec, over: Partial<CollectSpec<Item, Item>> = {}): Promise<string> {
+    const backend = new ListBackend(makeItems(Array.from({ length: 30 }, () => 10)));
+    const r = await collect(spec(backend, codec, { maxItems: 5, ...over }));
+    return r.nextToken as string;
+  }
+  const resume = (codec: CursorCodec, token: string, over: Partial<CollectSpec<Item, Item>> = {}) =>
+    collect(spec(new ListBackend(makeItems([10, 10, 10])), codec, { startingToken: token, ...over }));
+
+  it('any altered character is refused', async () => {
+    const codec = new CursorCodec('secret');
+    const token = await firstToken(codec);
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: token.length - 1 }), fc.constantFrom('A', 'z', '0', '_', '-', '.'), async (at, ch) => {
+        fc.pre(token[at] !== ch);
+        const altered = token.slice(0, at) + ch + token.slice(at + 1);
+        await expect(resume(codec, altered)).rejects.toThrow(/not a valid continuation token for list_things .*Pass nextToken exactly as returned/);
+      }),
+      { numRuns: 200 },
+    );
+    await expect(resume(codec, token.slice(0, -3))).rejects.toThrow(/not a valid continuation token/);
+    await expect(resume(codec, 'garbage')).rejects.toThrow(/not a valid continuation token/);
+    // A token from a server with another secret is refused the same way.
+    await expect(resume(new CursorCodec('other'), token)).rejects.toThrow(/not a valid continuation token/);
+  });
+
+  it('reuse with different arguments, by another tool, or by another client is refused with a clear reason', async () => {
+    const codec = new CursorCodec('secret');
+    const token = await firstToken(codec, { principal: 'alice' });
+    await expect(resume(codec, token, { principal: 'alice', fingerprint: { machine: 'm2' } })).rejects.toThrow(
+      /issued for different arguments\. Repeat every argument .* or omit startingToken/,
+    );
+    await expect(resume(codec, token, { principal: 'alice', tool: 'list_executions' })).rejects.toThrow(
+      /startingToken was issued by list_things, not list_executions; pass it back to list_things/,
+    );
+    await expect(resume(codec, token, { principal: 'mallory' })).rejects.toThrow(/issued to a different client/);
+    await expect(resume(codec, token)).rejects.toThrow(/issued to a different client/);
+    // maxItems and pageSize may change.
+    await expect(resume(codec, token, { principal: 'alice', maxItems: 2, pageSize: 3 })).resolves.toMatchObject({ items: expect.any(Array) });
+  });
+
+  it('expires after 24 hours', async () => {
+    let clock = Date.parse('2026-11-20T10:00:00Z');
+    const codec = new CursorCodec('secret', () => clock);
+    const token = await firstToken(codec);
+    clock += 23 * 3600_000;
+    await expect(resume(codec, token)).resolves.toMatchObject({ stopReason: 'exhausted' });
+    clock += 2 * 3600_000;
+    await expect(resume(codec, token)).rejects.toThrow(/startingToken expired \(continuation tokens last 24 hours\); call again without startingToken/);
+  });
+});
