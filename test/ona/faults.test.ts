@@ -179,6 +179,23 @@ describe('ona faults', () => {
     expect(ok.isError).toBeUndefined();
   });
 
+  it('cancelling during a Retry-After back-off ends the backend call at once, with no further attempt', async () => {
+    const { createOnaBackend } = await import('../../src/backends/ona/client.js');
+    const backend = createOnaBackend(env.config, { maxRetryDelayMs: 5000 });
+    try {
+      const before = env.fake.requests.length;
+      env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'wait'), headers: { 'retry-after': '3' } });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('enough')), 200);
+      const started = Date.now();
+      await expect(backend.listAgentExecutions({}, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(env.fake.requests.length - before).toBe(1);
+    } finally {
+      await backend.close();
+    }
+  });
+
   it('a reply slower than the per-call timeout is a timeout error', async () => {
     const quick = await onaEnv({ count: 3, backend: { timeoutMs: 300 } });
     try {

@@ -18,7 +18,7 @@ export const AgentExecutionSummary = z.object({
   agentId: z.string().optional().describe('Left out when the query named exactly this one agent.'),
   creatorId: z.string().optional().describe('Left out when the query named exactly this one creator.'),
   projectId: z.string().optional().describe('Left out when the query named exactly this one project.'),
-  environmentId: z.string().optional().describe('Environment of the code context, else the first one the agent used.'),
+  environmentId: z.string().optional().describe('Only when there is no projectId: the environment of the code context, else the first one the agent used.'),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
   iterations: z.number().optional(),
@@ -52,7 +52,8 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     agentId: agentId === fixed.agentId ? undefined : agentId,
     creatorId: creatorId === fixed.creatorId ? undefined : creatorId,
     projectId: projectId === fixed.projectId ? undefined : projectId,
-    environmentId: spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId,
+    // Project or environment: the environment only says more when there is no project.
+    environmentId: projectId ? undefined : (spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId),
     createdAt: iso(e.metadata?.createdAt),
     updatedAt: iso(e.metadata?.updatedAt),
     iterations: num(status?.iterations),
@@ -63,10 +64,20 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
   });
 }
 
+const IMPLIED_PHASE: Record<string, string> = {
+  running: 'PHASE_RUNNING',
+  waiting: 'PHASE_WAITING_FOR_INPUT',
+  pending: 'PHASE_PENDING',
+  succeeded: 'PHASE_STOPPED',
+  failed: 'PHASE_STOPPED',
+  aborted: 'PHASE_STOPPED',
+};
+
 /** One line per execution; enum prefixes shortened, the failure message fenced as untrusted. */
 export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): string {
-  const phase = shortEnum(s.phase);
-  const state = phase && phase.toLowerCase() !== s.state ? `${s.state} (${phase})` : s.state;
+  // The phase is shown only when the state does not already imply it.
+  const implied = s.phase === (IMPLIED_PHASE[s.state] ?? s.phase);
+  const state = s.phase && !implied ? `${s.state} (${shortEnum(s.phase)})` : s.state;
   const parts = [
     s.id,
     state,
