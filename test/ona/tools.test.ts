@@ -249,3 +249,24 @@ describe('ona toolset activation', () => {
     }
   });
 });
+
+describe('the documented example response', () => {
+  it('is accepted by list and get, placeholders and all', async () => {
+    const { default: example } = await import('./documented-example.json', { with: { type: 'json' } });
+    const env = await onaEnv({ executions: [structuredClone(example) as never] });
+    try {
+      const list = await env.harness.call('list_agent_executions');
+      expect(list.isError).toBeUndefined();
+      expect(list.structured?.agentExecutions).toEqual([
+        expect.objectContaining({ id: 'id', name: 'name', phase: 'PHASE_UNSPECIFIED', state: 'pending', createdAt: '2019-12-27T18:11:19.117Z' }),
+      ]);
+      const got = await env.harness.call('get_agent_execution', { agentExecutionId: 'id' });
+      expect(got.isError).toBeUndefined();
+      // int64 placeholders ("iterations": "iterations") are not numbers: dropped, not NaN.
+      expect(got.structured).not.toHaveProperty('iterations');
+      expect(got.structured).toMatchObject({ outputs: { untrustedData: '{"foo":"stringValue"}' }, failureMessage: { untrustedData: 'failureMessage' } });
+    } finally {
+      await env.close();
+    }
+  });
+});
