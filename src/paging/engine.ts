@@ -49,6 +49,13 @@ export interface CollectSpec<R, V> {
   signal: AbortSignal;
   onProgress?: (pagesFetched: number, itemsCollected: number) => Promise<void> | void;
   now?: () => number;
+  /** Tool state that must survive a continuation; kept small, it travels inside the token. */
+  carry?: PagingCarry | undefined;
+}
+
+export interface PagingCarry {
+  save(): unknown;
+  restore(saved: unknown): void;
 }
 
 export interface Collected<V> {
@@ -64,6 +71,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   const start: CursorState = spec.startingToken
     ? spec.codec.decode(spec.startingToken, spec.tool, spec.fingerprint, spec.principal)
     : { offset: 0, pageSize: spec.pageSize };
+  if (start.carry !== undefined) spec.carry?.restore(start.carry);
   const window = resolveWindow(spec, start, now());
   const items: V[] = [];
   let used = 0;
@@ -75,6 +83,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
     if (next) {
       if (window) next.window = window;
+      const carried = spec.carry?.save();
+      if (carried !== undefined) next.carry = carried;
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
     }
     return result;

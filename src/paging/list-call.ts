@@ -1,6 +1,6 @@
 import type { ToolContext } from '../server/define-tool.js';
 import { itemSize } from '../server/render.js';
-import { collect, type BackendPage, type Collected, type TimeWindowSpec } from './engine.js';
+import { collect, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
 import { fingerprintOf } from './fields.js';
 
 /** Room kept for the answer's envelope: header, continuation hint (with its token) and paging fields. */
@@ -16,6 +16,7 @@ export interface ListCall<R, V> {
   line(item: V): string;
   window?: TimeWindowSpec<R>;
   observePage?(items: R[]): void;
+  carry?: PagingCarry;
 }
 
 export interface ListResult<V> extends Collected<V> {
@@ -51,6 +52,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     sizeOf: (item) => itemSize(item, lineOf(item)),
     budgetChars: Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS),
     window: call.window,
+    carry: call.carry,
     deadlineAt: ctx.deadlineAt,
     signal: ctx.signal,
     onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),

@@ -18,6 +18,8 @@ export interface CursorState {
   previousKeyHash?: string;
   /** Time window resolved on the first call (relative times must not drift between calls). */
   window?: { after?: number; before?: number };
+  /** Tool state carried across the continuation (see PagingCarry). */
+  carry?: unknown;
 }
 
 interface WireCursor {
@@ -32,6 +34,7 @@ interface WireCursor {
   h?: string;
   a?: number;
   b?: number;
+  x?: unknown;
 }
 
 const PREFIX = 'em1';
@@ -73,6 +76,7 @@ export class CursorCodec {
     if (state.previousKeyHash) wire.h = state.previousKeyHash;
     if (state.window?.after !== undefined) wire.a = state.window.after;
     if (state.window?.before !== undefined) wire.b = state.window.before;
+    if (state.carry !== undefined) wire.x = state.carry;
     const body = Buffer.from(JSON.stringify(wire)).toString('base64url');
     return `${PREFIX}.${body}.${this.mac(body)}`;
   }
@@ -114,6 +118,7 @@ export class CursorCodec {
     if (wire.t !== undefined) state.backendToken = wire.t;
     if (wire.h !== undefined) state.previousKeyHash = wire.h;
     if (wire.a !== undefined || wire.b !== undefined) state.window = { after: wire.a, before: wire.b };
+    if (wire.x !== undefined) state.carry = wire.x;
     return state;
   }
 

@@ -58,6 +58,7 @@ export const getExecutionHistory = defineTool({
         return { items: out.events ?? [], nextToken: out.nextToken };
       },
       observePage: (events) => names.observe(events),
+      carry: names,
       keyOf: (e) => String(e.id ?? ''),
       view: (e) => {
         const type = e.type ?? '';
