@@ -1,0 +1,183 @@
+import { log } from '../log.js';
+import type { ArnScope } from './arns.js';
+import type { LocalStateMachine } from './definitions.js';
+import { ApiError } from './errors.js';
+import { HistoryRecorder, type Outcome } from './history.js';
+import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
+import type { StateInfo } from './states.js';
+import { ExecutionStore, type ExecutionRecord } from './store.js';
+import { TaskCalls, scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
+import { runtimeDefinition, type ScaledWait } from './timescale.js';
+
+/** Runs executions on aws-local-stepfunctions and keeps their records and histories. */
+
+export interface EngineOptions {
+  scope: ArnScope;
+  roleArn: string;
+  timeScale: number;
+  handlers: HandlerSet;
+  handlerFileHint: string;
+}
+
+interface Runtime {
+  machine: LibraryStateMachine;
+  waitTimeOverrides: Record<string, number>;
+  scaledWaits: Map<string, ScaledWait>;
+  tasks: StateInfo[];
+}
+
+/** Dummy credentials: the library must never look for real ones (it would only need them to call Lambda). */
+const AWS_CONFIG_CREDENTIALS = { accessKeys: { accessKeyId: 'local', secretAccessKey: 'local' } };
+
+export class LocalEngine {
+  readonly machines = new Map<string, LocalStateMachine>();
+  readonly store = new ExecutionStore();
+  private readonly runtimes = new Map<string, Promise<Runtime>>();
+
+  constructor(
+    machines: LocalStateMachine[],
+    private readonly options: EngineOptions,
+  ) {
+    for (const m of machines) this.machines.set(m.name, m);
+  }
+
+  /**
+   * Starts an execution, or returns the running one with the same name and input (AWS idempotency).
+   * The name check happens after the (possibly slow, first-time) build so concurrent starts agree.
+   */
+  async start(sm: LocalStateMachine, name: string, input: string, traceHeader: string | undefined): Promise<ExecutionRecord> {
+    const runtime = await this.runtime(sm);
+    const existing = this.store.get(sm.name, name);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.arn}'`);
+    }
+    const record = this.store.add(sm, name, input, Date.now(), traceHeader);
+    this.run(runtime, record);
+    return record;
+  }
+
+  /** Loads the library and validates every definition in the background, so problems show at start. */
+  async warm(): Promise<void> {
+    for (const sm of this.machines.values()) {
+      try {
+        await this.runtime(sm);
+      } catch (err) {
+        log.warn('local state machine cannot run', { stateMachine: sm.name, error: err instanceof Error ? err.message : String(err) });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  stopAll(): void {
+    for (const record of this.store.running()) record.control?.stop('LocalEngine.Shutdown', 'The embedded engine was closed');
+  }
+
+  /** Builds (validates once, then caches) the library's StateMachine for a definition. */
+  private runtime(sm: LocalStateMachine): Promise<Runtime> {
+    let pending = this.runtimes.get(sm.name);
+    if (!pending) {
+      pending = this.build(sm);
+      this.runtimes.set(sm.name, pending);
+    }
+    return pending;
+  }
+
+  private async build(sm: LocalStateMachine): Promise<Runtime> {
+    const unsupported = sm.problems.filter((p) => p.unsupported);
+    if (unsupported.length > 0) throw new ApiError('ValidationException', `${unsupported.map((p) => p.message).join('; ')} (${sm.file})`);
+    if (sm.problems.length > 0) throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${sm.problems.map((p) => p.message).join('; ')}`);
+    const lib = await loadLibrary();
+    try {
+      // Validates the definition as written (asl-validator); the runtime copy skips validation.
+      new lib.StateMachine(sm.definition as unknown as StateMachineDefinition);
+    } catch (err) {
+      const message = err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err);
+      throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${message} (${sm.file})`);
+    }
+    const rt = runtimeDefinition(sm.definition, this.options.timeScale);
+    const machine = new lib.StateMachine(rt.definition as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+      awsConfig: { region: this.options.scope.region, credentials: AWS_CONFIG_CREDENTIALS },
+    });
+    const tasks = [...sm.states.values()].filter((s) => s.type === 'Task' && s.resource !== undefined);
+    return { machine, waitTimeOverrides: rt.waitTimeOverrides, scaledWaits: rt.scaledWaits, tasks };
+  }
+
+  private run(runtime: Runtime, record: ExecutionRecord): void {
+    const sm = record.machine;
+    const controller = new AbortController();
+    const calls = new TaskCalls();
+    const binding: RunBinding = {
+      handlers: this.options.handlers,
+      calls,
+      context: { executionArn: record.arn, executionName: record.name, stateMachineArn: sm.arn, signal: controller.signal },
+      timeScale: this.options.timeScale,
+      handlerFileHint: this.options.handlerFileHint,
+    };
+    const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const info of runtime.tasks) if (info.resource) taskResourceLocalHandlers[info.name] = taskHandler(info.name, info.resource, binding);
+    for (const [name, wait] of runtime.scaledWaits) taskResourceLocalHandlers[name] = scaledWaitHandler(wait, binding);
+
+    const recorder = new HistoryRecorder({
+      states: sm.states,
+      scaledWaits: new Set(runtime.scaledWaits.keys()),
+      calls,
+      region: this.options.scope.region,
+      roleArn: this.options.roleArn,
+      append: (event) => record.history.append(event),
+    });
+    const finish = (outcome: Outcome | { status: 'ABORTED'; error?: string; cause?: string; at: number }) => {
+      if (record.status !== 'RUNNING') return;
+      record.status = outcome.status;
+      record.stopDate = outcome.at;
+      if (outcome.status === 'SUCCEEDED') record.output = outcome.output;
+      else {
+        record.error = outcome.error;
+        record.cause = outcome.cause;
+      }
+      record.control = undefined;
+      record.history.freeze();
+      controller.abort();
+    };
+
+    const input = JSON.parse(record.input) as Json;
+    const execution: Execution = runtime.machine.run(input, {
+      overrides: { taskResourceLocalHandlers, waitTimeOverrides: runtime.waitTimeOverrides },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: record.arn, Name: record.name, RoleArn: this.options.roleArn, RedriveCount: 0 },
+        StateMachine: { Id: sm.arn, Name: sm.name },
+      },
+    });
+    record.control = {
+      stop: (error, cause) => {
+        const at = Date.now();
+        recorder.abort(error, cause, at);
+        finish({ status: 'ABORTED', error, cause, at });
+        execution.abort();
+        return at;
+      },
+    };
+    // Failures are read from the event log; the result promise must not become an unhandled rejection.
+    const settled = execution.result.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    void (async () => {
+      try {
+        for await (const event of execution.eventLogs) {
+          const outcome = recorder.accept(event);
+          if (outcome) finish(outcome);
+        }
+      } catch (err) {
+        log.error('bug: local engine event log failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
+      }
+      const err = await settled;
+      if (record.status === 'RUNNING') {
+        const cause = err instanceof Error ? err.message : 'the execution ended without a terminal event';
+        finish({ status: 'FAILED', error: 'States.Runtime', cause, at: Date.now() });
+      }
+    })();
+  }
+}

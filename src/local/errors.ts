@@ -1,0 +1,20 @@
+/** A Step Functions API error: HTTP 400 with `{"__type": code, "message": message}`, as AWS sends it. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export const notSupported = (what: string): ApiError =>
+  new ApiError('ValidationException', `${what} is not supported by the embedded Step Functions engine (local mode)`);
+
+export const validation = (field: string, value: unknown, constraint: string): ApiError =>
+  new ApiError(
+    'ValidationException',
+    `1 validation error detected: Value ${value === undefined || value === null ? 'null' : `'${String(value)}'`} at '${field}' failed to satisfy constraint: ${constraint}`,
+  );

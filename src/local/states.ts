@@ -1,0 +1,129 @@
+import { classifyResource, type ResourceInfo } from './resources.js';
+
+/**
+ * A walk over a definition, nested Map ItemProcessor/Iterator and Parallel Branches included.
+ * The library keys overrides by state name, and history needs each state's type and container,
+ * so names must be unique across the whole machine (AWS requires that too).
+ */
+
+export type StateType = 'Task' | 'Parallel' | 'Map' | 'Pass' | 'Wait' | 'Choice' | 'Succeed' | 'Fail';
+const STATE_TYPES = new Set<string>(['Task', 'Parallel', 'Map', 'Pass', 'Wait', 'Choice', 'Succeed', 'Fail']);
+
+export type JsonObject = Record<string, unknown>;
+
+export interface StateInfo {
+  name: string;
+  type: StateType;
+  /** The Map or Parallel state this state runs inside; undefined at the top level. */
+  parent: string | undefined;
+  /** Branch index inside a Parallel parent. */
+  branch: number | undefined;
+  resource: ResourceInfo | undefined;
+  timeoutSeconds: number | undefined;
+  heartbeatSeconds: number | undefined;
+  /** Fail states: whether Error/Cause are given (the library invents defaults, AWS leaves them out). */
+  failHasError: boolean;
+  failHasCause: boolean;
+  /** Map states: where the items come from, to report MapStateStarted.length. */
+  inputPath: string | null | undefined;
+  itemsPath: string | undefined;
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export interface WalkedState {
+  name: string;
+  state: JsonObject;
+  parent: string | undefined;
+  branch: number | undefined;
+}
+
+/** Every state of a definition, depth first; `scope` objects (the machine, iterators, branches) included. */
+export function walkStates(definition: JsonObject, visit: (s: WalkedState) => void, onScope?: (scope: JsonObject) => void): void {
+  const walkScope = (scope: unknown, parent: string | undefined, branch: number | undefined) => {
+    if (!isObject(scope)) return;
+    onScope?.(scope);
+    const states = scope.States;
+    if (!isObject(states)) return;
+    for (const [name, state] of Object.entries(states)) {
+      if (!isObject(state)) continue;
+      visit({ name, state, parent, branch });
+      if (state.Type === 'Map') walkScope(state.ItemProcessor ?? state.Iterator, name, undefined);
+      if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
+        state.Branches.forEach((b, i) => walkScope(b, name, i));
+      }
+    }
+  };
+  walkScope(definition, undefined, undefined);
+}
+
+export interface DefinitionProblem {
+  /** true: valid for AWS but beyond the embedded engine; false: invalid for AWS too. */
+  unsupported: boolean;
+  message: string;
+}
+
+export interface StateIndex {
+  states: Map<string, StateInfo>;
+  /** Why the embedded engine cannot run this definition, when it cannot. */
+  problems: DefinitionProblem[];
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+export function indexStates(definition: JsonObject): StateIndex {
+  const states = new Map<string, StateInfo>();
+  const problems: DefinitionProblem[] = [];
+  const unsupported = (message: string) => problems.push({ unsupported: true, message });
+  if (definition.QueryLanguage === 'JSONata') {
+    unsupported('QueryLanguage "JSONata" is not supported by the embedded engine (only JSONPath definitions run locally)');
+  }
+  walkStates(
+    definition,
+    ({ name, state, parent, branch }) => {
+      const type = String(state.Type);
+      if (states.has(name)) problems.push({ unsupported: false, message: `state name "${name}" is used more than once; state names must be unique across the state machine` });
+      if (!STATE_TYPES.has(type)) {
+        problems.push({ unsupported: false, message: `state "${name}" has unknown Type "${type}"` });
+        return;
+      }
+      if (state.QueryLanguage === 'JSONata') {
+        unsupported(`state "${name}" uses QueryLanguage "JSONata", which the embedded engine does not support`);
+      }
+      if (state.Assign !== undefined) unsupported(`state "${name}" uses Assign (variables), which the embedded engine does not support`);
+      if (type === 'Map') {
+        const processor = state.ItemProcessor;
+        const mode = isObject(processor) && isObject(processor.ProcessorConfig) ? processor.ProcessorConfig.Mode : undefined;
+        const distributed = ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage', 'ToleratedFailureCount'].filter(
+          (k) => state[k] !== undefined,
+        );
+        if (mode === 'DISTRIBUTED' || distributed.length > 0) {
+          unsupported(`Map state "${name}" is a Distributed Map (${distributed.join(', ') || 'Mode DISTRIBUTED'}), which the embedded engine does not support`);
+        }
+      }
+      const resource = type === 'Task' && typeof state.Resource === 'string' ? classifyResource(state.Resource) : undefined;
+      states.set(name, {
+        name,
+        type: type as StateType,
+        parent,
+        branch,
+        resource,
+        timeoutSeconds: num(state.TimeoutSeconds),
+        heartbeatSeconds: num(state.HeartbeatSeconds),
+        failHasError: state.Error !== undefined || state.ErrorPath !== undefined,
+        failHasCause: state.Cause !== undefined || state.CausePath !== undefined,
+        inputPath: state.InputPath === null ? null : typeof state.InputPath === 'string' ? state.InputPath : undefined,
+        itemsPath: typeof state.ItemsPath === 'string' ? state.ItemsPath : undefined,
+      });
+    },
+    (scope) => {
+      if (scope !== definition && scope.QueryLanguage === 'JSONata') {
+        unsupported('a nested ItemProcessor or Branch uses QueryLanguage "JSONata", which the embedded engine does not support');
+      }
+    },
+  );
+  const seen = new Set<string>();
+  return { states, problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)) };
+}

@@ -1,0 +1,120 @@
+import type { LocalStateMachine } from './definitions.js';
+import type { WireEvent } from './history.js';
+
+/**
+ * The execution store. Memory-lean: ARNs are derived, not stored; a finished execution's history is
+ * frozen into one JSON string (one byte per character for ASCII) and parsed again only when read,
+ * with a small cache for paging through one long history.
+ */
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export class HistoryLog {
+  private live: WireEvent[] | undefined = [];
+  private frozen: string | undefined;
+  length = 0;
+
+  append(event: WireEvent): void {
+    if (!this.live) return;
+    this.live.push(event);
+    this.length += 1;
+  }
+
+  freeze(): void {
+    if (!this.live) return;
+    this.frozen = JSON.stringify(this.live);
+    this.live = undefined;
+  }
+
+  events(cache: ParsedHistoryCache): WireEvent[] {
+    if (this.live) return this.live;
+    return cache.get(this, () => JSON.parse(this.frozen ?? '[]') as WireEvent[]);
+  }
+}
+
+/** Keeps the last few parsed histories so paging through one costs one parse. */
+export class ParsedHistoryCache {
+  private readonly entries = new Map<HistoryLog, WireEvent[]>();
+  constructor(private readonly size = 4) {}
+
+  get(log: HistoryLog, parse: () => WireEvent[]): WireEvent[] {
+    const hit = this.entries.get(log);
+    if (hit) {
+      this.entries.delete(log);
+      this.entries.set(log, hit);
+      return hit;
+    }
+    const events = parse();
+    this.entries.set(log, events);
+    if (this.entries.size > this.size) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest) this.entries.delete(oldest);
+    }
+    return events;
+  }
+}
+
+export interface RunControl {
+  stop(error: string | undefined, cause: string | undefined): number;
+}
+
+export class ExecutionRecord {
+  status: ExecutionStatus = 'RUNNING';
+  stopDate: number | undefined = undefined;
+  output: string | undefined = undefined;
+  error: string | undefined = undefined;
+  cause: string | undefined = undefined;
+  control: RunControl | undefined = undefined;
+  readonly history = new HistoryLog();
+
+  constructor(
+    readonly seq: number,
+    readonly machine: LocalStateMachine,
+    readonly name: string,
+    readonly input: string,
+    readonly startDate: number,
+    readonly traceHeader: string | undefined,
+  ) {}
+
+  get arn(): string {
+    return this.machine.executionArnPrefix + this.name;
+  }
+}
+
+export class ExecutionStore {
+  private seq = 0;
+  /** Per state machine: executions in start order (newest last), and by name. */
+  private readonly byMachine = new Map<string, { list: ExecutionRecord[]; byName: Map<string, ExecutionRecord> }>();
+  readonly parsed = new ParsedHistoryCache();
+
+  add(machine: LocalStateMachine, name: string, input: string, startDate: number, traceHeader: string | undefined): ExecutionRecord {
+    const record = new ExecutionRecord(++this.seq, machine, name, input, startDate, traceHeader);
+    let bucket = this.byMachine.get(machine.name);
+    if (!bucket) {
+      bucket = { list: [], byName: new Map() };
+      this.byMachine.set(machine.name, bucket);
+    }
+    bucket.list.push(record);
+    bucket.byName.set(name, record);
+    return record;
+  }
+
+  get(machineName: string, executionName: string): ExecutionRecord | undefined {
+    return this.byMachine.get(machineName)?.byName.get(executionName);
+  }
+
+  /** Executions of one machine, oldest first (callers walk it backwards for newest first). */
+  list(machineName: string): readonly ExecutionRecord[] {
+    return this.byMachine.get(machineName)?.list ?? [];
+  }
+
+  running(): ExecutionRecord[] {
+    const out: ExecutionRecord[] = [];
+    for (const { list } of this.byMachine.values()) for (const r of list) if (r.status === 'RUNNING') out.push(r);
+    return out;
+  }
+
+  get size(): number {
+    return this.seq;
+  }
+}

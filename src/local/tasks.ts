@@ -1,0 +1,200 @@
+import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluatePath } from './jsonpath.js';
+import type { Json } from './library.js';
+import { isLambdaReference, lambdaFunctionName, type ResourceInfo } from './resources.js';
+import type { ScaledWait } from './timescale.js';
+
+/**
+ * Local task handlers: `handlers.mjs` (or `handlers.js`) in the definitions directory default-exports
+ * `{ [resourceArn]: async (input, context) => output }`. Tasks never reach the network: a Task with
+ * no handler fails with LocalEngine.HandlerNotFound.
+ */
+
+export interface TaskContext {
+  stateName: string;
+  resource: string;
+  executionArn: string;
+  executionName: string;
+  stateMachineArn: string;
+  /** Aborted when the execution is stopped, times out or the engine closes. */
+  signal: AbortSignal;
+}
+
+export type LocalHandler = (input: Json, context: TaskContext) => unknown;
+
+export interface HandlerSet {
+  file: string | undefined;
+  byKey: Map<string, LocalHandler>;
+  byFunctionName: Map<string, LocalHandler>;
+}
+
+export const HANDLER_FILES = ['handlers.mjs', 'handlers.js'];
+export const NO_HANDLER_ERROR = 'LocalEngine.HandlerNotFound';
+
+export async function loadHandlers(dir: string, warn: (message: string) => void): Promise<HandlerSet> {
+  const set: HandlerSet = { file: undefined, byKey: new Map(), byFunctionName: new Map() };
+  const file = HANDLER_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (!file) return set;
+  set.file = file;
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown; handlers?: unknown };
+  const table = mod.default ?? mod.handlers;
+  if (typeof table !== 'object' || table === null) {
+    throw new Error(`${file} must default-export an object mapping Task resource ARNs to functions`);
+  }
+  for (const [key, fn] of Object.entries(table)) {
+    if (typeof fn !== 'function') {
+      warn(`${file}: "${key}" is not a function; ignored`);
+      continue;
+    }
+    const handler = fn as LocalHandler;
+    set.byKey.set(key, handler);
+    if (isLambdaReference(key)) set.byFunctionName.set(lambdaFunctionName(key), handler);
+  }
+  return set;
+}
+
+/** Which handler serves a Task, and under which name (for error messages). */
+export function resolveHandler(set: HandlerSet, resource: ResourceInfo, params: Json): { handler: LocalHandler | undefined; wanted: string } {
+  if (resource.lambdaInvoke) {
+    const fn = params !== null && typeof params === 'object' && !Array.isArray(params) ? params.FunctionName : undefined;
+    if (typeof fn === 'string') {
+      const handler = set.byKey.get(fn) ?? set.byFunctionName.get(lambdaFunctionName(fn)) ?? set.byKey.get(resource.arn);
+      return { handler, wanted: fn };
+    }
+    return { handler: set.byKey.get(resource.arn), wanted: resource.arn };
+  }
+  const handler =
+    set.byKey.get(resource.arn) ?? (resource.kind === 'lambda' ? set.byFunctionName.get(lambdaFunctionName(resource.arn)) : undefined);
+  return { handler, wanted: resource.arn };
+}
+
+/** An error as the library needs it: `name` is the ASL Error, `message` the Cause, no `cause`. */
+export class TaskError extends Error {
+  constructor(error: string, cause: string) {
+    super(cause);
+    this.name = error;
+  }
+}
+
+function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
+  let error = 'Error';
+  let cause = String(err);
+  if (err instanceof Error) {
+    error = err.name || 'Error';
+    cause = err.message;
+  } else if (typeof err === 'object' && err !== null) {
+    const e = err as { Error?: unknown; Cause?: unknown };
+    if (typeof e.Error === 'string') error = e.Error;
+    if (typeof e.Cause === 'string') cause = e.Cause;
+  }
+  // Lambda reports failures as a JSON document in Cause; keep that shape for Lambda resources.
+  return new TaskError(error, lambdaStyle ? JSON.stringify({ errorMessage: cause, errorType: error }) : cause);
+}
+
+function toJson(value: unknown): Json {
+  if (value === undefined) return null;
+  try {
+    return JSON.parse(JSON.stringify(value)) as Json;
+  } catch (err) {
+    throw new TaskError('LocalEngine.InvalidOutput', `the local handler returned a value that is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** One Task attempt, recorded for the history (the library's log has neither parameters nor raw result). */
+export interface Invocation {
+  params: Json;
+  result: Json | undefined;
+}
+
+/** Attempts per state name, in call order; the history recorder takes them as it sees Task attempts begin. */
+export class TaskCalls {
+  private readonly queues = new Map<string, Invocation[]>();
+  push(stateName: string, invocation: Invocation): void {
+    const q = this.queues.get(stateName);
+    if (q) q.push(invocation);
+    else this.queues.set(stateName, [invocation]);
+  }
+  take(stateName: string): Invocation | undefined {
+    const q = this.queues.get(stateName);
+    const next = q?.shift();
+    if (q && q.length === 0) this.queues.delete(stateName);
+    return next;
+  }
+}
+
+export interface RunBinding {
+  handlers: HandlerSet;
+  calls: TaskCalls;
+  context: Omit<TaskContext, 'stateName' | 'resource'>;
+  timeScale: number;
+  handlerFileHint: string;
+}
+
+/** The wrapped handler of one Task state for one execution. Called synchronously by the library. */
+export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding): (input: Json) => Promise<Json> {
+  const lambdaStyle = resource.kind === 'lambda' || resource.lambdaInvoke;
+  return (input) => {
+    const invocation: Invocation = { params: input, result: undefined };
+    run.calls.push(stateName, invocation);
+    const { handler, wanted } = resolveHandler(run.handlers, resource, input);
+    if (!handler) {
+      return Promise.reject(
+        new TaskError(
+          NO_HANDLER_ERROR,
+          `No local handler for Task resource '${wanted}' (state '${stateName}'). The embedded engine never calls AWS; ` +
+            `add one to ${run.handlerFileHint}: export default { '${wanted}': async (input) => ({ ...input }) }`,
+        ),
+      );
+    }
+    const payload = resource.lambdaInvoke && input !== null && typeof input === 'object' && !Array.isArray(input) ? (input.Payload ?? {}) : input;
+    const ctx: TaskContext = { ...run.context, stateName, resource: wanted };
+    return (async () => {
+      let raw: unknown;
+      try {
+        raw = await handler(payload as Json, ctx);
+      } catch (err) {
+        throw toTaskError(err, lambdaStyle);
+      }
+      const out = toJson(raw);
+      const result: Json = resource.lambdaInvoke ? { ExecutedVersion: '$LATEST', Payload: out, StatusCode: 200 } : out;
+      invocation.result = result;
+      return result;
+    })();
+  };
+}
+
+/** The pseudo-Task that runs a path-based Wait scaled by the time factor (see timescale.ts). */
+export function scaledWaitHandler(wait: ScaledWait, run: RunBinding): (input: Json) => Promise<Json> {
+  return async (input) => {
+    const path = wait.secondsPath ?? wait.timestampPath ?? '$';
+    const found = evaluatePath(path, input);
+    let ms: number;
+    if (wait.secondsPath !== undefined) {
+      if (!found.ok || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0) {
+        throw new TaskError('States.Runtime', `The SecondsPath parameter does not reference a valid non-negative integer: ${path}`);
+      }
+      ms = found.value * 1000;
+    } else {
+      const at = found.ok && typeof found.value === 'string' ? Date.parse(found.value) : Number.NaN;
+      if (Number.isNaN(at)) throw new TaskError('States.Runtime', `The TimestampPath parameter does not reference a valid ISO-8601 timestamp: ${path}`);
+      ms = Math.max(0, at - Date.now());
+    }
+    await sleep(ms * run.timeScale, run.context.signal);
+    return input;
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
