@@ -51,6 +51,11 @@ function isEmpty(v: unknown): boolean {
   return false;
 }
 
+/** "2026-11-20T10:00:00.123Z" → "2026-11-20T10:00:00Z" for text lines (structured output keeps the ms). */
+export function shortTime(isoTime: string | undefined): string {
+  return isoTime ? isoTime.replace(/\.\d{3}Z$/, 'Z') : '';
+}
+
 /** Short one-line form of a string for text renderings. */
 export function oneLine(text: string | undefined, max = 160): string {
   if (!text) return '';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
+import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
 /** Shared Ona view pieces: enums, normalised state, number and enum helpers. */
 
@@ -7,16 +8,10 @@ export const PHASES = ['PHASE_PENDING', 'PHASE_RUNNING', 'PHASE_WAITING_FOR_INPU
 export const ROLES = ['AGENT_EXECUTION_ROLE_DEFAULT', 'AGENT_EXECUTION_ROLE_WORKFLOW'] as const;
 export const AGENT_MODES = ['AGENT_MODE_EXECUTION', 'AGENT_MODE_PLANNING', 'AGENT_MODE_RALPH', 'AGENT_MODE_SPEC', 'AGENT_MODE_GOAL'] as const;
 
-// The same vocabulary every backend uses (architecture §5).
-export const NORMALISED_STATES = ['running', 'succeeded', 'failed', 'timed_out', 'aborted', 'waiting', 'pending'] as const;
-export type NormalisedState = (typeof NORMALISED_STATES)[number];
-
-export const stateField = z
-  .enum(NORMALISED_STATES)
-  .describe(
-    'Normalised state, the same vocabulary across every backend. PHASE_STOPPED maps to failed when a failure reason or message is set, ' +
-      'to aborted when a stop was requested (spec.desiredPhase PHASE_STOPPED), else to succeeded.',
-  );
+export const stateField = sharedStateField(
+  'PHASE_STOPPED maps to failed when a failure reason or message is set, ' +
+    'to aborted when a stop was requested (spec.desiredPhase PHASE_STOPPED), else to succeeded.',
+);
 
 export const idField = (what: string) =>
   z
@@ -78,7 +73,4 @@ export function shortCount(n: number | undefined): string {
   return `${(n / 1_000_000).toFixed(1)}M`;
 }
 
-/** "2026-11-20T10:00:00.000Z" → "2026-11-20T10:00:00Z". */
-export function shortTime(isoTime: string | undefined): string {
-  return isoTime ? isoTime.replace(/\.\d{3}Z$/, 'Z') : '';
-}
+export { shortTime } from '../../server/render.js';

@@ -1,11 +1,10 @@
 import * as z from 'zod';
 import { ToolError } from '../../server/errors.js';
+import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
 /** Shared Step Functions view pieces: normalised state, ARN checks, console links. */
 
-export const NORMALISED_STATES = ['running', 'succeeded', 'failed', 'timed_out', 'aborted', 'waiting', 'pending'] as const;
-export type NormalisedState = (typeof NORMALISED_STATES)[number];
-export const stateField = z.enum(NORMALISED_STATES).describe('Normalised state, the same vocabulary across every backend.');
+export const stateField = sharedStateField('RUNNING→running, SUCCEEDED→succeeded, FAILED→failed, TIMED_OUT→timed_out, ABORTED→aborted, PENDING_REDRIVE→pending.');
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
 
@@ -63,10 +62,7 @@ export function consoleUrl(executionArn: string): string | undefined {
   return `https://${host}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
 
-/** "2026-11-20T10:00:00.000Z" → "2026-11-20T10:00:00Z" for text lines. */
-export function shortTime(isoTime: string | undefined): string {
-  return isoTime ? isoTime.replace(/\.000Z$/, 'Z') : '';
-}
+export { shortTime } from '../../server/render.js';
 
 export function durationText(startIso: string | undefined, stopIso: string | undefined): string {
   if (!startIso || !stopIso) return '';
