@@ -35,8 +35,13 @@ const urlString = z
   .string()
   .refine((v) => URL.canParse(v), { message: 'must be an absolute URL such as https://host:port' });
 
+// A blank value is not 0 (z.coerce alone would turn "--port ''" into port 0).
 const intFromString = (min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max);
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'expected a whole number, got an empty value' })
+    .pipe(z.coerce.number<string>().int().min(min).max(max));
 
 const DEFAULT_EXAMPLES_DIR = fileURLToPath(new URL('../examples', import.meta.url));
 
@@ -195,7 +200,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   try {
     flags = readFlags(argv);
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : String(err));
+    // parseArgs messages can span lines; the contract is one line on stderr.
+    throw new ConfigError((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' '));
   }
   if (flags.help) return { kind: 'help' };
   if (flags.version) return { kind: 'version' };

@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, activeToolsets, isLoopbackHost, loadConfig, secretsOf, type Config } from '../src/config.js';
+
+/** argv + env → Config: defaults, flags over env, the --local forms, and one-line errors. */
+
+function load(argv: string[], env: Record<string, string> = {}): Config {
+  const request = loadConfig(argv, env);
+  if (request.kind !== 'run') throw new Error(`expected run, got ${request.kind}`);
+  return request.config;
+}
+
+function failure(argv: string[], env: Record<string, string> = {}): string {
+  try {
+    loadConfig(argv, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  throw new Error(`expected a ConfigError for ${argv.join(' ')} ${JSON.stringify(env)}`);
+}
+
+describe('defaults', () => {
+  it('stdio, loopback HTTP settings, read-only, no local engine, documented limits', () => {
+    const c = load([]);
+    expect(c).toMatchObject({
+      transport: 'stdio',
+      http: { host: '127.0.0.1', port: 3000, token: undefined, allowedHosts: [] },
+      allowWrites: false,
+      toolsets: undefined,
+      local: undefined,
+      limits: { maxPayloadChars: 2000, responseBudgetChars: 60_000, callDeadlineMs: 25_000 },
+      aws: { region: undefined, profile: undefined, endpoints: { sfn: undefined } },
+      ona: { apiKey: undefined, baseUrl: 'https://app.gitpod.io/api' },
+    });
+    expect(activeToolsets(c)).toEqual(['stepfunctions']);
+  });
+
+  it('help and version short-circuit before anything is validated', () => {
+    expect(loadConfig(['--help'], { EXECUTIONS_MCP_PORT: 'nope' })).toEqual({ kind: 'help' });
+    expect(loadConfig(['-v'], {})).toEqual({ kind: 'version' });
+  });
+});
+
+describe('flags and env', () => {
+  it('reads every documented env variable', () => {
+    const c = load([], {
+      EXECUTIONS_MCP_TRANSPORT: 'http',
+      EXECUTIONS_MCP_HOST: 'localhost',
+      EXECUTIONS_MCP_PORT: '4000',
+      EXECUTIONS_MCP_HTTP_TOKEN: 'tok-123456',
+      EXECUTIONS_MCP_ALLOW_WRITES: 'true',
+      EXECUTIONS_MCP_TOOLSETS: 'stepfunctions, ona',
+      EXECUTIONS_MCP_MAX_PAYLOAD_CHARS: '500',
+      EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '9000',
+      EXECUTIONS_MCP_CALL_DEADLINE_MS: '5000',
+      AWS_REGION: 'eu-west-1',
+      AWS_PROFILE: 'dev',
+      AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9999',
+      ONA_API_KEY: 'ona-key',
+    });
+    expect(c).toMatchObject({
+      transport: 'http',
+      http: { host: 'localhost', port: 4000, token: 'tok-123456' },
+      allowWrites: true,
+      toolsets: ['stepfunctions', 'ona'],
+      limits: { maxPayloadChars: 500, responseBudgetChars: 9000, callDeadlineMs: 5000 },
+      aws: { region: 'eu-west-1', profile: 'dev', endpoints: { sfn: 'http://127.0.0.1:9999' } },
+      ona: { apiKey: 'ona-key' },
+    });
+    expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key']));
+  });
+
+  it('flags win over env', () => {
+    const env = { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_PORT: '4000', EXECUTIONS_MCP_HOST: 'localhost', EXECUTIONS_MCP_HTTP_TOKEN: 'from-env' };
+    const c = load(['--transport', 'stdio', '--port', '5000', '--host', '127.0.0.2', '--http-token', 'from-flag', '--max-payload-chars=300'], env);
+    expect(c).toMatchObject({ transport: 'stdio', http: { host: '127.0.0.2', port: 5000, token: 'from-flag' }, limits: { maxPayloadChars: 300 } });
+    expect(load(['--toolsets', 'ona'], { EXECUTIONS_MCP_TOOLSETS: 'stepfunctions' }).toolsets).toEqual(['ona']);
+  });
+
+  it('empty env values count as unset; the first of two alias variables wins', () => {
+    expect(load([], { EXECUTIONS_MCP_PORT: '  ', AWS_REGION: '' }).http.port).toBe(3000);
+    expect(load([], { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('eu-west-1');
+    expect(load([], { AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('us-east-2');
+    expect(load([], { ONA_API_KEY: 'a', GITPOD_API_KEY: 'b' }).ona.apiKey).toBe('a');
+    expect(load([], { GITPOD_API_KEY: 'b' }).ona.apiKey).toBe('b');
+  });
+
+  it.each([
+    ['true', true], ['TRUE', true], ['1', true], ['yes', true],
+    ['false', false], ['0', false], ['no', false],
+  ])('EXECUTIONS_MCP_ALLOW_WRITES=%s → %s', (value, expected) => {
+    expect(load([], { EXECUTIONS_MCP_ALLOW_WRITES: value }).allowWrites).toBe(expected);
+  });
+
+  it('--allow-writes turns writes on', () => {
+    expect(load(['--allow-writes']).allowWrites).toBe(true);
+  });
+
+  it('toolsets are deduplicated and an explicit list replaces the configured default', () => {
+    const c = load(['--toolsets', 'stepfunctions,stepfunctions, ona']);
+    expect(c.toolsets).toEqual(['stepfunctions', 'ona']);
+    expect(activeToolsets(load([], { ONA_API_KEY: 'k' }))).toEqual(['stepfunctions', 'ona']);
+  });
+
+  it('a non-loopback host is accepted with a token, or on stdio where it is unused', () => {
+    expect(load(['--transport', 'http', '--host', '0.0.0.0', '--http-token', 'secret-token']).http.host).toBe('0.0.0.0');
+    expect(load(['--host', '0.0.0.0']).transport).toBe('stdio');
+  });
+});
+
+describe('--local [DIR]', () => {
+  const examples = load(['--local']).local?.dir ?? '';
+
+  it('without a directory uses the bundled examples', () => {
+    expect(examples).toMatch(/examples$/);
+    expect(load(['--local=']).local?.dir).toBe(examples);
+    expect(load([], { EXECUTIONS_MCP_LOCAL: 'true' }).local?.dir).toBe(examples);
+    expect(load([], { EXECUTIONS_MCP_LOCAL: '1' }).local?.dir).toBe(examples);
+  });
+
+  it('takes a directory as the next argument or after =', () => {
+    expect(load(['--local', './machines']).local?.dir).toBe('./machines');
+    expect(load(['--local=/srv/machines']).local?.dir).toBe('/srv/machines');
+    expect(load([], { EXECUTIONS_MCP_LOCAL: '/srv/env' }).local?.dir).toBe('/srv/env');
+    expect(load(['--local', '/from/flag'], { EXECUTIONS_MCP_LOCAL: '/from/env' }).local?.dir).toBe('/from/flag');
+  });
+
+  it('does not swallow the next flag', () => {
+    const c = load(['--local', '--allow-writes', '--local-port', '0']);
+    expect(c.local).toMatchObject({ dir: examples, port: 0, timeScale: 1 });
+    expect(c.allowWrites).toBe(true);
+    const d = load(['--allow-writes', '--local']);
+    expect(d.local?.dir).toBe(examples);
+  });
+
+  it('can be turned off by env', () => {
+    expect(load([], { EXECUTIONS_MCP_LOCAL: 'false' }).local).toBeUndefined();
+    expect(load([], { EXECUTIONS_MCP_LOCAL: 'off' }).local).toBeUndefined();
+  });
+
+  it('takes a time scale', () => {
+    expect(load(['--local', '--local-time-scale', '0.001']).local?.timeScale).toBe(0.001);
+  });
+});
+
+describe('invalid configuration: one clear line naming the setting', () => {
+  it.each<[string[], Record<string, string>, RegExp]>([
+    [['--transport', 'ftp'], {}, /invalid --transport \/ EXECUTIONS_MCP_TRANSPORT \(stdio or http\)/],
+    [[], { EXECUTIONS_MCP_TRANSPORT: 'sse' }, /invalid --transport/],
+    [['--port', '70000'], {}, /invalid --port \/ EXECUTIONS_MCP_PORT: .*65535/],
+    [['--port', 'abc'], {}, /invalid --port \/ EXECUTIONS_MCP_PORT/],
+    [['--port', '1.5'], {}, /invalid --port/],
+    [['--port', ''], {}, /invalid --port/],
+    [['--port', '-1'], {}, /'--port'/],
+    [['--port=-1'], {}, /invalid --port/],
+    [[], { EXECUTIONS_MCP_ALLOW_WRITES: 'maybe' }, /invalid --allow-writes \/ EXECUTIONS_MCP_ALLOW_WRITES: expected true or false, got "maybe"/],
+    [['--max-payload-chars', '10'], {}, /invalid --max-payload-chars/],
+    [['--max-payload-chars', ''], {}, /invalid --max-payload-chars/],
+    [['--response-budget-chars', '100'], {}, /invalid --response-budget-chars/],
+    [[], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '10' }, /invalid EXECUTIONS_MCP_CALL_DEADLINE_MS/],
+    [['--toolsets', 'stepfunctions,lambda'], {}, /unknown toolset "lambda"; valid toolsets: stepfunctions, bedrock_flows, devops_agent, ona, triage/],
+    [[], { AWS_ENDPOINT_URL_SFN: 'not a url' }, /invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL/],
+    [['--transport', 'http', '--host', '0.0.0.0'], {}, /refusing to listen on non-loopback host 0\.0\.0\.0 without a bearer token: set --http-token or EXECUTIONS_MCP_HTTP_TOKEN/],
+    [[], { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_HOST: '10.0.0.5' }, /refusing to listen on non-loopback host 10\.0\.0\.5/],
+    [['--local-port', '9000'], {}, /--local-port: it needs --local/],
+    [['--local', '--local-time-scale', '0'], {}, /invalid --local-time-scale/],
+    [['--no-such-flag'], {}, /no-such-flag/],
+    [['--port'], {}, /port/],
+    [['stray'], {}, /stray/],
+  ])('%j %j', (argv, env, expected) => {
+    expect(failure(argv, env)).toMatch(expected);
+  });
+
+  it('never echoes a secret', () => {
+    const message = failure(['--transport', 'http', '--host', '0.0.0.0', '--http-token', ''], { ONA_API_KEY: 'ona-secret-key', EXECUTIONS_MCP_PORT: 'x' });
+    expect(message).not.toContain('ona-secret-key');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true], ['127.1.2.3', true], ['localhost', true], ['::1', true], ['[::1]', true],
+    ['0.0.0.0', false], ['::', false], ['10.0.0.1', false], ['example.com', false], ['localhost.example.com', false],
+  ])('%s → %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
