@@ -5,7 +5,9 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
 import { isLoopbackHost } from '../config.js';
 import { log } from '../log.js';
+import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
+import { WriteRateLimiter } from '../server/rate-limit.js';
 
 /**
  * Streamable HTTP, stateless: every request gets a fresh server instance from the same factory,
@@ -18,8 +20,15 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   const checkHost = loopback && allowedHosts.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const checkOrigin = loopback && allowedHosts.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const expected = token ? Buffer.from(token) : undefined;
+  // Every request gets a fresh server instance: the write limit and the cursor codec must be the
+  // process's, not the request's, or the limit never applies.
+  const shared: ServerDeps = {
+    ...deps,
+    cursors: deps.cursors ?? new CursorCodec(deps.config.cursorSecret),
+    writeLimiter: deps.writeLimiter ?? new WriteRateLimiter(),
+  };
   const mcp = toNodeHandler(
-    createMcpHandler(({ authInfo }) => createServer(deps, { principal: authInfo?.clientId })),
+    createMcpHandler(({ authInfo }) => createServer(shared, { principal: authInfo?.clientId })),
   );
 
   const server = createHttpServer((req, res) => {

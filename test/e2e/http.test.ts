@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { INITIALIZE, cliEnv, httpClient, rawRequest, runCli, startHttpCli, type RunningCli } from './cli.js';
+
+/** The built CLI over Streamable HTTP on 127.0.0.1: both protocol eras, guards, token, health, shutdown. */
+
+let fake: FakeSfn;
+let orders: string;
+
+beforeAll(async () => {
+  fake = await startFakeSfn();
+  orders = fake.addStateMachine('Orders');
+  fake.addExecutions(orders, 12);
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ text?: string }> };
+
+describe('HTTP without a token (loopback)', () => {
+  let cli: RunningCli;
+  beforeAll(async () => {
+    cli = await startHttpCli(['--allow-writes'], cliEnv(fake.url));
+  });
+  afterAll(async () => {
+    await cli.stop();
+  });
+
+  it('listens on 127.0.0.1 and says so on stderr', () => {
+    expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+  });
+
+  it.each([
+    ['2025 era (default)', false, '2025-11-25'],
+    ['2026-07-28 era (versionNegotiation auto)', true, '2026-07-28'],
+  ])('an MCP client in the %s lists and calls every tool', async (_label, modern, version) => {
+    const client = await httpClient(cli.url, { modern });
+    expect(client.getNegotiatedProtocolVersion()).toBe(version);
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(7);
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const r = (await client.callTool({ name, arguments: args })) as CallResult;
+      expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined();
+      return r.structuredContent ?? {};
+    };
+    expect((await call('list_state_machines', {})).stateMachines).toHaveLength(1);
+    const page = await call('list_executions', { stateMachineArn: orders, maxItems: 4 });
+    // Stateless: the continuation works on the next request (a fresh server instance).
+    const next = await call('list_executions', { stateMachineArn: orders, maxItems: 4, startingToken: page.nextToken });
+    const names = [...(page.executions as Array<{ name: string }>), ...(next.executions as Array<{ name: string }>)].map((e) => e.name);
+    expect(names).toEqual(fake.executionsOf(orders).slice(0, 8).map((e) => e.name));
+    const arn = (page.executions as Array<{ executionArn: string }>)[0]?.executionArn ?? '';
+    const described = await call('describe_execution', { executionArn: arn });
+    expect(described.state).toBe(String(described.status).toLowerCase());
+    expect((await call('get_execution_history', { executionArn: arn })).events).toEqual(expect.arrayContaining([expect.objectContaining({ id: 1, type: 'ExecutionStarted' })]));
+    const name = modern ? 'e2e-http-modern' : 'e2e-http-legacy';
+    await call('start_execution', { stateMachineArn: orders, name });
+    await call('stop_execution', { executionArn: executionArn('Orders', name) });
+    await call('redrive_execution', { executionArn: executionArn('Orders', name) });
+    const failed = (await client.callTool({ name: 'describe_execution', arguments: { executionArn: executionArn('Orders', 'missing') } })) as CallResult;
+    expect(failed.isError).toBe(true);
+    expect(failed.content?.[0]?.text).toMatch(/ExecutionDoesNotExist/);
+    await client.close();
+  });
+
+  it('a foreign Host gets 403 (DNS rebinding)', async () => {
+    const r = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host: 'evil.example.com' }, body: INITIALIZE });
+    expect(r.status).toBe(403);
+  });
+
+  it('a foreign Origin gets 403; a loopback Origin is accepted', async () => {
+    const bad = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, origin: 'https://evil.example.com' }, body: INITIALIZE });
+    expect(bad.status).toBe(403);
+    const good = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, origin: 'http://localhost:5173' }, body: INITIALIZE });
+    expect(good.status).toBe(200);
+  });
+
+  it('GET /healthz answers; other paths are 404', async () => {
+    const health = await rawRequest(cli.url, { method: 'GET', path: '/healthz' });
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
+    const other = await rawRequest(cli.url, { method: 'GET', path: '/admin' });
+    expect(other.status).toBe(404);
+  });
+
+  it('the write rate limit holds across requests (one limit per process, not per request)', async () => {
+    const client = await httpClient(cli.url);
+    const texts: string[] = [];
+    for (let i = 0; i < 32; i += 1) {
+      const r = (await client.callTool({ name: 'stop_execution', arguments: { executionArn: executionArn('Orders', 'run-000001') } })) as CallResult;
+      if (r.isError) texts.push(r.content?.[0]?.text ?? '');
+    }
+    await client.close();
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts[0]).toMatch(/stop_execution refused: the server allows 30 write calls per 60 s/);
+  });
+});
+
+describe('HTTP with --http-token', () => {
+  const token = 'e2e-token-0123456789';
+  let cli: RunningCli;
+  beforeAll(async () => {
+    cli = await startHttpCli(['--http-token', token], cliEnv(fake.url));
+  });
+  afterAll(async () => {
+    await cli.stop();
+  });
+
+  it('a missing or wrong bearer token gets 401', async () => {
+    const missing = await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE });
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
+    const wrong = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, authorization: 'Bearer nope' }, body: INITIALIZE });
+    expect(wrong.status).toBe(401);
+    const almost = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, authorization: `Bearer ${token}x` }, body: INITIALIZE });
+    expect(almost.status).toBe(401);
+    await expect(httpClient(cli.url)).rejects.toThrow();
+  });
+
+  it('the right token works in both eras, and the token never reaches the log', async () => {
+    for (const modern of [false, true]) {
+      const client = await httpClient(cli.url, { token, modern });
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(['list_state_machines', 'list_executions', 'describe_execution', 'get_execution_history']);
+      const r = (await client.callTool({ name: 'list_state_machines', arguments: {} })) as CallResult;
+      expect(r.isError).toBeUndefined();
+      await client.close();
+    }
+    expect(cli.stderr()).not.toContain(token);
+  });
+
+  it('SIGTERM shuts down cleanly with exit code 0', async () => {
+    const { code, signal } = await cli.stop();
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+    expect(cli.stderr()).toContain('"message":"shutting down","signal":"SIGTERM"');
+  });
+});
+
+describe('start-up refusals', () => {
+  it('a non-loopback --host without a token exits 2 with one stderr line', async () => {
+    const r = await runCli(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], cliEnv(fake.url));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/refusing to listen on non-loopback host 0\.0\.0\.0 without a bearer token/);
+  });
+
+  it('invalid configuration exits 2 with one stderr line', async () => {
+    const r = await runCli(['--transport', 'http', '--port', '99999'], cliEnv(fake.url));
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^executions-mcp: invalid --port/);
+  });
+});

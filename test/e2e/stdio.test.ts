@@ -1,0 +1,82 @@
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { CLI, cliEnv, runCli } from './cli.js';
+
+/** The built CLI over stdio, as a host runs it, against the fake Step Functions endpoint. */
+
+let fake: FakeSfn;
+let orders: string;
+
+beforeAll(async () => {
+  fake = await startFakeSfn();
+  orders = fake.addStateMachine('Orders');
+  fake.addStateMachine('Clicks', 'EXPRESS');
+  const runs = fake.addExecutions(orders, 12);
+  fake.setHistory(runs[0]?.executionArn ?? '', buildHistory({ tasks: 3, failAt: 3 }));
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+async function connect(args: string[]): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: cliEnv(fake.url), stderr: 'pipe' });
+  let err = '';
+  transport.stderr?.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const client = new Client({ name: 'e2e', version: '0' });
+  await client.connect(transport);
+  return { client, transport, stderr: () => err };
+}
+
+type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ text?: string }> };
+
+describe('stdio', () => {
+  it('read-only by default: lists the read tools only, and they work', async () => {
+    const { client, stderr } = await connect([]);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(['list_state_machines', 'list_executions', 'describe_execution', 'get_execution_history']);
+    const machines = (await client.callTool({ name: 'list_state_machines', arguments: {} })) as CallResult;
+    expect(machines.isError).toBeUndefined();
+    expect((machines.structuredContent?.stateMachines as unknown[]).length).toBe(2);
+    await expect(client.callTool({ name: 'start_execution', arguments: { stateMachineArn: orders } })).rejects.toThrow();
+    await client.close();
+    // Diagnostics go to stderr as JSON lines; the start-up line says where it points.
+    expect(stderr()).toContain('"message":"starting"');
+    expect(stderr()).toContain(fake.url);
+    expect(stderr()).not.toContain('e2e-secret');
+  });
+
+  it('with --allow-writes every tool works against the endpoint from AWS_ENDPOINT_URL_SFN', async () => {
+    const { client } = await connect(['--allow-writes']);
+    const { tools } = await client.listTools();
+    expect(tools).toHaveLength(7);
+    const call = async (name: string, args: Record<string, unknown>) => {
+      const r = (await client.callTool({ name, arguments: args })) as CallResult;
+      expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined();
+      return r.structuredContent ?? {};
+    };
+    const listed = await call('list_executions', { stateMachineArn: orders, maxItems: 5 });
+    expect(listed.executions).toHaveLength(5);
+    const first = (listed.executions as Array<{ executionArn: string }>)[0]?.executionArn ?? '';
+    expect((await call('describe_execution', { executionArn: first })).status).toBe('SUCCEEDED');
+    expect((await call('get_execution_history', { executionArn: first, failuresOnly: true })).events).toHaveLength(2);
+    const started = await call('start_execution', { stateMachineArn: orders, name: 'e2e-stdio', input: '{"a":1}' });
+    expect(started.executionArn).toBe(executionArn('Orders', 'e2e-stdio'));
+    expect((await call('stop_execution', { executionArn: executionArn('Orders', 'e2e-stdio') })).stopDate).toEqual(expect.any(String));
+    expect((await call('redrive_execution', { executionArn: executionArn('Orders', 'e2e-stdio') })).redriveDate).toEqual(expect.any(String));
+    await client.close();
+  });
+
+  it('invalid configuration exits 2 with one stderr line', async () => {
+    const r = await runCli(['--transport', 'carrier-pigeon'], cliEnv(fake.url));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^executions-mcp: invalid --transport/);
+    const env = await runCli([], cliEnv(fake.url, { AWS_ENDPOINT_URL_SFN: 'nope' }));
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/^executions-mcp: invalid AWS_ENDPOINT_URL_SFN: .*\n$/);
+  });
+});
