@@ -566,8 +566,10 @@ export class FakeSfn {
 }
 
 function queryHash(kind: string, body: Record<string, unknown>): string {
-  const { nextToken: _t, maxResults: _m, ...rest } = body;
-  const sorted = Object.keys(rest).sort().map((k) => [k, rest[k]]);
+  const sorted = Object.keys(body)
+    .filter((k) => k !== 'nextToken' && k !== 'maxResults')
+    .sort()
+    .map((k) => [k, body[k]]);
   return createHash('sha256').update(kind).update(JSON.stringify(sorted)).digest('hex').slice(0, 12);
 }
 
@@ -590,8 +592,7 @@ function stripData(event: FakeEvent): FakeEvent {
   const out: FakeEvent = { ...event };
   for (const [key, value] of Object.entries(event)) {
     if (!key.endsWith('EventDetails') || !value || typeof value !== 'object') continue;
-    const { input: _i, output: _o, parameters: _p, ...rest } = value as Record<string, unknown>;
-    out[key] = rest;
+    out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => k !== 'input' && k !== 'output' && k !== 'parameters'));
   }
   return out;
 }
