@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bundle/**'] },
+  { ignores: ['.bench-dist/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bundle/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['src/**/*.ts'],

@@ -47,10 +47,15 @@ async function main(): Promise<void> {
   const overrides: BackendOverrides = {};
   let localClose: (() => Promise<void>) | undefined;
   if (config.local) {
-    const { startLocalEngine } = await import('./local/index.js');
-    const engine = await startLocalEngine(config);
-    overrides.sfn = engine.sfnBackend;
-    localClose = engine.close;
+    // The engine loads in the background so the server answers initialize and tools/list at once;
+    // the first Step Functions call waits for it. A broken DIR still stops the process at start.
+    const engine = import('./local/index.js').then(({ startLocalEngine }) => startLocalEngine(config));
+    engine.catch((err: unknown) => {
+      process.stderr.write(`executions-mcp: invalid --local: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    });
+    overrides.sfn = async () => (await engine).sfnBackend();
+    localClose = async () => (await engine).close();
   }
   const backends = createBackends(config, overrides);
   log.info('starting', {

@@ -1,0 +1,267 @@
+/**
+ * npm run bench: prints the foundation's figures side by side. A script, not a test: nothing
+ * here asserts a timing. Everything runs on 127.0.0.1 against the loopback fake of Step Functions.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DescribeExecutionCommand, SFNClient, paginateListExecutions } from '@aws-sdk/client-sfn';
+import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
+import { createBackends } from '../src/backends/index.js';
+import { createSfnBackend } from '../src/backends/sfn/client.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { setQuiet } from '../src/log.js';
+import { createServer } from '../src/server/create-server.js';
+import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../test/fakes/sfn.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = `${ROOT}dist/cli.js`;
+const CREDS = { AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
+const MACHINE = 'OrderFulfillmentWorkflow-Production';
+
+setQuiet(true);
+Object.assign(process.env, CREDS, { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' });
+
+interface Stats {
+  median: number;
+  p90: number;
+}
+
+function stats(samples: number[]): Stats {
+  const s = [...samples].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)] ?? 0, p90: s[Math.floor(s.length * 0.9)] ?? 0 };
+}
+
+async function time(runs: number, warmup: number, fn: () => Promise<unknown>): Promise<Stats> {
+  for (let i = 0; i < warmup; i += 1) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  return stats(samples);
+}
+
+const ms = (v: number) => `${v.toFixed(3)} ms`;
+const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(52)} ${value.padStart(14)}  ${note}`);
+
+function configFor(fake: FakeSfn, extraEnv: Record<string, string> = {}): Config {
+  const request = loadConfig([], { ...CREDS, AWS_ENDPOINT_URL_SFN: fake.url, ...extraEnv });
+  if (request.kind !== 'run') throw new Error('bench config');
+  return request.config;
+}
+
+async function inMemoryClient(config: Config): Promise<{ client: Client; close(): Promise<void> }> {
+  const backends = createBackends(config, { sfn: () => createSfnBackend(config, { maxAttempts: 1 }) });
+  const server = createServer({ config, backends });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(b);
+  const client = new Client({ name: 'bench', version: '0' });
+  await client.connect(a);
+  return { client, close: async () => { await client.close(); await backends.close(); } };
+}
+
+async function stdioClient(env: Record<string, string>): Promise<{ client: Client; pid: number; close(): Promise<void> }> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI],
+    env: { ...getDefaultEnvironment(), ...CREDS, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: 'error', ...env },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'bench', version: '0' });
+  await client.connect(transport);
+  return { client, pid: transport.pid ?? 0, close: () => client.close() };
+}
+
+function peakRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function benchDescribe(fake: FakeSfn): Promise<void> {
+  console.log('\n(1) describe_execution: one call, median of 1000 after 100 warm-ups (target ≤ 1.2x in memory, ≤ 1.5x stdio)');
+  const arn = executionArn(MACHINE, 'run-000001');
+  const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
+  const direct = await time(1000, 100, () => sdk.send(new DescribeExecutionCommand({ executionArn: arn })));
+  const mem = await inMemoryClient(configFor(fake));
+  const inMemory = await time(1000, 100, () => mem.client.callTool({ name: 'describe_execution', arguments: { executionArn: arn } }));
+  await mem.close();
+  const stdio = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
+  const overStdio = await time(1000, 100, () => stdio.client.callTool({ name: 'describe_execution', arguments: { executionArn: arn } }));
+  await stdio.close();
+  sdk.destroy();
+  row('SFNClient DescribeExecution (direct)', ms(direct.median), `p90 ${ms(direct.p90)}`);
+  row('MCP client in memory → describe_execution', ms(inMemory.median), `p90 ${ms(inMemory.p90)}  ratio ${(inMemory.median / direct.median).toFixed(2)}x`);
+  row('MCP client over stdio → describe_execution', ms(overStdio.median), `p90 ${ms(overStdio.p90)}  ratio ${(overStdio.median / direct.median).toFixed(2)}x`);
+}
+
+async function benchStartup(): Promise<void> {
+  console.log('\n(2) start of the built CLI to the first tools/list reply, median of 21 (target ≤ 250 ms)');
+  const samples: number[] = [];
+  const request =
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"b","version":"0"}}}\n' +
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n';
+  for (let i = 0; i < 21; i += 1) {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', ...CREDS }, stdio: ['pipe', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('"id":2')) {
+          samples.push(performance.now() - t0);
+          child.kill();
+          resolve();
+        }
+      });
+      child.stdin.write(request);
+    });
+  }
+  const s = stats(samples);
+  row('spawn → tools/list reply', ms(s.median), `p90 ${ms(s.p90)}`);
+  const local = await (async () => {
+    const t: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const t0 = performance.now();
+      const c = await stdioClient({ EXECUTIONS_MCP_LOCAL: 'true' });
+      await c.client.listTools();
+      t.push(performance.now() - t0);
+      await c.close();
+    }
+    return stats(t);
+  })();
+  row('spawn --local → tools/list reply (engine loaded)', ms(local.median), '(local mode loads the engine at start)');
+}
+
+async function benchBytes(fake: FakeSfn): Promise<void> {
+  console.log('\n(3) bytes for 100 executions: list_executions vs raw ListExecutions JSON (target ≤ 35%)');
+  const machine = fake.addStateMachine(`${MACHINE}-Bytes`);
+  for (let i = 0; i < 100; i += 1) {
+    const start = 1_763_600_000 - i * 37.123;
+    fake.addExecution({
+      stateMachineArn: machine,
+      name: crypto.randomUUID(),
+      status: i % 7 === 0 ? 'FAILED' : 'SUCCEEDED',
+      startDate: start,
+      stopDate: start + 4.56,
+    });
+  }
+  const raw = await fetch(fake.url, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'AWSStepFunctions.ListExecutions', 'content-type': 'application/x-amz-json-1.0' },
+    body: JSON.stringify({ stateMachineArn: machine, maxResults: 100 }),
+  }).then((r) => r.text());
+  const mem = await inMemoryClient(configFor(fake));
+  const res = await mem.client.callTool({ name: 'list_executions', arguments: { stateMachineArn: machine, maxItems: 100 } });
+  await mem.close();
+  const structured = JSON.stringify(res.structuredContent).length;
+  const text = ((res.content ?? []) as Array<{ text?: string }>).map((c) => c.text ?? '').join('').length;
+  const pct = (n: number) => `${((100 * n) / raw.length).toFixed(0)}%`;
+  row('raw ListExecutions JSON (100 executions)', `${raw.length} B`);
+  row('text block (what a model reads)', `${text} B`, pct(text));
+  row('structuredContent', `${structured} B`, pct(structured));
+  row('text + structuredContent', `${text + structured} B`, pct(text + structured));
+}
+
+async function benchCollect(fake: FakeSfn): Promise<void> {
+  console.log('\n(4) collecting 10,000 executions vs the SDK paginator (pageSize 1000; target ≤ 1.2x)');
+  const machine = fake.addStateMachine(`${MACHINE}-Collect`);
+  fake.addExecutions(machine, 10_000);
+  const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
+  const paginator = await time(5, 2, async () => {
+    let n = 0;
+    for await (const page of paginateListExecutions({ client: sdk, pageSize: 1000 }, { stateMachineArn: machine })) n += page.executions?.length ?? 0;
+    if (n !== 10_000) throw new Error(`paginator saw ${n}`);
+  });
+  const walk = async (client: Client, maxItems: number): Promise<number> => {
+    let token: string | undefined;
+    let n = 0;
+    let calls = 0;
+    do {
+      const args: Record<string, unknown> = { stateMachineArn: machine, maxItems };
+      if (token) args.startingToken = token;
+      const res = await client.callTool({ name: 'list_executions', arguments: args });
+      const sc = res.structuredContent as { executions: unknown[]; nextToken?: string };
+      n += sc.executions.length;
+      token = sc.nextToken;
+      calls += 1;
+    } while (token);
+    if (n !== 10_000) throw new Error(`walk saw ${n}`);
+    return calls;
+  };
+  const big = await inMemoryClient(configFor(fake, { EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '1000000' }));
+  const engine = await time(5, 2, () => walk(big.client, 1000));
+  await big.close();
+  const small = await inMemoryClient(configFor(fake));
+  let defaultCalls = 0;
+  const defaults = await time(3, 1, async () => {
+    defaultCalls = await walk(small.client, 1000);
+  });
+  await small.close();
+  sdk.destroy();
+  row('SDK paginateListExecutions (10 pages)', ms(paginator.median));
+  row('list_executions continuations, maxItems 1000, 1 MB budget', ms(engine.median), `ratio ${(engine.median / paginator.median).toFixed(2)}x (10 calls, through MCP)`);
+  row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: budget cuts pages, each resume re-reads one`);
+}
+
+async function benchHistoryMemory(fake: FakeSfn): Promise<void> {
+  console.log('\n(5) peak RSS of the server process answering a 25,000-event history (target ≤ 150 MB)');
+  const machine = fake.addStateMachine(`${MACHINE}-History`);
+  const exec = fake.addExecution({ stateMachineArn: machine, name: 'long-history', status: 'FAILED' });
+  // 5,000 tasks of five events each, plus start and end: 25,002 events, the last task failing.
+  fake.setHistory(exec.executionArn, buildHistory({ tasks: 5001, failAt: 5001, payloadChars: 400 }));
+  const server = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
+  await server.client.listTools();
+  const idle = peakRssMb(server.pid);
+  let token: string | undefined;
+  let total = 0;
+  let calls = 0;
+  const t0 = performance.now();
+  do {
+    const args: Record<string, unknown> = { executionArn: exec.executionArn, maxItems: 1000 };
+    if (token) args.startingToken = token;
+    const res = await server.client.callTool({ name: 'get_execution_history', arguments: args });
+    const sc = res.structuredContent as { events: unknown[]; nextToken?: string };
+    total += sc.events.length;
+    token = sc.nextToken;
+    calls += 1;
+  } while (token);
+  const walkMs = performance.now() - t0;
+  const failures = await server.client.callTool({ name: 'get_execution_history', arguments: { executionArn: exec.executionArn, failuresOnly: true, reverseOrder: true } });
+  const failed = (failures.structuredContent as { events: unknown[]; pagesFetched: number }).pagesFetched;
+  const peak = peakRssMb(server.pid);
+  await server.close();
+  row('server RSS after start (peak so far)', `${idle.toFixed(1)} MB`);
+  row(`peak RSS after reading all ${total} events`, `${peak.toFixed(1)} MB`, `${calls} calls, ${walkMs.toFixed(0)} ms in all`);
+  row('failuresOnly+reverseOrder over the same history', `${failed} page(s)`, 'pages fetched to find the failure');
+}
+
+function runScript(path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--expose-gc', path], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', () => resolve());
+    child.on('error', () => resolve());
+  });
+}
+
+async function main(): Promise<void> {
+  console.log(`executions-mcp bench: node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+  const fake = await startFakeSfn();
+  const machine = fake.addStateMachine(MACHINE);
+  fake.addExecutions(machine, 10);
+  await benchDescribe(fake);
+  await benchStartup();
+  await benchBytes(fake);
+  await benchCollect(fake);
+  await benchHistoryMemory(fake);
+  await fake.close();
+  for (const script of ['bench/local-engine.mjs', 'bench/ona.mjs']) {
+    console.log(`\n--- ${script}`);
+    await runScript(`${ROOT}${script}`);
+  }
+}
+
+await main();
