@@ -52,6 +52,9 @@ interface Frame {
   startedId: number;
   items: Map<number, Scope>;
   lastItem: Scope | undefined;
+  /** Items running now, and item starts held back until a slot frees (see iteration()). */
+  live: number;
+  queued: Array<{ index: number; ts: number }>;
   branches: Map<number, Scope>;
   /** Last state event of the most recently finished item: where the next MapIterationStarted points. */
   lastClosedId: number;
@@ -185,6 +188,8 @@ export class HistoryRecorder {
       startedId: id,
       items: new Map(),
       lastItem: undefined,
+      live: 0,
+      queued: [],
       branches: new Map(),
       lastClosedId: id,
       lastMarkerId: undefined,
@@ -318,6 +323,7 @@ export class HistoryRecorder {
         item.closed = true;
       }
       for (const branch of frame.branches.values()) branch.closed = true;
+      frame.queued.length = 0;
       scope.pending = { active, prev: frame.failedLastId ?? frame.lastEventId };
     }
   }
@@ -345,21 +351,23 @@ export class HistoryRecorder {
     this.flush(scope, ts);
   }
 
+  /**
+   * The library forwards item events late: with MaxConcurrency items running, the next item's start
+   * can arrive before the previous item's end. An item start is held until a slot is free, which
+   * restores the order AWS records (MapIterationSucceeded, then the next MapIterationStarted).
+   */
   private iteration(type: 'MapIterationStarted' | 'MapIterationSucceeded' | 'MapIterationFailed', mapName: string, index: number, ts: number): void {
     const frame = this.frame(mapName);
     if (!frame) return;
-    const details = { [`${lower(type)}EventDetails`]: { name: mapName, index } };
     if (type === 'MapIterationStarted') {
-      const item = newScope(0, frame);
-      item.lastId = this.emitIn(item, type, frame.lastClosedId, ts, details);
-      frame.items.set(index, item);
-      frame.lastItem = item;
+      if (frame.live >= frame.info.maxConcurrency) frame.queued.push({ index, ts });
+      else this.startItem(frame, index, ts);
       return;
     }
-    const item = frame.items.get(index);
+    const item = frame.items.get(index) ?? this.startQueued(frame, index);
     if (!item || item.closed) return;
     this.flush(item, ts);
-    const id = this.emitIn(item, type, item.lastId, ts, details);
+    const id = this.emitIn(item, type, item.lastId, ts, { [`${lower(type)}EventDetails`]: { name: mapName, index } });
     if (type === 'MapIterationSucceeded') {
       frame.lastClosedId = item.lastId;
       frame.lastMarkerId = id;
@@ -367,6 +375,30 @@ export class HistoryRecorder {
       frame.failedLastId = item.lastId;
     }
     item.closed = true;
+    frame.live -= 1;
+    while (frame.queued.length > 0 && frame.live < frame.info.maxConcurrency) {
+      const next = frame.queued.shift();
+      if (next) this.startItem(frame, next.index, next.ts);
+    }
+  }
+
+  private startItem(frame: Frame, index: number, ts: number): Scope {
+    const item = newScope(0, frame);
+    item.lastId = this.emitIn(item, 'MapIterationStarted', frame.lastClosedId, ts, {
+      mapIterationStartedEventDetails: { name: frame.info.name, index },
+    });
+    frame.items.set(index, item);
+    frame.lastItem = item;
+    frame.live += 1;
+    return item;
+  }
+
+  /** An event of a held-back item arrived first: start it now. */
+  private startQueued(frame: Frame, index: number): Scope | undefined {
+    const at = frame.queued.findIndex((q) => q.index === index);
+    if (at < 0) return undefined;
+    const [queued] = frame.queued.splice(at, 1);
+    return queued ? this.startItem(frame, queued.index, queued.ts) : undefined;
   }
 
   /** Emits the deferred MapStateFailed/ParallelStateFailed of a scope once it is known not to be retried. */
@@ -394,6 +426,7 @@ export class HistoryRecorder {
         this.abortScope(branch, ts);
         branch.closed = true;
       }
+      frame.queued.length = 0;
       this.popFrame(frame);
     }
     if (ABORTABLE.has(active.info.type)) {
@@ -409,7 +442,7 @@ export class HistoryRecorder {
     let scope: Scope | undefined;
     if (frame.info.type === 'Map') {
       // Nested Maps overwrite the index with the outer one, so fall back to the latest item.
-      scope = (index === undefined ? undefined : frame.items.get(index)) ?? frame.lastItem;
+      scope = (index === undefined ? undefined : (frame.items.get(index) ?? this.startQueued(frame, index))) ?? frame.lastItem;
     } else {
       const branch = info.branch ?? 0;
       scope = frame.branches.get(branch);

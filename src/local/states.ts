@@ -27,6 +27,8 @@ export interface StateInfo {
   /** Map states: where the items come from, to report MapStateStarted.length. */
   inputPath: string | null | undefined;
   itemsPath: string | undefined;
+  /** Map states: concurrent iterations (the library runs at most 40, like AWS inline Maps). */
+  maxConcurrency: number;
 }
 
 export function isObject(value: unknown): value is JsonObject {
@@ -116,6 +118,8 @@ export function indexStates(definition: JsonObject): StateIndex {
         failHasCause: state.Cause !== undefined || state.CausePath !== undefined,
         inputPath: state.InputPath === null ? null : typeof state.InputPath === 'string' ? state.InputPath : undefined,
         itemsPath: typeof state.ItemsPath === 'string' ? state.ItemsPath : undefined,
+        // MaxConcurrencyPath is only known at run time: assume the default.
+        maxConcurrency: num(state.MaxConcurrency) || 40,
       });
     },
     (scope) => {

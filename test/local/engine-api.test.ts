@@ -1,0 +1,271 @@
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  InvalidArn,
+  InvalidExecutionInput,
+  InvalidName,
+  InvalidToken,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  RedriveExecutionCommand,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+  StopExecutionCommand,
+  ValidationException,
+  paginateListExecutions,
+  type ExecutionListItem,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detailsOf, fixtureDir, fullHistory, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+
+/** The engine's SFN JSON 1.0 API through the real SFNClient over HTTP on 127.0.0.1 (--local-port 0). */
+
+const machines = {
+  Hello: { StartAt: 'Hi', States: { Hi: { Type: 'Pass', Result: { hello: 'world' }, End: true } } },
+  Sleepy: { StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 3600, Next: 'After' }, After: { Type: 'Pass', End: true } } },
+  Timed: { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 100, End: true } } },
+  TimedPath: { StartAt: 'PausePath', States: { PausePath: { Type: 'Wait', SecondsPath: '$.wait', End: true } } },
+  Backoff: {
+    StartAt: 'Flaky',
+    States: { Flaky: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 2 }], End: true } },
+  },
+  Fanout: {
+    StartAt: 'Each',
+    States: { Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: 'double', 'Payload.$': '$' }, End: true } } }, End: true } },
+  },
+  Jsonata: { QueryLanguage: 'JSONata', StartAt: 'J', States: { J: { Type: 'Pass', Output: '{% $states.input %}', End: true } } },
+  Broken: { StartAt: 'Missing', States: { First: { Type: 'Pass', End: true } } },
+};
+
+const handlers = `export default {
+  double: async ({ n }) => n * 2,
+  'arn:aws:states:::sqs:sendMessage': async () => { throw new Error('always fails'); },
+};`;
+
+let t: TestEngine;
+let fixture: ReturnType<typeof fixtureDir>;
+let clock = Date.now();
+
+beforeAll(async () => {
+  fixture = fixtureDir(machines, handlers);
+  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001'], { now: () => clock });
+});
+afterAll(async () => {
+  await t.close();
+  fixture.remove();
+});
+
+const start = (name: string, input: unknown = {}, execName?: string) =>
+  t.http.send(new StartExecutionCommand({ stateMachineArn: smArn(name), input: JSON.stringify(input), name: execName }));
+
+describe('state machines', () => {
+  it('lists every *.asl.json as a STANDARD state machine, with paging', async () => {
+    const all = await t.http.send(new ListStateMachinesCommand({}));
+    expect(all.stateMachines?.map((m) => m.name)).toEqual(['Backoff', 'Broken', 'Fanout', 'Hello', 'Jsonata', 'Sleepy', 'Timed', 'TimedPath']);
+    expect(all.stateMachines?.[0]).toMatchObject({ stateMachineArn: smArn('Backoff'), type: 'STANDARD' });
+    expect(all.stateMachines?.[0]?.creationDate).toBeInstanceOf(Date);
+    const first = await t.http.send(new ListStateMachinesCommand({ maxResults: 3 }));
+    expect(first.stateMachines).toHaveLength(3);
+    const second = await t.http.send(new ListStateMachinesCommand({ maxResults: 3, nextToken: first.nextToken }));
+    expect(second.stateMachines?.map((m) => m.name)).toEqual(['Hello', 'Jsonata', 'Sleepy']);
+  });
+
+  it('describes a state machine with its definition; unknown and malformed ARNs fail like AWS', async () => {
+    const d = await t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Hello') }));
+    expect(JSON.parse(d.definition ?? '')).toEqual(machines.Hello);
+    expect(d).toMatchObject({ name: 'Hello', status: 'ACTIVE', type: 'STANDARD' });
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Nope') }))).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: 'not-an-arn' }))).rejects.toBeInstanceOf(InvalidArn);
+  });
+
+  it('refuses JSONata definitions (the library would silently ignore them) and invalid definitions', async () => {
+    const jsonata = start('Jsonata');
+    await expect(jsonata).rejects.toBeInstanceOf(ValidationException);
+    await expect(jsonata).rejects.toThrow(/JSONata.*not supported by the embedded engine/);
+    await expect(start('Broken')).rejects.toThrow(/Invalid State Machine Definition/);
+  });
+});
+
+describe('executions', () => {
+  it('starts, describes and lists an execution with epoch-second dates', async () => {
+    const s = await start('Hello', { a: 1 }, 'first-run');
+    expect(s.executionArn).toBe('arn:aws:states:us-east-1:123456789012:execution:Hello:first-run');
+    const d = await waitForStatus(t.http, s.executionArn ?? '');
+    expect(d).toMatchObject({ status: 'SUCCEEDED', name: 'first-run', input: '{"a":1}', output: '{"hello":"world"}', stateMachineArn: smArn('Hello') });
+    expect(d.startDate?.getTime()).toBe(s.startDate?.getTime());
+    expect((d.stopDate?.getTime() ?? 0) >= (d.startDate?.getTime() ?? 0)).toBe(true);
+  });
+
+  it('generates UUID names, validates names and input', async () => {
+    const s = await start('Hello');
+    expect(s.executionArn).toMatch(/:execution:Hello:[0-9a-f-]{36}$/);
+    await expect(start('Hello', {}, 'bad name')).rejects.toBeInstanceOf(InvalidName);
+    await expect(start('Hello', {}, 'x'.repeat(81))).rejects.toBeInstanceOf(ValidationException);
+    await expect(t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), input: '{nope' }))).rejects.toBeInstanceOf(InvalidExecutionInput);
+    await expect(start('Missing')).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+  });
+
+  it('is idempotent for a running execution with the same name and input; otherwise ExecutionAlreadyExists', async () => {
+    const a = await start('Sleepy', { n: 1 }, 'idem');
+    const b = await start('Sleepy', { n: 1 }, 'idem');
+    expect(b.executionArn).toBe(a.executionArn);
+    expect(b.startDate?.getTime()).toBe(a.startDate?.getTime());
+    await expect(start('Sleepy', { n: 2 }, 'idem')).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    await t.http.send(new StopExecutionCommand({ executionArn: a.executionArn }));
+    await expect(start('Sleepy', { n: 1 }, 'idem')).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+    const done = await start('Hello', {}, 'closed');
+    await waitForStatus(t.http, done.executionArn ?? '');
+    await expect(start('Hello', {}, 'closed')).rejects.toBeInstanceOf(ExecutionAlreadyExists);
+  });
+
+  it('stops a running execution: ABORTED with error and cause, WaitStateAborted then ExecutionAborted', async () => {
+    const s = await start('Sleepy', {}, 'to-stop');
+    await new Promise((r) => setTimeout(r, 20));
+    const stop = await t.http.send(new StopExecutionCommand({ executionArn: s.executionArn, error: 'Operator.Stop', cause: 'no longer needed' }));
+    expect(stop.stopDate).toBeInstanceOf(Date);
+    const d = await t.http.send(new DescribeExecutionCommand({ executionArn: s.executionArn }));
+    expect(d).toMatchObject({ status: 'ABORTED', error: 'Operator.Stop', cause: 'no longer needed' });
+    expect(d.stopDate?.getTime()).toBe(stop.stopDate?.getTime());
+    const events = await fullHistory(t.http, s.executionArn ?? '');
+    expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateAborted', 'ExecutionAborted']);
+    expect(detailsOf(events[3])).toEqual({ error: 'Operator.Stop', cause: 'no longer needed' });
+    expect(events[3]?.previousEventId).toBe(3);
+    // Later library events do not reach a stopped execution's history.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await fullHistory(t.http, s.executionArn ?? '')).toHaveLength(4);
+    await expect(t.http.send(new StopExecutionCommand({ executionArn: `${smArn('Sleepy').replace('stateMachine', 'execution')}:nope` }))).rejects.toBeInstanceOf(
+      ExecutionDoesNotExist,
+    );
+  });
+
+  it('answers RedriveExecution with an AWS error that says it is not supported locally', async () => {
+    const s = await start('Hello');
+    await waitForStatus(t.http, s.executionArn ?? '');
+    await expect(t.http.send(new RedriveExecutionCommand({ executionArn: s.executionArn }))).rejects.toThrow(/not supported by the embedded Step Functions engine/);
+  });
+
+  it('answers unknown operations and bad bodies with the AWS error shape', async () => {
+    const post = (target: string, body: string) =>
+      fetch(`${t.engine.url}/`, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.0' }, body });
+    const unknown = await post('AWSStepFunctions.CreateStateMachine', '{}');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException', message: expect.stringContaining('not supported by the embedded') });
+    const bad = await post('AWSStepFunctions.ListStateMachines', '{oops');
+    expect(await bad.json()).toMatchObject({ __type: 'SerializationException' });
+    expect(bad.headers.get('x-amzn-requestid')).toBeTruthy();
+  });
+});
+
+describe('paging', () => {
+  const N = 2500;
+  let names: string[] = [];
+
+  beforeAll(async () => {
+    for (let i = 0; i < N; i += 1) {
+      const name = `bulk-${String(i).padStart(5, '0')}`;
+      await start('Hello', { i }, name);
+      names.push(name);
+    }
+    names = names.reverse();
+    const last = smArn('Hello').replace('stateMachine', 'execution') + `:${names[0]}`;
+    await waitForStatus(t.http, last);
+  }, 60_000);
+
+  it('lists thousands of executions newest first across pages of 1000 and of 7, nothing lost or repeated', async () => {
+    const collect = async (pageSize: number) => {
+      const out: ExecutionListItem[] = [];
+      for await (const page of paginateListExecutions({ client: t.http, pageSize }, { stateMachineArn: smArn('Hello') })) out.push(...(page.executions ?? []));
+      return out.map((e) => e.name).filter((n) => n?.startsWith('bulk-'));
+    };
+    expect(await collect(1000)).toEqual(names);
+    const small = await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), maxResults: 7 }));
+    expect(small.executions).toHaveLength(7);
+    expect(small.nextToken).toBeTruthy();
+  });
+
+  it('maxResults 0 means 100; above 1000 is a ValidationException; statusFilter filters', async () => {
+    const d = await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), maxResults: 0 }));
+    expect(d.executions).toHaveLength(100);
+    await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), maxResults: 1001 }))).rejects.toBeInstanceOf(ValidationException);
+    const aborted = await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Sleepy'), statusFilter: 'ABORTED' }));
+    expect(aborted.executions?.length).toBeGreaterThan(0);
+    expect(aborted.executions?.every((e) => e.status === 'ABORTED')).toBe(true);
+    const running = await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), statusFilter: 'RUNNING' }));
+    expect(running.executions).toEqual([]);
+  });
+
+  it('rejects tampered tokens, tokens reused with other arguments, and tokens older than 24 h (InvalidToken)', async () => {
+    const page = await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), maxResults: 5 }));
+    const token = page.nextToken ?? '';
+    const tampered = `${token.slice(0, -2)}xx`;
+    await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), nextToken: tampered }))).rejects.toBeInstanceOf(InvalidToken);
+    await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), statusFilter: 'FAILED', nextToken: token }))).rejects.toBeInstanceOf(
+      InvalidToken,
+    );
+    const ok = await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), maxResults: 5, nextToken: token }));
+    expect(ok.executions?.map((e) => e.name)).toEqual(names.slice(5, 10));
+    clock += 24 * 60 * 60 * 1000 + 1000;
+    try {
+      await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), maxResults: 5, nextToken: token }))).rejects.toThrow(/expired/);
+    } finally {
+      clock = Date.now();
+    }
+  });
+
+  it('pages through a history of several thousand events (Map over 1500 items), both orders, ids chained', async () => {
+    const items = Array.from({ length: 1500 }, (_, i) => ({ n: i }));
+    const s = await start('Fanout', { items });
+    const d = await waitForStatus(t.http, s.executionArn ?? '', undefined, 30_000);
+    expect(d.status).toBe('SUCCEEDED');
+    expect(JSON.parse(d.output ?? '[]')).toEqual(items.map(({ n }) => ({ ExecutedVersion: '$LATEST', Payload: n * 2, StatusCode: 200 })));
+    const forward = await fullHistory(t.http, s.executionArn ?? '', { maxResults: 333 });
+    // Per item: MapIterationStarted, TaskStateEntered, TaskScheduled, TaskStarted, TaskSucceeded, TaskStateExited, MapIterationSucceeded.
+    expect(forward.length).toBe(6 + 1500 * 7);
+    forward.forEach((e, i) => expect(e.id).toBe(i + 1));
+    expect(forward.filter((e) => e.type === 'MapIterationSucceeded').map((e) => detailsOf(e).index).sort((a, b) => Number(a) - Number(b))).toEqual(items.map(({ n }) => n));
+    const reverse = await fullHistory(t.http, s.executionArn ?? '', { reverseOrder: true });
+    expect(reverse.map((e) => e.id)).toEqual(forward.map((e) => e.id).reverse());
+    const lean = await t.http.send(new GetExecutionHistoryCommand({ executionArn: s.executionArn, includeExecutionData: false, maxResults: 20 }));
+    for (const e of lean.events ?? []) {
+      expect(detailsOf(e).input).toBeUndefined();
+      expect(detailsOf(e).output).toBeUndefined();
+    }
+    expect(detailsOf(lean.events?.[1])).toMatchObject({ name: 'Each' });
+  }, 60_000);
+});
+
+describe('time scale (--local-time-scale 0.001)', () => {
+  it('scales Wait Seconds: a 100 s Wait takes about 100 ms', async () => {
+    const began = Date.now();
+    const s = await start('Timed');
+    await waitForStatus(t.http, s.executionArn ?? '');
+    const took = Date.now() - began;
+    expect(took).toBeGreaterThanOrEqual(90);
+    expect(took).toBeLessThan(3000);
+  });
+
+  it('scales SecondsPath waits, which the history still shows as a Wait', async () => {
+    const began = Date.now();
+    const s = await start('TimedPath', { wait: 200 });
+    await waitForStatus(t.http, s.executionArn ?? '');
+    expect(Date.now() - began).toBeGreaterThanOrEqual(190);
+    const events = await fullHistory(t.http, s.executionArn ?? '');
+    expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateExited', 'ExecutionSucceeded']);
+  });
+
+  it('scales Retry intervals and keeps the back-off (10 s, then 20 s → 10 ms, 20 ms)', async () => {
+    const s = await start('Backoff');
+    const d = await waitForStatus(t.http, s.executionArn ?? '');
+    expect(d.status).toBe('FAILED');
+    const events = await fullHistory(t.http, s.executionArn ?? '');
+    const failed = events.filter((e) => e.type === 'TaskFailed').map((e) => e.timestamp?.getTime() ?? 0);
+    const scheduled = events.filter((e) => e.type === 'TaskScheduled').map((e) => e.timestamp?.getTime() ?? 0);
+    expect(failed).toHaveLength(3);
+    expect((scheduled[1] ?? 0) - (failed[0] ?? 0)).toBeGreaterThanOrEqual(9);
+    expect((scheduled[2] ?? 0) - (failed[1] ?? 0)).toBeGreaterThanOrEqual(19);
+    expect((scheduled[2] ?? 0) - (failed[0] ?? 0)).toBeLessThan(2000);
+  });
+});
