@@ -61,9 +61,10 @@ export async function startHttpCli(args: string[], env: Record<string, string>):
   };
 }
 
-/** Runs the CLI to completion (for start-up failures). */
+/** Runs the CLI to completion with stdin closed at once (start-up failures; stdio end of input). */
 export async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end();
   let stderr = '';
   let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));

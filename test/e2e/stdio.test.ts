@@ -69,6 +69,12 @@ describe('stdio', () => {
     await client.close();
   });
 
+  it('exits 0 when the host closes stdin', async () => {
+    const r = await runCli([], cliEnv(fake.url));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+  });
+
   it('invalid configuration exits 2 with one stderr line', async () => {
     const r = await runCli(['--transport', 'carrier-pigeon'], cliEnv(fake.url));
     expect(r.code).toBe(2);
