@@ -108,8 +108,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     let startIndex = resumeIndex(page.items, state, spec.keyOf);
     if (startIndex === undefined) {
       // The item before the cursor left its page: on a newest-first list, new items at the head
-      // pushed it onto the next page. Look one page ahead; if it is not there either (it vanished,
-      // e.g. its status changed under a statusFilter), resume at the recorded offset.
+      // pushed it onto the next page. Look one page ahead; if it is not there either, it vanished
+      // (e.g. its status changed under a statusFilter) and the items after it moved up by one.
       const aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
       let ahead: BackendPage<R> | undefined;
       try {
@@ -125,7 +125,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         page = ahead;
         startIndex = found;
       } else {
-        startIndex = Math.min(state.offset, page.items.length);
+        startIndex = Math.min(state.offset - 1, page.items.length);
       }
     }
     const atPageEnd = (): CursorState | undefined =>

@@ -160,6 +160,16 @@ describe('collect() exactly-once property', () => {
     );
   });
 
+  it('when the item before the cursor vanishes (e.g. it left a statusFilter), the next one is not skipped', async () => {
+    const items = makeItems(Array.from({ length: 10 }, () => 10));
+    const backend = new ListBackend([...items]);
+    const codec = new CursorCodec('s');
+    const first = await collect(spec(backend, codec, { maxItems: 3, pageSize: 10 }));
+    backend.items.splice(2, 1); // item-2, the last one returned, is gone
+    const rest = await collect(spec(backend, codec, { maxItems: 100, pageSize: 10, startingToken: first.nextToken }));
+    expect([...first.items, ...rest.items].map((i) => i.key)).toEqual(items.map((i) => i.key));
+  });
+
   it('a time window stops a newest-first walk early and fetches no further pages', async () => {
     const items = makeItems(Array.from({ length: 100 }, () => 10)); // time 1_000_000 - 10 i
     const backend = new ListBackend(items);
