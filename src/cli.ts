@@ -43,6 +43,11 @@ async function main(): Promise<void> {
   }
   setRedactions(secretsOf(config));
   setLogLevel(config.logLevel);
+  // The AWS SDK prints a multi-line warning on Node < 22; say it once, as a log line, instead.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    log.info(`running on Node.js ${process.versions.node}; AWS SDK releases after January 2027 need Node.js 22 or newer`);
+  }
 
   const overrides: BackendOverrides = {};
   let localClose: (() => Promise<void>) | undefined;
