@@ -35,7 +35,14 @@ export interface CollectSpec<R, V> {
   codec: CursorCodec;
   startingToken?: string | undefined;
   maxItems: number;
+  /** Backend page size, or the largest one when adaptivePageSize is set. */
   pageSize: number;
+  /**
+   * Fetch only as many items as this call can still return (maxItems left, and what fits the
+   * budget at the average item size seen so far), so continuations start on page boundaries
+   * instead of re-reading a large page. Only for listings where no item can be filtered out.
+   */
+  adaptivePageSize?: boolean;
   fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal): Promise<BackendPage<R>>;
   /** Stable identity of a raw item, used to re-find the resume point if a page shifted. */
   keyOf(raw: R): string;
@@ -79,10 +86,20 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   let itemsScanned = 0;
   let state: CursorState = start;
 
+  const averageItemChars = (): number | undefined => (items.length > 0 ? Math.ceil(used / items.length) : start.avgItemChars);
+  const adaptiveSize = (): number => {
+    const wanted = Math.max(1, spec.maxItems - items.length);
+    const average = averageItemChars();
+    const fits = average ? Math.max(1, Math.ceil((spec.budgetChars - used) / average)) : wanted;
+    return Math.max(1, Math.min(spec.pageSize, wanted, fits));
+  };
+
   const finish = (stopReason: StopReason, next?: CursorState): Collected<V> => {
     const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
     if (next) {
       if (window) next.window = window;
+      const average = averageItemChars();
+      if (spec.adaptivePageSize && average !== undefined) next.avgItemChars = average;
       const carried = spec.carry?.save();
       if (carried !== undefined) next.carry = carried;
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
@@ -96,6 +113,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       return finish('cancelled', state);
     }
     if (pagesFetched > 0 && now() >= spec.deadlineAt) return finish('deadline', state);
+    // A page the cursor points into must be re-read at its original size; a fresh page may be sized.
+    if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: adaptiveSize() };
     let page: BackendPage<R>;
     try {
       page = await spec.fetchPage(state.backendToken, state.pageSize, spec.signal);
@@ -164,6 +183,10 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     if (!next) return finish('exhausted');
     state = next;
     if (items.length >= spec.maxItems) return finish('maxItems', state);
+    // With adaptive pages, stop on the page boundary rather than fetch an item that cannot fit.
+    if (spec.adaptivePageSize && items.length > 0 && spec.budgetChars - used < (averageItemChars() ?? 0)) {
+      return finish('responseBudget', state);
+    }
   }
 }
 

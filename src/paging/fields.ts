@@ -16,7 +16,9 @@ export function pagingInput(opts: { defaultMaxItems: number; maxPageSize: number
       .min(opts.minPageSize ?? 1)
       .max(opts.maxPageSize)
       .optional()
-      .describe(`Backend page size used while collecting (default and maximum ${opts.maxPageSize}). Rarely needed.`),
+      .describe(
+        `Backend page size used while collecting (at most ${opts.maxPageSize}). Default: as many as this call can still return, or ${opts.maxPageSize} when a filter applies. Rarely needed.`,
+      ),
     startingToken: z
       .string()
       .min(1)

@@ -16,6 +16,8 @@ export interface ListCall<R, V> {
   line(item: V): string;
   window?: TimeWindowSpec<R>;
   observePage?(items: R[]): void;
+  /** True when view or window may drop items; backend pages then stay at full size. */
+  filtering?: boolean;
   carry?: PagingCarry;
 }
 
@@ -42,6 +44,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     startingToken: call.args.startingToken,
     maxItems: call.args.maxItems,
     pageSize: call.args.pageSize ?? call.maxPageSize,
+    adaptivePageSize: call.args.pageSize === undefined && !call.filtering,
     fetchPage: async (token, pageSize, signal) => {
       const page = await call.fetchPage(token, pageSize, signal);
       call.observePage?.(page.items);

@@ -20,6 +20,8 @@ export interface CursorState {
   window?: { after?: number; before?: number };
   /** Tool state carried across the continuation (see PagingCarry). */
   carry?: unknown;
+  /** Average characters per returned item so far, to size the next call's backend pages. */
+  avgItemChars?: number;
 }
 
 interface WireCursor {
@@ -35,6 +37,7 @@ interface WireCursor {
   a?: number;
   b?: number;
   x?: unknown;
+  z?: number;
 }
 
 const PREFIX = 'em1';
@@ -77,6 +80,7 @@ export class CursorCodec {
     if (state.window?.after !== undefined) wire.a = state.window.after;
     if (state.window?.before !== undefined) wire.b = state.window.before;
     if (state.carry !== undefined) wire.x = state.carry;
+    if (state.avgItemChars !== undefined) wire.z = state.avgItemChars;
     const body = Buffer.from(JSON.stringify(wire)).toString('base64url');
     return `${PREFIX}.${body}.${this.mac(body)}`;
   }
@@ -119,6 +123,7 @@ export class CursorCodec {
     if (wire.h !== undefined) state.previousKeyHash = wire.h;
     if (wire.a !== undefined || wire.b !== undefined) state.window = { after: wire.a, before: wire.b };
     if (wire.x !== undefined) state.carry = wire.x;
+    if (typeof wire.z === 'number' && wire.z > 0) state.avgItemChars = wire.z;
     return state;
   }
 

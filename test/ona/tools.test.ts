@@ -41,7 +41,8 @@ describe('ona tools against the fake AgentService', () => {
     const last = env.fake.requests.at(-1);
     expect(last?.method).toBe('ListAgentExecutions');
     expect(last?.authorization).toBe(`Bearer ${API_KEY}`);
-    expect(last?.body).toMatchObject({ pagination: { pageSize: 100 } });
+    // The page holds what the call can return (maxItems 5), so the next call starts on a page boundary.
+    expect(last?.body).toMatchObject({ pagination: { pageSize: 5 } });
     expect(res.structured).toMatchObject({ stopReason: 'maxItems', pagesFetched: 1 });
     expect(res.structured?.nextToken).toEqual(expect.any(String));
     expect(res.text).toMatch(/call list_agent_executions again with the same arguments and startingToken="/);

@@ -71,7 +71,7 @@ function spec(backend: ListBackend, codec: CursorCodec, over: Partial<CollectSpe
 async function walk(
   backend: ListBackend,
   codec: CursorCodec,
-  calls: Array<{ maxItems: number; pageSize: number }>,
+  calls: Array<{ maxItems: number; pageSize: number; adaptivePageSize?: boolean }>,
   over: Partial<CollectSpec<Item, Item>> = {},
   between?: (call: number) => void,
 ): Promise<{ seen: Item[]; results: Collected<Item>[] }> {
@@ -93,7 +93,8 @@ async function walk(
   throw new Error(`no end after ${limit} calls`);
 }
 
-const knobs = fc.record({ maxItems: fc.integer({ min: 1, max: 40 }), pageSize: fc.integer({ min: 1, max: 30 }) });
+// adaptivePageSize varies per call, so adaptive and fixed page sizes also mix within one walk.
+const knobs = fc.record({ maxItems: fc.integer({ min: 1, max: 40 }), pageSize: fc.integer({ min: 1, max: 30 }), adaptivePageSize: fc.boolean() });
 
 describe('collect() exactly-once property', () => {
   it('every item exactly once, in order: random totals, maxItems, pageSize, sizes, budgets, token styles', async () => {
@@ -135,6 +136,30 @@ describe('collect() exactly-once property', () => {
     expect(second.items.map((i) => i.key)).toEqual(items.slice(7, 14).map((i) => i.key));
     // It re-fetched the page that holds item 7 with the page size that produced the token.
     expect(backend.calls[2]).toEqual({ token: 'key:item-4', pageSize: 5 });
+  });
+
+  it('adaptive page sizes fetch only what the call can return, so continuations start on page boundaries', async () => {
+    const backend = new ListBackend(makeItems(Array.from({ length: 100 }, () => 50), 0), 'keyset');
+    const codec = new CursorCodec('s');
+    // 50 chars per item, 500-char budget: ten fit.
+    const first = await collect(spec(backend, codec, { maxItems: 40, pageSize: 30, adaptivePageSize: true, budgetChars: 500 }));
+    expect(first.items).toHaveLength(10);
+    const second = await collect(spec(backend, codec, { maxItems: 40, pageSize: 30, adaptivePageSize: true, budgetChars: 500, startingToken: first.nextToken }));
+    expect(second.items.map((i) => i.key)).toEqual(backend.items.slice(10, 20).map((i) => i.key));
+    // Calls 1-3 read the first 30-item page (no size known yet; a cursor inside a page re-reads it at
+    // its size). Call 3 ends exactly at that page's end; from then on the token carries 50 chars/item
+    // and each call fetches one 10-item page that ends where the call ends: no page is read twice.
+    const third = await collect(spec(backend, codec, { maxItems: 40, pageSize: 30, adaptivePageSize: true, budgetChars: 500, startingToken: second.nextToken }));
+    expect(third.items.map((i) => i.key)).toEqual(backend.items.slice(20, 30).map((i) => i.key));
+    expect(backend.calls.map((c) => c.pageSize)).toEqual([30, 30, 30]);
+    let token = third.nextToken;
+    for (let from = 30; from < 60; from += 10) {
+      const next = await collect(spec(backend, codec, { maxItems: 40, pageSize: 30, adaptivePageSize: true, budgetChars: 500, startingToken: token }));
+      expect(next.items.map((i) => i.key)).toEqual(backend.items.slice(from, from + 10).map((i) => i.key));
+      expect(next.pagesFetched).toBe(1);
+      token = next.nextToken;
+    }
+    expect(backend.calls.slice(3).map((c) => c.pageSize)).toEqual([10, 10, 10]);
   });
 
   it('new items at the head of a newest-first list between continuations are neither repeated nor lost', async () => {

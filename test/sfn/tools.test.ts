@@ -84,7 +84,17 @@ describe('list_executions', () => {
     expect(executions.length).toBeGreaterThan(0);
     expect(executions.every((e) => e.status === 'FAILED' && e.state === 'failed')).toBe(true);
     const sent = env.fake.requestsFor('ListExecutions').at(-1)?.body;
-    expect(sent).toMatchObject({ stateMachineArn: orders, statusFilter: 'FAILED', redriveFilter: 'NOT_REDRIVEN', maxResults: 1000 });
+    // No pageSize given and nothing filtered on our side: the page holds what the call can return (maxItems 50).
+    expect(sent).toMatchObject({ stateMachineArn: orders, statusFilter: 'FAILED', redriveFilter: 'NOT_REDRIVEN', maxResults: 50 });
+  });
+
+  it('sizes backend pages: maxItems by default, the maximum under a client-side filter, pageSize when given', async () => {
+    await env.call('list_executions', { stateMachineArn: orders, maxItems: 7 });
+    expect(env.fake.requestsFor('ListExecutions').at(-1)?.body.maxResults).toBe(7);
+    await env.call('list_executions', { stateMachineArn: orders, maxItems: 7, startedBefore: '2000-01-01T00:00:00Z' });
+    expect(env.fake.requestsFor('ListExecutions').at(-1)?.body.maxResults).toBe(1000);
+    await env.call('list_executions', { stateMachineArn: orders, maxItems: 7, pageSize: 3 });
+    expect(env.fake.requestsFor('ListExecutions').at(-1)?.body.maxResults).toBe(3);
   });
 
   it('lists the child executions of a map run, leaving out the repeated mapRunArn', async () => {

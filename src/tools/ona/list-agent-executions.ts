@@ -75,6 +75,7 @@ export const listAgentExecutions = defineTool({
       keyOf: (e) => e.id ?? '',
       view: (e) => summaryOf(e, fixed, max),
       line: (s) => summaryLine(s, ctx.fence),
+      filtering: args.createdBefore !== undefined,
       window: {
         after: args.createdAfter,
         before: args.createdBefore,

@@ -44,6 +44,7 @@ export const getExecutionHistory = defineTool({
       tool: 'get_execution_history',
       args,
       maxPageSize: 1000,
+      filtering: args.failuresOnly || args.stateName !== undefined || args.eventTypes !== undefined,
       fetchPage: async (nextToken, maxResults, signal) => {
         const out = await sfn.getExecutionHistory(
           {

@@ -105,6 +105,7 @@ export const listExecutions = defineTool({
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
         return `${e.name}  ${e.status}  ${shortTime(e.startDate)}${took ? ` (${took})` : ''}${redriven}`;
       },
+      filtering: args.startedBefore !== undefined,
       window: {
         after: args.startedAfter,
         before: args.startedBefore,
