@@ -13,6 +13,10 @@ import { createSfnBackend } from '../src/backends/sfn/client.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { setQuiet } from '../src/log.js';
 import { createServer } from '../src/server/create-server.js';
+import type { ToolContext } from '../src/server/define-tool.js';
+import { UntrustedFence } from '../src/server/render.js';
+import { CursorCodec } from '../src/paging/token.js';
+import { describeExecution } from '../src/tools/sfn/describe-execution.js';
 import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../test/fakes/sfn.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,7 +90,21 @@ async function benchDescribe(fake: FakeSfn): Promise<void> {
   const arn = executionArn(MACHINE, 'run-000001');
   const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
   const direct = await time(1000, 100, () => sdk.send(new DescribeExecutionCommand({ executionArn: arn })));
-  const mem = await inMemoryClient(configFor(fake));
+  const config = configFor(fake);
+  const backends = createBackends(config, { sfn: () => createSfnBackend(config, { maxAttempts: 1 }) });
+  const ctx: ToolContext = {
+    config,
+    backends,
+    signal: new AbortController().signal,
+    deadlineAt: Number.MAX_SAFE_INTEGER,
+    principal: undefined,
+    cursors: new CursorCodec(undefined),
+    fence: new UntrustedFence(),
+    progress: async () => undefined,
+  };
+  const handlerOnly = await time(1000, 100, () => describeExecution.handler({ executionArn: arn }, ctx));
+  await backends.close();
+  const mem = await inMemoryClient(config);
   const inMemory = await time(1000, 100, () => mem.client.callTool({ name: 'describe_execution', arguments: { executionArn: arn } }));
   await mem.close();
   const stdio = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
@@ -94,6 +112,7 @@ async function benchDescribe(fake: FakeSfn): Promise<void> {
   await stdio.close();
   sdk.destroy();
   row('SFNClient DescribeExecution (direct)', ms(direct.median), `p90 ${ms(direct.p90)}`);
+  row('describe_execution handler alone (our code + SDK call)', ms(handlerOnly.median), `p90 ${ms(handlerOnly.p90)}  ratio ${(handlerOnly.median / direct.median).toFixed(2)}x`);
   row('MCP client in memory → describe_execution', ms(inMemory.median), `p90 ${ms(inMemory.p90)}  ratio ${(inMemory.median / direct.median).toFixed(2)}x`);
   row('MCP client over stdio → describe_execution', ms(overStdio.median), `p90 ${ms(overStdio.p90)}  ratio ${(overStdio.median / direct.median).toFixed(2)}x`);
 }
