@@ -1,0 +1,82 @@
+import { NOT_TRUNCATED, compact, lower, type Active, type EventSink, type Scope } from './history-events.js';
+import type { TaskCalls } from './tasks.js';
+
+/**
+ * Task attempt events: TaskScheduled, TaskStarted, then TaskSucceeded|TaskFailed|TaskTimedOut, or
+ * the LambdaFunction* and Activity* variants for Lambda function and activity ARNs.
+ */
+
+export function scheduleTask(sink: EventSink, calls: TaskCalls, region: string, scope: Scope, active: Active, ts: number): void {
+  const invocation = calls.take(active.info.name);
+  const resource = active.info.resource;
+  if (!invocation || !resource) return; // InputPath/Parameters failed: AWS schedules nothing either
+  active.invocation = invocation;
+  const timeout = active.info.timeoutSeconds;
+  const heartbeat = active.info.heartbeatSeconds;
+  let first: number;
+  if (resource.kind === 'lambda') {
+    first = sink.emitIn(scope, 'LambdaFunctionScheduled', scope.lastId, ts, {
+      lambdaFunctionScheduledEventDetails: compact({
+        resource: resource.arn,
+        input: sink.json(invocation.params),
+        inputDetails: NOT_TRUNCATED,
+        timeoutInSeconds: timeout,
+      }),
+    });
+    scope.lastId = sink.emitIn(scope, 'LambdaFunctionStarted', first, ts);
+  } else if (resource.kind === 'activity') {
+    first = sink.emitIn(scope, 'ActivityScheduled', scope.lastId, ts, {
+      activityScheduledEventDetails: compact({
+        resource: resource.arn,
+        input: sink.json(invocation.params),
+        inputDetails: NOT_TRUNCATED,
+        timeoutInSeconds: timeout,
+        heartbeatInSeconds: heartbeat,
+      }),
+    });
+    scope.lastId = sink.emitIn(scope, 'ActivityStarted', first, ts, { activityStartedEventDetails: { workerName: 'local-engine' } });
+  } else {
+    first = sink.emitIn(scope, 'TaskScheduled', scope.lastId, ts, {
+      taskScheduledEventDetails: compact({
+        resourceType: resource.resourceType,
+        resource: resource.resource,
+        region,
+        parameters: sink.json(invocation.params),
+        timeoutInSeconds: timeout,
+        heartbeatInSeconds: heartbeat,
+      }),
+    });
+    scope.lastId = sink.emitIn(scope, 'TaskStarted', first, ts, {
+      taskStartedEventDetails: { resourceType: resource.resourceType, resource: resource.resource },
+    });
+  }
+}
+
+/** → the id of the success event. */
+export function taskSucceeded(sink: EventSink, scope: Scope, active: Active, ts: number): number {
+  const resource = active.info.resource;
+  const output = sink.json(active.invocation?.result ?? null);
+  active.invocation = undefined;
+  if (resource?.kind === 'lambda') {
+    return sink.emitIn(scope, 'LambdaFunctionSucceeded', scope.lastId, ts, {
+      lambdaFunctionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED },
+    });
+  }
+  if (resource?.kind === 'activity') {
+    return sink.emitIn(scope, 'ActivitySucceeded', scope.lastId, ts, { activitySucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } });
+  }
+  return sink.emitIn(scope, 'TaskSucceeded', scope.lastId, ts, {
+    taskSucceededEventDetails: { resourceType: resource?.resourceType, resource: resource?.resource, output, outputDetails: NOT_TRUNCATED },
+  });
+}
+
+export function taskFailed(sink: EventSink, scope: Scope, active: Active, error: string, cause: string, ts: number): void {
+  const resource = active.info.resource;
+  const timedOut = error === 'States.Timeout';
+  const kind = resource?.kind === 'lambda' ? 'LambdaFunction' : resource?.kind === 'activity' ? 'Activity' : 'Task';
+  const type = `${kind}${timedOut ? 'TimedOut' : 'Failed'}`;
+  const details = kind === 'Task' ? { resourceType: resource?.resourceType, resource: resource?.resource, error, cause } : { error, cause };
+  scope.lastId = sink.emitIn(scope, type, scope.lastId, ts, { [`${lower(type)}EventDetails`]: details });
+  active.invocation = undefined;
+  if (scope.frame) scope.frame.lastFailureId = scope.lastId;
+}
