@@ -3,8 +3,9 @@ import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
-import { continuationHint, oneLine } from '../../server/render.js';
-import { HISTORY_EVENT_TYPES, HistoryEventView, StateNameIndex, isFailureEvent, viewEvent } from './history-events.js';
+import { continuationHint } from '../../server/render.js';
+import { HISTORY_EVENT_TYPES, HistoryEventView, isFailureEvent, viewEvent } from './history-events.js';
+import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
 
 export const getExecutionHistory = defineTool({
@@ -76,9 +77,9 @@ export const getExecutionHistory = defineTool({
           shortTime(v.timestamp),
           v.index !== undefined ? `index=${v.index}` : '',
           v.length !== undefined ? `length=${v.length}` : '',
-          v.resource ? `resource=${v.resource}` : '',
+          v.resource ? `resource=${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}` : '',
           v.mapRunArn ? `mapRunArn=${v.mapRunArn}` : '',
-          v.error ? `error=${oneLine(v.error, 256)}` : '',
+          ctx.fence.field('error', v.error),
           ctx.fence.wrap(v.cause, 'cause'),
           ctx.fence.wrap(v.parameters, 'parameters'),
           ctx.fence.wrap(v.input, 'input'),
@@ -90,7 +91,29 @@ export const getExecutionHistory = defineTool({
     const { items, lines, ...paging } = result;
     return {
       structured: { events: items, ...paging },
-      text: [...lines, continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events')].join('\n'),
+      text: [...collapseRuns(items, lines), continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events')].join('\n'),
     };
   },
 });
+
+/**
+ * Three or more consecutive events of the same type and state without payloads (e.g. the aborted
+ * siblings of a failed Map item) read as one line in the text; structuredContent keeps them all.
+ */
+function collapseRuns(items: HistoryEventView[], lines: string[]): string[] {
+  const out: string[] = [];
+  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error;
+  for (let i = 0; i < items.length; ) {
+    const first = items[i] as HistoryEventView;
+    let j = i + 1;
+    while (j < items.length && plain(first) && plain(items[j] as HistoryEventView) && items[j]?.type === first.type && items[j]?.stateName === first.stateName) j += 1;
+    if (j - i >= 3) {
+      const last = items[j - 1] as HistoryEventView;
+      out.push(`#${first.id}…#${last.id} ${first.type}${first.stateName ? ` [${first.stateName}]` : ''} ×${j - i}, ${shortTime(first.timestamp)} to ${shortTime(last.timestamp)}`);
+    } else {
+      out.push(...lines.slice(i, j));
+    }
+    i = j;
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_EPOCH_S, machineArn, type FakeEvent } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * State attribution on histories shaped as Step Functions writes them: Map/Parallel terminal
+ * events link (previousEventId) into a branch or iteration, yet belong to the Map/Parallel state.
+ */
+
+type Spec = [type: string, prev: number, details?: Record<string, unknown>];
+
+function history(specs: Spec[]): FakeEvent[] {
+  return specs.map(([type, prev, details], i) => {
+    const e: FakeEvent = { id: i + 1, type, timestamp: BASE_EPOCH_S + i };
+    if (prev) e.previousEventId = prev;
+    if (details) Object.assign(e, details);
+    return e;
+  });
+}
+
+const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
+const exited = (name: string) => ({ stateExitedEventDetails: { name } });
+const iteration = (name: string, index: number) => ({ mapIterationStartedEventDetails: { name, index } });
+const task = { taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: 'us-east-1', parameters: '{}' } };
+
+// ship-order: Parallel "PrepareShipment" whose branch task "BookCarrier" fails.
+const PARALLEL_FAIL = history([
+  ['ExecutionStarted', 0],
+  ['ParallelStateEntered', 1, entered('PrepareShipment')],
+  ['ParallelStateStarted', 2],
+  ['PassStateEntered', 3, entered('PrintLabel')],
+  ['TaskStateEntered', 3, entered('BookCarrier')],
+  ['PassStateExited', 4, exited('PrintLabel')],
+  ['TaskScheduled', 5, task],
+  ['TaskStarted', 7],
+  ['TaskFailed', 8, { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'CarrierUnavailable', cause: 'no carrier for AQ' } }],
+  ['ParallelStateFailed', 9],
+  ['ExecutionFailed', 10, { executionFailedEventDetails: { error: 'CarrierUnavailable', cause: 'no carrier for AQ' } }],
+]);
+
+// order-processing: Map "ReserveItems" over two items, each running the task "ReserveItem".
+const MAP_OK = history([
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('ReserveItems')],
+  ['MapStateStarted', 2, { mapStateStartedEventDetails: { length: 2 } }],
+  ['MapIterationStarted', 3, iteration('ReserveItems', 0)],
+  ['TaskStateEntered', 4, entered('ReserveItem')],
+  ['TaskScheduled', 5, task],
+  ['TaskStarted', 6],
+  ['TaskSucceeded', 7],
+  ['TaskStateExited', 8, exited('ReserveItem')],
+  ['MapIterationSucceeded', 9, { mapIterationSucceededEventDetails: { name: 'ReserveItems', index: 0 } }],
+  ['MapIterationStarted', 3, iteration('ReserveItems', 1)],
+  ['TaskStateEntered', 11, entered('ReserveItem')],
+  ['TaskScheduled', 12, task],
+  ['TaskStarted', 13],
+  ['TaskSucceeded', 14],
+  ['TaskStateExited', 15, exited('ReserveItem')],
+  ['MapIterationSucceeded', 16, { mapIterationSucceededEventDetails: { name: 'ReserveItems', index: 1 } }],
+  ['MapStateSucceeded', 17],
+  ['MapStateExited', 18, exited('ReserveItems')],
+  ['ExecutionSucceeded', 19],
+]);
+
+// A Parallel "Outer" whose first branch holds a Parallel "Inner": Outer's end walks back through Inner.
+const NESTED = history([
+  ['ExecutionStarted', 0],
+  ['ParallelStateEntered', 1, entered('Outer')],
+  ['ParallelStateStarted', 2],
+  ['ParallelStateEntered', 3, entered('Inner')],
+  ['PassStateEntered', 3, entered('B')],
+  ['ParallelStateStarted', 4],
+  ['PassStateEntered', 6, entered('A')],
+  ['PassStateExited', 7, exited('A')],
+  ['PassStateExited', 5, exited('B')],
+  ['ParallelStateSucceeded', 8],
+  ['ParallelStateExited', 10, exited('Inner')],
+  ['ParallelStateSucceeded', 11],
+  ['ParallelStateExited', 12, exited('Outer')],
+  ['ExecutionSucceeded', 13],
+]);
+
+let env: SfnEnv;
+const arns: Record<string, string> = {};
+
+beforeAll(async () => {
+  env = await startSfnEnv();
+  const machine = env.fake.addStateMachine('Shapes');
+  for (const [name, events] of Object.entries({ parallel: PARALLEL_FAIL, map: MAP_OK, nested: NESTED })) {
+    const e = env.fake.addExecution({ stateMachineArn: machine, name, status: 'SUCCEEDED' });
+    env.fake.setHistory(e.executionArn, events);
+    arns[name] = e.executionArn;
+  }
+});
+
+afterAll(async () => {
+  await env.close();
+});
+
+async function names(executionArn: string, extra: Record<string, unknown> = {}): Promise<Array<[number, string, string | undefined]>> {
+  const r = await env.call('get_execution_history', { executionArn, ...extra });
+  expect(r.isError).toBeUndefined();
+  return (r.structured?.events as Array<{ id: number; type: string; stateName?: string }>).map((e) => [e.id, e.type, e.stateName]);
+}
+
+describe('state names of history events', () => {
+  // Forward with 3-event pages (names cross pages through the token); newest first with whole pages
+  // (an end event read before its start's page is fetched cannot be named yet).
+  for (const [reverseOrder, pageSize] of [[false, 3], [true, 1000]] as const) {
+    it(`Parallel events belong to the Parallel state, branch events to their own state (reverseOrder=${reverseOrder})`, async () => {
+      const byId = new Map((await names(arns.parallel as string, { reverseOrder, pageSize })).map(([id, , n]) => [id, n]));
+      expect(byId.get(3)).toBe('PrepareShipment');
+      expect(byId.get(10)).toBe('PrepareShipment');
+      expect([7, 8, 9].map((id) => byId.get(id))).toEqual(['BookCarrier', 'BookCarrier', 'BookCarrier']);
+      expect(byId.get(11)).toBeUndefined();
+    });
+  }
+
+  it('stateName with failuresOnly finds the failed Parallel state, not only its branch', async () => {
+    expect(await names(arns.parallel as string, { stateName: 'PrepareShipment', failuresOnly: true })).toEqual([[10, 'ParallelStateFailed', 'PrepareShipment']]);
+    expect(await names(arns.parallel as string, { stateName: 'BookCarrier', failuresOnly: true })).toEqual([[9, 'TaskFailed', 'BookCarrier']]);
+  });
+
+  it('Map iterations and the Map end events carry the Map state name', async () => {
+    const events = await names(arns.map as string, { pageSize: 4 });
+    const map = events.filter(([, type]) => type.startsWith('Map')).map(([, type, name]) => `${type}:${name}`);
+    expect(map).toEqual([
+      'MapStateEntered:ReserveItems',
+      'MapStateStarted:ReserveItems',
+      'MapIterationStarted:ReserveItems',
+      'MapIterationSucceeded:ReserveItems',
+      'MapIterationStarted:ReserveItems',
+      'MapIterationSucceeded:ReserveItems',
+      'MapStateSucceeded:ReserveItems',
+      'MapStateExited:ReserveItems',
+    ]);
+    expect(events.filter(([, type]) => type.startsWith('Task')).every(([, , name]) => name === 'ReserveItem')).toBe(true);
+  });
+
+  it('nested Parallel states each end under their own name', async () => {
+    const byId = new Map((await names(arns.nested as string)).map(([id, , n]) => [id, n]));
+    expect(byId.get(10)).toBe('Inner');
+    expect(byId.get(12)).toBe('Outer');
+    expect(byId.get(6)).toBe('Inner');
+    expect(byId.get(3)).toBe('Outer');
+  });
+
+  it('keeps continuation tokens small on a wide concurrent Map with long state names', async () => {
+    const long = (s: string) => `${s}-${'x'.repeat(80 - s.length - 1)}`;
+    const mapName = long('ProcessEveryOrderLineInParallel');
+    const taskName = long('ReserveInventoryForTheOrderLine');
+    const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered(mapName)], ['MapStateStarted', 2, { mapStateStartedEventDetails: { length: 200 } }]];
+    // 40 iterations run at once: their events interleave, so links reach far back.
+    const open: number[] = [];
+    const push = (spec: Spec) => specs.push(spec);
+    for (let i = 0; i < 200; i += 1) {
+      push(['MapIterationStarted', 3, iteration(mapName, i)]);
+      open.push(specs.length);
+      if (open.length === 40 || i === 199) {
+        for (const started of open.splice(0)) {
+          push(['TaskStateEntered', started, entered(taskName)]);
+          push(['TaskScheduled', specs.length, task]);
+          push(['TaskSucceeded', specs.length]);
+          push(['TaskStateExited', specs.length, exited(taskName)]);
+          push(['MapIterationSucceeded', specs.length, { mapIterationSucceededEventDetails: { name: mapName, index: 0 } }]);
+        }
+      }
+    }
+    push(['MapStateSucceeded', specs.length]);
+    push(['MapStateExited', specs.length, exited(mapName)]);
+    const events = history(specs);
+    const e = env.fake.addExecution({ stateMachineArn: machineArn('Shapes'), name: 'wide-map', status: 'SUCCEEDED' });
+    env.fake.setHistory(e.executionArn, events);
+
+    let token: string | undefined;
+    const seen: Array<{ id: number; stateName?: string; type: string }> = [];
+    let longest = 0;
+    for (let calls = 0; calls < 100; calls += 1) {
+      const r = await env.call('get_execution_history', { executionArn: e.executionArn, maxItems: 50, pageSize: 37, ...(token ? { startingToken: token } : {}) });
+      expect(r.isError).toBeUndefined();
+      seen.push(...(r.structured?.events as typeof seen));
+      token = r.structured?.nextToken as string | undefined;
+      if (!token) break;
+      longest = Math.max(longest, token.length);
+    }
+    expect(token).toBeUndefined();
+    expect(seen.map((x) => x.id)).toEqual(events.map((x) => x.id));
+    expect(longest).toBeLessThan(3000);
+    for (const x of seen) {
+      if (x.type.startsWith('Task')) expect(x.stateName).toBe(taskName);
+      if (x.type.startsWith('Map')) expect(x.stateName).toBe(mapName);
+    }
+  });
+});
