@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     // the first Step Functions call waits for it. A broken DIR still stops the process at start.
     const engine = import('./local/index.js').then(({ startLocalEngine }) => startLocalEngine(config));
     engine.catch((err: unknown) => {
-      process.stderr.write(`executions-mcp: invalid --local: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`executions-mcp: local engine: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(2);
     });
     overrides.sfn = async () => (await engine).sfnBackend();

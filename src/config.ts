@@ -262,6 +262,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   if (raw.localPort !== undefined && config.local === undefined) {
     throw new ConfigError('invalid --local-port: it needs --local');
   }
+  if (config.transport === 'http' && raw.localPort !== undefined && raw.localPort !== 0 && raw.localPort === config.http.port) {
+    throw new ConfigError(`invalid --local-port: ${raw.localPort} is also the MCP HTTP --port; choose another port for the local engine`);
+  }
   return { kind: 'run', config };
 }
 
