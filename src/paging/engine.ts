@@ -1,5 +1,6 @@
 import type { CursorCodec, CursorState } from './token.js';
 import { stableHash } from './token.js';
+import { ToolError } from '../server/errors.js';
 import { parseTimeBound } from './time.js';
 
 /**
@@ -94,6 +95,20 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     return Math.max(1, Math.min(spec.pageSize, wanted, fits));
   };
 
+  // Each backend call may use only what is left of the call's time: a slow backend ends the call
+  // with what was collected (stopReason deadline) instead of outliving the client's own timeout.
+  const fetchPage = async (token: string | undefined, size: number): Promise<BackendPage<R>> => {
+    const remaining = spec.deadlineAt - now();
+    if (remaining > MAX_TIMER_MS) return spec.fetchPage(token, size, spec.signal);
+    const deadline = AbortSignal.timeout(Math.max(1, remaining));
+    try {
+      return await spec.fetchPage(token, size, AbortSignal.any([spec.signal, deadline]));
+    } catch (err) {
+      if (deadline.aborted && !spec.signal.aborted) throw new DeadlineReached();
+      throw err;
+    }
+  };
+
   const finish = (stopReason: StopReason, next?: CursorState): Collected<V> => {
     const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
     if (next) {
@@ -117,9 +132,15 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: adaptiveSize() };
     let page: BackendPage<R>;
     try {
-      page = await spec.fetchPage(state.backendToken, state.pageSize, spec.signal);
+      page = await fetchPage(state.backendToken, state.pageSize);
     } catch (err) {
-      // What was collected before a cancellation is still a valid, resumable answer.
+      // What was collected before a cancellation or the deadline is still a valid, resumable answer.
+      if (err instanceof DeadlineReached) {
+        if (pagesFetched > 0) return finish('deadline', state);
+        throw new ToolError(
+          `${spec.tool}: the backend did not answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). Call again, or narrow the request.`,
+        );
+      }
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
       throw err;
     }
@@ -132,13 +153,16 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
       let ahead: BackendPage<R> | undefined;
       try {
-        ahead = aheadToken === undefined ? undefined : await spec.fetchPage(aheadToken, state.pageSize, spec.signal);
+        ahead = aheadToken === undefined ? undefined : await fetchPage(aheadToken, state.pageSize);
       } catch (err) {
+        if (err instanceof DeadlineReached) return finish('deadline', state);
         if (spec.signal.aborted) return finish('cancelled', state);
         throw err;
       }
       if (ahead) pagesFetched += 1;
-      const found = ahead ? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf) : undefined;
+      const found = ahead
+        ? (indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf))
+        : undefined;
       if (ahead && aheadToken !== undefined && found !== undefined) {
         state = { ...state, backendToken: aheadToken, offset: found };
         page = ahead;
@@ -215,15 +239,26 @@ function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; bef
  */
 function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number | undefined {
   if (state.offset <= 0) return 0;
-  if (!state.previousKeyHash) return Math.min(state.offset, items.length);
-  const expected = items[state.offset - 1];
-  if (expected !== undefined && keyHash(keyOf(expected)) === state.previousKeyHash) return state.offset;
+  if (!state.previousKeyHash && !state.nextKeyHash) return Math.min(state.offset, items.length);
+  // The first item not yet returned, where it was or wherever it moved (items before it may have
+  // vanished, e.g. left a statusFilter); else just after the last item returned.
+  const next = items[state.offset];
+  if (state.nextKeyHash && next !== undefined && keyHash(keyOf(next)) === state.nextKeyHash) return state.offset;
+  const movedNext = indexOfKey(items, state.nextKeyHash, keyOf);
+  if (movedNext !== undefined) return movedNext;
+  const previous = items[state.offset - 1];
+  if (state.previousKeyHash && previous !== undefined && keyHash(keyOf(previous)) === state.previousKeyHash) return state.offset;
   return indexAfterKey(items, state.previousKeyHash, keyOf);
 }
 
-function indexAfterKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
+function indexOfKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
   const found = hash === undefined ? -1 : items.findIndex((raw) => keyHash(keyOf(raw)) === hash);
-  return found >= 0 ? found + 1 : undefined;
+  return found >= 0 ? found : undefined;
+}
+
+function indexAfterKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
+  const found = indexOfKey(items, hash, keyOf);
+  return found === undefined ? undefined : found + 1;
 }
 
 function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (raw: R) => string): CursorState {
@@ -231,7 +266,16 @@ function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (ra
   if (state.backendToken !== undefined) position.backendToken = state.backendToken;
   const previous = items[index - 1];
   if (index > 0 && previous !== undefined) position.previousKeyHash = keyHash(keyOf(previous));
+  const next = items[index];
+  if (next !== undefined) position.nextKeyHash = keyHash(keyOf(next));
   return position;
+}
+
+/** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */
+const MAX_TIMER_MS = 2_147_483_647;
+
+class DeadlineReached extends Error {
+  override name = 'DeadlineReached';
 }
 
 function keyHash(key: string): string {

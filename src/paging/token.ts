@@ -16,6 +16,8 @@ export interface CursorState {
   pageSize: number;
   /** Hash of the key of the raw item just before `offset`, to re-find the position if the page shifted. */
   previousKeyHash?: string;
+  /** Hash of the key of the raw item at `offset`, the first one not yet returned. */
+  nextKeyHash?: string;
   /** Time window resolved on the first call (relative times must not drift between calls). */
   window?: { after?: number; before?: number };
   /** Tool state carried across the continuation (see PagingCarry). */
@@ -34,6 +36,7 @@ interface WireCursor {
   o: number;
   s: number;
   h?: string;
+  k?: string;
   a?: number;
   b?: number;
   x?: unknown;
@@ -77,6 +80,7 @@ export class CursorCodec {
     if (principal) wire.p = stableHash(principal, 12);
     if (state.backendToken !== undefined) wire.t = state.backendToken;
     if (state.previousKeyHash) wire.h = state.previousKeyHash;
+    if (state.nextKeyHash) wire.k = state.nextKeyHash;
     if (state.window?.after !== undefined) wire.a = state.window.after;
     if (state.window?.before !== undefined) wire.b = state.window.before;
     if (state.carry !== undefined) wire.x = state.carry;
@@ -120,7 +124,8 @@ export class CursorCodec {
     }
     const state: CursorState = { offset: wire.o, pageSize: wire.s };
     if (wire.t !== undefined) state.backendToken = wire.t;
-    if (wire.h !== undefined) state.previousKeyHash = wire.h;
+    if (typeof wire.h === 'string') state.previousKeyHash = wire.h;
+    if (typeof wire.k === 'string') state.nextKeyHash = wire.k;
     if (wire.a !== undefined || wire.b !== undefined) state.window = { after: wire.a, before: wire.b };
     if (wire.x !== undefined) state.carry = wire.x;
     if (typeof wire.z === 'number' && wire.z > 0) state.avgItemChars = wire.z;

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { collect, type BackendPage, type CollectSpec } from '../../src/paging/engine.js';
+import { CursorCodec } from '../../src/paging/token.js';
+
+/** A keyset-paged list whose items can be removed between calls (executions leaving a statusFilter). */
+class MutableList {
+  constructor(public items: string[]) {}
+
+  async fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal, delayMs = 0): Promise<BackendPage<string>> {
+    if (delayMs > 0) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, delayMs);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+        });
+      });
+    }
+    // The token is the last key of the previous page (keys descend); the next page starts below it.
+    const after = token ? this.items.findIndex((k) => k < token) : 0;
+    const start = after < 0 ? this.items.length : after;
+    const page = this.items.slice(start, start + pageSize);
+    const last = page.at(-1);
+    return { items: page, nextToken: start + pageSize < this.items.length ? last : undefined };
+  }
+}
+
+const codec = new CursorCodec('edges');
+
+function spec(list: MutableList, over: Partial<CollectSpec<string, string>> = {}): CollectSpec<string, string> {
+  return {
+    tool: 'list_things',
+    fingerprint: {},
+    principal: undefined,
+    codec,
+    maxItems: 5,
+    pageSize: 10,
+    fetchPage: (token, size, signal) => list.fetchPage(token, size, signal),
+    keyOf: (k) => k,
+    view: (k) => k,
+    sizeOf: () => 10,
+    budgetChars: 100_000,
+    deadlineAt: Number.MAX_SAFE_INTEGER,
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
+
+// Newest first, like ListExecutions: r19 … r00.
+const runs = () => Array.from({ length: 20 }, (_, i) => `r${String(19 - i).padStart(2, '0')}`);
+
+describe('collect() resume edges', () => {
+  it('loses nothing when several items before the cursor vanish between calls', async () => {
+    const list = new MutableList(runs());
+    const first = await collect(spec(list));
+    expect(first.items).toEqual(['r19', 'r18', 'r17', 'r16', 'r15']);
+    // r17, r16 and r15 finish and leave a RUNNING filter; r14 is still the next one to return.
+    list.items = list.items.filter((k) => !['r17', 'r16', 'r15'].includes(k));
+    const second = await collect(spec(list, { startingToken: first.nextToken }));
+    expect(second.items).toEqual(['r14', 'r13', 'r12', 'r11', 'r10']);
+  });
+
+  it('loses nothing when the next item itself vanishes (resumes after the last returned)', async () => {
+    const list = new MutableList(runs());
+    const first = await collect(spec(list));
+    list.items = list.items.filter((k) => k !== 'r14');
+    const second = await collect(spec(list, { startingToken: first.nextToken }));
+    expect(second.items).toEqual(['r13', 'r12', 'r11', 'r10', 'r09']);
+  });
+});
+
+describe('collect() deadline inside a backend call', () => {
+  it('a slow page after the first ends the call with stopReason deadline and a token that resumes exactly', async () => {
+    const list = new MutableList(runs());
+    let calls = 0;
+    const slowSecond = (token: string | undefined, size: number, signal: AbortSignal) => {
+      calls += 1;
+      return list.fetchPage(token, size, signal, calls === 2 ? 10_000 : 0);
+    };
+    const started = Date.now();
+    const r = await collect(spec(list, { maxItems: 20, pageSize: 5, fetchPage: slowSecond, deadlineAt: Date.now() + 300 }));
+    expect(r.stopReason).toBe('deadline');
+    expect(r.items).toEqual(runs().slice(0, 5));
+    // The hung request was abandoned at the deadline, not waited out.
+    expect(Date.now() - started).toBeLessThan(5000);
+    const rest = await collect(spec(list, { maxItems: 20, pageSize: 5, startingToken: r.nextToken }));
+    expect(rest.items).toEqual(runs().slice(5));
+  });
+
+  it('a first page slower than the deadline is a clear error, not a hang', async () => {
+    const list = new MutableList(runs());
+    const slow = (token: string | undefined, size: number, signal: AbortSignal) => list.fetchPage(token, size, signal, 10_000);
+    await expect(collect(spec(list, { fetchPage: slow, deadlineAt: Date.now() + 200 }))).rejects.toThrow(/did not answer within the call's time limit/);
+  });
+});
