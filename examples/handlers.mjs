@@ -6,6 +6,7 @@
 // (matched by Retry/Catch); its message becomes the Cause.
 // The second argument carries { stateName, resource, executionArn, executionName,
 // stateMachineArn, signal } (signal aborts when the execution is stopped).
+// console output from handlers goes to stderr (on stdio, stdout carries the MCP protocol).
 
 class PaymentDeclined extends Error {
   name = 'PaymentDeclined';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INVALID_NAME, parseExecutionArn, parseStateMachineArn, type ArnScope } from './arns.js';
 import type { LocalStateMachine } from './definitions.js';
 import type { LocalEngine } from './engine.js';
-import { ApiError, notSupported, validation } from './errors.js';
+import { ApiError, UNSUPPORTED, notSupported, validation } from './errors.js';
 import type { WireEvent } from './history.js';
 import type { ExecutionRecord } from './store.js';
 import { TokenCodec } from './tokens.js';
@@ -53,7 +53,7 @@ export class SfnApi {
       const op = target?.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : undefined;
       const handler = op !== undefined && Object.hasOwn(this.operations, op) ? this.operations[op] : undefined;
       if (!handler) {
-        throw new ApiError('UnknownOperationException', `Operation ${op ?? target ?? '(none)'} is not supported by the embedded Step Functions engine (local mode)`);
+        throw notSupported(`Operation ${op ?? target ?? '(none)'}`);
       }
       let body: unknown;
       try {
@@ -208,7 +208,7 @@ export class SfnApi {
   private redriveExecution(b: Body): Body {
     const record = this.execution(b.executionArn);
     throw new ApiError(
-      'ExecutionNotRedrivable',
+      UNSUPPORTED,
       `RedriveExecution is not supported by the embedded Step Functions engine (local mode); start a new execution of ${record.machine.arn} instead`,
     );
   }
@@ -216,7 +216,11 @@ export class SfnApi {
   private machine(arn: unknown): LocalStateMachine {
     const name = parseStateMachineArn(this.scope, arn);
     const sm = name === undefined ? undefined : this.engine.machines.get(name);
-    if (!sm) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'`);
+    if (!sm) {
+      const skipped = name === undefined ? undefined : this.engine.skipped.get(name);
+      const why = skipped ? ` (${skipped.file} was skipped at load: ${skipped.reason})` : '';
+      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'${why}`);
+    }
     return sm;
   }
 

@@ -22,31 +22,65 @@ export interface LocalStateMachine {
   problems: DefinitionProblem[];
 }
 
-export async function loadDefinitions(dir: string, scope: ArnScope, warn: (message: string) => void): Promise<LocalStateMachine[]> {
+/** A `<name>.asl.json` that is not served, and why: API errors on its ARN say so. */
+export interface SkippedDefinition {
+  /** The file name, without the directory. */
+  file: string;
+  reason: string;
+}
+
+export interface LoadedDefinitions {
+  machines: LocalStateMachine[];
+  /** By state machine name. */
+  skipped: Map<string, SkippedDefinition>;
+}
+
+const MAX_REASON = 200;
+const short = (text: string): string => {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > MAX_REASON ? `${oneLine.slice(0, MAX_REASON - 1)}…` : oneLine;
+};
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export async function loadDefinitions(dir: string, scope: ArnScope, warn: (message: string) => void): Promise<LoadedDefinitions> {
   let entries: string[];
   try {
     entries = await readdir(dir);
   } catch (err) {
-    throw new Error(`cannot read the --local directory ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read the --local directory ${dir}: ${messageOf(err)}`);
   }
   const machines: LocalStateMachine[] = [];
+  const skipped = new Map<string, SkippedDefinition>();
   for (const entry of entries.filter((e) => e.endsWith(DEFINITION_SUFFIX)).sort()) {
     const name = entry.slice(0, -DEFINITION_SUFFIX.length);
     const file = join(dir, entry);
+    const skip = (reason: string) => {
+      skipped.set(name, { file: entry, reason: short(reason) });
+      warn(`${file}: ${reason}; skipped`);
+    };
     if (name.length < 1 || name.length > 80 || INVALID_NAME.test(name)) {
-      warn(`${file}: "${name}" is not a valid state machine name (1-80 characters, no whitespace or special characters); skipped`);
+      skip(`"${name}" is not a valid state machine name (1-80 characters, no whitespace or special characters)`);
       continue;
     }
-    const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    let text: string;
+    let mtimeMs: number;
+    try {
+      const [content, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+      text = content;
+      mtimeMs = info.mtimeMs;
+    } catch (err) {
+      skip(`cannot be read (${messageOf(err)})`);
+      continue;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      warn(`${file}: not valid JSON (${err instanceof Error ? err.message : String(err)}); skipped`);
+      skip(`not valid JSON (${messageOf(err)})`);
       continue;
     }
     if (!isObject(parsed)) {
-      warn(`${file}: a definition must be a JSON object; skipped`);
+      skip('a definition must be a JSON object');
       continue;
     }
     const { states, problems } = indexStates(parsed);
@@ -58,12 +92,12 @@ export async function loadDefinitions(dir: string, scope: ArnScope, warn: (messa
       file,
       definitionText: text,
       definition: parsed,
-      creationDate: Math.floor(info.mtimeMs),
+      creationDate: Math.floor(mtimeMs),
       description: typeof parsed.Comment === 'string' ? parsed.Comment : undefined,
       states,
       problems,
     });
   }
   if (machines.length === 0) warn(`no *${DEFINITION_SUFFIX} state machines found in ${dir}`);
-  return machines;
+  return { machines, skipped };
 }

@@ -1,7 +1,8 @@
 import { log } from '../log.js';
 import type { ArnScope } from './arns.js';
-import type { LocalStateMachine } from './definitions.js';
-import { ApiError } from './errors.js';
+import { basename } from 'node:path';
+import type { LocalStateMachine, SkippedDefinition } from './definitions.js';
+import { ApiError, UNSUPPORTED } from './errors.js';
 import { HistoryRecorder, type Outcome } from './history.js';
 import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
 import type { StateInfo } from './states.js';
@@ -37,6 +38,8 @@ export class LocalEngine {
   constructor(
     machines: LocalStateMachine[],
     private readonly options: EngineOptions,
+    /** Definition files not loaded, by state machine name: API errors on their ARNs say why. */
+    readonly skipped: ReadonlyMap<string, SkippedDefinition> = new Map(),
   ) {
     for (const m of machines) this.machines.set(m.name, m);
   }
@@ -84,16 +87,17 @@ export class LocalEngine {
   }
 
   private async build(sm: LocalStateMachine): Promise<Runtime> {
+    const file = basename(sm.file);
     const unsupported = sm.problems.filter((p) => p.unsupported);
-    if (unsupported.length > 0) throw new ApiError('ValidationException', `${unsupported.map((p) => p.message).join('; ')} (${sm.file})`);
-    if (sm.problems.length > 0) throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${sm.problems.map((p) => p.message).join('; ')}`);
+    if (unsupported.length > 0) throw new ApiError(UNSUPPORTED, `${unsupported.map((p) => p.message).join('; ')} (${file})`);
+    if (sm.problems.length > 0) throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${sm.problems.map((p) => p.message).join('; ')} (${file})`);
     const lib = await loadLibrary();
     try {
       // Validates the definition as written (asl-validator); the runtime copy skips validation.
       new lib.StateMachine(sm.definition as unknown as StateMachineDefinition);
     } catch (err) {
       const message = err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err);
-      throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${message} (${sm.file})`);
+      throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${message} (${file})`);
     }
     const rt = runtimeDefinition(sm.definition, this.options.timeScale);
     const machine = new lib.StateMachine(rt.definition as unknown as StateMachineDefinition, {

@@ -10,8 +10,10 @@ export class ApiError extends Error {
   }
 }
 
-export const notSupported = (what: string): ApiError =>
-  new ApiError('ValidationException', `${what} is not supported by the embedded Step Functions engine (local mode)`);
+/** The one error code for "valid for AWS, beyond the embedded engine", so callers can recognise it. */
+export const UNSUPPORTED = 'UnsupportedOperation';
+
+export const notSupported = (what: string): ApiError => new ApiError(UNSUPPORTED, `${what} is not supported by the embedded Step Functions engine (local mode)`);
 
 export const validation = (field: string, value: unknown, constraint: string): ApiError =>
   new ApiError(

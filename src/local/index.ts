@@ -32,20 +32,18 @@ export async function startLocalEngine(config: Config, options: LocalEngineOptio
   const scope = { region: config.aws.region ?? 'us-east-1', account: LOCAL_ACCOUNT };
   const roleArn = `arn:aws:iam::${LOCAL_ACCOUNT}:role/executions-mcp-local`;
   const warn = (message: string) => log.warn(message);
-  const [machines, handlers] = await Promise.all([loadDefinitions(local.dir, scope, warn), loadHandlers(local.dir, warn)]);
-  const engine = new LocalEngine(machines, {
-    scope,
-    roleArn,
-    timeScale: local.timeScale,
-    handlers,
-    handlerFileHint: handlers.file ?? join(local.dir, HANDLER_FILES[0] ?? 'handlers.mjs'),
-  });
+  const [{ machines, skipped }, handlers] = await Promise.all([loadDefinitions(local.dir, scope, warn), loadHandlers(local.dir, warn)]);
+  const engine = new LocalEngine(
+    machines,
+    { scope, roleArn, timeScale: local.timeScale, handlers, handlerFileHint: handlers.file ?? join(local.dir, HANDLER_FILES[0] ?? 'handlers.mjs') },
+    skipped,
+  );
   const api = new SfnApi(engine, scope, roleArn, options.now ?? Date.now);
   const requestHandler = createRequestHandler(api);
   void engine.warm();
   let http: HttpEndpoint | undefined;
   if (local.port !== undefined) {
-    http = await startHttpEndpoint(api, local.port);
+    http = await startHttpEndpoint(api, local.port, { allowWrites: config.allowWrites });
     log.info('local Step Functions API listening', { url: http.url, example: `aws stepfunctions --endpoint-url ${http.url} list-state-machines` });
   }
   log.info('local engine ready', {

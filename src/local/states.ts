@@ -105,6 +105,7 @@ export function indexStates(definition: JsonObject): StateIndex {
           unsupported(`Map state "${name}" is a Distributed Map (${distributed.join(', ') || 'Mode DISTRIBUTED'}), which the embedded engine does not support`);
         }
       }
+      if (type === 'Task') for (const message of taskProblems(name, state)) unsupported(message);
       const resource = type === 'Task' && typeof state.Resource === 'string' ? classifyResource(state.Resource) : undefined;
       states.set(name, {
         name,
@@ -130,4 +131,18 @@ export function indexStates(definition: JsonObject): StateIndex {
   );
   const seen = new Set<string>();
   return { states, problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)) };
+}
+
+/** Task features the library would silently ignore (it neither waits for a token nor sends heartbeats). */
+const UNSUPPORTED_TASK_FIELDS = ['HeartbeatSeconds', 'HeartbeatSecondsPath', 'Credentials'];
+
+function taskProblems(name: string, state: JsonObject): string[] {
+  const out: string[] = [];
+  if (typeof state.Resource === 'string' && state.Resource.endsWith('.waitForTaskToken')) {
+    out.push(`Task state "${name}" uses the callback pattern (.waitForTaskToken), which the embedded engine does not support`);
+  }
+  for (const field of UNSUPPORTED_TASK_FIELDS) {
+    if (state[field] !== undefined) out.push(`Task state "${name}" uses ${field}, which the embedded engine does not support`);
+  }
+  return out;
 }

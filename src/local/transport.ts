@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { log } from '../log.js';
 import type { ApiResponse, SfnApi } from './api.js';
+import { MAX_BODY_BYTES, checkCaller, checkDeclaredLength, checkWrite, tooLarge, type Refusal } from './http-guard.js';
 
 /** The engine's SFN API two ways: a socket-free SDK request handler, and plain HTTP on 127.0.0.1. */
 
@@ -53,38 +55,84 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
-export async function startHttpEndpoint(api: SfnApi, port: number): Promise<HttpEndpoint> {
+export interface HttpEndpointOptions {
+  /** The MCP server's --allow-writes: without it StartExecution, StopExecution and other writes are refused. */
+  allowWrites: boolean;
+}
+
+function refuse(res: ServerResponse, refusal: NonNullable<Refusal>): void {
+  if (refusal.status === 403 || refusal.status === 413) log.warn('local Step Functions API request refused', { status: refusal.status, reason: refusal.message });
+  const body = JSON.stringify({ __type: refusal.code, message: refusal.message });
+  // The request body may be unread: do not keep the connection for another request.
+  res.writeHead(refusal.status, { ...headersOf({ status: refusal.status, body, requestId: 'local' }), connection: 'close' });
+  res.end(body);
+}
+
+/** Plain HTTP on 127.0.0.1, for the AWS CLI and SDKs; only loopback callers, bodies up to 1 MiB. */
+export async function startHttpEndpoint(api: SfnApi, port: number, options: HttpEndpointOptions): Promise<HttpEndpoint> {
+  let boundPort = port;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const target = Array.isArray(req.headers['x-amz-target']) ? req.headers['x-amz-target'][0] : req.headers['x-amz-target'];
+    const early = checkCaller(req.headers, boundPort) ?? checkDeclaredLength(req.headers);
+    if (early) {
+      refuse(res, early);
+      return;
+    }
+    if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
+      refuse(res, { status: 404, code: 'UnknownOperationException', message: 'The SFN JSON 1.0 API is served at POST /' });
+      return;
+    }
+    const denied = checkWrite(target, options.allowWrites);
+    if (denied) {
+      refuse(res, denied);
+      return;
+    }
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const target = req.headers['x-amz-target'];
-      const reply = (r: ApiResponse) => {
-        res.writeHead(r.status, headersOf(r));
-        res.end(r.body);
-      };
-      if (req.method !== 'POST' || (req.url ?? '/').split('?')[0] !== '/') {
-        reply({ status: 404, body: JSON.stringify({ __type: 'UnknownOperationException', message: 'The SFN JSON 1.0 API is served at POST /' }), requestId: 'local' });
+    let size = 0;
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(c);
         return;
       }
-      void api.dispatch(Array.isArray(target) ? target[0] : target, Buffer.concat(chunks).toString('utf8')).then(reply);
-    });
+      // Stop reading: no more buffering, answer now, and close the connection after the answer.
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.pause();
+      chunks.length = 0;
+      refuse(res, tooLarge());
+      res.once('finish', () => req.socket.destroy());
+    };
+    const onEnd = () => {
+      void api.dispatch(target, Buffer.concat(chunks).toString('utf8')).then((r) => {
+        res.writeHead(r.status, headersOf(r));
+        res.end(r.body);
+      });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => reject(listenError(err, port)));
     server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  boundPort = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://127.0.0.1:${boundPort}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
+}
+
+function listenError(err: NodeJS.ErrnoException, port: number): Error {
+  if (err.code === 'EADDRINUSE') return new Error(`--local-port ${port} is already in use on 127.0.0.1`);
+  if (err.code === 'EACCES') return new Error(`--local-port ${port} cannot be opened on 127.0.0.1: permission denied`);
+  return new Error(`--local-port ${port} cannot be opened on 127.0.0.1: ${err.message}`);
 }

@@ -51,7 +51,7 @@ let clock = Date.now();
 
 beforeAll(async () => {
   fixture = fixtureDir(machines, handlers);
-  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001'], { now: () => clock });
+  t = await startTestEngine(fixture.dir, ['--allow-writes', '--local-time-scale', '0.001'], { now: () => clock });
 });
 afterAll(async () => {
   await t.close();
@@ -83,9 +83,10 @@ describe('state machines', () => {
 
   it('refuses JSONata definitions (the library would silently ignore them) and invalid definitions', async () => {
     const jsonata = start('Jsonata');
-    await expect(jsonata).rejects.toBeInstanceOf(ValidationException);
-    await expect(jsonata).rejects.toThrow(/JSONata.*not supported by the embedded engine/);
-    await expect(start('Broken')).rejects.toThrow(/Invalid State Machine Definition/);
+    await expect(jsonata).rejects.toMatchObject({ name: 'UnsupportedOperation', $metadata: { httpStatusCode: 400 } });
+    await expect(jsonata).rejects.toThrow(/JSONata.*not supported by the embedded engine.*\(Jsonata\.asl\.json\)/);
+    await expect(start('Broken')).rejects.toMatchObject({ name: 'InvalidDefinition' });
+    await expect(start('Broken')).rejects.toThrow(/Invalid State Machine Definition.*\(Broken\.asl\.json\)/);
   });
 });
 
@@ -144,7 +145,9 @@ describe('executions', () => {
   it('answers RedriveExecution with an AWS error that says it is not supported locally', async () => {
     const s = await start('Hello');
     await waitForStatus(t.http, s.executionArn ?? '');
-    await expect(t.http.send(new RedriveExecutionCommand({ executionArn: s.executionArn }))).rejects.toThrow(/not supported by the embedded Step Functions engine/);
+    const redrive = t.http.send(new RedriveExecutionCommand({ executionArn: s.executionArn }));
+    await expect(redrive).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    await expect(redrive).rejects.toThrow(/not supported by the embedded Step Functions engine/);
   });
 
   it('answers unknown operations and bad bodies with the AWS error shape', async () => {
@@ -152,7 +155,7 @@ describe('executions', () => {
       fetch(`${t.engine.url}/`, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.0' }, body });
     const unknown = await post('AWSStepFunctions.CreateStateMachine', '{}');
     expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toMatchObject({ __type: 'UnknownOperationException', message: expect.stringContaining('not supported by the embedded') });
+    expect(await unknown.json()).toMatchObject({ __type: 'UnsupportedOperation', message: expect.stringContaining('not supported by the embedded') });
     const bad = await post('AWSStepFunctions.ListStateMachines', '{oops');
     expect(await bad.json()).toMatchObject({ __type: 'SerializationException' });
     expect(bad.headers.get('x-amzn-requestid')).toBeTruthy();

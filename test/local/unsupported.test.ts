@@ -1,0 +1,115 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DescribeStateMachineCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  StateMachineDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDefinitions } from '../../src/local/definitions.js';
+import { fixtureDir, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+
+/** What the embedded engine cannot run is refused with UnsupportedOperation; skipped files say why. */
+
+const task = (extra: Record<string, unknown>, resource = 'arn:aws:states:::sqs:sendMessage') => ({
+  StartAt: 'T',
+  States: { T: { Type: 'Task', Resource: resource, End: true, ...extra } },
+});
+
+const machines: Record<string, unknown> = {
+  Plain: task({}),
+  Callback: task({}, 'arn:aws:states:::sqs:sendMessage.waitForTaskToken'),
+  Heartbeat: task({ TimeoutSeconds: 60, HeartbeatSeconds: 10 }),
+  HeartbeatPath: task({ HeartbeatSecondsPath: '$.hb' }),
+  Credentials: task({ Credentials: { RoleArn: 'arn:aws:iam::123456789012:role/other' } }),
+  NestedHeartbeat: {
+    StartAt: 'Each',
+    States: { Each: { Type: 'Map', ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', HeartbeatSeconds: 5, End: true } } }, End: true } },
+  },
+  Assigns: { StartAt: 'P', States: { P: { Type: 'Pass', Assign: { x: 1 }, End: true } } },
+  Distributed: {
+    StartAt: 'M',
+    States: { M: { Type: 'Map', ItemReader: { Resource: 'arn:aws:states:::s3:getObject' }, ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', End: true } } }, End: true } },
+  },
+};
+
+const REFUSED: Array<[string, RegExp]> = [
+  ['Callback', /Task state "T" uses the callback pattern \(\.waitForTaskToken\), which the embedded engine does not support \(Callback\.asl\.json\)/],
+  ['Heartbeat', /Task state "T" uses HeartbeatSeconds, which the embedded engine does not support/],
+  ['HeartbeatPath', /Task state "T" uses HeartbeatSecondsPath, which the embedded engine does not support/],
+  ['Credentials', /Task state "T" uses Credentials, which the embedded engine does not support/],
+  ['NestedHeartbeat', /Task state "Inner" uses HeartbeatSeconds/],
+  ['Assigns', /Assign \(variables\), which the embedded engine does not support/],
+  ['Distributed', /Distributed Map .*not support/],
+];
+
+const handlers = `export default { 'arn:aws:states:::sqs:sendMessage': async () => ({ sent: true }) };`;
+
+let t: TestEngine;
+let fixture: ReturnType<typeof fixtureDir>;
+
+beforeAll(async () => {
+  fixture = fixtureDir(machines, handlers);
+  writeFileSync(join(fixture.dir, 'BadJson.asl.json'), '{ "StartAt": ');
+  writeFileSync(join(fixture.dir, 'NotObject.asl.json'), '[]');
+  t = await startTestEngine(fixture.dir, ['--allow-writes']);
+});
+afterAll(async () => {
+  await t.close();
+  fixture.remove();
+});
+
+const start = (name: string) => t.inProcess.send(new StartExecutionCommand({ stateMachineArn: smArn(name), input: '{"hb":5}' }));
+
+describe('features the embedded engine does not support', () => {
+  it.each(REFUSED)('%s: StartExecution is refused with UnsupportedOperation (HTTP 400)', async (name, message) => {
+    const refused = start(name);
+    await expect(refused).rejects.toMatchObject({ name: 'UnsupportedOperation', $metadata: { httpStatusCode: 400 } });
+    await expect(refused).rejects.toThrow(message);
+  });
+
+  it('still runs a Task without those features', async () => {
+    const s = await start('Plain');
+    expect((await waitForStatus(t.inProcess, s.executionArn ?? '')).status).toBe('SUCCEEDED');
+  });
+
+  it('warns about each one at load', async () => {
+    const warnings: string[] = [];
+    await loadDefinitions(fixture.dir, { region: 'us-east-1', account: '123456789012' }, (m) => warnings.push(m));
+    for (const [name] of REFUSED) {
+      expect(warnings.some((w) => w.includes(`${name}.asl.json: `) && /not support.*StartExecution will be refused/.test(w))).toBe(true);
+    }
+    expect(warnings.some((w) => w.includes('Plain.asl.json'))).toBe(false);
+  });
+
+  it('uses UnsupportedOperation for versions/aliases and mapRunArn too', async () => {
+    await expect(t.inProcess.send(new DescribeStateMachineCommand({ stateMachineArn: `${smArn('Plain')}:1` }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    const mapRun = 'arn:aws:states:us-east-1:123456789012:mapRun:Plain/m:abc';
+    await expect(t.inProcess.send(new ListExecutionsCommand({ mapRunArn: mapRun }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+  });
+});
+
+describe('definition files skipped at load', () => {
+  const skippedCalls = (name: string) => [
+    t.inProcess.send(new DescribeStateMachineCommand({ stateMachineArn: smArn(name) })),
+    t.inProcess.send(new StartExecutionCommand({ stateMachineArn: smArn(name) })),
+    t.inProcess.send(new ListExecutionsCommand({ stateMachineArn: smArn(name) })),
+  ];
+
+  it('say which file was skipped and why, still as StateMachineDoesNotExist', async () => {
+    for (const call of skippedCalls('BadJson')) {
+      await expect(call).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+      await expect(call).rejects.toThrow(/BadJson\.asl\.json was skipped at load: not valid JSON \(/);
+    }
+    for (const call of skippedCalls('NotObject')) {
+      await expect(call).rejects.toThrow(/NotObject\.asl\.json was skipped at load: a definition must be a JSON object/);
+    }
+  });
+
+  it('an ARN with no file at all keeps the plain message', async () => {
+    const missing = t.inProcess.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Nothing') }));
+    await expect(missing).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+    await expect(missing).rejects.toThrow(/^State Machine Does Not Exist: '[^']+'$/);
+  });
+});
