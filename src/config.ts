@@ -58,7 +58,8 @@ const RawConfig = z.object({
   localPort: intFromString(0, 65535).optional(),
   localTimeScale: z.coerce.number().gt(0).max(1000).default(1),
   maxPayloadChars: intFromString(100, 100_000).default(2000),
-  responseBudgetChars: intFromString(2000, 1_000_000).default(60_000),
+  responseBudgetChars: intFromString(16_000, 1_000_000).default(60_000),
+  writesPerMinute: intFromString(0, 10_000).optional(),
   callDeadlineMs: intFromString(1000, 600_000).default(25_000),
   cursorSecret: optionalString,
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -78,7 +79,7 @@ export interface Config {
   /** Explicitly requested toolsets, or undefined for "the backends that are configured". */
   toolsets: Toolset[] | undefined;
   local: { dir: string; port: number | undefined; timeScale: number } | undefined;
-  limits: { maxPayloadChars: number; responseBudgetChars: number; callDeadlineMs: number };
+  limits: { maxPayloadChars: number; responseBudgetChars: number; callDeadlineMs: number; writesPerMinute: number };
   cursorSecret: string | undefined;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   aws: {
@@ -169,6 +170,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
     localTimeScale: pick('EXECUTIONS_MCP_LOCAL_TIME_SCALE'),
     maxPayloadChars: pick('EXECUTIONS_MCP_MAX_PAYLOAD_CHARS'),
     responseBudgetChars: pick('EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS'),
+    writesPerMinute: pick('EXECUTIONS_MCP_WRITES_PER_MINUTE'),
     callDeadlineMs: pick('EXECUTIONS_MCP_CALL_DEADLINE_MS'),
     cursorSecret: pick('EXECUTIONS_MCP_CURSOR_SECRET'),
     logLevel: pick('EXECUTIONS_MCP_LOG_LEVEL'),
@@ -236,6 +238,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     limits: {
       maxPayloadChars: raw.maxPayloadChars,
       responseBudgetChars: raw.responseBudgetChars,
+      // The embedded engine runs on this machine only: demos and tests start many executions.
+      writesPerMinute: raw.writesPerMinute ?? (localDir === undefined ? 30 : 600),
       callDeadlineMs: raw.callDeadlineMs,
     },
     cursorSecret: raw.cursorSecret,
@@ -265,6 +269,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   if (config.transport === 'http' && raw.localPort !== undefined && raw.localPort !== 0 && raw.localPort === config.http.port) {
     throw new ConfigError(`invalid --local-port: ${raw.localPort} is also the MCP HTTP --port; choose another port for the local engine`);
   }
+  // A history event carries up to four payloads, each in structuredContent and in the text: one
+  // event must always fit an answer, or the budget would not be a cap.
+  if (config.limits.maxPayloadChars * 8 > config.limits.responseBudgetChars) {
+    throw new ConfigError(
+      `invalid --max-payload-chars ${config.limits.maxPayloadChars}: it must be at most 1/8 of --response-budget-chars (${config.limits.responseBudgetChars}), so one item always fits an answer`,
+    );
+  }
   return { kind: 'run', config };
 }
 
@@ -277,6 +288,7 @@ const SETTING_NAMES: Record<string, string> = {
   localTimeScale: '--local-time-scale / EXECUTIONS_MCP_LOCAL_TIME_SCALE',
   maxPayloadChars: '--max-payload-chars / EXECUTIONS_MCP_MAX_PAYLOAD_CHARS',
   responseBudgetChars: '--response-budget-chars / EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS',
+  writesPerMinute: 'EXECUTIONS_MCP_WRITES_PER_MINUTE',
   callDeadlineMs: 'EXECUTIONS_MCP_CALL_DEADLINE_MS',
   logLevel: 'EXECUTIONS_MCP_LOG_LEVEL (debug, info, warn or error)',
   sfnEndpoint: 'AWS_ENDPOINT_URL_SFN',
@@ -290,6 +302,9 @@ function settingName(field: string): string {
 }
 
 /** Which toolsets are active: the explicit list, or every backend that has configuration. */
+/** Toolset names the architecture reserves whose backends are not built yet. */
+export const RESERVED_TOOLSETS: readonly Toolset[] = ['bedrock_flows', 'devops_agent', 'triage'];
+
 export function activeToolsets(config: Config): Toolset[] {
   if (config.toolsets) return config.toolsets;
   const sets: Toolset[] = ['stepfunctions'];

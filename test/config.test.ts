@@ -30,11 +30,16 @@ describe('defaults', () => {
       allowWrites: false,
       toolsets: undefined,
       local: undefined,
-      limits: { maxPayloadChars: 2000, responseBudgetChars: 60_000, callDeadlineMs: 25_000 },
+      limits: { maxPayloadChars: 2000, responseBudgetChars: 60_000, callDeadlineMs: 25_000, writesPerMinute: 30 },
       aws: { region: undefined, profile: undefined, endpoints: { sfn: undefined } },
       ona: { apiKey: undefined, baseUrl: 'https://app.gitpod.io/api' },
     });
     expect(activeToolsets(c)).toEqual(['stepfunctions']);
+  });
+
+  it('the embedded engine allows more writes per minute (it only runs on this machine)', () => {
+    expect(load(['--local']).limits.writesPerMinute).toBe(600);
+    expect(load(['--local'], { EXECUTIONS_MCP_WRITES_PER_MINUTE: '0' }).limits.writesPerMinute).toBe(0);
   });
 
   it('help and version short-circuit before anything is validated', () => {
@@ -53,7 +58,8 @@ describe('flags and env', () => {
       EXECUTIONS_MCP_ALLOW_WRITES: 'true',
       EXECUTIONS_MCP_TOOLSETS: 'stepfunctions, ona',
       EXECUTIONS_MCP_MAX_PAYLOAD_CHARS: '500',
-      EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '9000',
+      EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '16000',
+      EXECUTIONS_MCP_WRITES_PER_MINUTE: '5',
       EXECUTIONS_MCP_CALL_DEADLINE_MS: '5000',
       AWS_REGION: 'eu-west-1',
       AWS_PROFILE: 'dev',
@@ -65,7 +71,7 @@ describe('flags and env', () => {
       http: { host: 'localhost', port: 4000, token: 'tok-123456' },
       allowWrites: true,
       toolsets: ['stepfunctions', 'ona'],
-      limits: { maxPayloadChars: 500, responseBudgetChars: 9000, callDeadlineMs: 5000 },
+      limits: { maxPayloadChars: 500, responseBudgetChars: 16000, callDeadlineMs: 5000, writesPerMinute: 5 },
       aws: { region: 'eu-west-1', profile: 'dev', endpoints: { sfn: 'http://127.0.0.1:9999' } },
       ona: { apiKey: 'ona-key' },
     });
@@ -159,6 +165,9 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [['--max-payload-chars', '10'], {}, /invalid --max-payload-chars/],
     [['--max-payload-chars', ''], {}, /invalid --max-payload-chars/],
     [['--response-budget-chars', '100'], {}, /invalid --response-budget-chars/],
+    [['--response-budget-chars', '15999'], {}, /invalid --response-budget-chars/],
+    [['--max-payload-chars', '10000', '--response-budget-chars', '60000'], {}, /invalid --max-payload-chars 10000: it must be at most 1\/8 of --response-budget-chars \(60000\)/],
+    [[], { EXECUTIONS_MCP_WRITES_PER_MINUTE: '-3' }, /invalid EXECUTIONS_MCP_WRITES_PER_MINUTE/],
     [[], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '10' }, /invalid EXECUTIONS_MCP_CALL_DEADLINE_MS/],
     [['--toolsets', 'stepfunctions,lambda'], {}, /unknown toolset "lambda"; valid toolsets: stepfunctions, bedrock_flows, devops_agent, ona, triage/],
     [[], { AWS_ENDPOINT_URL_SFN: 'not a url' }, /invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL/],

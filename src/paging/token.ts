@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ToolError } from '../server/errors.js';
 
 /**
@@ -64,8 +64,9 @@ export class CursorCodec {
   private readonly key: Buffer;
 
   constructor(secret: string | undefined, private readonly now: () => number = Date.now) {
-    // Without a configured secret, replicas sharing a configuration still share the key.
-    this.key = createHash('sha256').update(`executions-mcp-cursor:${secret ?? ''}`).digest();
+    // A shared secret lets replicas continue each other's tokens; without one, a random key binds
+    // tokens to this process (a key derived from public text would let anyone forge them).
+    this.key = secret === undefined ? randomBytes(32) : createHash('sha256').update(`executions-mcp-cursor:${secret}`).digest();
   }
 
   encode(tool: string, fingerprint: unknown, principal: string | undefined, state: CursorState): string {
@@ -106,7 +107,7 @@ export class CursorCodec {
     } catch {
       throw invalid;
     }
-    if (wire.v !== 1 || typeof wire.o !== 'number' || typeof wire.s !== 'number') throw invalid;
+    if (!wellFormed(wire)) throw invalid;
     if (wire.n !== tool) {
       throw new ToolError(`startingToken was issued by ${wire.n}, not ${tool}; pass it back to ${wire.n} with the same arguments.`);
     }
@@ -135,4 +136,24 @@ export class CursorCodec {
   private mac(body: string): string {
     return createHmac('sha256', this.key).update(body).digest().subarray(0, 16).toString('base64url');
   }
+}
+
+/** Field types and ranges, checked even behind a valid MAC (the key may be shared across replicas). */
+function wellFormed(wire: WireCursor): boolean {
+  const int = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  const str = (v: unknown, max: number) => v === undefined || (typeof v === 'string' && v.length <= max);
+  return (
+    wire.v === 1 &&
+    typeof wire.n === 'string' &&
+    typeof wire.f === 'string' &&
+    int(wire.i, 0, Number.MAX_SAFE_INTEGER) &&
+    int(wire.o, 0, 100_000) &&
+    int(wire.s, 1, 10_000) &&
+    str(wire.t, 8192) &&
+    str(wire.h, 64) &&
+    str(wire.k, 64) &&
+    (wire.a === undefined || typeof wire.a === 'number') &&
+    (wire.b === undefined || typeof wire.b === 'number') &&
+    (wire.z === undefined || int(wire.z, 1, 10_000_000))
+  );
 }

@@ -1,4 +1,4 @@
-/** Process-wide sliding-window limit on write calls: a runaway agent cannot start or stop executions in a loop. */
+/** Process-wide sliding-window limit on write calls: a runaway agent cannot start or stop executions in a loop. 0 = no limit. */
 export class WriteRateLimiter {
   private readonly stamps: number[] = [];
 
@@ -10,6 +10,7 @@ export class WriteRateLimiter {
 
   /** Records a write and returns true, or returns false when the limit is reached. */
   tryAcquire(): boolean {
+    if (this.limit <= 0) return true;
     const t = this.now();
     while (this.stamps.length > 0 && (this.stamps[0] ?? 0) <= t - this.windowMs) this.stamps.shift();
     if (this.stamps.length >= this.limit) return false;

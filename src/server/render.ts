@@ -97,7 +97,7 @@ export class UntrustedFence {
 
 /** Footer naming the exact follow-up call. */
 export function continuationHint(tool: string, count: number, stopReason: StopReason, nextToken: string | undefined, noun: string): string {
-  const shown = `${count} ${noun}`;
+  const shown = `${count} ${count === 1 ? noun.replace(/s$/, '') : noun}`;
   if (!nextToken) {
     return stopReason === 'timeWindow' ? `${shown}; no more inside the time window.` : `${shown}; no more.`;
   }

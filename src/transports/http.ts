@@ -24,8 +24,8 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   // process's, not the request's, or the limit never applies.
   const shared: ServerDeps = {
     ...deps,
-    cursors: deps.cursors ?? new CursorCodec(deps.config.cursorSecret),
-    writeLimiter: deps.writeLimiter ?? new WriteRateLimiter(),
+    cursors: deps.cursors ?? new CursorCodec(deps.config.cursorSecret ?? deps.config.http.token),
+    writeLimiter: deps.writeLimiter ?? new WriteRateLimiter(deps.config.limits.writesPerMinute),
   };
   const mcp = toNodeHandler(
     createMcpHandler(({ authInfo }) => createServer(shared, { principal: authInfo?.clientId })),
@@ -53,7 +53,9 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     let principal: string | undefined;
     if (expected) {
       const header = req.headers.authorization ?? '';
-      const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7).trim() : '');
+      // The auth scheme is case-insensitive (RFC 9110 §11.1).
+      const match = /^bearer\s+(.+)$/i.exec(header);
+      const given = Buffer.from(match?.[1]?.trim() ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
         return;
@@ -76,6 +78,9 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/mcp`;
   log.info('listening', { url, auth: expected ? 'bearer token' : 'none (loopback only)' });
+  if (!deps.config.cursorSecret && !token) {
+    log.info('continuation tokens are bound to this process; set EXECUTIONS_MCP_CURSOR_SECRET on every replica to share them');
+  }
   return {
     server,
     url,

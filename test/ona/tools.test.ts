@@ -49,7 +49,7 @@ describe('ona tools against the fake AgentService', () => {
     // Text shortens enum prefixes; structuredContent keeps them.
     expect(res.text).not.toContain('PHASE_');
     const lines = res.text.split('\n').filter((l) => !l.startsWith('Text inside'));
-    expect(lines[0]).toMatch(/ running {2}"fix-flaky-tests-0" {2}created 2026-08-01T12:00:00Z/);
+    expect(lines[0]).toMatch(/ running {2}name=fix-flaky-tests-0 {2}created 2026-08-01T12:00:00Z/);
     expect(lines).toHaveLength(6);
   });
 

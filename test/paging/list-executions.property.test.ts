@@ -13,7 +13,7 @@ let machines = 0;
 beforeAll(async () => {
   fake = await startFakeSfn();
   // The smallest budget the configuration allows, so answers are cut mid-page.
-  env = await startSfnEnv({ fake, argv: ['--response-budget-chars', '2000'] });
+  env = await startSfnEnv({ fake, argv: ['--response-budget-chars', '16000'] });
 });
 
 afterAll(async () => {

@@ -83,10 +83,10 @@ describe('a 25,000-event history stays within the response budget', () => {
   });
 
   it('a smaller configured budget is honoured too', async () => {
-    const small = await startSfnEnv({ fake, argv: ['--response-budget-chars', '8000'] });
+    const small = await startSfnEnv({ fake, argv: ['--response-budget-chars', '16000'] });
     const r = await small.call('get_execution_history', { executionArn: arn, maxItems: 1000 });
     expect(r.structured?.stopReason).toBe('responseBudget');
-    expect(answerSize(r)).toBeLessThanOrEqual(8000);
+    expect(answerSize(r)).toBeLessThanOrEqual(16000);
     await small.close();
   });
 

@@ -157,7 +157,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence): stri
   ].filter(Boolean);
   const op = d.currentOperation;
   const lines = [
-    `${d.id}  ${d.state} (${phase || 'no phase'}${stopping})${d.name ? `  "${oneLine(d.name, 120)}"` : ''}${d.mode ? `  mode=${shortEnum(d.mode)}` : ''}`,
+    `${d.id}  ${d.state} (${phase || 'no phase'}${stopping})${d.name ? `  ${fence.field('name', oneLine(d.name, 120))}` : ''}${d.mode ? `  mode=${shortEnum(d.mode)}` : ''}`,
     `created ${shortTime(d.createdAt)}${d.updatedAt ? `  updated ${shortTime(d.updatedAt)}` : ''}${d.waitingSince ? `  waiting since ${shortTime(d.waitingSince)}` : ''}`,
     [d.agentId ? `agent=${d.agentId}` : '', d.creator?.id ? `creator=${d.creator.id}` : '', ...where].filter(Boolean).join('  '),
     `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +

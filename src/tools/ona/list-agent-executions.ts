@@ -73,7 +73,8 @@ export const listAgentExecutions = defineTool({
         return { items: out.agentExecutions ?? [], nextToken: out.pagination?.nextToken || undefined };
       },
       keyOf: (e) => e.id ?? '',
-      view: (e) => summaryOf(e, fixed, max),
+      // An execution without an id cannot be fetched or resumed at: skip it rather than fail the page.
+      view: (e) => (e.id ? summaryOf(e, fixed, max) : undefined),
       line: (s) => summaryLine(s, ctx.fence),
       filtering: args.createdBefore !== undefined,
       window: {

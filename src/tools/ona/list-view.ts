@@ -81,7 +81,7 @@ export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): st
   const parts = [
     s.id,
     state,
-    s.name ? `"${oneLine(s.name, 80)}"` : '',
+    fence.field('name', s.name ? oneLine(s.name, 80) : undefined),
     s.createdAt ? `created ${shortTime(s.createdAt)}` : '',
     s.updatedAt && s.updatedAt !== s.createdAt ? `updated ${shortTime(s.updatedAt)}` : '',
     s.iterations !== undefined || s.inputTokensUsed !== undefined

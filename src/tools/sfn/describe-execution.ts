@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, durationText, requireArn, sfnState, shortTime, stateField } from './views.js';
+import { arnField, consoleUrl, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField } from './views.js';
 
 export const describeExecution = defineTool({
   name: 'describe_execution',
@@ -51,9 +51,9 @@ export const describeExecution = defineTool({
     const max = ctx.config.limits.maxPayloadChars;
     const structured = compact({
       executionArn: out.executionArn ?? args.executionArn,
-      stateMachineArn: out.stateMachineArn ?? '',
+      stateMachineArn: out.stateMachineArn || machineArnOf(args.executionArn),
       name: out.name,
-      status: out.status ?? '',
+      status: out.status || 'UNKNOWN',
       state: sfnState(out.status),
       startDate: iso(out.startDate),
       stopDate: iso(out.stopDate),
@@ -78,7 +78,7 @@ export const describeExecution = defineTool({
       `stateMachineArn: ${structured.stateMachineArn}`,
       structured.error ? `error: ${oneLine(structured.error, 256)}` : '',
       ctx.fence.wrap(structured.cause, 'cause'),
-      structured.redriveStatus
+      structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
         ? `redrive: ${structured.redriveStatus}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}${structured.redriveCount ? `, redriven ${structured.redriveCount}×` : ''}`
         : '',
       ctx.fence.wrap(structured.input, 'input'),

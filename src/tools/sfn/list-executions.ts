@@ -83,11 +83,12 @@ export const listExecutions = defineTool({
         return { items: out.executions ?? [], nextToken: out.nextToken };
       },
       keyOf: (e) => e.executionArn ?? '',
+      // An item without its ARN cannot be described or resumed at: skip it rather than fail the page.
       view: (e) =>
-        compact({
-          executionArn: e.executionArn ?? '',
-          name: e.name ?? '',
-          status: e.status ?? '',
+        e.executionArn === undefined || e.executionArn === '' ? undefined : compact({
+          executionArn: e.executionArn,
+          name: e.name || (e.executionArn.split(':').pop() ?? e.executionArn),
+          status: e.status || 'UNKNOWN',
           state: sfnState(e.status),
           startDate: iso(e.startDate),
           stopDate: iso(e.stopDate),
@@ -103,7 +104,8 @@ export const listExecutions = defineTool({
       line: (e) => {
         const took = durationText(e.startDate, e.stopDate);
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
-        return `${e.name}  ${e.status}  ${shortTime(e.startDate)}${took ? ` (${took})` : ''}${redriven}`;
+        // Sized with the ARN; dropped below when every ARN is the shared prefix plus the name.
+        return `${e.name}  ${e.status}  ${shortTime(e.startDate)}${took ? ` (${took})` : ''}${redriven}  ${e.executionArn}`;
       },
       filtering: args.startedBefore !== undefined,
       window: {
@@ -118,7 +120,7 @@ export const listExecutions = defineTool({
     const { items, lines, ...paging } = result;
     const prefix = executionArnPrefix(items);
     const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
-    const shown = prefix ? lines : lines.map((line, i) => `${line}  ${items[i]?.executionArn ?? ''}`);
+    const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.executionArn.length ?? 0) - 2)) : lines;
     return {
       structured: { executions: items, ...paging },
       text: [header, ...shown, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]

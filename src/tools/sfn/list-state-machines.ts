@@ -41,7 +41,9 @@ export const listStateMachines = defineTool({
       },
       keyOf: (m) => m.stateMachineArn ?? '',
       view: (m) =>
-        compact({ stateMachineArn: m.stateMachineArn ?? '', name: m.name ?? '', type: m.type ?? '', creationDate: iso(m.creationDate) }),
+        m.stateMachineArn
+          ? compact({ stateMachineArn: m.stateMachineArn, name: m.name ?? m.stateMachineArn.split(':').pop() ?? '', type: m.type ?? 'UNKNOWN', creationDate: iso(m.creationDate) })
+          : undefined,
       line: (m) => `${m.name}  ${m.type}  created ${shortTime(m.creationDate)}  ${m.stateMachineArn}`,
     });
     const { items, lines, ...paging } = result;

@@ -49,6 +49,12 @@ export function requireArn(field: string, value: string, kind: 'stateMachine' | 
   }
 }
 
+/** arn:…:execution:MACHINE:NAME → arn:…:stateMachine:MACHINE (when a reply leaves the machine out). */
+export function machineArnOf(executionArn: string): string {
+  const parts = executionArn.split(':');
+  return parts.length >= 7 ? [...parts.slice(0, 5), 'stateMachine', parts[6]].join(':') : executionArn;
+}
+
 /** AWS console page of an execution, in the ARN's own partition and region. */
 export function consoleUrl(executionArn: string): string | undefined {
   const [, partition, , region] = executionArn.split(':');
