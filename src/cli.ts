@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
+import { Console } from 'node:console';
+import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
 import { VERSION } from './version.js';
@@ -25,12 +26,13 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     const request = loadConfig(process.argv.slice(2), process.env);
+    // Asked for directly, not as an MCP server: stdout is the terminal here.
     if (request.kind === 'help') {
-      process.stderr.write(HELP);
+      process.stdout.write(HELP);
       return;
     }
     if (request.kind === 'version') {
-      process.stderr.write(`${VERSION}\n`);
+      process.stdout.write(`${VERSION}\n`);
       return;
     }
     config = request.config;
@@ -49,6 +51,11 @@ async function main(): Promise<void> {
     log.info(`running on Node.js ${process.versions.node}; AWS SDK releases after January 2027 need Node.js 22 or newer`);
   }
 
+  if (config.transport === 'stdio') {
+    // stdout carries the protocol: whatever a local task handler or a dependency logs goes to stderr.
+    globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+  }
+
   const overrides: BackendOverrides = {};
   let localClose: (() => Promise<void>) | undefined;
   if (config.local) {
@@ -63,31 +70,37 @@ async function main(): Promise<void> {
     localClose = async () => (await engine).close();
   }
   const backends = createBackends(config, overrides);
+  const toolsets = activeToolsets(config);
   log.info('starting', {
     version: VERSION,
     transport: config.transport,
-    toolsets: activeToolsets(config),
+    toolsets,
     writes: config.allowWrites ? 'allowed' : 'read-only',
-    region: config.local ? 'local engine' : (config.aws.region ?? '(from AWS config)'),
-    profile: config.aws.profile ?? '(default chain)',
-    sfnEndpoint: config.local ? `embedded (${config.local.dir})` : (config.aws.endpoints.sfn ?? 'AWS'),
+    ...(toolsets.includes('stepfunctions') && {
+      region: config.local ? 'local engine' : (config.aws.region ?? '(from AWS config)'),
+      profile: config.local ? undefined : (config.aws.profile ?? '(default chain)'),
+      sfnEndpoint: config.local ? `embedded (${config.local.dir})` : (config.aws.endpoints.sfn ?? 'AWS'),
+    }),
+    ...(toolsets.includes('ona') && { onaBaseUrl: config.ona.baseUrl, onaKey: config.ona.apiKey ? 'set' : 'missing: set ONA_API_KEY' }),
   });
+  const reserved = toolsets.filter((t) => RESERVED_TOOLSETS.includes(t));
+  if (reserved.length > 0) log.warn(`toolsets ${reserved.join(', ')} have no tools in this version yet; they are ignored`);
 
   const deps = { config, backends };
-  const { close } =
-    config.transport === 'http'
-      ? await (await import('./transports/http.js')).startHttp(deps)
-      : (await import('./transports/stdio.js')).startStdio(deps);
-
+  let close: () => Promise<void> = async () => undefined;
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string) => {
     if (closing) return;
     closing = true;
-    log.info('shutting down', { signal });
+    log.info('shutting down', { reason });
     const forced = setTimeout(() => process.exit(0), 3000);
     forced.unref();
     void Promise.allSettled([close(), localClose?.()]).then(() => process.exit(0));
   };
+  ({ close } =
+    config.transport === 'http'
+      ? await (await import('./transports/http.js')).startHttp(deps)
+      : (await import('./transports/stdio.js')).startStdio(deps, () => shutdown('stdin closed')));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }

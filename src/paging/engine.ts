@@ -222,6 +222,12 @@ function resolveWindow<R, V>(spec: CollectSpec<R, V>, start: CursorState, now: n
   const resolved: { after?: number; before?: number } = {};
   if (after !== undefined) resolved.after = parseTimeBound(after, afterField, now);
   if (before !== undefined) resolved.before = parseTimeBound(before, beforeField, now);
+  if (resolved.after !== undefined && resolved.before !== undefined && resolved.after > resolved.before) {
+    throw new ToolError(
+      `${afterField} (${new Date(resolved.after).toISOString()}) is later than ${beforeField} (${new Date(resolved.before).toISOString()}), so nothing can match. ` +
+        'Relative ages count back from now: 2h is earlier than 1h.',
+    );
+  }
   return resolved;
 }
 

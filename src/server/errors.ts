@@ -72,11 +72,17 @@ function cut(text: string, max: number): string {
   return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
 }
 
+/** Advice tied to a backend error code wherever it occurs; per-tool hints still win. */
+const CODE_HINTS: Record<string, string> = {
+  UnsupportedOperation: 'the embedded local engine does not support this (see the README\'s "Not supported locally"); run against AWS for it',
+  InvalidDefinition: 'the state machine definition is invalid: fix its definition (in local mode, the .asl.json file) and restart',
+};
+
 /** Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret. */
 export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
   if (err instanceof ToolError) return redact(err.message);
   if (err instanceof BackendError) {
-    const hint = hints[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
+    const hint = hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
     const message = err.message ? `: ${cut(err.message, 400)}` : '';

@@ -94,5 +94,8 @@ describe('Step Functions tools on the local engine', () => {
     const redrive = await h.call('redrive_execution', { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:order-processing:order-o-9' });
     expect(redrive.isError).toBe(true);
     expect(redrive.text).toMatch(/not supported by the embedded/);
+    // The advice fits the situation: run against AWS, not the 14-day redrive rules.
+    expect(redrive.text).toMatch(/UnsupportedOperation.*Next: the embedded local engine does not support this/);
+    expect(redrive.text).not.toMatch(/14 days/);
   });
 });

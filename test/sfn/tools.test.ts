@@ -298,6 +298,23 @@ describe('write tools', () => {
     expect(env.fake.execution(running.executionArn)).toMatchObject({ status: 'ABORTED', error: 'Manual', cause: 'operator' });
   });
 
+  it('stop_execution leaves an execution that already ended alone, and says so', async () => {
+    const done = runs.find((e) => e.status === 'SUCCEEDED') as FakeExecution;
+    const stopsBefore = env.fake.requestsFor('StopExecution').length;
+    const r = await env.call('stop_execution', { executionArn: done.executionArn });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured).toMatchObject({ status: 'SUCCEEDED', alreadyEnded: true });
+    expect(r.text).toMatch(/had already ended SUCCEEDED at .*; nothing was changed/);
+    expect(env.fake.requestsFor('StopExecution').length).toBe(stopsBefore);
+    expect(env.fake.execution(done.executionArn)?.status).toBe('SUCCEEDED');
+  });
+
+  it('list_executions refuses an inverted time window instead of answering with nothing', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: '1h', startedBefore: '2h' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/startedAfter .* is later than startedBefore/);
+  });
+
   it('redrive_execution redrives a failed execution', async () => {
     const failed = runs.find((e) => e.status === 'FAILED') as FakeExecution;
     const r = await env.call('redrive_execution', { executionArn: failed.executionArn, clientToken: 'tok-1' });

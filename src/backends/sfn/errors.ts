@@ -22,6 +22,7 @@ const KIND_BY_CODE: Record<string, ErrorKind> = {
   StateMachineDeleting: 'conflict',
   ConflictException: 'conflict',
   StateMachineTypeNotSupported: 'not_supported',
+  UnsupportedOperation: 'not_supported',
   ExecutionLimitExceeded: 'limit_exceeded',
   ServiceQuotaExceededException: 'limit_exceeded',
   AccessDeniedException: 'access_denied',

@@ -5,6 +5,7 @@ import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
 const MAX_INPUT_CHARS = 262_144;
+const MAX_INPUT_BYTES = 262_144;
 
 export const startExecution = defineTool({
   name: 'start_execution',
@@ -39,6 +40,9 @@ export const startExecution = defineTool({
   async handler(args, ctx) {
     requireArn('stateMachineArn', args.stateMachineArn, 'stateMachine');
     const input = args.input ?? '{}';
+    if (Buffer.byteLength(input, 'utf8') > MAX_INPUT_BYTES) {
+      throw new ToolError(`input is ${Buffer.byteLength(input, 'utf8')} bytes of UTF-8; Step Functions accepts at most 256 KiB. Nothing was started.`);
+    }
     try {
       JSON.parse(input);
     } catch (err) {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { iso } from '../../server/render.js';
+import { compact, iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
 export const stopExecution = defineTool({
@@ -8,7 +8,7 @@ export const stopExecution = defineTool({
   title: 'Stop execution',
   description:
     'Stop a running Step Functions execution (STANDARD only). It ends with status ABORTED and the given error and cause. Returns the stop date. ' +
-    'Stopping an execution that already ended changes nothing.',
+    'An execution that already ended is left as it is, and the answer says so.',
   toolset: 'stepfunctions',
   operation: 'destructive',
   inputSchema: z.object({
@@ -18,6 +18,8 @@ export const stopExecution = defineTool({
   }),
   outputSchema: z.object({
     stopDate: z.string().optional(),
+    status: z.string().optional().describe('Status after the call: ABORTED, or the status the execution had already ended with.'),
+    alreadyEnded: z.literal(true).optional().describe('Present when the execution had already ended, so nothing was stopped.'),
   }),
   errorHints: {
     ExecutionDoesNotExist: 'call list_executions with statusFilter=RUNNING to find running executions',
@@ -25,8 +27,17 @@ export const stopExecution = defineTool({
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
+    // StopExecution on an ended execution reports its old stop date as if it had stopped it: look first.
+    const current = await sfn.describeExecution({ executionArn: args.executionArn, includedData: 'METADATA_ONLY' }, ctx.signal);
+    if (current.status && current.status !== 'RUNNING') {
+      const stopDate = iso(current.stopDate);
+      return {
+        structured: compact({ stopDate, status: current.status, alreadyEnded: true as const }),
+        text: `${args.executionArn} had already ended ${current.status}${stopDate ? ` at ${stopDate}` : ''}; nothing was changed.`,
+      };
+    }
     const out = await sfn.stopExecution({ executionArn: args.executionArn, error: args.error, cause: args.cause }, ctx.signal);
-    const structured = { stopDate: iso(out.stopDate) };
-    return { structured, text: `Stopped ${args.executionArn} at ${structured.stopDate ?? 'unknown time'}.` };
+    const structured = { stopDate: iso(out.stopDate), status: 'ABORTED' };
+    return { structured, text: `Stopped ${args.executionArn} at ${structured.stopDate ?? 'unknown time'}; it ends ABORTED.` };
   },
 });

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The built CLI in local mode over raw stdio: user task handlers that write to console must not
+ * corrupt the protocol stream, and closing stdin ends the process even with executions running.
+ */
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const FN = 'arn:aws:lambda:us-east-1:123456789012:function:noisy';
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'emcp-local-'));
+  writeFileSync(
+    join(dir, 'noisy.asl.json'),
+    JSON.stringify({ StartAt: 'Noisy', States: { Noisy: { Type: 'Task', Resource: FN, End: true } } }),
+  );
+  writeFileSync(
+    join(dir, 'sleepy.asl.json'),
+    JSON.stringify({ StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 3600, End: true } } }),
+  );
+  writeFileSync(
+    join(dir, 'handlers.mjs'),
+    `console.log('handler module loaded');\nexport default { '${FN}': async (input) => { console.log('handling', input); console.info('info too'); return { ok: true }; } };\n`,
+  );
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Session {
+  send(message: object): void;
+  response(id: number): Promise<Record<string, unknown>>;
+  stdoutLines: string[];
+  exited: Promise<number | null>;
+  closeStdin(): void;
+  kill(): void;
+}
+
+function startCli(args: string[]): Session {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: 'error' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stdoutLines: string[] = [];
+  const waiters = new Map<number, (r: Record<string, unknown>) => void>();
+  let buffer = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (!line.trim()) continue;
+      stdoutLines.push(line);
+      try {
+        const msg = JSON.parse(line) as { id?: number };
+        if (typeof msg.id === 'number') waiters.get(msg.id)?.(msg as Record<string, unknown>);
+      } catch {
+        // Kept in stdoutLines; the test asserts every line is JSON.
+      }
+    }
+  });
+  child.stderr.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    send: (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
+    response: (id) => new Promise((resolve) => waiters.set(id, resolve)),
+    stdoutLines,
+    exited,
+    closeStdin: () => child.stdin.end(),
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+async function initialize(s: Session): Promise<void> {
+  const init = s.response(1);
+  s.send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } } });
+  await init;
+  s.send({ method: 'notifications/initialized' });
+}
+
+describe('local mode over stdio', () => {
+  it('console output of task handlers goes to stderr; stdout carries only JSON-RPC', async () => {
+    const s = startCli(['--local', dir, '--allow-writes']);
+    try {
+      await initialize(s);
+      const started = s.response(2);
+      s.send({ id: 2, method: 'tools/call', params: { name: 'start_execution', arguments: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:noisy', name: 'n1' } } });
+      expect(JSON.stringify(await started)).toContain('execution:noisy:n1');
+      // Let the handler run (and log), then read its history through the protocol.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const history = s.response(3);
+      s.send({ id: 3, method: 'tools/call', params: { name: 'get_execution_history', arguments: { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:noisy:n1' } } });
+      expect(JSON.stringify(await history)).toContain('ExecutionSucceeded');
+      expect(s.stdoutLines.length).toBeGreaterThanOrEqual(3);
+      for (const line of s.stdoutLines) expect(() => JSON.parse(line), line).not.toThrow();
+    } finally {
+      s.kill();
+    }
+  });
+
+  it('exits when the host closes stdin, even with an execution waiting', async () => {
+    const s = startCli(['--local', dir, '--allow-writes']);
+    await initialize(s);
+    const started = s.response(2);
+    s.send({ id: 2, method: 'tools/call', params: { name: 'start_execution', arguments: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sleepy' } } });
+    await started;
+    s.closeStdin();
+    const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
+    if (code === 'still running') s.kill();
+    expect(code).toBe(0);
+  });
+});
