@@ -5,7 +5,7 @@ import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
 import { VERSION } from './version.js';
 
-const HELP = `executions-mcp ${VERSION}: MCP server for Step Functions, Bedrock Flows, DevOps Agent and Ona executions
+const HELP = `executions-mcp ${VERSION}: MCP server for AWS Step Functions and Ona agent executions
 
 Usage: executions-mcp [options]
   --transport stdio|http     transport (default stdio)             EXECUTIONS_MCP_TRANSPORT
@@ -13,7 +13,7 @@ Usage: executions-mcp [options]
   --http-token T             bearer token required on HTTP         EXECUTIONS_MCP_HTTP_TOKEN
   --allowed-hosts a,b        extra Host/Origin names accepted      EXECUTIONS_MCP_ALLOWED_HOSTS
   --allow-writes             register start/stop/redrive tools     EXECUTIONS_MCP_ALLOW_WRITES
-  --toolsets a,b             stepfunctions,bedrock_flows,devops_agent,ona,triage
+  --toolsets a,b             stepfunctions,ona (default: those configured)
   --local [DIR]              embedded Step Functions engine         EXECUTIONS_MCP_LOCAL
   --local-port N             also serve the engine's SFN API on 127.0.0.1:N
   --local-time-scale F       factor on Wait/Retry durations (0.001 = 1000x faster)
