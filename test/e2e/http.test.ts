@@ -137,7 +137,7 @@ describe('HTTP with --http-token', () => {
     const { code, signal } = await cli.stop();
     expect(signal).toBeNull();
     expect(code).toBe(0);
-    expect(cli.stderr()).toContain('"message":"shutting down","signal":"SIGTERM"');
+    expect(cli.stderr()).toContain('"message":"shutting down","reason":"SIGTERM"');
   });
 });
 
