@@ -16,6 +16,7 @@ import { createServer } from '../src/server/create-server.js';
 import type { ToolContext } from '../src/server/define-tool.js';
 import { UntrustedFence } from '../src/server/render.js';
 import { CursorCodec } from '../src/paging/token.js';
+import { collect } from '../src/paging/engine.js';
 import { describeExecution } from '../src/tools/sfn/describe-execution.js';
 import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../test/fakes/sfn.js';
 
@@ -211,6 +212,40 @@ async function benchCollect(fake: FakeSfn): Promise<void> {
     if (n !== 10_000) throw new Error(`walk saw ${n}`);
     return calls;
   };
+  // The paging engine alone over the same SFNClient: following tokens, resume bookkeeping, sizing.
+  const engineConfig = configFor(fake);
+  const sfn = await createSfnBackend(engineConfig, { maxAttempts: 1 });
+  const codec = new CursorCodec(undefined);
+  const engineOnly = await time(5, 2, async () => {
+    let token: string | undefined;
+    let n = 0;
+    do {
+      const r = await collect({
+        tool: 'list_executions',
+        fingerprint: { stateMachineArn: machine },
+        principal: undefined,
+        codec,
+        startingToken: token,
+        maxItems: 1000,
+        pageSize: 1000,
+        adaptivePageSize: true,
+        fetchPage: async (nextToken, maxResults, signal) => {
+          const out = await sfn.listExecutions({ stateMachineArn: machine, maxResults, nextToken }, signal);
+          return { items: out.executions ?? [], nextToken: out.nextToken };
+        },
+        keyOf: (e) => e.executionArn ?? '',
+        view: (e) => e,
+        sizeOf: () => 100,
+        budgetChars: 1_000_000,
+        deadlineAt: Number.MAX_SAFE_INTEGER,
+        signal: new AbortController().signal,
+      });
+      n += r.items.length;
+      token = r.nextToken;
+    } while (token);
+    if (n !== 10_000) throw new Error(`engine saw ${n}`);
+  });
+  sfn.close();
   const big = await inMemoryClient(configFor(fake, { EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '1000000' }));
   const engine = await time(5, 2, () => walk(big.client, 1000));
   await big.close();
@@ -222,6 +257,7 @@ async function benchCollect(fake: FakeSfn): Promise<void> {
   await small.close();
   sdk.destroy();
   row('SDK paginateListExecutions (10 pages)', ms(paginator.median));
+  row('paging engine alone (collect(), maxItems 1000)', ms(engineOnly.median), `ratio ${(engineOnly.median / paginator.median).toFixed(2)}x`);
   row('list_executions continuations, maxItems 1000, 1 MB budget', ms(engine.median), `ratio ${(engine.median / paginator.median).toFixed(2)}x (10 calls, through MCP)`);
   row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: budget cuts pages, each resume re-reads one`);
 }
