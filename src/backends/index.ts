@@ -21,31 +21,24 @@ export interface BackendOverrides {
 }
 
 export function createBackends(config: Config, overrides: BackendOverrides = {}): Backends {
-  let sfn: Promise<SfnBackend> | undefined;
-  let ona: Promise<OnaBackend> | undefined;
   const closers: Array<() => Promise<void> | void> = [];
+  /** One backend, built on first use; a failed construction is retried on the next call, not cached. */
+  const lazy = <B extends { close(): void | Promise<void> }>(build: () => Promise<B>): (() => Promise<B>) => {
+    let pending: Promise<B> | undefined;
+    return () => {
+      pending ??= build().then((backend) => {
+        closers.push(() => backend.close());
+        return backend;
+      });
+      pending.catch(() => {
+        pending = undefined;
+      });
+      return pending;
+    };
+  };
   return {
-    sfn() {
-      sfn ??= (overrides.sfn ?? (async () => (await import('./sfn/client.js')).createSfnBackend(config)))().then((b) => {
-        closers.push(() => b.close());
-        return b;
-      });
-      // A failed construction is retried on the next call rather than cached.
-      sfn.catch(() => {
-        sfn = undefined;
-      });
-      return sfn;
-    },
-    ona() {
-      ona ??= (overrides.ona ?? (async () => (await import('./ona/client.js')).createOnaBackend(config)))().then((b) => {
-        closers.push(() => b.close());
-        return b;
-      });
-      ona.catch(() => {
-        ona = undefined;
-      });
-      return ona;
-    },
+    sfn: lazy(overrides.sfn ?? (async () => (await import('./sfn/client.js')).createSfnBackend(config))),
+    ona: lazy(overrides.ona ?? (async () => (await import('./ona/client.js')).createOnaBackend(config))),
     async close() {
       await Promise.allSettled(closers.map((c) => c()));
     },

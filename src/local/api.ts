@@ -134,12 +134,7 @@ export class SfnApi {
     const r = this.execution(b.executionArn);
     const data = b.includedData !== 'METADATA_ONLY';
     return {
-      executionArn: r.arn,
-      stateMachineArn: r.machine.arn,
-      name: r.name,
-      status: r.status,
-      startDate: seconds(r.startDate),
-      stopDate: r.stopDate === undefined ? undefined : seconds(r.stopDate),
+      ...listItem(r),
       input: data ? r.input : undefined,
       inputDetails: { included: data },
       output: data ? r.output : undefined,

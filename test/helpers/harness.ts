@@ -1,7 +1,7 @@
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
 import { createBackends, type BackendOverrides, type Backends } from '../../src/backends/index.js';
 import type { Config } from '../../src/config.js';
-import { createServer } from '../../src/server/create-server.js';
+import { createServer, type ServerDeps } from '../../src/server/create-server.js';
 
 export interface ToolCallResult {
   isError?: boolean;
@@ -17,9 +17,13 @@ export interface Harness {
 }
 
 /** A real MCP client connected in memory to createServer(config). */
-export async function connect(config: Config, overrides: BackendOverrides = {}): Promise<Harness> {
+export async function connect(
+  config: Config,
+  overrides: BackendOverrides = {},
+  shared: Pick<ServerDeps, 'cursors' | 'writeLimiter'> = {},
+): Promise<Harness> {
   const backends = createBackends(config, overrides);
-  const server = createServer({ config, backends });
+  const server = createServer({ config, backends, ...shared });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'test', version: '0.0.0' });

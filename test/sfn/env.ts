@@ -1,14 +1,13 @@
-import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
-import { createBackends, type Backends } from '../../src/backends/index.js';
+import type { Client } from '@modelcontextprotocol/client';
+import type { Backends } from '../../src/backends/index.js';
 import { createSfnBackend } from '../../src/backends/sfn/client.js';
 import type { Config } from '../../src/config.js';
 import type { CursorCodec } from '../../src/paging/token.js';
 import { setQuiet } from '../../src/log.js';
-import { createServer } from '../../src/server/create-server.js';
-import { WriteRateLimiter } from '../../src/server/rate-limit.js';
+import type { WriteRateLimiter } from '../../src/server/rate-limit.js';
 import { FakeSfn, startFakeSfn } from '../fakes/sfn.js';
 import { testConfig } from '../helpers/config.js';
-import type { ToolCallResult } from '../helpers/harness.js';
+import { connect, type ToolCallResult } from '../helpers/harness.js';
 
 // The real SFNClient resolves credentials from the environment: give it static ones so the default
 // chain never reads profiles or probes instance metadata (tests touch only 127.0.0.1).
@@ -48,30 +47,19 @@ export interface SfnEnvOptions {
 export async function startSfnEnv(opts: SfnEnvOptions = {}): Promise<SfnEnv> {
   const fake = opts.fake ?? (await startFakeSfn());
   const config = testConfig(opts.argv ?? [], { AWS_ENDPOINT_URL_SFN: fake.url, ...opts.env });
-  const backends = createBackends(config, { sfn: () => createSfnBackend(config, { maxAttempts: opts.maxAttempts ?? 1 }) });
-  const server = createServer({ config, backends, cursors: opts.cursors, writeLimiter: opts.writeLimiter });
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '0.0.0' });
-  await client.connect(clientSide);
+  const harness = await connect(
+    config,
+    { sfn: () => createSfnBackend(config, { maxAttempts: opts.maxAttempts ?? 1 }) },
+    { cursors: opts.cursors, writeLimiter: opts.writeLimiter },
+  );
   return {
     fake,
     config,
-    client,
-    backends,
-    async call(name, args = {}, options = {}) {
-      const res = await client.callTool({ name, arguments: args }, { signal: options.signal, onprogress: options.onprogress });
-      const content = (res.content ?? []) as Array<{ type: string; text?: string }>;
-      return {
-        isError: res.isError === true ? true : undefined,
-        text: content.map((c) => c.text ?? '').join('\n'),
-        structured: res.structuredContent as Record<string, unknown> | undefined,
-      };
-    },
+    client: harness.client,
+    backends: harness.backends,
+    call: harness.call,
     async close() {
-      await client.close();
-      await server.close();
-      await backends.close();
+      await harness.close();
       if (!opts.fake) await fake.close();
     },
   };
