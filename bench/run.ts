@@ -19,6 +19,7 @@ import { CursorCodec } from '../src/paging/token.js';
 import { collect } from '../src/paging/engine.js';
 import { describeExecution } from '../src/tools/sfn/describe-execution.js';
 import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../test/fakes/sfn.js';
+import { benchOnaBytes } from './ona.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${ROOT}dist/cli.js`;
@@ -313,10 +314,9 @@ async function main(): Promise<void> {
   await benchCollect(fake);
   await benchHistoryMemory(fake);
   await fake.close();
-  for (const script of ['bench/local-engine.mjs', 'bench/ona.mjs']) {
-    console.log(`\n--- ${script}`);
-    await runScript(`${ROOT}${script}`);
-  }
+  await benchOnaBytes();
+  console.log('\n--- bench/local-engine.mjs');
+  await runScript(`${ROOT}bench/local-engine.mjs`);
 }
 
 await main();
