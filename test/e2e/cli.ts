@@ -108,3 +108,14 @@ export const INITIALIZE = JSON.stringify({
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
 });
+
+export type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ text?: string }> };
+
+/** Calls a tool and expects success: the failure message shows the tool's error text. */
+export function succeedingCaller(client: Client, expectOk: (result: CallResult, name: string) => void) {
+  return async (name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const r = (await client.callTool({ name, arguments: args })) as CallResult;
+    expectOk(r, name);
+    return r.structuredContent ?? {};
+  };
+}

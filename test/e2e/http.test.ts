@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
-import { INITIALIZE, cliEnv, httpClient, rawRequest, runCli, startHttpCli, type RunningCli } from './cli.js';
+import { INITIALIZE, cliEnv, httpClient, rawRequest, runCli, startHttpCli, succeedingCaller, type CallResult, type RunningCli } from './cli.js';
 
 /** The built CLI over Streamable HTTP on 127.0.0.1: both protocol eras, guards, token, health, shutdown. */
 
@@ -18,8 +18,6 @@ afterAll(async () => {
 });
 
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-
-type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ text?: string }> };
 
 describe('HTTP without a token (loopback)', () => {
   let cli: RunningCli;
@@ -42,11 +40,7 @@ describe('HTTP without a token (loopback)', () => {
     expect(client.getNegotiatedProtocolVersion()).toBe(version);
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(7);
-    const call = async (name: string, args: Record<string, unknown>) => {
-      const r = (await client.callTool({ name, arguments: args })) as CallResult;
-      expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined();
-      return r.structuredContent ?? {};
-    };
+    const call = succeedingCaller(client, (r, name) => expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined());
     expect((await call('list_state_machines', {})).stateMachines).toHaveLength(1);
     const page = await call('list_executions', { stateMachineArn: orders, maxItems: 4 });
     // Stateless: the continuation works on the next request (a fresh server instance).

@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
-import { CLI, cliEnv, runCli } from './cli.js';
+import { CLI, cliEnv, runCli, succeedingCaller, type CallResult } from './cli.js';
 
 /** The built CLI over stdio, as a host runs it, against the fake Step Functions endpoint. */
 
@@ -30,8 +30,6 @@ async function connect(args: string[]): Promise<{ client: Client; transport: Std
   return { client, transport, stderr: () => err };
 }
 
-type CallResult = { isError?: boolean; structuredContent?: Record<string, unknown>; content?: Array<{ text?: string }> };
-
 describe('stdio', () => {
   it('read-only by default: lists the read tools only, and they work', async () => {
     const { client, stderr } = await connect([]);
@@ -52,11 +50,7 @@ describe('stdio', () => {
     const { client } = await connect(['--allow-writes']);
     const { tools } = await client.listTools();
     expect(tools).toHaveLength(7);
-    const call = async (name: string, args: Record<string, unknown>) => {
-      const r = (await client.callTool({ name, arguments: args })) as CallResult;
-      expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined();
-      return r.structuredContent ?? {};
-    };
+    const call = succeedingCaller(client, (r, name) => expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined());
     const listed = await call('list_executions', { stateMachineArn: orders, maxItems: 5 });
     expect(listed.executions).toHaveLength(5);
     const first = (listed.executions as Array<{ executionArn: string }>)[0]?.executionArn ?? '';
