@@ -1,6 +1,7 @@
 /**
  * npm run bench: prints the foundation's figures side by side. A script, not a test: nothing
- * here asserts a timing. Everything runs on 127.0.0.1 against the loopback fake of Step Functions.
+ * here asserts a timing. Everything runs on 127.0.0.1 against the loopback fake of Step Functions,
+ * which runs in a process of its own (bench/fake-process.ts) as a real endpoint would.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,8 @@ import { UntrustedFence } from '../src/server/render.js';
 import { CursorCodec } from '../src/paging/token.js';
 import { collect } from '../src/paging/engine.js';
 import { describeExecution } from '../src/tools/sfn/describe-execution.js';
-import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../test/fakes/sfn.js';
+import { executionArn } from '../test/fakes/sfn.js';
+import { startRemoteFake, type RemoteFake } from './fake-process.js';
 import { benchOnaBytes } from './ona.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,7 +55,7 @@ async function time(runs: number, warmup: number, fn: () => Promise<unknown>): P
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(52)} ${value.padStart(14)}  ${note}`);
 
-function configFor(fake: FakeSfn, extraEnv: Record<string, string> = {}): Config {
+function configFor(fake: RemoteFake, extraEnv: Record<string, string> = {}): Config {
   const request = loadConfig([], { ...CREDS, AWS_ENDPOINT_URL_SFN: fake.url, ...extraEnv });
   if (request.kind !== 'run') throw new Error('bench config');
   return request.config;
@@ -87,11 +89,12 @@ function peakRssMb(pid: number): number {
   return kb / 1024;
 }
 
-async function benchDescribe(fake: FakeSfn): Promise<void> {
+async function benchDescribe(fake: RemoteFake): Promise<void> {
   console.log('\n(1) describe_execution: one call, median of 1000 after 100 warm-ups (target ≤ 1.2x in memory, ≤ 1.5x stdio)');
   const arn = executionArn(MACHINE, 'run-000001');
   const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
-  const direct = await time(1000, 100, () => sdk.send(new DescribeExecutionCommand({ executionArn: arn })));
+  const describeDirect = () => sdk.send(new DescribeExecutionCommand({ executionArn: arn }));
+  const direct = await time(1000, 100, describeDirect);
   const config = configFor(fake);
   const backends = createBackends(config, { sfn: () => createSfnBackend(config, { maxAttempts: 1 }) });
   const ctx: ToolContext = {
@@ -106,17 +109,30 @@ async function benchDescribe(fake: FakeSfn): Promise<void> {
   };
   const handlerOnly = await time(1000, 100, () => describeExecution.handler({ executionArn: arn }, ctx));
   await backends.close();
+  const describe = { name: 'describe_execution', arguments: { executionArn: arn } };
   const mem = await inMemoryClient(config);
-  const inMemory = await time(1000, 100, () => mem.client.callTool({ name: 'describe_execution', arguments: { executionArn: arn } }));
+  const inMemory = await time(1000, 100, () => mem.client.callTool(describe));
+  const memPing = await time(1000, 100, () => mem.client.ping());
   await mem.close();
   const stdio = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
-  const overStdio = await time(1000, 100, () => stdio.client.callTool({ name: 'describe_execution', arguments: { executionArn: arn } }));
+  const overStdio = await time(1000, 100, () => stdio.client.callTool(describe));
+  const stdioPing = await time(1000, 100, () => stdio.client.ping());
+  // Context, not a target: the same pair with the backend answering in 20 ms, as a nearby region does.
+  await fake.setLatency(20);
+  const slowDirect = await time(100, 5, describeDirect);
+  const slowStdio = await time(100, 5, () => stdio.client.callTool(describe));
+  await fake.setLatency(0);
   await stdio.close();
   sdk.destroy();
+  const ratio = (s: Stats, base = direct) => `ratio ${(s.median / base.median).toFixed(2)}x`;
   row('SFNClient DescribeExecution (direct)', ms(direct.median), `p90 ${ms(direct.p90)}`);
-  row('describe_execution handler alone (our code + SDK call)', ms(handlerOnly.median), `p90 ${ms(handlerOnly.p90)}  ratio ${(handlerOnly.median / direct.median).toFixed(2)}x`);
-  row('MCP client in memory → describe_execution', ms(inMemory.median), `p90 ${ms(inMemory.p90)}  ratio ${(inMemory.median / direct.median).toFixed(2)}x`);
-  row('MCP client over stdio → describe_execution', ms(overStdio.median), `p90 ${ms(overStdio.p90)}  ratio ${(overStdio.median / direct.median).toFixed(2)}x`);
+  row('describe_execution handler alone (our code + SDK call)', ms(handlerOnly.median), `p90 ${ms(handlerOnly.p90)}  ${ratio(handlerOnly)}`);
+  row('MCP client in memory → describe_execution', ms(inMemory.median), `p90 ${ms(inMemory.p90)}  ${ratio(inMemory)}`);
+  row('MCP client over stdio → describe_execution', ms(overStdio.median), `p90 ${ms(overStdio.p90)}  ${ratio(overStdio)}`);
+  row('  of which: MCP ping round trip in memory', ms(memPing.median), 'the SDK protocol alone, no tool');
+  row('  of which: MCP ping round trip over stdio', ms(stdioPing.median), 'pipe + JSON-RPC both ways, no tool');
+  row('backend answering in 20 ms: direct', ms(slowDirect.median));
+  row('backend answering in 20 ms: over stdio', ms(slowStdio.median), ratio(slowStdio, slowDirect));
 }
 
 async function benchStartup(): Promise<void> {
@@ -157,12 +173,12 @@ async function benchStartup(): Promise<void> {
   row('spawn --local → tools/list reply (engine loaded)', ms(local.median), '(local mode loads the engine at start)');
 }
 
-async function benchBytes(fake: FakeSfn): Promise<void> {
+async function benchBytes(fake: RemoteFake): Promise<void> {
   console.log('\n(3) bytes for 100 executions: list_executions vs raw ListExecutions JSON (target ≤ 35%)');
-  const machine = fake.addStateMachine(`${MACHINE}-Bytes`);
+  const machine = await fake.addStateMachine(`${MACHINE}-Bytes`);
   for (let i = 0; i < 100; i += 1) {
     const start = 1_763_600_000 - i * 37.123;
-    fake.addExecution({
+    await fake.addExecution({
       stateMachineArn: machine,
       name: crypto.randomUUID(),
       status: i % 7 === 0 ? 'FAILED' : 'SUCCEEDED',
@@ -187,10 +203,10 @@ async function benchBytes(fake: FakeSfn): Promise<void> {
   row('text + structuredContent', `${text + structured} B`, pct(text + structured));
 }
 
-async function benchCollect(fake: FakeSfn): Promise<void> {
+async function benchCollect(fake: RemoteFake): Promise<void> {
   console.log('\n(4) collecting 10,000 executions vs the SDK paginator (pageSize 1000; target ≤ 1.2x)');
-  const machine = fake.addStateMachine(`${MACHINE}-Collect`);
-  fake.addExecutions(machine, 10_000);
+  const machine = await fake.addStateMachine(`${MACHINE}-Collect`);
+  await fake.addExecutions(machine, 10_000);
   const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
   const paginator = await time(5, 2, async () => {
     let n = 0;
@@ -263,12 +279,12 @@ async function benchCollect(fake: FakeSfn): Promise<void> {
   row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: budget cuts pages, each resume re-reads one`);
 }
 
-async function benchHistoryMemory(fake: FakeSfn): Promise<void> {
+async function benchHistoryMemory(fake: RemoteFake): Promise<void> {
   console.log('\n(5) peak RSS of the server process answering a 25,000-event history (target ≤ 150 MB)');
-  const machine = fake.addStateMachine(`${MACHINE}-History`);
-  const exec = fake.addExecution({ stateMachineArn: machine, name: 'long-history', status: 'FAILED' });
+  const machine = await fake.addStateMachine(`${MACHINE}-History`);
+  const exec = await fake.addExecution({ stateMachineArn: machine, name: 'long-history', status: 'FAILED', startDate: 1_763_600_000, stopDate: 1_763_603_600 });
   // 5,000 tasks of five events each, plus start and end: 25,002 events, the last task failing.
-  fake.setHistory(exec.executionArn, buildHistory({ tasks: 5001, failAt: 5001, payloadChars: 400 }));
+  await fake.setBuiltHistory(exec.executionArn, { tasks: 5001, failAt: 5001, payloadChars: 400 });
   const server = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
   await server.client.listTools();
   const idle = peakRssMb(server.pid);
@@ -305,9 +321,9 @@ function runScript(path: string): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`executions-mcp bench: node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  const fake = await startFakeSfn();
-  const machine = fake.addStateMachine(MACHINE);
-  fake.addExecutions(machine, 10);
+  const fake = await startRemoteFake();
+  const machine = await fake.addStateMachine(MACHINE);
+  await fake.addExecutions(machine, 10);
   await benchDescribe(fake);
   await benchStartup();
   await benchBytes(fake);

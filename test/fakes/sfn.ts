@@ -99,10 +99,13 @@ export class FakeSfn {
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
   url = '';
+  /** Added to every answer, as a real endpoint's network and service time would be (bench only). */
+  latencyMs = 0;
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 1000;
+    // Node clients drop a kept-alive socket 1 s before the hinted timeout: 1 s would mean a new connection per call.
+    this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
@@ -279,6 +282,7 @@ export class FakeSfn {
       this.send(res, record, 400, { __type: 'UnknownOperationException', message: `unknown operation ${target}` });
       return;
     }
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const fault = this.takeFault(op);
     if (fault) {
       record.fault = fault.kind;
