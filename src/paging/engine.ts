@@ -50,7 +50,7 @@ export interface CollectSpec<R, V> {
   /** Raw item → output item; undefined drops it (a filter). */
   view(raw: R): V | undefined;
   /** Characters the item adds to the response (structured + text). */
-  sizeOf(item: V): number;
+  sizeOf(item: V, raw: R): number;
   budgetChars: number;
   window?: TimeWindowSpec<R> | undefined;
   deadlineAt: number;
@@ -194,7 +194,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         continue;
       }
       if (items.length >= spec.maxItems) return finish('maxItems', position());
-      const size = spec.sizeOf(item);
+      const size = spec.sizeOf(item, raw);
       // At least one item per call, so a continuation always makes progress.
       if (items.length > 0 && used + size > spec.budgetChars) return finish('responseBudget', position());
       itemsScanned += 1;

@@ -13,7 +13,8 @@ export interface ListCall<R, V> {
   fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal): Promise<BackendPage<R>>;
   keyOf(raw: R): string;
   view(raw: R): V | undefined;
-  line(item: V): string;
+  /** The item's text line; raw is there for what the view leaves out (e.g. dates as Date). */
+  line(item: V, raw: R): string;
   window?: TimeWindowSpec<R>;
   observePage?(items: R[]): void;
   /** True when view or window may drop items; backend pages then stay at full size. */
@@ -27,15 +28,8 @@ export interface ListResult<V> extends Collected<V> {
 
 /** Runs the paging engine with the call's context: budget, deadline, cancellation, progress, caller binding. */
 export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>): Promise<ListResult<V>> {
+  // Each item's line is built once, when the engine sizes the item, and reused for the text.
   const lines = new Map<V, string>();
-  const lineOf = (item: V): string => {
-    let text = lines.get(item);
-    if (text === undefined) {
-      text = call.line(item);
-      lines.set(item, text);
-    }
-    return text;
-  };
   const collected = await collect<R, V>({
     tool: call.tool,
     fingerprint: fingerprintOf(call.args),
@@ -52,7 +46,11 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     },
     keyOf: call.keyOf,
     view: call.view,
-    sizeOf: (item) => itemSize(item, lineOf(item)),
+    sizeOf: (item, raw) => {
+      const text = call.line(item, raw);
+      lines.set(item, text);
+      return itemSize(item, text);
+    },
     budgetChars: Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS),
     window: call.window,
     carry: call.carry,
@@ -60,5 +58,5 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     signal: ctx.signal,
     onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),
   });
-  return { ...collected, lines: collected.items.map(lineOf) };
+  return { ...collected, lines: collected.items.map((item) => lines.get(item) ?? '') };
 }

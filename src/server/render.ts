@@ -23,37 +23,83 @@ export function payload(value: string | undefined | null, maxChars: number): Pay
   return { untrustedData: value.slice(0, maxChars), truncated: true, fullSize: value.length };
 }
 
-/** Epoch seconds, epoch ms, Date or string → ISO-8601; undefined when absent or unparseable. */
+/** Epoch ms, Date or date string → ISO-8601; undefined when absent or unparseable. */
 export function iso(value: Date | number | string | undefined | null): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const date = value instanceof Date ? value : typeof value === 'number' ? new Date(value) : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
+  // Outside ±8.64e15 ms a Date is invalid (toISOString would throw).
+  return Math.abs(ms) <= 8.64e15 ? isoOfMs(Math.trunc(ms)) : undefined;
 }
+
+const DAY_MS = 86_400_000;
+let cachedDay = Number.NaN;
+let cachedDayPrefix = '';
+
+/**
+ * Date.prototype.toISOString for a valid integral epoch-ms value, about five times faster: list items carry two or three dates each,
+ * and executions and events of one listing mostly share a day, so the "YYYY-MM-DDT" part is cached.
+ */
+export function isoOfMs(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    const full = new Date(day * DAY_MS).toISOString();
+    cachedDay = day;
+    cachedDayPrefix = full.slice(0, full.indexOf('T') + 1);
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = Math.floor(rest - seconds * 1000);
+  return `${cachedDayPrefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
+}
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /** Drops undefined, null, empty strings, empty arrays and empty objects, recursively. */
 export function compact<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((v) => compact(v) as unknown).filter((v) => !isEmpty(v)) as T;
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const c = compact(v);
-      if (!isEmpty(c)) out[k] = c;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const v of value as unknown[]) {
+      const c = compactValue(v);
+      if (c !== undefined) out.push(c);
     }
     return out as T;
   }
-  return value;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return (compactValue(value) ?? {}) as T;
 }
 
-function isEmpty(v: unknown): boolean {
-  if (v === undefined || v === null || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object' && !(v instanceof Date)) return Object.keys(v as object).length === 0;
-  return false;
+/** compact() of one value, or undefined when it is empty. Runs on every list item: kept lean. */
+function compactValue(v: unknown): unknown {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'object' || v instanceof Date) return v;
+  if (Array.isArray(v)) {
+    const arr = compact(v);
+    return arr.length === 0 ? undefined : arr;
+  }
+  const out: Record<string, unknown> = {};
+  let kept = 0;
+  // for…in over plain data objects (views and SDK outputs have no enumerable inherited keys).
+  for (const key in v) {
+    const field = (v as Record<string, unknown>)[key];
+    if (field === undefined || field === null || field === '') continue;
+    const c = typeof field === 'object' ? compactValue(field) : field;
+    if (c === undefined) continue;
+    out[key] = c;
+    kept += 1;
+  }
+  return kept === 0 ? undefined : out;
 }
 
 /** "2026-11-20T10:00:00.123Z" → "2026-11-20T10:00:00Z" for text lines (structured output keeps the ms). */
 export function shortTime(isoTime: string | undefined): string {
-  return isoTime ? isoTime.replace(/\.\d{3}Z$/, 'Z') : '';
+  if (!isoTime) return '';
+  // Fast path for the canonical form iso() produces.
+  if (isoTime.length === 24 && isoTime.charCodeAt(19) === 46 /* . */ && isoTime.endsWith('Z')) return `${isoTime.slice(0, 19)}Z`;
+  return isoTime.replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Short one-line form of a string for text renderings. */
@@ -114,5 +160,54 @@ export function continuationHint(tool: string, count: number, stopReason: StopRe
 
 /** Characters a list item adds to a response: its JSON plus its text line. */
 export function itemSize(item: unknown, line: string): number {
-  return JSON.stringify(item).length + line.length + 2;
+  return jsonLength(item) + line.length + 2;
+}
+
+// Characters JSON.stringify escapes (lone surrogates included); strings without them are measured directly.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+// Field names repeat on every item: measure each once.
+const keyLengths = new Map<string, number>();
+function keyLength(key: string): number {
+  let n = keyLengths.get(key);
+  if (n === undefined) {
+    n = jsonLength(key);
+    if (keyLengths.size < 10_000) keyLengths.set(key, n);
+  }
+  return n;
+}
+
+/**
+ * JSON.stringify(value).length without building the string (sizing every list item against the
+ * response budget is on the hot path). Plain data only: no toJSON, BigInt or cycles.
+ */
+export function jsonLength(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return NEEDS_ESCAPE.test(value) ? JSON.stringify(value).length : value.length + 2;
+    case 'number':
+      return Number.isFinite(value) ? String(value).length : 4;
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'object': {
+      if (value === null) return 4;
+      if (Array.isArray(value)) {
+        let n = 1 + Math.max(value.length, 1);
+        for (const v of value) n += v === undefined || typeof v === 'function' || typeof v === 'symbol' ? 4 : jsonLength(v);
+        return n;
+      }
+      if (value instanceof Date) return JSON.stringify(value).length;
+      let n = 1;
+      let fields = 0;
+      for (const key of Object.keys(value)) {
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        n += keyLength(key) + 1 + jsonLength(v);
+        fields += 1;
+      }
+      return n + Math.max(fields, 1);
+    }
+    default:
+      return 0;
+  }
 }

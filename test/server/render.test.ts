@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UntrustedFence, continuationHint, payload } from '../../src/server/render.js';
+import { UntrustedFence, compact, continuationHint, iso, jsonLength, payload, shortTime } from '../../src/server/render.js';
 
 describe('untrusted fences', () => {
   it('shows identifier-like values bare and fences free text, which cannot close the fence', () => {
@@ -24,5 +25,53 @@ describe('continuation hint', () => {
   it('counts in the singular for one item', () => {
     expect(continuationHint('list_executions', 1, 'exhausted', undefined, 'executions')).toBe('1 execution; no more.');
     expect(continuationHint('list_executions', 2, 'exhausted', undefined, 'executions')).toBe('2 executions; no more.');
+  });
+});
+
+describe('hot-path helpers agree with the built-ins they replace', () => {
+  it('iso() formats like Date.prototype.toISOString over the whole Date range', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+        expect(iso(ms)).toBe(new Date(ms).toISOString());
+        expect(iso(new Date(ms))).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 5000 },
+    );
+    // Fractional ms truncate toward zero as Date does; out-of-range and unparseable values are dropped.
+    expect(iso(-1.5)).toBe(new Date(-1.5).toISOString());
+    expect(iso(8.64e15 + 1)).toBeUndefined();
+    expect(iso(Number.NaN)).toBeUndefined();
+    expect(iso('not a date')).toBeUndefined();
+    expect(iso('2026-11-21T10:00:00.5+01:00')).toBe('2026-11-21T09:00:00.500Z');
+  });
+
+  it('jsonLength() is JSON.stringify(value).length for any JSON-like value', () => {
+    const value = fc.letrec((tie) => ({
+      leaf: fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.constant(undefined)),
+      node: fc.oneof({ depthSize: 'small' }, tie('leaf'), fc.array(tie('node')), fc.dictionary(fc.string({ unit: 'binary' }), tie('node'))),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(jsonLength(v)).toBe(JSON.stringify(v)?.length ?? 0);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(jsonLength({ a: 'x"\n\u0001\ud800', b: [undefined, 1e21, -0] })).toBe(JSON.stringify({ a: 'x"\n\u0001\ud800', b: [undefined, 1e21, -0] }).length);
+  });
+
+  it('compact() drops empties at every depth and keeps falsy values that carry meaning', () => {
+    expect(compact({ a: '', b: null, c: undefined, d: 0, e: false, f: { g: [], h: {} }, i: [{}, '', 'x'], j: new Date(0) })).toEqual({
+      d: 0,
+      e: false,
+      i: ['x'],
+      j: new Date(0),
+    });
+  });
+
+  it('shortTime() drops the milliseconds of any ISO time', () => {
+    expect(shortTime('2026-11-21T10:00:00.123Z')).toBe('2026-11-21T10:00:00Z');
+    expect(shortTime('+010000-01-01T00:00:00.000Z')).toBe('+010000-01-01T00:00:00Z');
+    expect(shortTime('2026-11-21T10:00:00Z')).toBe('2026-11-21T10:00:00Z');
+    expect(shortTime(undefined)).toBe('');
   });
 });

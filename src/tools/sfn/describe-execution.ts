@@ -71,7 +71,7 @@ export const describeExecution = defineTool({
       traceHeader: out.traceHeader,
       consoleUrl: sfn.local ? undefined : consoleUrl(out.executionArn ?? args.executionArn),
     });
-    const took = durationText(structured.startDate, structured.stopDate);
+    const took = durationText(out.startDate, out.stopDate);
     const lines = [
       `${structured.name ?? structured.executionArn}  ${structured.status}  started ${shortTime(structured.startDate)}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
       `executionArn: ${structured.executionArn}`,

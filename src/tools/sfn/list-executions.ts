@@ -101,8 +101,8 @@ export const listExecutions = defineTool({
           redriveCount: e.redriveCount || undefined,
           redriveDate: iso(e.redriveDate),
         }),
-      line: (e) => {
-        const took = durationText(e.startDate, e.stopDate);
+      line: (e, raw) => {
+        const took = durationText(raw.startDate, raw.stopDate);
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
         // Sized with the ARN; dropped below when every ARN is the shared prefix plus the name.
         return `${e.name}  ${e.status}  ${shortTime(e.startDate)}${took ? ` (${took})` : ''}${redriven}  ${e.executionArn}`;

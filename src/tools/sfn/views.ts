@@ -70,9 +70,10 @@ export function consoleUrl(executionArn: string): string | undefined {
 
 export { shortTime } from '../../server/render.js';
 
-export function durationText(startIso: string | undefined, stopIso: string | undefined): string {
-  if (!startIso || !stopIso) return '';
-  const ms = Date.parse(stopIso) - Date.parse(startIso);
+/** "4.6s", "12m"… between two backend dates; empty when either is missing or they are out of order. */
+export function durationText(start: Date | undefined, stop: Date | undefined): string {
+  if (!(start instanceof Date) || !(stop instanceof Date)) return '';
+  const ms = stop.getTime() - start.getTime();
   if (!Number.isFinite(ms) || ms < 0) return '';
   if (ms < 1000) return `${ms}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
