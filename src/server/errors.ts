@@ -97,6 +97,11 @@ export function describeError(err: unknown, toolName: string, hints: ErrorHints 
   return `${toolName} failed with an internal error in executions-mcp (logged on the server). Call again; if it persists, report it.`;
 }
 
+/** The abort reason of AbortSignal.timeout(): the call's time limit, not the client, ended it. */
+export function isDeadline(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
+}
+
 export function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'CanceledError');
 }

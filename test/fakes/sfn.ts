@@ -51,6 +51,8 @@ export type Fault =
   | { kind: 'throttle'; status?: 400 | 429 }
   | { kind: 'internal'; status?: 500 | 503 }
   | { kind: 'malformed' }
+  /** Any reply at all: a proxy's HTML page, a 200 of the wrong shape. */
+  | { kind: 'raw'; status: number; body: string; contentType?: string }
   | { kind: 'drop' }
   | { kind: 'slow'; ms: number }
   | { kind: 'expiredToken' }
@@ -292,6 +294,11 @@ export class FakeSfn {
           return;
         case 'internal':
           this.send(res, record, fault.status ?? 500, { __type: fault.status === 503 ? 'ServiceUnavailable' : 'InternalFailure', message: 'We encountered an internal error. Please try again.' });
+          return;
+        case 'raw':
+          res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'application/x-amz-json-1.0' });
+          res.end(fault.body);
+          record.answered = true;
           return;
         case 'malformed':
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });

@@ -111,6 +111,21 @@ describe('transport faults with maxAttempts 1', () => {
     expect(again.isError).toBeUndefined();
   });
 
+  it.each([
+    [500, '<html><body>502 Bad Gateway</body></html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 500\): the endpoint answered with a body that is not a Step Functions error .*Next: the backend is temporarily failing/],
+    [403, '<html>Forbidden by proxy</html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 403\): .*Next: the server's credentials lack permission/],
+    [200, '{}', /^Step Functions DescribeExecution failed: MalformedResponse: the reply lacks executionArn, status, startDate\. Next: the backend returned an unreadable response/],
+    [200, 'null', /failed: MalformedResponse.*the reply lacks executionArn, status, startDate/],
+    [200, '[1,2,3]', /failed: MalformedResponse/],
+  ] as const)('HTTP %i with body %s is classified by what came back, never as a JavaScript error', async (status, body, expected) => {
+    fake.inject({ kind: 'raw', status, body, contentType: body.startsWith('<') ? 'text/html' : undefined }, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(expected);
+    expect(r.text).not.toMatch(/SyntaxError|TypeError/);
+    expectClean(r.text);
+  });
+
   it('a fault in the middle of a multi-page walk fails the call without a partial answer', async () => {
     fake.inject({ kind: 'internal', status: 500 }, { op: 'ListExecutions' });
     const r = await env.call('list_executions', { stateMachineArn: orders, pageSize: 10, maxItems: 30 });
@@ -146,6 +161,24 @@ describe('retries ride on the SDK (maxAttempts 3)', () => {
     expect(made[1]?.fault).toBeUndefined();
   });
 
+  it('an unnamed start_execution is retried under one generated name, so it cannot start twice', async () => {
+    const writer = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'] });
+    try {
+      const before = fake.requestsFor('StartExecution').length;
+      fake.inject({ kind: 'internal', status: 500 }, { op: 'StartExecution' });
+      const r = await writer.call('start_execution', { stateMachineArn: orders, input: '{"a":1}' });
+      expect(r.isError).toBeUndefined();
+      const made = fake.requestsFor('StartExecution').slice(before);
+      expect(made).toHaveLength(2);
+      const names = made.map((q) => q.body.name);
+      expect(names[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(names[1]).toBe(names[0]);
+      expect(r.structured?.executionArn).toBe(executionArn('Orders', names[0] as string));
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('a fault that outlasts the retries says how many attempts were made', async () => {
     fake.inject({ kind: 'internal', status: 500 }, { op: 'ListStateMachines', times: 3 });
     const r = await retrying.call('list_state_machines');
@@ -159,6 +192,34 @@ describe('retries ride on the SDK (maxAttempts 3)', () => {
     const r = await retrying.call('describe_execution', { executionArn: executionArn('Orders', 'nope') });
     expect(r.isError).toBe(true);
     expect(fake.requestsFor('DescribeExecution').length - before).toBe(1);
+  });
+});
+
+describe('a backend that never answers', () => {
+  let limited: SfnEnv;
+  beforeAll(async () => {
+    limited = await startSfnEnv({ fake, argv: ['--allow-writes'], env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+  });
+  afterAll(async () => {
+    await limited.close();
+  });
+
+  it.each([
+    ['describe_execution', 'DescribeExecution'],
+    ['stop_execution', 'DescribeExecution'],
+    ['start_execution', 'StartExecution'],
+  ] as const)('%s ends with a clear timeout error and tears the request down', async (tool, op) => {
+    const before = fake.requestsFor(op).length;
+    fake.inject({ kind: 'slow', ms: 60_000 }, { op });
+    const args =
+      tool === 'start_execution' ? { stateMachineArn: orders, input: '{}' } : { executionArn: (runs[1] as FakeExecution).executionArn };
+    const r = await limited.call(tool, args);
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: NoAnswer: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time`));
+    expectClean(r.text);
+    await fake.until(() => fake.requestsFor(op)[before]?.aborted === true);
+    const after = await limited.call('list_state_machines');
+    expect(after.isError).toBeUndefined();
   });
 });
 

@@ -19,6 +19,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import type { Config } from '../../config.js';
+import { BackendError } from '../../server/errors.js';
 import { toBackendError } from './errors.js';
 
 /** The Step Functions operations the tools use, behind one narrow module. */
@@ -57,7 +58,12 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   const clientConfig: SFNClientConfig = {
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
-    requestHandler: options.requestHandler ?? { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+    // throwOnRequestTimeout: without it the SDK only logs a warning and keeps waiting.
+    requestHandler: options.requestHandler ?? {
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      connectionTimeout: 5_000,
+      throwOnRequestTimeout: true,
+    },
   };
   const region = local ? (config.aws.region ?? 'us-east-1') : config.aws.region;
   if (region) clientConfig.region = region;
@@ -71,11 +77,11 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   }
   const client: SFNClient = new sdk.SFNClient(clientConfig);
 
-  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+  const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
     try {
       return await run();
     } catch (err) {
-      throw toBackendError(operation, err);
+      throw toBackendError(operation, err, signal);
     }
   };
 
@@ -83,21 +89,30 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     region,
     local,
     listStateMachines: (input, signal) =>
-      call('ListStateMachines', () => client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal })),
+      call('ListStateMachines', signal, async () => requireMembers('ListStateMachines', await client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal }), ['stateMachines'])),
     describeStateMachine: (input, signal) =>
-      call('DescribeStateMachine', () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal })),
+      call('DescribeStateMachine', signal, () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal })),
     listExecutions: (input, signal) =>
-      call('ListExecutions', () => client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal })),
+      call('ListExecutions', signal, async () => requireMembers('ListExecutions', await client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal }), ['executions'])),
     describeExecution: (input, signal) =>
-      call('DescribeExecution', () => client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal })),
+      call('DescribeExecution', signal, async () => requireMembers('DescribeExecution', await client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal }), ['executionArn', 'status', 'startDate'])),
     getExecutionHistory: (input, signal) =>
-      call('GetExecutionHistory', () => client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal })),
+      call('GetExecutionHistory', signal, async () => requireMembers('GetExecutionHistory', await client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal }), ['events'])),
     startExecution: (input, signal) =>
-      call('StartExecution', () => client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal })),
+      call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn', 'startDate'])),
     stopExecution: (input, signal) =>
-      call('StopExecution', () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal })),
+      call('StopExecution', signal, async () => requireMembers('StopExecution', await client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal }), ['stopDate'])),
     redriveExecution: (input, signal) =>
-      call('RedriveExecution', () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal })),
+      call('RedriveExecution', signal, async () => requireMembers('RedriveExecution', await client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal }), ['redriveDate'])),
     close: () => client.destroy(),
   };
+}
+
+/** A 200 whose body lacks what the API always returns is no answer: say so rather than show blanks. */
+function requireMembers<T extends object>(operation: string, out: T, members: Array<keyof T & string>): T {
+  const missing = members.filter((m) => out[m] === undefined || out[m] === null);
+  if (missing.length > 0) {
+    throw new BackendError('Step Functions', operation, 'malformed_response', 'MalformedResponse', `the reply lacks ${missing.join(', ')}`);
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-import { BackendError, type ErrorKind, isAbort } from '../../server/errors.js';
+import { BackendError, type ErrorKind, isAbort, isDeadline } from '../../server/errors.js';
 
 /** AWS SDK v3 error → BackendError. Shared by the AWS backends through awsErrorKind. */
 
@@ -60,6 +60,9 @@ const THROTTLING = new Set([
   'SlowDown',
 ]);
 
+/** Errors thrown by JavaScript itself while reading a reply: never a backend's error code. */
+const JS_ERROR_NAMES = new Set(['Error', 'SyntaxError', 'TypeError', 'RangeError']);
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
 /** The connection was made, then lost: a transient backend failure, not a configuration problem. */
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
@@ -83,8 +86,12 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   }
   if (/region is missing/i.test(err.message ?? '')) return 'not_configured';
   if (/could not load credentials|credential/i.test(err.message ?? '') && !status) return 'unauthenticated';
-  if (code === 'SyntaxError' || /deserializ|unexpected token|JSON/i.test(err.message ?? '')) return 'malformed_response';
+  // An HTTP error status says more than an unreadable body does (a proxy's HTML 503 page, say).
+  if (status !== undefined && status >= 500) return 'unavailable';
+  if (status === 429) return 'throttled';
+  if (status === 401) return 'unauthenticated';
   if (status === 403) return 'access_denied';
+  if (JS_ERROR_NAMES.has(code) || /deserializ|unexpected token|JSON/i.test(err.message ?? '')) return 'malformed_response';
   if (status === 404) return 'not_found';
   if (status === 429) return 'throttled';
   if (status !== undefined && status >= 500) return 'unavailable';
@@ -92,14 +99,25 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   return 'internal';
 }
 
-export function toBackendError(operation: string, err: unknown): unknown {
-  if (isAbort(err)) return err;
+export function toBackendError(operation: string, err: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted && isDeadline(signal.reason)) {
+    return new BackendError('Step Functions', operation, 'timeout', 'NoAnswer', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)");
+  }
+  if (isAbort(err) || err instanceof BackendError) return err;
   if (!(err instanceof Error)) return new BackendError('Step Functions', operation, 'internal', 'UnknownError', String(err));
   const e = err as Error & SdkErrorLike;
   const status = e.$metadata?.httpStatusCode;
-  const code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
+  let code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
   const kind = awsErrorKind(code, status, e);
   let message = e.message ?? '';
+  if (JS_ERROR_NAMES.has(code)) {
+    // Not the backend's words: say what came back instead of naming a JavaScript error.
+    code = status !== undefined && status >= 300 ? 'UnreadableErrorReply' : 'MalformedResponse';
+    message =
+      code === 'MalformedResponse'
+        ? 'the response body could not be parsed'
+        : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)';
+  }
   if (kind === 'malformed_response') message = 'the response body could not be parsed';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;

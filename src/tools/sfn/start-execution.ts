@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import { ToolError } from '../../server/errors.js';
@@ -55,8 +56,11 @@ export const startExecution = defineTool({
       );
     }
     const sfn = await ctx.backends.sfn();
+    // Named here, not by the service: the SDK retries a dropped or 5xx StartExecution, and with the
+    // same name and input a STANDARD execution starts once, where two unnamed requests start two.
+    const name = args.name ?? randomUUID();
     const out = await sfn.startExecution(
-      { stateMachineArn: args.stateMachineArn, name: args.name, input, traceHeader: args.traceHeader },
+      { stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader },
       ctx.signal,
     );
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
