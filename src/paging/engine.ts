@@ -1,5 +1,4 @@
 import type { CursorCodec, CursorState } from './token.js';
-import { stableHash } from './token.js';
 import { ToolError } from '../server/errors.js';
 import { parseTimeBound } from './time.js';
 
@@ -147,34 +146,48 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     pagesFetched += 1;
     let startIndex = resumeIndex(page.items, state, spec.keyOf);
     if (startIndex === undefined) {
-      // The item before the cursor left its page: on a newest-first list, new items at the head
-      // pushed it onto the next page. Look one page ahead; if it is not there either, it vanished
-      // (e.g. its status changed under a statusFilter) and the items after it moved up by one.
-      const aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
-      let ahead: BackendPage<R> | undefined;
-      try {
-        ahead = aheadToken === undefined ? undefined : await fetchPage(aheadToken, state.pageSize);
-      } catch (err) {
-        if (err instanceof DeadlineReached) return finish('deadline', state);
-        if (spec.signal.aborted) return finish('cancelled', state);
-        throw err;
+      // The cursor's items are not on the re-read page: new items at the head of a newest-first
+      // list pushed them onward, or the backend cut this page shorter than before (it may return
+      // fewer items than asked with a token). Walk ahead a few pages looking for them; if they are
+      // nowhere, they vanished (e.g. left a statusFilter) and the items after moved up by one.
+      let aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
+      let scanned = page.items.length;
+      let found: { token: string; page: BackendPage<R>; index: number } | undefined;
+      for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_PAGES && scanned <= state.offset + state.pageSize; hop += 1) {
+        let ahead: BackendPage<R>;
+        try {
+          ahead = await fetchPage(aheadToken, state.pageSize);
+        } catch (err) {
+          if (err instanceof DeadlineReached) return finish('deadline', state);
+          if (spec.signal.aborted) return finish('cancelled', state);
+          throw err;
+        }
+        pagesFetched += 1;
+        const index = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf);
+        if (index !== undefined) {
+          found = { token: aheadToken, page: ahead, index };
+          break;
+        }
+        scanned += ahead.items.length;
+        aheadToken = ahead.nextToken && ahead.nextToken !== aheadToken ? ahead.nextToken : undefined;
       }
-      if (ahead) pagesFetched += 1;
-      const found = ahead
-        ? (indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf))
-        : undefined;
-      if (ahead && aheadToken !== undefined && found !== undefined) {
-        state = { ...state, backendToken: aheadToken, offset: found };
-        page = ahead;
-        startIndex = found;
+      if (found) {
+        state = { ...state, backendToken: found.token, offset: found.index };
+        page = found.page;
+        startIndex = found.index;
       } else {
         startIndex = Math.min(state.offset - 1, page.items.length);
       }
     }
-    const atPageEnd = (): CursorState | undefined =>
-      page.nextToken && page.nextToken !== state.backendToken
-        ? { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize }
-        : undefined;
+    // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
+    // positions repeats it at the head of the next page when new items arrived in between.
+    const atPageEnd = (): CursorState | undefined => {
+      if (!page.nextToken || page.nextToken === state.backendToken) return undefined;
+      const boundary: CursorState = { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize };
+      const last = page.items[page.items.length - 1];
+      if (last !== undefined) boundary.previousKeyHash = keyHash(spec.keyOf(last));
+      return boundary;
+    };
 
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
@@ -244,7 +257,8 @@ function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; bef
  * head); undefined when the item before the cursor is no longer on the page.
  */
 function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number | undefined {
-  if (state.offset <= 0) return 0;
+  // On a page boundary: normally at 0; after the last item seen if a shift repeated it here.
+  if (state.offset <= 0) return indexAfterKey(items, state.previousKeyHash, keyOf) ?? 0;
   if (!state.previousKeyHash && !state.nextKeyHash) return Math.min(state.offset, items.length);
   // The first item not yet returned, where it was or wherever it moved (items before it may have
   // vanished, e.g. left a statusFilter); else just after the last item returned.
@@ -280,12 +294,28 @@ function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (ra
 /** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Pages walked ahead to find a cursor whose items moved; beyond that they count as vanished. */
+const LOOKAHEAD_PAGES = 5;
+
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';
 }
 
+/**
+ * Identifies an item inside a token (which is HMAC'd, so this needs no cryptographic strength):
+ * cyrb53, a fast 53-bit string hash, since a resume may hash every key of a 1000-item page.
+ */
 function keyHash(key: string): string {
-  return stableHash(key, 11);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i += 1) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 function abortError(signal: AbortSignal): Error {
