@@ -86,6 +86,8 @@ export interface Config {
     region: string | undefined;
     profile: string | undefined;
     endpoints: { sfn?: string; bedrockAgentRuntime?: string; devopsAgent?: string };
+    /** Static credentials from the environment, kept only so they are redacted if a reply echoes them. */
+    secrets: string[];
   };
   ona: { apiKey: string | undefined; baseUrl: string };
 }
@@ -248,6 +250,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
       region: raw.awsRegion,
       profile: raw.awsProfile,
       endpoints: { sfn: raw.sfnEndpoint, bedrockAgentRuntime: raw.bedrockEndpoint, devopsAgent: raw.devopsAgentEndpoint },
+      secrets: [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => typeof s === 'string' && s !== ''),
     },
     ona: { apiKey: raw.onaApiKey, baseUrl: raw.onaBaseUrl.replace(/\/+$/, '') },
   };
@@ -314,7 +317,7 @@ export function activeToolsets(config: Config): Toolset[] {
 
 /** Secrets, for redaction in anything that leaves the process. */
 export function secretsOf(config: Config): string[] {
-  return [config.http.token, config.ona.apiKey, config.cursorSecret].filter(
+  return [config.http.token, config.ona.apiKey, config.cursorSecret, ...config.aws.secrets].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );
 }

@@ -23,8 +23,18 @@ export function setQuiet(value: boolean): void {
 
 export function redact(text: string): string {
   let out = text;
-  for (const secret of redactions) out = out.split(secret).join('[redacted]');
+  for (const secret of redactions) {
+    if (!out.includes(secret)) continue;
+    // A long secret is replaced wherever it appears; a short one only where it stands alone, so
+    // "other" as a secret neither garbles "another" nor gives itself away by where text was cut.
+    if (secret.length >= 16) out = out.split(secret).join('[redacted]');
+    else out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`, 'g'), '[redacted]');
+  }
   return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function write(level: Level, message: string, fields?: Record<string, unknown>): void {

@@ -150,7 +150,8 @@ describe('fuzzed tool arguments', () => {
     const arn = executionArn('Orders', 'run-000060');
     for (const { tool, fault } of cases) {
       fake.inject({ kind: fault });
-      const r = await env.call(tool, { stateMachineArn: orders, executionArn: arn });
+      const args = { list_state_machines: {}, list_executions: { stateMachineArn: orders }, describe_execution: { executionArn: arn }, get_execution_history: { executionArn: arn } }[tool];
+      const r = await env.call(tool, args);
       expect(r.isError, `${tool} ${fault}`).toBe(true);
       expect(r.text).toMatch(/^Step Functions \w+ failed/);
       expect(r.text).toContain('Next: ');

@@ -8,7 +8,7 @@ import { annotationsFor, type ToolContext, type ToolDefinition } from './define-
 import { BackendError, ToolError, describeError } from './errors.js';
 import { selectTools } from './inventory.js';
 import { WriteRateLimiter } from './rate-limit.js';
-import { UntrustedFence } from './render.js';
+import { UntrustedFence, fitToBudget } from './render.js';
 
 /** Long-lived parts shared by every server instance of a process (HTTP builds one instance per request). */
 export interface ServerDeps {
@@ -42,7 +42,8 @@ export function createServer(deps: ServerDeps, caller: CallerInfo = {}): McpServ
       {
         title: tool.title,
         description: tool.description,
-        inputSchema: tool.inputSchema,
+        // Unknown keys are refused, not dropped: a misspelt "Input" must not start an execution with {}.
+        inputSchema: tool.inputSchema.strict(),
         outputSchema: tool.outputSchema,
         annotations: annotationsFor(tool.operation),
       },
@@ -96,10 +97,9 @@ async function runTool(
     }
     const out = await tool.handler(args, ctx);
     log.debug('tool call', { tool: tool.name, ms: Date.now() - started });
-    return {
-      content: [{ type: 'text', text: fence.preamble() + out.text }],
-      structuredContent: out.structured as Record<string, unknown>,
-    };
+    const { limits } = deps.config;
+    const fitted = fitToBudget(out.structured as Record<string, unknown>, fence.preamble() + out.text, limits.responseBudgetChars, limits.maxPayloadChars);
+    return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     const text =
       hardDeadline.aborted && !sdkCtx.mcpReq.signal.aborted && !(err instanceof BackendError)

@@ -20,7 +20,47 @@ export type Payload = z.infer<typeof PayloadSchema>;
 export function payload(value: string | undefined | null, maxChars: number): Payload | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (value.length <= maxChars) return { untrustedData: value };
-  return { untrustedData: value.slice(0, maxChars), truncated: true, fullSize: value.length };
+  return { untrustedData: cutAt(value, maxChars), truncated: true, fullSize: value.length };
+}
+
+/** The first `max` UTF-16 units of `text`, one fewer if the cut would split a surrogate pair. */
+export function cutAt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/**
+ * Last line of defence for the response budget: views cut execution payloads, but a backend can
+ * put any length into a field no view expects to be long (a 100k-character name or error). When an
+ * answer is over budget, such strings are cut, in the structured content and in the text, and the
+ * text says so. Continuation tokens are never touched.
+ */
+export function fitToBudget<S>(structured: S, text: string, budgetChars: number, maxFieldChars: number): { structured: S; text: string } {
+  if (jsonLength(structured) + text.length <= budgetChars) return { structured, text };
+  let cut = 0;
+  const shorten = (value: unknown, key: string): unknown => {
+    if (typeof value === 'string') {
+      if (value.length <= maxFieldChars || key === 'nextToken') return value;
+      cut += 1;
+      return `${cutAt(value, maxFieldChars)}… [cut from ${value.length} chars]`;
+    }
+    if (Array.isArray(value)) return value.map((v) => shorten(v, key));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = shorten(v, k);
+      return out;
+    }
+    return value;
+  };
+  const fitted = shorten(structured, '') as S;
+  const lines = text.split('\n').map((line) =>
+    line.length <= maxFieldChars || line.includes('startingToken="') ? line : `${cutAt(line, maxFieldChars)}… [line cut from ${line.length} chars]`,
+  );
+  if (cut > 0 || lines.some((l, i) => l !== text.split('\n')[i])) {
+    lines.push(`Note: values longer than ${maxFieldChars} characters were cut to keep this answer within the response budget.`);
+  }
+  return { structured: fitted, text: lines.join('\n') };
 }
 
 /** Epoch ms, Date or date string → ISO-8601; undefined when absent or unparseable. */

@@ -76,7 +76,7 @@ export const describeExecution = defineTool({
       `${structured.name ?? structured.executionArn}  ${structured.status}  started ${shortTime(structured.startDate)}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
       `executionArn: ${structured.executionArn}`,
       `stateMachineArn: ${structured.stateMachineArn}`,
-      structured.error ? `error: ${oneLine(structured.error, 256)}` : '',
+      ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
         ? `redrive: ${structured.redriveStatus}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}${structured.redriveCount ? `, redriven ${structured.redriveCount}×` : ''}`
