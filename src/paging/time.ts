@@ -2,6 +2,8 @@ import { ToolError } from '../server/errors.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+
 /** ISO-8601 or a relative age like "90m", "2h", "7d" (meaning that long ago). Returns epoch ms. */
 export function parseTimeBound(value: string, field: string, now = Date.now()): number {
   const trimmed = value.trim();
@@ -11,9 +13,16 @@ export function parseTimeBound(value: string, field: string, now = Date.now()): 
     const unit = UNIT_MS[(relative[2] ?? '').toLowerCase()] ?? 0;
     return now - amount * unit;
   }
-  if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
-    const parsed = Date.parse(trimmed);
-    if (!Number.isNaN(parsed)) return parsed;
+  const date = ISO_DATE_TIME.exec(trimmed);
+  if (date) {
+    const [, y = '', mo = '', d = '', h = '00', mi = '00', sec = '00', fraction = '', zone] = date;
+    // Date.parse would roll 2026-02-30 over to 2 March: refuse a date that does not exist.
+    const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+    const exists = day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d) && Number(h) < 24 && Number(mi) < 60 && Number(sec) < 60;
+    // Without an offset the time is UTC, as AWS shows it, never the server's own time zone.
+    const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+    const parsed = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${fraction}${offset}`);
+    if (exists && !Number.isNaN(parsed)) return parsed;
   }
   throw new ToolError(
     `${field} must be an ISO-8601 date-time (e.g. 2026-11-20T09:30:00Z) or a relative age such as 30m, 2h or 7d; got "${value.slice(0, 60)}".`,

@@ -3,7 +3,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from 'node:net';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
-import { isLoopbackHost } from '../config.js';
 import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
@@ -15,10 +14,11 @@ import { WriteRateLimiter } from '../server/rate-limit.js';
  */
 export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const { host, port, token, allowedHosts } = deps.config.http;
-  const loopback = isLoopbackHost(host);
-  const hostnames = [...allowedHosts, ...(loopback || host === '0.0.0.0' || host === '::' ? [] : [host])];
-  const checkHost = loopback && allowedHosts.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
-  const checkOrigin = loopback && allowedHosts.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
+  // The bound address itself is always a valid Host (127.0.0.2 is loopback too, but not "localhost").
+  const standardLoopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  const hostnames = [...allowedHosts, ...(standardLoopback || host === '0.0.0.0' || host === '::' ? [] : [host.includes(':') ? `[${host}]` : host])];
+  const checkHost = hostnames.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
+  const checkOrigin = hostnames.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const expected = token ? Buffer.from(token) : undefined;
   // Every request gets a fresh server instance: the write limit and the cursor codec must be the
   // process's, not the request's, or the limit never applies.

@@ -135,6 +135,21 @@ describe('HTTP with --http-token', () => {
   });
 });
 
+describe('binding another loopback address', () => {
+  it('127.0.0.2 needs no token and accepts its own address as Host, still refusing foreign ones', async () => {
+    const other = await startHttpCli(['--host', '127.0.0.2'], cliEnv(fake.url));
+    try {
+      expect(other.url).toContain('127.0.0.2');
+      const ok = await rawRequest(other.url, { headers: MCP_HEADERS, body: INITIALIZE });
+      expect(ok.status).toBe(200);
+      const bad = await rawRequest(other.url, { headers: { ...MCP_HEADERS, host: 'evil.example.com' }, body: INITIALIZE });
+      expect(bad.status).toBe(403);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('start-up refusals', () => {
   it('a non-loopback --host without a token exits 2 with one stderr line', async () => {
     const r = await runCli(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], cliEnv(fake.url));

@@ -19,6 +19,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import type { Config } from '../../config.js';
+import { log } from '../../log.js';
 import { BackendError } from '../../server/errors.js';
 import { toBackendError } from './errors.js';
 
@@ -50,6 +51,16 @@ export interface SfnBackendOptions {
   requestTimeoutMs?: number;
 }
 
+/**
+ * The SDK's own warnings, as JSON log lines like everything else on stderr. No info() and error():
+ * for those the SDK builds a redacted copy of every request and reply (tool errors are logged anyway).
+ */
+const SDK_LOGGER = {
+  debug: () => undefined,
+  warn: (...content: unknown[]) => log.warn('aws sdk', { message: content.map(String).join(' ') }),
+} as Partial<SdkLogger> as SdkLogger;
+type SdkLogger = NonNullable<SFNClientConfig['logger']>;
+
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export async function createSfnBackend(config: Config, options: SfnBackendOptions = {}): Promise<SfnBackend> {
@@ -63,7 +74,9 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       connectionTimeout: 5_000,
       throwOnRequestTimeout: true,
+      logger: SDK_LOGGER,
     },
+    logger: SDK_LOGGER,
   };
   const region = local ? (config.aws.region ?? 'us-east-1') : config.aws.region;
   if (region) clientConfig.region = region;
