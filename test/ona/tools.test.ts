@@ -230,6 +230,30 @@ describe('ona tools against the fake AgentService', () => {
     env.fake.executions.shift();
   });
 
+  it('a field of the wrong type drops that field, not the whole page', async () => {
+    const odd = makeExecution(999);
+    (odd.metadata as Record<string, unknown>).createdAt = 1_763_600_000;
+    env.fake.executions.unshift(odd);
+    try {
+      const res = await env.harness.call('list_agent_executions', { maxItems: 3 });
+      expect(res.isError).toBeUndefined();
+      const items = (res.structured as { agentExecutions: Summary[] }).agentExecutions;
+      expect(items[0]?.id).toBe(odd.id);
+      expect(items[0]).not.toHaveProperty('createdAt');
+      expect(items).toHaveLength(3);
+    } finally {
+      env.fake.executions.shift();
+    }
+  });
+
+  it.each(['javascript:alert(1)', 'file:///etc/passwd'])('refuses a non-http(s) context URL (%s) without calling Ona', async (url) => {
+    const before = env.fake.requests.length;
+    const res = await env.harness.call('start_agent_execution', { codeContext: { contextUrl: { url } } });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/url/i);
+    expect(env.fake.requests.length).toBe(before);
+  });
+
   it('refuses an ambiguous code context without calling Ona', async () => {
     const before = env.fake.requests.length;
     const res = await env.harness.call('start_agent_execution', { codeContext: { environmentId: 'env-1', projectId: 'prj-1' } });

@@ -3,13 +3,14 @@ import * as z from 'zod';
 /**
  * Lenient zod shapes of the AgentService replies (proto3 JSON): every field optional, unknown
  * fields stripped, enums kept as strings so a new enum value never breaks a call. int64 values
- * arrive as strings but numbers are accepted too.
+ * arrive as strings but numbers are accepted too. A leaf of the wrong type (a number where a
+ * timestamp string belongs) is dropped rather than failing the whole page.
  */
 
-const int64 = z.union([z.string(), z.number()]).optional();
-const str = z.string().optional();
-const bool = z.boolean().optional();
-const stringMap = z.record(z.string(), z.string()).optional();
+const int64 = z.union([z.string(), z.number()]).optional().catch(undefined);
+const str = z.string().optional().catch(undefined);
+const bool = z.boolean().optional().catch(undefined);
+const stringMap = z.record(z.string(), z.string()).optional().catch(undefined);
 
 const Subject = z.object({ id: str, principal: str });
 

@@ -20,7 +20,7 @@ export const startAgentExecution = defineTool({
       .object({
         contextUrl: z
           .object({
-            url: z.url().max(2048).describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
+            url: z.url({ protocol: /^https?$/ }).max(2048).describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
             environmentClassId: idField('Environment class for the new environment; omit for the default.').optional(),
           })
           .optional()

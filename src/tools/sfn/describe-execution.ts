@@ -83,6 +83,11 @@ export const describeExecution = defineTool({
         : '',
       ctx.fence.wrap(structured.input, 'input'),
       ctx.fence.wrap(structured.output, 'output'),
+      // Absent is not empty: say when the service withheld the data.
+      out.inputDetails?.included === false ? 'input: not included (includedData METADATA_ONLY, or no kms:Decrypt on the key)' : '',
+      out.outputDetails?.included === false && structured.state === 'succeeded'
+        ? 'output: not included (includedData METADATA_ONLY, or no kms:Decrypt on the key)'
+        : '',
       structured.consoleUrl ? `console: ${structured.consoleUrl}` : '',
       structured.state === 'failed' || structured.state === 'timed_out' || structured.state === 'aborted'
         ? 'Next: get_execution_history with failuresOnly=true shows the failing state.'

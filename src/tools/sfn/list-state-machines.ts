@@ -44,7 +44,7 @@ export const listStateMachines = defineTool({
         m.stateMachineArn
           ? compact({ stateMachineArn: m.stateMachineArn, name: m.name ?? m.stateMachineArn.split(':').pop() ?? '', type: m.type ?? 'UNKNOWN', creationDate: iso(m.creationDate) })
           : undefined,
-      line: (m) => `${m.name}  ${m.type}  created ${shortTime(m.creationDate)}  ${m.stateMachineArn}`,
+      line: (m) => `${m.name}  ${m.type}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${m.stateMachineArn}`,
     });
     const { items, lines, ...paging } = result;
     return {
