@@ -1,4 +1,5 @@
 import type { ToolContext } from '../server/define-tool.js';
+import { BackendError } from '../server/errors.js';
 import { itemSize } from '../server/render.js';
 import { collect, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
 import { fingerprintOf } from './fields.js';
@@ -40,7 +41,17 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     pageSize: call.args.pageSize ?? call.maxPageSize,
     adaptivePageSize: call.args.pageSize === undefined && !call.filtering,
     fetchPage: async (token, pageSize, signal) => {
-      const page = await call.fetchPage(token, pageSize, signal);
+      let page: BackendPage<R>;
+      try {
+        page = await call.fetchPage(token, pageSize, signal);
+      } catch (err) {
+        // Without a startingToken every backend token in play was issued during this very call:
+        // its rejection is a backend fault, not an expired continuation of the caller's.
+        if (err instanceof BackendError && err.kind === 'expired_token' && call.args.startingToken === undefined) {
+          throw new BackendError(err.backend, err.operation, 'unavailable', err.code, `the backend rejected a page token it had just issued${err.message ? ` (${err.message})` : ''}`, err.details);
+        }
+        throw err;
+      }
       call.observePage?.(page.items);
       return page;
     },

@@ -77,6 +77,15 @@ describe('modeled errors become actionable isError results', () => {
     expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\).*expired.*Next: the continuation token expired; call again without startingToken/);
   });
 
+  it('a backend that rejects its own token mid-call is a backend fault, not an expired continuation', async () => {
+    fake.inject({ kind: 'slow', ms: 0 }, { op: 'ListExecutions' });
+    fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
+    const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 10, pageSize: 5 });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\): the backend rejected a page token it had just issued.*Next: the backend is temporarily failing/);
+    expect(r.text).not.toMatch(/without startingToken/);
+  });
+
   it('access denied: names the permission problem', async () => {
     fake.inject({ kind: 'accessDenied' });
     const r = await env.call('list_state_machines');
