@@ -29,6 +29,8 @@ export interface TimeWindowSpec<R> {
 
 export interface CollectSpec<R, V> {
   tool: string;
+  /** Backend and operation for error texts, e.g. "Step Functions ListExecutions". */
+  source?: string;
   /** Every argument that must stay the same across continuations. */
   fingerprint: unknown;
   principal: string | undefined;
@@ -137,7 +139,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (err instanceof DeadlineReached) {
         if (pagesFetched > 0) return finish('deadline', state);
         throw new ToolError(
-          `${spec.tool}: the backend did not answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). Call again, or narrow the request.`,
+          `${spec.source ?? spec.tool} failed: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). Next: call again, or narrow the request.`,
         );
       }
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);

@@ -9,6 +9,8 @@ const ENVELOPE_CHARS = 10_000;
 
 export interface ListCall<R, V> {
   tool: string;
+  /** Backend and operation, as error texts name them (e.g. "Step Functions ListExecutions"). */
+  source: string;
   args: { maxItems: number; pageSize?: number | undefined; startingToken?: string | undefined } & Record<string, unknown>;
   maxPageSize: number;
   fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal): Promise<BackendPage<R>>;
@@ -33,6 +35,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   const lines = new Map<V, string>();
   const collected = await collect<R, V>({
     tool: call.tool,
+    source: call.source,
     fingerprint: fingerprintOf(call.args),
     principal: ctx.principal,
     codec: ctx.cursors,

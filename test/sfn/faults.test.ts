@@ -232,6 +232,20 @@ describe('a backend that never answers', () => {
   });
 });
 
+describe('a backend that never answers a list call', () => {
+  it('names the backend and operation when not even the first page came back', async () => {
+    const limited = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+    try {
+      fake.inject({ kind: 'slow', ms: 60_000 }, { op: 'ListExecutions' });
+      const r = await limited.call('list_executions', { stateMachineArn: orders });
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/^Step Functions ListExecutions failed: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: call again/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('slow responses and client cancellation', () => {
   it('a slow response is waited for', async () => {
     fake.inject({ kind: 'slow', ms: 150 }, { op: 'ListStateMachines' });

@@ -66,6 +66,7 @@ export const listAgentExecutions = defineTool({
     const max = ctx.config.limits.maxPayloadChars;
     const result = await runListCall<AgentExecution, AgentExecutionSummary>(ctx, {
       tool: 'list_agent_executions',
+      source: 'Ona ListAgentExecutions',
       args,
       maxPageSize: MAX_PAGE_SIZE,
       fetchPage: async (token, pageSize, signal) => {

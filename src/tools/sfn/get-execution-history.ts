@@ -43,6 +43,7 @@ export const getExecutionHistory = defineTool({
     const max = ctx.config.limits.maxPayloadChars;
     const result = await runListCall<HistoryEvent, HistoryEventView>(ctx, {
       tool: 'get_execution_history',
+      source: 'Step Functions GetExecutionHistory',
       args,
       maxPageSize: 1000,
       filtering: args.failuresOnly || args.stateName !== undefined || args.eventTypes !== undefined,

@@ -66,6 +66,7 @@ export const listExecutions = defineTool({
     const queriedMachine = args.stateMachineArn;
     const result = await runListCall<ExecutionListItem, Execution>(ctx, {
       tool: 'list_executions',
+      source: 'Step Functions ListExecutions',
       args,
       maxPageSize: 1000,
       fetchPage: async (nextToken, maxResults, signal) => {

@@ -33,6 +33,7 @@ export const listStateMachines = defineTool({
     const sfn = await ctx.backends.sfn();
     const result = await runListCall<StateMachineListItem, StateMachine>(ctx, {
       tool: 'list_state_machines',
+      source: 'Step Functions ListStateMachines',
       args,
       maxPageSize: 1000,
       fetchPage: async (nextToken, maxResults, signal) => {
