@@ -198,9 +198,11 @@ async function benchBytes(fake: RemoteFake): Promise<void> {
   const text = ((res.content ?? []) as Array<{ text?: string }>).map((c) => c.text ?? '').join('').length;
   const pct = (n: number) => `${((100 * n) / raw.length).toFixed(0)}%`;
   row('raw ListExecutions JSON (100 executions)', `${raw.length} B`);
-  row('text block (what a model reads)', `${text} B`, pct(text));
-  row('structuredContent', `${structured} B`, pct(structured));
-  row('text + structuredContent', `${text + structured} B`, pct(text + structured));
+  // Which one the model reads depends on the client: most show the text block; Claude Code
+  // passes JSON.stringify(structuredContent) instead when a tool has an outputSchema.
+  row('text block (clients that show content)', `${text} B`, pct(text));
+  row('structuredContent (clients that show it instead)', `${structured} B`, pct(structured));
+  row('text + structuredContent (on the wire)', `${text + structured} B`, pct(text + structured));
 }
 
 async function benchCollect(fake: RemoteFake): Promise<void> {
