@@ -150,12 +150,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     if (startIndex === undefined) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
-      // fewer items than asked with a token). Walk ahead a few pages looking for them; if they are
-      // nowhere, they vanished (e.g. left a statusFilter) and the items after moved up by one.
+      // fewer items than asked with a token, even none). Walk ahead, as far as a page beyond the
+      // cursor, looking for them; if they are nowhere, they vanished (e.g. left a statusFilter) and
+      // the items after moved up by one.
       let aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
       let scanned = page.items.length;
       let found: { token: string; page: BackendPage<R>; index: number } | undefined;
-      for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_PAGES && scanned <= state.offset + state.pageSize; hop += 1) {
+      for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_FETCHES && scanned <= state.offset + state.pageSize; hop += 1) {
         let ahead: BackendPage<R>;
         try {
           ahead = await fetchPage(aheadToken, state.pageSize);
@@ -296,8 +297,8 @@ function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (ra
 /** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** Pages walked ahead to find a cursor whose items moved; beyond that they count as vanished. */
-const LOOKAHEAD_PAGES = 5;
+/** Most backend calls spent looking for a cursor whose items moved (empty pages included). */
+const LOOKAHEAD_FETCHES = 25;
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';
