@@ -3,9 +3,11 @@
 // Keys are Task `Resource` ARNs. For `arn:aws:states:::lambda:invoke` the key may also be the
 // FunctionName (name or ARN); the handler then receives the `Payload` and its return value
 // becomes `Payload` of the task result. Throw an Error whose `name` is the ASL error name
-// (matched by Retry/Catch); its message becomes the Cause.
-// The second argument carries { stateName, resource, executionArn, executionName,
-// stateMachineArn, signal } (signal aborts when the execution is stopped).
+// (matched by Retry/Catch); for Lambda functions the Cause is {"errorMessage": message,
+// "errorType": name}, as Lambda reports it, for other resources the message itself.
+// The first argument is a copy of the task input (changing it changes nothing else); the second
+// carries { stateName, resource, executionArn, executionName, stateMachineArn, signal } (signal
+// aborts when the execution is stopped).
 // console output from handlers goes to stderr (on stdio, stdout carries the MCP protocol).
 
 class PaymentDeclined extends Error {

@@ -37,7 +37,7 @@ export function parseStateMachineArn(s: ArnScope, arn: unknown, field = 'stateMa
     throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${p.resourceType}'`);
   }
   if (p.parts.length > 2 || p.parts[0] === '') throw new ApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
-  if (p.parts.length === 2) throw notSupported('State machine versions and aliases');
+  if (p.parts.length === 2) throw notSupported('State machine versions and aliases', 'are');
   if (p.region !== s.region || p.account !== s.account) return undefined;
   return p.parts[0];
 }
@@ -45,7 +45,7 @@ export function parseStateMachineArn(s: ArnScope, arn: unknown, field = 'stateMa
 /** → [machine name, execution name]; `undefined` for another region or account. */
 export function parseExecutionArn(s: ArnScope, arn: unknown, field = 'executionArn'): [string, string] | undefined {
   const p = parse(arn, field);
-  if (p.resourceType === 'express') throw notSupported('EXPRESS executions');
+  if (p.resourceType === 'express') throw notSupported('EXPRESS executions', 'are');
   if (p.resourceType !== 'execution') {
     throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${p.resourceType}'`);
   }

@@ -7,7 +7,8 @@ import { HistoryRecorder, type Outcome } from './history.js';
 import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
 import type { StateInfo } from './states.js';
 import { ExecutionStore, type ExecutionRecord } from './store.js';
-import { TaskCalls, scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
+import { installRunTap, tapRunOptions, type RunTap } from './run-tap.js';
+import { scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
 
 /** Runs executions on aws-local-stepfunctions and keeps their records and histories. */
@@ -92,6 +93,7 @@ export class LocalEngine {
     if (unsupported.length > 0) throw new ApiError(UNSUPPORTED, `${unsupported.map((p) => p.message).join('; ')} (${file})`);
     if (sm.problems.length > 0) throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${sm.problems.map((p) => p.message).join('; ')} (${file})`);
     const lib = await loadLibrary();
+    installRunTap(lib.StateMachine);
     try {
       // Validates the definition as written (asl-validator); the runtime copy skips validation.
       new lib.StateMachine(sm.definition as unknown as StateMachineDefinition);
@@ -111,10 +113,16 @@ export class LocalEngine {
   private run(runtime: Runtime, record: ExecutionRecord): void {
     const sm = record.machine;
     const controller = new AbortController();
-    const calls = new TaskCalls();
+    const recorder = new HistoryRecorder({
+      states: sm.states,
+      scaledWaits: new Set(runtime.scaledWaits.keys()),
+      region: this.options.scope.region,
+      roleArn: this.options.roleArn,
+      append: (event) => record.history.append(event),
+    });
     const binding: RunBinding = {
       handlers: this.options.handlers,
-      calls,
+      calls: recorder,
       context: { executionArn: record.arn, executionName: record.name, stateMachineArn: sm.arn, signal: controller.signal },
       timeScale: this.options.timeScale,
       handlerFileHint: this.options.handlerFileHint,
@@ -123,14 +131,6 @@ export class LocalEngine {
     for (const info of runtime.tasks) if (info.resource) taskResourceLocalHandlers[info.name] = taskHandler(info.name, info.resource, binding);
     for (const [name, wait] of runtime.scaledWaits) taskResourceLocalHandlers[name] = scaledWaitHandler(wait, binding);
 
-    const recorder = new HistoryRecorder({
-      states: sm.states,
-      scaledWaits: new Set(runtime.scaledWaits.keys()),
-      calls,
-      region: this.options.scope.region,
-      roleArn: this.options.roleArn,
-      append: (event) => record.history.append(event),
-    });
     const finish = (outcome: Outcome | { status: 'ABORTED'; error?: string; cause?: string; at: number }) => {
       if (record.status !== 'RUNNING') return;
       record.status = outcome.status;
@@ -145,6 +145,17 @@ export class LocalEngine {
       controller.abort();
     };
 
+    // The history comes from the tap (every run, in order, as events happen); see run-tap.ts.
+    const tap: RunTap = {
+      event: (run, event) => {
+        try {
+          const outcome = recorder.accept(run, event);
+          if (outcome) finish(outcome);
+        } catch (err) {
+          log.error('bug: local history recorder failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
+        }
+      },
+    };
     const input = JSON.parse(record.input) as Json;
     const execution: Execution = runtime.machine.run(input, {
       overrides: { taskResourceLocalHandlers, waitTimeOverrides: runtime.waitTimeOverrides },
@@ -153,6 +164,7 @@ export class LocalEngine {
         Execution: { Id: record.arn, Name: record.name, RoleArn: this.options.roleArn, RedriveCount: 0 },
         StateMachine: { Id: sm.arn, Name: sm.name },
       },
+      ...tapRunOptions(tap),
     });
     record.control = {
       stop: (error, cause) => {
@@ -163,17 +175,15 @@ export class LocalEngine {
         return at;
       },
     };
-    // Failures are read from the event log; the result promise must not become an unhandled rejection.
+    // Failures are read from the tapped events; the result promise must not become an unhandled rejection.
     const settled = execution.result.then(
       () => undefined,
       (err: unknown) => err,
     );
     void (async () => {
       try {
-        for await (const event of execution.eventLogs) {
-          const outcome = recorder.accept(event);
-          if (outcome) finish(outcome);
-        }
+        // The library buffers its own log until read: drain it (the tap already saw every event).
+        for await (const event of execution.eventLogs) void event;
       } catch (err) {
         log.error('bug: local engine event log failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
       }

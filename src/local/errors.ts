@@ -13,7 +13,9 @@ export class ApiError extends Error {
 /** The one error code for "valid for AWS, beyond the embedded engine", so callers can recognise it. */
 export const UNSUPPORTED = 'UnsupportedOperation';
 
-export const notSupported = (what: string): ApiError => new ApiError(UNSUPPORTED, `${what} is not supported by the embedded Step Functions engine (local mode)`);
+/** `what` is the subject of the sentence: pass `'are'` for a plural one. */
+export const notSupported = (what: string, verb: 'is' | 'are' = 'is'): ApiError =>
+  new ApiError(UNSUPPORTED, `${what} ${verb} not supported by the embedded Step Functions engine (local mode)`);
 
 export const validation = (field: string, value: unknown, constraint: string): ApiError =>
   new ApiError(

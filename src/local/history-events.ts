@@ -18,6 +18,8 @@ export type Outcome =
 /** The state running in a scope. */
 export interface Active {
   info: StateInfo;
+  /** Id of its *StateEntered event. */
+  enteredId: number;
   invocation: Invocation | undefined;
   caught: boolean;
   frame: Frame | undefined;
@@ -29,7 +31,10 @@ export interface Scope {
   active: Active | undefined;
   /** A Map/Parallel failure whose *StateFailed waits until it is known not to be retried. */
   pending: { active: Active; prev: number } | undefined;
+  /** The Map or Parallel run this scope is an item or a branch of. */
   frame: Frame | undefined;
+  /** Map items: the item index. */
+  index: number | undefined;
   closed: boolean;
 }
 
@@ -37,38 +42,37 @@ export interface Scope {
 export interface Frame {
   info: StateInfo;
   startedId: number;
-  items: Map<number, Scope>;
-  lastItem: Scope | undefined;
-  /** Items running now, and item starts held back until a slot frees (see Frames.iteration()). */
-  live: number;
-  queued: Array<{ index: number; ts: number }>;
-  branches: Map<number, Scope>;
+  /** Map: the library StateMachine running this attempt's items (bound by the first item). */
+  machine: object | undefined;
+  items: Scope[];
+  branches: Scope[];
   /** Last state event of the most recently finished item: where the next MapIterationStarted points. */
   lastClosedId: number;
   lastMarkerId: number | undefined;
+  /** Last event of the item or branch whose failure failed this run. */
   failedLastId: number | undefined;
-  /** Last event of the most recent failure in one of this frame's scopes (the failing Parallel branch). */
-  lastFailureId: number | undefined;
   lastEventId: number;
+  /** The state failed: items the library still starts for this attempt are not recorded. */
+  failed: boolean;
 }
 
 export const NOT_TRUNCATED = Object.freeze({ truncated: false });
 
-export function newScope(lastId: number, frame: Frame | undefined): Scope {
-  return { lastId, active: undefined, pending: undefined, frame, closed: false };
+export function newScope(lastId: number, frame: Frame | undefined, index?: number): Scope {
+  return { lastId, active: undefined, pending: undefined, frame, index, closed: false };
 }
 
-/** Assigns ids, appends events, and keeps each frame's last event id. */
+/** Assigns ids, appends events, keeps each frame's last event id; timestamps never go back. */
 export class EventSink {
   private nextId = 1;
-  private lastValue: unknown = Symbol('none');
-  private lastJson = '';
+  private lastTs = 0;
 
   constructor(private readonly append: (event: WireEvent) => void) {}
 
   emit(type: string, prev: number, ts: number, details?: Record<string, unknown>): number {
     const id = this.nextId++;
-    this.append({ timestamp: ts, type, id, previousEventId: prev, ...details });
+    this.lastTs = Math.max(this.lastTs, ts);
+    this.append({ timestamp: this.lastTs, type, id, previousEventId: prev, ...details });
     return id;
   }
 
@@ -77,14 +81,11 @@ export class EventSink {
     if (scope.frame) scope.frame.lastEventId = id;
     return id;
   }
+}
 
-  /** Output of one state is the input of the next: stringify each value once. */
-  json(value: unknown): string {
-    if (value === this.lastValue) return this.lastJson;
-    this.lastValue = value;
-    this.lastJson = JSON.stringify(value ?? null);
-    return this.lastJson;
-  }
+/** JSON of an event's data, taken when the event happens (later mutation must not show). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value ?? null);
 }
 
 export function lower(type: string): string {

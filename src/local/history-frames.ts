@@ -4,17 +4,17 @@ import { lower, newScope, type Active, type EventSink, type Frame, type Scope } 
 import type { StateInfo } from './states.js';
 
 /**
- * Map and Parallel runs ("frames") in the history: MapStateStarted / ParallelStateStarted, the
- * scopes of Map items and Parallel branches, item ordering under MaxConcurrency, the deferred
- * *StateFailed of a failing frame, and StopExecution aborts of running states.
+ * Map and Parallel runs ("frames") in the history: MapStateStarted / ParallelStateStarted, one
+ * scope per Map item and per Parallel branch (each a nested run of the library, see run-tap.ts),
+ * the deferred *StateFailed of a failing frame, and StopExecution aborts of running states.
  */
 
 const ABORTABLE = new Set(['Task', 'Wait', 'Map', 'Parallel']);
-type IterationEvent = 'MapIterationStarted' | 'MapIterationSucceeded' | 'MapIterationFailed';
+type ChildEnd = 'succeeded' | 'failed' | 'aborted';
 
 export class Frames {
-  /** Per Map/Parallel state name: its running frames, innermost (most recent) last. */
-  private readonly stacks = new Map<string, Frame[]>();
+  /** Library StateMachines of failed Map attempts: the library still starts their queued items. */
+  private readonly retired = new WeakSet<object>();
 
   constructor(private readonly sink: EventSink) {}
 
@@ -28,118 +28,88 @@ export class Frames {
     } else {
       id = this.sink.emitIn(scope, 'ParallelStateStarted', prev, ts);
     }
-    const frame: Frame = {
+    scope.lastId = id;
+    active.frame = {
       info,
       startedId: id,
-      items: new Map(),
-      lastItem: undefined,
-      live: 0,
-      queued: [],
-      branches: new Map(),
+      machine: undefined,
+      items: [],
+      branches: [],
       lastClosedId: id,
       lastMarkerId: undefined,
       failedLastId: undefined,
-      lastFailureId: undefined,
       lastEventId: id,
+      failed: false,
     };
-    scope.lastId = id;
-    active.frame = frame;
-    const stack = this.stacks.get(info.name);
-    if (stack) stack.push(frame);
-    else this.stacks.set(info.name, [frame]);
   }
 
-  /** A retried Map/Parallel starts a new frame after the failed one. */
-  restart(scope: Scope, active: Active, frame: Frame, input: Json, ts: number): void {
-    const prev = scope.pending?.prev ?? scope.lastId;
+  /**
+   * A retried Map/Parallel starts a new frame. It points at the state's *StateEntered: the failed
+   * attempt ended inside an item or branch, and that event would not name the state.
+   */
+  restart(scope: Scope, active: Active, input: Json, ts: number): void {
     scope.pending = undefined;
-    this.pop(frame);
-    this.start(scope, active, input, ts, prev);
+    this.start(scope, active, input, ts, active.enteredId);
   }
 
-  /** MapStateSucceeded / ParallelStateSucceeded; → the id the *StateExited event points at. */
+  /**
+   * MapStateSucceeded / ParallelStateSucceeded; → the id the *StateExited event points at: the last
+   * iteration event for a Map (as AWS records it), ParallelStateSucceeded for a Parallel (so a walk
+   * back from an enclosing Parallel's end steps over this one).
+   */
   succeed(scope: Scope, frame: Frame, ts: number): number {
-    let prev: number;
     if (frame.info.type === 'Map') {
-      prev = frame.lastMarkerId ?? frame.lastClosedId;
+      const prev = frame.lastMarkerId ?? frame.lastClosedId;
       this.sink.emitIn(scope, 'MapStateSucceeded', prev, ts);
-    } else {
-      prev = frame.lastEventId;
-      this.sink.emitIn(scope, 'ParallelStateSucceeded', prev, ts);
+      return prev;
     }
-    this.pop(frame);
-    return prev;
+    return this.sink.emitIn(scope, 'ParallelStateSucceeded', frame.lastEventId, ts);
   }
 
   /** The Map/Parallel state failed: abort running items, close branches, defer *StateFailed (a retry may follow). */
   fail(scope: Scope, active: Active, frame: Frame, ts: number): void {
-    for (const [index, item] of frame.items) {
-      if (item.closed) continue;
-      this.abortScope(item, ts);
-      this.sink.emitIn(scope, 'MapIterationAborted', item.lastId, ts, { mapIterationAbortedEventDetails: { name: active.info.name, index } });
-      item.closed = true;
-    }
-    for (const branch of frame.branches.values()) branch.closed = true;
-    frame.queued.length = 0;
+    for (const item of frame.items) if (!item.closed) this.endItem(item, frame, 'aborted', ts);
+    for (const branch of frame.branches) branch.closed = true;
+    frame.failed = true;
+    if (frame.machine) this.retired.add(frame.machine);
     scope.pending = { active, prev: frame.failedLastId ?? frame.lastEventId };
   }
 
-  /** A Parallel branch failed: the state's failure points at the failing branch's last event. */
-  branchFailed(parallelName: string, ts: number): void {
-    const frame = this.top(parallelName);
-    if (!frame) return;
-    for (const branch of frame.branches.values()) this.flush(branch, ts);
-    frame.failedLastId ??= frame.lastFailureId ?? frame.lastEventId;
+  /**
+   * A nested run started while `parent` runs a Map or Parallel state: its item (MapIterationStarted)
+   * or branch scope. Undefined for runs of a failed attempt, which AWS would not start.
+   */
+  child(parent: Scope, machine: object, ts: number): Scope | undefined {
+    const frame = parent.active?.frame;
+    if (!frame || frame.failed || parent.closed) return undefined;
+    if (frame.info.type === 'Parallel') {
+      const branch = newScope(frame.startedId, frame);
+      frame.branches.push(branch);
+      return branch;
+    }
+    if (this.retired.has(machine)) return undefined;
+    frame.machine ??= machine;
+    if (frame.machine !== machine) return undefined;
+    const index = frame.items.length;
+    const item = newScope(0, frame, index);
+    item.lastId = this.sink.emitIn(item, 'MapIterationStarted', frame.lastClosedId, ts, {
+      mapIterationStartedEventDetails: { name: frame.info.name, index },
+    });
+    frame.items.push(item);
+    return item;
   }
 
-  /**
-   * The library forwards item events late: with MaxConcurrency items running, the next item's start
-   * can arrive before the previous item's end. An item start is held until a slot is free, which
-   * restores the order AWS records (MapIterationSucceeded, then the next MapIterationStarted).
-   */
-  iteration(type: IterationEvent, mapName: string, index: number, ts: number): void {
-    const frame = this.top(mapName);
-    if (!frame) return;
-    if (type === 'MapIterationStarted') {
-      if (frame.live >= frame.info.maxConcurrency) frame.queued.push({ index, ts });
-      else this.startItem(frame, index, ts);
+  /** A nested run ended: MapIteration{Succeeded,Failed} for items; a failing branch fails its Parallel. */
+  childEnded(child: Scope, end: 'succeeded' | 'failed', ts: number): void {
+    const frame = child.frame;
+    if (!frame || child.closed) return;
+    this.flush(child, ts);
+    if (child.index !== undefined) {
+      this.endItem(child, frame, end, ts);
       return;
     }
-    const item = frame.items.get(index) ?? this.startQueued(frame, index);
-    if (!item || item.closed) return;
-    this.flush(item, ts);
-    const id = this.sink.emitIn(item, type, item.lastId, ts, { [`${lower(type)}EventDetails`]: { name: mapName, index } });
-    if (type === 'MapIterationSucceeded') {
-      frame.lastClosedId = item.lastId;
-      frame.lastMarkerId = id;
-    } else {
-      frame.failedLastId = item.lastId;
-    }
-    item.closed = true;
-    frame.live -= 1;
-    while (frame.queued.length > 0 && frame.live < frame.info.maxConcurrency) {
-      const next = frame.queued.shift();
-      if (next) this.startItem(frame, next.index, next.ts);
-    }
-  }
-
-  /** The scope a nested state runs in: its Map item (by index) or Parallel branch; undefined once closed. */
-  scopeIn(info: StateInfo, parent: string, index: number | undefined): Scope | undefined {
-    const frame = this.top(parent);
-    if (!frame) return undefined;
-    let scope: Scope | undefined;
-    if (frame.info.type === 'Map') {
-      // Nested Maps overwrite the index with the outer one, so fall back to the latest item.
-      scope = (index === undefined ? undefined : (frame.items.get(index) ?? this.startQueued(frame, index))) ?? frame.lastItem;
-    } else {
-      const branch = info.branch ?? 0;
-      scope = frame.branches.get(branch);
-      if (!scope) {
-        scope = newScope(frame.startedId, frame);
-        frame.branches.set(branch, scope);
-      }
-    }
-    return scope && !scope.closed ? scope : undefined;
+    if (end === 'failed') frame.failedLastId ??= child.lastId;
+    child.closed = true;
   }
 
   /** Emits the deferred MapStateFailed/ParallelStateFailed of a scope once it is known not to be retried. */
@@ -148,7 +118,6 @@ export class Frames {
     if (!pending) return;
     scope.pending = undefined;
     scope.lastId = this.sink.emitIn(scope, `${pending.active.info.type}StateFailed`, pending.prev, ts);
-    if (pending.active.frame) this.pop(pending.active.frame);
   }
 
   /** StopExecution: *StateAborted for the running state of a scope, items and branches first. */
@@ -158,18 +127,12 @@ export class Frames {
     if (!active) return;
     const frame = active.frame;
     if (frame) {
-      for (const [index, item] of frame.items) {
-        if (item.closed) continue;
-        this.abortScope(item, ts);
-        this.sink.emitIn(scope, 'MapIterationAborted', item.lastId, ts, { mapIterationAbortedEventDetails: { name: active.info.name, index } });
-        item.closed = true;
-      }
-      for (const branch of frame.branches.values()) {
+      for (const item of frame.items) if (!item.closed) this.endItem(item, frame, 'aborted', ts);
+      for (const branch of frame.branches) {
+        if (branch.closed) continue;
         this.abortScope(branch, ts);
         branch.closed = true;
       }
-      frame.queued.length = 0;
-      this.pop(frame);
     }
     if (ABORTABLE.has(active.info.type)) {
       scope.lastId = this.sink.emitIn(scope, `${active.info.type}StateAborted`, frame ? frame.lastEventId : scope.lastId, ts);
@@ -177,35 +140,17 @@ export class Frames {
     scope.active = undefined;
   }
 
-  private startItem(frame: Frame, index: number, ts: number): Scope {
-    const item = newScope(0, frame);
-    item.lastId = this.sink.emitIn(item, 'MapIterationStarted', frame.lastClosedId, ts, {
-      mapIterationStartedEventDetails: { name: frame.info.name, index },
-    });
-    frame.items.set(index, item);
-    frame.lastItem = item;
-    frame.live += 1;
-    return item;
-  }
-
-  /** An event of a held-back item arrived first: start it now. */
-  private startQueued(frame: Frame, index: number): Scope | undefined {
-    const at = frame.queued.findIndex((q) => q.index === index);
-    if (at < 0) return undefined;
-    const [queued] = frame.queued.splice(at, 1);
-    return queued ? this.startItem(frame, queued.index, queued.ts) : undefined;
-  }
-
-  private top(name: string): Frame | undefined {
-    const stack = this.stacks.get(name);
-    return stack?.[stack.length - 1];
-  }
-
-  private pop(frame: Frame): void {
-    const stack = this.stacks.get(frame.info.name);
-    const at = stack?.lastIndexOf(frame) ?? -1;
-    if (stack && at >= 0) stack.splice(at, 1);
-    if (stack?.length === 0) this.stacks.delete(frame.info.name);
+  private endItem(item: Scope, frame: Frame, end: ChildEnd, ts: number): void {
+    if (end === 'aborted') this.abortScope(item, ts);
+    const type = end === 'succeeded' ? 'MapIterationSucceeded' : end === 'failed' ? 'MapIterationFailed' : 'MapIterationAborted';
+    const id = this.sink.emitIn(item, type, item.lastId, ts, { [`${lower(type)}EventDetails`]: { name: frame.info.name, index: item.index } });
+    if (end === 'succeeded') {
+      frame.lastClosedId = item.lastId;
+      frame.lastMarkerId = id;
+    } else if (end === 'failed') {
+      frame.failedLastId ??= item.lastId;
+    }
+    item.closed = true;
   }
 }
 

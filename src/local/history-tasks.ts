@@ -1,15 +1,15 @@
 import { NOT_TRUNCATED, compact, lower, type Active, type EventSink, type Scope } from './history-events.js';
-import type { TaskCalls } from './tasks.js';
+import type { Invocation } from './tasks.js';
 
 /**
  * Task attempt events: TaskScheduled, TaskStarted, then TaskSucceeded|TaskFailed|TaskTimedOut, or
  * the LambdaFunction* and Activity* variants for Lambda function and activity ARNs.
  */
 
-export function scheduleTask(sink: EventSink, calls: TaskCalls, region: string, scope: Scope, active: Active, ts: number): void {
-  const invocation = calls.take(active.info.name);
+/** The handler of `active` was called: InputPath/Parameters worked (AWS schedules nothing when they fail). */
+export function scheduleTask(sink: EventSink, region: string, scope: Scope, active: Active, invocation: Invocation, ts: number): void {
   const resource = active.info.resource;
-  if (!invocation || !resource) return; // InputPath/Parameters failed: AWS schedules nothing either
+  if (!resource) return;
   active.invocation = invocation;
   const timeout = active.info.timeoutSeconds;
   const heartbeat = active.info.heartbeatSeconds;
@@ -18,7 +18,7 @@ export function scheduleTask(sink: EventSink, calls: TaskCalls, region: string, 
     first = sink.emitIn(scope, 'LambdaFunctionScheduled', scope.lastId, ts, {
       lambdaFunctionScheduledEventDetails: compact({
         resource: resource.arn,
-        input: sink.json(invocation.params),
+        input: invocation.params,
         inputDetails: NOT_TRUNCATED,
         timeoutInSeconds: timeout,
       }),
@@ -28,7 +28,7 @@ export function scheduleTask(sink: EventSink, calls: TaskCalls, region: string, 
     first = sink.emitIn(scope, 'ActivityScheduled', scope.lastId, ts, {
       activityScheduledEventDetails: compact({
         resource: resource.arn,
-        input: sink.json(invocation.params),
+        input: invocation.params,
         inputDetails: NOT_TRUNCATED,
         timeoutInSeconds: timeout,
         heartbeatInSeconds: heartbeat,
@@ -41,7 +41,7 @@ export function scheduleTask(sink: EventSink, calls: TaskCalls, region: string, 
         resourceType: resource.resourceType,
         resource: resource.resource,
         region,
-        parameters: sink.json(invocation.params),
+        parameters: invocation.params,
         timeoutInSeconds: timeout,
         heartbeatInSeconds: heartbeat,
       }),
@@ -55,7 +55,7 @@ export function scheduleTask(sink: EventSink, calls: TaskCalls, region: string, 
 /** → the id of the success event. */
 export function taskSucceeded(sink: EventSink, scope: Scope, active: Active, ts: number): number {
   const resource = active.info.resource;
-  const output = sink.json(active.invocation?.result ?? null);
+  const output = active.invocation?.result ?? 'null';
   active.invocation = undefined;
   if (resource?.kind === 'lambda') {
     return sink.emitIn(scope, 'LambdaFunctionSucceeded', scope.lastId, ts, {
@@ -78,5 +78,4 @@ export function taskFailed(sink: EventSink, scope: Scope, active: Active, error:
   const details = kind === 'Task' ? { resourceType: resource?.resourceType, resource: resource?.resource, error, cause } : { error, cause };
   scope.lastId = sink.emitIn(scope, type, scope.lastId, ts, { [`${lower(type)}EventDetails`]: details });
   active.invocation = undefined;
-  if (scope.frame) scope.frame.lastFailureId = scope.lastId;
 }

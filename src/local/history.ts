@@ -1,15 +1,16 @@
-import { EventSink, NOT_TRUNCATED, causeText, compact, errorText, newScope, type Active, type Outcome, type Scope, type WireEvent } from './history-events.js';
+import { EventSink, NOT_TRUNCATED, causeText, compact, errorText, jsonText, newScope, type Active, type Outcome, type Scope, type WireEvent } from './history-events.js';
 import { Frames } from './history-frames.js';
 import { scheduleTask, taskFailed, taskSucceeded } from './history-tasks.js';
 import type { Json, LibraryEvent } from './library.js';
+import type { RunNode } from './run-tap.js';
 import type { StateInfo } from './states.js';
-import type { TaskCalls } from './tasks.js';
+import type { Invocation, TaskCallSink } from './tasks.js';
 
 export type { Outcome, WireEvent };
 
 /**
- * Library event log → Step Functions history events, with ids and previousEventId chains as AWS
- * records them (checked against recorded AWS histories):
+ * Library events of every run (run-tap.ts: in order, as they happen) → Step Functions history
+ * events, with ids and previousEventId chains as AWS records them (checked against recorded AWS histories):
  * - ExecutionStarted has previousEventId 0, and so has the first state's StateEntered.
  * - Task: TaskStateEntered, TaskScheduled, TaskStarted, TaskSucceeded|TaskFailed (each attempt; a
  *   retry schedules again), TaskStateExited (also after a caught failure). Lambda ARNs and
@@ -19,27 +20,36 @@ export type { Outcome, WireEvent };
  *   MapStateSucceeded and MapStateExited (both pointing at the last iteration event). A failing Map
  *   emits MapStateFailed only when it is caught or fails the execution; a retry emits MapStateStarted again.
  * - Parallel: ParallelStateEntered, ParallelStateStarted, branch states, ParallelStateSucceeded|Failed,
- *   ParallelStateExited. (Map and Parallel runs: history-frames.ts.)
+ *   ParallelStateExited (pointing at ParallelStateSucceeded). (Map and Parallel runs: history-frames.ts.)
  * - Fail: FailStateEntered then ExecutionFailed. StopExecution: *StateAborted for running Task, Wait,
  *   Map and Parallel states (MapIterationAborted for running items), then ExecutionAborted.
+ * Event data is serialised when the event happens: handlers and intrinsics may change objects later.
  */
 
 const FAIL_DEFAULT_ERROR = 'FailStateError';
 const FAIL_DEFAULT_CAUSE = 'Execution failed because of a Fail state';
+const RUNTIME_ERROR = 'States.Runtime';
 
 export interface RecorderOptions {
   states: Map<string, StateInfo>;
   scaledWaits: ReadonlySet<string>;
-  calls: TaskCalls;
   region: string;
   roleArn: string;
   append: (event: WireEvent) => void;
 }
 
-export class HistoryRecorder {
+export class HistoryRecorder implements TaskCallSink {
   private readonly root: Scope = newScope(0, undefined);
   private readonly sink: EventSink;
   private readonly frames: Frames;
+  /** Scope of each live run, by run id. */
+  private readonly scopes = new Map<number, Scope>();
+  /** The Task state just entered or retried: the library calls its handler next, synchronously. */
+  private awaitingCall: { scope: Scope; active: Active } | undefined;
+  /** The last StateExited output: the next state's input is usually the same object, stringified once. */
+  private lastOutput: { value: unknown; json: string } | undefined;
+  /** Where the last States.Runtime error happened: AWS names that state in the execution's cause. */
+  private runtimeFailure: { cause: string; state: string; enteredId: number } | undefined;
   closed = false;
 
   constructor(private readonly opts: RecorderOptions) {
@@ -47,57 +57,45 @@ export class HistoryRecorder {
     this.frames = new Frames(this.sink);
   }
 
-  /** Feeds one library event; returns the outcome when the execution ended. */
-  accept(ev: LibraryEvent): Outcome | undefined {
+  /** Feeds one library event of one run; returns the outcome when the execution ended. */
+  accept(run: RunNode, ev: LibraryEvent): Outcome | undefined {
     if (this.closed) return undefined;
+    const lastOutput = this.lastOutput;
+    this.lastOutput = undefined;
+    this.awaitingCall = undefined;
     const ts = ev.timestamp / 1000;
+    if (ev.type === 'ExecutionStarted') {
+      this.started(run, ev.input, ts);
+      return undefined;
+    }
+    const scope = this.scopes.get(run.id);
+    if (!scope || scope.closed) return undefined;
+    const json = (value: unknown) => (lastOutput && lastOutput.value === value ? lastOutput.json : jsonText(value));
     switch (ev.type) {
-      case 'ExecutionStarted':
-        this.sink.emit('ExecutionStarted', 0, ts, {
-          executionStartedEventDetails: { input: this.sink.json(ev.input), inputDetails: NOT_TRUNCATED, roleArn: this.opts.roleArn },
-        });
-        return undefined;
       case 'StateEntered':
-        this.entered(ev.state.name, ev.state.input, ev.index, ts);
+        this.entered(scope, ev.state.name, ev.state.input, json(ev.state.input), ts);
         return undefined;
       case 'StateExited':
-        this.exited(ev.state.name, ev.state.output ?? null, ev.index, ts);
+        this.exited(scope, ev.state.name, ev.state.output ?? null, ts);
         return undefined;
       case 'StateFailed':
-        this.failed(ev.state.name, ev.index, errorText(ev.Error), causeText(ev.Cause), ts);
+        this.failed(scope, ev.state.name, errorText(ev.Error), causeText(ev.Cause), ts);
         return undefined;
       case 'StateRetried':
-        this.retried(ev.state.name, ev.state.input, ev.index, ts);
+        this.retried(scope, ev.state.name, ev.state.input, ts);
         return undefined;
       case 'StateCaught':
-        this.caught(ev.state.name, ev.index, ts);
+        this.caught(scope, ev.state.name, ts);
         return undefined;
-      case 'MapIterationStarted':
-      case 'MapIterationSucceeded':
-      case 'MapIterationFailed':
-        this.frames.iteration(ev.type, ev.parentState.name, ev.index, ts);
-        return undefined;
-      case 'ParallelBranchFailed':
-        this.frames.branchFailed(ev.parentState.name, ts);
-        return undefined;
-      case 'ParallelBranchStarted':
-      case 'ParallelBranchSucceeded':
+      case 'ExecutionSucceeded':
+        return scope === this.root ? this.succeeded(json(ev.output), ev.timestamp) : this.childEnded(run, scope, 'succeeded', ts);
+      case 'ExecutionFailed':
+        return scope === this.root ? this.executionFailed(errorText(ev.Error), causeText(ev.Cause), ev.timestamp) : this.childEnded(run, scope, 'failed', ts);
       case 'ExecutionAborted':
+        // The execution's own abort is recorded by abort(). A nested run is aborted when its Map or
+        // Parallel fails (recorded by Frames.fail) or the execution times out (AWS records nothing).
+        this.scopes.delete(run.id);
         return undefined;
-      case 'ExecutionSucceeded': {
-        const output = this.sink.json(ev.output);
-        this.sink.emit('ExecutionSucceeded', this.root.lastId, ts, { executionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } });
-        this.closed = true;
-        return { status: 'SUCCEEDED', output, at: ev.timestamp };
-      }
-      case 'ExecutionFailed': {
-        this.frames.flush(this.root, ts);
-        const error = this.failError(errorText(ev.Error));
-        const cause = this.failCause(causeText(ev.Cause));
-        this.sink.emit('ExecutionFailed', this.root.lastId, ts, { executionFailedEventDetails: compact({ error, cause }) });
-        this.closed = true;
-        return { status: 'FAILED', error, cause, at: ev.timestamp };
-      }
       case 'ExecutionTimeout': {
         const error = 'States.Timeout';
         this.sink.emit('ExecutionTimedOut', this.root.lastId, ts, { executionTimedOutEventDetails: { error } });
@@ -109,6 +107,17 @@ export class HistoryRecorder {
     }
   }
 
+  /** The handler of a Task state was called (TaskCallSink): TaskScheduled/TaskStarted with its effective input. */
+  called(stateName: string, params: string): Invocation {
+    const invocation: Invocation = { params, result: undefined };
+    const awaiting = this.awaitingCall;
+    this.awaitingCall = undefined;
+    if (!this.closed && awaiting && awaiting.active.info.name === stateName && awaiting.scope.active === awaiting.active) {
+      scheduleTask(this.sink, this.opts.region, awaiting.scope, awaiting.active, invocation, Date.now() / 1000);
+    }
+    return invocation;
+  }
+
   /** StopExecution: running states are aborted, then ExecutionAborted; later library events are ignored. */
   abort(error: string | undefined, cause: string | undefined, atMs: number): void {
     if (this.closed) return;
@@ -118,25 +127,59 @@ export class HistoryRecorder {
     this.closed = true;
   }
 
-  private entered(name: string, input: Json, index: number | undefined, ts: number): void {
+  private started(run: RunNode, input: Json, ts: number): void {
+    if (!run.parent) {
+      this.scopes.set(run.id, this.root);
+      this.sink.emit('ExecutionStarted', 0, ts, {
+        executionStartedEventDetails: { input: jsonText(input), inputDetails: NOT_TRUNCATED, roleArn: this.opts.roleArn },
+      });
+      return;
+    }
+    const parent = this.scopes.get(run.parent.id);
+    const child = parent && this.frames.child(parent, run.machine, ts);
+    if (child) this.scopes.set(run.id, child);
+  }
+
+  private childEnded(run: RunNode, scope: Scope, end: 'succeeded' | 'failed', ts: number): undefined {
+    this.frames.childEnded(scope, end, ts);
+    this.scopes.delete(run.id);
+    return undefined;
+  }
+
+  private succeeded(output: string, atMs: number): Outcome {
+    this.sink.emit('ExecutionSucceeded', this.root.lastId, atMs / 1000, { executionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } });
+    this.closed = true;
+    return { status: 'SUCCEEDED', output, at: atMs };
+  }
+
+  private executionFailed(rawError: string, rawCause: string, atMs: number): Outcome {
+    const ts = atMs / 1000;
+    this.frames.flush(this.root, ts);
+    const error = this.failError(rawError);
+    const cause = this.failCause(this.runtimeCause(rawError, rawCause));
+    this.sink.emit('ExecutionFailed', this.root.lastId, ts, { executionFailedEventDetails: compact({ error, cause }) });
+    this.closed = true;
+    return { status: 'FAILED', error, cause, at: atMs };
+  }
+
+  private entered(scope: Scope, name: string, input: Json, inputJson: string, ts: number): void {
     const info = this.opts.states.get(name);
-    const scope = info && this.scopeOf(info, index);
-    if (!info || !scope) return;
+    if (!info) return;
     this.frames.flush(scope, ts);
     const type = info.type;
-    scope.lastId = this.sink.emitIn(scope, `${type}StateEntered`, scope.lastId, ts, {
-      stateEnteredEventDetails: { name, input: this.sink.json(input), inputDetails: NOT_TRUNCATED },
+    const id = this.sink.emitIn(scope, `${type}StateEntered`, scope.lastId, ts, {
+      stateEnteredEventDetails: { name, input: inputJson, inputDetails: NOT_TRUNCATED },
     });
-    const active: Active = { info, invocation: undefined, caught: false, frame: undefined };
+    scope.lastId = id;
+    const active: Active = { info, enteredId: id, invocation: undefined, caught: false, frame: undefined };
     scope.active = active;
-    if (type === 'Task' && !this.opts.scaledWaits.has(name)) this.schedule(scope, active, ts);
+    if (type === 'Task' && !this.opts.scaledWaits.has(name)) this.awaitingCall = { scope, active };
     if (type === 'Map' || type === 'Parallel') this.frames.start(scope, active, input, ts);
   }
 
-  private exited(name: string, output: Json, index: number | undefined, ts: number): void {
+  private exited(scope: Scope, name: string, output: Json, ts: number): void {
     const info = this.opts.states.get(name);
-    const scope = info && this.scopeOf(info, index);
-    if (!info || !scope) return;
+    if (!info) return;
     const active = scope.active?.info.name === name ? scope.active : undefined;
     let prev = scope.lastId;
     if (info.type === 'Task' && active?.invocation && !active.caught) {
@@ -144,46 +187,50 @@ export class HistoryRecorder {
     } else if (active?.frame && !active.caught) {
       prev = this.frames.succeed(scope, active.frame, ts);
     }
+    const json = jsonText(output);
     scope.lastId = this.sink.emitIn(scope, `${info.type}StateExited`, prev, ts, {
-      stateExitedEventDetails: { name, output: this.sink.json(output), outputDetails: NOT_TRUNCATED },
+      stateExitedEventDetails: { name, output: json, outputDetails: NOT_TRUNCATED },
     });
     scope.active = undefined;
+    this.lastOutput = { value: output, json };
   }
 
-  private failed(name: string, index: number | undefined, error: string, cause: string, ts: number): void {
-    const info = this.opts.states.get(name);
-    const scope = info && this.scopeOf(info, index);
-    if (!info || !scope) return;
+  private failed(scope: Scope, name: string, error: string, cause: string, ts: number): void {
     const active = scope.active?.info.name === name ? scope.active : undefined;
     if (!active) return;
-    if (scope.frame) scope.frame.lastFailureId = scope.lastId;
-    if (info.type === 'Task' && active.invocation) taskFailed(this.sink, scope, active, error, cause, ts);
-    else if (active.frame) this.frames.fail(scope, active, active.frame, ts);
+    // A Map/Parallel fails with the error of its item or branch: keep the state where it happened.
+    const bubbled = active.frame !== undefined && this.runtimeFailure?.cause === cause;
+    if (error === RUNTIME_ERROR && !bubbled) this.runtimeFailure = { cause, state: name, enteredId: active.enteredId };
+    if (active.info.type === 'Task' && active.invocation) {
+      // The handler succeeded and ResultSelector/ResultPath/OutputPath failed: the task itself did not.
+      if (active.invocation.result !== undefined) scope.lastId = taskSucceeded(this.sink, scope, active, ts);
+      else taskFailed(this.sink, scope, active, error, cause, ts);
+    } else if (active.frame) {
+      this.frames.fail(scope, active, active.frame, ts);
+    }
   }
 
-  private retried(name: string, input: Json, index: number | undefined, ts: number): void {
-    const info = this.opts.states.get(name);
-    const scope = info && this.scopeOf(info, index);
-    const active = scope?.active;
-    if (!info || !scope || active?.info.name !== name) return;
-    if (info.type === 'Task') this.schedule(scope, active, ts);
-    else if (active.frame) this.frames.restart(scope, active, active.frame, input, ts);
+  private retried(scope: Scope, name: string, input: Json, ts: number): void {
+    const active = scope.active;
+    if (active?.info.name !== name) return;
+    if (active.info.type === 'Task') {
+      if (!this.opts.scaledWaits.has(name)) this.awaitingCall = { scope, active };
+    } else if (active.frame) {
+      this.frames.restart(scope, active, input, ts);
+    }
   }
 
-  private caught(name: string, index: number | undefined, ts: number): void {
-    const info = this.opts.states.get(name);
-    const scope = info && this.scopeOf(info, index);
-    if (!scope || scope.active?.info.name !== name) return;
+  private caught(scope: Scope, name: string, ts: number): void {
+    if (scope.active?.info.name !== name) return;
     scope.active.caught = true;
     this.frames.flush(scope, ts);
   }
 
-  private schedule(scope: Scope, active: Active, ts: number): void {
-    scheduleTask(this.sink, this.opts.calls, this.opts.region, scope, active, ts);
-  }
-
-  private scopeOf(info: StateInfo, index: number | undefined): Scope | undefined {
-    return info.parent === undefined ? this.root : this.frames.scopeIn(info, info.parent, index);
+  /** AWS names the state of a States.Runtime error: "An error occurred while executing the state 'X' (entered at the event id #N). …". */
+  private runtimeCause(error: string, cause: string): string {
+    const at = this.runtimeFailure;
+    if (error !== RUNTIME_ERROR || !at || at.cause !== cause) return cause;
+    return `An error occurred while executing the state '${at.state}' (entered at the event id #${at.enteredId}). ${cause}`;
   }
 
   private failError(error: string): string | undefined {

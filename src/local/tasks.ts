@@ -38,7 +38,13 @@ export async function loadHandlers(dir: string, warn: (message: string) => void)
   const file = HANDLER_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
   if (!file) return set;
   set.file = file;
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown; handlers?: unknown };
+  let mod: { default?: unknown; handlers?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as typeof mod;
+  } catch (err) {
+    // A syntax error's message names no file: say which one.
+    throw new Error(`${file} cannot be loaded: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  }
   const table = mod.default ?? mod.handlers;
   if (typeof table !== 'object' || table === null) {
     throw new Error(`${file} must default-export an object mapping Task resource ARNs to functions`);
@@ -93,10 +99,12 @@ function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
   return new TaskError(error, lambdaStyle ? JSON.stringify({ errorMessage: cause, errorType: error }) : cause);
 }
 
-function toJson(value: unknown): Json {
-  if (value === undefined) return null;
+/** A handler result as JSON: the value the library gets, and its text for the history (taken now). */
+function toJson(value: unknown): { json: Json; text: string } {
+  if (value === undefined) return { json: null, text: 'null' };
   try {
-    return JSON.parse(JSON.stringify(value)) as Json;
+    const text = JSON.stringify(value);
+    return { json: JSON.parse(text) as Json, text };
   } catch (err) {
     throw new TaskError('LocalEngine.InvalidOutput', `the local handler returned a value that is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -104,29 +112,20 @@ function toJson(value: unknown): Json {
 
 /** One Task attempt, recorded for the history (the library's log has neither parameters nor raw result). */
 export interface Invocation {
-  params: Json;
-  result: Json | undefined;
+  /** Effective input (after InputPath and Parameters), as JSON. */
+  params: string;
+  /** Raw result as JSON, once the handler succeeded. */
+  result: string | undefined;
 }
 
-/** Attempts per state name, in call order; the history recorder takes them as it sees Task attempts begin. */
-export class TaskCalls {
-  private readonly queues = new Map<string, Invocation[]>();
-  push(stateName: string, invocation: Invocation): void {
-    const q = this.queues.get(stateName);
-    if (q) q.push(invocation);
-    else this.queues.set(stateName, [invocation]);
-  }
-  take(stateName: string): Invocation | undefined {
-    const q = this.queues.get(stateName);
-    const next = q?.shift();
-    if (q && q.length === 0) this.queues.delete(stateName);
-    return next;
-  }
+/** Learns of each Task attempt when the library calls its handler (the history recorder). */
+export interface TaskCallSink {
+  called(stateName: string, params: string): Invocation;
 }
 
 export interface RunBinding {
   handlers: HandlerSet;
-  calls: TaskCalls;
+  calls: TaskCallSink;
   context: Omit<TaskContext, 'stateName' | 'resource'>;
   timeScale: number;
   handlerFileHint: string;
@@ -136,8 +135,8 @@ export interface RunBinding {
 export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding): (input: Json) => Promise<Json> {
   const lambdaStyle = resource.kind === 'lambda' || resource.lambdaInvoke;
   return (input) => {
-    const invocation: Invocation = { params: input, result: undefined };
-    run.calls.push(stateName, invocation);
+    const params = JSON.stringify(input ?? null);
+    const invocation = run.calls.called(stateName, params);
     const { handler, wanted } = resolveHandler(run.handlers, resource, input);
     if (!handler) {
       return Promise.reject(
@@ -148,18 +147,24 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
         ),
       );
     }
-    const payload = resource.lambdaInvoke && input !== null && typeof input === 'object' && !Array.isArray(input) ? (input.Payload ?? {}) : input;
+    // Like Lambda, the handler gets a serialised copy: changing it must not change the execution's data.
+    const copy = JSON.parse(params) as Json;
+    const payload = resource.lambdaInvoke && copy !== null && typeof copy === 'object' && !Array.isArray(copy) ? (copy.Payload ?? {}) : copy;
     const ctx: TaskContext = { ...run.context, stateName, resource: wanted };
     return (async () => {
       let raw: unknown;
       try {
-        raw = await handler(payload as Json, ctx);
+        raw = await handler(payload, ctx);
       } catch (err) {
         throw toTaskError(err, lambdaStyle);
       }
       const out = toJson(raw);
-      const result: Json = resource.lambdaInvoke ? { ExecutedVersion: '$LATEST', Payload: out, StatusCode: 200 } : out;
-      invocation.result = result;
+      if (!resource.lambdaInvoke) {
+        invocation.result = out.text;
+        return out.json;
+      }
+      const result: Json = { ExecutedVersion: '$LATEST', Payload: out.json, StatusCode: 200 };
+      invocation.result = JSON.stringify(result);
       return result;
     })();
   };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { startLocalEngine, type LocalEngineHandle, type LocalEngineOptions } from '../../src/local/index.js';
 import { setQuiet } from '../../src/log.js';
+import { StateNameIndex } from '../../src/tools/sfn/state-names.js';
 import { testConfig } from '../helpers/config.js';
 
 export const REGION = 'us-east-1';
@@ -74,4 +75,65 @@ export function detailsOf(e: HistoryEvent | undefined): Record<string, unknown> 
   if (!e) return {};
   for (const [k, v] of Object.entries(e)) if (k.endsWith('EventDetails') && v) return v as Record<string, unknown>;
   return {};
+}
+
+/**
+ * What every local history must satisfy, as a list of problems (empty when well formed): ids 1..n,
+ * previousEventId pointing back, timestamps never going back, and every event but Execution* named by
+ * the MCP's StateNameIndex, container events after a state of their own type.
+ */
+export function historyProblems(events: HistoryEvent[]): string[] {
+  const problems: string[] = [];
+  const index = new StateNameIndex();
+  index.observe(events);
+  const typeOf = new Map<string, string>();
+  for (const e of events) {
+    const m = /^(\w+?)StateEntered$/.exec(e.type ?? '');
+    const name = detailsOf(e).name;
+    if (m?.[1] && typeof name === 'string') typeOf.set(name, m[1]);
+  }
+  let lastTs = 0;
+  events.forEach((e, i) => {
+    const at = `#${e.id} ${e.type}`;
+    if (e.id !== i + 1) problems.push(`${at}: id should be ${i + 1}`);
+    if ((e.previousEventId ?? 0) >= (e.id ?? 0)) problems.push(`${at}: previousEventId ${e.previousEventId} does not point back`);
+    const ts = e.timestamp?.getTime() ?? 0;
+    if (ts < lastTs) problems.push(`${at}: timestamp goes back`);
+    lastTs = ts;
+    if ((e.type ?? '').startsWith('Execution')) return;
+    const name = index.nameOf(e);
+    if (!name) problems.push(`${at}: no state name`);
+    const container = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$/.exec(e.type ?? '');
+    if (container && name && typeOf.get(name) !== container[1]) problems.push(`${at}: named after ${typeOf.get(name)} state '${name}'`);
+  });
+  return problems;
+}
+
+/**
+ * Index of the Map iteration (of `mapName`) an event runs in: walks previousEventId back to its
+ * MapIterationStarted; undefined for events after the Map (their walk meets an iteration's end first).
+ */
+export function iterationOf(events: HistoryEvent[], e: HistoryEvent, mapName: string): number | undefined {
+  const byId = new Map(events.map((x) => [x.id, x]));
+  for (let cur: HistoryEvent | undefined = e; cur; cur = byId.get(cur.previousEventId)) {
+    const d = detailsOf(cur);
+    if (cur.type?.startsWith('MapIteration') && d.name === mapName) return cur.type === 'MapIterationStarted' ? (d.index as number) : undefined;
+  }
+  return undefined;
+}
+
+/** `type:name` of each event inside iteration `index` of `mapName` (MapIteration* of that Map excluded), sorted. */
+export function iterationEvents(events: HistoryEvent[], mapName: string, index: number, names: (e: HistoryEvent) => string | undefined): string[] {
+  return events
+    .filter((e) => !(e.type?.startsWith('MapIteration') && detailsOf(e).name === mapName))
+    .filter((e) => !((e.type ?? '').startsWith('Map') && names(e) === mapName) && !(e.type ?? '').startsWith('Execution'))
+    .filter((e) => iterationOf(events, e, mapName) === index)
+    .map((e) => `${e.type}:${names(e) ?? '?'}`)
+    .sort();
+}
+
+export function stateNames(events: HistoryEvent[]): (e: HistoryEvent) => string | undefined {
+  const index = new StateNameIndex();
+  index.observe(events);
+  return (e) => index.nameOf(e);
 }

@@ -84,7 +84,9 @@ describe('features the embedded engine does not support', () => {
   });
 
   it('uses UnsupportedOperation for versions/aliases and mapRunArn too', async () => {
-    await expect(t.inProcess.send(new DescribeStateMachineCommand({ stateMachineArn: `${smArn('Plain')}:1` }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    const version = t.inProcess.send(new DescribeStateMachineCommand({ stateMachineArn: `${smArn('Plain')}:1` }));
+    await expect(version).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    await expect(version).rejects.toThrow(/^State machine versions and aliases are not supported /);
     const mapRun = 'arn:aws:states:us-east-1:123456789012:mapRun:Plain/m:abc';
     await expect(t.inProcess.send(new ListExecutionsCommand({ mapRunArn: mapRun }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
   });
@@ -111,5 +113,34 @@ describe('definition files skipped at load', () => {
     const missing = t.inProcess.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Nothing') }));
     await expect(missing).rejects.toBeInstanceOf(StateMachineDoesNotExist);
     await expect(missing).rejects.toThrow(/^State Machine Does Not Exist: '[^']+'$/);
+  });
+});
+
+describe('start-up problems', () => {
+  it('a handlers.mjs that does not load: the error names the file', async () => {
+    const broken = fixtureDir({ Plain: task({}) }, 'export default { a: async () => ( };');
+    try {
+      const err = await startTestEngine(broken.dir).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/^\S+handlers\.mjs cannot be loaded: \w*Error: /);
+      expect((err as Error).message).toContain(join(broken.dir, 'handlers.mjs'));
+    } finally {
+      broken.remove();
+    }
+  });
+
+  it('an empty definitions directory is warned about', async () => {
+    const empty = fixtureDir({});
+    try {
+      const warnings: string[] = [];
+      const loaded = await loadDefinitions(empty.dir, { region: 'us-east-1', account: '123456789012' }, (m) => warnings.push(m));
+      expect(loaded.machines).toEqual([]);
+      expect(warnings).toEqual([`no *.asl.json state machines found in ${empty.dir}`]);
+    } finally {
+      empty.remove();
+    }
   });
 });

@@ -1,0 +1,115 @@
+import type { LibraryEvent } from './library.js';
+
+/**
+ * A synchronous view of every run of the library, nested runs included.
+ *
+ * The library's public event log cannot build a correct history: each Map iteration and Parallel
+ * branch is a nested run whose events reach the root log through async generators, so they arrive
+ * late, lose the identity of their iteration or branch (nested Maps overwrite the index, branches
+ * have none) and are dropped once the root run ends. So every run's own event logger is tapped
+ * where events are dispatched: in order, at the moment they happen, tagged with the run they belong
+ * to. The tap also gives each run its own `$$.State` in the context object.
+ *
+ * It patches `StateMachine.prototype.execute(input, { runOptions, eventLogger }, cleanup)` of
+ * aws-local-stepfunctions 3.0.0 (pinned in package.json): runs without the tap key are untouched.
+ */
+
+/** `$$.State` of a run: its current state, updated as the run enters and retries states. */
+export interface ContextState {
+  Name: string;
+  EnteredTime: string;
+  RetryCount: number;
+}
+
+/** One run of the library: the execution itself, one Map iteration or one Parallel branch. */
+export interface RunNode {
+  readonly id: number;
+  readonly parent: RunNode | undefined;
+  /** The library StateMachine running it: one per Map attempt (shared by its iterations), one per branch run. */
+  readonly machine: object;
+  readonly state: ContextState;
+}
+
+export interface RunTap {
+  /** Called synchronously, before the library queues the event. Must not throw. */
+  event(run: RunNode, event: LibraryEvent): void;
+}
+
+const TAP = Symbol('executions-mcp.runTap');
+const PATCHED = Symbol('executions-mcp.runTapInstalled');
+
+interface TapLink {
+  tap: RunTap;
+  node: RunNode | undefined;
+}
+
+/** The library's private shapes the tap relies on. */
+interface LibraryLogger {
+  dispatch(event: LibraryEvent): void;
+}
+interface ExecuteOptions {
+  runOptions?: { [TAP]?: TapLink; context?: Record<string, unknown> };
+  eventLogger?: LibraryLogger;
+}
+type Execute = (this: object, input: unknown, options: ExecuteOptions, cleanup: unknown) => unknown;
+interface PatchablePrototype {
+  execute?: unknown;
+  [PATCHED]?: boolean;
+}
+
+/** Run options that make a run (and its nested runs) report to `tap`. */
+export function tapRunOptions(tap: RunTap): Record<symbol, unknown> {
+  const link: TapLink = { tap, node: undefined };
+  return { [TAP]: link };
+}
+
+let nextRunId = 0;
+
+/** Installs the tap on the library's StateMachine class (once). */
+export function installRunTap(stateMachineClass: { prototype: object }): void {
+  const proto = stateMachineClass.prototype as PatchablePrototype;
+  if (proto[PATCHED]) return;
+  const original = proto.execute;
+  if (typeof original !== 'function') {
+    throw new Error('aws-local-stepfunctions has no StateMachine.prototype.execute: the embedded engine needs version 3.0.0');
+  }
+  const execute = original as Execute;
+  proto.execute = function tappedExecute(this: object, input: unknown, options: ExecuteOptions, cleanup: unknown): unknown {
+    const runOptions = options.runOptions;
+    const link = runOptions?.[TAP];
+    const logger = options.eventLogger;
+    if (runOptions && link && logger && typeof logger.dispatch === 'function') {
+      const node: RunNode = { id: ++nextRunId, parent: link.node, machine: this, state: { Name: '', EnteredTime: '', RetryCount: 0 } };
+      // runOptions is this run's own copy; nested runs copy it again, so they see this node as parent.
+      runOptions[TAP] = { tap: link.tap, node };
+      runOptions.context = { ...runOptions.context, State: node.state };
+      const dispatch = logger.dispatch.bind(logger);
+      logger.dispatch = (event) => {
+        if (!forwarded(event)) observe(link.tap, node, event);
+        dispatch(event);
+      };
+    }
+    return execute.call(this, input, options, cleanup);
+  };
+  proto[PATCHED] = true;
+}
+
+/** Events a parent logger receives from its nested runs: already seen where they happened. */
+const seen = new WeakSet<object>();
+function forwarded(event: LibraryEvent): boolean {
+  if (event.type.startsWith('MapIteration') || event.type.startsWith('ParallelBranch') || seen.has(event)) return true;
+  seen.add(event);
+  return false;
+}
+
+function observe(tap: RunTap, node: RunNode, event: LibraryEvent): void {
+  tap.event(node, event);
+  // After the tap: the event's data was captured while $$.State still described the previous state.
+  if (event.type === 'StateEntered') {
+    node.state.Name = event.state.name;
+    node.state.EnteredTime = new Date(event.timestamp).toISOString();
+    node.state.RetryCount = 0;
+  } else if (event.type === 'StateRetried') {
+    node.state.RetryCount += 1;
+  }
+}

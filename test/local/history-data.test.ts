@@ -1,0 +1,161 @@
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detailsOf, fixtureDir, fullHistory, historyProblems, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+
+/** Data in local histories: captured when each event happens, errors that name their state, the $$ context. */
+
+const L = 'arn:aws:lambda:us-east-1:123456789012:function:';
+
+const machines: Record<string, unknown> = {
+  mutate: {
+    StartAt: 'T',
+    States: {
+      T: { Type: 'Task', Resource: L + 'mutate', ResultPath: '$.r', Next: 'T2' },
+      T2: { Type: 'Task', Resource: L + 'mutate', End: true },
+    },
+  },
+  'merge-mut': {
+    StartAt: 'M',
+    States: {
+      M: { Type: 'Pass', Parameters: { 'merged.$': 'States.JsonMerge($.a, $.b, false)' }, ResultPath: '$.r', Next: 'N' },
+      N: { Type: 'Pass', End: true },
+    },
+  },
+  'bad-input-path': { StartAt: 'Start', States: { Start: { Type: 'Pass', Next: 'P' }, P: { Type: 'Pass', InputPath: '$.does.not.exist', End: true } } },
+  'bad-parameters': {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        MaxConcurrency: 1,
+        End: true,
+        ItemProcessor: { StartAt: 'Pick', States: { Pick: { Type: 'Task', Resource: L + 'echo', Parameters: { 'v.$': '$.missing' }, End: true } } },
+      },
+    },
+  },
+  'bad-result-path': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'echo', ResultPath: '$.r', End: true } } },
+  'context-state': {
+    StartAt: 'C',
+    States: {
+      C: { Type: 'Pass', Parameters: { 'name.$': '$$.State.Name', 'entered.$': '$$.State.EnteredTime', 'retries.$': '$$.State.RetryCount' }, Next: 'Flaky' },
+      Flaky: {
+        Type: 'Task',
+        Resource: L + 'flaky',
+        Parameters: { 'name.$': '$$.State.Name', 'retries.$': '$$.State.RetryCount' },
+        Retry: [{ ErrorEquals: ['Transient'], IntervalSeconds: 1, MaxAttempts: 3 }],
+        Next: 'Each',
+      },
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemSelector: { 'map.$': '$$.State.Name', 'item.$': '$$.Map.Item.Value' },
+        End: true,
+        ItemProcessor: { StartAt: 'Item', States: { Item: { Type: 'Pass', Parameters: { 'in.$': '$', 'state.$': '$$.State.Name' }, End: true } } },
+      },
+    },
+  },
+};
+
+const handlers = `
+const L = '${L}';
+const attempts = new Map();
+export default {
+  [L + 'echo']: async (input) => input,
+  [L + 'mutate']: async (input) => { input.secret = 'MUTATED'; delete input.keep; return { ok: 1 }; },
+  [L + 'flaky']: async (input, ctx) => {
+    const n = (attempts.get(ctx.executionArn) ?? 0) + 1;
+    attempts.set(ctx.executionArn, n);
+    if (n < 3) { const e = new Error('again'); e.name = 'Transient'; throw e; }
+    return { ...input, items: [10, 20] };
+  },
+};`;
+
+let t: TestEngine;
+let client: SFNClient;
+let fixture: ReturnType<typeof fixtureDir>;
+
+beforeAll(async () => {
+  fixture = fixtureDir(machines, handlers);
+  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001']);
+  client = t.inProcess;
+});
+afterAll(async () => {
+  await t.close();
+  fixture.remove();
+});
+
+async function run(machine: string, input: unknown = {}) {
+  const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn(machine), input: JSON.stringify(input) }));
+  const description = await waitForStatus(client, executionArn ?? '');
+  const events = await fullHistory(client, executionArn ?? '');
+  return { description, events };
+}
+
+const byType = (events: Awaited<ReturnType<typeof run>>['events'], type: string) => events.filter((e) => e.type === type).map((e) => detailsOf(e));
+
+describe('event data is what it was when the event happened', () => {
+  it('a handler that changes its argument changes neither the execution data nor the history', async () => {
+    const { events, description } = await run('mutate', { keep: 1 });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    expect(byType(events, 'TaskStateEntered').map((d) => d.input)).toEqual(['{"keep":1}', '{"keep":1,"r":{"ok":1}}']);
+    expect(byType(events, 'LambdaFunctionScheduled').map((d) => d.input)).toEqual(['{"keep":1}', '{"keep":1,"r":{"ok":1}}']);
+    expect(byType(events, 'TaskStateExited').map((d) => d.output)).toEqual(['{"keep":1,"r":{"ok":1}}', '{"ok":1}']);
+    expect(description.output).toBe('{"ok":1}');
+  });
+
+  it('an intrinsic that changes its argument (States.JsonMerge) does not rewrite the StateEntered input', async () => {
+    const { events, description } = await run('merge-mut', { a: { x: 1 }, b: { y: 2 } });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(byType(events, 'PassStateEntered')[0]?.input).toBe('{"a":{"x":1},"b":{"y":2}}');
+    expect(JSON.parse(String(byType(events, 'PassStateExited')[0]?.output))).toMatchObject({ r: { merged: { x: 1, y: 2 } } });
+  });
+});
+
+describe('States.Runtime failures name the state, like AWS', () => {
+  it('a bad InputPath: the cause names the state and the id of its StateEntered event', async () => {
+    const { events, description } = await run('bad-input-path', { a: 1 });
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    const entered = events.find((e) => e.type === 'PassStateEntered' && detailsOf(e).name === 'P');
+    expect(entered?.id).toBe(4);
+    expect(description.cause).toMatch(/^An error occurred while executing the state 'P' \(entered at the event id #4\)\. \S/);
+    expect(description.cause).toContain('$.does.not.exist');
+    expect(detailsOf(events.at(-1)).cause).toBe(description.cause);
+  });
+
+  it('a Parameters path not found inside a Map iteration: the cause names the inner state', async () => {
+    const { events, description } = await run('bad-parameters', { items: [{ v: 1 }] });
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    const entered = events.find((e) => e.type === 'TaskStateEntered');
+    expect(description.cause).toMatch(new RegExp(`^An error occurred while executing the state 'Pick' \\(entered at the event id #${entered?.id}\\)\\. \\S`));
+    expect(description.cause).toContain('$.missing');
+    expect(events.map((e) => e.type)).not.toContain('LambdaFunctionScheduled');
+  });
+
+  it('a ResultPath that cannot apply: the Lambda function succeeded, the state failed', async () => {
+    const { events, description } = await run('bad-result-path', 5);
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.ResultPathMatchFailure' });
+    expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'ExecutionFailed']);
+    expect(historyProblems(events)).toEqual([]);
+  });
+});
+
+describe('$$.State in the context object', () => {
+  it('gives Name, EnteredTime and RetryCount of the running state, per retry and per Map iteration', async () => {
+    const { events, description } = await run('context-state', { go: 1 });
+    expect(description.status).toBe('SUCCEEDED');
+    const c = JSON.parse(String(byType(events, 'PassStateExited')[0]?.output)) as Record<string, unknown>;
+    const enteredAt = events.find((e) => e.type === 'PassStateEntered')?.timestamp?.toISOString();
+    expect(c).toEqual({ name: 'C', entered: enteredAt, retries: 0 });
+    expect(byType(events, 'LambdaFunctionScheduled').map((d) => JSON.parse(String(d.input)))).toEqual([
+      { name: 'Flaky', retries: 0 },
+      { name: 'Flaky', retries: 1 },
+      { name: 'Flaky', retries: 2 },
+    ]);
+    expect(JSON.parse(description.output ?? '')).toEqual([
+      { in: { map: 'Each', item: 10 }, state: 'Item' },
+      { in: { map: 'Each', item: 20 }, state: 'Item' },
+    ]);
+  });
+});

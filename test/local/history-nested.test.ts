@@ -1,0 +1,275 @@
+import { StartExecutionCommand, StopExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detailsOf, fixtureDir, fullHistory, historyProblems, iterationEvents, iterationOf, smArn, startTestEngine, stateNames, waitForStatus, type TestEngine } from './helpers.js';
+
+/**
+ * Map and Parallel inside each other, run concurrently: every iteration and branch keeps all its
+ * events, chained within itself, and every event resolves to its state's name.
+ */
+
+const L = 'arn:aws:lambda:us-east-1:123456789012:function:';
+const task = (fn: string) => ({ Type: 'Task', Resource: L + fn, End: true });
+const innerParallel = {
+  Type: 'Parallel',
+  End: true,
+  Branches: [
+    { StartAt: 'T1', States: { T1: task('echo') } },
+    { StartAt: 'P2', States: { P2: { Type: 'Pass', Result: { p: 2 }, End: true } } },
+  ],
+};
+
+const machines: Record<string, unknown> = {
+  'map-par': { StartAt: 'M', States: { M: { Type: 'Map', End: true, Iterator: { StartAt: 'Inner', States: { Inner: innerParallel } } } } },
+  nested: {
+    StartAt: 'Outer',
+    States: {
+      Outer: {
+        Type: 'Parallel',
+        End: true,
+        Branches: [
+          { StartAt: 'M', States: { M: { Type: 'Map', ItemsPath: '$.items', End: true, Iterator: { StartAt: 'Inner', States: { Inner: innerParallel } } } } },
+          { StartAt: 'B2', States: { B2: { Type: 'Pass', End: true } } },
+        ],
+      },
+    },
+  },
+  'nested-map': {
+    StartAt: 'Outer',
+    States: {
+      Outer: {
+        Type: 'Map',
+        ItemsPath: '$.rows',
+        End: true,
+        Parameters: { 'row.$': '$$.Map.Item.Value', 'ri.$': '$$.Map.Item.Index' },
+        Iterator: {
+          StartAt: 'Inner',
+          States: {
+            Inner: {
+              Type: 'Map',
+              ItemsPath: '$.row',
+              Parameters: { 'v.$': '$$.Map.Item.Value', 'ci.$': '$$.Map.Item.Index' },
+              End: true,
+              Iterator: { StartAt: 'Cell', States: { Cell: { Type: 'Pass', End: true } } },
+            },
+          },
+        },
+      },
+    },
+  },
+  'par-par': {
+    StartAt: 'Outer',
+    States: {
+      Outer: {
+        Type: 'Parallel',
+        End: true,
+        Branches: [
+          { StartAt: 'In', States: { In: { Type: 'Parallel', End: true, Branches: [{ StartAt: 'T1', States: { T1: task('echo') } }] } } },
+          { StartAt: 'B2', States: { B2: { Type: 'Pass', End: true } } },
+        ],
+      },
+    },
+  },
+  'stop-nested': {
+    StartAt: 'M',
+    States: {
+      M: {
+        Type: 'Map',
+        MaxConcurrency: 2,
+        End: true,
+        Iterator: {
+          StartAt: 'P',
+          States: {
+            P: {
+              Type: 'Parallel',
+              End: true,
+              Branches: [
+                { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } },
+                { StartAt: 'T', States: { T: task('sig') } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  },
+  'retry-par': {
+    StartAt: 'P',
+    States: {
+      P: {
+        Type: 'Parallel',
+        Branches: [{ StartAt: 'T', States: { T: task('always-fail') } }],
+        Retry: [{ ErrorEquals: ['Boom'], IntervalSeconds: 1, MaxAttempts: 2 }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'After' }],
+        End: true,
+      },
+      After: { Type: 'Pass', End: true },
+    },
+  },
+  'retry-map': {
+    StartAt: 'M',
+    States: {
+      M: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        Iterator: { StartAt: 'T', States: { T: task('always-fail') } },
+        Retry: [{ ErrorEquals: ['Boom'], IntervalSeconds: 1, MaxAttempts: 1 }],
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'After' }],
+        End: true,
+      },
+      After: { Type: 'Pass', End: true },
+    },
+  },
+};
+
+const handlers = `
+const L = '${L}';
+export default {
+  [L + 'echo']: async (input) => input,
+  [L + 'always-fail']: async () => { const e = new Error('always fails'); e.name = 'Boom'; throw e; },
+  [L + 'sig']: (input, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('stopped'))),
+};`;
+
+let t: TestEngine;
+let client: SFNClient;
+let fixture: ReturnType<typeof fixtureDir>;
+
+beforeAll(async () => {
+  fixture = fixtureDir(machines, handlers);
+  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001']);
+  client = t.inProcess;
+});
+afterAll(async () => {
+  await t.close();
+  fixture.remove();
+});
+
+async function run(machine: string, input: unknown = {}) {
+  const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn(machine), input: JSON.stringify(input) }));
+  const description = await waitForStatus(client, executionArn ?? '');
+  const events = await fullHistory(client, executionArn ?? '');
+  return { description, events };
+}
+
+const count = (events: HistoryEvent[], type: string) => events.filter((e) => e.type === type).length;
+
+/** One Map→Parallel(Task, Pass) iteration, as `type:state` sorted. */
+const PARALLEL_ITERATION = [
+  'LambdaFunctionScheduled:T1',
+  'LambdaFunctionStarted:T1',
+  'LambdaFunctionSucceeded:T1',
+  'ParallelStateEntered:Inner',
+  'ParallelStateExited:Inner',
+  'ParallelStateStarted:Inner',
+  'ParallelStateSucceeded:Inner',
+  'PassStateEntered:P2',
+  'PassStateExited:P2',
+  'TaskStateEntered:T1',
+  'TaskStateExited:T1',
+];
+
+describe('nested Map and Parallel histories', () => {
+  it('Map over a Parallel: 32 events, each iteration complete and chained within itself', async () => {
+    const { events, description } = await run('map-par', [1, 2]);
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    expect(events).toHaveLength(32);
+    const names = stateNames(events);
+    for (const i of [0, 1]) {
+      expect(iterationEvents(events, 'M', i, names)).toEqual(PARALLEL_ITERATION);
+      const succeeded = events.find((e) => e.type === 'MapIterationSucceeded' && detailsOf(e).index === i);
+      expect(succeeded && iterationOf(events, events.find((e) => e.id === succeeded.previousEventId) ?? succeeded, 'M')).toBe(i);
+    }
+    for (const e of events.filter((x) => x.type === 'LambdaFunctionSucceeded')) {
+      expect(detailsOf(e).output).toBe(String(iterationOf(events, e, 'M') === 0 ? 1 : 2));
+    }
+    expect(events.slice(-3).map((e) => e.type)).toEqual(['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
+  });
+
+  it('Parallel → Map → Parallel: every iteration and the other branch keep their events; Outer ends named Outer', async () => {
+    const { events, description } = await run('nested', { items: [1, 2, 3] });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    for (const i of [0, 1, 2]) expect(iterationEvents(events, 'M', i, names)).toEqual(PARALLEL_ITERATION);
+    expect(count(events, 'MapIterationSucceeded')).toBe(3);
+    const end = events.filter((e) => e.type === 'ParallelStateSucceeded').at(-1);
+    expect(end && names(end)).toBe('Outer');
+    expect(events.filter((e) => e.type === 'PassStateExited').map((e) => detailsOf(e).name).sort()).toEqual(['B2', 'P2', 'P2', 'P2']);
+  });
+
+  it('Map in Map: each inner iteration runs in its own outer iteration, with its own item', async () => {
+    const rows = [[1, 2], [3], [4, 5, 6]];
+    const { events, description } = await run('nested-map', { rows });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    const cells = events.filter((e) => e.type === 'PassStateEntered');
+    expect(cells).toHaveLength(6);
+    for (const cell of cells) {
+      const i = iterationOf(events, cell, 'Outer') ?? -1;
+      const j = iterationOf(events, cell, 'Inner') ?? -1;
+      expect(JSON.parse(String(detailsOf(cell).input))).toEqual({ v: rows[i]?.[j], ci: j });
+    }
+    expect(count(events, 'PassStateExited')).toBe(6);
+    expect(count(events, 'MapIterationSucceeded')).toBe(9);
+    expect(count(events, 'MapStateExited')).toBe(4);
+  });
+
+  it('Parallel in Parallel: the outer ParallelStateSucceeded is named after the outer state', async () => {
+    const { events, description } = await run('par-par', { a: 1 });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    expect(events.filter((e) => e.type?.startsWith('ParallelState')).map((e) => `${e.type}:${names(e)}`)).toEqual(
+      expect.arrayContaining(['ParallelStateStarted:Outer', 'ParallelStateStarted:In', 'ParallelStateSucceeded:In', 'ParallelStateSucceeded:Outer']),
+    );
+    expect(events.slice(-3).map((e) => `${e.type}:${names(e) ?? ''}`)).toEqual(['ParallelStateSucceeded:Outer', 'ParallelStateExited:Outer', 'ExecutionSucceeded:']);
+    expect(count(events, 'TaskStateExited')).toBe(1);
+  });
+
+  it('StopExecution inside Map → Parallel: every running state, branch and iteration is aborted, each in its own iteration', async () => {
+    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn('stop-nested'), input: '[1,2,3]' }));
+    const arn = executionArn ?? '';
+    const until = Date.now() + 5000;
+    while (count(await fullHistory(client, arn), 'LambdaFunctionStarted') < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await client.send(new StopExecutionCommand({ executionArn: arn }));
+    const events = await fullHistory(client, arn);
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    for (const i of [0, 1]) {
+      expect(iterationEvents(events, 'M', i, names)).toEqual([
+        'LambdaFunctionScheduled:T',
+        'LambdaFunctionStarted:T',
+        'ParallelStateAborted:P',
+        'ParallelStateEntered:P',
+        'ParallelStateStarted:P',
+        'TaskStateAborted:T',
+        'TaskStateEntered:T',
+        'WaitStateAborted:W',
+        'WaitStateEntered:W',
+      ]);
+    }
+    expect(events.filter((e) => e.type === 'MapIterationAborted').map((e) => detailsOf(e).index)).toEqual([0, 1]);
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['MapStateAborted', 'ExecutionAborted']);
+  });
+});
+
+describe('retried Map and Parallel states', () => {
+  it('Parallel: every attempt starts again and every event is named after its state', async () => {
+    const { events, description } = await run('retry-par', { x: 1 });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    expect(events.filter((e) => e.type === 'ParallelStateStarted').map(names)).toEqual(['P', 'P', 'P']);
+    expect(count(events, 'LambdaFunctionFailed')).toBe(3);
+    expect(events.filter((e) => e.type === 'ParallelStateFailed').map(names)).toEqual(['P']);
+  });
+
+  it('Map: every attempt starts again and every event is named after its state', async () => {
+    const { events, description } = await run('retry-map', { items: [1, 2] });
+    expect(description.status).toBe('SUCCEEDED');
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    expect(events.filter((e) => e.type === 'MapStateStarted').map(names)).toEqual(['M', 'M']);
+    expect(events.filter((e) => e.type === 'MapStateFailed').map(names)).toEqual(['M']);
+  });
+});
