@@ -1,4 +1,5 @@
 import type { CursorCodec, CursorState } from './token.js';
+import { callSignal } from '../server/deadline.js';
 import { ToolError } from '../server/errors.js';
 import { parseTimeBound } from './time.js';
 
@@ -101,12 +102,14 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   const fetchPage = async (token: string | undefined, size: number): Promise<BackendPage<R>> => {
     const remaining = spec.deadlineAt - now();
     if (remaining > MAX_TIMER_MS) return spec.fetchPage(token, size, spec.signal);
-    const deadline = AbortSignal.timeout(Math.max(1, remaining));
+    const limit = callSignal(spec.signal, Math.max(1, remaining));
     try {
-      return await spec.fetchPage(token, size, AbortSignal.any([spec.signal, deadline]));
+      return await spec.fetchPage(token, size, limit.signal);
     } catch (err) {
-      if (deadline.aborted && !spec.signal.aborted) throw new DeadlineReached();
+      if (limit.timedOut()) throw new DeadlineReached();
       throw err;
+    } finally {
+      limit.dispose();
     }
   };
 

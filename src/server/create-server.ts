@@ -8,6 +8,7 @@ import { annotationsFor, type ToolContext, type ToolDefinition } from './define-
 import { BackendError, ToolError, describeError } from './errors.js';
 import { selectTools } from './inventory.js';
 import { WriteRateLimiter } from './rate-limit.js';
+import { callSignal } from './deadline.js';
 import { UntrustedFence, fitToBudget } from './render.js';
 
 /** Long-lived parts shared by every server instance of a process (HTTP builds one instance per request). */
@@ -68,11 +69,11 @@ async function runTool(
   let progressCount = 0;
   // List tools stop paging at deadlineAt and answer with what they have; this later, hard limit
   // ends anything still waiting on a silent backend with a clear error instead of a hung call.
-  const hardDeadline = AbortSignal.timeout(deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
+  const limit = callSignal(sdkCtx.mcpReq.signal, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
   const ctx: ToolContext = {
     config: deps.config,
     backends: deps.backends,
-    signal: AbortSignal.any([sdkCtx.mcpReq.signal, hardDeadline]),
+    signal: limit.signal,
     deadlineAt: started + deps.config.limits.callDeadlineMs,
     principal: caller.principal ?? sdkCtx.http?.authInfo?.clientId,
     cursors,
@@ -102,10 +103,12 @@ async function runTool(
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     const text =
-      hardDeadline.aborted && !sdkCtx.mcpReq.signal.aborted && !(err instanceof BackendError)
+      limit.timedOut() && !(err instanceof BackendError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. Next: call again; if it persists, the backend is unhealthy.`
         : describeError(err, tool.name, tool.errorHints);
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
     return { isError: true, content: [{ type: 'text', text }] };
+  } finally {
+    limit.dispose();
   }
 }
