@@ -263,8 +263,10 @@ function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; bef
  * head); undefined when the item before the cursor is no longer on the page.
  */
 function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number | undefined {
-  // On a page boundary: normally at 0; after the last item seen if a shift repeated it here.
-  if (state.offset <= 0) return indexAfterKey(items, state.previousKeyHash, keyOf) ?? 0;
+  // On a page boundary: normally at 0; after the last item seen if a shift repeated it here. Only
+  // the head is searched: a shift moves it by the number of arrivals, and hashing every key of a
+  // 1000-item page on each continuation would cost more than the page itself.
+  if (state.offset <= 0) return indexAfterKey(items.slice(0, BOUNDARY_SCAN), state.previousKeyHash, keyOf) ?? 0;
   if (!state.previousKeyHash && !state.nextKeyHash) return Math.min(state.offset, items.length);
   // The first item not yet returned, where it was or wherever it moved (items before it may have
   // vanished, e.g. left a statusFilter); else just after the last item returned.
@@ -299,6 +301,9 @@ function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (ra
 
 /** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Head items of a page searched for a repeated last item when a cursor sits on a page boundary. */
+const BOUNDARY_SCAN = 100;
 
 /** Most backend calls spent looking for a cursor whose items moved (empty pages included). */
 const LOOKAHEAD_FETCHES = 25;
