@@ -27,10 +27,13 @@ export interface ListCall<R, V> {
 
 export interface ListResult<V> extends Collected<V> {
   lines: string[];
+  /** The engine kept the answer within the budget: false only when one item alone is larger. */
+  fitsBudget: boolean;
 }
 
 /** Runs the paging engine with the call's context: budget, deadline, cancellation, progress, caller binding. */
 export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>): Promise<ListResult<V>> {
+  const budgetChars = Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS);
   // Each item's line is built once, when the engine sizes the item, and reused for the text.
   const lines = new Map<V, string>();
   const collected = await collect<R, V>({
@@ -65,12 +68,16 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
       lines.set(item, text);
       return itemSize(item, text);
     },
-    budgetChars: Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS),
+    budgetChars,
     window: call.window,
     carry: call.carry,
     deadlineAt: ctx.deadlineAt,
     signal: ctx.signal,
     onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),
   });
-  return { ...collected, lines: collected.items.map((item) => lines.get(item) ?? '') };
+  const itemLines = collected.items.map((item) => lines.get(item) ?? '');
+  // Beyond the first item the engine never goes over the budget; a single item may.
+  const only = collected.items.length === 1 ? collected.items[0] : undefined;
+  const fitsBudget = only === undefined || itemSize(only, itemLines[0] ?? '') <= budgetChars;
+  return { ...collected, lines: itemLines, fitsBudget };
 }

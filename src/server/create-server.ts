@@ -99,7 +99,9 @@ async function runTool(
     const out = await tool.handler(args, ctx);
     log.debug('tool call', { tool: tool.name, ms: Date.now() - started });
     const { limits } = deps.config;
-    const fitted = fitToBudget(out.structured as Record<string, unknown>, fence.preamble() + out.text, limits.responseBudgetChars, limits.maxPayloadChars);
+    const text = fence.preamble() + out.text;
+    const structured = out.structured as Record<string, unknown>;
+    const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     const text =

@@ -246,6 +246,24 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
+  it('one item larger than the whole budget (a 100k name) is cut to fit, and the answer says so', async () => {
+    const huge = makeExecution(998);
+    (huge.metadata as Record<string, unknown>).name = 'n'.repeat(100_000);
+    (huge.metadata as Record<string, unknown>).description = 'd'.repeat(100_000);
+    env.fake.executions.unshift(huge);
+    try {
+      const res = await env.harness.call('list_agent_executions', { maxItems: 5 });
+      expect(res.isError).toBeUndefined();
+      const items = (res.structured as { agentExecutions: Summary[]; nextToken?: string }).agentExecutions;
+      expect(items).toHaveLength(1);
+      expect(JSON.stringify(res.structured).length + res.text.length).toBeLessThanOrEqual(60_000);
+      expect(res.text).toContain('were cut to keep this answer within the response budget');
+      expect((res.structured as { nextToken?: string }).nextToken).toBeDefined();
+    } finally {
+      env.fake.executions.shift();
+    }
+  });
+
   it.each(['javascript:alert(1)', 'file:///etc/passwd'])('refuses a non-http(s) context URL (%s) without calling Ona', async (url) => {
     const before = env.fake.requests.length;
     const res = await env.harness.call('start_agent_execution', { codeContext: { contextUrl: { url } } });

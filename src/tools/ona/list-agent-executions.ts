@@ -90,10 +90,11 @@ export const listAgentExecutions = defineTool({
         order: 'newest-first',
       },
     });
-    const { items, lines, ...paging } = result;
+    const { items, lines, fitsBudget, ...paging } = result;
     const hint = continuationHint('list_agent_executions', items.length, paging.stopReason, paging.nextToken, 'agent executions');
     return {
       structured: { agentExecutions: items, ...paging },
+      fitsBudget,
       text: [...lines, hint].join('\n'),
     };
   },

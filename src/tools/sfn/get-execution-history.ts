@@ -89,9 +89,10 @@ export const getExecutionHistory = defineTool({
           .filter(Boolean)
           .join(' '),
     });
-    const { items, lines, ...paging } = result;
+    const { items, lines, fitsBudget, ...paging } = result;
     return {
       structured: { events: items, ...paging },
+      fitsBudget,
       text: [...collapseRuns(items, lines), continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events')].join('\n'),
     };
   },

@@ -118,12 +118,13 @@ export const listExecutions = defineTool({
         order: 'newest-first',
       },
     });
-    const { items, lines, ...paging } = result;
+    const { items, lines, fitsBudget, ...paging } = result;
     const prefix = executionArnPrefix(items);
     const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
     const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.executionArn.length ?? 0) - 2)) : lines;
     return {
       structured: { executions: items, ...paging },
+      fitsBudget,
       text: [header, ...shown, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
         .filter(Boolean)
         .join('\n'),

@@ -47,9 +47,10 @@ export const listStateMachines = defineTool({
           : undefined,
       line: (m) => `${m.name}  ${m.type}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${m.stateMachineArn}`,
     });
-    const { items, lines, ...paging } = result;
+    const { items, lines, fitsBudget, ...paging } = result;
     return {
       structured: { stateMachines: items, ...paging },
+      fitsBudget,
       text: [...lines, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].join('\n'),
     };
   },
