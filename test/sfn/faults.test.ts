@@ -123,8 +123,8 @@ describe('transport faults with maxAttempts 1', () => {
   it.each([
     [500, '<html><body>502 Bad Gateway</body></html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 500\): the endpoint answered with a body that is not a Step Functions error .*Next: the backend is temporarily failing/],
     [403, '<html>Forbidden by proxy</html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 403\): .*Next: the server's credentials lack permission/],
-    [200, '{}', /^Step Functions DescribeExecution failed: MalformedResponse: the reply lacks executionArn, status, startDate\. Next: the backend returned an unreadable response/],
-    [200, 'null', /failed: MalformedResponse.*the reply lacks executionArn, status, startDate/],
+    [200, '{}', /^Step Functions DescribeExecution failed: MalformedResponse: the reply lacks status, startDate\. Next: the backend returned an unreadable response/],
+    [200, 'null', /failed: MalformedResponse.*the reply lacks status, startDate/],
     [200, '[1,2,3]', /failed: MalformedResponse/],
   ] as const)('HTTP %i with body %s is classified by what came back, never as a JavaScript error', async (status, body, expected) => {
     fake.inject({ kind: 'raw', status, body, contentType: body.startsWith('<') ? 'text/html' : undefined }, { op: 'DescribeExecution' });

@@ -102,26 +102,29 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     region,
     local,
     listStateMachines: (input, signal) =>
-      call('ListStateMachines', signal, async () => requireMembers('ListStateMachines', await client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal }), ['stateMachines'])),
+      call('ListStateMachines', signal, () => client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal })),
     describeStateMachine: (input, signal) =>
       call('DescribeStateMachine', signal, () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal })),
     listExecutions: (input, signal) =>
-      call('ListExecutions', signal, async () => requireMembers('ListExecutions', await client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal }), ['executions'])),
+      call('ListExecutions', signal, () => client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal })),
     describeExecution: (input, signal) =>
-      call('DescribeExecution', signal, async () => requireMembers('DescribeExecution', await client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal }), ['executionArn', 'status', 'startDate'])),
+      call('DescribeExecution', signal, async () => requireMembers('DescribeExecution', await client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal }), ['status', 'startDate'])),
     getExecutionHistory: (input, signal) =>
-      call('GetExecutionHistory', signal, async () => requireMembers('GetExecutionHistory', await client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal }), ['events'])),
+      call('GetExecutionHistory', signal, () => client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal })),
     startExecution: (input, signal) =>
-      call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn', 'startDate'])),
+      call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn'])),
     stopExecution: (input, signal) =>
-      call('StopExecution', signal, async () => requireMembers('StopExecution', await client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal }), ['stopDate'])),
+      call('StopExecution', signal, () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal })),
     redriveExecution: (input, signal) =>
-      call('RedriveExecution', signal, async () => requireMembers('RedriveExecution', await client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal }), ['redriveDate'])),
+      call('RedriveExecution', signal, () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal })),
     close: () => client.destroy(),
   };
 }
 
-/** A 200 whose body lacks what the API always returns is no answer: say so rather than show blanks. */
+/**
+ * A 200 whose body lacks what the API always returns is no answer: say so rather than show blanks.
+ * Only where blanks would mislead (an execution with no status); a list without its array is empty.
+ */
 function requireMembers<T extends object>(operation: string, out: T, members: Array<keyof T & string>): T {
   const missing = members.filter((m) => out[m] === undefined || out[m] === null);
   if (missing.length > 0) {
