@@ -105,8 +105,11 @@ async function runTool(
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     const text =
-      limit.timedOut() && !(err instanceof BackendError)
-        ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. Next: call again; if it persists, the backend is unhealthy.`
+      limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)
+        ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +
+          (tool.operation === 'read'
+            ? 'Next: call again; if it persists, the backend is unhealthy.'
+            : 'The request may have been carried out anyway. Next: check with the matching list or get tool before calling again.')
         : describeError(err, tool.name, tool.errorHints);
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
     return { isError: true, content: [{ type: 'text', text }] };

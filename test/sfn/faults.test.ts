@@ -135,6 +135,21 @@ describe('transport faults with maxAttempts 1', () => {
     expectClean(r.text);
   });
 
+  it('a list item with a member of the wrong type keeps its page: the member reads UNKNOWN', async () => {
+    const good = executionArn('Orders', 'typed-right');
+    const odd = executionArn('Orders', 'typed-wrong');
+    fake.inject(
+      { kind: 'raw', status: 200, body: JSON.stringify({ executions: [{ executionArn: odd, name: 7, status: 5, startDate: 1e20 }, { executionArn: good, name: 'typed-right', status: 'SUCCEEDED', startDate: 1_763_600_000 }] }) },
+      { op: 'ListExecutions' },
+    );
+    const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 2 });
+    expect(r.isError).toBeUndefined();
+    const items = r.structured?.executions as Array<Record<string, unknown>>;
+    expect(items[0]).toEqual({ executionArn: odd, name: 'typed-wrong', status: 'UNKNOWN', state: 'pending' });
+    expect(items[1]).toMatchObject({ executionArn: good, status: 'SUCCEEDED', state: 'succeeded' });
+    expect(r.text).toContain('typed-wrong  UNKNOWN  start unknown');
+  });
+
   it('a fault in the middle of a multi-page walk fails the call without a partial answer', async () => {
     fake.inject({ kind: 'internal', status: 500 }, { op: 'ListExecutions' });
     const r = await env.call('list_executions', { stateMachineArn: orders, pageSize: 10, maxItems: 30 });
@@ -224,7 +239,15 @@ describe('a backend that never answers', () => {
       tool === 'start_execution' ? { stateMachineArn: orders, input: '{}' } : { executionArn: (runs[1] as FakeExecution).executionArn };
     const r = await limited.call(tool, args);
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: NoAnswer: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time`));
+    if (tool === 'start_execution') {
+      // The request may have got through: the answer names the execution so a retry is safe.
+      const name = fake.requestsFor(op)[before]?.body.name as string;
+      expect(r.text).toContain(`Step Functions StartExecution failed: NoAnswer: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). The execution may have started anyway, as ${name}.`);
+      expect(r.text).toContain(`describe_execution with executionArn="${executionArn('Orders', name)}"`);
+      expect(r.text).toContain(`call start_execution again with name="${name}"`);
+    } else {
+      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: NoAnswer: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time`));
+    }
     expectClean(r.text);
     await fake.until(() => fake.requestsFor(op)[before]?.aborted === true);
     const after = await limited.call('list_state_machines');

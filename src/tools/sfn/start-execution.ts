@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { ToolError } from '../../server/errors.js';
+import { BackendError, ToolError, type ErrorKind } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
+
+/** Failures after which the request may still have been carried out. */
+const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
+
+/** arn:…:stateMachine:M[:version|alias] + name → arn:…:execution:M:name. */
+function executionArnFor(stateMachineArn: string, name: string): string {
+  const parts = stateMachineArn.split(':');
+  return [...parts.slice(0, 5), 'execution', parts[6] ?? '', name].join(':');
+}
 
 const MAX_INPUT_CHARS = 262_144;
 const MAX_INPUT_BYTES = 262_144;
@@ -59,10 +68,21 @@ export const startExecution = defineTool({
     // Named here, not by the service: the SDK retries a dropped or 5xx StartExecution, and with the
     // same name and input a STANDARD execution starts once, where two unnamed requests start two.
     const name = args.name ?? randomUUID();
-    const out = await sfn.startExecution(
-      { stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader },
-      ctx.signal,
-    );
+    let out: Awaited<ReturnType<typeof sfn.startExecution>>;
+    try {
+      out = await sfn.startExecution({ stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader }, ctx.signal);
+    } catch (err) {
+      // The request may have reached Step Functions: a blind retry under a new name would start a
+      // second execution. Hand back the name, which makes a retry safe and the outcome checkable.
+      if (err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind)) {
+        const arn = executionArnFor(args.stateMachineArn, name);
+        throw new ToolError(
+          `Step Functions StartExecution failed: ${err.code}${err.message ? `: ${err.message}` : ''}. The execution may have started anyway, as ${name}. ` +
+            `Next: describe_execution with executionArn="${arn}" to check; or call start_execution again with name="${name}" and the same input (a STANDARD machine then returns that execution instead of starting another).`,
+        );
+      }
+      throw err;
+    }
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
     return {
       structured,
