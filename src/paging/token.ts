@@ -27,7 +27,7 @@ export interface CursorState {
 }
 
 interface WireCursor {
-  v: 1;
+  v: 2;
   n: string;
   f: string;
   p?: string;
@@ -71,7 +71,7 @@ export class CursorCodec {
 
   encode(tool: string, fingerprint: unknown, principal: string | undefined, state: CursorState): string {
     const wire: WireCursor = {
-      v: 1,
+      v: 2,
       n: tool,
       f: stableHash(canonicalJson(fingerprint)),
       i: Math.floor(this.now() / 1000),
@@ -143,7 +143,7 @@ function wellFormed(wire: WireCursor): boolean {
   const int = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
   const str = (v: unknown, max: number) => v === undefined || (typeof v === 'string' && v.length <= max);
   return (
-    wire.v === 1 &&
+    wire.v === 2 &&
     typeof wire.n === 'string' &&
     typeof wire.f === 'string' &&
     int(wire.i, 0, Number.MAX_SAFE_INTEGER) &&

@@ -17,8 +17,10 @@ export const PayloadSchema = z
   .describe('Execution payload (untrusted).');
 export type Payload = z.infer<typeof PayloadSchema>;
 
-export function payload(value: string | undefined | null, maxChars: number): Payload | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
+export function payload(raw: string | undefined | null, maxChars: number): Payload | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  // Typed as a string, but it came from a backend: whatever else arrives is shown as its JSON.
+  const value = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
   if (value.length <= maxChars) return { untrustedData: value };
   return { untrustedData: cutAt(value, maxChars), truncated: true, fullSize: value.length };
 }

@@ -264,6 +264,14 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
+  it('a misspelt nested key is refused too, not dropped', async () => {
+    const before = env.fake.requests.length;
+    const res = await env.harness.call('start_agent_execution', { codeContext: { contextUrl: { url: 'https://github.com/a/b', environmentClassID: 'typo' } } });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/Unrecognized key.*environmentClassID/);
+    expect(env.fake.requests.length).toBe(before);
+  });
+
   it.each(['javascript:alert(1)', 'file:///etc/passwd'])('refuses a non-http(s) context URL (%s) without calling Ona', async (url) => {
     const before = env.fake.requests.length;
     const res = await env.harness.call('start_agent_execution', { codeContext: { contextUrl: { url } } });

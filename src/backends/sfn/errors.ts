@@ -61,7 +61,7 @@ const THROTTLING = new Set([
 ]);
 
 /** Errors thrown by JavaScript itself while reading a reply: never a backend's error code. */
-const JS_ERROR_NAMES = new Set(['Error', 'SyntaxError', 'TypeError', 'RangeError']);
+const JS_ERROR_NAMES = new Set(['SyntaxError', 'TypeError', 'RangeError']);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
 /** The connection was made, then lost: a transient backend failure, not a configuration problem. */

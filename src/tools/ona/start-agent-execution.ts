@@ -16,10 +16,11 @@ export const startAgentExecution = defineTool({
   operation: 'write',
   inputSchema: z.object({
     agentId: idField('Agent to run. Omit for the configured default agent (else the in-environment Ona agent).').optional(),
+    // Strict at every level: a misspelt nested key (environmentClassID) must not be dropped silently.
     codeContext: z
-      .object({
+      .strictObject({
         contextUrl: z
-          .object({
+          .strictObject({
             url: z.url({ protocol: /^https?$/ }).max(2048).describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
             environmentClassId: idField('Environment class for the new environment; omit for the default.').optional(),
           })

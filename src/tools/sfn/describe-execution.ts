@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField } from './views.js';
+import { arnField, consoleUrl, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 export const describeExecution = defineTool({
   name: 'describe_execution',
@@ -50,11 +50,11 @@ export const describeExecution = defineTool({
     const out = await sfn.describeExecution({ executionArn: args.executionArn, includedData: args.includedData }, ctx.signal);
     const max = ctx.config.limits.maxPayloadChars;
     const structured = compact({
-      executionArn: out.executionArn ?? args.executionArn,
-      stateMachineArn: out.stateMachineArn || machineArnOf(args.executionArn),
-      name: out.name,
-      status: out.status || 'UNKNOWN',
-      state: sfnState(out.status),
+      executionArn: text(out.executionArn) ?? args.executionArn,
+      stateMachineArn: text(out.stateMachineArn) ?? machineArnOf(args.executionArn),
+      name: text(out.name),
+      status: text(out.status) ?? 'UNKNOWN',
+      state: sfnState(text(out.status)),
       startDate: iso(out.startDate),
       stopDate: iso(out.stopDate),
       error: out.error,
@@ -73,7 +73,7 @@ export const describeExecution = defineTool({
     });
     const took = durationText(out.startDate, out.stopDate);
     const lines = [
-      `${structured.name ?? structured.executionArn}  ${structured.status}  started ${shortTime(structured.startDate)}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
+      `${structured.name ?? structured.executionArn}  ${structured.status}  started ${shortTime(structured.startDate) || 'at an unknown time'}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
       `executionArn: ${structured.executionArn}`,
       `stateMachineArn: ${structured.stateMachineArn}`,
       ctx.fence.field('error', structured.error),

@@ -5,7 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { ToolError } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { EXECUTION_STATUSES, arnField, durationText, requireArn, sfnState, shortTime, stateField } from './views.js';
+import { EXECUTION_STATUSES, arnField, durationText, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -86,11 +86,11 @@ export const listExecutions = defineTool({
       keyOf: (e) => e.executionArn ?? '',
       // An item without its ARN cannot be described or resumed at: skip it rather than fail the page.
       view: (e) =>
-        e.executionArn === undefined || e.executionArn === '' ? undefined : compact({
+        typeof e.executionArn !== 'string' || e.executionArn === '' ? undefined : compact({
           executionArn: e.executionArn,
-          name: e.name || (e.executionArn.split(':').pop() ?? e.executionArn),
-          status: e.status || 'UNKNOWN',
-          state: sfnState(e.status),
+          name: text(e.name) ?? e.executionArn.split(':').pop() ?? e.executionArn,
+          status: text(e.status) ?? 'UNKNOWN',
+          state: sfnState(text(e.status)),
           startDate: iso(e.startDate),
           stopDate: iso(e.stopDate),
           // Leave out what repeats the query.
@@ -106,7 +106,7 @@ export const listExecutions = defineTool({
         const took = durationText(raw.startDate, raw.stopDate);
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
         // Sized with the ARN; dropped below when every ARN is the shared prefix plus the name.
-        return `${e.name}  ${e.status}  ${shortTime(e.startDate)}${took ? ` (${took})` : ''}${redriven}  ${e.executionArn}`;
+        return `${e.name}  ${e.status}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}  ${e.executionArn}`;
       },
       filtering: args.startedBefore !== undefined,
       window: {

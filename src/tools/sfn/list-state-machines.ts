@@ -4,7 +4,7 @@ import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { shortTime } from './views.js';
+import { shortTime, text } from './views.js';
 
 const StateMachine = z.object({
   stateMachineArn: z.string(),
@@ -42,8 +42,8 @@ export const listStateMachines = defineTool({
       },
       keyOf: (m) => m.stateMachineArn ?? '',
       view: (m) =>
-        m.stateMachineArn
-          ? compact({ stateMachineArn: m.stateMachineArn, name: m.name ?? m.stateMachineArn.split(':').pop() ?? '', type: m.type ?? 'UNKNOWN', creationDate: iso(m.creationDate) })
+        typeof m.stateMachineArn === 'string' && m.stateMachineArn !== ''
+          ? compact({ stateMachineArn: m.stateMachineArn, name: text(m.name) ?? m.stateMachineArn.split(':').pop() ?? '', type: text(m.type) ?? 'UNKNOWN', creationDate: iso(m.creationDate) })
           : undefined,
       line: (m) => `${m.name}  ${m.type}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${m.stateMachineArn}`,
     });

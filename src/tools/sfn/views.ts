@@ -8,6 +8,11 @@ export const stateField = sharedStateField('RUNNING→running, SUCCEEDED→succe
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
 
+/** A reply's string member, or undefined when the backend sent another type (5 for a status, say). */
+export function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 export function sfnState(status: string | undefined): NormalisedState {
   switch (status) {
     case 'RUNNING':
