@@ -191,7 +191,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (!page.nextToken || page.nextToken === state.backendToken) return undefined;
       const boundary: CursorState = { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize };
       const last = page.items[page.items.length - 1];
-      if (last !== undefined) boundary.previousKeyHash = keyHash(spec.keyOf(last));
+      const lastHash = last === undefined ? undefined : hashOf(last, spec.keyOf);
+      if (lastHash !== undefined) boundary.previousKeyHash = lastHash;
       return boundary;
     };
 
@@ -271,16 +272,16 @@ function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => strin
   // The first item not yet returned, where it was or wherever it moved (items before it may have
   // vanished, e.g. left a statusFilter); else just after the last item returned.
   const next = items[state.offset];
-  if (state.nextKeyHash && next !== undefined && keyHash(keyOf(next)) === state.nextKeyHash) return state.offset;
+  if (state.nextKeyHash && next !== undefined && hashOf(next, keyOf) === state.nextKeyHash) return state.offset;
   const movedNext = indexOfKey(items, state.nextKeyHash, keyOf);
   if (movedNext !== undefined) return movedNext;
   const previous = items[state.offset - 1];
-  if (state.previousKeyHash && previous !== undefined && keyHash(keyOf(previous)) === state.previousKeyHash) return state.offset;
+  if (state.previousKeyHash && previous !== undefined && hashOf(previous, keyOf) === state.previousKeyHash) return state.offset;
   return indexAfterKey(items, state.previousKeyHash, keyOf);
 }
 
 function indexOfKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
-  const found = hash === undefined ? -1 : items.findIndex((raw) => keyHash(keyOf(raw)) === hash);
+  const found = hash === undefined ? -1 : items.findIndex((raw) => hashOf(raw, keyOf) === hash);
   return found >= 0 ? found : undefined;
 }
 
@@ -293,9 +294,11 @@ function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (ra
   const position: CursorState = { offset: index, pageSize: state.pageSize };
   if (state.backendToken !== undefined) position.backendToken = state.backendToken;
   const previous = items[index - 1];
-  if (index > 0 && previous !== undefined) position.previousKeyHash = keyHash(keyOf(previous));
+  const previousHash = index > 0 && previous !== undefined ? hashOf(previous, keyOf) : undefined;
+  if (previousHash !== undefined) position.previousKeyHash = previousHash;
   const next = items[index];
-  if (next !== undefined) position.nextKeyHash = keyHash(keyOf(next));
+  const nextHash = next === undefined ? undefined : hashOf(next, keyOf);
+  if (nextHash !== undefined) position.nextKeyHash = nextHash;
   return position;
 }
 
@@ -310,6 +313,12 @@ const LOOKAHEAD_FETCHES = 25;
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';
+}
+
+/** An item without a key (an Ona item with no id) is never stored in, or matched against, a token. */
+function hashOf<R>(raw: R, keyOf: (raw: R) => string): string | undefined {
+  const key = keyOf(raw);
+  return key === '' ? undefined : keyHash(key);
 }
 
 /**

@@ -69,6 +69,42 @@ describe('collect() resume edges', () => {
   });
 });
 
+describe('collect() with items that have no key', () => {
+  it('never matches an item without a key against the cursor (positional tokens, keyless items on page ends)', async () => {
+    // Ona items may come without an id: keyOf gives ''. Items are {label, key}; tokens are positions.
+    const items = ['a', 'b', 'c', 'd', '', 'f', 'g', 'h', '', 'j', 'k'].map((key, i) => ({ label: `#${i}`, key }));
+    const positional = {
+      fetchPage: async (token: string | undefined, size: number): Promise<BackendPage<{ label: string; key: string }>> => {
+        const start = token ? Number(token) : 0;
+        return { items: items.slice(start, start + size), nextToken: start + size < items.length ? String(start + size) : undefined };
+      },
+    };
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await collect({
+        tool: 'list_things',
+        fingerprint: {},
+        principal: undefined,
+        codec,
+        maxItems: 4,
+        pageSize: 5,
+        startingToken: token,
+        fetchPage: (t, size) => positional.fetchPage(t, size),
+        keyOf: (i) => i.key,
+        view: (i) => i,
+        sizeOf: () => 10,
+        budgetChars: 100_000,
+        deadlineAt: Number.MAX_SAFE_INTEGER,
+        signal: new AbortController().signal,
+      });
+      seen.push(...r.items.map((i) => i.label));
+      token = r.nextToken;
+    } while (token);
+    expect(seen).toEqual(items.map((i) => i.label));
+  });
+});
+
 describe('collect() deadline inside a backend call', () => {
   it('a slow page after the first ends the call with stopReason deadline and a token that resumes exactly', async () => {
     const list = new MutableList(runs());
