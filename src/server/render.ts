@@ -56,13 +56,30 @@ export function fitToBudget<S>(structured: S, text: string, budgetChars: number,
     return value;
   };
   const fitted = shorten(structured, '') as S;
-  const lines = text.split('\n').map((line) =>
-    line.length <= maxFieldChars || line.includes('startingToken="') ? line : `${cutAt(line, maxFieldChars)}… [line cut from ${line.length} chars]`,
-  );
-  if (cut > 0 || lines.some((l, i) => l !== text.split('\n')[i])) {
-    lines.push(`Note: values longer than ${maxFieldChars} characters were cut to keep this answer within the response budget.`);
-  }
+  const lines = text.split('\n').map((line) => {
+    if (line.length <= maxFieldChars || CONTINUATION_HINT.test(line)) return line;
+    cut += 1;
+    const kept = cutAt(line, maxFieldChars);
+    return `${kept}… [line cut from ${line.length} chars]${closingTagsIn(line.slice(kept.length))}`;
+  });
+  if (cut > 0) lines.push(`Note: values longer than ${maxFieldChars} characters were cut to keep this answer within the response budget.`);
   return { structured: fitted, text: lines.join('\n') };
+}
+
+/** Our own footer (it carries the token, which must stay whole); never a line of execution data. */
+const CONTINUATION_HINT = /^\d+ [\w ]+ \([^)]*\); more may exist: call \w+ again with the same arguments and startingToken="[^"<]*"\.$/;
+const FENCE_TAG = /<(\/?)untrusted-data-([0-9a-f]+)>/g;
+
+/** Closing fence tags cut away with the end of a line (less those whose opening went too): put back. */
+function closingTagsIn(removed: string): string {
+  const opened: string[] = [];
+  let restored = '';
+  for (const [, slash, id] of removed.matchAll(FENCE_TAG)) {
+    if (!slash) opened.push(id ?? '');
+    else if (opened.length > 0) opened.pop();
+    else restored += `</untrusted-data-${id}>`;
+  }
+  return restored;
 }
 
 /** Epoch ms, Date or date string → ISO-8601; undefined when absent or unparseable. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UntrustedFence, compact, continuationHint, iso, jsonLength, payload, shortTime } from '../../src/server/render.js';
+import { UntrustedFence, compact, continuationHint, fitToBudget, iso, jsonLength, payload, shortTime } from '../../src/server/render.js';
 
 describe('untrusted fences', () => {
   it('shows identifier-like values bare and fences free text, which cannot close the fence', () => {
@@ -73,5 +73,39 @@ describe('hot-path helpers agree with the built-ins they replace', () => {
     expect(shortTime('+010000-01-01T00:00:00.000Z')).toBe('+010000-01-01T00:00:00Z');
     expect(shortTime('2026-11-21T10:00:00Z')).toBe('2026-11-21T10:00:00Z');
     expect(shortTime(undefined)).toBe('');
+  });
+});
+
+describe('fitToBudget()', () => {
+  const balanced = (text: string, id: string) => {
+    let depth = 0;
+    for (const [, slash] of text.matchAll(new RegExp(`<(/?)untrusted-data-${id}>`, 'g'))) {
+      depth += slash ? -1 : 1;
+      if (depth < 0 || depth > 1) return false;
+    }
+    return depth === 0;
+  };
+
+  it('leaves an answer within the budget untouched', () => {
+    const structured = { name: 'x'.repeat(100) };
+    expect(fitToBudget(structured, 'short', 10_000, 50)).toEqual({ structured, text: 'short' });
+  });
+
+  it('cuts overlong values and lines, keeps fences closed and the continuation hint whole', () => {
+    const fence = new UntrustedFence();
+    const oneLine = fence.wrap({ untrustedData: 'p'.repeat(5000) }, 'output');
+    const multiLine = fence.wrap({ untrustedData: `first\n${'q'.repeat(5000)}` }, 'cause');
+    const hint = continuationHint('list_executions', 2, 'maxItems', `em2.${'t'.repeat(3000)}`, 'executions');
+    const text = [oneLine, multiLine, 'after', hint].join('\n');
+    const token = `em2.${'t'.repeat(3000)}`;
+    const out = fitToBudget({ name: 'n'.repeat(100_000), nextToken: token }, text, 20_000, 2000);
+    expect(out.structured.name).toBe(`${'n'.repeat(2000)}… [cut from 100000 chars]`);
+    expect(out.structured.nextToken).toBe(token);
+    expect(balanced(out.text, fence.id)).toBe(true);
+    expect(out.text).toContain(hint);
+    expect(out.text).toContain('[line cut from');
+    expect(out.text.split('\n').at(-1)).toBe('Note: values longer than 2000 characters were cut to keep this answer within the response budget.');
+    // The note and what follows a cut payload are outside every fence.
+    expect(out.text.indexOf('\nafter')).toBeGreaterThan(out.text.lastIndexOf(`</untrusted-data-${fence.id}>`, out.text.indexOf('\nafter')));
   });
 });
