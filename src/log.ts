@@ -25,9 +25,9 @@ export function redact(text: string): string {
   let out = text;
   for (const secret of redactions) {
     if (!out.includes(secret)) continue;
-    // A long secret is replaced wherever it appears; a short one only where it stands alone, so
-    // "other" as a secret neither garbles "another" nor gives itself away by where text was cut.
-    if (secret.length >= 16) out = out.split(secret).join('[redacted]');
+    // A secret is replaced wherever it appears; a very short one (under 8 characters) only where
+    // it stands alone, so "other" neither garbles "another" nor gives itself away by the cut.
+    if (secret.length >= 8) out = out.split(secret).join('[redacted]');
     else out = out.replace(new RegExp(`(?<![A-Za-z0-9])${escapeRegExp(secret)}(?![A-Za-z0-9])`, 'g'), '[redacted]');
   }
   return out;
@@ -39,8 +39,18 @@ function escapeRegExp(text: string): string {
 
 function write(level: Level, message: string, fields?: Record<string, unknown>): void {
   if ((quiet && level !== 'error') || RANK[level] < RANK[threshold]) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...fields });
+  // Values are redacted before JSON escapes them ("\\nsecret" would hide a word boundary), the
+  // line again after.
+  const line = JSON.stringify({ time: new Date().toISOString(), level, message: redact(message), ...(fields && redactValues(fields)) });
   process.stderr.write(`${redact(line)}\n`);
+}
+
+function redactValues(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = typeof v === 'string' ? redact(v) : v !== null && typeof v === 'object' && !Array.isArray(v) ? redactValues(v as Record<string, unknown>) : v;
+  }
+  return out;
 }
 
 export const log = {
