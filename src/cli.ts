@@ -116,7 +116,7 @@ process.on('unhandledRejection', (reason) => {
 // Local task handlers run in this process: one that throws from a timer must not take the server
 // (and every other execution) down with it.
 process.on('uncaughtException', (err) => {
-  log.error('uncaught exception (a local task handler or a bug); the server keeps running', { error: `${err.name}: ${err.message}` });
+  log.error('uncaught exception (a local task handler or a bug); the server keeps running', { error: `${err.name}: ${err.message}`, stack: err.stack });
 });
 
 main().catch((err: unknown) => {
