@@ -15,11 +15,11 @@ export interface OnaEnv {
 
 /** The fake AgentService plus a real MCP client whose server reaches it through the real undici client. */
 export async function onaEnv(
-  opts: { executions?: RawExecution[]; count?: number; writes?: boolean; backend?: OnaBackendOptions; argv?: string[] } = {},
+  opts: { executions?: RawExecution[]; count?: number; writes?: boolean; backend?: OnaBackendOptions; argv?: string[]; env?: Record<string, string> } = {},
 ): Promise<OnaEnv> {
   const fake = await startOnaFake({ apiKey: API_KEY, executions: opts.executions ?? makeExecutions(opts.count ?? 30) });
   const argv = ['--toolsets', 'ona', ...(opts.writes ? ['--allow-writes'] : []), ...(opts.argv ?? [])];
-  const config = testConfig(argv, { ONA_API_KEY: API_KEY, ONA_BASE_URL: fake.baseUrl });
+  const config = testConfig(argv, { ONA_API_KEY: API_KEY, ONA_BASE_URL: fake.baseUrl, ...opts.env });
   // Short back-off so retry tests take milliseconds; the production defaults are 500 ms .. 8 s.
   const backend: OnaBackendOptions = { minRetryDelayMs: 5, maxRetryDelayMs: 50, timeoutMs: 5000, ...opts.backend };
   const harness = await connect(config, { ona: async () => createOnaBackend(config, backend) });

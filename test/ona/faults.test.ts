@@ -209,6 +209,20 @@ describe('ona faults', () => {
     }
   });
 
+  it("a reply slower than the call's time limit: the operation is named, and a start says it may have happened", async () => {
+    const limited = await onaEnv({ count: 3, writes: true, backend: { timeoutMs: 10_000 }, env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+    try {
+      limited.fake.failNext({ kind: 'slow', ms: 5000 });
+      const get = await limited.harness.call('get_agent_execution', { agentExecutionId: limited.fake.executions[0]?.id });
+      expect(get.text).toMatch(/^Ona GetAgentExecution failed: NoAnswer: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: the backend did not answer in time/);
+      limited.fake.failNext({ kind: 'slow', ms: 5000 });
+      const start = await limited.harness.call('start_agent_execution', { codeContext: { projectId: 'prj-1' } });
+      expect(start.text).toMatch(/^Ona StartAgent failed: NoAnswer: .*Next: the agent may have started anyway/);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('an unreachable endpoint: says it could not connect', async () => {
     const dead = await onaEnv({ count: 1, backend: { maxRetries: 1 } });
     await dead.fake.close();

@@ -1,6 +1,6 @@
 import { Agent, RetryAgent, request, type Dispatcher } from 'undici';
 import type * as z from 'zod';
-import { BackendError } from '../../server/errors.js';
+import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
 import { httpError, malformed, transportError, type ErrorContext } from './errors.js';
 
@@ -96,6 +96,10 @@ export function createRpc(options: RpcOptions): Rpc {
         status = res.statusCode;
         text = await untilAborted(readLimited(res.body, ctx), combined);
       } catch (err) {
+        // The call's own time limit (not the client) ended it: a timeout of this operation.
+        if (signal.aborted && isDeadline(signal.reason)) {
+          throw new BackendError('Ona', method, 'timeout', 'NoAnswer', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)", { attempts: ctx.attempts });
+        }
         if (signal.aborted) throw abortError();
         if (err instanceof BackendError) throw err;
         throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
