@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { StopReason } from '../paging/engine.js';
 
@@ -168,12 +168,18 @@ export function oneLine(text: string | undefined, max = 160): string {
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
 }
 
+function fenceId(): string {
+  const uuid = randomUUID();
+  return uuid.slice(0, 8) + uuid.slice(9, 13);
+}
+
 /**
  * Wraps untrusted content in tags carrying a per-response random id, so content cannot close
  * the fence it sits in (the approach mongodb-mcp-server takes for untrusted data).
  */
 export class UntrustedFence {
-  readonly id = randomBytes(6).toString('hex');
+  // 48 random bits; randomUUID draws from a cached entropy pool, randomBytes makes a syscall per call.
+  readonly id = fenceId();
   used = false;
 
   wrap(p: Payload | undefined, label: string): string {
