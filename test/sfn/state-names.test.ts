@@ -191,4 +191,93 @@ describe('state names of history events', () => {
       if (x.type.startsWith('Map')) expect(x.stateName).toBe(mapName);
     }
   });
+
+  /** 40 iterations advancing in lockstep, as a concurrent inline Map runs: each link reaches 40 events back. */
+  function lockstepMap(iterations: number, failAt?: number): Spec[] {
+    const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Process')], ['MapStateStarted', 2, { mapStateStartedEventDetails: { length: iterations } }]];
+    let tips = Array.from({ length: iterations }, (_, i) => {
+      specs.push(['MapIterationStarted', 3, iteration('Process', i)]);
+      return specs.length;
+    });
+    const step = (make: (tip: number, i: number) => Spec | undefined) => {
+      tips = tips.map((tip, i) => {
+        const spec = make(tip, i);
+        if (!spec) return tip;
+        specs.push(spec);
+        return specs.length;
+      });
+    };
+    for (const name of ['Fetch', 'Store']) {
+      step((tip) => ['TaskStateEntered', tip, entered(name)]);
+      step((tip) => ['TaskScheduled', tip, task]);
+      step((tip) => ['TaskStarted', tip]);
+      step((tip, i) =>
+        name === 'Store' && i === failAt
+          ? ['TaskFailed', tip, { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'StoreError', cause: 'disk full' } }]
+          : ['TaskSucceeded', tip],
+      );
+      step((tip, i) => (name === 'Store' && i === failAt ? undefined : ['TaskStateExited', tip, exited(name)]));
+    }
+    return specs;
+  }
+
+  it('names every event of a lockstep concurrent Map, across continuations, with default and small pages', async () => {
+    const specs = lockstepMap(40);
+    specs.push(['MapStateSucceeded', specs.length], ['MapStateExited', specs.length + 1, exited('Process')], ['ExecutionSucceeded', specs.length + 2]);
+    const events = history(specs);
+    const e = env.fake.addExecution({ stateMachineArn: machineArn('Shapes'), name: 'lockstep', status: 'SUCCEEDED' });
+    env.fake.setHistory(e.executionArn, events);
+    for (const paging of [{}, { maxItems: 50 }, { maxItems: 7, pageSize: 10 }]) {
+      let token: string | undefined;
+      const seen: Array<{ id: number; stateName?: string; type: string }> = [];
+      do {
+        const r = await env.call('get_execution_history', { executionArn: e.executionArn, ...paging, ...(token ? { startingToken: token } : {}) });
+        seen.push(...(r.structured?.events as typeof seen));
+        token = r.structured?.nextToken as string | undefined;
+      } while (token);
+      expect(seen).toHaveLength(events.length);
+      const unnamed = seen.filter((x) => !x.type.startsWith('Execution') && x.stateName === undefined).map((x) => x.id);
+      expect(unnamed, JSON.stringify(paging)).toEqual([]);
+      for (const x of seen.filter((y) => y.type.startsWith('Map'))) expect(x.stateName).toBe('Process');
+    }
+  });
+
+  it('newest first, failuresOnly names the failed state of an iteration whose start is thousands of events back', async () => {
+    const specs = lockstepMap(400, 123);
+    specs.push(['MapIterationFailed', specs.length, { mapIterationFailedEventDetails: { name: 'Process', index: 123 } }]);
+    specs.push(['MapStateFailed', specs.length], ['ExecutionFailed', specs.length + 1, { executionFailedEventDetails: { error: 'StoreError', cause: 'disk full' } }]);
+    const e = env.fake.addExecution({ stateMachineArn: machineArn('Shapes'), name: 'deep-failure', status: 'FAILED' });
+    env.fake.setHistory(e.executionArn, history(specs));
+    const failures = await names(e.executionArn, { failuresOnly: true, reverseOrder: true });
+    expect(failures.map(([, type, name]) => `${type}:${name}`)).toEqual(['ExecutionFailed:undefined', 'MapStateFailed:Process', 'MapIterationFailed:Process', 'TaskFailed:Store']);
+  });
+
+  it('never gives a Map or Parallel end event the name of another state, whatever the paging', async () => {
+    const truth = new Map((await names(arns.nested as string)).map(([id, , n]) => [id, n]));
+    for (const reverseOrder of [false, true]) {
+      let token: string | undefined;
+      do {
+        const r = await env.call('get_execution_history', { executionArn: arns.nested, reverseOrder, maxItems: 1, pageSize: 1, ...(token ? { startingToken: token } : {}) });
+        for (const x of r.structured?.events as Array<{ id: number; stateName?: string }>) {
+          if (x.stateName !== undefined) expect(x.stateName).toBe(truth.get(x.id));
+        }
+        token = r.structured?.nextToken as string | undefined;
+      } while (token);
+    }
+  });
+
+  it('the text collapses only runs of adjacent events, and lists their iteration indexes', async () => {
+    const aborted = (index: number) => ({ mapIterationAbortedEventDetails: { name: 'Process', index } });
+    const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Process')], ['MapStateStarted', 2]];
+    for (const index of [0, 1, 2, 4]) specs.push(['MapIterationAborted', 3, aborted(index)]);
+    specs.push(['TaskStateAborted', 3], ['MapIterationAborted', 3, aborted(7)], ['MapIterationAborted', 3, aborted(8)], ['MapIterationAborted', 3, aborted(9)]);
+    const e = env.fake.addExecution({ stateMachineArn: machineArn('Shapes'), name: 'aborts', status: 'FAILED' });
+    env.fake.setHistory(e.executionArn, history(specs));
+    const r = await env.call('get_execution_history', { executionArn: e.executionArn, eventTypes: ['MapIterationAborted'] });
+    const lines = r.text.split('\n').filter((l) => l.includes('MapIterationAborted'));
+    // Ids 4-7 are adjacent; 9-11 follow a TaskStateAborted the filter left out, so they form their own run.
+    expect(lines[0]).toMatch(/^#4…#7 MapIterationAborted \[Process\] ×4 \(index 0, 1, 2, 4\), /);
+    expect(lines[1]).toMatch(/^#9…#11 MapIterationAborted \[Process\] ×3 \(index 7, 8, 9\), /);
+    expect((r.structured?.events as unknown[]).length).toBe(7);
+  });
 });

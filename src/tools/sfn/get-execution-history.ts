@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
-import { continuationHint } from '../../server/render.js';
+import { continuationHint, oneLine } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, isFailureEvent, viewEvent } from './history-events.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
@@ -38,9 +38,26 @@ export const getExecutionHistory = defineTool({
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
-    const names = new StateNameIndex();
+    const names = new StateNameIndex(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
+    const lineOf = (v: HistoryEventView): string =>
+      [
+        `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
+        v.stateName ? `[${oneLine(v.stateName, 80)}]` : args.stateName ? '[state not known]' : '',
+        shortTime(v.timestamp),
+        v.index !== undefined ? `index=${v.index}` : '',
+        v.length !== undefined ? `length=${v.length}` : '',
+        v.resource ? `resource=${oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256)}` : '',
+        v.mapRunArn ? `mapRunArn=${v.mapRunArn}` : '',
+        ctx.fence.field('error', v.error),
+        ctx.fence.wrap(v.cause, 'cause'),
+        ctx.fence.wrap(v.parameters, 'parameters'),
+        ctx.fence.wrap(v.input, 'input'),
+        ctx.fence.wrap(v.output, 'output'),
+      ]
+        .filter(Boolean)
+        .join(' ');
     const result = await runListCall<HistoryEvent, HistoryEventView>(ctx, {
       tool: 'get_execution_history',
       source: 'Step Functions GetExecutionHistory',
@@ -68,28 +85,32 @@ export const getExecutionHistory = defineTool({
         if (types && !types.has(type)) return undefined;
         if (args.failuresOnly && !isFailureEvent(type)) return undefined;
         const stateName = names.nameOf(e);
-        if (args.stateName && stateName !== args.stateName) return undefined;
+        // Not yet known (its state's first event is on a page not read yet): kept for now, decided
+        // below. Execution events belong to no state at all.
+        if (args.stateName && (type.startsWith('Execution') || (stateName !== undefined && stateName !== args.stateName))) return undefined;
         return viewEvent(e, stateName, max, args.includeExecutionData);
       },
-      line: (v) =>
-        [
-          `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
-          v.stateName ? `[${v.stateName}]` : '',
-          shortTime(v.timestamp),
-          v.index !== undefined ? `index=${v.index}` : '',
-          v.length !== undefined ? `length=${v.length}` : '',
-          v.resource ? `resource=${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}` : '',
-          v.mapRunArn ? `mapRunArn=${v.mapRunArn}` : '',
-          ctx.fence.field('error', v.error),
-          ctx.fence.wrap(v.cause, 'cause'),
-          ctx.fence.wrap(v.parameters, 'parameters'),
-          ctx.fence.wrap(v.input, 'input'),
-          ctx.fence.wrap(v.output, 'output'),
-        ]
-          .filter(Boolean)
-          .join(' '),
+      line: (v) => lineOf(v),
     });
-    const { items, lines, fitsBudget, ...paging } = result;
+    // Names unknown when an event was first seen may be known now that every page of the call has
+    // been read (newest first, a state's StateEntered comes after its failure).
+    const kept: HistoryEventView[] = [];
+    const keptLines: string[] = [];
+    result.items.forEach((v, i) => {
+      if (v.stateName === undefined) {
+        const name = names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type });
+        if (name !== undefined) v.stateName = name;
+        if (args.stateName && name !== undefined && name !== args.stateName) return;
+        kept.push(v);
+        keptLines.push(name === undefined ? (result.lines[i] ?? '') : lineOf(v));
+        return;
+      }
+      kept.push(v);
+      keptLines.push(result.lines[i] ?? '');
+    });
+    const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
+    const items = kept;
+    const lines = keptLines;
     return {
       structured: { events: items, ...paging },
       fitsBudget,
@@ -99,19 +120,27 @@ export const getExecutionHistory = defineTool({
 });
 
 /**
- * Three or more consecutive events of the same type and state without payloads (e.g. the aborted
- * siblings of a failed Map item) read as one line in the text; structuredContent keeps them all.
+ * Three or more events with consecutive ids, of the same type and state and without payloads (e.g.
+ * the aborted siblings of a failed Map item) read as one line in the text, their iteration indexes
+ * listed; structuredContent keeps them all.
  */
 function collapseRuns(items: HistoryEventView[], lines: string[]): string[] {
   const out: string[] = [];
-  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error;
+  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error && !v.resource;
   for (let i = 0; i < items.length; ) {
     const first = items[i] as HistoryEventView;
     let j = i + 1;
-    while (j < items.length && plain(first) && plain(items[j] as HistoryEventView) && items[j]?.type === first.type && items[j]?.stateName === first.stateName) j += 1;
+    for (; j < items.length; j += 1) {
+      const v = items[j] as HistoryEventView;
+      const adjacent = Math.abs(v.id - (items[j - 1] as HistoryEventView).id) === 1;
+      if (!adjacent || !plain(first) || !plain(v) || v.type !== first.type || v.stateName !== first.stateName) break;
+    }
     if (j - i >= 3) {
-      const last = items[j - 1] as HistoryEventView;
-      out.push(`#${first.id}…#${last.id} ${first.type}${first.stateName ? ` [${first.stateName}]` : ''} ×${j - i}, ${shortTime(first.timestamp)} to ${shortTime(last.timestamp)}`);
+      const run = items.slice(i, j);
+      const last = run[run.length - 1] as HistoryEventView;
+      const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
+      const name = first.stateName ? ` [${oneLine(first.stateName, 80)}]` : '';
+      out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${shortTime(first.timestamp)} to ${shortTime(last.timestamp)}`);
     } else {
       out.push(...lines.slice(i, j));
     }

@@ -63,7 +63,7 @@ interface AnyDetails {
   redriveCount?: number;
 }
 
-export function detailsOf(event: HistoryEvent): AnyDetails | undefined {
+export function detailsOf(event: object): AnyDetails | undefined {
   for (const [key, value] of Object.entries(event)) {
     if (key.endsWith('EventDetails') && value && typeof value === 'object') return value as AnyDetails;
   }

@@ -15,6 +15,9 @@ import { detailsOf } from './history-events.js';
  * capped at about 1.5 KB.
  */
 
+/** What naming needs of an event: a HistoryEvent, or the view of one. */
+type EventLike = Pick<HistoryEvent, 'id' | 'previousEventId'> & { type?: string };
+
 interface Node {
   type: string;
   prev: number | undefined;
@@ -29,7 +32,7 @@ const CARRY_CHARS = 1500;
 
 const CONTAINER_EVENT = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$/;
 
-function ownName(e: HistoryEvent): string | undefined {
+function ownName(e: EventLike): string | undefined {
   const type = e.type ?? '';
   if (/State(Entered|Exited)$/.test(type) || type.startsWith('MapIteration')) return detailsOf(e)?.name;
   return undefined;
@@ -45,15 +48,21 @@ function linksWithinState(type: string): boolean {
 }
 
 export class StateNameIndex implements PagingCarry {
+  /** reverseOrder: later calls read older events, which newer ones name; else the other way round. */
+  constructor(private readonly newestFirst = false) {}
+
   private readonly nodes = new Map<number, Node>();
   /** Owners known without walking: carried from earlier calls or handed down from newer events. */
   private readonly owners = new Map<number, string>();
   /** Map/Parallel states started but not yet ended, in the order seen (id of *StateStarted → name). */
   private readonly open = new Map<number, { kind: Container; name: string }>();
+  /** Ids some observed event links to: an event nothing links to yet is a chain's tip. */
+  private readonly linked = new Set<number>();
   private lastPage: HistoryEvent[] = [];
 
   observe(events: HistoryEvent[]): void {
     for (const e of events) {
+      if (e.previousEventId) this.linked.add(e.previousEventId);
       if (e.id === undefined) continue;
       this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own: ownName(e) });
     }
@@ -77,7 +86,7 @@ export class StateNameIndex implements PagingCarry {
     this.lastPage = events;
   }
 
-  nameOf(event: HistoryEvent): string | undefined {
+  nameOf(event: EventLike): string | undefined {
     const type = event.type ?? '';
     const own = ownName(event);
     if (own) return own;
@@ -101,7 +110,7 @@ export class StateNameIndex implements PagingCarry {
     return undefined;
   }
 
-  private containerName(event: HistoryEvent): string | undefined {
+  private containerName(event: EventLike): string | undefined {
     const type = event.type ?? '';
     const kind: Container = type.startsWith('Map') ? 'Map' : 'Parallel';
     if (type.endsWith('Started')) return this.nameAt(event.previousEventId);
@@ -112,12 +121,14 @@ export class StateNameIndex implements PagingCarry {
     }
     const started = this.startedIdOf(event);
     if (started !== undefined) return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name;
-    // The walk left what this call has seen: the innermost open container of this kind is the best guess.
-    return [...this.open.values()].reverse().find((c) => c.kind === kind)?.name;
+    // The walk left what this call has seen: only a single open container of this kind is certain;
+    // with several (nested Parallels) a guess would name the wrong state, so the name stays unknown.
+    const candidates = [...this.open.values()].filter((c) => c.kind === kind);
+    return candidates.length === 1 ? candidates[0]?.name : undefined;
   }
 
   /** The *StateStarted event of the container a Succeeded/Failed/Aborted event ends, across nesting. */
-  private startedIdOf(event: HistoryEvent): number | undefined {
+  private startedIdOf(event: EventLike): number | undefined {
     const kind: Container = (event.type ?? '').startsWith('Map') ? 'Map' : 'Parallel';
     let depth = 0;
     let id = event.previousEventId;
@@ -142,8 +153,11 @@ export class StateNameIndex implements PagingCarry {
   }
 
   /**
-   * What a continuation needs: open containers, owners of the events the last page links to outside
-   * itself (reverse order), and of the page's last events (forward order). Names are stored once.
+   * What a continuation needs, most useful first within about 1.5 KB: open containers; the owners of
+   * the events the last page links to outside itself (a cursor inside it re-reads it; newest first,
+   * the next pages hold those events); oldest first, the owners of every chain tip (an event nothing
+   * links to yet, newest first: later events link to these, e.g. the 40 running iterations of a
+   * Map). Names are stored once.
    */
   save(): unknown {
     const onPage = new Set(this.lastPage.map((e) => e.id));
@@ -152,8 +166,14 @@ export class StateNameIndex implements PagingCarry {
     const add = (id: number | undefined, name: string | undefined) => {
       if (id !== undefined && name) wanted.push([id, `=${name}`]);
     };
+    // A cursor inside the last page re-reads it: what it links to outside itself comes first.
     for (const e of this.lastPage) if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.walk(e.previousEventId));
-    for (const e of this.lastPage.slice(-32).reverse()) add(e.id, this.nameOf(e));
+    if (!this.newestFirst) {
+      const tips: number[] = [];
+      for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
+      for (const id of this.owners.keys()) if (!this.linked.has(id) && !this.nodes.has(id)) tips.push(id);
+      for (const id of tips.sort((a, b) => b - a)) add(id, this.nameAt(id) ?? this.walk(id));
+    }
     const names: string[] = [];
     const entries: Array<[number, number]> = [];
     const seen = new Set<string>();
