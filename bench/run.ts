@@ -106,6 +106,7 @@ async function benchDescribe(fake: RemoteFake): Promise<void> {
     cursors: new CursorCodec(undefined),
     fence: new UntrustedFence(),
     progress: async () => undefined,
+    spendWrite: () => undefined,
   };
   const handlerOnly = await time(1000, 100, () => describeExecution.handler({ executionArn: arn }, ctx));
   await backends.close();

@@ -4,6 +4,9 @@ import { setFlagsFromString } from 'node:v8';
 import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
+import { CallTracker } from './server/activity.js';
+import { takeStdout } from './transports/stdout.js';
+import type { Writable } from 'node:stream';
 import { VERSION } from './version.js';
 
 const HELP = `executions-mcp ${VERSION}: MCP server for AWS Step Functions and Ona agent executions
@@ -56,8 +59,10 @@ async function main(): Promise<void> {
     log.info(`running on Node.js ${process.versions.node}; AWS SDK releases after January 2027 need Node.js 22 or newer`);
   }
 
+  let protocolOut: Writable | undefined;
   if (config.transport === 'stdio') {
-    // stdout carries the protocol: whatever a local task handler or a dependency logs goes to stderr.
+    // stdout carries the protocol: whatever a local task handler or a dependency prints goes to stderr.
+    protocolOut = takeStdout();
     globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
   }
 
@@ -91,25 +96,29 @@ async function main(): Promise<void> {
   const reserved = toolsets.filter((t) => RESERVED_TOOLSETS.includes(t));
   if (reserved.length > 0) log.warn(`toolsets ${reserved.join(', ')} have no tools in this version yet; they are ignored`);
 
-  const deps = { config, backends };
+  const deps = { config, backends, calls: new CallTracker() };
   let close: () => Promise<void> = async () => undefined;
   let closing = false;
   const shutdown = (reason: string) => {
     if (closing) return;
     closing = true;
     log.info('shutting down', { reason });
-    const forced = setTimeout(() => process.exit(0), 3000);
+    // Calls in flight get their time limit to answer; then the process goes regardless.
+    const forced = setTimeout(() => process.exit(0), config.limits.callDeadlineMs + 3000);
     forced.unref();
     void Promise.allSettled([close(), localClose?.()]).then(() => process.exit(0));
   };
   ({ close } =
     config.transport === 'http'
       ? await (await import('./transports/http.js')).startHttp(deps)
-      : (await import('./transports/stdio.js')).startStdio(deps, () => shutdown('stdin closed')));
+      : (await import('./transports/stdio.js')).startStdio(deps, protocolOut ?? process.stdout, () => shutdown('stdin closed')));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+// Node's own warnings (e.g. MaxListenersExceeded) as JSON log lines, like everything else on stderr.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => log.warn('node warning', { name: warning.name, warning: warning.message }));
 process.on('unhandledRejection', (reason) => {
   log.error('bug: unhandled rejection', { error: reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason) });
 });

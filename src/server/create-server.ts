@@ -8,6 +8,7 @@ import { annotationsFor, type ToolContext, type ToolDefinition } from './define-
 import { BackendError, ToolError, describeError } from './errors.js';
 import { selectTools } from './inventory.js';
 import { WriteRateLimiter } from './rate-limit.js';
+import type { CallTracker } from './activity.js';
 import { callSignal } from './deadline.js';
 import { UntrustedFence, fitToBudget } from './render.js';
 
@@ -17,6 +18,8 @@ export interface ServerDeps {
   backends: Backends;
   cursors?: CursorCodec;
   writeLimiter?: WriteRateLimiter;
+  /** Tool calls in flight, for a shutdown that lets them answer. */
+  calls?: CallTracker;
 }
 
 export interface CallerInfo {
@@ -64,6 +67,7 @@ async function runTool(
   caller: CallerInfo,
 ): Promise<CallToolResult> {
   const started = Date.now();
+  const finished = deps.calls?.begin();
   const fence = new UntrustedFence();
   const progressToken = sdkCtx.mcpReq._meta?.progressToken;
   let progressCount = 0;
@@ -78,6 +82,13 @@ async function runTool(
     principal: caller.principal ?? sdkCtx.http?.authInfo?.clientId,
     cursors,
     fence,
+    spendWrite() {
+      if (writeLimiter.tryAcquire()) return;
+      throw new ToolError(
+        `${tool.name} refused: the server allows ${writeLimiter.describe()} (EXECUTIONS_MCP_WRITES_PER_MINUTE); ` +
+          `the next is possible in ${writeLimiter.secondsUntilFree()} s. Nothing was changed.`,
+      );
+    },
     async progress(progress, message) {
       if (progressToken === undefined) return;
       progressCount = Math.max(progressCount + 1, progress);
@@ -89,12 +100,9 @@ async function runTool(
     },
   };
   try {
-    if (tool.operation !== 'read') {
-      // Defence in depth: write tools are not registered in read-only mode at all.
-      if (!deps.config.allowWrites) throw new ToolError(`${tool.name} is disabled: the server runs read-only (start it with --allow-writes).`);
-      if (!writeLimiter.tryAcquire()) {
-        throw new ToolError(`${tool.name} refused: the server allows ${writeLimiter.describe()}. Wait a minute and call again.`);
-      }
+    // Defence in depth: write tools are not registered in read-only mode at all.
+    if (tool.operation !== 'read' && !deps.config.allowWrites) {
+      throw new ToolError(`${tool.name} is disabled: the server runs read-only (start it with --allow-writes).`);
     }
     const out = await tool.handler(args, ctx);
     log.debug('tool call', { tool: tool.name, ms: Date.now() - started });
@@ -115,5 +123,6 @@ async function runTool(
     return { isError: true, content: [{ type: 'text', text }] };
   } finally {
     limit.dispose();
+    finished?.();
   }
 }

@@ -39,6 +39,11 @@ export interface ToolContext {
   fence: UntrustedFence;
   /** Sends a progress notification if the client asked for them; otherwise does nothing. */
   progress(progress: number, message: string): Promise<void>;
+  /**
+   * Counts one write against the per-process limit, or throws a refusal. Write tools call it right
+   * before the backend write, so a call refused earlier (bad input, nothing to stop) costs nothing.
+   */
+  spendWrite(): void;
 }
 
 export interface ToolOutput<O> {

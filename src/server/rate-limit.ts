@@ -18,7 +18,13 @@ export class WriteRateLimiter {
     return true;
   }
 
+  /** Seconds until the oldest write in the window leaves it. */
+  secondsUntilFree(): number {
+    const oldest = this.stamps[0];
+    return oldest === undefined ? 0 : Math.max(1, Math.ceil((oldest + this.windowMs - this.now()) / 1000));
+  }
+
   describe(): string {
-    return `${this.limit} write calls per ${Math.round(this.windowMs / 1000)} s`;
+    return `${this.limit} write call${this.limit === 1 ? '' : 's'} per ${Math.round(this.windowMs / 1000)} s`;
   }
 }

@@ -85,10 +85,14 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     server,
     url,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // Stop taking requests, let those in flight answer (bounded), then drop what is left.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await (deps.calls?.idle(deps.config.limits.callDeadlineMs + 2000) ?? Promise.resolve());
+      // A finished call still has its answer to write: give the connections a moment to end.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      server.closeAllConnections();
+      await closed;
       await deps.backends.close();
     },
   };

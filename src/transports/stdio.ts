@@ -1,14 +1,40 @@
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import { createServer, type ServerDeps } from '../server/create-server.js';
+import type { Writable } from 'node:stream';
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { log } from '../log.js';
+import { CallTracker } from '../server/activity.js';
+import { createServer, type ServerDeps } from '../server/create-server.js';
+import { LineGate, requestIdIn } from './line-gate.js';
 
-/** stdio: one pinned server instance per connection; `onClosed` runs when the host closes stdin. */
-export function startStdio(deps: ServerDeps, onClosed: () => void): { close(): Promise<void> } {
-  const handle = serveStdio(() => createServer(deps), {
+/** A JSON-RPC message longer than this is refused (tool inputs are at most 256 KiB). */
+const MAX_LINE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * stdio: one pinned server instance per connection, writing to `protocolOut` (see takeStdout).
+ * When the host closes stdin, the calls it already sent answer first; then `onClosed` runs.
+ */
+export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: () => void): { close(): Promise<void> } {
+  const calls = deps.calls ?? new CallTracker();
+  const input = new LineGate({
+    maxLineBytes: MAX_LINE_BYTES,
+    onOversized: (head, bytes) => {
+      log.warn('stdio: dropped an oversized message', { bytes, limit: MAX_LINE_BYTES });
+      const id = requestIdIn(head);
+      if (id === undefined) return;
+      transport
+        .send({ jsonrpc: '2.0', id, error: { code: -32600, message: `Request refused: ${bytes} bytes is more than the ${MAX_LINE_BYTES} bytes a message may have.` } })
+        .catch(() => undefined);
+    },
+    beforeEnd: () => calls.idle(deps.config.limits.callDeadlineMs + 2000),
+  });
+  process.stdin.pipe(input);
+  const transport = new StdioServerTransport(input, protocolOut);
+  const handle = serveStdio(() => createServer({ ...deps, calls }), {
+    transport,
     onerror: (err) => log.warn('stdio transport error', { error: err.message }),
   });
-  process.stdin.once('end', onClosed);
+  input.once('end', onClosed);
   async function shutdown(): Promise<void> {
+    await calls.idle(deps.config.limits.callDeadlineMs + 2000);
     await handle.close().catch(() => undefined);
     await deps.backends.close();
   }

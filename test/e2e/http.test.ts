@@ -85,12 +85,20 @@ describe('HTTP without a token (loopback)', () => {
     const client = await httpClient(cli.url);
     const texts: string[] = [];
     for (let i = 0; i < 32; i += 1) {
-      const r = (await client.callTool({ name: 'stop_execution', arguments: { executionArn: executionArn('Orders', 'run-000001') } })) as CallResult;
+      const r = (await client.callTool({ name: 'start_execution', arguments: { stateMachineArn: orders, name: `limit-${i}` } })) as CallResult;
       if (r.isError) texts.push(r.content?.[0]?.text ?? '');
     }
+    // With the limit used up, a call that changes nothing (stopping an ended execution) still answers.
+    const endedArn = fake.executionsOf(orders).find((e) => e.status !== 'RUNNING')?.executionArn ?? '';
+    const ended = (await client.callTool({ name: 'stop_execution', arguments: { executionArn: endedArn } })) as CallResult;
     await client.close();
-    expect(texts.length).toBeGreaterThan(0);
-    expect(texts[0]).toMatch(/stop_execution refused: the server allows 30 write calls per 60 s/);
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+    for (const text of texts) {
+      expect(text).toMatch(/^start_execution refused: the server allows 30 write calls per 60 s \(EXECUTIONS_MCP_WRITES_PER_MINUTE\); the next is possible in \d+ s\. Nothing was changed\.$/);
+    }
+    // Refused calls never reached the backend.
+    expect(fake.requestsFor('StartExecution').filter((q) => String(q.body.name).startsWith('limit-'))).toHaveLength(32 - texts.length);
+    expect(ended.content?.[0]?.text).toMatch(/had already ended/);
   });
 });
 
@@ -132,6 +140,26 @@ describe('HTTP with --http-token', () => {
     expect(signal).toBeNull();
     expect(code).toBe(0);
     expect(cli.stderr()).toContain('"message":"shutting down","reason":"SIGTERM"');
+  });
+});
+
+describe('shutdown', () => {
+  it('SIGTERM lets a call in flight answer before the process exits', async () => {
+    const draining = await startHttpCli([], cliEnv(fake.url));
+    const client = await httpClient(draining.url);
+    try {
+      fake.inject({ kind: 'slow', ms: 1500 }, { op: 'DescribeExecution' });
+      const pending = client.callTool({ name: 'describe_execution', arguments: { executionArn: executionArn('Orders', 'run-000001') } });
+      await fake.until(() => fake.requestsFor('DescribeExecution').some((r) => r.fault === 'slow' && !r.answered));
+      const stopped = draining.stop();
+      const result = await pending;
+      expect(result.isError).toBeFalsy();
+      expect(JSON.stringify(result.structuredContent)).toContain('run-000001');
+      expect((await stopped).code).toBe(0);
+    } finally {
+      await client.close().catch(() => undefined);
+      await draining.stop();
+    }
   });
 });
 

@@ -24,7 +24,8 @@ beforeAll(() => {
   );
   writeFileSync(
     join(dir, 'handlers.mjs'),
-    `console.log('handler module loaded');\nexport default { '${FN}': async (input) => { console.log('handling', input); console.info('info too'); return { ok: true }; } };\n`,
+    `console.log('handler module loaded');\nprocess.stdout.write('raw stdout at import\\n');\n` +
+      `export default { '${FN}': async (input) => { console.log('handling', input); console.info('info too'); process.stdout.write('raw stdout in handler\\n'); return { ok: true }; } };\n`,
   );
 });
 
@@ -34,6 +35,7 @@ afterAll(() => {
 
 interface Session {
   send(message: object): void;
+  sendRaw(text: string): void;
   response(id: number): Promise<Record<string, unknown>>;
   stdoutLines: string[];
   exited: Promise<number | null>;
@@ -69,6 +71,7 @@ function startCli(args: string[]): Session {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     send: (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
+    sendRaw: (text) => child.stdin.write(text),
     response: (id) => new Promise((resolve) => waiters.set(id, resolve)),
     stdoutLines,
     exited,
@@ -85,7 +88,7 @@ async function initialize(s: Session): Promise<void> {
 }
 
 describe('local mode over stdio', () => {
-  it('console output of task handlers goes to stderr; stdout carries only JSON-RPC', async () => {
+  it('console and process.stdout output of task handlers goes to stderr; stdout carries only JSON-RPC', async () => {
     const s = startCli(['--local', dir, '--allow-writes']);
     try {
       await initialize(s);
@@ -111,6 +114,36 @@ describe('local mode over stdio', () => {
     s.send({ id: 2, method: 'tools/call', params: { name: 'start_execution', arguments: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sleepy' } } });
     await started;
     s.closeStdin();
+    const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
+    if (code === 'still running') s.kill();
+    expect(code).toBe(0);
+  });
+
+  it('a message over 4 MiB is refused with an error for its id, and the server carries on', async () => {
+    const s = startCli(['--local', dir]);
+    try {
+      await initialize(s);
+      const refused = s.response(50);
+      s.sendRaw(`{"jsonrpc":"2.0","id":50,"method":"ping","params":{"junk":"${'x'.repeat(5 * 1024 * 1024)}"}}\n`);
+      expect(await refused).toMatchObject({ id: 50, error: { code: -32600, message: expect.stringContaining('more than the 4194304 bytes') } });
+      const pong = s.response(51);
+      s.send({ id: 51, method: 'ping' });
+      expect(await pong).toMatchObject({ id: 51, result: {} });
+    } finally {
+      s.kill();
+    }
+  });
+
+  it('answers the calls it was sent before the host closed stdin, then exits', async () => {
+    const s = startCli(['--local', dir, '--allow-writes']);
+    await initialize(s);
+    const answers = [10, 11, 12, 13].map((id) => s.response(id));
+    for (const id of [10, 11, 12, 13]) {
+      s.send({ id, method: 'tools/call', params: { name: 'start_execution', arguments: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:noisy', name: `eof-${id}` } } });
+    }
+    s.closeStdin();
+    const all = await Promise.all(answers);
+    for (const [i, r] of all.entries()) expect(JSON.stringify(r)).toContain(`execution:noisy:eof-${10 + i}`);
     const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
     if (code === 'still running') s.kill();
     expect(code).toBe(0);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_EPOCH_S, buildHistory, executionArn, machineArn, type FakeExecution } from '../fakes/sfn.js';
+import { WriteRateLimiter } from '../../src/server/rate-limit.js';
 import { ISO_RE, answerSize, emptyFields, startSfnEnv, type SfnEnv } from './env.js';
 
 /** Every Step Functions tool through the real MCP client and the real SFNClient, against the fake. */
@@ -380,5 +381,24 @@ describe('inputs outside the schema never reach the backend', () => {
     expect(r.text).toMatch(/maxItems/);
     const m = await env.call('list_executions', { stateMachineArn: machineArn('Orders'), pageSize: 0 });
     expect(m.isError).toBe(true);
+  });
+});
+
+describe('the write limit', () => {
+  it('counts only writes that reach the backend: refused input and nothing-to-stop are free', async () => {
+    const limited = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+    try {
+      expect((await limited.call('start_execution', { stateMachineArn: orders, input: '{x' })).text).toMatch(/Nothing was started/);
+      const ended = env.fake.executionsOf(orders).find((e) => e.status === 'SUCCEEDED')?.executionArn;
+      expect((await limited.call('stop_execution', { executionArn: ended })).text).toMatch(/had already ended/);
+      const started = await limited.call('start_execution', { stateMachineArn: orders, name: 'the-one-write' });
+      expect(started.isError).toBeUndefined();
+      const before = env.fake.requestsFor('StartExecution').length;
+      const refused = await limited.call('start_execution', { stateMachineArn: orders, name: 'one-too-many' });
+      expect(refused.text).toMatch(/^start_execution refused: the server allows 1 write call per 60 s \(EXECUTIONS_MCP_WRITES_PER_MINUTE\); the next is possible in \d+ s\. Nothing was changed\.$/);
+      expect(env.fake.requestsFor('StartExecution').length).toBe(before);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -67,6 +67,7 @@ export const startAgentExecution = defineTool({
       workflowActionId: args.workflowActionId,
     });
     const ona = await ctx.backends.ona();
+    ctx.spendWrite();
     const out = await ona.startAgent(request, ctx.signal);
     return {
       structured: { agentExecutionId: out.agentExecutionId },

@@ -22,6 +22,7 @@ export const stopAgentExecution = defineTool({
   },
   async handler(args, ctx) {
     const ona = await ctx.backends.ona();
+    ctx.spendWrite();
     await ona.stopAgentExecution(args.agentExecutionId, ctx.signal);
     return {
       structured: { agentExecutionId: args.agentExecutionId, stopRequested: true as const },

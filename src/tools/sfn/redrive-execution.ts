@@ -33,6 +33,7 @@ export const redriveExecution = defineTool({
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
+    ctx.spendWrite();
     const out = await sfn.redriveExecution({ executionArn: args.executionArn, clientToken: args.clientToken }, ctx.signal);
     const structured = { redriveDate: iso(out.redriveDate) };
     return {

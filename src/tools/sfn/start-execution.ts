@@ -69,6 +69,7 @@ export const startExecution = defineTool({
     // same name and input a STANDARD execution starts once, where two unnamed requests start two.
     const name = args.name ?? randomUUID();
     let out: Awaited<ReturnType<typeof sfn.startExecution>>;
+    ctx.spendWrite();
     try {
       out = await sfn.startExecution({ stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader }, ctx.signal);
     } catch (err) {

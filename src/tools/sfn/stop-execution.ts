@@ -36,6 +36,7 @@ export const stopExecution = defineTool({
         text: `${args.executionArn} had already ended ${current.status}${stopDate ? ` at ${stopDate}` : ''}; nothing was changed.`,
       };
     }
+    ctx.spendWrite();
     const out = await sfn.stopExecution({ executionArn: args.executionArn, error: args.error, cause: args.cause }, ctx.signal);
     const structured = { stopDate: iso(out.stopDate), status: 'ABORTED' };
     return { structured, text: `Stopped ${args.executionArn} at ${structured.stopDate ?? 'unknown time'}; it ends ABORTED.` };
