@@ -92,8 +92,8 @@ export class CursorCodec {
 
   decode(token: string, tool: string, fingerprint: unknown, principal: string | undefined): CursorState {
     const invalid = new ToolError(
-      `startingToken is not a valid continuation token for ${tool} (altered, truncated or from another server). ` +
-        'Pass nextToken exactly as returned, or omit startingToken to start from the beginning.',
+      `startingToken is not a valid continuation token for ${tool} (altered, truncated, from an older version, or from another server ` +
+        'process: replicas share tokens only with the same EXECUTIONS_MCP_CURSOR_SECRET). Pass nextToken exactly as returned, or omit startingToken to start from the beginning.',
     );
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== PREFIX) throw invalid;
