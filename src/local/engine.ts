@@ -142,6 +142,7 @@ export class LocalEngine {
       }
       record.control = undefined;
       record.history.freeze();
+      this.store.ended(record);
       controller.abort();
     };
 

@@ -81,11 +81,31 @@ export class ExecutionRecord {
   }
 }
 
+/** Ended executions kept; beyond it the oldest are dropped, so a long-running server stays bounded. */
+export const MAX_ENDED_EXECUTIONS = 10_000;
+
 export class ExecutionStore {
   private seq = 0;
   /** Per state machine: executions in start order (newest last), and by name. */
   private readonly byMachine = new Map<string, { list: ExecutionRecord[]; byName: Map<string, ExecutionRecord> }>();
+  /** Ended executions, in the order they ended. */
+  private readonly endedOrder: ExecutionRecord[] = [];
   readonly parsed = new ParsedHistoryCache();
+
+  constructor(private readonly maxEnded = MAX_ENDED_EXECUTIONS) {}
+
+  /** Records that an execution ended; drops the oldest ended ones (in batches) past the limit. */
+  ended(record: ExecutionRecord): void {
+    this.endedOrder.push(record);
+    const batch = Math.ceil(this.maxEnded / 20);
+    if (this.endedOrder.length <= this.maxEnded + batch) return;
+    const dropped = new Set(this.endedOrder.splice(0, this.endedOrder.length - this.maxEnded));
+    for (const bucket of this.byMachine.values()) {
+      if (!bucket.list.some((r) => dropped.has(r))) continue;
+      bucket.list = bucket.list.filter((r) => !dropped.has(r));
+      for (const r of dropped) if (bucket.byName.get(r.name) === r) bucket.byName.delete(r.name);
+    }
+  }
 
   add(machine: LocalStateMachine, name: string, input: string, startDate: number, traceHeader: string | undefined): ExecutionRecord {
     const record = new ExecutionRecord(++this.seq, machine, name, input, startDate, traceHeader);
