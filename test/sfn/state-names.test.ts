@@ -280,4 +280,10 @@ describe('state names of history events', () => {
     expect(lines[1]).toMatch(/^#9…#11 MapIterationAborted \[Process\] ×3 \(index 7, 8, 9\), /);
     expect((r.structured?.events as unknown[]).length).toBe(7);
   });
+
+  it('says so when no event belongs to the asked-for state', async () => {
+    const r = await env.call('get_execution_history', { executionArn: arns.map, stateName: 'reserveitem' });
+    expect(r.structured?.events).toEqual([]);
+    expect(r.text).toContain('No event belongs to a state named "reserveitem": state names are case-sensitive; call without stateName to see them.');
+  });
 });

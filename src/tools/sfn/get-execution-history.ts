@@ -114,7 +114,15 @@ export const getExecutionHistory = defineTool({
     return {
       structured: { events: items, ...paging },
       fitsBudget,
-      text: [...collapseRuns(items, lines), continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events')].join('\n'),
+      text: [
+        ...collapseRuns(items, lines),
+        continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
+        args.stateName && items.length === 0 && !paging.nextToken
+          ? `No event belongs to a state named "${oneLine(args.stateName, 80)}": state names are case-sensitive; call without stateName to see them.`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     };
   },
 });
