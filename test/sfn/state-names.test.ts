@@ -253,16 +253,49 @@ describe('state names of history events', () => {
   });
 
   it('never gives a Map or Parallel end event the name of another state, whatever the paging', async () => {
-    const truth = new Map((await names(arns.nested as string)).map(([id, , n]) => [id, n]));
-    for (const reverseOrder of [false, true]) {
-      let token: string | undefined;
-      do {
-        const r = await env.call('get_execution_history', { executionArn: arns.nested, reverseOrder, maxItems: 1, pageSize: 1, ...(token ? { startingToken: token } : {}) });
-        for (const x of r.structured?.events as Array<{ id: number; stateName?: string }>) {
-          if (x.stateName !== undefined) expect(x.stateName).toBe(truth.get(x.id));
+    // Outer › (Inner › (Leaf A | Innermost › (Leaf B | Leaf C))) | Side: three Parallels nested, ends chained.
+    const deep = history([
+      ['ExecutionStarted', 0],
+      ['ParallelStateEntered', 1, entered('Outer')], // 2
+      ['ParallelStateStarted', 2], // 3
+      ['ParallelStateEntered', 3, entered('Inner')], // 4
+      ['PassStateEntered', 3, entered('Side')], // 5
+      ['ParallelStateStarted', 4], // 6
+      ['PassStateEntered', 6, entered('Leaf A')], // 7
+      ['ParallelStateEntered', 6, entered('Innermost')], // 8
+      ['PassStateExited', 5, exited('Side')], // 9
+      ['ParallelStateStarted', 8], // 10
+      ['PassStateEntered', 10, entered('Leaf B')], // 11
+      ['PassStateEntered', 10, entered('Leaf C')], // 12
+      ['PassStateExited', 7, exited('Leaf A')], // 13
+      ['PassStateExited', 11, exited('Leaf B')], // 14
+      ['PassStateExited', 12, exited('Leaf C')], // 15
+      ['ParallelStateSucceeded', 15], // 16 Innermost
+      ['ParallelStateExited', 16, exited('Innermost')], // 17
+      ['ParallelStateSucceeded', 17], // 18 Inner
+      ['ParallelStateExited', 18, exited('Inner')], // 19
+      ['ParallelStateSucceeded', 19], // 20 Outer
+      ['ParallelStateExited', 20, exited('Outer')], // 21
+      ['ExecutionSucceeded', 21],
+    ]);
+    const e = env.fake.addExecution({ stateMachineArn: machineArn('Shapes'), name: 'deep-parallel', status: 'SUCCEEDED' });
+    env.fake.setHistory(e.executionArn, deep);
+    const truth = new Map((await names(e.executionArn, { pageSize: 1000, maxItems: 1000 })).map(([id, , n]) => [id, n]));
+    expect([16, 18, 20].map((id) => truth.get(id))).toEqual(['Innermost', 'Inner', 'Outer']);
+    for (const executionArn of [e.executionArn, arns.nested as string]) {
+      const full = executionArn === e.executionArn ? truth : new Map((await names(executionArn)).map(([id, , n]) => [id, n]));
+      for (const reverseOrder of [false, true]) {
+        for (const [maxItems, pageSize] of [[1, 1], [1, 3], [2, 3], [3, 4], [7, 3]] as const) {
+          let token: string | undefined;
+          do {
+            const r = await env.call('get_execution_history', { executionArn, reverseOrder, maxItems, pageSize, ...(token ? { startingToken: token } : {}) });
+            for (const x of r.structured?.events as Array<{ id: number; stateName?: string }>) {
+              if (x.stateName !== undefined) expect(x.stateName, `#${x.id} ${JSON.stringify({ reverseOrder, maxItems, pageSize })}`).toBe(full.get(x.id));
+            }
+            token = r.structured?.nextToken as string | undefined;
+          } while (token);
         }
-        token = r.structured?.nextToken as string | undefined;
-      } while (token);
+      }
     }
   });
 
@@ -285,5 +318,12 @@ describe('state names of history events', () => {
     const r = await env.call('get_execution_history', { executionArn: arns.map, stateName: 'reserveitem' });
     expect(r.structured?.events).toEqual([]);
     expect(r.text).toContain('No event belongs to a state named "reserveitem": state names are case-sensitive; call without stateName to see them.');
+    // A continuation that happens to find nothing more says nothing of the kind.
+    let token: string | undefined;
+    do {
+      const page = await env.call('get_execution_history', { executionArn: arns.map, stateName: 'ReserveItem', maxItems: 5, ...(token ? { startingToken: token } : {}) });
+      expect(page.text).not.toContain('No event belongs');
+      token = page.structured?.nextToken as string | undefined;
+    } while (token);
   });
 });

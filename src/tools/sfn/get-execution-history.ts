@@ -117,7 +117,7 @@ export const getExecutionHistory = defineTool({
       text: [
         ...collapseRuns(items, lines),
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
-        args.stateName && items.length === 0 && !paging.nextToken
+        args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
           ? `No event belongs to a state named "${oneLine(args.stateName, 80)}": state names are case-sensitive; call without stateName to see them.`
           : '',
       ]

@@ -147,6 +147,16 @@ export class StateNameIndex implements PagingCarry {
     return undefined;
   }
 
+  /**
+   * The state an event already seen belongs to, resolved as nameOf would: a Map/Parallel end event
+   * by its own start, never by walking into its last branch.
+   */
+  private ownerOf(id: number): string | undefined {
+    const node = this.nodes.get(id);
+    if (!node) return this.owners.get(id) ?? this.walk(id);
+    return node.own ?? this.nameOf({ id, previousEventId: node.prev, type: node.type });
+  }
+
   private nameAt(id: number | undefined): string | undefined {
     if (id === undefined) return undefined;
     return this.nodes.get(id)?.own ?? this.owners.get(id);
@@ -167,12 +177,12 @@ export class StateNameIndex implements PagingCarry {
       if (id !== undefined && name) wanted.push([id, `=${name}`]);
     };
     // A cursor inside the last page re-reads it: what it links to outside itself comes first.
-    for (const e of this.lastPage) if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.walk(e.previousEventId));
+    for (const e of this.lastPage) if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.ownerOf(e.previousEventId));
     if (!this.newestFirst) {
       const tips: number[] = [];
       for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
       for (const id of this.owners.keys()) if (!this.linked.has(id) && !this.nodes.has(id)) tips.push(id);
-      for (const id of tips.sort((a, b) => b - a)) add(id, this.nameAt(id) ?? this.walk(id));
+      for (const id of tips.sort((a, b) => b - a)) add(id, this.ownerOf(id));
     }
     const names: string[] = [];
     const entries: Array<[number, number]> = [];
