@@ -3,8 +3,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 export interface LineGateOptions {
   /** Longest line passed on; a longer one is dropped whole and reported. */
   maxLineBytes: number;
-  /** A dropped line: its first bytes, to find the request id it carried. */
-  onOversized(head: string, bytes: number): void;
+  /** A dropped line: its first and last bytes, to find the request id it carried. */
+  onOversized(ends: { head: string; tail: string }, bytes: number): void;
   /** Awaited when the input ends, before the end is passed on (lets calls in flight answer). */
   beforeEnd(): Promise<void>;
 }
@@ -20,8 +20,8 @@ const HEAD_BYTES = 4096;
 export class LineGate extends Transform {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  /** Inside an oversized line: its head, and how many bytes were dropped so far. */
-  private dropping: { head: string; bytes: number } | undefined;
+  /** Inside an oversized line: its head, its latest tail, and how many bytes were dropped so far. */
+  private dropping: { head: string; tail: Buffer; bytes: number } | undefined;
 
   constructor(private readonly options: LineGateOptions) {
     super();
@@ -34,9 +34,10 @@ export class LineGate extends Transform {
       const piece = chunk.subarray(start, newline < 0 ? chunk.length : newline + 1);
       if (this.dropping) {
         this.dropping.bytes += piece.length;
+        this.dropping.tail = Buffer.concat([this.dropping.tail, piece]).subarray(-HEAD_BYTES);
       } else if (this.pendingBytes + piece.length > this.options.maxLineBytes) {
-        const head = Buffer.concat([...this.pending, piece]).subarray(0, HEAD_BYTES).toString('utf8');
-        this.dropping = { head, bytes: this.pendingBytes + piece.length };
+        const whole = Buffer.concat([...this.pending, piece]);
+        this.dropping = { head: whole.subarray(0, HEAD_BYTES).toString('utf8'), tail: whole.subarray(-HEAD_BYTES), bytes: whole.length };
         this.pending = [];
         this.pendingBytes = 0;
       } else {
@@ -45,7 +46,7 @@ export class LineGate extends Transform {
       }
       if (newline < 0) break;
       if (this.dropping) {
-        this.options.onOversized(this.dropping.head, this.dropping.bytes);
+        this.options.onOversized({ head: this.dropping.head, tail: this.dropping.tail.toString('utf8') }, this.dropping.bytes);
         this.dropping = undefined;
       } else {
         this.push(Buffer.concat(this.pending));
@@ -66,9 +67,15 @@ export class LineGate extends Transform {
   }
 }
 
-/** The id of a JSON-RPC request, from the start of its text (string or number), if it shows. */
-export function requestIdIn(head: string): string | number | undefined {
-  const match = /"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,20})/.exec(head);
+const ID_VALUE = String.raw`("(?:[^"\\]|\\.){0,200}"|-?\d{1,20})`;
+/** "id" as a member of the top-level object, before any nested object or array opens. */
+const ID_FIRST = new RegExp(String.raw`^\s*\{(?:[^{}\[\]"]|"(?:[^"\\]|\\.)*")*?"id"\s*:\s*` + ID_VALUE);
+/** "id" as the last member of the top-level object (where the MCP SDK client puts it). */
+const ID_LAST = new RegExp(String.raw`"id"\s*:\s*` + ID_VALUE + String.raw`\s*\}\s*$`);
+
+/** The id of a JSON-RPC request whose text is too long to parse, from its first or last bytes. */
+export function requestIdIn(ends: { head: string; tail: string }): string | number | undefined {
+  const match = ID_FIRST.exec(ends.head) ?? ID_LAST.exec(ends.tail.replace(/\r?\n$/, ''));
   if (!match?.[1]) return undefined;
   try {
     return JSON.parse(match[1]) as string | number;

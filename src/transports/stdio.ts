@@ -16,15 +16,18 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
   const calls = deps.calls ?? new CallTracker();
   const input = new LineGate({
     maxLineBytes: MAX_LINE_BYTES,
-    onOversized: (head, bytes) => {
+    onOversized: (ends, bytes) => {
       log.warn('stdio: dropped an oversized message', { bytes, limit: MAX_LINE_BYTES });
-      const id = requestIdIn(head);
+      const id = requestIdIn(ends);
       if (id === undefined) return;
       transport
         .send({ jsonrpc: '2.0', id, error: { code: -32600, message: `Request refused: ${bytes} bytes is more than the ${MAX_LINE_BYTES} bytes a message may have.` } })
         .catch(() => undefined);
     },
-    beforeEnd: () => calls.idle(deps.config.limits.callDeadlineMs + 2000),
+    beforeEnd: async () => {
+      await calls.idle(deps.config.limits.callDeadlineMs + 2000);
+      await flushed(protocolOut);
+    },
   });
   process.stdin.pipe(input);
   const transport = new StdioServerTransport(input, protocolOut);
@@ -35,8 +38,16 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
   input.once('end', onClosed);
   async function shutdown(): Promise<void> {
     await calls.idle(deps.config.limits.callDeadlineMs + 2000);
+    await flushed(protocolOut);
     await handle.close().catch(() => undefined);
     await deps.backends.close();
   }
   return { close: shutdown };
+}
+
+/** A call that just finished still has its answer to write: let it reach stdout (bounded). */
+async function flushed(out: Writable): Promise<void> {
+  const until = Date.now() + 1000;
+  do await new Promise((resolve) => setTimeout(resolve, 20));
+  while (out.writableLength > 0 && Date.now() < until);
 }

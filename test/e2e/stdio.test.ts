@@ -63,6 +63,26 @@ describe('stdio', () => {
     await client.close();
   });
 
+  it('SIGTERM lets a call in flight answer before the process exits', async () => {
+    const { client, transport } = await connect([]);
+    fake.inject({ kind: 'slow', ms: 1000 }, { op: 'DescribeExecution' });
+    const pending = client.callTool({ name: 'describe_execution', arguments: { executionArn: executionArn('Orders', 'run-000002') } });
+    await fake.until(() => fake.requestsFor('DescribeExecution').some((r) => r.fault === 'slow' && !r.answered));
+    process.kill(transport.pid ?? 0, 'SIGTERM');
+    const result = await pending;
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.structuredContent)).toContain('run-000002');
+    await client.close().catch(() => undefined);
+  });
+
+  it('a request too large for stdio is refused by id even when the id comes last, as the SDK client writes it', async () => {
+    const { client } = await connect([]);
+    const huge = 'x'.repeat(5 * 1024 * 1024);
+    await expect(client.callTool({ name: 'describe_execution', arguments: { executionArn: huge } }, { timeout: 20_000 })).rejects.toThrow(/more than the 4194304 bytes/);
+    expect((await client.callTool({ name: 'list_state_machines', arguments: {} })).isError).toBeFalsy();
+    await client.close();
+  });
+
   it('exits 0 when the host closes stdin', async () => {
     const r = await runCli([], cliEnv(fake.url));
     expect(r.code).toBe(0);
