@@ -26,6 +26,11 @@ export class HistoryLog {
     this.live = undefined;
   }
 
+  /** Characters of the frozen history (0 while the execution runs). */
+  get frozenChars(): number {
+    return this.frozen?.length ?? 0;
+  }
+
   events(cache: ParsedHistoryCache): WireEvent[] {
     if (this.live) return this.live;
     return cache.get(this, () => JSON.parse(this.frozen ?? '[]') as WireEvent[]);
@@ -81,8 +86,10 @@ export class ExecutionRecord {
   }
 }
 
-/** Ended executions kept; beyond it the oldest are dropped, so a long-running server stays bounded. */
+/** Ended executions kept, by count and by characters held (inputs, outputs, histories); beyond either
+ * the oldest ended are dropped, so a long-running server's memory stays bounded. */
 export const MAX_ENDED_EXECUTIONS = 10_000;
+export const MAX_ENDED_CHARS = 200_000_000;
 
 export class ExecutionStore {
   private seq = 0;
@@ -90,16 +97,32 @@ export class ExecutionStore {
   private readonly byMachine = new Map<string, { list: ExecutionRecord[]; byName: Map<string, ExecutionRecord> }>();
   /** Ended executions, in the order they ended. */
   private readonly endedOrder: ExecutionRecord[] = [];
+  private endedChars = 0;
   readonly parsed = new ParsedHistoryCache();
 
-  constructor(private readonly maxEnded = MAX_ENDED_EXECUTIONS) {}
+  constructor(
+    private readonly maxEnded = MAX_ENDED_EXECUTIONS,
+    private readonly maxChars = MAX_ENDED_CHARS,
+  ) {}
 
-  /** Records that an execution ended; drops the oldest ended ones (in batches) past the limit. */
+  /** Records that an execution ended; drops the oldest ended ones (in batches) past the limits. */
   ended(record: ExecutionRecord): void {
     this.endedOrder.push(record);
+    this.endedChars += charsOf(record);
     const batch = Math.ceil(this.maxEnded / 20);
-    if (this.endedOrder.length <= this.maxEnded + batch) return;
-    const dropped = new Set(this.endedOrder.splice(0, this.endedOrder.length - this.maxEnded));
+    if (this.endedOrder.length <= this.maxEnded + batch && this.endedChars <= this.maxChars) return;
+    let keep = Math.min(this.endedOrder.length, this.maxEnded);
+    let chars = this.endedChars;
+    // Drop from the oldest until both limits hold (by count, then down to 90% of the characters).
+    let cut = this.endedOrder.length - keep;
+    for (let i = 0; i < cut; i += 1) chars -= charsOf(this.endedOrder[i] as ExecutionRecord);
+    while (chars > this.maxChars * 0.9 && cut < this.endedOrder.length - 1) {
+      chars -= charsOf(this.endedOrder[cut] as ExecutionRecord);
+      cut += 1;
+    }
+    keep = this.endedOrder.length - cut;
+    this.endedChars = chars;
+    const dropped = new Set(this.endedOrder.splice(0, this.endedOrder.length - keep));
     for (const bucket of this.byMachine.values()) {
       if (!bucket.list.some((r) => dropped.has(r))) continue;
       bucket.list = bucket.list.filter((r) => !dropped.has(r));
@@ -137,4 +160,8 @@ export class ExecutionStore {
   get size(): number {
     return this.seq;
   }
+}
+
+function charsOf(record: ExecutionRecord): number {
+  return record.input.length + (record.output?.length ?? 0) + record.history.frozenChars;
 }

@@ -19,4 +19,18 @@ describe('ExecutionStore', () => {
     expect(store.get('M', 'run-1')).toBeUndefined();
     expect(store.get('M', 'run-29')?.name).toBe('run-29');
   });
+
+  it('also drops the oldest ended executions when what they hold passes a character budget', () => {
+    const machine = { name: 'M', executionArnPrefix: 'arn:aws:states:us-east-1:123456789012:execution:M:' } as LocalStateMachine;
+    const store = new ExecutionStore(10_000, 10_000);
+    const big = 'x'.repeat(1000);
+    for (let i = 0; i < 30; i += 1) {
+      const r = store.add(machine, `big-${i}`, big, i, undefined);
+      r.status = 'SUCCEEDED';
+      store.ended(r);
+    }
+    const kept = store.list('M');
+    expect(kept.length).toBeLessThanOrEqual(10);
+    expect(kept.at(-1)?.name).toBe('big-29');
+  });
 });
