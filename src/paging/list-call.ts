@@ -18,6 +18,8 @@ export interface ListCall<R, V> {
   view(raw: R): V | undefined;
   /** The item's text line; raw is there for what the view leaves out (e.g. dates as Date). */
   line(item: V, raw: R): string;
+  /** Characters an item may still gain after it is sized (a state name learnt later); kept free in the budget. */
+  growth?(item: V): number;
   window?: TimeWindowSpec<R>;
   observePage?(items: R[]): void;
   /** True when view or window may drop items; backend pages then stay at full size. */
@@ -66,7 +68,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     sizeOf: (item, raw) => {
       const text = call.line(item, raw);
       lines.set(item, text);
-      return itemSize(item, text);
+      return itemSize(item, text) + (call.growth?.(item) ?? 0);
     },
     budgetChars,
     window: call.window,

@@ -326,4 +326,19 @@ describe('state names of history events', () => {
       token = page.structured?.nextToken as string | undefined;
     } while (token);
   });
+
+  it('newest first with small pages, a failure is still named: the call reads ahead for its state', async () => {
+    for (const [maxItems, pageSize] of [[1, 1], [2, 1], [2, 3]] as const) {
+      let token: string | undefined;
+      const seen = new Map<number, string | undefined>();
+      do {
+        const r = await env.call('get_execution_history', { executionArn: arns.parallel, reverseOrder: true, maxItems, pageSize, ...(token ? { startingToken: token } : {}) });
+        for (const x of r.structured?.events as Array<{ id: number; stateName?: string }>) seen.set(x.id, x.stateName);
+        token = r.structured?.nextToken as string | undefined;
+      } while (token);
+      // The failures are named; other events of the same call get their names from the same read.
+      expect([seen.get(10), seen.get(9)], JSON.stringify({ maxItems, pageSize })).toEqual(['PrepareShipment', 'BookCarrier']);
+      if (maxItems > 1) expect(seen.get(8)).toBe('BookCarrier');
+    }
+  });
 });

@@ -1,12 +1,16 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { pagingInput, pagingOutput } from '../../paging/fields.js';
+import { fingerprintOf, pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
+import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
 import { continuationHint, oneLine } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, isFailureEvent, viewEvent } from './history-events.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
+
+/** Step Functions state names are at most 80 characters. */
+const MAX_STATE_NAME = 80;
 
 export const getExecutionHistory = defineTool({
   name: 'get_execution_history',
@@ -41,6 +45,23 @@ export const getExecutionHistory = defineTool({
     const names = new StateNameIndex(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
+    /** Up to two 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
+    const readAhead = async (start: string | undefined, observe: (events: HistoryEvent[]) => void, done: () => boolean): Promise<void> => {
+      let token = start;
+      for (let page = 0; page < 2 && ctx.deadlineAt - Date.now() > 2000; page += 1) {
+        const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
+        try {
+          const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: true, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
+          observe(out.events ?? []);
+          token = out.nextToken;
+        } catch {
+          return;
+        } finally {
+          limit.dispose();
+        }
+        if (!token || done()) return;
+      }
+    };
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
@@ -91,7 +112,17 @@ export const getExecutionHistory = defineTool({
         return viewEvent(e, stateName, max, args.includeExecutionData);
       },
       line: (v) => lineOf(v),
+      // A name learnt after sizing (below) appears in the structured event and in its text line.
+      growth: (v) => (v.stateName === undefined && !v.type.startsWith('Execution') ? 2 * (MAX_STATE_NAME + 16) : 0),
     });
+    // Newest first, the first events of a failed or ended state lie further on: read a little
+    // ahead (nothing of it is returned) so the answer can say which state failed.
+    const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
+    const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
+    if (args.reverseOrder && result.nextToken && result.items.some((v) => worthNaming(v) && unnamed(v))) {
+      const { backendToken } = ctx.cursors.decode(result.nextToken, 'get_execution_history', fingerprintOf(args), ctx.principal);
+      await readAhead(backendToken, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
+    }
     // Names unknown when an event was first seen may be known now that every page of the call has
     // been read (newest first, a state's StateEntered comes after its failure).
     const kept: HistoryEventView[] = [];
