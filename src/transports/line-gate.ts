@@ -59,7 +59,10 @@ export class LineGate extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pendingBytes > 0) this.push(Buffer.concat(this.pending));
+    // A last line without its newline still counts as a message (the transport parses only
+    // complete lines); an oversized one cut off by the end is still reported.
+    if (this.dropping) this.options.onOversized({ head: this.dropping.head, tail: this.dropping.tail.toString('utf8') }, this.dropping.bytes);
+    else if (this.pendingBytes > 0) this.push(Buffer.concat([...this.pending, Buffer.from('\n')]));
     // Let the last lines reach the server before waiting for the calls they started.
     setImmediate(() => {
       void this.options.beforeEnd().then(() => done());

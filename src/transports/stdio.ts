@@ -14,6 +14,12 @@ const MAX_LINE_BYTES = 4 * 1024 * 1024;
  */
 export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: () => void): { close(): Promise<void> } {
   const calls = deps.calls ?? new CallTracker();
+  let closedOnce = false;
+  const closed = () => {
+    if (closedOnce) return;
+    closedOnce = true;
+    onClosed();
+  };
   const input = new LineGate({
     maxLineBytes: MAX_LINE_BYTES,
     onOversized: (ends, bytes) => {
@@ -27,6 +33,8 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
     beforeEnd: async () => {
       await calls.idle(deps.config.limits.callDeadlineMs + 2000);
       await flushed(protocolOut);
+      // Not on 'end': a transport closed early (stdout broken) stops reading, and 'end' never comes.
+      setImmediate(closed);
     },
   });
   process.stdin.pipe(input);
@@ -35,7 +43,8 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
     transport,
     onerror: (err) => log.warn('stdio transport error', { error: err.message }),
   });
-  input.once('end', onClosed);
+  // The host is gone when its end of stdout breaks (EPIPE): nobody can read an answer any more.
+  protocolOut.once('error', closed);
   async function shutdown(): Promise<void> {
     await calls.idle(deps.config.limits.callDeadlineMs + 2000);
     await flushed(protocolOut);

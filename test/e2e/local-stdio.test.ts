@@ -148,4 +148,22 @@ describe('local mode over stdio', () => {
     if (code === 'still running') s.kill();
     expect(code).toBe(0);
   });
+
+  it('exits when the host goes away without closing stdin cleanly (stdout broken), even with a port open', async () => {
+    const child = spawn(process.execPath, [CLI, '--local', dir, '--local-port', '0'], {
+      env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: 'error' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const answered = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'e2e', version: '0' } } })}\n`);
+    await answered;
+    child.stdout.destroy();
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_state_machines', arguments: {} } })}\n`);
+    child.stdin.end();
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
+    if (code === 'still running') child.kill('SIGKILL');
+    expect(code).toBe(0);
+  });
 });
