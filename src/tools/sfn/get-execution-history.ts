@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { fingerprintOf, pagingInput, pagingOutput } from '../../paging/fields.js';
+import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
@@ -62,6 +62,7 @@ export const getExecutionHistory = defineTool({
         if (!token || done()) return;
       }
     };
+    let readEnd: string | undefined;
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
@@ -96,6 +97,8 @@ export const getExecutionHistory = defineTool({
           },
           signal,
         );
+        // Where the pages read so far end: a read-ahead for names starts there.
+        readEnd = out.nextToken;
         return { items: out.events ?? [], nextToken: out.nextToken };
       },
       observePage: (events) => names.observe(events),
@@ -113,15 +116,15 @@ export const getExecutionHistory = defineTool({
       },
       line: (v) => lineOf(v),
       // A name learnt after sizing (below) appears in the structured event and in its text line.
-      growth: (v) => (v.stateName === undefined && !v.type.startsWith('Execution') ? 2 * (MAX_STATE_NAME + 16) : 0),
+      // Twice the name's UTF-16 length at most (80 characters, some of them surrogate pairs).
+      growth: (v) => (v.stateName === undefined && !v.type.startsWith('Execution') ? 2 * (2 * MAX_STATE_NAME + 16) : 0),
     });
     // Newest first, the first events of a failed or ended state lie further on: read a little
     // ahead (nothing of it is returned) so the answer can say which state failed.
     const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
-    if (args.reverseOrder && result.nextToken && result.items.some((v) => worthNaming(v) && unnamed(v))) {
-      const { backendToken } = ctx.cursors.decode(result.nextToken, 'get_execution_history', fingerprintOf(args), ctx.principal);
-      await readAhead(backendToken, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
+    if (args.reverseOrder && readEnd && result.items.some((v) => worthNaming(v) && unnamed(v))) {
+      await readAhead(readEnd, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
     }
     // Names unknown when an event was first seen may be known now that every page of the call has
     // been read (newest first, a state's StateEntered comes after its failure).

@@ -123,6 +123,8 @@ export class StateNameIndex implements PagingCarry {
     if (started !== undefined) return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name;
     // The walk left what this call has seen: only a single open container of this kind is certain;
     // with several (nested Parallels) a guess would name the wrong state, so the name stays unknown.
+    // Newest first, "open" holds containers whose end was read before their start: no guess at all.
+    if (this.newestFirst) return undefined;
     const candidates = [...this.open.values()].filter((c) => c.kind === kind);
     return candidates.length === 1 ? candidates[0]?.name : undefined;
   }
@@ -172,7 +174,7 @@ export class StateNameIndex implements PagingCarry {
   save(): unknown {
     const onPage = new Set(this.lastPage.map((e) => e.id));
     const wanted: Array<[number, string]> = [];
-    for (const [id, c] of [...this.open].slice(-16)) wanted.push([id, `${c.kind === 'Map' ? 'M' : 'P'}${c.name}`]);
+    if (!this.newestFirst) for (const [id, c] of [...this.open].slice(-16)) wanted.push([id, `${c.kind === 'Map' ? 'M' : 'P'}${c.name}`]);
     const add = (id: number | undefined, name: string | undefined) => {
       if (id !== undefined && name) wanted.push([id, `=${name}`]);
     };
