@@ -104,9 +104,14 @@ async function main(): Promise<void> {
     closing = true;
     log.info('shutting down', { reason });
     // Calls in flight get their time limit to answer; then the process goes regardless.
-    const forced = setTimeout(() => process.exit(0), config.limits.callDeadlineMs + 3000);
+    const forced = setTimeout(() => process.exit(0), config.limits.callDeadlineMs + 6000);
     forced.unref();
-    void Promise.allSettled([close(), localClose?.()]).then(() => process.exit(0));
+    // The local engine stops its executions only once the calls in flight have answered.
+    void close()
+      .catch(() => undefined)
+      .then(() => localClose?.())
+      .catch(() => undefined)
+      .then(() => process.exit(0));
   };
   ({ close } =
     config.transport === 'http'

@@ -39,8 +39,14 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     });
   });
 
+  let closing = false;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (closing) {
+      // Draining: a request on a kept-alive connection must not start work it cannot answer.
+      res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' }).end('{"error":"shutting down"}');
+      return;
+    }
     if (path === '/healthz' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -86,9 +92,11 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     url,
     async close() {
       // Stop taking requests, let those in flight answer (bounded), then drop what is left.
+      closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await (deps.calls?.idle(deps.config.limits.callDeadlineMs + 2000) ?? Promise.resolve());
+      server.closeIdleConnections();
       // A finished call still has its answer to write: give the connections a moment to end.
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       server.closeAllConnections();
