@@ -58,6 +58,15 @@ export class StateNameIndex implements PagingCarry {
   private readonly open = new Map<number, { kind: Container; name: string }>();
   /** Ids some observed event links to: an event nothing links to yet is a chain's tip. */
   private readonly linked = new Set<number>();
+  /**
+   * Oldest first only: the Map/Parallel each event runs inside (id of its *StateStarted; 0 at the
+   * top level), and the container each end event closes. They travel with a continuation's tips, so
+   * an end event names its container even when everything between lies in earlier calls.
+   */
+  private readonly scopes = new Map<number, number>();
+  private readonly closes = new Map<number, number>();
+  /** Containers that ended in this call: start id → name. */
+  private readonly ended = new Map<number, string>();
   private lastPage: HistoryEvent[] = [];
 
   observe(events: HistoryEvent[]): void {
@@ -65,6 +74,7 @@ export class StateNameIndex implements PagingCarry {
       if (e.previousEventId) this.linked.add(e.previousEventId);
       if (e.id === undefined) continue;
       this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own: ownName(e) });
+      if (!this.newestFirst) this.trackScope(e.id, e.type ?? '', e.previousEventId || undefined);
     }
     for (const e of events) {
       const type = e.type ?? '';
@@ -80,10 +90,33 @@ export class StateNameIndex implements PagingCarry {
     for (const e of events) {
       const type = e.type ?? '';
       if (!CONTAINER_EVENT.test(type) || type.endsWith('Started')) continue;
-      const started = this.startedIdOf(e);
-      if (started !== undefined) this.open.delete(started);
+      const started = (e.id !== undefined ? this.closes.get(e.id) : undefined) ?? this.startedIdOf(e);
+      const ended = started === undefined ? undefined : this.open.get(started);
+      if (started === undefined || !ended) continue;
+      // Still needed to name the end event itself (and its Exited) when its start came from a token.
+      this.ended.set(started, ended.name);
+      this.open.delete(started);
     }
     this.lastPage = events;
+  }
+
+  private trackScope(id: number, type: string, prev: number | undefined): void {
+    if (prev === undefined) {
+      this.scopes.set(id, 0);
+      return;
+    }
+    // A start read in an earlier call is known as one of the open containers carried over.
+    const prevIsStart = /^(Map|Parallel)StateStarted$/.test(this.nodes.get(prev)?.type ?? '') || (!this.nodes.has(prev) && this.open.has(prev));
+    const inside = prevIsStart ? prev : this.scopes.get(prev);
+    if (CONTAINER_EVENT.test(type) && !type.endsWith('Started')) {
+      // An end event follows the last event inside its container (or, for an empty Map, its start).
+      if (inside === undefined || inside === 0) return;
+      this.closes.set(id, inside);
+      const parent = this.scopes.get(inside);
+      if (parent !== undefined) this.scopes.set(id, parent);
+      return;
+    }
+    if (inside !== undefined) this.scopes.set(id, inside);
   }
 
   nameOf(event: EventLike): string | undefined {
@@ -119,8 +152,8 @@ export class StateNameIndex implements PagingCarry {
       const prev = event.previousEventId === undefined ? undefined : this.nodes.get(event.previousEventId);
       if (prev?.type.startsWith('MapIteration') && prev.own) return prev.own;
     }
-    const started = this.startedIdOf(event);
-    if (started !== undefined) return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name;
+    const started = (event.id !== undefined ? this.closes.get(event.id) : undefined) ?? this.startedIdOf(event);
+    if (started !== undefined) return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name ?? this.ended.get(started);
     // The walk left what this call has seen: only a single open container of this kind is certain;
     // with several (nested Parallels) a guess would name the wrong state, so the name stays unknown.
     // Newest first, "open" holds containers whose end was read before their start: no guess at all.
@@ -174,30 +207,33 @@ export class StateNameIndex implements PagingCarry {
   save(): unknown {
     const onPage = new Set(this.lastPage.map((e) => e.id));
     const wanted: Array<[number, string]> = [];
-    if (!this.newestFirst) for (const [id, c] of [...this.open].slice(-16)) wanted.push([id, `${c.kind === 'Map' ? 'M' : 'P'}${c.name}`]);
+    // Innermost (newest) open containers first: they are the likeliest to end next.
+    if (!this.newestFirst) for (const [id, c] of [...this.open].reverse()) wanted.push([id, `${c.kind === 'Map' ? 'M' : 'P'}${c.name}`]);
     const add = (id: number | undefined, name: string | undefined) => {
-      if (id !== undefined && name) wanted.push([id, `=${name}`]);
+      // A tip whose state is unknown is still worth its scope: a later end event may need it.
+      if (id !== undefined && (name || this.scopes.has(id))) wanted.push([id, `=${name ?? ''}`]);
     };
     // A cursor inside the last page re-reads it: what it links to outside itself comes first.
     for (const e of this.lastPage) if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.ownerOf(e.previousEventId));
     if (!this.newestFirst) {
       const tips: number[] = [];
       for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
-      for (const id of this.owners.keys()) if (!this.linked.has(id) && !this.nodes.has(id)) tips.push(id);
+      for (const id of new Set([...this.owners.keys(), ...this.scopes.keys()])) if (!this.linked.has(id) && !this.nodes.has(id) && !this.open.has(id)) tips.push(id);
       for (const id of tips.sort((a, b) => b - a)) add(id, this.ownerOf(id));
     }
     const names: string[] = [];
-    const entries: Array<[number, number]> = [];
+    const entries: Array<[number, number] | [number, number, number]> = [];
     const seen = new Set<string>();
     let size = 20;
     for (const [id, name] of wanted) {
       const key = `${id}:${name}`;
       if (seen.has(key)) continue;
       let index = names.indexOf(name);
-      const cost = String(id).length + 4 + (index < 0 ? name.length + 3 : 0);
+      const scope = this.scopes.get(id);
+      const cost = String(id).length + 4 + (index < 0 ? name.length + 3 : 0) + (scope === undefined ? 0 : String(scope).length + 1);
       if (size + cost > CARRY_CHARS) continue;
       if (index < 0) index = names.push(name) - 1;
-      entries.push([id, index]);
+      entries.push(scope === undefined ? [id, index] : [id, index, scope]);
       seen.add(key);
       size += cost;
     }
@@ -211,9 +247,11 @@ export class StateNameIndex implements PagingCarry {
     for (const entry of e) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') continue;
       const tagged = n[entry[1]];
-      if (typeof tagged !== 'string' || tagged.length < 2) continue;
+      if (typeof tagged !== 'string' || tagged.length < 1) continue;
+      if (typeof entry[2] === 'number' && !this.newestFirst) this.scopes.set(entry[0], entry[2]);
       const tag = tagged[0];
       const name = tagged.slice(1);
+      if (!name) continue;
       if (tag === '=') this.owners.set(entry[0], name);
       else if (tag === 'M' || tag === 'P') this.open.set(entry[0], { kind: tag === 'M' ? 'Map' : 'Parallel', name });
     }
