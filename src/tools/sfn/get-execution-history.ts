@@ -45,10 +45,10 @@ export const getExecutionHistory = defineTool({
     const names = new StateNameIndex(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
-    /** Up to two 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
-    const readAhead = async (start: string | undefined, observe: (events: HistoryEvent[]) => void, done: () => boolean): Promise<void> => {
+    /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
+    const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[]) => void, done: () => boolean): Promise<void> => {
       let token = start;
-      for (let page = 0; page < 2 && ctx.deadlineAt - Date.now() > 2000; page += 1) {
+      for (let page = 0; page < pages && ctx.deadlineAt - Date.now() > 2000; page += 1) {
         const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
         try {
           const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: true, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
@@ -124,7 +124,9 @@ export const getExecutionHistory = defineTool({
     const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
     if (args.reverseOrder && readEnd && result.items.some((v) => worthNaming(v) && unnamed(v))) {
-      await readAhead(readEnd, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
+      // A failure is what the caller came for: worth reading further than for a Map/Parallel end.
+      const pages = result.items.some((v) => isFailureEvent(v.type) && unnamed(v)) ? 5 : 2;
+      await readAhead(readEnd, pages, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
     }
     // Names unknown when an event was first seen may be known now that every page of the call has
     // been read (newest first, a state's StateEntered comes after its failure).
