@@ -279,7 +279,7 @@ async function benchCollect(fake: RemoteFake): Promise<void> {
   row('SDK paginateListExecutions (10 pages)', ms(paginator.median));
   row('paging engine alone (collect(), maxItems 1000)', ms(engineOnly.median), `ratio ${(engineOnly.median / paginator.median).toFixed(2)}x`);
   row('list_executions continuations, maxItems 1000, 1 MB budget', ms(engine.median), `ratio ${(engine.median / paginator.median).toFixed(2)}x (10 calls, through MCP)`);
-  row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: budget cuts pages, each resume re-reads one`);
+  row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: the response budget ends each answer`);
 }
 
 async function benchHistoryMemory(fake: RemoteFake): Promise<void> {
