@@ -132,6 +132,9 @@ process.on('unhandledRejection', (reason) => {
 process.on('uncaughtException', (err) => {
   log.error('uncaught exception (a local task handler or a bug); the server keeps running', { error: `${err.name}: ${err.message}`, stack: err.stack });
 });
+// Writing to a stderr the host has closed fails with EPIPE: drop it (logging it would write to
+// stderr again, endlessly).
+process.stderr.on('error', () => undefined);
 
 main().catch((err: unknown) => {
   process.stderr.write(`executions-mcp: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);

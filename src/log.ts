@@ -42,7 +42,13 @@ function write(level: Level, message: string, fields?: Record<string, unknown>):
   // Values are redacted before JSON escapes them ("\\nsecret" would hide a word boundary), the
   // line again after.
   const line = JSON.stringify({ time: new Date().toISOString(), level, message: redact(message), ...(fields && redactValues(fields)) });
-  process.stderr.write(`${redact(line)}\n`);
+  // A host that closed our stderr gets no logs; a failed log write must never become an error itself.
+  if (process.stderr.destroyed || !process.stderr.writable) return;
+  try {
+    process.stderr.write(`${redact(line)}\n`);
+  } catch {
+    // Nothing left to tell it to.
+  }
 }
 
 function redactValues(value: Record<string, unknown>): Record<string, unknown> {

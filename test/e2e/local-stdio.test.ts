@@ -40,12 +40,13 @@ interface Session {
   stdoutLines: string[];
   exited: Promise<number | null>;
   closeStdin(): void;
+  destroyStderr(): void;
   kill(): void;
 }
 
-function startCli(args: string[]): Session {
+function startCli(args: string[], logLevel = 'error'): Session {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: 'error' },
+    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: logLevel },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const stdoutLines: string[] = [];
@@ -76,6 +77,7 @@ function startCli(args: string[]): Session {
     stdoutLines,
     exited,
     closeStdin: () => child.stdin.end(),
+    destroyStderr: () => child.stderr.destroy(),
     kill: () => child.kill('SIGKILL'),
   };
 }
@@ -164,6 +166,23 @@ describe('local mode over stdio', () => {
     child.stdin.end();
     const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
     if (code === 'still running') child.kill('SIGKILL');
+    expect(code).toBe(0);
+  });
+
+  it('keeps working, and exits on end of stdin, after the host stops reading its stderr', async () => {
+    const s = startCli(['--local', dir], 'info');
+    await initialize(s);
+    s.destroyStderr();
+    // A tool error is logged; the failed log write must neither loop nor stop the answers.
+    const failed = s.response(20);
+    s.send({ id: 20, method: 'tools/call', params: { name: 'describe_execution', arguments: { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:noisy:nope' } } });
+    expect(JSON.stringify(await failed)).toContain('ExecutionDoesNotExist');
+    const listed = s.response(21);
+    s.send({ id: 21, method: 'tools/call', params: { name: 'list_state_machines', arguments: {} } });
+    expect(JSON.stringify(await listed)).toContain('stateMachine:noisy');
+    s.closeStdin();
+    const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000))]);
+    if (code === 'still running') s.kill();
     expect(code).toBe(0);
   });
 });
