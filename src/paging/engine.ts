@@ -150,7 +150,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     }
     pagesFetched += 1;
     let startIndex = resumeIndex(page.items, state, spec.keyOf);
-    if (startIndex === undefined) {
+    // On a page boundary, a page shorter than asked may hold only part of the shift: with position
+    // tokens and new items at the head, the item last returned can sit on the page after.
+    const shortBoundary =
+      startIndex === 0 && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined && page.items.length < state.pageSize;
+    if (startIndex === undefined || shortBoundary) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
       // fewer items than asked with a token, even none). Walk ahead, as far as a page beyond the
@@ -182,7 +186,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         page = found.page;
         startIndex = found.index;
       } else {
-        startIndex = Math.min(state.offset - 1, page.items.length);
+        startIndex = state.offset === 0 ? 0 : Math.min(state.offset - 1, page.items.length);
       }
     }
     // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
