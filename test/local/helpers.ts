@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll } from 'vitest';
 import { startLocalEngine, type LocalEngineHandle, type LocalEngineOptions } from '../../src/local/index.js';
 import { setQuiet } from '../../src/log.js';
 import { StateNameIndex } from '../../src/tools/sfn/state-names.js';
@@ -45,6 +46,34 @@ export async function startTestEngine(dir: string, flags: string[] = [], options
       await engine.close();
     },
   };
+}
+
+/**
+ * A test file's engine over `machines` (and handlers), started before its tests and closed after.
+ * `run` starts an execution, waits for it to end and returns its description and whole history.
+ */
+export function useLocalMachines(machines: Record<string, unknown>, handlersSource?: string) {
+  let t: TestEngine | undefined;
+  let fixture: ReturnType<typeof fixtureDir> | undefined;
+  beforeAll(async () => {
+    fixture = fixtureDir(machines, handlersSource);
+    t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001']);
+  });
+  afterAll(async () => {
+    await t?.close();
+    fixture?.remove();
+  });
+  const client = (): SFNClient => {
+    if (!t) throw new Error('the local engine is not started yet');
+    return t.inProcess;
+  };
+  async function run(machine: string, input: unknown = {}) {
+    const { executionArn = '' } = await client().send(new StartExecutionCommand({ stateMachineArn: smArn(machine), input: JSON.stringify(input) }));
+    const description = await waitForStatus(client(), executionArn);
+    const events = await fullHistory(client(), executionArn);
+    return { description, events, arn: executionArn };
+  }
+  return { client, run };
 }
 
 export async function waitForStatus(client: SFNClient, executionArn: string, done = (s: string) => s !== 'RUNNING', timeoutMs = 10_000) {

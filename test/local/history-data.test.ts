@@ -1,6 +1,5 @@
-import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detailsOf, fixtureDir, fullHistory, historyProblems, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { detailsOf, historyProblems, useLocalMachines } from './helpers.js';
 
 /** Data in local histories: captured when each event happens, errors that name their state, the $$ context. */
 
@@ -71,26 +70,7 @@ export default {
   },
 };`;
 
-let t: TestEngine;
-let client: SFNClient;
-let fixture: ReturnType<typeof fixtureDir>;
-
-beforeAll(async () => {
-  fixture = fixtureDir(machines, handlers);
-  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001']);
-  client = t.inProcess;
-});
-afterAll(async () => {
-  await t.close();
-  fixture.remove();
-});
-
-async function run(machine: string, input: unknown = {}) {
-  const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn(machine), input: JSON.stringify(input) }));
-  const description = await waitForStatus(client, executionArn ?? '');
-  const events = await fullHistory(client, executionArn ?? '');
-  return { description, events };
-}
+const { run } = useLocalMachines(machines, handlers);
 
 const byType = (events: Awaited<ReturnType<typeof run>>['events'], type: string) => events.filter((e) => e.type === type).map((e) => detailsOf(e));
 

@@ -1,6 +1,6 @@
-import { StartExecutionCommand, StopExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detailsOf, fixtureDir, fullHistory, historyProblems, iterationEvents, iterationOf, smArn, startTestEngine, stateNames, waitForStatus, type TestEngine } from './helpers.js';
+import { StartExecutionCommand, StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
+import { detailsOf, fullHistory, historyProblems, iterationEvents, iterationOf, smArn, stateNames, useLocalMachines } from './helpers.js';
 
 /**
  * Map and Parallel inside each other, run concurrently: every iteration and branch keeps all its
@@ -129,26 +129,7 @@ export default {
   [L + 'sig']: (input, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('stopped'))),
 };`;
 
-let t: TestEngine;
-let client: SFNClient;
-let fixture: ReturnType<typeof fixtureDir>;
-
-beforeAll(async () => {
-  fixture = fixtureDir(machines, handlers);
-  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001']);
-  client = t.inProcess;
-});
-afterAll(async () => {
-  await t.close();
-  fixture.remove();
-});
-
-async function run(machine: string, input: unknown = {}) {
-  const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn(machine), input: JSON.stringify(input) }));
-  const description = await waitForStatus(client, executionArn ?? '');
-  const events = await fullHistory(client, executionArn ?? '');
-  return { description, events };
-}
+const { client, run } = useLocalMachines(machines, handlers);
 
 const count = (events: HistoryEvent[], type: string) => events.filter((e) => e.type === type).length;
 
@@ -227,12 +208,12 @@ describe('nested Map and Parallel histories', () => {
   });
 
   it('StopExecution inside Map → Parallel: every running state, branch and iteration is aborted, each in its own iteration', async () => {
-    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn('stop-nested'), input: '[1,2,3]' }));
+    const { executionArn } = await client().send(new StartExecutionCommand({ stateMachineArn: smArn('stop-nested'), input: '[1,2,3]' }));
     const arn = executionArn ?? '';
     const until = Date.now() + 5000;
-    while (count(await fullHistory(client, arn), 'LambdaFunctionStarted') < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    await client.send(new StopExecutionCommand({ executionArn: arn }));
-    const events = await fullHistory(client, arn);
+    while (count(await fullHistory(client(), arn), 'LambdaFunctionStarted') < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await client().send(new StopExecutionCommand({ executionArn: arn }));
+    const events = await fullHistory(client(), arn);
     expect(historyProblems(events)).toEqual([]);
     const names = stateNames(events);
     for (const i of [0, 1]) {

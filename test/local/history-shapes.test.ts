@@ -1,6 +1,5 @@
-import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { detailsOf, fixtureDir, fullHistory, shape, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { detailsOf, shape, useLocalMachines } from './helpers.js';
 
 /**
  * History shapes per state type, against the event types, order and previousEventId chains that
@@ -124,26 +123,7 @@ export default {
   'arn:aws:states:::sns:publish': async () => { const e = new Error('topic gone'); e.name = 'TopicMissing'; throw e; },
 };`;
 
-let t: TestEngine;
-let client: SFNClient;
-let fixture: ReturnType<typeof fixtureDir>;
-
-beforeAll(async () => {
-  fixture = fixtureDir(machines, handlers);
-  t = await startTestEngine(fixture.dir, ['--local-time-scale', '0.001']);
-  client = t.inProcess;
-});
-afterAll(async () => {
-  await t.close();
-  fixture.remove();
-});
-
-async function run(machine: string, input: unknown = {}) {
-  const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: smArn(machine), input: JSON.stringify(input) }));
-  const description = await waitForStatus(client, executionArn ?? '');
-  const events = await fullHistory(client, executionArn ?? '');
-  return { description, events, arn: executionArn ?? '' };
-}
+const { run } = useLocalMachines(machines, handlers);
 
 describe('history shapes per state type', () => {
   it('Pass, Choice and Succeed: entered/exited pairs chained by previousEventId; first state points at 0', async () => {
