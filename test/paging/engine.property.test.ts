@@ -30,6 +30,16 @@ class ListBackend {
     private readonly shortPages: number[] = [],
   ) {}
 
+  private arrivals = 0;
+
+  /** `count` new items at the head of the list, as newly started executions arrive. */
+  arrive(count: number): void {
+    for (let i = 0; i < count; i += 1) {
+      this.arrivals += 1;
+      this.items.unshift({ key: `new-${this.arrivals}`, size: 10, time: 2_000_000 + this.arrivals, keep: true });
+    }
+  }
+
   async fetchPage(token: string | undefined, pageSize: number): Promise<BackendPage<Item>> {
     this.calls.push({ token, pageSize });
     let start = 0;
@@ -181,12 +191,11 @@ describe('collect() exactly-once property', () => {
         async (total, calls, arrivals) => {
           const original = makeItems(Array.from({ length: total }, () => 10));
           const backend = new ListBackend([...original]);
-          let fresh = 0;
           const minPage = Math.min(...calls.map((c) => c.pageSize));
           const { seen } = await walk(backend, new CursorCodec('s'), calls, { budgetChars: 100_000 }, (n) => {
             // Up to a page of arrivals between two calls: the item before the cursor may move to the next page.
             const k = Math.min(arrivals[n % arrivals.length] ?? 0, minPage);
-            for (let i = 0; i < k; i += 1) backend.items.unshift({ key: `new-${(fresh += 1)}`, size: 10, time: 2_000_000 + fresh, keep: true });
+            backend.arrive(k);
           });
           expect(seen.map((i) => i.key)).toEqual(original.map((i) => i.key));
         },
@@ -223,13 +232,12 @@ describe('collect() exactly-once property', () => {
         async (total, calls, arrivals) => {
           const original = makeItems(Array.from({ length: total }, () => 10));
           const backend = new ListBackend([...original], 'offset');
-          let fresh = 0;
           // A position token can absorb at most a page of arrivals (beyond that the repeated items
           // are on pages the cursor never re-reads).
           const minPage = Math.min(...calls.map((c) => c.pageSize));
           const { seen } = await walk(backend, new CursorCodec('s'), calls, { budgetChars: 100_000 }, (n) => {
             const k = Math.min(arrivals[n % arrivals.length] ?? 0, minPage);
-            for (let i = 0; i < k; i += 1) backend.items.unshift({ key: `new-${(fresh += 1)}`, size: 10, time: 2_000_000 + fresh, keep: true });
+            backend.arrive(k);
           });
           expect(seen.map((i) => i.key)).toEqual(original.map((i) => i.key));
         },
@@ -248,11 +256,10 @@ describe('collect() exactly-once property', () => {
         async (total, knobsOnce, shortPages, arrivals) => {
           const original = makeItems(Array.from({ length: total }, () => 10));
           const backend = new ListBackend([...original], 'offset', [...shortPages, 1]);
-          let fresh = 0;
           const { seen } = await walk(backend, new CursorCodec('s'), [knobsOnce], { budgetChars: 100_000 }, (n) => {
             // Up to half a page of arrivals: the shift stays within the page-long look-ahead.
             const k = Math.min(arrivals[n % arrivals.length] ?? 0, Math.floor(knobsOnce.pageSize / 2));
-            for (let i = 0; i < k; i += 1) backend.items.unshift({ key: `new-${(fresh += 1)}`, size: 10, time: 2_000_000 + fresh, keep: true });
+            backend.arrive(k);
           });
           expect(seen.map((i) => i.key)).toEqual(original.map((i) => i.key));
         },
