@@ -188,7 +188,7 @@ export class StateNameIndex implements PagingCarry {
    */
   private ownerOf(id: number): string | undefined {
     const node = this.nodes.get(id);
-    if (!node) return this.owners.get(id) ?? this.walk(id);
+    if (!node) return this.walk(id);
     return node.own ?? this.nameOf({ id, previousEventId: node.prev, type: node.type });
   }
 
