@@ -5,12 +5,9 @@ import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
 import { continuationHint, oneLine } from '../../server/render.js';
-import { HISTORY_EVENT_TYPES, HistoryEventView, isFailureEvent, viewEvent } from './history-events.js';
+import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, viewEvent } from './history-events.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
-
-/** Step Functions state names are at most 80 characters. */
-const MAX_STATE_NAME = 80;
 
 export const getExecutionHistory = defineTool({
   name: 'get_execution_history',
@@ -66,7 +63,7 @@ export const getExecutionHistory = defineTool({
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
-        v.stateName ? `[${oneLine(v.stateName, 80)}]` : args.stateName ? '[state not known]' : '',
+        v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
         shortTime(v.timestamp),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
@@ -162,33 +159,3 @@ export const getExecutionHistory = defineTool({
     };
   },
 });
-
-/**
- * Three or more events with consecutive ids, of the same type and state and without payloads (e.g.
- * the aborted siblings of a failed Map item) read as one line in the text, their iteration indexes
- * listed; structuredContent keeps them all.
- */
-function collapseRuns(items: HistoryEventView[], lines: string[]): string[] {
-  const out: string[] = [];
-  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error && !v.resource;
-  for (let i = 0; i < items.length; ) {
-    const first = items[i] as HistoryEventView;
-    let j = i + 1;
-    for (; j < items.length; j += 1) {
-      const v = items[j] as HistoryEventView;
-      const adjacent = Math.abs(v.id - (items[j - 1] as HistoryEventView).id) === 1;
-      if (!adjacent || !plain(first) || !plain(v) || v.type !== first.type || v.stateName !== first.stateName) break;
-    }
-    if (j - i >= 3) {
-      const run = items.slice(i, j);
-      const last = run[run.length - 1] as HistoryEventView;
-      const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
-      const name = first.stateName ? ` [${oneLine(first.stateName, 80)}]` : '';
-      out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${shortTime(first.timestamp)} to ${shortTime(last.timestamp)}`);
-    } else {
-      out.push(...lines.slice(i, j));
-    }
-    i = j;
-  }
-  return out;
-}

@@ -1,8 +1,11 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { PayloadSchema, compact, iso, payload, type Payload } from '../../server/render.js';
+import { PayloadSchema, compact, iso, oneLine, payload, shortTime, type Payload } from '../../server/render.js';
 
 /** Compact view of Step Functions history events, and the state-name linkage across events. */
+
+/** Step Functions state names are at most 80 characters. */
+export const MAX_STATE_NAME = 80;
 
 export const HISTORY_EVENT_TYPES = [
   'ActivityFailed', 'ActivityScheduleFailed', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'ActivityTimedOut',
@@ -91,4 +94,34 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
     output: data(d.output),
     parameters: data(d.parameters),
   });
+}
+
+/**
+ * Three or more events with consecutive ids, of the same type and state and without payloads (e.g.
+ * the aborted siblings of a failed Map item) read as one line in the text, their iteration indexes
+ * listed; structuredContent keeps them all.
+ */
+export function collapseRuns(items: HistoryEventView[], lines: string[]): string[] {
+  const out: string[] = [];
+  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error && !v.resource;
+  for (let i = 0; i < items.length; ) {
+    const first = items[i] as HistoryEventView;
+    let j = i + 1;
+    for (; j < items.length; j += 1) {
+      const v = items[j] as HistoryEventView;
+      const adjacent = Math.abs(v.id - (items[j - 1] as HistoryEventView).id) === 1;
+      if (!adjacent || !plain(first) || !plain(v) || v.type !== first.type || v.stateName !== first.stateName) break;
+    }
+    if (j - i >= 3) {
+      const run = items.slice(i, j);
+      const last = run[run.length - 1] as HistoryEventView;
+      const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
+      const name = first.stateName ? ` [${oneLine(first.stateName, MAX_STATE_NAME)}]` : '';
+      out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${shortTime(first.timestamp)} to ${shortTime(last.timestamp)}`);
+    } else {
+      out.push(...lines.slice(i, j));
+    }
+    i = j;
+  }
+  return out;
 }
