@@ -1,10 +1,12 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { INVALID_REQUEST } from '@modelcontextprotocol/server';
+import { rejectionOf, type Rejection } from './message-check.js';
 
 export interface LineGateOptions {
-  /** Longest line passed on; a longer one is dropped whole and reported. */
+  /** Longest line passed on; a longer one is dropped whole and refused. */
   maxLineBytes: number;
-  /** A dropped line: its first and last bytes, to find the request id it carried. */
-  onOversized(ends: { head: string; tail: string }, bytes: number): void;
+  /** A line that was not passed on (too long, not JSON, not JSON-RPC), with the error that answers it. */
+  onRejected(rejection: Rejection, bytes: number): void;
   /** Awaited when the input ends, before the end is passed on (lets calls in flight answer). */
   beforeEnd(): Promise<void>;
 }
@@ -13,9 +15,10 @@ const HEAD_BYTES = 4096;
 
 /**
  * Sits between stdin and the MCP stdio transport. The SDK's transport closes the whole connection
- * when one line outgrows its buffer, and answers nothing once stdin has ended; this passes lines
- * through unchanged, drops an oversized one (so the server survives it), and holds the end of
- * input until the calls already sent have answered.
+ * when one line outgrows its buffer, drops lines that are not JSON-RPC without an answer, and
+ * answers nothing once stdin has ended; this passes good lines through unchanged, refuses the
+ * others with a JSON-RPC error (so the server survives them and the client is not left waiting),
+ * and holds the end of input until the calls already sent have answered.
  */
 export class LineGate extends Transform {
   private pending: Buffer[] = [];
@@ -46,10 +49,9 @@ export class LineGate extends Transform {
       }
       if (newline < 0) break;
       if (this.dropping) {
-        this.options.onOversized({ head: this.dropping.head, tail: this.dropping.tail.toString('utf8') }, this.dropping.bytes);
-        this.dropping = undefined;
+        this.refuseOversized();
       } else {
-        this.push(Buffer.concat(this.pending));
+        this.passOn(Buffer.concat(this.pending));
         this.pending = [];
         this.pendingBytes = 0;
       }
@@ -61,12 +63,25 @@ export class LineGate extends Transform {
   override _flush(done: TransformCallback): void {
     // A last line without its newline still counts as a message (the transport parses only
     // complete lines); an oversized one cut off by the end is still reported.
-    if (this.dropping) this.options.onOversized({ head: this.dropping.head, tail: this.dropping.tail.toString('utf8') }, this.dropping.bytes);
-    else if (this.pendingBytes > 0) this.push(Buffer.concat([...this.pending, Buffer.from('\n')]));
+    if (this.dropping) this.refuseOversized();
+    else if (this.pendingBytes > 0) this.passOn(Buffer.concat([...this.pending, Buffer.from('\n')]));
     // Let the last lines reach the server before waiting for the calls they started.
     setImmediate(() => {
       void this.options.beforeEnd().then(() => done());
     });
+  }
+
+  private passOn(line: Buffer): void {
+    const rejection = rejectionOf(line.toString('utf8'));
+    if (rejection) this.options.onRejected(rejection, line.length);
+    else this.push(line);
+  }
+
+  private refuseOversized(): void {
+    const { head, tail, bytes } = this.dropping ?? { head: '', tail: Buffer.alloc(0), bytes: 0 };
+    this.dropping = undefined;
+    const id = requestIdIn({ head, tail: tail.toString('utf8') }) ?? null;
+    this.options.onRejected({ id, code: INVALID_REQUEST, message: `Request refused: ${bytes} bytes is more than the ${this.options.maxLineBytes} bytes a message may have.` }, bytes);
   }
 }
 

@@ -1,9 +1,10 @@
 import type { Writable } from 'node:stream';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import { log } from '../log.js';
 import { CallTracker } from '../server/activity.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
-import { LineGate, requestIdIn } from './line-gate.js';
+import { LineGate } from './line-gate.js';
 
 /** A JSON-RPC message longer than this is refused (tool inputs are at most 256 KiB). */
 const MAX_LINE_BYTES = 4 * 1024 * 1024;
@@ -22,13 +23,10 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
   };
   const input = new LineGate({
     maxLineBytes: MAX_LINE_BYTES,
-    onOversized: (ends, bytes) => {
-      log.warn('stdio: dropped an oversized message', { bytes, limit: MAX_LINE_BYTES });
-      const id = requestIdIn(ends);
-      if (id === undefined) return;
-      transport
-        .send({ jsonrpc: '2.0', id, error: { code: -32600, message: `Request refused: ${bytes} bytes is more than the ${MAX_LINE_BYTES} bytes a message may have.` } })
-        .catch(() => undefined);
+    onRejected: (rejection, bytes) => {
+      log.warn('stdio: refused a message', { bytes, code: rejection.code, reason: rejection.message });
+      // The SDK's message type has no null id, though JSON-RPC answers an unreadable one with null.
+      transport.send({ jsonrpc: '2.0', id: rejection.id, error: { code: rejection.code, message: rejection.message } } as unknown as JSONRPCMessage).catch(() => undefined);
     },
     beforeEnd: async () => {
       await calls.idle(deps.config.limits.callDeadlineMs + 2000);

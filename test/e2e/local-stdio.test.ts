@@ -136,6 +136,25 @@ describe('local mode over stdio', () => {
     }
   });
 
+  it('answers a line that is not JSON, or a batch, with a JSON-RPC error for id null, and carries on', async () => {
+    const s = startCli(['--local', dir]);
+    try {
+      await initialize(s);
+      s.sendRaw('{"jsonrpc":"2.0","id":60,"method":"tools/list"\n');
+      s.sendRaw('[{"jsonrpc":"2.0","id":61,"method":"ping"}]\n');
+      const pong = s.response(62);
+      s.send({ id: 62, method: 'ping' });
+      expect(await pong).toMatchObject({ id: 62, result: {} });
+      const errors = s.stdoutLines.map((line) => JSON.parse(line) as { id?: unknown; error?: { code: number } }).filter((m) => m.error);
+      expect(errors).toEqual([
+        { jsonrpc: '2.0', id: null, error: { code: -32700, message: expect.stringContaining('not valid JSON') } },
+        { jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('batches') } },
+      ]);
+    } finally {
+      s.kill();
+    }
+  });
+
   it('answers the calls it was sent before the host closed stdin, then exits', async () => {
     const s = startCli(['--local', dir, '--allow-writes']);
     await initialize(s);

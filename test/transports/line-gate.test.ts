@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LineGate, requestIdIn } from '../../src/transports/line-gate.js';
+import type { Rejection } from '../../src/transports/message-check.js';
 
 describe('requestIdIn()', () => {
   const big = 'x'.repeat(100);
@@ -12,26 +13,39 @@ describe('requestIdIn()', () => {
 });
 
 describe('LineGate', () => {
-  it('passes lines through, drops an oversized one whole (reporting its ends), and holds the end until told', async () => {
-    const dropped: Array<{ head: string; tail: string; bytes: number }> = [];
+  it('passes lines through, refuses an oversized one whole (by the id at its start), and holds the end until told', async () => {
+    const dropped: Array<{ rejection: Rejection; bytes: number }> = [];
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const gate = new LineGate({ maxLineBytes: 16, onOversized: (ends, bytes) => dropped.push({ ...ends, bytes }), beforeEnd: () => released });
+    const gate = new LineGate({ maxLineBytes: 40, onRejected: (rejection, bytes) => dropped.push({ rejection, bytes }), beforeEnd: () => released });
     const out: string[] = [];
     gate.on('data', (chunk: Buffer) => out.push(chunk.toString()));
     let ended = false;
     gate.on('end', () => (ended = true));
-    gate.write('{"a":1}\n{"too":"');
-    gate.write('long-long-long"}\n{"b"');
-    gate.end(':2}\n');
+    const tooLong = '{"jsonrpc":"2.0","id":9,"method":"ping","params":{"x":"long-long"}}\n';
+    gate.write('{"jsonrpc":"2.0","method":"a"}\n');
+    gate.write(tooLong.slice(0, 30));
+    gate.write(`${tooLong.slice(30)}{"jsonrpc":"2.0",`);
+    gate.end('"method":"b"}\n');
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(out.join('')).toBe('{"a":1}\n{"b":2}\n');
-    expect(dropped).toHaveLength(1);
-    expect(dropped[0]?.bytes).toBe('{"too":"long-long-long"}\n'.length);
-    expect(dropped[0]?.tail).toContain('long"}');
+    expect(out.join('')).toBe('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}\n');
+    expect(dropped).toEqual([{ rejection: { id: 9, code: -32600, message: expect.stringContaining('more than the 40 bytes') }, bytes: tooLong.length }]);
     expect(ended).toBe(false);
     release();
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(ended).toBe(true);
+  });
+
+  it('answers lines that are not JSON-RPC instead of passing them on, and keeps going', async () => {
+    const dropped: Rejection[] = [];
+    const gate = new LineGate({ maxLineBytes: 1000, onRejected: (rejection) => dropped.push(rejection), beforeEnd: async () => undefined });
+    const out: string[] = [];
+    gate.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    gate.write('{"jsonrpc":"2.0","id":1,"method":"ping"\n[{"jsonrpc":"2.0","id":2,"method":"ping"}]\n\n');
+    gate.end('{"jsonrpc":"2.0","id":3,"method":"ping"}');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(dropped.map((r) => [r.id, r.code])).toEqual([[null, -32700], [null, -32600]]);
+    // The blank line goes on (the SDK skips it); the last line gets its newline.
+    expect(out.join('')).toBe('\n{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
   });
 });

@@ -1,0 +1,55 @@
+import { INVALID_REQUEST, PARSE_ERROR } from '@modelcontextprotocol/server';
+
+/** A line from the host that cannot be handed to the MCP SDK, as the JSON-RPC error that answers it. */
+export interface Rejection {
+  /** The request's id, or null when it cannot be told (JSON-RPC 2.0 §5). */
+  id: string | number | null;
+  code: number;
+  message: string;
+}
+
+const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'error']);
+
+/**
+ * What JSON-RPC says to answer a line with, or undefined when the line can go to the SDK. The SDK's
+ * stdio transport drops bad lines without a word, which leaves a client waiting for an answer that
+ * never comes; this mirrors the shape its message schema accepts, so nothing it would take is refused.
+ */
+export function rejectionOf(line: string): Rejection | undefined {
+  if (line.trim() === '') return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return { id: null, code: PARSE_ERROR, message: 'Parse error: the message is not valid JSON. Send one JSON-RPC message per line.' };
+  }
+  if (Array.isArray(message)) {
+    return { id: null, code: INVALID_REQUEST, message: 'Invalid Request: MCP does not accept JSON-RPC batches. Send one message per line.' };
+  }
+  if (!isObject(message)) return invalid(null, 'a JSON-RPC message is a JSON object');
+  const id = validId(message.id) ? message.id : null;
+  if (message.jsonrpc !== '2.0') return invalid(id, '"jsonrpc" must be "2.0"');
+  const stray = Object.keys(message).find((key) => !MESSAGE_KEYS.has(key));
+  if (stray !== undefined) return invalid(id, `unknown member "${stray}"`);
+  if ('id' in message && !validId(message.id)) return invalid(null, '"id" must be a string or an integer');
+  if ('method' in message) {
+    if (typeof message.method !== 'string') return invalid(id, '"method" must be a string');
+    if ('params' in message && !isObject(message.params)) return invalid(id, '"params" must be an object');
+    return undefined;
+  }
+  // A response to one of our requests: never answered, whatever its shape (the SDK reports a bad one).
+  if ('result' in message || 'error' in message) return undefined;
+  return invalid(id, 'it has neither "method" nor "result"/"error"');
+}
+
+function invalid(id: string | number | null, why: string): Rejection {
+  return { id, code: INVALID_REQUEST, message: `Invalid Request: ${why}.` };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function validId(value: unknown): value is string | number {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+}

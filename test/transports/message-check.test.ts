@@ -1,0 +1,74 @@
+import { deserializeMessage } from '@modelcontextprotocol/server';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../src/transports/message-check.js';
+
+describe('rejectionOf()', () => {
+  it('refuses what is not one JSON-RPC message, with the id when it can be told', () => {
+    const cases: Array<[string, string | number | null, number, string]> = [
+      ['{"jsonrpc":"2.0","id":1,"method":"ping"', null, -32700, 'not valid JSON'],
+      ['[{"jsonrpc":"2.0","id":1,"method":"ping"}]', null, -32600, 'batches'],
+      ['"ping"', null, -32600, 'JSON object'],
+      ['{"jsonrpc":"1.0","id":"a","method":"ping"}', 'a', -32600, '"jsonrpc" must be "2.0"'],
+      ['{"jsonrpc":"2.0","id":2,"method":"ping","extra":true}', 2, -32600, 'unknown member "extra"'],
+      ['{"jsonrpc":"2.0","id":1.5,"method":"ping"}', null, -32600, '"id" must be a string or an integer'],
+      ['{"jsonrpc":"2.0","id":null,"method":"ping"}', null, -32600, '"id" must be'],
+      ['{"jsonrpc":"2.0","id":3,"method":7}', 3, -32600, '"method" must be a string'],
+      ['{"jsonrpc":"2.0","id":4,"method":"tools/call","params":["a"]}', 4, -32600, '"params" must be an object'],
+      ['{"jsonrpc":"2.0","id":5}', 5, -32600, 'neither "method"'],
+    ];
+    for (const [line, id, code, why] of cases) {
+      expect(rejectionOf(line), line).toEqual({ id, code, message: expect.stringContaining(why) });
+    }
+  });
+
+  it('passes requests, notifications, responses and blank lines', () => {
+    for (const line of [
+      '{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"t","arguments":{},"_meta":{"progressToken":1}}}',
+      '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+      '{"jsonrpc":"2.0","id":7,"result":{}}',
+      '{"jsonrpc":"2.0","id":8,"error":{"code":-1,"message":"no"}}',
+      '  \r',
+    ]) {
+      expect(rejectionOf(line), line).toBeUndefined();
+    }
+  });
+
+  it('never refuses a line the MCP SDK would accept', () => {
+    const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.string()), fc.array(fc.integer()));
+    const id = fc.oneof(fc.string(), fc.integer());
+    const wellFormed = fc.oneof(
+      fc.record({ jsonrpc: fc.constant('2.0'), id, method: fc.constantFrom('ping', 'tools/call'), params: fc.record({ name: fc.string() }) }, { requiredKeys: ['jsonrpc', 'id', 'method'] }),
+      fc.record({ jsonrpc: fc.constant('2.0'), method: fc.constant('notifications/initialized') }),
+      fc.record({ jsonrpc: fc.constant('2.0'), id, result: fc.constant({}) }),
+      fc.record({ jsonrpc: fc.constant('2.0'), id, error: fc.record({ code: fc.integer(), message: fc.string() }) }),
+    );
+    // Half the time one member is replaced, dropped or added: both sides of the SDK's schema get reached.
+    const member = fc.constantFrom('jsonrpc', 'id', 'method', 'params', 'result', 'error', 'extra');
+    const message = fc.tuple(wellFormed, fc.boolean(), member, fc.option(value)).map(([m, mutate, key, replacement]) => {
+      const out: Record<string, unknown> = { ...m };
+      if (!mutate) return out;
+      if (replacement === null) delete out[key];
+      else out[key] = replacement;
+      return out;
+    });
+    let accepted = 0;
+    fc.assert(
+      fc.property(message, (m) => {
+        const line = JSON.stringify(m);
+        let sdkAccepts = true;
+        try {
+          deserializeMessage(line);
+        } catch {
+          sdkAccepts = false;
+        }
+        if (!sdkAccepts) return;
+        accepted += 1;
+        expect(rejectionOf(line)).toBeUndefined();
+      }),
+      { numRuns: 3000 },
+    );
+    // The generator must reach messages the SDK takes, or the property says nothing.
+    expect(accepted).toBeGreaterThan(30);
+  });
+});
