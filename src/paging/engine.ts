@@ -68,6 +68,24 @@ export interface PagingCarry {
   restore(saved: unknown): void;
 }
 
+/** Several carries in one token, each saved and restored under its own key. */
+export function carryAll(parts: Record<string, PagingCarry>): PagingCarry {
+  return {
+    save() {
+      const saved: Record<string, unknown> = {};
+      for (const [key, part] of Object.entries(parts)) {
+        const value = part.save();
+        if (value !== undefined) saved[key] = value;
+      }
+      return Object.keys(saved).length > 0 ? saved : undefined;
+    },
+    restore(saved) {
+      if (!saved || typeof saved !== 'object') return;
+      for (const [key, part] of Object.entries(parts)) part.restore((saved as Record<string, unknown>)[key]);
+    },
+  };
+}
+
 export interface Collected<V> {
   items: V[];
   nextToken?: string;

@@ -66,8 +66,23 @@ describe('Step Functions tools on the local engine', () => {
     const done = await until(executionArn, (s) => s !== 'RUNNING');
     expect(done.structured).toMatchObject({ status: 'FAILED', error: 'PaymentDeclined' });
     const failures = await h.call('get_execution_history', { executionArn, failuresOnly: true });
-    const types = (failures.structured?.events as Array<{ type: string }>).map((e) => e.type);
-    expect(types).toEqual(['LambdaFunctionFailed', 'FailStateEntered', 'ExecutionFailed']);
+    const events = failures.structured?.events as Array<{ type: string; outcome?: string }>;
+    expect(events.map((e) => [e.type, e.outcome])).toEqual([['LambdaFunctionFailed', 'caught'], ['FailStateEntered', undefined], ['ExecutionFailed', undefined]]);
+  });
+
+  it('a flaky card: both gateway timeouts are marked retried, and the execution succeeds', async () => {
+    const started = await h.call('start_execution', {
+      stateMachineArn: arn('payment-with-retry'),
+      input: JSON.stringify({ orderId: 'o-3', amount: 10, card: 'flaky' }),
+    });
+    const executionArn = String(started.structured?.executionArn);
+    expect((await until(executionArn, (s) => s !== 'RUNNING')).structured).toMatchObject({ status: 'SUCCEEDED' });
+    const failures = await h.call('get_execution_history', { executionArn, failuresOnly: true, reverseOrder: true });
+    const events = failures.structured?.events as Array<{ type: string; outcome?: string; error?: string }>;
+    expect(events.map((e) => [e.type, e.error, e.outcome])).toEqual([
+      ['LambdaFunctionFailed', 'PaymentGatewayTimeout', 'retried'],
+      ['LambdaFunctionFailed', 'PaymentGatewayTimeout', 'retried'],
+    ]);
   });
 
   it('list_executions with statusFilter, and stop_execution of the long-running report', async () => {

@@ -1,13 +1,18 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
+import { carryAll } from '../../paging/engine.js';
 import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
 import { continuationHint, oneLine } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, viewEvent } from './history-events.js';
+import { FailureOutcomes } from './failure-outcomes.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
+
+/** JSON and text an outcome learnt after sizing adds: ',"outcome":"retried"' and ' (retried)'. */
+const OUTCOME_GROWTH = 40;
 
 export const getExecutionHistory = defineTool({
   name: 'get_execution_history',
@@ -16,7 +21,7 @@ export const getExecutionHistory = defineTool({
     'Read the event history of one Step Functions execution, oldest first (reverseOrder=true for newest first). ' +
     'Narrow it with failuresOnly, stateName or eventTypes: filters apply while paging, so a long history is scanned without flooding the answer. ' +
     'Each event: id, previousEventId, type, timestamp, state name, and error/cause/resource; inputs and outputs (cut, untrusted) unless includeExecutionData=false. ' +
-    'To find why an execution failed: failuresOnly=true, reverseOrder=true. Continue with startingToken=nextToken.',
+    'To find why an execution failed: failuresOnly=true, reverseOrder=true; a failure marked retried or caught was handled, the one without a mark ended the run. Continue with startingToken=nextToken.',
   toolset: 'stepfunctions',
   operation: 'read',
   inputSchema: z.object({
@@ -40,6 +45,7 @@ export const getExecutionHistory = defineTool({
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
     const names = new StateNameIndex(args.reverseOrder);
+    const outcomes = new FailureOutcomes(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
     /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
@@ -48,7 +54,7 @@ export const getExecutionHistory = defineTool({
       for (let page = 0; page < pages && ctx.deadlineAt - Date.now() > 2000; page += 1) {
         const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
         try {
-          const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: true, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
+          const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
           observe(out.events ?? []);
           token = out.nextToken;
         } catch {
@@ -65,6 +71,7 @@ export const getExecutionHistory = defineTool({
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
         v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
         shortTime(v.timestamp),
+        v.outcome ? `(${v.outcome})` : '',
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
         v.resource ? `resource=${oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256)}` : '',
@@ -98,8 +105,11 @@ export const getExecutionHistory = defineTool({
         readEnd = out.nextToken;
         return { items: out.events ?? [], nextToken: out.nextToken };
       },
-      observePage: (events) => names.observe(events),
-      carry: names,
+      observePage: (events) => {
+        names.observe(events);
+        outcomes.observe(events);
+      },
+      carry: carryAll({ s: names, f: outcomes }),
       keyOf: (e) => String(e.id ?? ''),
       view: (e) => {
         const type = e.type ?? '';
@@ -109,12 +119,17 @@ export const getExecutionHistory = defineTool({
         // Not yet known (its state's first event is on a page not read yet): kept for now, decided
         // below. Execution events belong to no state at all.
         if (args.stateName && (type.startsWith('Execution') || (stateName !== undefined && stateName !== args.stateName))) return undefined;
-        return viewEvent(e, stateName, max, args.includeExecutionData);
+        const v = viewEvent(e, stateName, max, args.includeExecutionData);
+        const outcome = isFailureEvent(type) ? outcomes.outcomeOf(v.id) : undefined;
+        if (outcome) v.outcome = outcome;
+        return v;
       },
       line: (v) => lineOf(v),
-      // A name learnt after sizing (below) appears in the structured event and in its text line.
-      // Twice the name's UTF-16 length at most (80 characters, some of them surrogate pairs).
-      growth: (v) => (v.stateName === undefined && !v.type.startsWith('Execution') ? 2 * (2 * MAX_STATE_NAME + 16) : 0),
+      // A name or an outcome learnt after sizing (below) appears in the structured event and in its
+      // text line. Twice the name's UTF-16 length at most (80 characters, some of them surrogate pairs).
+      growth: (v) =>
+        (v.stateName === undefined && !v.type.startsWith('Execution') ? 2 * (2 * MAX_STATE_NAME + 16) : 0) +
+        (v.outcome === undefined && isFailureEvent(v.type) ? OUTCOME_GROWTH : 0),
     });
     // Newest first, the first events of a failed or ended state lie further on: read a little
     // ahead (nothing of it is returned) so the answer can say which state failed.
@@ -125,21 +140,32 @@ export const getExecutionHistory = defineTool({
       const pages = result.items.some((v) => isFailureEvent(v.type) && unnamed(v)) ? 5 : 2;
       await readAhead(readEnd, pages, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
     }
-    // Names unknown when an event was first seen may be known now that every page of the call has
-    // been read (newest first, a state's StateEntered comes after its failure).
+    // Oldest first, what followed the last failures returned (a retry, a catch, or the end of the
+    // run) may lie on the next backend page: one page ahead settles it.
+    const unsettled = (v: HistoryEventView) => isFailureEvent(v.type) && !outcomes.settled(v.id);
+    if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
+      await readAhead(readEnd, 1, (events) => outcomes.observe(events), () => !result.items.some(unsettled));
+    }
+    // Names (newest first, a state's StateEntered comes after its failure) and outcomes (oldest
+    // first, the retry comes after the failure) unknown when an event was first seen may be known
+    // now that every page of the call has been read.
     const kept: HistoryEventView[] = [];
     const keptLines: string[] = [];
     result.items.forEach((v, i) => {
+      let learnt = false;
+      if (v.outcome === undefined && isFailureEvent(v.type)) {
+        const outcome = outcomes.outcomeOf(v.id);
+        if (outcome) v.outcome = outcome;
+        learnt = outcome !== undefined;
+      }
       if (v.stateName === undefined) {
         const name = names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type });
         if (name !== undefined) v.stateName = name;
         if (args.stateName && name !== undefined && name !== args.stateName) return;
-        kept.push(v);
-        keptLines.push(name === undefined ? (result.lines[i] ?? '') : lineOf(v));
-        return;
+        learnt ||= name !== undefined;
       }
       kept.push(v);
-      keptLines.push(result.lines[i] ?? '');
+      keptLines.push(learnt ? lineOf(v) : (result.lines[i] ?? ''));
     });
     const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
     const items = kept;

@@ -37,6 +37,10 @@ export const HistoryEventView = z.object({
   type: z.string(),
   timestamp: z.string().optional(),
   stateName: z.string().optional().describe('State the event belongs to, when known.'),
+  outcome: z
+    .enum(['retried', 'caught'])
+    .optional()
+    .describe('On a failure: what Step Functions did next, when the event after it has been read (a Retry ran the state again; a Catch moved on). A failure with neither ended its execution, iteration or branch.'),
   error: z.string().optional(),
   cause: PayloadSchema.optional(),
   resourceType: z.string().optional(),
