@@ -7,7 +7,7 @@ import { HistoryRecorder, type Outcome } from './history.js';
 import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
 import type { StateInfo } from './states.js';
 import { ExecutionStore, type ExecutionRecord } from './store.js';
-import { installRunTap, tapRunOptions, type RunTap } from './run-tap.js';
+import { installRunTap, runCallingHandler, tapRunOptions, type RunTap } from './run-tap.js';
 import { scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
 
@@ -123,6 +123,7 @@ export class LocalEngine {
     const binding: RunBinding = {
       handlers: this.options.handlers,
       calls: recorder,
+      givenUp: () => controller.signal.aborted || runCallingHandler()?.signal?.aborted === true,
       context: { executionArn: record.arn, executionName: record.name, stateMachineArn: sm.arn, signal: controller.signal },
       timeScale: this.options.timeScale,
       handlerFileHint: this.options.handlerFileHint,

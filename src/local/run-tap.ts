@@ -10,8 +10,13 @@ import type { LibraryEvent } from './library.js';
  * where events are dispatched: in order, at the moment they happen, tagged with the run they belong
  * to. The tap also gives each run its own `$$.State` in the context object.
  *
- * It patches `StateMachine.prototype.execute(input, { runOptions, eventLogger }, cleanup)` of
- * aws-local-stepfunctions 3.0.0 (pinned in package.json): runs without the tap key are untouched.
+ * It patches `StateMachine.prototype.execute(input, { runOptions, eventLogger, abortSignal }, cleanup)`
+ * of aws-local-stepfunctions 3.0.0 (pinned in package.json): runs without the tap key are untouched.
+ *
+ * It also keeps runs from starting that Step Functions would never start: the library queues Map
+ * iterations beyond MaxConcurrency and starts them even after the Map failed or the execution
+ * ended (their signal is already aborted, which the library checks only after a state). Such a
+ * run ends at once, unseen by the tap, and calls no task handler.
  */
 
 /** `$$.State` of a run: its current state, updated as the run enters and retries states. */
@@ -28,6 +33,8 @@ export interface RunNode {
   /** The library StateMachine running it: one per Map attempt (shared by its iterations), one per branch run. */
   readonly machine: object;
   readonly state: ContextState;
+  /** Aborted when this run is: the execution stopped or ended, or its Map/Parallel gave up on it. */
+  readonly signal: AbortSignal | undefined;
 }
 
 export interface RunTap {
@@ -46,10 +53,12 @@ interface TapLink {
 /** The library's private shapes the tap relies on. */
 interface LibraryLogger {
   dispatch(event: LibraryEvent): void;
+  close?(): void;
 }
 interface ExecuteOptions {
   runOptions?: { [TAP]?: TapLink; context?: Record<string, unknown> };
   eventLogger?: LibraryLogger;
+  abortSignal?: AbortSignal;
 }
 type Execute = (this: object, input: unknown, options: ExecuteOptions, cleanup: unknown) => unknown;
 interface PatchablePrototype {
@@ -65,6 +74,18 @@ export function tapRunOptions(tap: RunTap): Record<symbol, unknown> {
 
 let nextRunId = 0;
 
+/** Map attempts (the iterator StateMachine the library makes for each) one of whose iterations failed: the Map failed. */
+const failedMaps = new WeakSet<object>();
+
+/**
+ * The run that entered or retried a state last. The library calls a Task's handler synchronously
+ * right after dispatching that event, so inside a handler call this is the run that called it.
+ */
+let lastActiveRun: RunNode | undefined;
+export function runCallingHandler(): RunNode | undefined {
+  return lastActiveRun;
+}
+
 /** Installs the tap on the library's StateMachine class (once). */
 export function installRunTap(stateMachineClass: { prototype: object }): void {
   const proto = stateMachineClass.prototype as PatchablePrototype;
@@ -79,7 +100,8 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
     const link = runOptions?.[TAP];
     const logger = options.eventLogger;
     if (runOptions && link && logger && typeof logger.dispatch === 'function') {
-      const node: RunNode = { id: ++nextRunId, parent: link.node, machine: this, state: { Name: '', EnteredTime: '', RetryCount: 0 } };
+      if (link.node && (options.abortSignal?.aborted || failedMaps.has(this))) return endUnstarted(logger, cleanup);
+      const node: RunNode = { id: ++nextRunId, parent: link.node, machine: this, state: { Name: '', EnteredTime: '', RetryCount: 0 }, signal: options.abortSignal };
       // runOptions is this run's own copy; nested runs copy it again, so they see this node as parent.
       runOptions[TAP] = { tap: link.tap, node };
       runOptions.context = { ...runOptions.context, State: node.state };
@@ -92,6 +114,13 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
     return execute.call(this, input, options, cleanup);
   };
   proto[PATCHED] = true;
+}
+
+/** A nested run that must not start: its event log ends empty and its result is null (nobody reads it: its Map already settled). */
+function endUnstarted(logger: LibraryLogger, cleanup: unknown): Promise<null> {
+  logger.close?.();
+  if (typeof cleanup === 'function') (cleanup as () => void)();
+  return Promise.resolve(null);
 }
 
 /** Events a parent logger receives from its nested runs: already seen where they happened. */
@@ -109,7 +138,12 @@ function observe(tap: RunTap, node: RunNode, event: LibraryEvent): void {
     node.state.Name = event.state.name;
     node.state.EnteredTime = new Date(event.timestamp).toISOString();
     node.state.RetryCount = 0;
+    lastActiveRun = node;
   } else if (event.type === 'StateRetried') {
     node.state.RetryCount += 1;
+    lastActiveRun = node;
+  } else if (event.type === 'ExecutionFailed' && node.parent) {
+    // Its Map fails with it. (A Parallel branch's StateMachine runs once: marking it changes nothing.)
+    failedMaps.add(node.machine);
   }
 }

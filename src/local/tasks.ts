@@ -32,6 +32,7 @@ export interface HandlerSet {
 
 export const HANDLER_FILES = ['handlers.mjs', 'handlers.js'];
 export const NO_HANDLER_ERROR = 'LocalEngine.HandlerNotFound';
+const RUN_GIVEN_UP_ERROR = 'LocalEngine.RunEnded';
 
 export async function loadHandlers(dir: string, warn: (message: string) => void): Promise<HandlerSet> {
   const set: HandlerSet = { file: undefined, byKey: new Map(), byFunctionName: new Map() };
@@ -126,6 +127,8 @@ export interface TaskCallSink {
 export interface RunBinding {
   handlers: HandlerSet;
   calls: TaskCallSink;
+  /** True when the execution ended or the run calling the handler was given up on (a stop, or its Map failed). */
+  givenUp(): boolean;
   context: Omit<TaskContext, 'stateName' | 'resource'>;
   timeScale: number;
   handlerFileHint: string;
@@ -135,6 +138,9 @@ export interface RunBinding {
 export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding): (input: Json) => Promise<Json> {
   const lambdaStyle = resource.kind === 'lambda' || resource.lambdaInvoke;
   return (input) => {
+    // The library still retries, or runs on a state it was inside, after a run was aborted: Step
+    // Functions would start no new attempt, so the handler (and its side effects) must not run.
+    if (run.givenUp()) return Promise.reject(new TaskError(RUN_GIVEN_UP_ERROR, `state '${stateName}' was not run: its execution, Map or Parallel had already ended`));
     const params = JSON.stringify(input ?? null);
     const invocation = run.calls.called(stateName, params);
     const { handler, wanted } = resolveHandler(run.handlers, resource, input);
