@@ -8,7 +8,7 @@ import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type 
 import type { StateInfo } from './states.js';
 import { ExecutionStore, type ExecutionRecord } from './store.js';
 import { installRunTap, runCallingHandler, tapRunOptions, type RunTap } from './run-tap.js';
-import { scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
+import { dataLimitExceeded, exceedsPayloadLimit, scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
 
 /** Runs executions on aws-local-stepfunctions and keeps their records and histories. */
@@ -157,6 +157,9 @@ export class LocalEngine {
           log.error('bug: local history recorder failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
         }
       },
+      // A state output over the payload quota fails the execution, as in Step Functions.
+      refuse: (_run, event) =>
+        event.type === 'StateExited' && exceedsPayloadLimit(JSON.stringify(event.state.output ?? null)) ? dataLimitExceeded(event.state.name) : undefined,
     };
     const input = JSON.parse(record.input) as Json;
     const execution: Execution = runtime.machine.run(input, {

@@ -40,6 +40,8 @@ export interface RunNode {
 export interface RunTap {
   /** Called synchronously, before the library queues the event. Must not throw. */
   event(run: RunNode, event: LibraryEvent): void;
+  /** An error the run must fail with instead of going on with this event (e.g. an oversized state output). */
+  refuse?(run: RunNode, event: LibraryEvent): Error | undefined;
 }
 
 const TAP = Symbol('executions-mcp.runTap');
@@ -107,7 +109,12 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
       runOptions.context = { ...runOptions.context, State: node.state };
       const dispatch = logger.dispatch.bind(logger);
       logger.dispatch = (event) => {
-        if (!forwarded(event)) observe(link.tap, node, event);
+        if (!forwarded(event)) {
+          // Thrown where the library dispatches the event: it fails the run as a state error would.
+          const refusal = link.tap.refuse?.(node, event);
+          if (refusal) throw refusal;
+          observe(link.tap, node, event);
+        }
         dispatch(event);
       };
     }

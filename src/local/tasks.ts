@@ -85,6 +85,20 @@ export class TaskError extends Error {
   }
 }
 
+/** Step Functions' quota for a state's input, result or output: 256 KiB of UTF-8. */
+const PAYLOAD_LIMIT_BYTES = 262_144;
+
+export function exceedsPayloadLimit(json: string): boolean {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most texts are decided without measuring.
+  return json.length * 3 > PAYLOAD_LIMIT_BYTES && Buffer.byteLength(json, 'utf8') > PAYLOAD_LIMIT_BYTES;
+}
+
+/** States.DataLimitExceeded is terminal: no Retry or Catch handles it (the library reads these two flags). */
+export function dataLimitExceeded(what: string): TaskError {
+  const error = new TaskError('States.DataLimitExceeded', `The state/task '${what}' returned a result with a size exceeding the maximum number of bytes service limit.`);
+  return Object.assign(error, { isRetryable: false, isCatchable: false });
+}
+
 function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
   let error = 'Error';
   let cause = String(err);
@@ -165,6 +179,7 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
         throw toTaskError(err, lambdaStyle);
       }
       const out = toJson(raw);
+      if (exceedsPayloadLimit(out.text)) throw dataLimitExceeded(wanted);
       if (!resource.lambdaInvoke) {
         invocation.result = out.text;
         return out.json;
