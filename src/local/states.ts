@@ -106,6 +106,10 @@ export function indexStates(definition: JsonObject): StateIndex {
         }
       }
       if (type === 'Task') for (const message of taskProblems(name, state)) unsupported(message);
+      for (const message of errorHandlerProblems(name, state)) problems.push({ unsupported: false, message });
+      if (type === 'Fail' && [state.ErrorPath, state.CausePath].some((p) => typeof p === 'string' && p.startsWith('States.'))) {
+        unsupported(`Fail state "${name}" uses an intrinsic function in ErrorPath or CausePath, which the embedded engine does not support (a JSONPath like $.error works)`);
+      }
       const resource = type === 'Task' && typeof state.Resource === 'string' ? classifyResource(state.Resource) : undefined;
       states.set(name, {
         name,
@@ -131,6 +135,22 @@ export function indexStates(definition: JsonObject): StateIndex {
   );
   const seen = new Set<string>();
   return { states, problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)) };
+}
+
+/** The ASL rule AWS enforces and the library does not: States.ALL alone in its ErrorEquals, in the last Retrier or Catcher. */
+function errorHandlerProblems(name: string, state: JsonObject): string[] {
+  const out: string[] = [];
+  for (const field of ['Retry', 'Catch'] as const) {
+    const entries = state[field];
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry, i) => {
+      const errors: unknown = isObject(entry) ? entry.ErrorEquals : undefined;
+      if (!Array.isArray(errors) || !errors.includes('States.ALL')) return;
+      if (errors.length > 1) out.push(`state "${name}": States.ALL must appear alone in the ErrorEquals of ${field}[${i}]`);
+      if (i !== entries.length - 1) out.push(`state "${name}": the ${field} entry with States.ALL must be the last one (it is ${field}[${i}] of ${entries.length})`);
+    });
+  }
+  return out;
 }
 
 /** Task features the library would silently ignore (it neither waits for a token nor sends heartbeats). */

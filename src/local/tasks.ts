@@ -191,26 +191,34 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
   };
 }
 
-/** The pseudo-Task that runs a path-based Wait scaled by the time factor (see timescale.ts). */
+/**
+ * The pseudo-Task that runs a path-based Wait scaled by the time factor (see timescale.ts). It checks
+ * the value as the library's own Wait does, with its messages: the scale changes durations only.
+ */
 export function scaledWaitHandler(wait: ScaledWait, run: RunBinding): (input: Json) => Promise<Json> {
   return async (input) => {
     const path = wait.secondsPath ?? wait.timestampPath ?? '$';
     const found = evaluatePath(path, input);
+    if (!found.ok) throw new TaskError('States.Runtime', `Path expression '${path}' does not point to a value`);
+    const value = found.value;
     let ms: number;
     if (wait.secondsPath !== undefined) {
-      if (!found.ok || typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < 0) {
-        throw new TaskError('States.Runtime', `The SecondsPath parameter does not reference a valid non-negative integer: ${path}`);
-      }
-      ms = found.value * 1000;
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new TaskError('States.Runtime', `Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected an integer`);
+      if (value < 0) throw new TaskError('States.Runtime', `Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected an integer >= 0`);
+      ms = value * 1000;
     } else {
-      const at = found.ok && typeof found.value === 'string' ? Date.parse(found.value) : Number.NaN;
-      if (Number.isNaN(at)) throw new TaskError('States.Runtime', `The TimestampPath parameter does not reference a valid ISO-8601 timestamp: ${path}`);
-      ms = Math.max(0, at - Date.now());
+      if (typeof value !== 'string' || !RFC3339.test(value)) {
+        throw new TaskError('States.Runtime', `Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected a timestamp conforming to the RFC3339 profile`);
+      }
+      ms = Math.max(0, Date.parse(value) - Date.now());
     }
     await sleep(ms * run.timeScale, run.context.signal);
     return input;
   };
 }
+
+/** The timestamps a Wait's TimestampPath accepts (the library's and Step Functions' RFC 3339 profile). */
+const RFC3339 = /^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(\.\d+)?(Z|[+-]([01][0-9]|2[0-3]):([0-5][0-9]))$/;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) return Promise.resolve();

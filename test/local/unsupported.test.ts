@@ -28,6 +28,9 @@ const machines: Record<string, unknown> = {
     States: { Each: { Type: 'Map', ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', HeartbeatSeconds: 5, End: true } } }, End: true } },
   },
   Assigns: { StartAt: 'P', States: { P: { Type: 'Pass', Assign: { x: 1 }, End: true } } },
+  FailIntrinsic: { StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: "States.Format('Order.{}', $.code)", CausePath: '$.why' } } },
+  AllNotLast: task({ Retry: [{ ErrorEquals: ['States.ALL'] }, { ErrorEquals: ['Custom'] }] }),
+  AllNotAlone: task({ Catch: [{ ErrorEquals: ['Custom', 'States.ALL'], Next: 'T' }] }),
   Distributed: {
     StartAt: 'M',
     States: { M: { Type: 'Map', ItemReader: { Resource: 'arn:aws:states:::s3:getObject' }, ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', End: true } } }, End: true } },
@@ -42,6 +45,13 @@ const REFUSED: Array<[string, RegExp]> = [
   ['NestedHeartbeat', /Task state "Inner" uses HeartbeatSeconds/],
   ['Assigns', /Assign \(variables\), which the embedded engine does not support/],
   ['Distributed', /Distributed Map .*not support/],
+  ['FailIntrinsic', /Fail state "F" uses an intrinsic function in ErrorPath or CausePath, which the embedded engine does not support/],
+];
+
+/** Invalid for AWS too: refused as InvalidDefinition, which the library alone would have run. */
+const INVALID: Array<[string, RegExp]> = [
+  ['AllNotLast', /state "T": the Retry entry with States\.ALL must be the last one \(it is Retry\[0\] of 2\)/],
+  ['AllNotAlone', /state "T": States\.ALL must appear alone in the ErrorEquals of Catch\[0\]/],
 ];
 
 const handlers = `export default { 'arn:aws:states:::sqs:sendMessage': async () => ({ sent: true }) };`;
@@ -66,6 +76,12 @@ describe('features the embedded engine does not support', () => {
   it.each(REFUSED)('%s: StartExecution is refused with UnsupportedOperation (HTTP 400)', async (name, message) => {
     const refused = start(name);
     await expect(refused).rejects.toMatchObject({ name: 'UnsupportedOperation', $metadata: { httpStatusCode: 400 } });
+    await expect(refused).rejects.toThrow(message);
+  });
+
+  it.each(INVALID)('%s: StartExecution is refused with InvalidDefinition', async (name, message) => {
+    const refused = start(name);
+    await expect(refused).rejects.toMatchObject({ name: 'InvalidDefinition' });
     await expect(refused).rejects.toThrow(message);
   });
 
