@@ -99,6 +99,10 @@ export function dataLimitExceeded(what: string): TaskError {
   return Object.assign(error, { isRetryable: false, isCatchable: false });
 }
 
+/** Step Functions' limits on a failure's error name and cause (characters). */
+const MAX_ERROR = 256;
+const MAX_CAUSE = 32_768;
+
 function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
   let error = 'Error';
   let cause = String(err);
@@ -106,12 +110,25 @@ function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
     error = err.name || 'Error';
     cause = err.message;
   } else if (typeof err === 'object' && err !== null) {
-    const e = err as { Error?: unknown; Cause?: unknown };
-    if (typeof e.Error === 'string') error = e.Error;
-    if (typeof e.Cause === 'string') cause = e.Cause;
+    // Plain objects thrown: { Error, Cause } as a state reports it, or an error-like { name, message }.
+    const e = err as { Error?: unknown; Cause?: unknown; name?: unknown; message?: unknown };
+    const name = typeof e.Error === 'string' ? e.Error : e.name;
+    const message = typeof e.Cause === 'string' ? e.Cause : e.message;
+    if (typeof name === 'string' && name !== '') error = name;
+    cause = typeof message === 'string' ? message : jsonOr(err, cause);
   }
-  // Lambda reports failures as a JSON document in Cause; keep that shape for Lambda resources.
-  return new TaskError(error, lambdaStyle ? JSON.stringify({ errorMessage: cause, errorType: error }) : cause);
+  error = error.slice(0, MAX_ERROR);
+  // Lambda reports failures as a JSON document in Cause; keep that shape for Lambda resources (cut inside it, so it stays JSON).
+  if (!lambdaStyle) return new TaskError(error, cause.slice(0, MAX_CAUSE));
+  return new TaskError(error, JSON.stringify({ errorMessage: cause.slice(0, MAX_CAUSE - MAX_ERROR - 64), errorType: error }));
+}
+
+function jsonOr(value: unknown, fallback: string): string {
+  try {
+    return JSON.stringify(value) ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** A handler result as JSON: the value the library gets, and its text for the history (taken now). */

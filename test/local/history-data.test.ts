@@ -33,6 +33,7 @@ const machines: Record<string, unknown> = {
       },
     },
   },
+  'throws-object': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'throws', End: true } } },
   'bad-result-path': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'echo', ResultPath: '$.r', End: true } } },
   'context-state': {
     StartAt: 'C',
@@ -61,6 +62,12 @@ const L = '${L}';
 const attempts = new Map();
 export default {
   [L + 'echo']: async (input) => input,
+  // What a handler throws, as the input says: an error-like plain object, or a very long name.
+  [L + 'throws']: async (input) => {
+    if (input.kind === 'object') throw { name: 'QuotaExceeded', message: 'quota of 5 reached' };
+    if (input.kind === 'bare') throw { code: 42 };
+    const e = new Error('x'.repeat(40000)); e.name = 'N'.repeat(400); throw e;
+  },
   [L + 'mutate']: async (input) => { input.secret = 'MUTATED'; delete input.keep; return { ok: 1 }; },
   [L + 'flaky']: async (input, ctx) => {
     const n = (attempts.get(ctx.executionArn) ?? 0) + 1;
@@ -73,6 +80,24 @@ export default {
 const { run } = useLocalMachines(machines, handlers);
 
 const byType = (events: Awaited<ReturnType<typeof run>>['events'], type: string) => events.filter((e) => e.type === type).map((e) => detailsOf(e));
+
+describe('errors thrown by handlers', () => {
+  it('a plain object thrown keeps its name and message; one without them is shown as JSON', async () => {
+    const named = await run('throws-object', { kind: 'object' });
+    expect(named.description).toMatchObject({ status: 'FAILED', error: 'QuotaExceeded' });
+    expect(JSON.parse(named.description.cause ?? '')).toEqual({ errorMessage: 'quota of 5 reached', errorType: 'QuotaExceeded' });
+    const bare = await run('throws-object', { kind: 'bare' });
+    expect(JSON.parse(bare.description.cause ?? '')).toEqual({ errorMessage: '{"code":42}', errorType: 'Error' });
+  });
+
+  it('names and causes are cut to Step Functions limits (256 and 32,768 characters), the Lambda cause still JSON', async () => {
+    const { description, events } = await run('throws-object', { kind: 'long' });
+    expect(description.error).toBe('N'.repeat(256));
+    expect((description.cause ?? '').length).toBeLessThanOrEqual(32_768);
+    expect(JSON.parse(description.cause ?? '')).toMatchObject({ errorType: 'N'.repeat(256) });
+    expect(historyProblems(events)).toEqual([]);
+  });
+});
 
 describe('event data is what it was when the event happened', () => {
   it('a handler that changes its argument changes neither the execution data nor the history', async () => {
