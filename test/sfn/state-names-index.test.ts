@@ -39,3 +39,49 @@ describe('StateNameIndex newest first', () => {
     expect(index.nameOf(HISTORY[7] as HistoryEvent)).toBe('Inner');
   });
 });
+
+describe('StateNameIndex oldest first: an end event whose link does not lead to its start', () => {
+  const iteration = (id: number, prev: number, index: number) => ({ ...ev(id, 'MapIterationStarted', prev), mapIterationStartedEventDetails: { name: 'Fanout', index } }) as HistoryEvent;
+  // Map "Fanout": iteration 0 runs the Parallel "Inner", iteration 1 fails; Inner is aborted.
+  const fanout = (abortedPrev: number): HistoryEvent[] => [
+    ev(1, 'ExecutionStarted', 0),
+    ev(2, 'MapStateEntered', 1, 'Fanout'),
+    ev(3, 'MapStateStarted', 2),
+    iteration(4, 3, 0),
+    ev(5, 'ParallelStateEntered', 4, 'Inner'),
+    ev(6, 'ParallelStateStarted', 5),
+    ev(7, 'WaitStateEntered', 6, 'Hold'),
+    iteration(8, 3, 1),
+    ev(9, 'TaskStateEntered', 8, 'Work'),
+    ev(10, 'TaskFailed', 9),
+    ev(11, 'WaitStateAborted', 7),
+    ev(12, 'ParallelStateAborted', abortedPrev),
+  ];
+
+  // Linked to the Map's iteration or to Inner's own StateEntered: never the Map state's name.
+  for (const prev of [4, 5, 8]) {
+    it(`a ParallelStateAborted linked to #${prev} is named after the one Parallel open then, never the Map`, () => {
+      const index = new StateNameIndex(false);
+      const events = fanout(prev);
+      index.observe(events);
+      expect(index.nameOf(events[11] as HistoryEvent)).toBe('Inner');
+    });
+  }
+
+  it('a Parallel started after the event, or ended before it, does not name it', () => {
+    const index = new StateNameIndex(false);
+    const events = [
+      ev(1, 'ExecutionStarted', 0),
+      ev(2, 'ParallelStateEntered', 1, 'P1'),
+      ev(3, 'ParallelStateStarted', 2),
+      ev(4, 'ParallelStateSucceeded', 3),
+      ev(5, 'ParallelStateExited', 4, 'P1'),
+      ev(6, 'ParallelStateAborted', 1), // links nowhere useful: no Parallel is open at #6
+      ev(7, 'ParallelStateEntered', 6, 'P2'),
+      ev(8, 'ParallelStateStarted', 7),
+    ];
+    index.observe(events);
+    expect(index.nameOf(events[5] as HistoryEvent)).toBeUndefined();
+    expect(index.nameOf(events[3] as HistoryEvent)).toBe('P1');
+  });
+});

@@ -28,8 +28,16 @@ export const getExecutionHistory = defineTool({
     executionArn: arnField('ARN of the execution (from list_executions).'),
     reverseOrder: z.boolean().default(false).describe('true lists newest events first.'),
     includeExecutionData: z.boolean().default(true).describe('false leaves out inputs, outputs and task parameters.'),
-    failuresOnly: z.boolean().default(false).describe('Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...).'),
-    stateName: z.string().min(1).max(80).optional().describe('Only events of this state (StateEntered/Exited and the Task/Map events linked to it).'),
+    failuresOnly: z
+      .boolean()
+      .default(false)
+      .describe('Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...); the MapIterationAborted of sibling iterations is left out (eventTypes shows it).'),
+    stateName: z
+      .string()
+      .min(1)
+      .max(80)
+      .optional()
+      .describe('Only events of this state (StateEntered/Exited and the Task/Map events linked to it); an event whose state is not known is kept, marked "[state not known]".'),
     eventTypes: z.array(z.enum(HISTORY_EVENT_TYPES)).min(1).max(HISTORY_EVENT_TYPES.length).optional().describe('Only these event types.'),
     ...pagingInput({ defaultMaxItems: 100, maxPageSize: 1000, itemNoun: 'events' }),
   }),

@@ -38,6 +38,10 @@ function ownName(e: EventLike): string | undefined {
   return undefined;
 }
 
+function containerKind(type: string): Container {
+  return type.startsWith('Map') ? 'Map' : 'Parallel';
+}
+
 function isContainerEnd(kind: Container, type: string): boolean {
   return type === `${kind}StateSucceeded` || type === `${kind}StateFailed` || type === `${kind}StateAborted`;
 }
@@ -65,8 +69,10 @@ export class StateNameIndex implements PagingCarry {
    */
   private readonly scopes = new Map<number, number>();
   private readonly closes = new Map<number, number>();
-  /** Containers that ended in this call: start id → name. */
+  /** Containers that ended in this call: start id → name, kind, and the id of the end event. */
   private readonly ended = new Map<number, string>();
+  private readonly endedKinds = new Map<number, Container>();
+  private readonly endedAt = new Map<number, number>();
   private lastPage: HistoryEvent[] = [];
 
   observe(events: HistoryEvent[]): void {
@@ -95,6 +101,8 @@ export class StateNameIndex implements PagingCarry {
       if (started === undefined || !ended) continue;
       // Still needed to name the end event itself (and its Exited) when its start came from a token.
       this.ended.set(started, ended.name);
+      this.endedKinds.set(started, ended.kind);
+      if (e.id !== undefined) this.endedAt.set(started, e.id);
       this.open.delete(started);
     }
     this.lastPage = events;
@@ -109,8 +117,9 @@ export class StateNameIndex implements PagingCarry {
     const prevIsStart = /^(Map|Parallel)StateStarted$/.test(this.nodes.get(prev)?.type ?? '') || (!this.nodes.has(prev) && this.open.has(prev));
     const inside = prevIsStart ? prev : this.scopes.get(prev);
     if (CONTAINER_EVENT.test(type) && !type.endsWith('Started')) {
-      // An end event follows the last event inside its container (or, for an empty Map, its start).
-      if (inside === undefined || inside === 0) return;
+      // An end event follows the last event inside its container (or, for an empty Map, its start);
+      // one that links elsewhere (a Parallel's end to a Map's iteration) closes nothing we can tell.
+      if (inside === undefined || inside === 0 || this.kindAt(inside) !== containerKind(type)) return;
       this.closes.set(id, inside);
       const parent = this.scopes.get(inside);
       if (parent !== undefined) this.scopes.set(id, parent);
@@ -153,13 +162,28 @@ export class StateNameIndex implements PagingCarry {
       if (prev?.type.startsWith('MapIteration') && prev.own) return prev.own;
     }
     const started = (event.id !== undefined ? this.closes.get(event.id) : undefined) ?? this.startedIdOf(event);
-    if (started !== undefined) return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name ?? this.ended.get(started);
-    // The walk left what this call has seen: only a single open container of this kind is certain;
-    // with several (nested Parallels) a guess would name the wrong state, so the name stays unknown.
-    // Newest first, "open" holds containers whose end was read before their start: no guess at all.
-    if (this.newestFirst) return undefined;
-    const candidates = [...this.open.values()].filter((c) => c.kind === kind);
-    return candidates.length === 1 ? candidates[0]?.name : undefined;
+    if (started !== undefined) {
+      // A start of the other kind would name a Parallel event after a Map state: never.
+      if (this.kindAt(started) !== kind) return undefined;
+      return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name ?? this.ended.get(started);
+    }
+    // The walk left what this call has seen: only a single container of this kind open when the
+    // event happened is certain; with several (nested Parallels) a guess would name the wrong state,
+    // so the name stays unknown. Newest first, "open" holds containers whose end was read before
+    // their start: no guess at all.
+    if (this.newestFirst || event.id === undefined) return undefined;
+    const at = event.id;
+    const candidates = [...this.open].filter(([start, c]) => c.kind === kind && start < at).map(([, c]) => c.name);
+    for (const [start, end] of this.endedAt) if (start < at && end >= at && this.kindAt(start) === kind) candidates.push(this.ended.get(start) ?? '');
+    return candidates.length === 1 && candidates[0] ? candidates[0] : undefined;
+  }
+
+  /** Map or Parallel, for the id of a *StateStarted event read here or carried in the token. */
+  private kindAt(startId: number): Container | undefined {
+    const type = this.nodes.get(startId)?.type;
+    if (type === 'MapStateStarted') return 'Map';
+    if (type === 'ParallelStateStarted') return 'Parallel';
+    return this.open.get(startId)?.kind ?? this.endedKinds.get(startId);
   }
 
   /** The *StateStarted event of the container a Succeeded/Failed/Aborted event ends, across nesting. */
