@@ -135,6 +135,26 @@ describe('transport faults with maxAttempts 1', () => {
     expectClean(r.text);
   });
 
+  // The list member is required by the API: without it (or not a list of objects) "no more" would be a lie.
+  it.each([
+    ['list_state_machines', 'ListStateMachines', {}, '{}', /the reply's stateMachines is missing/],
+    ['list_state_machines', 'ListStateMachines', {}, '{"stateMachines":5}', /the reply's stateMachines is not a list/],
+    ['list_executions', 'ListExecutions', { maxItems: 5 }, '', /the reply's executions is missing/],
+    ['list_executions', 'ListExecutions', { maxItems: 5 }, '{"executions":null}', /the reply's executions is missing/],
+    ['list_executions', 'ListExecutions', { maxItems: 5 }, '{"executions":"nope"}', /the reply's executions is not a list/],
+    ['list_executions', 'ListExecutions', { maxItems: 5 }, '{"executions":[1,2]}', /the reply's executions holds something other than objects/],
+    ['get_execution_history', 'GetExecutionHistory', {}, '{"events":"abc"}', /the reply's events is not a list/],
+    ['get_execution_history', 'GetExecutionHistory', {}, '{"events":[{"type":"ExecutionStarted","timestamp":1}]}', /an event without a numeric id or a type/],
+  ] as const)('%s: a 200 reply %s… is a MalformedResponse, not an empty list', async (tool, op, extra, body, expected) => {
+    fake.inject({ kind: 'raw', status: 200, body }, { op });
+    const target = tool === 'list_executions' ? { stateMachineArn: orders } : tool === 'get_execution_history' ? { executionArn: (runs[0] as FakeExecution).executionArn } : {};
+    const r = await env.call(tool, { ...target, ...extra });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: MalformedResponse: `));
+    expect(r.text).toMatch(expected);
+    expect(r.text).not.toMatch(/internal error|TypeError/);
+  });
+
   it('a list item with a member of the wrong type keeps its page: the member reads UNKNOWN', async () => {
     const good = executionArn('Orders', 'typed-right');
     const odd = executionArn('Orders', 'typed-wrong');

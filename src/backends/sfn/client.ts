@@ -102,15 +102,20 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     region,
     local,
     listStateMachines: (input, signal) =>
-      call('ListStateMachines', signal, () => client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal })),
+      call('ListStateMachines', signal, async () => requireList('ListStateMachines', await client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal }), 'stateMachines')),
     describeStateMachine: (input, signal) =>
       call('DescribeStateMachine', signal, () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal })),
     listExecutions: (input, signal) =>
-      call('ListExecutions', signal, () => client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal })),
+      call('ListExecutions', signal, async () => requireList('ListExecutions', await client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal }), 'executions')),
     describeExecution: (input, signal) =>
       call('DescribeExecution', signal, async () => requireMembers('DescribeExecution', await client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal }), ['status', 'startDate'])),
     getExecutionHistory: (input, signal) =>
-      call('GetExecutionHistory', signal, () => client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal })),
+      call('GetExecutionHistory', signal, async () => {
+        const out = requireList('GetExecutionHistory', await client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal }), 'events');
+        // Events are paged and resumed by id: one without an id or type cannot be placed.
+        if (out.events.some((e) => typeof e.id !== 'number' || typeof e.type !== 'string')) throw malformed('GetExecutionHistory', 'the reply has an event without a numeric id or a type');
+        return out;
+      }),
     startExecution: (input, signal) =>
       call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn'])),
     stopExecution: (input, signal) =>
@@ -121,14 +126,25 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   };
 }
 
-/**
- * A 200 whose body lacks what the API always returns is no answer: say so rather than show blanks.
- * Only where blanks would mislead (an execution with no status); a list without its array is empty.
- */
+/** A 200 whose body lacks what the API always returns is no answer: say so rather than show blanks. */
 function requireMembers<T extends object>(operation: string, out: T, members: Array<keyof T & string>): T {
   const missing = members.filter((m) => out[m] === undefined || out[m] === null);
-  if (missing.length > 0) {
-    throw new BackendError('Step Functions', operation, 'malformed_response', 'MalformedResponse', `the reply lacks ${missing.join(', ')}`);
-  }
+  if (missing.length > 0) throw malformed(operation, `the reply lacks ${missing.join(', ')}`);
   return out;
+}
+
+/**
+ * The list member of a list reply, which the API always sends (an empty page has an empty list):
+ * missing or not a list of objects, the page cannot be trusted, and an empty answer would say
+ * "no more" when the backend never said so.
+ */
+function requireList<T extends object, K extends keyof T & string>(operation: string, out: T, member: K): T & { [P in K]-?: Array<NonNullable<T[K]> extends Array<infer E> ? E : never> } {
+  const list: unknown = out[member];
+  if (!Array.isArray(list)) throw malformed(operation, `the reply's ${member} is ${list === undefined ? 'missing' : 'not a list'}`);
+  if (list.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))) throw malformed(operation, `the reply's ${member} holds something other than objects`);
+  return out as T & { [P in K]-?: Array<NonNullable<T[K]> extends Array<infer E> ? E : never> };
+}
+
+function malformed(operation: string, detail: string): BackendError {
+  return new BackendError('Step Functions', operation, 'malformed_response', 'MalformedResponse', detail);
 }
