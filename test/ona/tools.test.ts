@@ -246,6 +246,49 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
+  // proto3 JSON allows all of these; one odd execution must neither end the listing nor fail get.
+  type Json = Record<string, unknown>;
+  const part = (e: Json, key: string): Json => (e[key] ??= {}) as Json;
+  it.each<[string, (e: Json) => void]>([
+    ['a "NaN" double', (e) => (part(e, 'status').outputs = { score: { floatValue: 'NaN' }, n: { floatValue: '0.5' } })],
+    [
+      'a null message',
+      (e) => {
+        part(e, 'status').goal = null;
+        part(e, 'spec').codeContext = null;
+        part(e, 'metadata').creator = null;
+      },
+    ],
+    ['null entries in repeated fields', (e) => Object.assign(part(e, 'status'), { usedEnvironments: [null, { environmentId: 'env-1' }], mcpIntegrationStatuses: [null] })],
+    ['a null output value', (e) => (part(e, 'status').outputs = { gone: null, kept: { stringValue: 'ok' } })],
+  ])('%s in one execution keeps every page and the execution itself readable', async (_what, poison) => {
+    const odd = makeExecution(997);
+    poison(odd as Json);
+    env.fake.executions.unshift(odd);
+    try {
+      const listed = await env.harness.call('list_agent_executions', { maxItems: 3 });
+      expect(listed.isError, listed.text).toBeUndefined();
+      expect((listed.structured as { agentExecutions: Summary[] }).agentExecutions.map((e) => e.id)[0]).toBe(odd.id);
+      const got = await env.harness.call('get_agent_execution', { agentExecutionId: odd.id });
+      expect(got.isError, got.text).toBeUndefined();
+      expect(got.structured).toMatchObject({ id: odd.id });
+    } finally {
+      env.fake.executions.shift();
+    }
+  });
+
+  it('a NaN score and a kept output read back as values', async () => {
+    const odd = makeExecution(996);
+    part(odd as Json, 'status').outputs = { score: { floatValue: 'NaN' }, gone: null, kept: { stringValue: 'ok' } };
+    env.fake.executions.unshift(odd);
+    try {
+      const got = await env.harness.call('get_agent_execution', { agentExecutionId: odd.id });
+      expect(got.text).toContain('{"score":"NaN","kept":"ok"}');
+    } finally {
+      env.fake.executions.shift();
+    }
+  });
+
   it('one item larger than the whole budget (a 100k name) is cut to fit, and the answer says so', async () => {
     const huge = makeExecution(998);
     (huge.metadata as Record<string, unknown>).name = 'n'.repeat(100_000);

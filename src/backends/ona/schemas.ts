@@ -3,39 +3,56 @@ import * as z from 'zod';
 /**
  * Lenient zod shapes of the AgentService replies (proto3 JSON): every field optional, unknown
  * fields stripped, enums kept as strings so a new enum value never breaks a call. int64 values
- * arrive as strings but numbers are accepted too. A leaf of the wrong type (a number where a
- * timestamp string belongs) is dropped rather than failing the whole page.
+ * arrive as strings but numbers are accepted too, and doubles may be "NaN" or "Infinity". A field
+ * of the wrong type (a number where a timestamp string belongs), a null message (proto3's
+ * "default") or a bad entry of a repeated field is dropped rather than failing the whole page:
+ * one odd execution must not hide every execution after it.
  */
 
 const int64 = z.union([z.string(), z.number()]).optional().catch(undefined);
+const double = z.union([z.number(), z.string()]).optional().catch(undefined);
 const str = z.string().optional().catch(undefined);
 const bool = z.boolean().optional().catch(undefined);
 const stringMap = z.record(z.string(), z.string()).optional().catch(undefined);
 
+/** A message field: absent when null or not the message. */
+function message<T extends z.ZodType>(schema: T) {
+  return schema.optional().catch(undefined);
+}
+
+/** A repeated message field: the entries that are the message. */
+function repeated<T extends z.ZodType>(item: T) {
+  return z
+    .array(item.optional().catch(undefined))
+    .transform((items) => items.filter((item): item is NonNullable<typeof item> => item !== undefined))
+    .optional()
+    .catch(undefined);
+}
+
 const Subject = z.object({ id: str, principal: str });
 
 const CodeContext = z.object({
-  contextUrl: z.object({ url: str, environmentClassId: str }).optional(),
+  contextUrl: message(z.object({ url: str, environmentClassId: str })),
   environmentId: str,
   projectId: str,
-  pullRequest: z
-    .object({
+  pullRequest: message(
+    z.object({
       id: str,
       url: str,
       title: str,
       fromBranch: str,
       toBranch: str,
       state: str,
-      repository: z.object({ host: str, owner: str, name: str, cloneUrl: str }).optional(),
-    })
-    .optional(),
+      repository: message(z.object({ host: str, owner: str, name: str, cloneUrl: str })),
+    }),
+  ),
 });
 
 const OutputValue = z.object({
   stringValue: str,
   intValue: int64,
   boolValue: bool,
-  floatValue: z.number().optional(),
+  floatValue: double,
 });
 
 const Goal = z.object({
@@ -48,30 +65,30 @@ const Goal = z.object({
 
 export const AgentExecutionSchema = z.object({
   id: str,
-  metadata: z
-    .object({
+  metadata: message(
+    z.object({
       name: str,
       description: str,
-      creator: Subject.optional(),
+      creator: message(Subject),
       createdAt: str,
       updatedAt: str,
       annotations: stringMap,
       role: str,
       sessionId: str,
       workflowActionId: str,
-    })
-    .optional(),
-  spec: z
-    .object({
+    }),
+  ),
+  spec: message(
+    z.object({
       agentId: str,
-      codeContext: CodeContext.optional(),
+      codeContext: message(CodeContext),
       desiredPhase: str,
-      limits: z.object({ maxInputTokens: int64, maxIterations: int64, maxOutputTokens: int64 }).optional(),
+      limits: message(z.object({ maxInputTokens: int64, maxIterations: int64, maxOutputTokens: int64 })),
       session: str,
-    })
-    .optional(),
-  status: z
-    .object({
+    }),
+  ),
+  status: message(
+    z.object({
       phase: str,
       failureMessage: str,
       failureReason: str,
@@ -80,17 +97,17 @@ export const AgentExecutionSchema = z.object({
       transcriptUrl: str,
       supportBundleUrl: str,
       currentActivity: str,
-      currentOperation: z
-        .object({
-          llm: z.object({ complete: bool }).optional(),
-          toolUse: z.object({ toolName: str, complete: bool }).optional(),
+      currentOperation: message(
+        z.object({
+          llm: message(z.object({ complete: bool })),
+          toolUse: message(z.object({ toolName: str, complete: bool })),
           retries: int64,
-        })
-        .optional(),
-      goal: Goal.optional(),
+        }),
+      ),
+      goal: message(Goal),
       judgement: str,
       mode: str,
-      outputs: z.record(z.string(), OutputValue).optional(),
+      outputs: message(z.record(z.string(), message(OutputValue))),
       inputTokensUsed: int64,
       outputTokensUsed: int64,
       cachedInputTokensUsed: int64,
@@ -99,21 +116,26 @@ export const AgentExecutionSchema = z.object({
       iterations: int64,
       session: str,
       supportedModel: str,
-      mcpIntegrationStatuses: z.array(z.object({ id: str, name: str, phase: str, failureMessage: str, warningMessage: str })).optional(),
-      usedEnvironments: z.array(z.object({ environmentId: str, createdByAgent: bool })).optional(),
-      waitingInfo: z.object({ waitingSince: str, interests: z.array(z.object({ id: str }).loose()).optional() }).optional(),
-    })
-    .optional(),
+      mcpIntegrationStatuses: repeated(z.object({ id: str, name: str, phase: str, failureMessage: str, warningMessage: str })),
+      usedEnvironments: repeated(z.object({ environmentId: str, createdByAgent: bool })),
+      waitingInfo: message(z.object({ waitingSince: str, interests: repeated(z.object({ id: str }).loose()) })),
+    }),
+  ),
 });
 export type AgentExecution = z.infer<typeof AgentExecutionSchema>;
 
+// The page itself stays strict: a list or token of the wrong type is a malformed reply, where
+// dropping it would end the listing with "no more".
 export const ListAgentExecutionsResponseSchema = z.object({
-  agentExecutions: z.array(AgentExecutionSchema).optional(),
-  pagination: z.object({ nextToken: str }).optional(),
+  agentExecutions: z
+    .array(AgentExecutionSchema.optional().catch(undefined))
+    .transform((items) => items.filter((item) => item !== undefined))
+    .optional(),
+  pagination: z.object({ nextToken: z.string().optional() }).optional(),
 });
 export type ListAgentExecutionsResponse = z.infer<typeof ListAgentExecutionsResponseSchema>;
 
-export const GetAgentExecutionResponseSchema = z.object({ agentExecution: AgentExecutionSchema.optional() });
+export const GetAgentExecutionResponseSchema = z.object({ agentExecution: message(AgentExecutionSchema) });
 
 export const StartAgentResponseSchema = z.object({ agentExecutionId: str });
 

@@ -65,6 +65,7 @@ function outputsText(outputs: NonNullable<AgentExecution['status']>['outputs']):
   if (!outputs || Object.keys(outputs).length === 0) return undefined;
   const flat: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(outputs)) {
+    if (!v) continue;
     flat[key] = v.stringValue ?? (v.intValue !== undefined ? num(v.intValue, true) : undefined) ?? v.boolValue ?? v.floatValue ?? null;
   }
   return JSON.stringify(flat);
