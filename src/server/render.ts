@@ -177,6 +177,9 @@ function fenceId(): string {
  * Wraps untrusted content in tags carrying a per-response random id, so content cannot close
  * the fence it sits in (the approach mongodb-mcp-server takes for untrusted data).
  */
+/** What a backend value must look like to be shown outside a fence: an id, an ARN, an enum, a URL path. */
+const IDENTIFIER = /^[\w.:/@+-]{1,128}$/;
+
 export class UntrustedFence {
   // 48 random bits; randomUUID draws from a cached entropy pool, randomBytes makes a syscall per call.
   readonly id = fenceId();
@@ -195,8 +198,13 @@ export class UntrustedFence {
    */
   field(label: string, value: string | undefined): string {
     if (!value) return '';
-    if (/^[\w.:/@+-]{1,128}$/.test(value)) return `${label}=${value}`;
-    return this.wrap(payload(value, 512), label);
+    return IDENTIFIER.test(value) ? `${label}=${value}` : this.wrap(payload(value, 512), label);
+  }
+
+  /** As field, for a value a line shows without a label (an id, a phase): bare or fenced. */
+  inline(label: string, value: string | undefined): string {
+    if (!value) return '';
+    return IDENTIFIER.test(value) ? value : this.wrap(payload(value, 512), label);
   }
 
   preamble(): string {

@@ -57,8 +57,18 @@ export const AgentExecutionDetail = z.object({
   conversationUrl: z.string().optional(),
   transcriptUrl: z.string().optional(),
   supportBundleUrl: z.string().optional(),
+  listed: z.record(z.string(), z.number()).optional().describe('Lists cut to their first 50 entries: list name → full length.'),
 });
 export type AgentExecutionDetail = z.infer<typeof AgentExecutionDetail>;
+
+/** Entries of annotations, MCP integrations and used environments shown at most: one execution must fit an answer. */
+const MAX_LISTED = 50;
+
+/** The lists longer than MAX_LISTED, with their full length. */
+function listedTotals(totals: Record<string, number>): Record<string, number> | undefined {
+  const cut = Object.entries(totals).filter(([, total]) => total > MAX_LISTED);
+  return cut.length > 0 ? Object.fromEntries(cut) : undefined;
+}
 
 /** status.outputs (typed values) → { name: value } as JSON text. */
 function outputsText(outputs: NonNullable<AgentExecution['status']>['outputs']): string | undefined {
@@ -103,7 +113,7 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
       : undefined,
     sessionId: meta?.sessionId,
     workflowActionId: meta?.workflowActionId,
-    annotations: meta?.annotations,
+    annotations: meta?.annotations && Object.keys(meta.annotations).length > MAX_LISTED ? Object.fromEntries(Object.entries(meta.annotations).slice(0, MAX_LISTED)) : meta?.annotations,
     failureReason: failureReasonOf(e),
     failureMessage: payload(status?.failureMessage, max),
     warningMessage: payload(status?.warningMessage, max),
@@ -132,12 +142,17 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
       ? { maxInputTokens: num(spec.limits.maxInputTokens), maxIterations: num(spec.limits.maxIterations), maxOutputTokens: num(spec.limits.maxOutputTokens) }
       : undefined,
     supportedModel: setEnum(status?.supportedModel),
-    mcpIntegrations: status?.mcpIntegrationStatuses?.map((m) => ({
-      name: m.name ?? m.id,
-      phase: setEnum(m.phase),
-      failureMessage: m.failureMessage ? oneLine(m.failureMessage, 300) : undefined,
-    })),
-    usedEnvironments: status?.usedEnvironments,
+    // Failing integrations first: they are what a cut list must not lose.
+    mcpIntegrations: [...(status?.mcpIntegrationStatuses ?? [])]
+      .sort((a, b) => Number(Boolean(b.failureMessage)) - Number(Boolean(a.failureMessage)))
+      .slice(0, MAX_LISTED)
+      .map((m) => ({ name: m.name ?? m.id, phase: setEnum(m.phase), failureMessage: m.failureMessage ? oneLine(m.failureMessage, 300) : undefined })),
+    usedEnvironments: status?.usedEnvironments?.slice(0, MAX_LISTED),
+    listed: listedTotals({
+      annotations: Object.keys(meta?.annotations ?? {}).length,
+      'MCP integrations': status?.mcpIntegrationStatuses?.length ?? 0,
+      'used environments': status?.usedEnvironments?.length ?? 0,
+    }),
     waitingSince: iso(status?.waitingInfo?.waitingSince),
     conversationUrl: status?.conversationUrl,
     transcriptUrl: status?.transcriptUrl,
@@ -150,23 +165,25 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence): stri
   const phase = shortEnum(d.phase);
   const stopping = d.desiredPhase === 'PHASE_STOPPED' && d.phase !== 'PHASE_STOPPED' ? ', stop requested' : '';
   const ctx = d.codeContext;
+  // Every backend string outside the fence must look like an id, enum or URL (fence.field / inline).
   const where = [
-    ctx?.projectId ? `project=${ctx.projectId}` : '',
-    ctx?.environmentId ? `env=${ctx.environmentId}` : '',
-    ctx?.contextUrl?.url ? `context=${ctx.contextUrl.url}` : '',
-    ctx?.pullRequest?.url ? `pr=${ctx.pullRequest.url}` : '',
+    fence.field('project', ctx?.projectId),
+    fence.field('env', ctx?.environmentId),
+    fence.field('context', ctx?.contextUrl?.url),
+    fence.field('pr', ctx?.pullRequest?.url),
   ].filter(Boolean);
   const op = d.currentOperation;
+  const times = [d.createdAt ? `created ${shortTime(d.createdAt)}` : '', d.updatedAt ? `updated ${shortTime(d.updatedAt)}` : '', d.waitingSince ? `waiting since ${shortTime(d.waitingSince)}` : ''];
   const lines = [
-    `${d.id}  ${d.state} (${phase || 'no phase'}${stopping})${d.name ? `  ${fence.field('name', oneLine(d.name, 120))}` : ''}${d.mode ? `  mode=${shortEnum(d.mode)}` : ''}`,
-    `created ${shortTime(d.createdAt)}${d.updatedAt ? `  updated ${shortTime(d.updatedAt)}` : ''}${d.waitingSince ? `  waiting since ${shortTime(d.waitingSince)}` : ''}`,
-    [d.agentId ? `agent=${d.agentId}` : '', d.creator?.id ? `creator=${d.creator.id}` : '', ...where].filter(Boolean).join('  '),
+    `${fence.inline('id', d.id)}  ${d.state} (${fence.inline('phase', phase) || 'no phase'}${stopping})${d.name ? `  ${fence.field('name', oneLine(d.name, 120))}` : ''}${d.mode ? `  ${fence.field('mode', shortEnum(d.mode))}` : ''}`,
+    times.filter(Boolean).join('  '),
+    [fence.field('agent', d.agentId), fence.field('creator', d.creator?.id), ...where].filter(Boolean).join('  '),
     `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +
       (d.limits ? `  limits it=${d.limits.maxIterations ?? '-'} in=${shortCount(d.limits.maxInputTokens)} out=${shortCount(d.limits.maxOutputTokens)}` : ''),
-    d.failureReason ? `failure reason: ${shortEnum(d.failureReason)}` : '',
+    d.failureReason ? `failure ${fence.field('reason', shortEnum(d.failureReason))}` : '',
     fence.wrap(d.failureMessage, 'failure message'),
     fence.wrap(d.warningMessage, 'warning'),
-    op?.toolName ? `current operation: tool ${op.toolName}${op.toolComplete ? ' (complete)' : ''}${op.retries ? `, ${op.retries} retries` : ''}` : '',
+    op?.toolName ? `current operation: ${fence.field('tool', op.toolName)}${op.toolComplete ? ' (complete)' : ''}${op.retries ? `, ${op.retries} retries` : ''}` : '',
     fence.wrap(d.currentActivity, 'current activity'),
     d.goal ? `goal: ${shortEnum(d.goal.status) || 'no status'}${d.goal.tokensUsed !== undefined ? ` tokens ${shortCount(d.goal.tokensUsed)}/${shortCount(d.goal.tokenBudget)}` : ''}` : '',
     fence.wrap(d.goal?.objective, 'goal objective'),
@@ -174,9 +191,10 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence): stri
     fence.wrap(d.outputs, 'outputs'),
     ...(d.mcpIntegrations ?? [])
       .filter((m) => m.failureMessage)
-      .map((m) => `mcp ${m.name ?? '?'} ${shortEnum(m.phase)}: ${fence.wrap(payload(m.failureMessage, 300), 'failure')}`),
-    d.conversationUrl ? `conversation: ${d.conversationUrl}` : '',
-    d.transcriptUrl ? `transcript: ${d.transcriptUrl}` : '',
+      .map((m) => `mcp ${fence.inline('integration', m.name) || '?'} ${fence.inline('phase', shortEnum(m.phase))}: ${fence.wrap(payload(m.failureMessage, 300), 'failure')}`),
+    ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${MAX_LISTED} of ${total} are shown.`),
+    fence.field('conversation', d.conversationUrl),
+    fence.field('transcript', d.transcriptUrl),
     d.state === 'running' || d.state === 'waiting' ? 'Next: stop_agent_execution stops it (needs --allow-writes).' : '',
   ];
   return lines.filter(Boolean).join('\n');

@@ -77,9 +77,10 @@ const IMPLIED_PHASE: Record<string, string> = {
 export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): string {
   // The phase is shown only when the state does not already imply it.
   const implied = s.phase === (IMPLIED_PHASE[s.state] ?? s.phase);
-  const state = s.phase && !implied ? `${s.state} (${shortEnum(s.phase)})` : s.state;
+  // Every backend string outside the fence must look like an id or enum (fence.field / inline).
+  const state = s.phase && !implied ? `${s.state} (${fence.inline('phase', shortEnum(s.phase))})` : s.state;
   const parts = [
-    s.id,
+    fence.inline('id', s.id),
     state,
     fence.field('name', s.name ? oneLine(s.name, 80) : undefined),
     s.createdAt ? `created ${shortTime(s.createdAt)}` : '',
@@ -87,9 +88,9 @@ export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): st
     s.iterations !== undefined || s.inputTokensUsed !== undefined
       ? `it=${s.iterations ?? 0} tokens in/out=${shortCount(s.inputTokensUsed)}/${shortCount(s.outputTokensUsed)}`
       : '',
-    s.agentId ? `agent=${s.agentId}` : '',
-    s.projectId ? `project=${s.projectId}` : s.environmentId ? `env=${s.environmentId}` : '',
-    s.failureReason ? `reason=${shortEnum(s.failureReason)}` : '',
+    fence.field('agent', s.agentId),
+    s.projectId ? fence.field('project', s.projectId) : fence.field('env', s.environmentId),
+    fence.field('reason', s.failureReason ? shortEnum(s.failureReason) : undefined),
     // Flattened so the item stays on one line.
     s.failureMessage ? fence.wrap({ ...s.failureMessage, untrustedData: s.failureMessage.untrustedData.replace(/\s+/g, ' ') }, 'failure') : '',
   ];

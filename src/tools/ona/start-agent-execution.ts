@@ -71,7 +71,7 @@ export const startAgentExecution = defineTool({
     const out = await ona.startAgent(request, ctx.signal);
     return {
       structured: { agentExecutionId: out.agentExecutionId },
-      text: `Started agent execution ${out.agentExecutionId}. Next: get_agent_execution to follow it.`,
+      text: `Started agent execution ${ctx.fence.inline('agentExecutionId', out.agentExecutionId)}. Next: get_agent_execution to follow it.`,
     };
   },
 });
