@@ -40,6 +40,17 @@ export function cutAt(text: string, max: number): string {
  */
 export function fitToBudget<S>(structured: S, text: string, budgetChars: number, maxFieldChars: number): { structured: S; text: string } {
   if (jsonLength(structured) + text.length <= budgetChars) return { structured, text };
+  // One execution can hold several payloads of maxFieldChars, each in both blocks: halve until it fits.
+  for (let limit = maxFieldChars; ; limit = Math.max(MIN_FIELD_CHARS, Math.floor(limit / 2))) {
+    const fitted = cutLongValues(structured, text, limit);
+    if (jsonLength(fitted.structured) + fitted.text.length <= budgetChars || limit === MIN_FIELD_CHARS) return fitted;
+  }
+}
+
+/** Values are never cut shorter than this: below it an answer is over budget only with thousands of fields. */
+const MIN_FIELD_CHARS = 64;
+
+function cutLongValues<S>(structured: S, text: string, maxFieldChars: number): { structured: S; text: string } {
   let cut = 0;
   const shorten = (value: unknown, key: string): unknown => {
     if (typeof value === 'string') {

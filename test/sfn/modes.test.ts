@@ -90,6 +90,26 @@ describe('a 25,000-event history stays within the response budget', () => {
     await small.close();
   });
 
+  it('describe_execution with every field at its AWS maximum fits the smallest budget', async () => {
+    const small = await startSfnEnv({ fake, argv: ['--response-budget-chars', '16000', '--max-payload-chars', '2000'] });
+    const e = fake.addExecution({
+      stateMachineArn: (runs[0] as FakeExecution).stateMachineArn,
+      name: 'x'.repeat(80),
+      status: 'FAILED',
+      input: JSON.stringify({ blob: 'i'.repeat(262_000) }),
+      output: JSON.stringify({ blob: 'o'.repeat(262_000) }),
+      error: 'E'.repeat(256),
+      cause: 'c'.repeat(32_768),
+      mapRunArn: `arn:aws:states:us-east-1:123456789012:mapRun:m/${'r'.repeat(1900)}`,
+      traceHeader: 't'.repeat(256),
+    });
+    const r = await small.call('describe_execution', { executionArn: e.executionArn });
+    expect(r.isError).toBeUndefined();
+    expect(answerSize(r)).toBeLessThanOrEqual(16000);
+    expect(r.text).toContain('were cut to keep this answer within the response budget');
+    await small.close();
+  });
+
   it('failuresOnly scans the whole history and returns only the failures', async () => {
     const before = fake.requestsFor('GetExecutionHistory').length;
     const r = await env.call('get_execution_history', { executionArn: arn, failuresOnly: true });
