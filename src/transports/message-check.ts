@@ -1,4 +1,4 @@
-import { INVALID_REQUEST, PARSE_ERROR } from '@modelcontextprotocol/server';
+import { INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR } from '@modelcontextprotocol/server';
 
 /** A line from the host that cannot be handed to the MCP SDK, as the JSON-RPC error that answers it. */
 export interface Rejection {
@@ -35,11 +35,19 @@ export function rejectionOf(line: string): Rejection | undefined {
   if ('method' in message) {
     if (typeof message.method !== 'string') return invalid(id, '"method" must be a string');
     if ('params' in message && !isObject(message.params)) return invalid(id, '"params" must be an object');
+    // The SDK's parsing drops such a key without a word: an argument would be ignored, not refused.
+    if (line.includes('"__proto__"') && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
     return undefined;
   }
   // A response to one of our requests: never answered, whatever its shape (the SDK reports a bad one).
   if ('result' in message || 'error' in message) return undefined;
   return invalid(id, 'it has neither "method" nor "result"/"error"');
+}
+
+function hasProtoKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasProtoKey);
+  if (!isObject(value)) return false;
+  return Object.hasOwn(value, '__proto__') || Object.values(value).some(hasProtoKey);
 }
 
 function invalid(id: string | number | null, why: string): Rejection {

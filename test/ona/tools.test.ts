@@ -201,6 +201,20 @@ describe('ona tools against the fake AgentService', () => {
     env.fake.executions.pop();
   });
 
+  it('an annotation key "__proto__" is refused, not dropped (a dropped one widened the filter to every execution)', async () => {
+    const before = env.fake.requests.length;
+    const listed = await env.harness.call('list_agent_executions', { annotations: JSON.parse('{"__proto__":"x"}') as Record<string, string> });
+    expect(listed.isError).toBe(true);
+    expect(listed.text).toContain('the annotation key "__proto__" is not allowed');
+    const started = await env.harness.call('start_agent_execution', {
+      agentId: 'agt00000-4e2d-4b9d-9fb3-000000000001',
+      codeContext: { projectId: 'prj00000-4e2d-4b9d-9fb3-000000000001' },
+      annotations: JSON.parse('{"__proto__":"x","owner":"bot"}') as Record<string, string>,
+    });
+    expect(started.isError).toBe(true);
+    expect(env.fake.requests.length).toBe(before);
+  });
+
   it('starts an execution and returns its id; then stops it', async () => {
     const started = await env.harness.call('start_agent_execution', {
       agentId: 'agt00000-4e2d-4b9d-9fb3-000000000001',

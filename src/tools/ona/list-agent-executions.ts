@@ -11,9 +11,14 @@ const MAX_PAGE_SIZE = 100;
 
 const idList = (what: string) => z.array(idField(what)).min(1).max(100).optional().describe(`Only executions with one of these ${what}s (at most 100).`);
 
-export const annotationsField = z
-  .record(z.string().min(1).max(253), z.string().max(1024))
-  .refine((m) => Object.keys(m).length <= 32, 'at most 32 annotations');
+// A "__proto__" key would be dropped by the record, silently widening a filter or losing an annotation: refused.
+export const annotationsField = z.preprocess(
+  (value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) ctx.addIssue({ code: 'custom', message: 'the annotation key "__proto__" is not allowed' });
+    return value;
+  },
+  z.record(z.string().min(1).max(253), z.string().max(1024)).refine((m) => Object.keys(m).length <= 32, 'at most 32 annotations'),
+);
 
 export const listAgentExecutions = defineTool({
   name: 'list_agent_executions',
