@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -266,6 +267,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
       `invalid ONA_BASE_URL / GITPOD_BASE_URL: ${onaUrl.protocol}//${onaUrl.host} is not https; only https, or http to a loopback address (127.0.0.1, ::1, localhost), is accepted`,
     );
   }
+  // It signs continuation tokens: a short key could be guessed and tokens forged.
+  if (config.cursorSecret !== undefined && config.cursorSecret.length < 16) {
+    throw new ConfigError(`invalid EXECUTIONS_MCP_CURSOR_SECRET: it has ${config.cursorSecret.length} characters; use at least 16 (e.g. openssl rand -hex 16)`);
+  }
+  if (config.local && !isDirectory(config.local.dir)) {
+    throw new ConfigError(`invalid --local / EXECUTIONS_MCP_LOCAL: ${config.local.dir} is not a directory of *.asl.json state machines`);
+  }
   if (raw.localPort !== undefined && config.local === undefined) {
     throw new ConfigError('invalid --local-port: it needs --local');
   }
@@ -317,7 +325,28 @@ export function activeToolsets(config: Config): Toolset[] {
 
 /** Secrets, for redaction in anything that leaves the process. */
 export function secretsOf(config: Config): string[] {
-  return [config.http.token, config.ona.apiKey, config.cursorSecret, ...config.aws.secrets].filter(
+  const endpoints = [config.ona.baseUrl, ...Object.values(config.aws.endpoints)];
+  return [config.http.token, config.ona.apiKey, config.cursorSecret, ...config.aws.secrets, ...endpoints.flatMap(urlSecrets)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );
+}
+
+/** What an endpoint URL may carry that must not be logged: a password, and query values (presigned tokens). */
+function urlSecrets(url: string | undefined): string[] {
+  if (!url) return [];
+  try {
+    const parsed = new URL(url);
+    const values = [parsed.password, ...parsed.searchParams.values()];
+    return [...values, ...values.map((v) => encodeURIComponent(v))];
+  } catch {
+    return [];
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, activeToolsets, isLoopbackHost, loadConfig, secretsOf, type Config } from '../src/config.js';
 
 /** argv + env → Config: defaults, flags over env, the --local forms, and one-line errors. */
@@ -76,6 +80,9 @@ describe('flags and env', () => {
       ona: { apiKey: 'ona-key' },
     });
     expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key']));
+    // Endpoint URLs may carry a password or a presigned token: both are redacted wherever logged.
+    const withUrls = load([], { ONA_BASE_URL: 'http://bob:Pa55wordXYZ@127.0.0.1:9/api', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9/?X-Amz-Security-Token=tok%2Fabc' });
+    expect(secretsOf(withUrls)).toEqual(expect.arrayContaining(['Pa55wordXYZ', 'tok/abc', 'tok%2Fabc']));
   });
 
   it('flags win over env', () => {
@@ -127,10 +134,27 @@ describe('--local [DIR]', () => {
   });
 
   it('takes a directory as the next argument or after =', () => {
-    expect(load(['--local', './machines']).local?.dir).toBe('./machines');
-    expect(load(['--local=/srv/machines']).local?.dir).toBe('/srv/machines');
-    expect(load([], { EXECUTIONS_MCP_LOCAL: '/srv/env' }).local?.dir).toBe('/srv/env');
-    expect(load(['--local', '/from/flag'], { EXECUTIONS_MCP_LOCAL: '/from/env' }).local?.dir).toBe('/from/flag');
+    const [a, b] = [mkdtempSync(join(tmpdir(), 'cfg-a-')), mkdtempSync(join(tmpdir(), 'cfg-b-'))];
+    try {
+      const relativeA = relative(process.cwd(), a);
+      expect(load(['--local', relativeA]).local?.dir).toBe(relativeA);
+      expect(load([`--local=${a}`]).local?.dir).toBe(a);
+      expect(load([], { EXECUTIONS_MCP_LOCAL: b }).local?.dir).toBe(b);
+      expect(load(['--local', a], { EXECUTIONS_MCP_LOCAL: b }).local?.dir).toBe(a);
+    } finally {
+      rmSync(a, { recursive: true });
+      rmSync(b, { recursive: true });
+    }
+  });
+
+  it('refuses a cursor secret shorter than 16 characters', () => {
+    expect(failure([], { EXECUTIONS_MCP_CURSOR_SECRET: 'short' })).toMatch(/^invalid EXECUTIONS_MCP_CURSOR_SECRET: it has 5 characters; use at least 16/);
+    expect(load([], { EXECUTIONS_MCP_CURSOR_SECRET: 'x'.repeat(16) }).cursorSecret).toBe('x'.repeat(16));
+  });
+
+  it('refuses a directory that does not exist, or a file, in one line', () => {
+    expect(failure(['--local', '/nonexistent/machines'])).toBe('invalid --local / EXECUTIONS_MCP_LOCAL: /nonexistent/machines is not a directory of *.asl.json state machines');
+    expect(failure([], { EXECUTIONS_MCP_LOCAL: fileURLToPath(import.meta.url) })).toMatch(/is not a directory/);
   });
 
   it('does not swallow the next flag', () => {

@@ -155,9 +155,9 @@ describe('paging through the tools', () => {
   });
 
   it('tokens are self-contained: another server instance with the same secret continues them', async () => {
-    const a = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CURSOR_SECRET: 'shared-secret' } });
-    const b = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CURSOR_SECRET: 'shared-secret' } });
-    const c = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CURSOR_SECRET: 'another-secret' } });
+    const a = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CURSOR_SECRET: 'shared-secret-0123' } });
+    const b = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CURSOR_SECRET: 'shared-secret-0123' } });
+    const c = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CURSOR_SECRET: 'another-secret-0123' } });
     const first = await listPage(a, { stateMachineArn: arn, maxItems: 5 });
     const second = await listPage(b, { stateMachineArn: arn, maxItems: 5, startingToken: first.nextToken });
     expect([...first.names, ...second.names]).toEqual(fake.executionsOf(arn).slice(0, 10).map((x) => x.name));
