@@ -1,6 +1,9 @@
 import * as z from 'zod';
 
 /** The paginator fields every list tool takes (the AWS SDK paginator's, flattened). */
+/** Longest continuation token: a backend's own token (AWS: up to 1024 characters) plus our cursor, in base64. */
+export const MAX_TOKEN_CHARS = 16_384;
+
 export function pagingInput(opts: { defaultMaxItems: number; maxPageSize: number; minPageSize?: number; itemNoun: string }) {
   return {
     maxItems: z
@@ -22,7 +25,7 @@ export function pagingInput(opts: { defaultMaxItems: number; maxPageSize: number
     startingToken: z
       .string()
       .min(1)
-      .max(8192)
+      .max(MAX_TOKEN_CHARS)
       .optional()
       .describe('nextToken from a previous call, to continue exactly where it stopped. Repeat the other arguments unchanged.'),
   };

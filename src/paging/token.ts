@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ToolError } from '../server/errors.js';
+import { MAX_TOKEN_CHARS } from './fields.js';
 
 /**
  * Continuation tokens: self-contained (any replica can continue them), bound to the tool, the
@@ -87,7 +88,14 @@ export class CursorCodec {
     if (state.carry !== undefined) wire.x = state.carry;
     if (state.avgItemChars !== undefined) wire.z = state.avgItemChars;
     const body = Buffer.from(JSON.stringify(wire)).toString('base64url');
-    return `${PREFIX}.${body}.${this.mac(body)}`;
+    const token = `${PREFIX}.${body}.${this.mac(body)}`;
+    // A token the next call would refuse is worse than none: say why the listing cannot go on.
+    if (token.length > MAX_TOKEN_CHARS) {
+      throw new ToolError(
+        `${tool} cannot continue: the backend's page token is ${state.backendToken?.length ?? 0} characters, too long to carry in a continuation token (at most ${MAX_TOKEN_CHARS}). Next: narrow the request with filters, or raise maxItems to get more in one call.`,
+      );
+    }
+    return token;
   }
 
   decode(token: string, tool: string, fingerprint: unknown, principal: string | undefined): CursorState {

@@ -129,3 +129,22 @@ describe('collect() deadline inside a backend call', () => {
     await expect(collect(spec(list, { fetchPage: slow, deadlineAt: Date.now() + 200 }))).rejects.toThrow(/failed: no answer within the call's time limit/);
   });
 });
+
+describe('collect() with long backend tokens', () => {
+  // The fake's token is the last key of a page: long keys make long backend tokens.
+  const longKeys = (length: number) => Array.from({ length: 20 }, (_, i) => `${'k'.repeat(length)}${String(19 - i).padStart(2, '0')}`);
+
+  it('a 6,200-character backend token still makes a continuation token the tools accept', async () => {
+    const list = new MutableList(longKeys(6200));
+    const first = await collect(spec(list, { maxItems: 10, pageSize: 10 }));
+    expect(first.nextToken?.length).toBeGreaterThan(8192);
+    expect(first.nextToken?.length).toBeLessThanOrEqual(16_384);
+    const rest = await collect(spec(list, { maxItems: 10, pageSize: 10, startingToken: first.nextToken }));
+    expect([...first.items, ...rest.items]).toEqual(list.items);
+  });
+
+  it('a backend token too long to carry is a clear error, not a token the next call refuses', async () => {
+    const list = new MutableList(longKeys(13_000));
+    await expect(collect(spec(list, { maxItems: 10, pageSize: 10 }))).rejects.toThrow(/cannot continue: the backend's page token is 13002 characters, too long to carry/);
+  });
+});
