@@ -144,11 +144,16 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     return result;
   };
 
+  let emptyStreak = 0;
+  let lastFetchAt = 0;
   for (;;) {
     if (spec.signal.aborted) {
       if (pagesFetched === 0) throw abortError(spec.signal);
       return finish('cancelled', state);
     }
+    // A backend may answer empty pages with fresh tokens for a long time (a filter scanning a big
+    // list); past a few, pace them rather than send thousands of requests a second.
+    if (emptyStreak >= EMPTY_PAGES_UNPACED) await pause(lastFetchAt + EMPTY_PAGE_SPACING_MS - now(), spec.signal);
     if (pagesFetched > 0 && now() >= spec.deadlineAt) return finish('deadline', state);
     // A page the cursor points into must be re-read at its original size; a fresh page may be sized.
     if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: adaptiveSize() };
@@ -167,6 +172,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       throw err;
     }
     pagesFetched += 1;
+    lastFetchAt = now();
+    emptyStreak = page.items.length === 0 ? emptyStreak + 1 : 0;
     let startIndex = resumeIndex(page.items, state, spec.keyOf);
     // On a page boundary, a page shorter than asked may hold only part of the shift: with position
     // tokens and new items at the head, the item last returned can sit on the page after.
@@ -332,6 +339,23 @@ const BOUNDARY_SCAN = 100;
 
 /** Most backend calls spent looking for a cursor whose items moved (empty pages included). */
 const LOOKAHEAD_FETCHES = 25;
+/** Empty pages in a row fetched at once; after them, one page per EMPTY_PAGE_SPACING_MS at most. */
+const EMPTY_PAGES_UNPACED = 10;
+const EMPTY_PAGE_SPACING_MS = 50;
+
+/** Waits `ms` (nothing when not positive), ending early on abort. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';

@@ -148,3 +148,23 @@ describe('collect() with long backend tokens', () => {
     await expect(collect(spec(list, { maxItems: 10, pageSize: 10 }))).rejects.toThrow(/cannot continue: the backend's page token is 13002 characters, too long to carry/);
   });
 });
+
+describe('collect() against a backend that answers only empty pages', () => {
+  it('paces the empty pages after the first ten instead of hammering the backend until the deadline', async () => {
+    let fetches = 0;
+    const r = await collect(
+      spec(new MutableList([]), {
+        fetchPage: async () => {
+          fetches += 1;
+          return { items: [], nextToken: `t${fetches}` };
+        },
+        deadlineAt: Date.now() + 1000,
+      }),
+    );
+    expect(r.stopReason).toBe('deadline');
+    expect(r.items).toEqual([]);
+    // Unpaced, this loop made thousands of requests in the second; paced, about 10 + 1000/50.
+    expect(fetches).toBeGreaterThan(10);
+    expect(fetches).toBeLessThan(100);
+  });
+});
