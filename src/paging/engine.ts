@@ -146,6 +146,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
 
   let emptyStreak = 0;
   let lastFetchAt = 0;
+  /** Pages a look-ahead fetched, by backend token: when the cursor's items were not found there, they are the pages that come next. */
+  const readAhead = new Map<string, { page: BackendPage<R>; size: number }>();
   for (;;) {
     if (spec.signal.aborted) {
       if (pagesFetched === 0) throw abortError(spec.signal);
@@ -158,8 +160,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // A page the cursor points into must be re-read at its original size; a fresh page may be sized.
     if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: adaptiveSize() };
     let page: BackendPage<R>;
+    // A page a look-ahead already fetched is not fetched again (it keeps the size it was read at).
+    const early = state.backendToken === undefined ? undefined : readAhead.get(state.backendToken);
     try {
-      page = await fetchPage(state.backendToken, state.pageSize);
+      if (early) state = { ...state, pageSize: early.size };
+      page = early ? early.page : await fetchPage(state.backendToken, state.pageSize);
     } catch (err) {
       // What was collected before a cancellation or the deadline is still a valid, resumable answer.
       if (err instanceof DeadlineReached) {
@@ -171,14 +176,20 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
       throw err;
     }
-    pagesFetched += 1;
-    lastFetchAt = now();
+    if (!early) {
+      pagesFetched += 1;
+      lastFetchAt = now();
+    }
     emptyStreak = page.items.length === 0 ? emptyStreak + 1 : 0;
+    // The page a continuation starts on: the only one whose items may have shifted since they were seen.
+    const resuming = spec.startingToken !== undefined && pagesFetched === 1 && !early;
     let startIndex = resumeIndex(page.items, state, spec.keyOf);
     // On a page boundary, a page shorter than asked may hold only part of the shift: with position
-    // tokens and new items at the head, the item last returned can sit on the page after.
+    // tokens and new items at the head, the item last returned can sit on the page after. Only where
+    // a call resumes: pages read back to back within one call have no time to shift, and a backend
+    // that always serves short pages would otherwise be walked ahead at every boundary.
     const shortBoundary =
-      startIndex === 0 && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined && page.items.length < state.pageSize;
+      resuming && startIndex === 0 && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined && page.items.length < state.pageSize;
     if (startIndex === undefined || shortBoundary) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
@@ -198,6 +209,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
           throw err;
         }
         pagesFetched += 1;
+        readAhead.set(aheadToken, { page: ahead, size: state.pageSize });
         const index = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf);
         if (index !== undefined) {
           found = { token: aheadToken, page: ahead, index };

@@ -168,3 +168,26 @@ describe('collect() against a backend that answers only empty pages', () => {
     expect(fetches).toBeLessThan(100);
   });
 });
+
+describe('collect() against a backend that serves fewer items per page than asked', () => {
+  it('reads each page once: a short page is walked past only where a continuation resumes', async () => {
+    const list = new MutableList(Array.from({ length: 300 }, (_, i) => `r${String(299 - i).padStart(3, '0')}`));
+    const tokens: Array<string | undefined> = [];
+    const capped = (token: string | undefined, _size: number, signal: AbortSignal) => {
+      tokens.push(token);
+      return list.fetchPage(token, 10, signal);
+    };
+    const seen: string[] = [];
+    let startingToken: string | undefined;
+    do {
+      const r = await collect(spec(list, { maxItems: 60, pageSize: 100, fetchPage: capped, startingToken }));
+      seen.push(...r.items);
+      startingToken = r.nextToken;
+    } while (startingToken);
+    expect(seen).toEqual(list.items);
+    // 30 pages of 10, plus what a look-ahead where a continuation resumes read beyond the call's
+    // end (45 in all; every boundary walked ahead, 265, before).
+    expect(tokens.length).toBeLessThanOrEqual(50);
+    expect(new Set(tokens).size).toBeGreaterThanOrEqual(30);
+  });
+});
