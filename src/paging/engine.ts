@@ -144,7 +144,14 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     return result;
   };
 
+  /** Newest-first lists: an item's time, which tells items already returned from those after them. */
+  const timeOfNewestFirst = (raw: R): number | undefined => {
+    if (spec.window?.order !== 'newest-first') return undefined;
+    const time = spec.window.timeOf(raw);
+    return time !== undefined && Number.isFinite(time) ? time : undefined;
+  };
   let emptyStreak = 0;
+  let stalledPages = 0;
   let lastFetchAt = 0;
   /** Pages a look-ahead fetched, by backend token: when the cursor's items were not found there, they are the pages that come next. */
   const readAhead = new Map<string, { page: BackendPage<R>; size: number }>();
@@ -158,7 +165,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     if (emptyStreak >= EMPTY_PAGES_UNPACED) await pause(lastFetchAt + EMPTY_PAGE_SPACING_MS - now(), spec.signal);
     if (pagesFetched > 0 && now() >= spec.deadlineAt) return finish('deadline', state);
     // A page the cursor points into must be re-read at its original size; a fresh page may be sized.
-    if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: adaptiveSize() };
+    // Pages that held only items already returned (new items arriving at the head as fast as
+    // small position-token pages advance) double the next one, so the walk always gets ahead.
+    if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: Math.min(spec.pageSize, adaptiveSize() * 2 ** Math.min(stalledPages, 16)) };
     let page: BackendPage<R>;
     // A page a look-ahead already fetched is not fetched again (it keeps the size it was read at).
     const early = state.backendToken === undefined ? undefined : readAhead.get(state.backendToken);
@@ -188,9 +197,18 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // tokens and new items at the head, the item last returned can sit on the page after. Only where
     // a call resumes: pages read back to back within one call have no time to shift, and a backend
     // that always serves short pages would otherwise be walked ahead at every boundary.
-    const shortBoundary =
-      resuming && startIndex === 0 && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined && page.items.length < state.pageSize;
-    if (startIndex === undefined || shortBoundary) {
+    const atBoundary = resuming && startIndex === 0 && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined;
+    const shortBoundary = atBoundary && page.items.length < state.pageSize;
+    // Newest first, a re-read boundary page that opens with an item newer than the last one
+    // returned has shifted (position tokens, new items at the head), however full it is: the
+    // walk then goes on while the pages still hold newer items, where the last one returned hides.
+    const newerThanReturned = (items: R[]): boolean => {
+      const last = items[items.length - 1];
+      const time = last === undefined ? undefined : timeOfNewestFirst(last);
+      return state.previousTime !== undefined && time !== undefined && time > state.previousTime;
+    };
+    const boundaryShifted = atBoundary && newerThanReturned(page.items.slice(0, 1));
+    if (startIndex === undefined || shortBoundary || boundaryShifted) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
       // fewer items than asked with a token, even none). Walk ahead, as far as a page beyond the
@@ -199,7 +217,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       let aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
       let scanned = page.items.length;
       let found: { token: string; page: BackendPage<R>; index: number } | undefined;
-      for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_FETCHES && scanned <= state.offset + state.pageSize; hop += 1) {
+      let stillNewer = newerThanReturned(page.items);
+      for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_FETCHES && (scanned <= state.offset + state.pageSize || stillNewer); hop += 1) {
         let ahead: BackendPage<R>;
         try {
           ahead = await fetchPage(aheadToken, state.pageSize);
@@ -216,6 +235,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
           break;
         }
         scanned += ahead.items.length;
+        stillNewer = newerThanReturned(ahead.items);
         aheadToken = ahead.nextToken && ahead.nextToken !== aheadToken ? ahead.nextToken : undefined;
       }
       if (found) {
@@ -226,6 +246,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         startIndex = state.offset === 0 ? 0 : Math.min(state.offset - 1, page.items.length);
       }
     }
+    stalledPages = page.items.length > 0 && startIndex >= page.items.length ? stalledPages + 1 : 0;
     // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
     // positions repeats it at the head of the next page when new items arrived in between.
     const atPageEnd = (): CursorState | undefined => {
@@ -234,12 +255,20 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const last = page.items[page.items.length - 1];
       const lastHash = last === undefined ? undefined : hashOf(last, spec.keyOf);
       if (lastHash !== undefined) boundary.previousKeyHash = lastHash;
+      const lastTime = last === undefined ? undefined : timeOfNewestFirst(last);
+      if (lastTime !== undefined) boundary.previousTime = lastTime;
       return boundary;
     };
 
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
-      const position = (): CursorState => positionAt(state, page.items, i, spec.keyOf);
+      const position = (): CursorState => {
+        const at = positionAt(state, page.items, i, spec.keyOf);
+        const before = page.items[i - 1];
+        const time = i > 0 && before !== undefined ? timeOfNewestFirst(before) : undefined;
+        if (time !== undefined) at.previousTime = time;
+        return at;
+      };
       const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw) : 'keep';
       if (verdict === 'stop') {
         itemsScanned += 1;

@@ -17,6 +17,8 @@ export interface CursorState {
   pageSize: number;
   /** Hash of the key of the raw item just before `offset`, to re-find the position if the page shifted. */
   previousKeyHash?: string;
+  /** Newest-first lists, on a page boundary: the time of the page's last item (epoch ms), to tell a shifted re-read page. */
+  previousTime?: number;
   /** Hash of the key of the raw item at `offset`, the first one not yet returned. */
   nextKeyHash?: string;
   /** Time window resolved on the first call (relative times must not drift between calls). */
@@ -38,6 +40,7 @@ interface WireCursor {
   s: number;
   h?: string;
   k?: string;
+  e?: number;
   a?: number;
   b?: number;
   x?: unknown;
@@ -82,6 +85,7 @@ export class CursorCodec {
     if (principal) wire.p = stableHash(principal, 12);
     if (state.backendToken !== undefined) wire.t = state.backendToken;
     if (state.previousKeyHash) wire.h = state.previousKeyHash;
+    if (state.previousTime !== undefined) wire.e = state.previousTime;
     if (state.nextKeyHash) wire.k = state.nextKeyHash;
     if (state.window?.after !== undefined) wire.a = state.window.after;
     if (state.window?.before !== undefined) wire.b = state.window.before;
@@ -134,6 +138,7 @@ export class CursorCodec {
     const state: CursorState = { offset: wire.o, pageSize: wire.s };
     if (wire.t !== undefined) state.backendToken = wire.t;
     if (typeof wire.h === 'string') state.previousKeyHash = wire.h;
+    if (typeof wire.e === 'number') state.previousTime = wire.e;
     if (typeof wire.k === 'string') state.nextKeyHash = wire.k;
     if (wire.a !== undefined || wire.b !== undefined) state.window = { after: wire.a, before: wire.b };
     if (wire.x !== undefined) state.carry = wire.x;
@@ -161,6 +166,7 @@ function wellFormed(wire: WireCursor): boolean {
     str(wire.h, 64) &&
     str(wire.k, 64) &&
     (wire.a === undefined || typeof wire.a === 'number') &&
+    (wire.e === undefined || Number.isFinite(wire.e)) &&
     (wire.b === undefined || typeof wire.b === 'number') &&
     (wire.z === undefined || int(wire.z, 1, 10_000_000))
   );

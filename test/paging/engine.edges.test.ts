@@ -191,3 +191,100 @@ describe('collect() against a backend that serves fewer items per page than aske
     expect(new Set(tokens).size).toBeGreaterThanOrEqual(30);
   });
 });
+
+describe('collect() on a newest-first list with position tokens and many arrivals between calls', () => {
+  interface Run {
+    key: string;
+    at: number;
+  }
+  /** Tokens are positions (offsets), as some backends issue them: new items at the head shift every page. */
+  class PositionList {
+    items: Run[] = Array.from({ length: 40 }, (_, i) => ({ key: `old-${String(39 - i).padStart(2, '0')}`, at: 1000 + (39 - i) }));
+    private clock = 2000;
+    arrive(n: number): void {
+      for (let i = 0; i < n; i += 1) this.items.unshift({ key: `new-${this.clock}`, at: this.clock++ });
+    }
+    async fetchPage(token: string | undefined, pageSize: number): Promise<BackendPage<Run>> {
+      const start = token ? Number(token) : 0;
+      const end = start + pageSize;
+      return { items: this.items.slice(start, end), nextToken: end < this.items.length ? String(end) : undefined };
+    }
+  }
+
+  for (const [maxItems, arrivals] of [[5, 6], [5, 12], [10, 25], [5, 40]] as const) {
+    it(`maxItems ${maxItems}, ${arrivals} new items before each continuation: every old item once, in order`, async () => {
+      const list = new PositionList();
+      const want = list.items.map((r) => r.key);
+      const seen: string[] = [];
+      let startingToken: string | undefined;
+      do {
+        const r = await collect<Run, string>({
+          tool: 'list_things',
+          fingerprint: {},
+          principal: undefined,
+          codec,
+          maxItems,
+          pageSize: maxItems,
+          startingToken,
+          fetchPage: (token, size) => list.fetchPage(token, size),
+          keyOf: (r) => r.key,
+          view: (r) => r.key,
+          sizeOf: () => 10,
+          budgetChars: 100_000,
+          deadlineAt: Number.MAX_SAFE_INTEGER,
+          signal: new AbortController().signal,
+          window: { afterField: 'startedAfter', beforeField: 'startedBefore', timeOf: (r) => r.at, order: 'newest-first' },
+        });
+        seen.push(...r.items);
+        startingToken = r.nextToken;
+        list.arrive(arrivals);
+        if (seen.length > 2000) throw new Error(`no end: ${seen.slice(0, 30).join(' ')}`);
+      } while (startingToken);
+      expect(seen.filter((k) => k.startsWith('old-'))).toEqual(want);
+      expect(new Set(seen).size).toBe(seen.length);
+    });
+  }
+});
+
+describe('collect() when a new item arrives at the head with every request (position tokens)', () => {
+  it('grows the page after pages of repeats, so every call makes progress and nothing repeats', async () => {
+    let items = Array.from({ length: 60 }, (_, i) => ({ key: `old-${String(i).padStart(2, '0')}`, at: 10_000 - i }));
+    let clock = 20_000;
+    const fetchPage = async (token: string | undefined, size: number): Promise<BackendPage<{ key: string; at: number }>> => {
+      const start = token ? Number(token.split(':')[1]) : 0;
+      const page = items.slice(start, start + size);
+      items = [{ key: `new-${clock}`, at: clock++ }, ...items];
+      return { items: page, nextToken: start + size < items.length - 1 ? `t${clock}:${start + size}` : undefined };
+    };
+    const seen: string[] = [];
+    let startingToken: string | undefined;
+    let calls = 0;
+    do {
+      const r = await collect<{ key: string; at: number }, string>({
+        tool: 'list_things',
+        fingerprint: {},
+        principal: undefined,
+        codec,
+        maxItems: 2,
+        pageSize: 100,
+        adaptivePageSize: true,
+        startingToken,
+        fetchPage,
+        keyOf: (r) => r.key,
+        view: (r) => r.key,
+        sizeOf: () => 10,
+        budgetChars: 100_000,
+        deadlineAt: Date.now() + 5000,
+        signal: new AbortController().signal,
+        window: { afterField: 'startedAfter', beforeField: 'startedBefore', timeOf: (r) => r.at, order: 'newest-first' },
+      });
+      // Before: the page shrank to the one item still wanted and every page held only repeats, to the deadline.
+      expect(r.stopReason).not.toBe('deadline');
+      seen.push(...r.items);
+      startingToken = r.nextToken;
+      calls += 1;
+    } while (startingToken && calls < 100);
+    expect(seen.filter((k) => k.startsWith('old-'))).toEqual(Array.from({ length: 60 }, (_, i) => `old-${String(i).padStart(2, '0')}`));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
