@@ -45,7 +45,10 @@ export class BackendError extends Error {
   }
 }
 
-/** Per-tool advice for error kinds, e.g. { not_found: 'call list_executions ...' }. */
+/**
+ * Per-tool advice, keyed by backend error code, by error kind (e.g. { not_found: 'call list_executions ...' }),
+ * or by "Operation:kind" for advice that holds for one of the tool's operations only.
+ */
 export type ErrorHints = Partial<Record<ErrorKind | string, string>>;
 
 const GENERIC_HINTS: Record<ErrorKind, string> = {
@@ -82,7 +85,7 @@ const CODE_HINTS: Record<string, string> = {
 export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
   if (err instanceof ToolError) return redact(err.message);
   if (err instanceof BackendError) {
-    const hint = hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
+    const hint = hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
     const message = err.message ? `: ${cut(err.message, 400)}` : '';

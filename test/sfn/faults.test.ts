@@ -275,6 +275,26 @@ describe('a backend that never answers', () => {
   });
 });
 
+describe('a write that gets no answer', () => {
+  it.each([
+    ['stop_execution', 'StopExecution', 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe'],
+    ['redrive_execution', 'RedriveExecution', 'the redrive may have reached Step Functions anyway: describe_execution shows its status and redriveCount; to retry, call again with the same clientToken'],
+  ] as const)('%s says the write may have happened and how to check, not just "call again"', async (tool, op, advice) => {
+    const limited = await startSfnEnv({ fake, argv: ['--allow-writes'], env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+    try {
+      const running = fake.addExecution({ stateMachineArn: orders, name: `silent-${op}`, status: tool === 'stop_execution' ? 'RUNNING' : 'FAILED', startDate: 1_763_600_000 });
+      fake.inject({ kind: 'slow', ms: 60_000 }, { op });
+      const r = await limited.call(tool, { executionArn: running.executionArn });
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: NoAnswer: `));
+      expect(r.text).toContain(`Next: ${advice}`);
+    } finally {
+      fake.clearFaults();
+      await limited.close();
+    }
+  });
+});
+
 describe('a backend that never answers a list call', () => {
   it('names the backend and operation when not even the first page came back', async () => {
     const limited = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });

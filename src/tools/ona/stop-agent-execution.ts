@@ -19,6 +19,9 @@ export const stopAgentExecution = defineTool({
   }),
   errorHints: {
     not_found: 'call list_agent_executions with statusPhases=["PHASE_RUNNING","PHASE_WAITING_FOR_INPUT"] to find executions that can be stopped',
+    // No answer: the stop may have been applied all the same.
+    'StopAgentExecution:timeout': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
+    'StopAgentExecution:unavailable': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
   },
   async handler(args, ctx) {
     const ona = await ctx.backends.ona();

@@ -29,6 +29,9 @@ export const redriveExecution = defineTool({
       'only STANDARD executions that FAILED, TIMED_OUT or were ABORTED within the last 14 days can be redriven, and not while a redrive is running; ' +
       'call describe_execution to see redriveStatus and redriveStatusReason',
     ExecutionDoesNotExist: 'call list_executions with statusFilter=FAILED to find redrivable executions',
+    // No answer: the redrive may have happened all the same.
+    'RedriveExecution:timeout': 'the redrive may have reached Step Functions anyway: describe_execution shows its status and redriveCount; to retry, call again with the same clientToken so it cannot redrive twice',
+    'RedriveExecution:unavailable': 'the redrive may have reached Step Functions anyway: describe_execution shows its status and redriveCount; to retry, call again with the same clientToken so it cannot redrive twice',
   },
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');

@@ -23,6 +23,9 @@ export const stopExecution = defineTool({
   }),
   errorHints: {
     ExecutionDoesNotExist: 'call list_executions with statusFilter=RUNNING to find running executions',
+    // No answer: the stop may have been applied all the same.
+    'StopExecution:timeout': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
+    'StopExecution:unavailable': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
   },
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
