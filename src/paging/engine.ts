@@ -1,5 +1,6 @@
 import type { CursorCodec, CursorState } from './token.js';
 import { callSignal } from '../server/deadline.js';
+import { log } from '../log.js';
 import { ToolError } from '../server/errors.js';
 import { parseTimeBound } from './time.js';
 
@@ -250,7 +251,12 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
     // positions repeats it at the head of the next page when new items arrived in between.
     const atPageEnd = (): CursorState | undefined => {
-      if (!page.nextToken || page.nextToken === state.backendToken) return undefined;
+      if (!page.nextToken) return undefined;
+      if (page.nextToken === state.backendToken) {
+        // Following it would read the same page forever: the listing ends here, but not silently.
+        log.warn('the backend returned the page token it was given; the listing stops there', { tool: spec.tool, source: spec.source });
+        return undefined;
+      }
       const boundary: CursorState = { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize };
       const last = page.items[page.items.length - 1];
       const lastHash = last === undefined ? undefined : hashOf(last, spec.keyOf);
