@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pause } from '../server/deadline.js';
 import { evaluatePath } from './jsonpath.js';
 import type { Json } from './library.js';
 import { isLambdaReference, lambdaFunctionName, type ResourceInfo } from './resources.js';
@@ -229,7 +230,7 @@ export function scaledWaitHandler(wait: ScaledWait, run: RunBinding): (input: Js
       }
       ms = Math.max(0, Date.parse(value) - Date.now());
     }
-    await sleep(ms * run.timeScale, run.context.signal);
+    await pause(ms * run.timeScale, run.context.signal);
     return input;
   };
 }
@@ -237,15 +238,3 @@ export function scaledWaitHandler(wait: ScaledWait, run: RunBinding): (input: Js
 /** The timestamps a Wait's TimestampPath accepts (the library's and Step Functions' RFC 3339 profile). */
 const RFC3339 = /^\d{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])(\.\d+)?(Z|[+-]([01][0-9]|2[0-3]):([0-5][0-9]))$/;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -1,5 +1,5 @@
 import type { CursorCodec, CursorState } from './token.js';
-import { callSignal } from '../server/deadline.js';
+import { callSignal, pause } from '../server/deadline.js';
 import { log } from '../log.js';
 import { ToolError } from '../server/errors.js';
 import { parseTimeBound } from './time.js';
@@ -390,19 +390,6 @@ const LOOKAHEAD_FETCHES = 25;
 const EMPTY_PAGES_UNPACED = 10;
 const EMPTY_PAGE_SPACING_MS = 50;
 
-/** Waits `ms` (nothing when not positive), ending early on abort. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';

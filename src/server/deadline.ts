@@ -21,3 +21,17 @@ export function callSignal(request: AbortSignal, ms: number): { signal: AbortSig
     },
   };
 }
+
+/** Waits `ms` (nothing when not positive), ending early, without error, when `signal` aborts. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
