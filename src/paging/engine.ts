@@ -153,6 +153,14 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   };
   let emptyStreak = 0;
   let stalledPages = 0;
+  // Newest first, an item newer than the last one the previous call returned is a repeat (shifted
+  // position tokens) or a new arrival: a continuation returns neither, wherever the walk resumed.
+  const returnedUntil = spec.startingToken !== undefined ? start.previousTime : undefined;
+  const alreadyReturned = (raw: R): boolean => {
+    const time = timeOfNewestFirst(raw);
+    if (time === undefined || returnedUntil === undefined) return false;
+    return time > returnedUntil || (time === returnedUntil && start.previousKeyHash !== undefined && hashOf(raw, spec.keyOf) === start.previousKeyHash);
+  };
   let lastFetchAt = 0;
   /** Pages a look-ahead fetched, by backend token: when the cursor's items were not found there, they are the pages that come next. */
   const readAhead = new Map<string, { page: BackendPage<R>; size: number }>();
@@ -209,7 +217,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       return state.previousTime !== undefined && time !== undefined && time > state.previousTime;
     };
     const boundaryShifted = atBoundary && newerThanReturned(page.items.slice(0, 1));
-    if (startIndex === undefined || shortBoundary || boundaryShifted) {
+    // More arrivals than the head scan covers but fewer than a page: the last item returned is
+    // further down this very page.
+    const lower = boundaryShifted ? indexAfterKey(page.items, state.previousKeyHash, spec.keyOf) : undefined;
+    if (lower !== undefined) startIndex = lower;
+    else if (startIndex === undefined || shortBoundary || boundaryShifted) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
       // fewer items than asked with a token, even none). Walk ahead, as far as a page beyond the
@@ -268,6 +280,10 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
 
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
+      if (returnedUntil !== undefined && alreadyReturned(raw)) {
+        itemsScanned += 1;
+        continue;
+      }
       const position = (): CursorState => {
         const at = positionAt(state, page.items, i, spec.keyOf);
         const before = page.items[i - 1];

@@ -162,7 +162,7 @@ function wellFormed(wire: WireCursor): boolean {
     int(wire.i, 0, Number.MAX_SAFE_INTEGER) &&
     int(wire.o, 0, 100_000) &&
     int(wire.s, 1, 10_000) &&
-    str(wire.t, 8192) &&
+    str(wire.t, MAX_TOKEN_CHARS) &&
     str(wire.h, 64) &&
     str(wire.k, 64) &&
     (wire.a === undefined || typeof wire.a === 'number') &&

@@ -134,8 +134,8 @@ describe('collect() with long backend tokens', () => {
   // The fake's token is the last key of a page: long keys make long backend tokens.
   const longKeys = (length: number) => Array.from({ length: 20 }, (_, i) => `${'k'.repeat(length)}${String(19 - i).padStart(2, '0')}`);
 
-  it('a 6,200-character backend token still makes a continuation token the tools accept', async () => {
-    const list = new MutableList(longKeys(6200));
+  it.each([6200, 10_000])('a %i-character backend token still makes a continuation token the tools accept', async (length) => {
+    const list = new MutableList(longKeys(length));
     const first = await collect(spec(list, { maxItems: 10, pageSize: 10 }));
     expect(first.nextToken?.length).toBeGreaterThan(8192);
     expect(first.nextToken?.length).toBeLessThanOrEqual(16_384);
@@ -199,7 +199,10 @@ describe('collect() on a newest-first list with position tokens and many arrival
   }
   /** Tokens are positions (offsets), as some backends issue them: new items at the head shift every page. */
   class PositionList {
-    items: Run[] = Array.from({ length: 40 }, (_, i) => ({ key: `old-${String(39 - i).padStart(2, '0')}`, at: 1000 + (39 - i) }));
+    items: Run[];
+    constructor(count = 40) {
+      this.items = Array.from({ length: count }, (_, i) => ({ key: `old-${String(count - 1 - i).padStart(4, '0')}`, at: 1000 + (count - 1 - i) }));
+    }
     private clock = 2000;
     arrive(n: number): void {
       for (let i = 0; i < n; i += 1) this.items.unshift({ key: `new-${this.clock}`, at: this.clock++ });
@@ -211,9 +214,11 @@ describe('collect() on a newest-first list with position tokens and many arrival
     }
   }
 
-  for (const [maxItems, arrivals] of [[5, 6], [5, 12], [10, 25], [5, 40]] as const) {
+  // [maxItems = pageSize, arrivals per call, items]: more arrivals than a page; more than the head
+  // scan (100) but fewer than a page; more than the walk ahead can cover (25 pages of 1).
+  for (const [maxItems, arrivals, count] of [[5, 6, 40], [5, 12, 40], [10, 25, 40], [5, 40, 40], [200, 120, 1000], [1, 30, 60]] as const) {
     it(`maxItems ${maxItems}, ${arrivals} new items before each continuation: every old item once, in order`, async () => {
-      const list = new PositionList();
+      const list = new PositionList(count);
       const want = list.items.map((r) => r.key);
       const seen: string[] = [];
       let startingToken: string | undefined;
@@ -238,7 +243,7 @@ describe('collect() on a newest-first list with position tokens and many arrival
         seen.push(...r.items);
         startingToken = r.nextToken;
         list.arrive(arrivals);
-        if (seen.length > 2000) throw new Error(`no end: ${seen.slice(0, 30).join(' ')}`);
+        if (seen.length > 5000) throw new Error(`no end: ${seen.slice(0, 30).join(' ')}`);
       } while (startingToken);
       expect(seen.filter((k) => k.startsWith('old-'))).toEqual(want);
       expect(new Set(seen).size).toBe(seen.length);
