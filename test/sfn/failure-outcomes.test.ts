@@ -31,14 +31,37 @@ const SPECS: Spec[] = [
 
 const HISTORY: FakeEvent[] = SPECS.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
 
+// The retry of failure #5 comes five events later (a sibling branch ran in between).
+const FAR_SPECS: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['TaskStateEntered', 1, entered('Charge')],
+  ['TaskScheduled', 2],
+  ['TaskStarted', 3],
+  ['TaskFailed', 4, failed('Transient')], // 5: retried by #10
+  ['PassStateEntered', 1, entered('Audit')],
+  ['PassStateExited', 6, exited('Audit')],
+  ['PassStateEntered', 7, entered('Audit2')],
+  ['PassStateExited', 8, exited('Audit2')],
+  ['TaskScheduled', 5],
+  ['TaskStarted', 10],
+  ['TaskSucceeded', 11],
+  ['TaskStateExited', 12, exited('Charge')],
+  ['ExecutionSucceeded', 13],
+];
+
+const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
+
 let env: SfnEnv;
 let arn: string;
+let farArn: string;
 
 beforeAll(async () => {
   env = await startSfnEnv();
   const machine = env.fake.addStateMachine('Outcomes');
   arn = env.fake.addExecution({ stateMachineArn: machine, name: 'run', status: 'FAILED' }).executionArn;
   env.fake.setHistory(arn, HISTORY);
+  farArn = env.fake.addExecution({ stateMachineArn: machine, name: 'far', status: 'SUCCEEDED' }).executionArn;
+  env.fake.setHistory(farArn, eventsOf(FAR_SPECS));
 });
 
 afterAll(async () => {
@@ -46,12 +69,12 @@ afterAll(async () => {
 });
 
 /** Every failure event over all continuations: [id, outcome], and the text of each answer. */
-async function failures(args: Record<string, unknown>): Promise<{ outcomes: Array<[number, string | undefined]>; texts: string[] }> {
+async function failures(args: Record<string, unknown>, executionArn = arn): Promise<{ outcomes: Array<[number, string | undefined]>; texts: string[] }> {
   const outcomes: Array<[number, string | undefined]> = [];
   const texts: string[] = [];
   let token: string | undefined;
   do {
-    const r = await env.call('get_execution_history', { executionArn: arn, failuresOnly: true, ...args, ...(token ? { startingToken: token } : {}) });
+    const r = await env.call('get_execution_history', { executionArn, failuresOnly: true, ...args, ...(token ? { startingToken: token } : {}) });
     expect(r.isError).toBeUndefined();
     for (const e of r.structured?.events as Array<{ id: number; outcome?: string }>) outcomes.push([e.id, e.outcome]);
     texts.push(r.text);
@@ -82,6 +105,14 @@ describe('failure outcomes in get_execution_history', () => {
     it(`oldest first marks them, reading ahead for the following event (pageSize ${pageSize}, maxItems ${maxItems})`, async () => {
       const { outcomes } = await failures({ pageSize, maxItems });
       expect(outcomes).toEqual([[5, 'retried'], [8, 'caught'], [13, undefined], [14, undefined]]);
+    });
+  }
+
+  // The call stops inside a page; the next re-reads that page without the newer one that held the retry.
+  for (const [pageSize, maxItems] of [[4, 9], [3, 7], [5, 8]] as const) {
+    it(`newest first keeps a mark whose retry was on an earlier page when a call stops mid-page (pageSize ${pageSize}, maxItems ${maxItems})`, async () => {
+      const { outcomes } = await failures({ failuresOnly: false, reverseOrder: true, pageSize, maxItems }, farArn);
+      expect(outcomes.filter(([, outcome]) => outcome)).toEqual([[5, 'retried']]);
     });
   }
 

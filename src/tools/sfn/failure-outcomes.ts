@@ -1,5 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
+import { isFailureEvent } from './history-events.js';
 
 /** What Step Functions did after a failure: ran the state again (Retry) or moved on (Catch). */
 export type FailureOutcome = 'retried' | 'caught';
@@ -20,14 +21,23 @@ const CARRY_ENTRIES = 50;
 export class FailureOutcomes implements PagingCarry {
   private readonly outcomes = new Map<number, FailureOutcome>();
   private readonly seen = new Set<number>();
+  /** Failure events among those seen: only their outcomes are worth carrying. */
+  private readonly failures = new Set<number>();
+  /** Ids of the last page observed: a continuation re-reads it from its cursor, past the events that marked it. */
+  private lastPage = new Set<number>();
   /** Ids some observed event links to: the outcome of such a failure is settled (maybe: none). */
   private readonly followed = new Set<number>();
 
   constructor(private readonly newestFirst: boolean) {}
 
   observe(events: HistoryEvent[]): void {
+    this.lastPage = new Set();
     for (const e of events) {
-      if (e.id !== undefined) this.seen.add(e.id);
+      if (e.id !== undefined) {
+        this.seen.add(e.id);
+        this.lastPage.add(e.id);
+        if (isFailureEvent(e.type ?? '')) this.failures.add(e.id);
+      }
       const prev = e.previousEventId;
       if (!prev) continue;
       this.followed.add(prev);
@@ -46,10 +56,15 @@ export class FailureOutcomes implements PagingCarry {
     return this.followed.has(id);
   }
 
-  /** Newest first: outcomes of failures not read yet (older than every page so far), nearest first. */
+  /**
+   * Newest first: outcomes the next call cannot learn again, nearest first: those of events not read
+   * yet (older than every page so far), and of failures on the last page (the call may stop inside
+   * it, and the next one re-reads it without the newer pages that marked them).
+   */
   save(): unknown {
     if (!this.newestFirst) return undefined;
-    const pending = [...this.outcomes].filter(([id]) => !this.seen.has(id)).sort((a, b) => b[0] - a[0]).slice(0, CARRY_ENTRIES);
+    const wanted = ([id]: [number, FailureOutcome]) => !this.seen.has(id) || (this.lastPage.has(id) && this.failures.has(id));
+    const pending = [...this.outcomes].filter(wanted).sort((a, b) => b[0] - a[0]).slice(0, CARRY_ENTRIES);
     return pending.length > 0 ? pending.map(([id, outcome]) => [id, outcome === 'retried' ? 'r' : 'c']) : undefined;
   }
 
