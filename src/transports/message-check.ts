@@ -27,6 +27,8 @@ export function rejectionOf(line: string): Rejection | undefined {
     return { id: null, code: INVALID_REQUEST, message: 'Invalid Request: MCP does not accept JSON-RPC batches. Send one message per line.' };
   }
   if (!isObject(message)) return invalid(null, 'a JSON-RPC message is a JSON object');
+  // A response to one of our requests is never answered, whatever its shape (the SDK reports a bad one).
+  if (!('method' in message) && ('result' in message || 'error' in message)) return undefined;
   const id = validId(message.id) ? message.id : null;
   if (message.jsonrpc !== '2.0') return invalid(id, '"jsonrpc" must be "2.0"');
   const stray = Object.keys(message).find((key) => !MESSAGE_KEYS.has(key));
@@ -36,18 +38,25 @@ export function rejectionOf(line: string): Rejection | undefined {
     if (typeof message.method !== 'string') return invalid(id, '"method" must be a string');
     if ('params' in message && !isObject(message.params)) return invalid(id, '"params" must be an object');
     // The SDK's parsing drops such a key without a word: an argument would be ignored, not refused.
-    if (line.includes('"__proto__"') && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
+    // ("proto__" also finds the key written with escapes, e.g. "\u005f_proto__".)
+    if (line.includes('proto__') && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
     return undefined;
   }
-  // A response to one of our requests: never answered, whatever its shape (the SDK reports a bad one).
-  if ('result' in message || 'error' in message) return undefined;
   return invalid(id, 'it has neither "method" nor "result"/"error"');
 }
 
-function hasProtoKey(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasProtoKey);
-  if (!isObject(value)) return false;
-  return Object.hasOwn(value, '__proto__') || Object.values(value).some(hasProtoKey);
+/** Iterative: JSON.parse accepts nesting far deeper than the call stack. */
+function hasProtoKey(root: unknown): boolean {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) pending.push(...value);
+    else if (isObject(value)) {
+      if (Object.hasOwn(value, '__proto__')) return true;
+      pending.push(...Object.values(value));
+    }
+  }
+  return false;
 }
 
 function invalid(id: string | number | null, why: string): Rejection {
