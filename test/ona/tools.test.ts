@@ -291,6 +291,13 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
+  it('a null nextToken (proto3 JSON for an unset string) ends the listing normally', async () => {
+    env.fake.failNext({ kind: 'status', status: 200, body: JSON.stringify({ agentExecutions: [makeExecution(993)], pagination: { nextToken: null } }) });
+    const listed = await env.harness.call('list_agent_executions', { maxItems: 3 });
+    expect(listed.isError, listed.text).toBeUndefined();
+    expect(listed.structured).toMatchObject({ stopReason: 'exhausted' });
+  });
+
   it('a NaN score and a kept output read back as values', async () => {
     const odd = makeExecution(996);
     part(odd as Json, 'status').outputs = { score: { floatValue: 'NaN' }, gone: null, kept: { stringValue: 'ok' } };

@@ -131,7 +131,8 @@ export const ListAgentExecutionsResponseSchema = z.object({
     .array(AgentExecutionSchema.optional().catch(undefined))
     .transform((items) => items.filter((item) => item !== undefined))
     .optional(),
-  pagination: z.object({ nextToken: z.string().optional() }).optional(),
+  // proto3 JSON may write an unset string as null.
+  pagination: z.object({ nextToken: z.string().nullish().transform((token) => token ?? undefined) }).optional(),
 });
 export type ListAgentExecutionsResponse = z.infer<typeof ListAgentExecutionsResponseSchema>;
 
