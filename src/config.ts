@@ -336,7 +336,8 @@ function urlSecrets(url: string | undefined): string[] {
   if (!url) return [];
   try {
     const parsed = new URL(url);
-    const values = [parsed.password, ...parsed.searchParams.values()];
+    const secretParams = [...parsed.searchParams].filter(([name]) => /token|sig|key|secret|credential|password|auth/i.test(name)).map(([, value]) => value);
+    const values = [parsed.password, ...secretParams];
     return [...values, ...values.map((v) => encodeURIComponent(v))];
   } catch {
     return [];

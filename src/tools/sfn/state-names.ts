@@ -119,7 +119,8 @@ export class StateNameIndex implements PagingCarry {
     if (CONTAINER_EVENT.test(type) && !type.endsWith('Started')) {
       // An end event follows the last event inside its container (or, for an empty Map, its start);
       // one that links elsewhere (a Parallel's end to a Map's iteration) closes nothing we can tell.
-      if (inside === undefined || inside === 0 || this.kindAt(inside) !== containerKind(type)) return;
+      const insideKind = inside === undefined ? undefined : this.kindAt(inside);
+      if (inside === undefined || inside === 0 || (insideKind !== undefined && insideKind !== containerKind(type))) return;
       this.closes.set(id, inside);
       const parent = this.scopes.get(inside);
       if (parent !== undefined) this.scopes.set(id, parent);
