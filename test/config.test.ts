@@ -83,6 +83,9 @@ describe('flags and env', () => {
     // Endpoint URLs may carry a password or a presigned token: both are redacted wherever logged.
     const withUrls = load([], { ONA_BASE_URL: 'http://bob:Pa55wordXYZ@127.0.0.1:9/api', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9/?X-Amz-Security-Token=tok%2Fabc' });
     expect(secretsOf(withUrls)).toEqual(expect.arrayContaining(['Pa55wordXYZ', 'tok/abc', 'tok%2Fabc']));
+    // Other query values are configuration, not secrets: redacting them would mask regions in every ARN.
+    const withRegion = load([], { AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9/?region=us-east-1' });
+    expect(secretsOf(withRegion)).not.toContain('us-east-1');
   });
 
   it('flags win over env', () => {
