@@ -54,6 +54,7 @@ const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details
 let env: SfnEnv;
 let arn: string;
 let farArn: string;
+let waitingArn: string;
 
 beforeAll(async () => {
   env = await startSfnEnv();
@@ -62,6 +63,9 @@ beforeAll(async () => {
   env.fake.setHistory(arn, HISTORY);
   farArn = env.fake.addExecution({ stateMachineArn: machine, name: 'far', status: 'SUCCEEDED' }).executionArn;
   env.fake.setHistory(farArn, eventsOf(FAR_SPECS));
+  // Still running: the last event is a failure whose retry has not been scheduled yet.
+  waitingArn = env.fake.addExecution({ stateMachineArn: machine, name: 'waiting', status: 'RUNNING' }).executionArn;
+  env.fake.setHistory(waitingArn, eventsOf(SPECS.slice(0, 5)));
 });
 
 afterAll(async () => {
@@ -115,6 +119,14 @@ describe('failure outcomes in get_execution_history', () => {
       expect(outcomes.filter(([, outcome]) => outcome)).toEqual([[5, 'retried']]);
     });
   }
+
+  it('oldest first, a failure with nothing read after it says so rather than look like the one that ended the run', async () => {
+    const r = await env.call('get_execution_history', { executionArn: waitingArn, failuresOnly: true });
+    expect(r.structured?.events).toEqual([expect.not.objectContaining({ outcome: expect.anything() })]);
+    expect(r.text).toMatch(/#5 ←4 TaskFailed \[Charge\] \S+ \(what followed not read yet\)/);
+    const done = await env.call('get_execution_history', { executionArn: arn, failuresOnly: true });
+    expect(done.text).not.toContain('not read yet');
+  });
 
   it('marks failures in the full history too, and never other events', async () => {
     const { outcomes } = await failures({ failuresOnly: false });

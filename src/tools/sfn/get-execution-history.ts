@@ -74,12 +74,15 @@ export const getExecutionHistory = defineTool({
       }
     };
     let readEnd: string | undefined;
+    // Oldest first, an unmarked failure whose next event was not read may still have been handled:
+    // say so, or it would read as the failure that ended the run.
+    const outcomeUnknown = (v: HistoryEventView): boolean => !args.reverseOrder && isFailureEvent(v.type) && !v.type.startsWith('Execution') && !outcomes.settled(v.id);
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
         v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
         shortTime(v.timestamp),
-        v.outcome ? `(${v.outcome})` : '',
+        v.outcome ? `(${v.outcome})` : outcomeUnknown(v) ? '(what followed not read yet)' : '',
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
         v.resource ? `resource=${oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256)}` : '',
@@ -173,7 +176,8 @@ export const getExecutionHistory = defineTool({
         learnt ||= name !== undefined;
       }
       kept.push(v);
-      keptLines.push(learnt ? lineOf(v) : (result.lines[i] ?? ''));
+      // Oldest first, whether what followed a failure was read may have changed since it was sized.
+      keptLines.push(learnt || (!args.reverseOrder && isFailureEvent(v.type)) ? lineOf(v) : (result.lines[i] ?? ''));
     });
     const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
     const items = kept;

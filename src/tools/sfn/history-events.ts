@@ -40,7 +40,9 @@ export const HistoryEventView = z.object({
   outcome: z
     .enum(['retried', 'caught'])
     .optional()
-    .describe('On a failure: what Step Functions did next, when the event after it has been read (a Retry ran the state again; a Catch moved on). A failure with neither ended its execution, iteration or branch.'),
+    .describe(
+      'On a failure: what Step Functions did next (a Retry ran the state again; a Catch moved on). A failure with neither ended its execution, iteration or branch, unless the text marks it "(what followed not read yet)".',
+    ),
   error: z.string().optional(),
   cause: PayloadSchema.optional(),
   resourceType: z.string().optional(),
