@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pause } from '../server/deadline.js';
+import { cutAt } from '../server/render.js';
 import { evaluatePath } from './jsonpath.js';
 import type { Json } from './library.js';
 import { isLambdaReference, lambdaFunctionName, type ResourceInfo } from './resources.js';
@@ -118,10 +119,17 @@ function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
     if (typeof name === 'string' && name !== '') error = name;
     cause = typeof message === 'string' ? message : jsonOr(err, cause);
   }
-  error = error.slice(0, MAX_ERROR);
-  // Lambda reports failures as a JSON document in Cause; keep that shape for Lambda resources (cut inside it, so it stays JSON).
-  if (!lambdaStyle) return new TaskError(error, cause.slice(0, MAX_CAUSE));
-  return new TaskError(error, JSON.stringify({ errorMessage: cause.slice(0, MAX_CAUSE - MAX_ERROR - 64), errorType: error }));
+  error = cutAt(error, MAX_ERROR);
+  if (!lambdaStyle) return new TaskError(error, cutAt(cause, MAX_CAUSE));
+  // Lambda reports failures as a JSON document in Cause; keep that shape for Lambda resources: the
+  // message is cut inside it, until the document (escapes included) fits.
+  let message = cause;
+  let document = JSON.stringify({ errorMessage: message, errorType: error });
+  while (document.length > MAX_CAUSE) {
+    message = cutAt(message, Math.floor((message.length * MAX_CAUSE) / document.length) - 1);
+    document = JSON.stringify({ errorMessage: message, errorType: error });
+  }
+  return new TaskError(error, document);
 }
 
 function jsonOr(value: unknown, fallback: string): string {

@@ -66,7 +66,7 @@ export default {
   [L + 'throws']: async (input) => {
     if (input.kind === 'object') throw { name: 'QuotaExceeded', message: 'quota of 5 reached' };
     if (input.kind === 'bare') throw { code: 42 };
-    const e = new Error('x'.repeat(40000)); e.name = 'N'.repeat(400); throw e;
+    const e = new Error(input.kind === 'quotes' ? '"'.repeat(40000) : 'x'.repeat(40000)); e.name = 'N'.repeat(400); throw e;
   },
   [L + 'mutate']: async (input) => { input.secret = 'MUTATED'; delete input.keep; return { ok: 1 }; },
   [L + 'flaky']: async (input, ctx) => {
@@ -96,6 +96,10 @@ describe('errors thrown by handlers', () => {
     expect((description.cause ?? '').length).toBeLessThanOrEqual(32_768);
     expect(JSON.parse(description.cause ?? '')).toMatchObject({ errorType: 'N'.repeat(256) });
     expect(historyProblems(events)).toEqual([]);
+    // Escaping doubles every quote: the document is cut to fit all the same.
+    const quoted = await run('throws-object', { kind: 'quotes' });
+    expect((quoted.description.cause ?? '').length).toBeLessThanOrEqual(32_768);
+    expect(JSON.parse(quoted.description.cause ?? '')).toMatchObject({ errorType: 'N'.repeat(256) });
   });
 });
 
