@@ -164,8 +164,10 @@ export class StateNameIndex implements PagingCarry {
     }
     const started = (event.id !== undefined ? this.closes.get(event.id) : undefined) ?? this.startedIdOf(event);
     if (started !== undefined) {
-      // A start of the other kind would name a Parallel event after a Map state: never.
-      if (this.kindAt(started) !== kind) return undefined;
+      // A start of the other kind would name a Parallel event after a Map state: never. (A start whose
+      // kind is not known, restored from a token without its open entry, is taken as before.)
+      const startedKind = this.kindAt(started);
+      if (startedKind !== undefined && startedKind !== kind) return undefined;
       return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name ?? this.ended.get(started);
     }
     // The walk left what this call has seen: only a single container of this kind open when the
