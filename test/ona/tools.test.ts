@@ -298,6 +298,20 @@ describe('ona tools against the fake AgentService', () => {
     expect(listed.structured).toMatchObject({ stopReason: 'exhausted' });
   });
 
+  it('int64 strings are read as decimal only: "0x10", " 7" and "" are dropped, "1e3" is 1000', async () => {
+    const odd = makeExecution(994);
+    Object.assign(part(odd as Json, 'status'), { iterations: '0x10', inputTokensUsed: ' 7', outputTokensUsed: '', cachedInputTokensUsed: '1e3', contextWindowLength: '200000' });
+    env.fake.executions.unshift(odd);
+    try {
+      const got = await env.harness.call('get_agent_execution', { agentExecutionId: odd.id });
+      expect(got.isError, got.text).toBeUndefined();
+      expect(got.structured).toMatchObject({ cachedInputTokensUsed: 1000, contextWindowLength: 200000 });
+      for (const dropped of ['iterations', 'inputTokensUsed', 'outputTokensUsed']) expect(got.structured).not.toHaveProperty(dropped);
+    } finally {
+      env.fake.executions.shift();
+    }
+  });
+
   it('a NaN score and a kept output read back as values', async () => {
     const odd = makeExecution(996);
     part(odd as Json, 'status').outputs = { score: { floatValue: 'NaN' }, gone: null, kept: { stringValue: 'ok' } };

@@ -51,9 +51,14 @@ export function setEnum(value: string | undefined): string | undefined {
   return value && !value.endsWith('_UNSPECIFIED') ? value : undefined;
 }
 
+const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
 /** proto3 int64 (a JSON string) → number; undefined for absent, zero-less or unparseable values. */
 export function num(value: string | number | undefined, keepZero = false): number | undefined {
-  if (value === undefined || value === '') return undefined;
+  if (value === undefined) return undefined;
+  // proto3 JSON numbers as strings are decimal (exponent allowed); Number() would also take
+  // "0x10", " 7 " or "" and report a count the backend never sent.
+  if (typeof value === 'string' && !DECIMAL.test(value)) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(n)) return undefined;
   return n === 0 && !keepZero ? undefined : n;
