@@ -33,6 +33,21 @@ export function redact(text: string): string {
   return out;
 }
 
+/** A copy of a JSON value with every string redacted; the value itself when no secret is set. */
+export function redactDeep<T>(value: T): T {
+  if (redactions.length === 0) return value;
+  return redactValue(value) as T;
+}
+
+function redactValue(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) out[key] = redactValue(v);
+  return out;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

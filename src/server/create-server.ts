@@ -1,7 +1,7 @@
 import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { Backends } from '../backends/index.js';
 import type { Config } from '../config.js';
-import { log } from '../log.js';
+import { log, redact, redactDeep } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { VERSION } from '../version.js';
 import { annotationsFor, type ToolContext, type ToolDefinition } from './define-tool.js';
@@ -110,7 +110,8 @@ async function runTool(
     const text = fence.preamble() + out.text;
     const structured = out.structured as Record<string, unknown>;
     const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
-    return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
+    // A backend can echo one of our secrets (an execution input holding the API key): never pass it on.
+    return { content: [{ type: 'text', text: redact(fitted.text) }], structuredContent: redactDeep(fitted.structured) };
   } catch (err) {
     const text =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)

@@ -63,6 +63,18 @@ describe('stdio', () => {
     await client.close();
   });
 
+  it('a secret of the server that a backend echoes back (an execution input holding it) is redacted from results', async () => {
+    const { client } = await connect(['--allow-writes']);
+    const call = succeedingCaller(client, (r, name) => expect(r.isError, `${name}: ${r.content?.[0]?.text ?? ''}`).toBeUndefined());
+    const started = await call('start_execution', { stateMachineArn: orders, name: 'e2e-echo', input: '{"awsKey":"e2e-secret","note":"kept"}' });
+    const described = (await client.callTool({ name: 'describe_execution', arguments: { executionArn: started.executionArn } })) as CallResult;
+    const text = described.content?.[0]?.text ?? '';
+    expect(text).toContain('{"awsKey":"[redacted]","note":"kept"}');
+    expect(described.structuredContent?.input).toEqual({ untrustedData: '{"awsKey":"[redacted]","note":"kept"}' });
+    expect(JSON.stringify(described)).not.toContain('e2e-secret');
+    await client.close();
+  });
+
   it('SIGTERM lets a call in flight answer before the process exits', async () => {
     const { client, transport } = await connect([]);
     fake.inject({ kind: 'slow', ms: 1000 }, { op: 'DescribeExecution' });
