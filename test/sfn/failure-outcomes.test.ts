@@ -51,10 +51,94 @@ const FAR_SPECS: Spec[] = [
 
 const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
 
+// A Parallel whose branch task fails; the Parallel's Catch handles it.
+const PARALLEL_CAUGHT: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['ParallelStateEntered', 1, entered('Fan')],
+  ['ParallelStateStarted', 2],
+  ['TaskStateEntered', 3, entered('Tax')],
+  ['TaskScheduled', 4],
+  ['TaskStarted', 5],
+  ['TaskFailed', 6, failed('Tax.Failed')], // 7: caught, through #8
+  ['ParallelStateFailed', 7], // 8: caught
+  ['ParallelStateExited', 8, exited('Fan')],
+  ['PassStateEntered', 9, entered('Compensate')],
+  ['PassStateExited', 10, exited('Compensate')],
+  ['ExecutionSucceeded', 11],
+];
+
+// A Map item fails and the Map fails the execution; its sibling iteration is aborted.
+const MAP_FAILED: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Each')],
+  ['MapStateStarted', 2],
+  ['MapIterationStarted', 3, { mapIterationStartedEventDetails: { name: 'Each', index: 0 } }],
+  ['TaskStateEntered', 4, entered('Send')],
+  ['TaskScheduled', 5],
+  ['TaskStarted', 6],
+  ['MapIterationStarted', 3, { mapIterationStartedEventDetails: { name: 'Each', index: 1 } }],
+  ['TaskStateEntered', 8, entered('Send')],
+  ['TaskScheduled', 9],
+  ['TaskStarted', 10],
+  ['TaskFailed', 11, failed('Bounced')], // 12
+  ['MapIterationFailed', 12, { mapIterationFailedEventDetails: { name: 'Each', index: 1 } }], // 13
+  ['TaskStateAborted', 7], // 14: the sibling's state, aborted
+  ['MapIterationAborted', 14, { mapIterationAbortedEventDetails: { name: 'Each', index: 0 } }],
+  ['MapStateFailed', 12], // 16
+  ['ExecutionFailed', 16, { executionFailedEventDetails: { error: 'Bounced', cause: 'Bounced happened' } }],
+];
+
+// A failed run, redriven, then succeeding.
+const REDRIVEN: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['TaskStateEntered', 1, entered('Charge')],
+  ['TaskScheduled', 2],
+  ['TaskStarted', 3],
+  ['TaskFailed', 4, failed('Down')], // 5
+  ['ExecutionFailed', 5, { executionFailedEventDetails: { error: 'Down', cause: 'Down happened' } }], // 6
+  ['ExecutionRedriven', 6, { executionRedrivenEventDetails: { redriveCount: 1 } }],
+  ['TaskStateEntered', 7, entered('Charge')],
+  ['TaskScheduled', 8],
+  ['TaskStarted', 9],
+  ['TaskSucceeded', 10],
+  ['TaskStateExited', 11, exited('Charge')],
+  ['ExecutionSucceeded', 12],
+];
+
+/** `width` Map items failing at once, each retried after all have failed: the retries come `width` events after their failures. */
+function wideRetries(width: number): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Each')], ['MapStateStarted', 2]];
+  const push = (spec: Spec) => specs.push(spec) ;
+  const started: number[] = [];
+  for (let i = 0; i < width; i += 1) {
+    push(['TaskScheduled', 3]);
+    started.push(specs.length);
+  }
+  const failures: number[] = [];
+  for (const at of started) {
+    push(['TaskFailed', at, failed('Throttled')]);
+    failures.push(specs.length);
+  }
+  const retries: number[] = [];
+  for (const at of failures) {
+    push(['TaskScheduled', at]);
+    retries.push(specs.length);
+  }
+  for (const at of retries) push(['TaskSucceeded', at]);
+  push(['MapStateSucceeded', specs.length]);
+  push(['ExecutionSucceeded', specs.length]);
+  return specs;
+}
+
 let env: SfnEnv;
 let arn: string;
 let farArn: string;
 let waitingArn: string;
+let parallelArn: string;
+let mapArn: string;
+let redrivenArn: string;
+let wideArn: string;
+let widerArn: string;
 
 beforeAll(async () => {
   env = await startSfnEnv();
@@ -66,6 +150,16 @@ beforeAll(async () => {
   // Still running: the last event is a failure whose retry has not been scheduled yet.
   waitingArn = env.fake.addExecution({ stateMachineArn: machine, name: 'waiting', status: 'RUNNING' }).executionArn;
   env.fake.setHistory(waitingArn, eventsOf(SPECS.slice(0, 5)));
+  const add = (name: string, status: string, specs: Spec[]) => {
+    const at = env.fake.addExecution({ stateMachineArn: machine, name, status }).executionArn;
+    env.fake.setHistory(at, eventsOf(specs));
+    return at;
+  };
+  parallelArn = add('parallel', 'SUCCEEDED', PARALLEL_CAUGHT);
+  mapArn = add('map', 'FAILED', MAP_FAILED);
+  redrivenArn = add('redriven', 'SUCCEEDED', REDRIVEN);
+  wideArn = add('wide', 'SUCCEEDED', wideRetries(120));
+  widerArn = add('wider', 'SUCCEEDED', wideRetries(260));
 });
 
 afterAll(async () => {
@@ -141,4 +235,58 @@ describe('failure outcomes in get_execution_history', () => {
       expect(outcomes.filter(([, outcome]) => outcome)).toEqual([[8, 'caught'], [5, 'retried']]);
     });
   }
+
+  it('newest first, a failure whose retry was not scheduled yet in a running execution says so', async () => {
+    const r = await env.call('get_execution_history', { executionArn: waitingArn, failuresOnly: true, reverseOrder: true });
+    expect(r.structured?.events).toEqual([expect.not.objectContaining({ outcome: expect.anything() })]);
+    expect(r.text).toMatch(/#5 ←4 TaskFailed .*\(still running: what follows is not known yet\)/);
+    const ended = await env.call('get_execution_history', { executionArn: arn, failuresOnly: true, reverseOrder: true });
+    expect(ended.text).not.toContain('not known');
+  });
+
+  for (const reverseOrder of [true, false]) {
+    const order = reverseOrder ? 'newest first' : 'oldest first';
+    it(`${order}, a branch's failure that failed its Parallel shares the Parallel's outcome (caught)`, async () => {
+      const { outcomes, texts } = await failures({ reverseOrder, pageSize: 3, maxItems: 1 }, parallelArn);
+      expect(new Map(outcomes)).toEqual(new Map([[7, 'caught'], [8, 'caught']]));
+      expect(texts.join('\n')).not.toContain('not read yet');
+    });
+
+    it(`${order}, a Map item's failure that failed the execution stays unmarked, and the sibling's aborted state is left out`, async () => {
+      const { outcomes, texts } = await failures({ reverseOrder }, mapArn);
+      expect(outcomes.map(([id]) => id).sort((a, b) => a - b)).toEqual([12, 13, 16, 17]);
+      expect(outcomes.every(([, outcome]) => outcome === undefined)).toBe(true);
+      expect(texts.join('\n')).not.toMatch(/not read yet|not known/);
+      // eventTypes still shows the aborts.
+      const aborts = await env.call('get_execution_history', { executionArn: mapArn, eventTypes: ['TaskStateAborted', 'MapIterationAborted'] });
+      expect((aborts.structured?.events as Array<{ id: number }>).map((e) => e.id)).toEqual([14, 15]);
+    });
+
+    it(`${order}, the failure that ended a run which was redriven is marked redriven, and the redrive is listed`, async () => {
+      const { outcomes, texts } = await failures({ reverseOrder, pageSize: 2, maxItems: 1 }, redrivenArn);
+      const expected: Array<[number, string | undefined]> = [[5, 'redriven'], [6, 'redriven'], [7, undefined]];
+      expect(outcomes).toEqual(reverseOrder ? expected.reverse() : expected);
+      expect(texts.join('\n')).toMatch(/#6 ←5 ExecutionFailed \S+ \(redriven\)/);
+    });
+  }
+
+  // 120 retried failures lie between a page boundary and their retries: every one is carried.
+  it('newest first, 120 failures waiting for their retries across continuations all keep their mark', async () => {
+    const { outcomes, texts } = await failures({ reverseOrder: true, maxItems: 10, pageSize: 100 }, wideArn);
+    expect(outcomes).toHaveLength(120);
+    expect(outcomes.filter(([, outcome]) => outcome !== 'retried')).toEqual([]);
+    expect(texts.join('\n')).not.toContain('not carried');
+  });
+
+  // Beyond what a token carries, a failure never reads as the one that ended the run: the text says its outcome is not known.
+  it('newest first, failures beyond what the token carries are marked as not known, never as the end of the run', async () => {
+    const { outcomes, texts } = await failures({ reverseOrder: true, maxItems: 10, pageSize: 100 }, widerArn);
+    expect(outcomes).toHaveLength(260);
+    const unmarked = outcomes.filter(([, outcome]) => outcome === undefined).map(([id]) => id);
+    expect(unmarked.length).toBeGreaterThan(0);
+    const text = texts.join('\n');
+    for (const id of unmarked) expect(text).toMatch(new RegExp(`#${id} ←\\d+ TaskFailed .*\\(outcome not carried this far: read oldest first to see it\\)`));
+    const oldest = await failures({ maxItems: 300 }, widerArn);
+    expect(oldest.outcomes.filter(([, outcome]) => outcome !== 'retried')).toEqual([]);
+  });
 });

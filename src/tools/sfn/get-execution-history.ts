@@ -7,12 +7,22 @@ import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
 import { continuationHint, oneLine } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, viewEvent } from './history-events.js';
-import { FailureOutcomes } from './failure-outcomes.js';
+import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
+import { IterationAborts } from './iteration-aborts.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
 
-/** JSON and text an outcome learnt after sizing adds: ',"outcome":"retried"' and ' (retried)'. */
-const OUTCOME_GROWTH = 40;
+/** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
+const OUTCOME_GROWTH = 72;
+/** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
+const UNMARKED_TEXT: Record<Unmarked, string> = {
+  ended: '',
+  notRead: '(what followed not read yet)',
+  running: '(still running: what follows is not known yet)',
+  notCarried: '(outcome not carried this far: read oldest first to see it)',
+};
+/** Kept by failuresOnly beside the failures: a redrive explains why a run goes on after it failed. */
+const REDRIVE_EVENT = /^(Execution|MapRun)Redriven$/;
 
 export const getExecutionHistory = defineTool({
   name: 'get_execution_history',
@@ -21,7 +31,7 @@ export const getExecutionHistory = defineTool({
     'Read the event history of one Step Functions execution, oldest first (reverseOrder=true for newest first). ' +
     'Narrow it with failuresOnly, stateName or eventTypes: filters apply while paging, so a long history is scanned without flooding the answer. ' +
     'Each event: id, previousEventId, type, timestamp, state name, and error/cause/resource; inputs and outputs (cut, untrusted) unless includeExecutionData=false. ' +
-    'To find why an execution failed: failuresOnly=true, reverseOrder=true; a failure marked retried or caught was handled, the one without a mark ended the run. Continue with startingToken=nextToken.',
+    'To find why an execution failed: failuresOnly=true, reverseOrder=true; a failure marked retried or caught was handled (redriven: its run was redriven later), the one without a mark ended the run. Continue with startingToken=nextToken.',
   toolset: 'stepfunctions',
   operation: 'read',
   inputSchema: z.object({
@@ -31,7 +41,9 @@ export const getExecutionHistory = defineTool({
     failuresOnly: z
       .boolean()
       .default(false)
-      .describe('Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...); the MapIterationAborted of sibling iterations is left out (eventTypes shows it).'),
+      .describe(
+        'Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...), and ExecutionRedriven/MapRunRedriven; the MapIterationAborted of sibling iterations, and the aborts of the states they were running, are left out (eventTypes shows them).',
+      ),
     stateName: z
       .string()
       .min(1)
@@ -54,6 +66,7 @@ export const getExecutionHistory = defineTool({
     const sfn = await ctx.backends.sfn();
     const names = new StateNameIndex(args.reverseOrder);
     const outcomes = new FailureOutcomes(args.reverseOrder);
+    const siblingAborts = new IterationAborts();
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
     /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
@@ -65,6 +78,7 @@ export const getExecutionHistory = defineTool({
           const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
           observe(out.events ?? []);
           token = out.nextToken;
+          if (!token) outcomes.reachedEnd();
         } catch {
           return;
         } finally {
@@ -74,15 +88,15 @@ export const getExecutionHistory = defineTool({
       }
     };
     let readEnd: string | undefined;
-    // Oldest first, an unmarked failure whose next event was not read may still have been handled:
-    // say so, or it would read as the failure that ended the run.
-    const outcomeUnknown = (v: HistoryEventView): boolean => !args.reverseOrder && isFailureEvent(v.type) && !v.type.startsWith('Execution') && !outcomes.settled(v.id);
+    // A failure without an outcome whose next event was not read (or had not happened) may still be
+    // handled: say so, or it would read as the failure that ended the run.
+    const unmarkedText = (v: HistoryEventView): string => (isFailureEvent(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '');
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
         v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
         shortTime(v.timestamp),
-        v.outcome ? `(${v.outcome})` : outcomeUnknown(v) ? '(what followed not read yet)' : '',
+        v.outcome ? `(${v.outcome})` : unmarkedText(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
         v.resource ? `resource=${oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256)}` : '',
@@ -119,13 +133,17 @@ export const getExecutionHistory = defineTool({
       observePage: (events) => {
         names.observe(events);
         outcomes.observe(events);
+        if (!readEnd) outcomes.reachedEnd();
+        siblingAborts.observe(events);
       },
       carry: carryAll({ s: names, f: outcomes }),
       keyOf: (e) => String(e.id ?? ''),
       view: (e) => {
         const type = e.type ?? '';
         if (types && !types.has(type)) return undefined;
-        if (args.failuresOnly && !isFailureEvent(type)) return undefined;
+        if (args.failuresOnly && !isFailureEvent(type) && !REDRIVE_EVENT.test(type)) return undefined;
+        // A state aborted because its Map iteration was: noise beside the failure that caused it.
+        if (args.failuresOnly && siblingAborts.has(e)) return undefined;
         const stateName = names.nameOf(e);
         // Not yet known (its state's first event is on a page not read yet): kept for now, decided
         // below. Execution events belong to no state at all.
@@ -176,8 +194,8 @@ export const getExecutionHistory = defineTool({
         learnt ||= name !== undefined;
       }
       kept.push(v);
-      // Oldest first, whether what followed a failure was read may have changed since it was sized.
-      keptLines.push(learnt || (!args.reverseOrder && isFailureEvent(v.type)) ? lineOf(v) : (result.lines[i] ?? ''));
+      // Whether what followed a failure was read may have changed since it was sized.
+      keptLines.push(learnt || isFailureEvent(v.type) ? lineOf(v) : (result.lines[i] ?? ''));
     });
     const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
     const items = kept;

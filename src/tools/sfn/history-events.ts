@@ -38,10 +38,10 @@ export const HistoryEventView = z.object({
   timestamp: z.string().optional(),
   stateName: z.string().optional().describe('State the event belongs to, when known.'),
   outcome: z
-    .enum(['retried', 'caught'])
+    .enum(['retried', 'caught', 'redriven'])
     .optional()
     .describe(
-      'On a failure: what Step Functions did next (a Retry ran the state again; a Catch moved on). A failure with neither ended its execution, iteration or branch, unless the text marks it "(what followed not read yet)".',
+      'On a failure: what happened next. retried: a Retry ran the state again; caught: a Catch moved on; redriven: the run it ended was redriven. A failure inside a Map iteration or Parallel branch shares the outcome of the failure it led to. A failure without one ended its execution, iteration or branch, unless the text says what followed is not known.',
     ),
   error: z.string().optional(),
   cause: PayloadSchema.optional(),

@@ -1,0 +1,39 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+
+const STATE_ABORTED = /^(Task|Wait|Map|Parallel)StateAborted$/;
+
+/**
+ * The *StateAborted events of states that ran inside a Map iteration that was aborted (a sibling
+ * failed, or the execution was stopped): the iteration's MapIterationAborted links to the abort of
+ * the state it was running, which links to the aborts nested inside it. For a triage they are noise
+ * beside the failure that caused them. A chain cut by a page boundary is missed (the abort is kept).
+ */
+export class IterationAborts {
+  private readonly withIteration = new Set<number>();
+  /** Abort event → the event it links to. */
+  private readonly abortPrev = new Map<number, number>();
+
+  observe(events: HistoryEvent[]): void {
+    for (const e of events) {
+      const type = e.type ?? '';
+      const prev = e.previousEventId;
+      if (type === 'MapIterationAborted' && prev) this.mark(prev);
+      else if (STATE_ABORTED.test(type) && e.id !== undefined && prev) {
+        this.abortPrev.set(e.id, prev);
+        // Newest first, the event linking to it came first.
+        if (this.withIteration.has(e.id)) this.mark(prev);
+      }
+    }
+  }
+
+  /** Whether the event is the abort of a state that ran inside an aborted Map iteration. */
+  has(e: Pick<HistoryEvent, 'id' | 'type'>): boolean {
+    return e.id !== undefined && STATE_ABORTED.test(e.type ?? '') && this.withIteration.has(e.id);
+  }
+
+  private mark(id: number): void {
+    for (let at: number | undefined = id, hops = 0; at !== undefined && hops < 64 && !this.withIteration.has(at); at = this.abortPrev.get(at), hops += 1) {
+      this.withIteration.add(at);
+    }
+  }
+}
