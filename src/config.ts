@@ -57,7 +57,7 @@ const RawConfig = z.object({
   toolsets: optionalString,
   local: optionalString,
   localPort: intFromString(0, 65535).optional(),
-  localTimeScale: z.coerce.number().gt(0).max(1000).default(1),
+  localTimeScale: z.coerce.number().gt(0).max(1000).optional(),
   maxPayloadChars: intFromString(100, 100_000).default(2000),
   responseBudgetChars: intFromString(16_000, 1_000_000).default(60_000),
   writesPerMinute: intFromString(0, 10_000).optional(),
@@ -237,7 +237,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     },
     allowWrites: raw.allowWrites,
     toolsets: parseToolsets(raw.toolsets),
-    local: localDir === undefined ? undefined : { dir: localDir, port: raw.localPort, timeScale: raw.localTimeScale },
+    local: localDir === undefined ? undefined : { dir: localDir, port: raw.localPort, timeScale: raw.localTimeScale ?? 1 },
     limits: {
       maxPayloadChars: raw.maxPayloadChars,
       responseBudgetChars: raw.responseBudgetChars,
@@ -276,6 +276,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   }
   if (raw.localPort !== undefined && config.local === undefined) {
     throw new ConfigError('invalid --local-port: it needs --local');
+  }
+  if (raw.localTimeScale !== undefined && config.local === undefined) {
+    throw new ConfigError('invalid --local-time-scale: it needs --local');
   }
   if (config.transport === 'http' && raw.localPort !== undefined && raw.localPort !== 0 && raw.localPort === config.http.port) {
     throw new ConfigError(`invalid --local-port: ${raw.localPort} is also the MCP HTTP --port; choose another port for the local engine`);

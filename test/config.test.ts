@@ -201,6 +201,7 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [['--transport', 'http', '--host', '0.0.0.0'], {}, /refusing to listen on non-loopback host 0\.0\.0\.0 without a bearer token: set --http-token or EXECUTIONS_MCP_HTTP_TOKEN/],
     [[], { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_HOST: '10.0.0.5' }, /refusing to listen on non-loopback host 10\.0\.0\.5/],
     [['--local-port', '9000'], {}, /--local-port: it needs --local/],
+    [['--local-time-scale', '0.01'], {}, /--local-time-scale: it needs --local/],
     [['--local', '--local-time-scale', '0'], {}, /invalid --local-time-scale/],
     [['--no-such-flag'], {}, /no-such-flag/],
     [['--port'], {}, /port/],

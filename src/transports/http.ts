@@ -84,6 +84,10 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/mcp`;
   log.info('listening', { url, auth: expected ? 'bearer token' : 'none (loopback only)' });
+  if ((host === '0.0.0.0' || host === '::') && allowedHosts.length === 0) {
+    // The DNS-rebinding guard accepts only the names it knows: say so before a remote client gets 403.
+    log.warn(`listening on every interface, but only loopback Host names are accepted; remote clients get 403 until --allowed-hosts lists the names or addresses they connect to`);
+  }
   if (!deps.config.cursorSecret && !token) {
     log.info('continuation tokens are bound to this process; set EXECUTIONS_MCP_CURSOR_SECRET on every replica to share them');
   }

@@ -1,3 +1,4 @@
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
@@ -108,7 +109,7 @@ const REDRIVEN: Spec[] = [
 /** `width` Map items failing at once, each retried after all have failed: the retries come `width` events after their failures. */
 function wideRetries(width: number): Spec[] {
   const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Each')], ['MapStateStarted', 2]];
-  const push = (spec: Spec) => specs.push(spec) ;
+  const push = (spec: Spec) => specs.push(spec);
   const started: number[] = [];
   for (let i = 0; i < width; i += 1) {
     push(['TaskScheduled', 3]);
@@ -150,7 +151,7 @@ beforeAll(async () => {
   // Still running: the last event is a failure whose retry has not been scheduled yet.
   waitingArn = env.fake.addExecution({ stateMachineArn: machine, name: 'waiting', status: 'RUNNING' }).executionArn;
   env.fake.setHistory(waitingArn, eventsOf(SPECS.slice(0, 5)));
-  const add = (name: string, status: string, specs: Spec[]) => {
+  const add = (name: string, status: ExecutionStatus, specs: Spec[]) => {
     const at = env.fake.addExecution({ stateMachineArn: machine, name, status }).executionArn;
     env.fake.setHistory(at, eventsOf(specs));
     return at;
