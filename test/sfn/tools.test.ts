@@ -190,6 +190,14 @@ describe('describe_execution', () => {
     expect(r.text).toContain('(12.5s)');
   });
 
+  it('says in the text that a run which succeeded was redriven, and when', async () => {
+    const machine = env.fake.addStateMachine('RedrivenOnce');
+    const arn = env.fake.addExecution({ stateMachineArn: machine, name: 'redriven-ok', status: 'SUCCEEDED', redriveCount: 2, redriveDate: BASE_EPOCH_S + 60 }).executionArn;
+    const r = await env.call('describe_execution', { executionArn: arn });
+    expect(r.structured).toMatchObject({ state: 'succeeded', redriveCount: 2, redriveDate: new Date((BASE_EPOCH_S + 60) * 1000).toISOString() });
+    expect(r.text).toMatch(/^redriven 2×, last at \S+: get_execution_history shows each run's failure \(marked redriven\)$/m);
+  });
+
   it('cuts large payloads to maxPayloadChars with fullSize and fences them as untrusted', async () => {
     const arn = executionArn('Orders', 'failed-big');
     const r = await env.call('describe_execution', { executionArn: arn });

@@ -79,7 +79,11 @@ export const describeExecution = defineTool({
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
-        ? `redrive: ${structured.redriveStatus}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}${structured.redriveCount ? `, redriven ${structured.redriveCount}×` : ''}`
+        ? `redrive: ${structured.redriveStatus}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}`
+        : '',
+      // Whatever the outcome: a run that succeeded after a redrive failed before it.
+      structured.redriveCount
+        ? `redriven ${structured.redriveCount}×${structured.redriveDate ? `, last at ${shortTime(structured.redriveDate)}` : ''}: get_execution_history shows each run's failure (marked redriven)`
         : '',
       ctx.fence.wrap(structured.input, 'input'),
       ctx.fence.wrap(structured.output, 'output'),
