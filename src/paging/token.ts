@@ -1,11 +1,14 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ToolError } from '../server/errors.js';
 import { MAX_TOKEN_CHARS } from './fields.js';
 
 /**
  * Continuation tokens: self-contained (any replica can continue them), bound to the tool, the
  * call's other arguments and the caller, and MAC-protected so an altered token is refused.
- * Format: "em1.<base64url JSON>.<base64url HMAC-SHA256/128>".
+ * Format: "em1.<base64url JSON>.<base64url HMAC-SHA256/128>", or "em1z." with the JSON deflated
+ * when that is shorter: a model reads every token twice per answer, and carried state (history
+ * names, failure outcomes) compresses to less than half.
  */
 
 export interface CursorState {
@@ -48,6 +51,9 @@ interface WireCursor {
 }
 
 const PREFIX = 'em1';
+const DEFLATED = 'em1z';
+/** Below this, deflating saves too little to be worth it. */
+const DEFLATE_FROM = 256;
 const MAX_AGE_SECONDS = 24 * 60 * 60;
 
 export function stableHash(value: string, length = 16): string {
@@ -91,8 +97,11 @@ export class CursorCodec {
     if (state.window?.before !== undefined) wire.b = state.window.before;
     if (state.carry !== undefined) wire.x = state.carry;
     if (state.avgItemChars !== undefined) wire.z = state.avgItemChars;
-    const body = Buffer.from(JSON.stringify(wire)).toString('base64url');
-    const token = `${PREFIX}.${body}.${this.mac(body)}`;
+    const json = Buffer.from(JSON.stringify(wire));
+    const plain = json.toString('base64url');
+    const deflated = json.length >= DEFLATE_FROM ? deflateRawSync(json).toString('base64url') : undefined;
+    const [prefix, body] = deflated !== undefined && deflated.length < plain.length ? [DEFLATED, deflated] : [PREFIX, plain];
+    const token = `${prefix}.${body}.${this.mac(`${prefix}.${body}`)}`;
     // A token the next call would refuse is worse than none: say why the listing cannot go on.
     if (token.length > MAX_TOKEN_CHARS) {
       throw new ToolError(
@@ -108,14 +117,16 @@ export class CursorCodec {
         'process: replicas share tokens only with the same EXECUTIONS_MCP_CURSOR_SECRET). Pass nextToken exactly as returned, or omit startingToken to start from the beginning.',
     );
     const parts = token.split('.');
-    if (parts.length !== 3 || parts[0] !== PREFIX) throw invalid;
-    const [, body = '', mac = ''] = parts;
-    const expected = Buffer.from(this.mac(body));
+    const [prefix = '', body = '', mac = ''] = parts;
+    if (parts.length !== 3 || (prefix !== PREFIX && prefix !== DEFLATED)) throw invalid;
+    const expected = Buffer.from(this.mac(`${prefix}.${body}`));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid;
     let wire: WireCursor;
     try {
-      wire = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as WireCursor;
+      const bytes = Buffer.from(body, 'base64url');
+      const json = prefix === DEFLATED ? inflateRawSync(bytes, { maxOutputLength: 4 * MAX_TOKEN_CHARS }) : bytes;
+      wire = JSON.parse(json.toString('utf8')) as WireCursor;
     } catch {
       throw invalid;
     }

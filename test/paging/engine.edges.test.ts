@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { collect, type BackendPage, type CollectSpec } from '../../src/paging/engine.js';
 import { CursorCodec } from '../../src/paging/token.js';
@@ -131,10 +132,11 @@ describe('collect() deadline inside a backend call', () => {
 });
 
 describe('collect() with long backend tokens', () => {
-  // The fake's token is the last key of a page: long keys make long backend tokens.
-  const longKeys = (length: number) => Array.from({ length: 20 }, (_, i) => `${'k'.repeat(length)}${String(19 - i).padStart(2, '0')}`);
+  // The fake's token is the last key of a page: long keys make long backend tokens, random as
+  // real ones are (a repetitive one would deflate to nothing).
+  const longKeys = (length: number) => Array.from({ length: 20 }, (_, i) => `${String(19 - i).padStart(2, '0')}${randomBytes(length).toString('base64url').slice(0, length)}`);
 
-  it.each([6200, 10_000])('a %i-character backend token still makes a continuation token the tools accept', async (length) => {
+  it.each([10_000, 12_000])('a %i-character backend token still makes a continuation token the tools accept', async (length) => {
     const list = new MutableList(longKeys(length));
     const first = await collect(spec(list, { maxItems: 10, pageSize: 10 }));
     expect(first.nextToken?.length).toBeGreaterThan(8192);
@@ -144,8 +146,8 @@ describe('collect() with long backend tokens', () => {
   });
 
   it('a backend token too long to carry is a clear error, not a token the next call refuses', async () => {
-    const list = new MutableList(longKeys(13_000));
-    await expect(collect(spec(list, { maxItems: 10, pageSize: 10 }))).rejects.toThrow(/cannot continue: the backend's page token is 13002 characters, too long to carry/);
+    const list = new MutableList(longKeys(17_000));
+    await expect(collect(spec(list, { maxItems: 10, pageSize: 10 }))).rejects.toThrow(/cannot continue: the backend's page token is 17002 characters, too long to carry/);
   });
 });
 

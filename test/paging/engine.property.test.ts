@@ -374,6 +374,21 @@ describe('continuation tokens are tamper-evident and bound to their call', () =>
     await expect(resume(codec, token, { principal: 'alice', maxItems: 2, pageSize: 3 })).resolves.toMatchObject({ items: expect.any(Array) });
   });
 
+  it('a token carrying much state is deflated, carries it exactly, and is refused when altered', async () => {
+    const codec = new CursorCodec('secret');
+    const bulk = { names: Array.from({ length: 150 }, (_, i) => [`ProcessOrderItem-${i % 7}`, i, i % 3]) };
+    let restored: unknown;
+    const carry = { save: () => bulk, restore: (saved: unknown) => (restored = saved) };
+    const token = await firstToken(codec, { carry });
+    expect(token.startsWith('em1z.')).toBe(true);
+    expect(token.length).toBeLessThan(Buffer.from(JSON.stringify(bulk)).toString('base64url').length / 2);
+    await expect(resume(codec, token, { carry })).resolves.toMatchObject({ items: expect.any(Array) });
+    expect(restored).toEqual(bulk);
+    for (const altered of [token.replace(/^em1z\./, 'em1.'), `${token.slice(0, 20)}${token[20] === 'A' ? 'B' : 'A'}${token.slice(21)}`]) {
+      await expect(resume(codec, altered, { carry })).rejects.toThrow(/not a valid continuation token/);
+    }
+  });
+
   it('expires after 24 hours', async () => {
     let clock = Date.parse('2026-11-20T10:00:00Z');
     const codec = new CursorCodec('secret', () => clock);
