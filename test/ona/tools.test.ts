@@ -298,15 +298,15 @@ describe('ona tools against the fake AgentService', () => {
     expect(listed.structured).toMatchObject({ stopReason: 'exhausted' });
   });
 
-  it('int64 strings are read as decimal only: "0x10", " 7" and "" are dropped, "1e3" is 1000', async () => {
+  it('int64 strings are read as decimal integers only: "0x10", " 7", "" and "1.5" are dropped, "1e3" is 1000', async () => {
     const odd = makeExecution(994);
-    Object.assign(part(odd as Json, 'status'), { iterations: '0x10', inputTokensUsed: ' 7', outputTokensUsed: '', cachedInputTokensUsed: '1e3', contextWindowLength: '200000' });
+    Object.assign(part(odd as Json, 'status'), { iterations: '0x10', inputTokensUsed: ' 7', outputTokensUsed: '', cachedCreationTokensUsed: '1.5', cachedInputTokensUsed: '1e3', contextWindowLength: '200000' });
     env.fake.executions.unshift(odd);
     try {
       const got = await env.harness.call('get_agent_execution', { agentExecutionId: odd.id });
       expect(got.isError, got.text).toBeUndefined();
       expect(got.structured).toMatchObject({ cachedInputTokensUsed: 1000, contextWindowLength: 200000 });
-      for (const dropped of ['iterations', 'inputTokensUsed', 'outputTokensUsed']) expect(got.structured).not.toHaveProperty(dropped);
+      for (const dropped of ['iterations', 'inputTokensUsed', 'outputTokensUsed', 'cachedCreationTokensUsed']) expect(got.structured).not.toHaveProperty(dropped);
     } finally {
       env.fake.executions.shift();
     }

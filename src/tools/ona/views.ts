@@ -60,7 +60,7 @@ export function num(value: string | number | undefined, keepZero = false): numbe
   // "0x10", " 7 " or "" and report a count the backend never sent.
   if (typeof value === 'string' && !DECIMAL.test(value)) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) return undefined;
+  if (!Number.isSafeInteger(n)) return undefined;
   return n === 0 && !keepZero ? undefined : n;
 }
 
