@@ -33,14 +33,24 @@ export function redact(text: string): string {
   return out;
 }
 
-/** A copy of a JSON value with every string redacted; the value itself when no secret is set. */
+/**
+ * For results: only secrets of 8 characters or more. A short one (a URL's "auth=true") would garble
+ * data that merely contains the same word; logs and errors still hide it.
+ */
+export function redactInResult(text: string): string {
+  let out = text;
+  for (const secret of redactions) if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out;
+}
+
+/** A copy of a JSON value with every string passed through redactInResult; the value itself when no secret is set. */
 export function redactDeep<T>(value: T): T {
   if (redactions.length === 0) return value;
   return redactValue(value) as T;
 }
 
 function redactValue(value: unknown): unknown {
-  if (typeof value === 'string') return redact(value);
+  if (typeof value === 'string') return redactInResult(value);
   if (Array.isArray(value)) return value.map(redactValue);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};

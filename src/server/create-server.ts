@@ -1,7 +1,7 @@
 import { McpServer, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import type { Backends } from '../backends/index.js';
 import type { Config } from '../config.js';
-import { log, redact, redactDeep } from '../log.js';
+import { log, redactDeep, redactInResult } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { VERSION } from '../version.js';
 import { annotationsFor, type ToolContext, type ToolDefinition } from './define-tool.js';
@@ -107,11 +107,12 @@ async function runTool(
     const out = await tool.handler(args, ctx);
     log.debug('tool call', { tool: tool.name, ms: Date.now() - started });
     const { limits } = deps.config;
-    const text = fence.preamble() + out.text;
-    const structured = out.structured as Record<string, unknown>;
+    // A backend can echo one of our secrets (an execution input holding the API key): never pass
+    // it on. Payloads are redacted before views cut them; the rest here, before the budget cuts.
+    const text = redactInResult(fence.preamble() + out.text);
+    const structured = redactDeep(out.structured as Record<string, unknown>);
     const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
-    // A backend can echo one of our secrets (an execution input holding the API key): never pass it on.
-    return { content: [{ type: 'text', text: redact(fitted.text) }], structuredContent: redactDeep(fitted.structured) };
+    return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     const text =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)

@@ -71,7 +71,8 @@ const GENERIC_HINTS: Record<ErrorKind, string> = {
 };
 
 function cut(text: string, max: number): string {
-  const clean = text.replace(/\s+/g, ' ').trim();
+  // Redacted before the cut, which could keep a secret's first characters.
+  const clean = redact(text).replace(/\s+/g, ' ').trim();
   return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
 }
 

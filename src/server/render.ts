@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
+import { redactInResult } from '../log.js';
 import type { StopReason } from '../paging/engine.js';
 
 /**
@@ -19,8 +20,9 @@ export type Payload = z.infer<typeof PayloadSchema>;
 
 export function payload(raw: string | undefined | null, maxChars: number): Payload | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
-  // Typed as a string, but it came from a backend: whatever else arrives is shown as its JSON.
-  const value = typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw));
+  // Typed as a string, but it came from a backend: whatever else arrives is shown as its JSON. A
+  // secret it echoes is redacted before the cut, which could keep its first characters.
+  const value = redactInResult(typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw)));
   if (value.length <= maxChars) return { untrustedData: value };
   return { untrustedData: cutAt(value, maxChars), truncated: true, fullSize: value.length };
 }
@@ -177,7 +179,7 @@ export function shortTime(isoTime: string | undefined): string {
 /** Short one-line form of a string for text renderings. */
 export function oneLine(text: string | undefined, max = 160): string {
   if (!text) return '';
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = redactInResult(text).replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
 }
 

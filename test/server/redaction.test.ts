@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { setRedactions } from '../../src/log.js';
+import { startSfnEnv, type SfnEnv } from '../sfn/env.js';
+
+/** The server's secrets, echoed back by a backend, never reach a client: not even a cut-off part of one. */
+
+// An AWS session token is hundreds of characters; a 40-character secret key behaves the same way at the cut.
+const SECRET = `FwoGZXIvYXdzEJr//////////wEaDH7secretSessionTokenPart${'A'.repeat(300)}`;
+// A URL query value such as auth=true is registered too; in results it must not garble data.
+const SHORT = 'true';
+let env: SfnEnv;
+beforeAll(async () => {
+  env = await startSfnEnv();
+  setRedactions([SECRET, SHORT]);
+});
+afterAll(async () => {
+  setRedactions([]);
+  await env.close();
+});
+
+it('an echoed secret cut by the payload limit is still redacted, in both blocks', async () => {
+  const max = env.config.limits.maxPayloadChars;
+  const machine = env.fake.addStateMachine('Redact');
+  // The secret starts 100 characters before the cut: a cut first would keep its first 100 characters.
+  const prefix = `{"pad":"${'x'.repeat(max - 100 - 18)}","k":"`;
+  const input = `${prefix}${SECRET}"}`;
+  const arn = env.fake.addExecution({ stateMachineArn: machine, name: 'echo', status: 'SUCCEEDED', input }).executionArn;
+  const r = await env.call('describe_execution', { executionArn: arn });
+  const shown = JSON.stringify(r.structured) + r.text;
+  expect(shown).not.toContain(SECRET.slice(0, 24));
+  expect(shown).toContain('"k":"[redacted]');
+});
+
+it('a short registered value does not garble results', async () => {
+  const machine = env.fake.addStateMachine('Short');
+  const arn = env.fake.addExecution({ stateMachineArn: machine, name: 'flags', status: 'SUCCEEDED', input: '{"dryRun":true}' }).executionArn;
+  const r = await env.call('describe_execution', { executionArn: arn });
+  expect(r.structured?.input).toEqual({ untrustedData: '{"dryRun":true}' });
+});
