@@ -12,19 +12,28 @@ export type Unmarked = 'ended' | 'notRead' | 'running' | 'notCarried';
 const NEW_ATTEMPT = /^(Task|LambdaFunction|Activity)Scheduled$|^(Map|Parallel)StateStarted$/;
 /** A state that exits right after a failure had the error caught; an uncaught one fails the execution, iteration or branch instead. */
 const EXITED = /StateExited$/;
+/**
+ * Failures of a container or of the run, linking to the failure inside that caused them: a Task's
+ * TaskFailed is linked to by its MapIterationFailed and MapStateFailed, or its ParallelStateFailed,
+ * or the ExecutionFailed. What happens to the container's failure happened to the inner one.
+ */
+const BUBBLED = /^(Map|Parallel)StateFailed$|^MapIterationFailed$|^Execution(Failed|TimedOut|Aborted)$/;
 const REDRIVEN = /^(Execution|MapRun)Redriven$/;
 const RUN_ENDED = /^Execution(Succeeded|Failed|Aborted|TimedOut)$/;
 /** Entries a continuation carries: about 1 KB of token, more than the 40 iterations an inline Map runs at once. */
 const CARRY_ENTRIES = 200;
-const CODE: Record<FailureOutcome | 'followed', string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f' };
-const DECODE: Record<string, FailureOutcome | 'followed'> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed' };
+/** Bubbling chains are as deep as the nesting of Map and Parallel states. */
+const MAX_DEPTH = 64;
+type Entry = FailureOutcome | 'followed' | 'pending';
+const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p' };
+const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending' };
 
 /**
  * Tells which failure events were retried, caught or redriven, from the event that links to each,
  * so that a triage reads the failure that ended the execution, not one that was handled. A failure
- * that led to another (a Task's failure failing its Map iteration or Parallel branch) takes that
- * one's outcome. Known once the later event has been read: newest first it comes first, and what
- * the next call needs travels in the token; oldest first, the call reads one page ahead for it.
+ * that bubbled up (see BUBBLED) shares the outcome of what it bubbled into. Known once the later
+ * event has been read: newest first it comes first, and what the next call needs travels in the
+ * token; oldest first, the call reads one page ahead for it.
  */
 export class FailureOutcomes implements PagingCarry {
   private readonly outcomes = new Map<number, FailureOutcome>();
@@ -35,12 +44,18 @@ export class FailureOutcomes implements PagingCarry {
   private lastPage = new Set<number>();
   /** Ids some observed event links to: the outcome of such a failure is settled (maybe: none). */
   private readonly followed = new Set<number>();
-  /** failure → the failure it led to (the event linking to it), whose outcome it shares. */
-  private readonly ledTo = new Map<number, number>();
+  /** failure → the container or run failures it bubbled into. */
+  private readonly bubbledTo = new Map<number, number[]>();
+  /** container or run failure → the failure that caused it. */
+  private readonly bubbledFrom = new Map<number, number>();
+  /** Newest first, restored: followed by a failure whose own fate was not known yet (the run goes on). */
+  private readonly pending = new Set<number>();
   /** Newest first: the execution had not ended when the history was first read. */
   private running: boolean | undefined;
   /** Newest first: failures up to this id may have lost their outcome to the carry's cap. */
   private uncertainUpTo = 0;
+  /** Newest first: an ExecutionRedriven without a link, waiting for the older end of run it reopened. */
+  private unlinkedRedrive = false;
   /** Events that ended a run (ExecutionFailed, ...): nothing but a redrive follows them. */
   private readonly runEnds = new Set<number>();
   /** Oldest first: the last run-ending event, which an ExecutionRedriven further on reopens. */
@@ -58,31 +73,31 @@ export class FailureOutcomes implements PagingCarry {
       if (this.newestFirst && this.running === undefined) this.running = !RUN_ENDED.test(type);
       this.lastType = type;
       const id = e.id;
+      const prev = e.previousEventId || undefined;
       if (id !== undefined) {
         this.seen.add(id);
         this.lastPage.add(id);
         if (isFailureEvent(type)) this.failures.add(id);
+        if (prev !== undefined && BUBBLED.test(type)) this.linkBubble(prev, id);
         if (RUN_ENDED.test(type)) {
           this.runEnds.add(id);
           this.lastRunEnd = id;
+          if (this.unlinkedRedrive) {
+            this.unlinkedRedrive = false;
+            this.settle(id, 'redriven');
+          }
         }
       }
-      const prev = e.previousEventId;
       if (REDRIVEN.test(type)) {
-        // It links to the end of the run it reopens; oldest first, that end was also the last one read.
-        const end = prev || (this.newestFirst ? undefined : this.lastRunEnd);
-        if (end) this.settle(end, 'redriven');
+        // It links to the end of the run it reopens; without the link, that is the nearest end of run.
+        if (prev !== undefined) this.settle(prev, 'redriven');
+        else if (this.newestFirst) this.unlinkedRedrive = true;
+        else if (this.lastRunEnd !== undefined) this.settle(this.lastRunEnd, 'redriven');
       }
-      if (!prev) continue;
+      if (prev === undefined) continue;
       this.followed.add(prev);
       if (NEW_ATTEMPT.test(type)) this.settle(prev, 'retried');
       else if (EXITED.test(type)) this.settle(prev, 'caught');
-      else if (id !== undefined && isFailureEvent(type)) {
-        this.ledTo.set(prev, id);
-        // Newest first its own outcome is already known, from a newer event.
-        const own = this.outcomes.get(id);
-        if (own) this.settle(prev, own);
-      }
     }
   }
 
@@ -92,47 +107,12 @@ export class FailureOutcomes implements PagingCarry {
 
   /** For a failure without an outcome: whether nothing handled it, or why that is not known. */
   unmarked(id: number): Unmarked {
-    if (!this.newestFirst) return this.settled(id) ? 'ended' : 'notRead';
-    // Along the failures it led to: the last one decides.
-    let at = id;
-    for (let hops = 0; this.followed.has(at) && hops < 64; hops += 1) {
-      const next = this.ledTo.get(at);
-      if (next === undefined || this.outcomes.has(next)) return 'ended';
-      at = next;
-    }
-    if (this.followed.has(at) || this.runEnds.has(at)) return 'ended';
-    if (at <= this.uncertainUpTo) return 'notCarried';
-    return this.running ? 'running' : 'ended';
+    return this.newestFirst ? this.unmarkedNewestFirst(id, 0) : this.settled(id, 0) ? 'ended' : 'notRead';
   }
 
   /** The history was read to its last event: if that ended the run, nothing more can follow any failure. */
   reachedEnd(): void {
     if (this.lastType !== undefined && RUN_ENDED.test(this.lastType)) this.complete = true;
-  }
-
-  /**
-   * Whether what followed this event, and what followed each failure it led to, has been read. A
-   * failure nothing follows is settled once its run has ended; the end of a run only at the end of
-   * the history (a redrive may follow it).
-   */
-  settled(id: number): boolean {
-    if (this.complete) return true;
-    let at = id;
-    for (let hops = 0; hops < 64; hops += 1) {
-      if (this.outcomes.has(at)) return true;
-      if (!this.followed.has(at)) return !this.runEnds.has(at) && this.lastRunEnd !== undefined && this.lastRunEnd > at;
-      const next = this.ledTo.get(at);
-      if (next === undefined) return true;
-      at = next;
-    }
-    return true;
-  }
-
-  /** Records an outcome, and hands it down to the failures that led to this one. */
-  private settle(id: number, outcome: FailureOutcome): void {
-    if (this.outcomes.has(id)) return;
-    this.outcomes.set(id, outcome);
-    for (const [from, to] of this.ledTo) if (to === id) this.settle(from, outcome);
   }
 
   /**
@@ -144,8 +124,10 @@ export class FailureOutcomes implements PagingCarry {
   save(): unknown {
     if (!this.newestFirst) return undefined;
     const wanted = (id: number) => !this.seen.has(id) || (this.lastPage.has(id) && this.failures.has(id));
-    const entries = new Map<number, FailureOutcome | 'followed'>();
-    for (const id of this.followed) if (wanted(id)) entries.set(id, 'followed');
+    const entries = new Map<number, Entry>();
+    for (const id of this.followed) {
+      if (wanted(id)) entries.set(id, this.bubbledTo.has(id) && this.unmarkedNewestFirst(id, 0) === 'running' ? 'pending' : 'followed');
+    }
     for (const [id, outcome] of this.outcomes) if (wanted(id)) entries.set(id, outcome);
     const sorted = [...entries].sort((a, b) => b[0] - a[0]);
     const kept = sorted.slice(0, CARRY_ENTRIES);
@@ -158,23 +140,74 @@ export class FailureOutcomes implements PagingCarry {
     }
     const uncertain = Math.max(this.uncertainUpTo, dropped);
     // Always saved newest first: a continuation must not take its first event for the newest one.
-    return { e: encoded, run: this.running ? 1 : 0, ...(uncertain > 0 && { u: uncertain }) };
+    return { e: encoded, run: this.running ? 1 : 0, ...(uncertain > 0 && { u: uncertain }), ...(this.unlinkedRedrive && { d: 1 }) };
   }
 
   restore(saved: unknown): void {
     if (!saved || typeof saved !== 'object') return;
-    const { e, run, u } = saved as Record<string, unknown>;
+    const { e, run, u, d } = saved as Record<string, unknown>;
     this.running = run === 1;
+    this.unlinkedRedrive = d === 1;
     if (typeof u === 'number' && Number.isSafeInteger(u) && u > 0) this.uncertainUpTo = u;
     if (typeof e !== 'string') return;
     let last = 0;
-    for (const [, code, digits] of e.matchAll(/([rcdf])(\d{1,16})/g)) {
+    for (const [, code, digits] of e.matchAll(/([rcdfp])(\d{1,16})/g)) {
       const what = DECODE[code ?? ''];
       const id = last === 0 ? Number(digits) : last - Number(digits);
       if (!what || !Number.isSafeInteger(id) || id <= 0) return;
       last = id;
-      if (what === 'followed') this.followed.add(id);
-      else this.outcomes.set(id, what);
+      if (what === 'followed' || what === 'pending') this.followed.add(id);
+      if (what === 'pending') this.pending.add(id);
+      else if (what !== 'followed') this.outcomes.set(id, what);
     }
+  }
+
+  private unmarkedNewestFirst(id: number, depth: number): Unmarked {
+    if (this.followed.has(id)) {
+      if (this.pending.has(id)) return 'running';
+      // Followed by the container failure it bubbled into: that one's fate is this one's.
+      const into = this.bubbledTo.get(id) ?? [];
+      if (depth < MAX_DEPTH && into.some((b) => !this.outcomes.has(b) && this.unmarkedNewestFirst(b, depth + 1) === 'running')) return 'running';
+      return 'ended';
+    }
+    if (this.runEnds.has(id)) return 'ended';
+    if (id <= this.uncertainUpTo) return 'notCarried';
+    return this.running ? 'running' : 'ended';
+  }
+
+  /**
+   * Oldest first: whether what followed this event, and what followed each failure it bubbled into,
+   * has been read. A failure nothing follows is settled once its run has ended; the end of a run
+   * only at the end of the history (a redrive may follow it).
+   */
+  private settled(id: number, depth: number): boolean {
+    if (this.complete || this.outcomes.has(id)) return true;
+    if (!this.followed.has(id)) return !this.runEnds.has(id) && this.lastRunEnd !== undefined && this.lastRunEnd > id;
+    const into = this.bubbledTo.get(id) ?? [];
+    return depth >= MAX_DEPTH || into.every((b) => this.settled(b, depth + 1));
+  }
+
+  private linkBubble(from: number, into: number): void {
+    this.bubbledFrom.set(into, from);
+    const list = this.bubbledTo.get(from) ?? [];
+    if (!list.includes(into)) list.push(into);
+    this.bubbledTo.set(from, list);
+    // Newest first the container's fate is known already; a sibling (MapIterationFailed beside
+    // MapStateFailed) may have handed it to the inner failure first.
+    const known = this.outcomes.get(into) ?? (!this.seen.has(from) || this.failures.has(from) ? this.outcomes.get(from) : undefined);
+    if (known) {
+      this.outcomes.delete(into);
+      this.settle(into, known);
+    }
+  }
+
+  /** Records an outcome, and hands it to the failure this one bubbled up from, and to that one's other containers. */
+  private settle(id: number, outcome: FailureOutcome, depth = 0): void {
+    if (depth > MAX_DEPTH) return;
+    if (!this.outcomes.has(id)) this.outcomes.set(id, outcome);
+    const from = this.bubbledFrom.get(id);
+    if (from === undefined) return;
+    if (!this.outcomes.has(from)) this.settle(from, outcome, depth + 1);
+    for (const sibling of this.bubbledTo.get(from) ?? []) if (!this.outcomes.has(sibling)) this.settle(sibling, outcome, depth + 1);
   }
 }

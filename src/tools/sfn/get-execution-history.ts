@@ -23,6 +23,7 @@ const UNMARKED_TEXT: Record<Unmarked, string> = {
 };
 /** Kept by failuresOnly beside the failures: a redrive explains why a run goes on after it failed. */
 const REDRIVE_EVENT = /^(Execution|MapRun)Redriven$/;
+const STATE_ABORT = /^(Task|Wait|Map|Parallel)StateAborted$/;
 
 export const getExecutionHistory = defineTool({
   name: 'get_execution_history',
@@ -90,7 +91,9 @@ export const getExecutionHistory = defineTool({
     let readEnd: string | undefined;
     // A failure without an outcome whose next event was not read (or had not happened) may still be
     // handled: say so, or it would read as the failure that ended the run.
-    const unmarkedText = (v: HistoryEventView): string => (isFailureEvent(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '');
+    // An aborted state is never retried or caught: nothing is waited for after it.
+    const unmarkedText = (v: HistoryEventView): string =>
+      isFailureEvent(v.type) && !STATE_ABORT.test(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
@@ -171,7 +174,7 @@ export const getExecutionHistory = defineTool({
     }
     // Oldest first, what followed the last failures returned (a retry, a catch, or the end of the
     // run) may lie on the next backend page: one page ahead settles it.
-    const unsettled = (v: HistoryEventView) => isFailureEvent(v.type) && !outcomes.settled(v.id);
+    const unsettled = (v: HistoryEventView) => isFailureEvent(v.type) && !STATE_ABORT.test(v.type) && !v.outcome && outcomes.outcomeOf(v.id) === undefined && outcomes.unmarked(v.id) === 'notRead';
     if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
       await readAhead(readEnd, 1, (events) => outcomes.observe(events), () => !result.items.some(unsettled));
     }

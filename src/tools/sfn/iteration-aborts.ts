@@ -3,13 +3,15 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 const STATE_ABORTED = /^(Task|Wait|Map|Parallel)StateAborted$/;
 
 /**
- * The *StateAborted events of states that ran inside a Map iteration that was aborted (a sibling
- * failed, or the execution was stopped): the iteration's MapIterationAborted links to the abort of
- * the state it was running, which links to the aborts nested inside it. For a triage they are noise
- * beside the failure that caused them. A chain cut by a page boundary is missed (the abort is kept).
+ * The *StateAborted events of states that ran inside a Map iteration aborted because a sibling
+ * item failed: the iteration's MapIterationAborted links to the abort of the state it was running,
+ * which links to the aborts nested inside it. For a triage they are noise beside the failure that
+ * caused them. A chain cut by a page boundary, or an item failure not read yet, keeps the abort.
  */
 export class IterationAborts {
   private readonly withIteration = new Set<number>();
+  /** An item failed: the aborted iterations are its siblings. Without one (a stop, a timeout) the aborts show where the run was, and stay. */
+  private itemFailed = false;
   /** Abort event → the event it links to. */
   private readonly abortPrev = new Map<number, number>();
 
@@ -17,6 +19,7 @@ export class IterationAborts {
     for (const e of events) {
       const type = e.type ?? '';
       const prev = e.previousEventId;
+      if (type === 'MapIterationFailed') this.itemFailed = true;
       if (type === 'MapIterationAborted' && prev) this.mark(prev);
       else if (STATE_ABORTED.test(type) && e.id !== undefined && prev) {
         this.abortPrev.set(e.id, prev);
@@ -28,7 +31,7 @@ export class IterationAborts {
 
   /** Whether the event is the abort of a state that ran inside an aborted Map iteration. */
   has(e: Pick<HistoryEvent, 'id' | 'type'>): boolean {
-    return e.id !== undefined && STATE_ABORTED.test(e.type ?? '') && this.withIteration.has(e.id);
+    return this.itemFailed && e.id !== undefined && STATE_ABORTED.test(e.type ?? '') && this.withIteration.has(e.id);
   }
 
   private mark(id: number): void {

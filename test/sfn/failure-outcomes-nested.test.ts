@@ -1,0 +1,190 @@
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+type Spec = [type: string, prev: number, details?: Record<string, unknown>];
+const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
+const exited = (name: string) => ({ stateExitedEventDetails: { name } });
+const failed = (error: string) => ({ taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error, cause: `${error} happened` } });
+const iter = (kind: string, index: number) => ({ [`mapIteration${kind}EventDetails`]: { name: 'Each', index } });
+const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
+
+// Map item fails; the Map's Catch handles it (links as in the project's own MAP_FAILED fixture).
+const MAP_PREFIX: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Each')],
+  ['MapStateStarted', 2],
+  ['MapIterationStarted', 3, iter('Started', 0)],
+  ['TaskStateEntered', 4, entered('Send')],
+  ['TaskScheduled', 5],
+  ['TaskStarted', 6],
+  ['MapIterationStarted', 3, iter('Started', 1)],
+  ['TaskStateEntered', 8, entered('Send')],
+  ['TaskScheduled', 9],
+  ['TaskStarted', 10],
+  ['TaskFailed', 11, failed('Bounced')], // 12
+  ['MapIterationFailed', 12, iter('Failed', 1)], // 13
+  ['TaskStateAborted', 7], // 14
+  ['MapIterationAborted', 14, iter('Aborted', 0)], // 15
+  ['MapStateFailed', 12], // 16
+];
+const MAP_CAUGHT: Spec[] = [
+  ...MAP_PREFIX,
+  ['MapStateExited', 16, exited('Each')], // 17: caught
+  ['PassStateEntered', 17, entered('Compensate')],
+  ['PassStateExited', 18, exited('Compensate')],
+  ['ExecutionSucceeded', 19],
+];
+// The Map state's Retry runs it again and it succeeds.
+const MAP_RETRIED: Spec[] = [
+  ...MAP_PREFIX,
+  ['MapStateStarted', 16], // 17: retried
+  ['MapIterationStarted', 17, iter('Started', 0)],
+  ['TaskStateEntered', 18, entered('Send')],
+  ['TaskScheduled', 19],
+  ['TaskStarted', 20],
+  ['TaskSucceeded', 21],
+  ['TaskStateExited', 22, exited('Send')],
+  ['MapIterationSucceeded', 23, iter('Succeeded', 0)],
+  ['MapStateSucceeded', 24],
+  ['MapStateExited', 25, exited('Each')],
+  ['ExecutionSucceeded', 26],
+];
+// Running: a Parallel branch's task failed, the Parallel failed and waits for its Retry.
+const PARALLEL_PENDING: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['ParallelStateEntered', 1, entered('Fan')],
+  ['ParallelStateStarted', 2],
+  ['TaskStateEntered', 3, entered('Tax')],
+  ['TaskScheduled', 4],
+  ['TaskStarted', 5],
+  ['TaskFailed', 6, failed('Tax.Failed')], // 7
+  ['ParallelStateFailed', 7], // 8: Retry interval pending
+];
+// The execution timed out while the only Map item was still running its task.
+const MAP_TIMED_OUT: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Each')],
+  ['MapStateStarted', 2],
+  ['MapIterationStarted', 3, iter('Started', 0)],
+  ['TaskStateEntered', 4, entered('SlowCall')],
+  ['TaskScheduled', 5],
+  ['TaskStarted', 6],
+  ['TaskStateAborted', 7], // 8: the state that was running
+  ['MapIterationAborted', 8, iter('Aborted', 0)],
+  ['MapStateAborted', 9],
+  ['ExecutionTimedOut', 10, { executionTimedOutEventDetails: { error: 'States.Timeout' } }],
+];
+
+let env: SfnEnv;
+const arns: Record<string, string> = {};
+
+beforeAll(async () => {
+  env = await startSfnEnv();
+  const machine = env.fake.addStateMachine('Review');
+  const add = (name: string, status: ExecutionStatus, specs: Spec[]) => {
+    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status }).executionArn;
+    env.fake.setHistory(arns[name] as string, eventsOf(specs));
+  };
+  add('mapCaught', 'SUCCEEDED', MAP_CAUGHT);
+  add('mapRetried', 'SUCCEEDED', MAP_RETRIED);
+  add('parallelPending', 'RUNNING', PARALLEL_PENDING);
+  add('mapTimedOut', 'TIMED_OUT', MAP_TIMED_OUT);
+});
+afterAll(async () => env.close());
+
+const MARK = /^#(\d+) .*?\((retried|caught|redriven|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
+
+/** All events over every continuation: id → outcome, and id → text mark ('' when none). */
+async function walk(executionArn: string, args: Record<string, unknown>) {
+  const outcome = new Map<number, string | undefined>();
+  const mark = new Map<number, string>();
+  const order: number[] = [];
+  let token: string | undefined;
+  do {
+    const r = await env.call('get_execution_history', { executionArn, ...args, ...(token ? { startingToken: token } : {}) });
+    expect(r.isError, r.text).toBeUndefined();
+    for (const e of r.structured?.events as Array<{ id: number; outcome?: string }>) {
+      order.push(e.id);
+      outcome.set(e.id, e.outcome);
+    }
+    for (const line of r.text.split('\n')) {
+      const m = /^#(\d+) /.exec(line);
+      if (m) mark.set(Number(m[1]), MARK.exec(line)?.[2] ?? '');
+    }
+    token = r.structured?.nextToken as string | undefined;
+  } while (token);
+  return { outcome, mark, order };
+}
+
+describe('outcomes of a Map failure the Map handled', () => {
+  for (const reverseOrder of [true, false]) {
+    it(`${reverseOrder ? 'newest' : 'oldest'} first: a Map iteration failure the Map's Catch handled is marked caught like its TaskFailed and MapStateFailed`, async () => {
+      const { outcome, mark } = await walk(arns.mapCaught as string, { failuresOnly: true, reverseOrder });
+      expect(outcome.get(12)).toBe('caught');
+      expect(outcome.get(16)).toBe('caught');
+      expect({ id: 13, outcome: outcome.get(13), mark: mark.get(13) }).toEqual({ id: 13, outcome: 'caught', mark: 'caught' });
+    });
+    it(`${reverseOrder ? 'newest' : 'oldest'} first: a Map iteration failure the Map's Retry handled is marked retried`, async () => {
+      const { outcome } = await walk(arns.mapRetried as string, { failuresOnly: true, reverseOrder });
+      expect(outcome.get(12)).toBe('retried');
+      expect(outcome.get(16)).toBe('retried');
+      expect({ id: 13, outcome: outcome.get(13) }).toEqual({ id: 13, outcome: 'retried' });
+    });
+  }
+});
+
+describe('a running execution across continuations', () => {
+  it('newest first, one call: both failures say still running', async () => {
+    const { mark } = await walk(arns.parallelPending as string, { failuresOnly: true, reverseOrder: true });
+    expect(mark.get(8)).toMatch(/still running/);
+    expect(mark.get(7)).toMatch(/still running/);
+  });
+  for (const [pageSize, maxItems] of [[1000, 1], [1, 1], [1, 5]] as const) {
+    it(`newest first, pageSize ${pageSize} maxItems ${maxItems}: the branch failure keeps "still running" across a continuation`, async () => {
+      const { mark } = await walk(arns.parallelPending as string, { failuresOnly: true, reverseOrder: true, pageSize, maxItems });
+      expect(mark.get(8)).toMatch(/still running/);
+      // Once #8 was read by an earlier call, the token says #7 led to a failure whose fate is not known yet.
+      expect({ id: 7, mark: mark.get(7) }).toEqual({ id: 7, mark: 'still running: what follows is not known yet' });
+    });
+  }
+});
+
+describe('failuresOnly and a timed-out Map', () => {
+  it('keeps the abort of the state that was running when the execution timed out', async () => {
+    const { order } = await walk(arns.mapTimedOut as string, { failuresOnly: true });
+    // No item failed: the aborted state shows where the run was when it timed out.
+    expect(order).toEqual([8, 10, 11]);
+  });
+});
+
+// Running: Parallel branch A failed, branch B's task was aborted, the Parallel's Catch moved on to a running task.
+const PARALLEL_CAUGHT_RUNNING: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['ParallelStateEntered', 1, entered('Fan')],
+  ['ParallelStateStarted', 2],
+  ['TaskStateEntered', 3, entered('A')],
+  ['TaskStateEntered', 3, entered('B')],
+  ['TaskScheduled', 4],
+  ['TaskScheduled', 5],
+  ['TaskStarted', 6],
+  ['TaskStarted', 7],
+  ['TaskFailed', 8, failed('A.Failed')], // 10
+  ['TaskStateAborted', 9], // 11: branch B aborted; nothing can follow it
+  ['ParallelStateFailed', 10], // 12
+  ['ParallelStateExited', 12, exited('Fan')], // 13: caught
+  ['TaskStateEntered', 13, entered('Next')],
+  ['TaskScheduled', 14],
+  ['TaskStarted', 15],
+];
+describe('an aborted sibling branch in a running execution', () => {
+  it('is not "still running" / "not read yet"', async () => {
+    const m = env.fake.addStateMachine('AbortedBranch');
+    const arn = env.fake.addExecution({ stateMachineArn: m, name: 'pcr', status: 'RUNNING' }).executionArn;
+    env.fake.setHistory(arn, eventsOf(PARALLEL_CAUGHT_RUNNING));
+    const newest = await walk(arn, { failuresOnly: true, reverseOrder: true });
+    const oldest = await walk(arn, { failuresOnly: true });
+    expect({ newest: newest.mark.get(11), oldest: oldest.mark.get(11) }).toEqual({ newest: '', oldest: '' });
+  });
+});
