@@ -282,6 +282,25 @@ describe('get_execution_history', () => {
     ]);
   });
 
+  it('stateName and eventTypes narrow newest first too', async () => {
+    const rev = await env.call('get_execution_history', { executionArn: historyArn, stateName: 'Step2', reverseOrder: true });
+    expect(rev.isError, rev.text).toBeUndefined();
+    const events = rev.structured?.events as Array<{ type: string; stateName?: string }>;
+    expect(events.map((e) => e.type)).toEqual(['TaskStateExited', 'TaskSucceeded', 'TaskStarted', 'TaskScheduled', 'TaskStateEntered']);
+    expect(events.every((e) => e.stateName === 'Step2')).toBe(true);
+    // The failing Step4 never exits: newest first, its events are named only once its StateEntered is read.
+    const failing = await env.call('get_execution_history', { executionArn: historyArn, stateName: 'Step4', reverseOrder: true, maxItems: 2, pageSize: 1 });
+    expect(failing.structured?.events).toMatchObject([
+      { type: 'TaskFailed', stateName: 'Step4' },
+      { type: 'TaskStarted', stateName: 'Step4' },
+    ]);
+    const typed = await env.call('get_execution_history', { executionArn: historyArn, eventTypes: ['TaskStateEntered', 'ExecutionFailed'], reverseOrder: true });
+    const typedEvents = typed.structured?.events as Array<{ type: string; stateName?: string }>;
+    expect(typedEvents.map((e) => [e.type, e.stateName])).toEqual([
+      ['ExecutionFailed', undefined], ['TaskStateEntered', 'Step4'], ['TaskStateEntered', 'Step3'], ['TaskStateEntered', 'Step2'], ['TaskStateEntered', 'Step1'],
+    ]);
+  });
+
   it('includeExecutionData=false leaves out inputs, outputs and parameters but keeps causes', async () => {
     const r = await env.call('get_execution_history', { executionArn: historyArn, includeExecutionData: false });
     const events = r.structured?.events as Array<Record<string, unknown>>;
