@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeExecution, makeExecutions } from '../fakes/ona.js';
+import { makeExecution, makeExecutions, type RawExecution } from '../fakes/ona.js';
 import { API_KEY, onaEnv, type OnaEnv } from './env.js';
 
 type Summary = Record<string, unknown> & { id: string; state: string };
@@ -100,17 +100,39 @@ describe('ona tools against the fake AgentService', () => {
     });
   });
 
-  it('filters by execution, session, creator, project and environment ids', async () => {
-    const e = env.fake.executions[7];
+  it.each([
+    ['agentExecutionIds', (e: RawExecution) => e.id],
+    ['sessionIds', (e: RawExecution) => e.metadata.sessionId],
+    ['creatorIds', (e: RawExecution) => (e.metadata.creator as { id: string }).id],
+    ['projectIds', (e: RawExecution) => (e.spec.codeContext as { projectId: string }).projectId],
+    ['environmentIds', (e: RawExecution) => (e.spec.codeContext as { environmentId: string }).environmentId],
+  ] as const)('filters by %s alone: sent to the service as given, and only the matching executions come back', async (field, valueOf) => {
+    const value = String(valueOf(env.fake.executions[7] as RawExecution));
+    const expected = env.fake.executions.filter((e) => valueOf(e) === value).map((e) => e.id);
+    // Each id selects a proper subset: a filter that is not sent would return more.
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(env.fake.executions.length);
+    const before = env.fake.requests.length;
+    const res = await env.harness.call('list_agent_executions', { [field]: [value], maxItems: 100 });
+    expect(res.isError, res.text).toBeUndefined();
+    const sent = env.fake.requests.slice(before).filter((r) => r.method === 'ListAgentExecutions');
+    expect(sent.length).toBeGreaterThan(0);
+    for (const r of sent) expect(r.body.filter).toEqual({ [field]: [value] });
+    expect((res.structured?.agentExecutions as Summary[]).map((i) => i.id)).toEqual(expected);
+  });
+
+  it('sends execution, session, creator, project and environment ids together', async () => {
+    const e = env.fake.executions[7] as RawExecution;
     const ids = {
-      agentExecutionIds: [e?.id],
-      sessionIds: [e?.metadata.sessionId],
-      creatorIds: [(e?.metadata.creator as { id: string }).id],
-      projectIds: [(e?.spec.codeContext as { projectId: string }).projectId],
-      environmentIds: [(e?.spec.codeContext as { environmentId: string }).environmentId],
+      agentExecutionIds: [e.id],
+      sessionIds: [e.metadata.sessionId],
+      creatorIds: [(e.metadata.creator as { id: string }).id],
+      projectIds: [(e.spec.codeContext as { projectId: string }).projectId],
+      environmentIds: [(e.spec.codeContext as { environmentId: string }).environmentId],
     };
     const res = await env.harness.call('list_agent_executions', ids);
-    expect((res.structured?.agentExecutions as Summary[]).map((i) => i.id)).toEqual([e?.id]);
+    expect((res.structured?.agentExecutions as Summary[]).map((i) => i.id)).toEqual([e.id]);
+    expect(env.fake.requests.at(-1)?.body.filter).toEqual(ids);
   });
 
   it('follows backend pages and continues exactly after the last item', async () => {
