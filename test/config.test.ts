@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,33 +53,57 @@ describe('defaults', () => {
 });
 
 describe('flags and env', () => {
+  /** Every variable of README's configuration table, each set to a value other than its default. */
+  const documented = {
+    EXECUTIONS_MCP_TRANSPORT: 'http',
+    EXECUTIONS_MCP_HOST: 'localhost',
+    EXECUTIONS_MCP_PORT: '4000',
+    EXECUTIONS_MCP_HTTP_TOKEN: 'tok-123456',
+    EXECUTIONS_MCP_ALLOWED_HOSTS: 'mcp.internal, proxy.example.com',
+    EXECUTIONS_MCP_ALLOW_WRITES: 'true',
+    EXECUTIONS_MCP_TOOLSETS: 'stepfunctions, ona',
+    EXECUTIONS_MCP_LOCAL: 'true',
+    EXECUTIONS_MCP_LOCAL_PORT: '4100',
+    EXECUTIONS_MCP_LOCAL_TIME_SCALE: '0.01',
+    EXECUTIONS_MCP_MAX_PAYLOAD_CHARS: '500',
+    EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '16000',
+    EXECUTIONS_MCP_WRITES_PER_MINUTE: '5',
+    EXECUTIONS_MCP_CALL_DEADLINE_MS: '5000',
+    EXECUTIONS_MCP_CURSOR_SECRET: 'cursor-secret-0123456789',
+    EXECUTIONS_MCP_LOG_LEVEL: 'debug',
+    AWS_REGION: 'eu-west-1',
+    AWS_PROFILE: 'dev',
+    AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9999',
+    ONA_API_KEY: 'ona-key',
+    ONA_BASE_URL: 'http://127.0.0.1:9998/api',
+  };
+  /** Second names of a variable ("ONA_API_KEY or GITPOD_API_KEY"): checked in the alias test below. */
+  const aliases = ['AWS_DEFAULT_REGION', 'GITPOD_API_KEY', 'GITPOD_BASE_URL'];
+
+  it('the test below sets every variable of README\'s configuration table', () => {
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const table = section.slice(0, section.indexOf('\n## ')).split('\n').filter((l) => l.startsWith('|'));
+    const names = new Set(table.flatMap((l) => [...(l.split('|')[2] ?? '').matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1] as string)));
+    expect(names.size).toBeGreaterThan(15);
+    for (const name of names) expect([...Object.keys(documented), ...aliases], name).toContain(name);
+  });
+
   it('reads every documented env variable', () => {
-    const c = load([], {
-      EXECUTIONS_MCP_TRANSPORT: 'http',
-      EXECUTIONS_MCP_HOST: 'localhost',
-      EXECUTIONS_MCP_PORT: '4000',
-      EXECUTIONS_MCP_HTTP_TOKEN: 'tok-123456',
-      EXECUTIONS_MCP_ALLOW_WRITES: 'true',
-      EXECUTIONS_MCP_TOOLSETS: 'stepfunctions, ona',
-      EXECUTIONS_MCP_MAX_PAYLOAD_CHARS: '500',
-      EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '16000',
-      EXECUTIONS_MCP_WRITES_PER_MINUTE: '5',
-      EXECUTIONS_MCP_CALL_DEADLINE_MS: '5000',
-      AWS_REGION: 'eu-west-1',
-      AWS_PROFILE: 'dev',
-      AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9999',
-      ONA_API_KEY: 'ona-key',
-    });
+    const c = load([], documented);
     expect(c).toMatchObject({
       transport: 'http',
-      http: { host: 'localhost', port: 4000, token: 'tok-123456' },
+      http: { host: 'localhost', port: 4000, token: 'tok-123456', allowedHosts: ['mcp.internal', 'proxy.example.com'] },
       allowWrites: true,
       toolsets: ['stepfunctions', 'ona'],
+      local: { dir: expect.stringMatching(/examples$/), port: 4100, timeScale: 0.01 },
       limits: { maxPayloadChars: 500, responseBudgetChars: 16000, callDeadlineMs: 5000, writesPerMinute: 5 },
+      cursorSecret: 'cursor-secret-0123456789',
+      logLevel: 'debug',
       aws: { region: 'eu-west-1', profile: 'dev', endpoints: { sfn: 'http://127.0.0.1:9999' } },
-      ona: { apiKey: 'ona-key' },
+      ona: { apiKey: 'ona-key', baseUrl: 'http://127.0.0.1:9998/api' },
     });
-    expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key']));
+    expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key', 'cursor-secret-0123456789']));
     // Endpoint URLs may carry a password or a presigned token: both are redacted wherever logged.
     const withUrls = load([], { ONA_BASE_URL: 'http://bob:Pa55wordXYZ@127.0.0.1:9/api', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9/?X-Amz-Security-Token=tok%2Fabc' });
     expect(secretsOf(withUrls)).toEqual(expect.arrayContaining(['Pa55wordXYZ', 'tok/abc', 'tok%2Fabc']));
@@ -101,6 +125,8 @@ describe('flags and env', () => {
     expect(load([], { AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('us-east-2');
     expect(load([], { ONA_API_KEY: 'a', GITPOD_API_KEY: 'b' }).ona.apiKey).toBe('a');
     expect(load([], { GITPOD_API_KEY: 'b' }).ona.apiKey).toBe('b');
+    expect(load([], { ONA_BASE_URL: 'http://127.0.0.1:1/a', GITPOD_BASE_URL: 'http://127.0.0.1:2/b' }).ona.baseUrl).toBe('http://127.0.0.1:1/a');
+    expect(load([], { GITPOD_BASE_URL: 'http://127.0.0.1:2/b' }).ona.baseUrl).toBe('http://127.0.0.1:2/b');
   });
 
   it.each([

@@ -178,6 +178,35 @@ describe('binding another loopback address', () => {
   });
 });
 
+describe('--allowed-hosts', () => {
+  it('a proxy\'s Host name is 403 without --allowed-hosts and accepted with it (flag or env); others stay refused', async () => {
+    const without = await startHttpCli([], cliEnv(fake.url));
+    const withFlag = await startHttpCli(['--allowed-hosts', 'mcp.internal, proxy.example.com'], cliEnv(fake.url));
+    const withEnv = await startHttpCli([], cliEnv(fake.url, { EXECUTIONS_MCP_ALLOWED_HOSTS: 'mcp.internal' }));
+    try {
+      // Every request goes to 127.0.0.1: only the Host (and Origin) header names the proxy.
+      const asProxy = (url: string, extra: Record<string, string> = {}) =>
+        rawRequest(url, { headers: { ...MCP_HEADERS, host: `mcp.internal:${new URL(url).port}`, ...extra }, body: INITIALIZE });
+      expect((await asProxy(without.url)).status).toBe(403);
+      for (const cli of [withFlag, withEnv]) {
+        const ok = await asProxy(cli.url);
+        expect(ok.status, ok.body).toBe(200);
+        expect(ok.body).toContain('"protocolVersion"');
+        // The loopback names are still accepted beside the extra ones.
+        expect((await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(200);
+        expect((await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host: 'evil.example.com' }, body: INITIALIZE })).status).toBe(403);
+      }
+      // The second name of the list counts too, and it is a valid Origin as well.
+      const second = await rawRequest(withFlag.url, { headers: { ...MCP_HEADERS, host: 'proxy.example.com', origin: 'https://proxy.example.com' }, body: INITIALIZE });
+      expect(second.status, second.body).toBe(200);
+      expect((await asProxy(without.url, { origin: 'https://mcp.internal' })).status).toBe(403);
+      expect((await asProxy(withFlag.url, { origin: 'https://evil.example.com' })).status).toBe(403);
+    } finally {
+      await Promise.all([without.stop(), withFlag.stop(), withEnv.stop()]);
+    }
+  });
+});
+
 describe('start-up refusals', () => {
   it('a non-loopback --host without a token exits 2 with one stderr line', async () => {
     const r = await runCli(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], cliEnv(fake.url));
