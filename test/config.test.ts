@@ -236,9 +236,37 @@ describe('invalid configuration: one clear line naming the setting', () => {
     expect(failure(argv, env)).toMatch(expected);
   });
 
-  it('never echoes a secret', () => {
-    const message = failure(['--transport', 'http', '--host', '0.0.0.0', '--http-token', ''], { ONA_API_KEY: 'ona-secret-key', EXECUTIONS_MCP_PORT: 'x' });
-    expect(message).not.toContain('ona-secret-key');
+  // Each of these errors is about a value that itself carries a secret: the message names what is
+  // wrong (scheme and host, a length) without repeating the password, the token or the key.
+  it.each<[string, Record<string, string>, RegExp, string[]]>([
+    [
+      'an Ona base URL that is not https, with a password and a token in it',
+      { ONA_BASE_URL: 'http://bob:Pa55wordXYZ@ona.example.com/api?token=tok-abcdef123' },
+      /^invalid ONA_BASE_URL \/ GITPOD_BASE_URL: http:\/\/ona\.example\.com is not https/,
+      ['Pa55wordXYZ', 'tok-abcdef123'],
+    ],
+    [
+      'a loopback Ona base URL of another scheme, with a password',
+      { GITPOD_BASE_URL: 'ftp://bob:Pa55wordXYZ@127.0.0.1/api' },
+      /ftp:\/\/127\.0\.0\.1 is not https/,
+      ['Pa55wordXYZ'],
+    ],
+    [
+      'a Step Functions endpoint that does not parse, with a password and a signed token',
+      { AWS_ENDPOINT_URL_SFN: 'http//bob:Pa55wordXYZ@sfn.local/?X-Amz-Security-Token=tok-abcdef123' },
+      /^invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL/,
+      ['Pa55wordXYZ', 'tok-abcdef123'],
+    ],
+    [
+      'a cursor secret that is too short',
+      { EXECUTIONS_MCP_CURSOR_SECRET: 'sh0rtSecret' },
+      /^invalid EXECUTIONS_MCP_CURSOR_SECRET: it has 11 characters/,
+      ['sh0rtSecret'],
+    ],
+  ])('never echoes a secret: %s', (_label, env, expected, secrets) => {
+    const message = failure([], { ONA_API_KEY: 'ona-secret-key', EXECUTIONS_MCP_HTTP_TOKEN: 'http-secret-token', ...env });
+    expect(message).toMatch(expected);
+    for (const secret of [...secrets, 'ona-secret-key', 'http-secret-token']) expect(message).not.toContain(secret);
   });
 });
 
