@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,18 +79,23 @@ describe('tool inventory', () => {
   });
 
   it('matches the tool snapshots', () => {
-    mkdirSync(SNAP_DIR, { recursive: true });
+    // A missing snapshot is a failure, locally as in CI: writing it here would let any schema pass
+    // the first run. UPDATE_TOOLSNAPS=1 (re)writes them, to be reviewed and committed.
     const update = process.env.UPDATE_TOOLSNAPS === '1';
+    if (update) mkdirSync(SNAP_DIR, { recursive: true });
     for (const tool of listed) {
       const file = join(SNAP_DIR, `${tool.name}.json`);
       const current = `${JSON.stringify(tool, null, 2)}\n`;
-      if (update || !existsSync(file)) {
-        if (!update && process.env.CI) throw new Error(`missing toolsnap ${file}; run UPDATE_TOOLSNAPS=1 locally and commit it`);
+      if (update) {
         writeFileSync(file, current);
         continue;
       }
+      if (!existsSync(file)) throw new Error(`missing toolsnap ${file}; run UPDATE_TOOLSNAPS=1 npx vitest run test/inventory.test.ts and commit it`);
       expect(current, `${tool.name} changed; if intended, regenerate with UPDATE_TOOLSNAPS=1`).toBe(readFileSync(file, 'utf8'));
     }
+    // A snapshot of a tool that is no longer listed is stale.
+    const snapped = readdirSync(SNAP_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+    expect(snapped.sort(), 'snapshots without a tool: delete them').toEqual(listed.map((t) => t.name).sort());
   });
 
   it('has portable input schemas: flat objects, no top-level unions, every field described, every number bounded', () => {
