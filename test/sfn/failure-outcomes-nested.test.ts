@@ -1,14 +1,8 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
+import { entered, exited, failed, iter, eventsOf, type Spec, PARALLEL_CAUGHT } from './history-specs.js';
 
-type Spec = [type: string, prev: number, details?: Record<string, unknown>];
-const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
-const exited = (name: string) => ({ stateExitedEventDetails: { name } });
-const failed = (error: string) => ({ taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error, cause: `${error} happened` } });
-const iter = (kind: string, index: number) => ({ [`mapIteration${kind}EventDetails`]: { name: 'Each', index } });
-const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
 
 // Map item fails; the Map's Catch handles it (links as in the project's own MAP_FAILED fixture).
 const MAP_PREFIX: Spec[] = [
@@ -51,17 +45,8 @@ const MAP_RETRIED: Spec[] = [
   ['MapStateExited', 25, exited('Each')],
   ['ExecutionSucceeded', 26],
 ];
-// Running: a Parallel branch's task failed, the Parallel failed and waits for its Retry.
-const PARALLEL_PENDING: Spec[] = [
-  ['ExecutionStarted', 0],
-  ['ParallelStateEntered', 1, entered('Fan')],
-  ['ParallelStateStarted', 2],
-  ['TaskStateEntered', 3, entered('Tax')],
-  ['TaskScheduled', 4],
-  ['TaskStarted', 5],
-  ['TaskFailed', 6, failed('Tax.Failed')], // 7
-  ['ParallelStateFailed', 7], // 8: Retry interval pending
-];
+// Running: a Parallel branch's task failed, the Parallel failed and waits for its Retry (#8).
+const PARALLEL_PENDING: Spec[] = PARALLEL_CAUGHT.slice(0, 8);
 // The execution timed out while the only Map item was still running its task.
 const MAP_TIMED_OUT: Spec[] = [
   ['ExecutionStarted', 0],

@@ -1,14 +1,8 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
+import { entered, exited, failed, iter, eventsOf, type Spec } from './history-specs.js';
 
-type Spec = [type: string, prev: number, details?: Record<string, unknown>];
-const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
-const exited = (name: string) => ({ stateExitedEventDetails: { name } });
-const failed = (error: string) => ({ taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error, cause: `${error} happened` } });
-const iter = (kind: string, index: number, name = 'Each') => ({ [`mapIteration${kind}EventDetails`]: { name, index } });
-const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
 
 const H: Record<string, [ExecutionStatus, Spec[]]> = {
   retryCatchFail: ['FAILED', [

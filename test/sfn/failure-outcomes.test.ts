@@ -1,17 +1,13 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
+import { type FakeEvent } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
+import { entered, exited, failed, eventsOf, type Spec, PARALLEL_CAUGHT } from './history-specs.js';
 
 /**
  * Failures Step Functions handled are marked: "retried" (a Retry scheduled the task again) or
  * "caught" (a Catch let the state exit), so the failure that ended the execution stands out.
  */
-
-type Spec = [type: string, prev: number, details?: Record<string, unknown>];
-const entered = (name: string) => ({ stateEnteredEventDetails: { name } });
-const exited = (name: string) => ({ stateExitedEventDetails: { name } });
-const failed = (error: string) => ({ taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error, cause: `${error} happened` } });
 
 const SPECS: Spec[] = [
   ['ExecutionStarted', 0],
@@ -30,7 +26,7 @@ const SPECS: Spec[] = [
   ['ExecutionFailed', 13, { executionFailedEventDetails: { error: 'CarrierDown', cause: 'CarrierDown happened' } }],
 ];
 
-const HISTORY: FakeEvent[] = SPECS.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
+const HISTORY: FakeEvent[] = eventsOf(SPECS);
 
 // The retry of failure #5 comes five events later (a sibling branch ran in between).
 const FAR_SPECS: Spec[] = [
@@ -48,24 +44,6 @@ const FAR_SPECS: Spec[] = [
   ['TaskSucceeded', 11],
   ['TaskStateExited', 12, exited('Charge')],
   ['ExecutionSucceeded', 13],
-];
-
-const eventsOf = (specs: Spec[]): FakeEvent[] => specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
-
-// A Parallel whose branch task fails; the Parallel's Catch handles it.
-const PARALLEL_CAUGHT: Spec[] = [
-  ['ExecutionStarted', 0],
-  ['ParallelStateEntered', 1, entered('Fan')],
-  ['ParallelStateStarted', 2],
-  ['TaskStateEntered', 3, entered('Tax')],
-  ['TaskScheduled', 4],
-  ['TaskStarted', 5],
-  ['TaskFailed', 6, failed('Tax.Failed')], // 7: caught, through #8
-  ['ParallelStateFailed', 7], // 8: caught
-  ['ParallelStateExited', 8, exited('Fan')],
-  ['PassStateEntered', 9, entered('Compensate')],
-  ['PassStateExited', 10, exited('Compensate')],
-  ['ExecutionSucceeded', 11],
 ];
 
 // A Map item fails and the Map fails the execution; its sibling iteration is aborted.
