@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collect, type BackendPage, type CollectSpec } from '../../src/paging/engine.js';
 import { CursorCodec } from '../../src/paging/token.js';
 
@@ -107,19 +107,32 @@ describe('collect() with items that have no key', () => {
 });
 
 describe('collect() deadline inside a backend call', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('a slow page after the first ends the call with stopReason deadline and a token that resumes exactly', async () => {
+    // A fake clock: the deadline is reached by advancing it, and the second request answers only
+    // when its signal aborts, so a deadline that did not abort the request would leave it pending.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const list = new MutableList(runs());
-    let calls = 0;
-    const slowSecond = (token: string | undefined, size: number, signal: AbortSignal) => {
-      calls += 1;
-      return list.fetchPage(token, size, signal, calls === 2 ? 10_000 : 0);
+    let hung: AbortSignal | undefined;
+    const hangSecond = (token: string | undefined, size: number, signal: AbortSignal): Promise<BackendPage<string>> => {
+      if (token === undefined) return list.fetchPage(token, size, signal);
+      hung = signal;
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
     };
-    const started = Date.now();
-    const r = await collect(spec(list, { maxItems: 20, pageSize: 5, fetchPage: slowSecond, deadlineAt: Date.now() + 300 }));
+    const pending = collect(spec(list, { maxItems: 20, pageSize: 5, fetchPage: hangSecond, deadlineAt: Date.now() + 300 }));
+    await vi.advanceTimersByTimeAsync(299);
+    expect(hung, 'the second page was requested').toBeDefined();
+    expect(hung?.aborted, 'still waiting before the deadline').toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    // The hung request was abandoned at the deadline, not waited out.
+    expect(hung?.aborted).toBe(true);
+    const r = await pending;
     expect(r.stopReason).toBe('deadline');
     expect(r.items).toEqual(runs().slice(0, 5));
-    // The hung request was abandoned at the deadline, not waited out.
-    expect(Date.now() - started).toBeLessThan(5000);
+    vi.useRealTimers();
     const rest = await collect(spec(list, { maxItems: 20, pageSize: 5, startingToken: r.nextToken }));
     expect(rest.items).toEqual(runs().slice(5));
   });
@@ -152,22 +165,35 @@ describe('collect() with long backend tokens', () => {
 });
 
 describe('collect() against a backend that answers only empty pages', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('paces the empty pages after the first ten instead of hammering the backend until the deadline', async () => {
-    let fetches = 0;
-    const r = await collect(
+    // A fake clock that moves only when advanced: each request's time shows the pacing exactly.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const started = Date.now();
+    const at: number[] = [];
+    const pending = collect(
       spec(new MutableList([]), {
         fetchPage: async () => {
-          fetches += 1;
-          return { items: [], nextToken: `t${fetches}` };
+          at.push(Date.now() - started);
+          // Unpaced, no time passes between requests: stop the loop instead of spinning forever.
+          if (at.length > 500) throw new Error(`${at.length} requests within ${Date.now() - started} ms: empty pages are not paced`);
+          return { items: [], nextToken: `t${at.length}` };
         },
-        deadlineAt: Date.now() + 1000,
+        deadlineAt: started + 1000,
       }),
     );
+    const [, r] = await Promise.all([vi.advanceTimersByTimeAsync(1000), pending]);
     expect(r.stopReason).toBe('deadline');
     expect(r.items).toEqual([]);
-    // Unpaced, this loop made thousands of requests in the second; paced, about 10 + 1000/50.
-    expect(fetches).toBeGreaterThan(10);
-    expect(fetches).toBeLessThan(100);
+    // Ten empty pages at once, then at most one every 50 ms, and paging goes on until the deadline.
+    expect(at.slice(0, 10)).toEqual(Array(10).fill(0));
+    const gaps = at.slice(10).map((t, i) => t - (at[9 + i] ?? 0));
+    expect(gaps.length).toBeGreaterThan(0);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(50);
+    expect(at.at(-1)).toBeGreaterThanOrEqual(950);
   });
 });
 
