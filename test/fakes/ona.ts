@@ -100,7 +100,14 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       if (fault.kind === 'reset') return void req.socket.destroy();
       if (fault.kind === 'malformed') return send(res, 200, '{"agentExecutions": [{"id": "trunc');
       if (fault.kind === 'wrongShape') return send(res, 200, { agentExecutions: 'not a list', pagination: 7 });
-      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      // The reply comes after fault.ms, or never once the client has gone away.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, fault.ms);
+        res.on('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       if (res.destroyed) return;
     }
 

@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { makeExecutions } from '../fakes/ona.js';
 import { testConfig } from '../helpers/config.js';
 import { connect, type ToolCallResult } from '../helpers/harness.js';
+import { track, until } from '../helpers/wait.js';
 import { API_KEY, onaEnv, type OnaEnv } from './env.js';
 
 const connectBody = (code: string, message: string) => JSON.stringify({ code, message });
@@ -82,18 +83,33 @@ describe('ona faults', () => {
   });
 
   it('429 with Retry-After: waits as told, then succeeds', async () => {
-    // A 1 s Retry-After against a 5 ms base back-off shows the header is honoured.
+    // A 1 s Retry-After against a 5 ms base back-off shows the header is honoured. The clock is
+    // fake and stands still: after the 429 the only thing the client does is set its back-off
+    // timer, whose delay is read here; then the clock is moved on to let the retry go.
     const slowCap = await onaEnv({ count: 3, backend: { maxRetryDelayMs: 2000 } });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const fakeSetTimeout = globalThis.setTimeout;
+    const setAfterThe429: number[] = [];
+    const timers = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number) => {
+      if (slowCap.fake.requests.length === 1) setAfterThe429.push(ms ?? 0);
+      return fakeSetTimeout(handler, ms);
+    }) as unknown as typeof setTimeout);
     try {
       slowCap.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'slow down'), headers: { 'retry-after': '1' } });
-      const started = Date.now();
-      const res = await slowCap.harness.call('list_agent_executions');
-      expect(res.isError).toBeUndefined();
-      expect((res.structured?.agentExecutions as unknown[]).length).toBe(3);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      const call = track(slowCap.harness.call('list_agent_executions'));
+      await until(() => setAfterThe429.length > 0, 'the back-off timer after the 429');
+      expect(setAfterThe429[0], 'the back-off before the retry').toBe(1000);
+      expect(slowCap.fake.requests.length).toBe(1);
+      await vi.advanceTimersByTimeAsync(1000);
+      await until(() => call.settled, 'the retried call to end');
+      expect(call.error).toBeUndefined();
+      expect(call.value?.isError).toBeUndefined();
+      expect((call.value?.structured?.agentExecutions as unknown[]).length).toBe(3);
       expect(slowCap.fake.requests.length).toBe(2);
       expect(slowCap.fake.requests[1]?.body).toEqual(slowCap.fake.requests[0]?.body);
     } finally {
+      timers.mockRestore();
+      vi.useRealTimers();
       await slowCap.close();
     }
   });
@@ -166,32 +182,52 @@ describe('ona faults', () => {
   });
 
   it('a slow reply is cancelled by the client: the request to Ona is abandoned', async () => {
-    env.fake.failNext({ kind: 'slow', ms: 3000 });
-    const abandonedBefore = env.fake.abandoned;
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('user gave up')), 150);
-    const started = Date.now();
-    await expect(env.harness.call('list_agent_executions', {}, { signal: controller.signal })).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(2000);
-    await expect.poll(() => env.fake.abandoned, { timeout: 2000 }).toBeGreaterThan(abandonedBefore);
-    // The server is still fine afterwards.
-    const ok = await call('list_agent_executions', { maxItems: 1 });
-    expect(ok.isError).toBeUndefined();
+    // The reply would take a minute and the per-call timeout is longer still: only the cancel can
+    // make the server abandon its request to Ona before the wait below gives up.
+    const patient = await onaEnv({ count: 3, backend: { timeoutMs: 120_000 } });
+    try {
+      patient.fake.failNext({ kind: 'slow', ms: 60_000 });
+      const controller = new AbortController();
+      const cancelled = patient.harness.call('list_agent_executions', {}, { signal: controller.signal });
+      await until(() => patient.fake.requests.length === 1, 'the request to reach the fake');
+      controller.abort(new Error('user gave up'));
+      await expect(cancelled).rejects.toThrow();
+      await until(() => patient.fake.abandoned === 1, 'the server to abandon its request to Ona');
+      // The server is still fine afterwards.
+      const ok = await patient.harness.call('list_agent_executions', { maxItems: 1 });
+      expect(ok.isError).toBeUndefined();
+    } finally {
+      await patient.close();
+    }
   });
 
   it('cancelling during a Retry-After back-off ends the backend call at once, with no further attempt', async () => {
     const { createOnaBackend } = await import('../../src/backends/ona/client.js');
     const backend = createOnaBackend(env.config, { maxRetryDelayMs: 5000 });
+    // The clock is fake and stands still: the 3 s back-off never ends by itself, so only the
+    // abort can end the call.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const fakeSetTimeout = globalThis.setTimeout;
+    const before = env.fake.requests.length;
+    const setAfterThe429: number[] = [];
+    const timers = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((handler: () => void, ms?: number) => {
+      if (env.fake.requests.length - before === 1) setAfterThe429.push(ms ?? 0);
+      return fakeSetTimeout(handler, ms);
+    }) as unknown as typeof setTimeout);
+    const controller = new AbortController();
     try {
-      const before = env.fake.requests.length;
       env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'wait'), headers: { 'retry-after': '3' } });
-      const controller = new AbortController();
-      setTimeout(() => controller.abort(new Error('enough')), 200);
-      const started = Date.now();
-      await expect(backend.listAgentExecutions({}, controller.signal)).rejects.toMatchObject({ name: 'AbortError' });
-      expect(Date.now() - started).toBeLessThan(1000);
+      const call = track(backend.listAgentExecutions({}, controller.signal));
+      await until(() => setAfterThe429.length > 0, 'the back-off timer after the 429');
+      expect(setAfterThe429[0]).toBe(3000);
+      controller.abort(new Error('enough'));
+      await until(() => call.settled, 'the call to end on the abort, with the back-off still pending');
+      expect(call.error).toMatchObject({ name: 'AbortError' });
       expect(env.fake.requests.length - before).toBe(1);
     } finally {
+      controller.abort();
+      timers.mockRestore();
+      vi.useRealTimers();
       await backend.close();
     }
   });
