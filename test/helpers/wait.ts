@@ -7,9 +7,9 @@ const realSetTimeout = globalThis.setTimeout;
 const realNow = performance.now.bind(performance);
 
 /** Resolves once `condition()` holds; rejects only after `limitMs`, i.e. on a hang. */
-export async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+export async function until(condition: () => boolean | Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
   const giveUpAt = realNow() + limitMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (realNow() > giveUpAt) throw new Error(`still waiting after ${limitMs} ms for ${what}`);
     await new Promise((resolve) => realSetTimeout(resolve, 5));
   }

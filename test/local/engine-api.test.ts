@@ -18,7 +18,8 @@ import {
   paginateListExecutions,
   type ExecutionListItem,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { until } from '../helpers/wait.js';
 import { detailsOf, fixtureDir, fullHistory, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
 
 /** The engine's SFN JSON 1.0 API through the real SFNClient over HTTP on 127.0.0.1 (--local-port 0). */
@@ -241,34 +242,56 @@ describe('paging', () => {
 });
 
 describe('time scale (--local-time-scale 0.001)', () => {
-  it('scales Wait Seconds: a 100 s Wait takes about 100 ms', async () => {
-    const began = Date.now();
-    const s = await start('Timed');
-    await waitForStatus(t.http, s.executionArn ?? '');
-    const took = Date.now() - began;
-    expect(took).toBeGreaterThanOrEqual(90);
-    expect(took).toBeLessThan(3000);
+  // A fake clock that moves only when a test advances it: the engine's waits and the history's
+  // timestamps run on it, so a scaled duration shows exactly, whatever the machine's speed.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  const startInProcess = async (name: string, input: unknown = {}) =>
+    (await t.inProcess.send(new StartExecutionCommand({ stateMachineArn: smArn(name), input: JSON.stringify(input) }))).executionArn ?? '';
+  const statusOf = async (arn: string) => (await t.inProcess.send(new DescribeExecutionCommand({ executionArn: arn }))).status;
+  const untilStatus = (arn: string, status: string) => until(async () => (await statusOf(arn)) === status, `${arn} to be ${status}`);
+  const untilEvent = (arn: string, type: string) =>
+    until(async () => (await fullHistory(t.inProcess, arn)).some((e) => e.type === type), `a ${type} event in ${arn}`);
+  const timeOf = (events: Awaited<ReturnType<typeof fullHistory>>, type: string) => events.find((e) => e.type === type)?.timestamp?.getTime();
+
+  it('scales Wait Seconds: a 100 s Wait lasts 100 ms', async () => {
+    fakeClock();
+    const arn = await startInProcess('Timed');
+    await untilEvent(arn, 'WaitStateEntered');
+    await vi.advanceTimersByTimeAsync(99);
+    expect(await statusOf(arn)).toBe('RUNNING');
+    await vi.advanceTimersByTimeAsync(1);
+    await untilStatus(arn, 'SUCCEEDED');
+    const events = await fullHistory(t.inProcess, arn);
+    expect((timeOf(events, 'WaitStateExited') ?? 0) - (timeOf(events, 'WaitStateEntered') ?? 0)).toBe(100);
   });
 
   it('scales SecondsPath waits, which the history still shows as a Wait', async () => {
-    const began = Date.now();
-    const s = await start('TimedPath', { wait: 200 });
-    await waitForStatus(t.http, s.executionArn ?? '');
-    expect(Date.now() - began).toBeGreaterThanOrEqual(190);
-    const events = await fullHistory(t.http, s.executionArn ?? '');
+    fakeClock();
+    const arn = await startInProcess('TimedPath', { wait: 200 });
+    await untilEvent(arn, 'WaitStateEntered');
+    await vi.advanceTimersByTimeAsync(199);
+    expect(await statusOf(arn)).toBe('RUNNING');
+    await vi.advanceTimersByTimeAsync(1);
+    await untilStatus(arn, 'SUCCEEDED');
+    const events = await fullHistory(t.inProcess, arn);
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'WaitStateExited', 'ExecutionSucceeded']);
+    expect((timeOf(events, 'WaitStateExited') ?? 0) - (timeOf(events, 'WaitStateEntered') ?? 0)).toBe(200);
   });
 
   it('scales Retry intervals and keeps the back-off (10 s, then 20 s → 10 ms, 20 ms)', async () => {
-    const s = await start('Backoff');
-    const d = await waitForStatus(t.http, s.executionArn ?? '');
-    expect(d.status).toBe('FAILED');
-    const events = await fullHistory(t.http, s.executionArn ?? '');
+    fakeClock();
+    const arn = await startInProcess('Backoff');
+    await untilEvent(arn, 'TaskFailed');
+    await vi.advanceTimersByTimeAsync(30);
+    await untilStatus(arn, 'FAILED');
+    const events = await fullHistory(t.inProcess, arn);
     const failed = events.filter((e) => e.type === 'TaskFailed').map((e) => e.timestamp?.getTime() ?? 0);
     const scheduled = events.filter((e) => e.type === 'TaskScheduled').map((e) => e.timestamp?.getTime() ?? 0);
     expect(failed).toHaveLength(3);
-    expect((scheduled[1] ?? 0) - (failed[0] ?? 0)).toBeGreaterThanOrEqual(9);
-    expect((scheduled[2] ?? 0) - (failed[1] ?? 0)).toBeGreaterThanOrEqual(19);
-    expect((scheduled[2] ?? 0) - (failed[0] ?? 0)).toBeLessThan(2000);
+    expect(scheduled).toHaveLength(3);
+    expect([(scheduled[1] ?? 0) - (failed[0] ?? 0), (scheduled[2] ?? 0) - (failed[1] ?? 0)]).toEqual([10, 20]);
   });
 });
