@@ -1,5 +1,6 @@
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { until } from '../helpers/wait.js';
 import { fullHistory, historyProblems, smArn, useLocalMachines, waitForStatus } from './helpers.js';
 
 /**
@@ -11,17 +12,18 @@ import { fullHistory, historyProblems, smArn, useLocalMachines, waitForStatus } 
 const FLAKY = 'arn:aws:lambda:us-east-1:123456789012:function:flaky';
 const ITEM = 'arn:aws:lambda:us-east-1:123456789012:function:item';
 
+// Each call records whether its execution had already ended (stopped, or failed) when it was made.
 const handlers = `
 const calls = (globalThis.__givenUpCalls ??= []);
 export default {
   '${FLAKY}': async (input, ctx) => {
-    calls.push({ execution: ctx.executionName, what: 'flaky', at: Date.now() });
+    calls.push({ execution: ctx.executionName, what: 'flaky', afterEnd: ctx.signal.aborted });
     const e = new Error('gateway down');
     e.name = 'Gateway';
     throw e;
   },
   '${ITEM}': async (item, ctx) => {
-    calls.push({ execution: ctx.executionName, what: item, at: Date.now() });
+    calls.push({ execution: ctx.executionName, what: item, afterEnd: ctx.signal.aborted });
     if (item === 'bad') { const e = new Error('bad item'); e.name = 'BadItem'; throw e; }
     if (typeof item === 'number') await new Promise((r) => setTimeout(r, 150));
     return item;
@@ -50,8 +52,21 @@ const { client } = useLocalMachines(
   handlers,
 );
 
-const callsOf = (execution: string) => ((globalThis as { __givenUpCalls?: Array<{ execution: string; what: unknown; at: number }> }).__givenUpCalls ?? []).filter((c) => c.execution === execution);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+interface Call {
+  execution: string;
+  what: unknown;
+  afterEnd: boolean;
+}
+const callsOf = (execution: string): Call[] => ((globalThis as { __givenUpCalls?: Call[] }).__givenUpCalls ?? []).filter((c) => c.execution === execution);
+
+/**
+ * What an execution's end still sets going in the library (a retry woken by the stop, the Map
+ * iterations queued behind MaxConcurrency) runs on promises: once the event loop has turned, any
+ * handler call it would make has been made.
+ */
+const settle = async () => {
+  for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+};
 
 async function start(machine: string, name: string, input: unknown): Promise<string> {
   const out = await client().send(new StartExecutionCommand({ stateMachineArn: smArn(machine), name, input: JSON.stringify(input) }));
@@ -59,12 +74,20 @@ async function start(machine: string, name: string, input: unknown): Promise<str
 }
 
 describe('no task attempt after the execution or its Map gave up', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('a stop during a Retry interval schedules no further attempt', async () => {
+    // A fake clock: the 3 s interval is under way until the test moves the clock past it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const arn = await start('retrying', 'stopped-while-waiting', {});
-    await sleep(300);
+    await until(async () => (await fullHistory(client(), arn)).some((e) => e.type === 'LambdaFunctionFailed'), 'the first attempt to fail');
     await client().send(new StopExecutionCommand({ executionArn: arn }));
-    await sleep(300);
-    expect(callsOf('stopped-while-waiting').map((c) => c.what)).toEqual(['flaky']);
+    // Past every interval the Retry had left (3 s, 6 s), then what they set going.
+    await vi.advanceTimersByTimeAsync(20_000);
+    await settle();
+    expect(callsOf('stopped-while-waiting')).toEqual([{ execution: 'stopped-while-waiting', what: 'flaky', afterEnd: false }]);
     const events = await fullHistory(client(), arn);
     expect(events.filter((e) => e.type === 'LambdaFunctionScheduled')).toHaveLength(1);
     expect(events.at(-1)?.type).toBe('ExecutionAborted');
@@ -73,7 +96,7 @@ describe('no task attempt after the execution or its Map gave up', () => {
   it('a failed iteration fails the Map: the iterations queued behind MaxConcurrency never run', async () => {
     const arn = await start('map-fails', 'uncaught', ['a', 'bad', 'c', 'd']);
     expect((await waitForStatus(client(), arn)).status).toBe('FAILED');
-    await sleep(200);
+    await settle();
     expect(callsOf('uncaught').map((c) => c.what)).toEqual(['a', 'bad']);
     const events = await fullHistory(client(), arn);
     expect(events.filter((e) => e.type === 'MapIterationStarted')).toHaveLength(2);
@@ -83,7 +106,7 @@ describe('no task attempt after the execution or its Map gave up', () => {
   it('a caught Map failure moves on without running the queued iterations', async () => {
     const arn = await start('map-caught', 'caught', { items: ['a', 'bad', 'c', 'd'] });
     expect((await waitForStatus(client(), arn)).status).toBe('SUCCEEDED');
-    await sleep(200);
+    await settle();
     expect(callsOf('caught').map((c) => c.what)).toEqual(['a', 'bad']);
     const events = await fullHistory(client(), arn);
     expect(events.filter((e) => e.type === 'MapIterationStarted')).toHaveLength(2);
@@ -92,14 +115,15 @@ describe('no task attempt after the execution or its Map gave up', () => {
   });
 
   it('a stop while an iteration runs starts none of the queued ones', async () => {
+    // A fake clock: the first iteration's 150 ms handler is still running when the stop comes.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const arn = await start('map-slow', 'stopped-map', [1, 2, 3, 4]);
-    await sleep(220);
-    const stoppedAt = Date.now();
+    await until(() => callsOf('stopped-map').length === 1, 'the first iteration to call its handler');
     await client().send(new StopExecutionCommand({ executionArn: arn }));
-    await sleep(500);
-    const calls = callsOf('stopped-map');
-    expect(calls.length).toBeGreaterThanOrEqual(1);
-    expect(calls.filter((c) => c.at > stoppedAt)).toEqual([]);
+    // The running handler ends; the library would start the next iteration then.
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
+    expect(callsOf('stopped-map')).toEqual([{ execution: 'stopped-map', what: 1, afterEnd: false }]);
     expect((await fullHistory(client(), arn)).at(-1)?.type).toBe('ExecutionAborted');
   });
 });
