@@ -52,6 +52,32 @@ async function time(runs: number, warmup: number, fn: () => Promise<unknown>): P
   return stats(samples);
 }
 
+/**
+ * Times several ways of doing the same thing in alternating blocks, after warming each up, so a
+ * noisy neighbour or a CPU-frequency change lands on all of them alike instead of on whichever
+ * happened to run at that moment. Returns per-call statistics per way.
+ */
+async function interleaved<K extends string>(rounds: number, perRound: number, warmup: number, ways: Record<K, () => Promise<unknown>>): Promise<Record<K, Stats>> {
+  const names = Object.keys(ways) as K[];
+  const samples = {} as Record<K, number[]>;
+  for (const name of names) {
+    samples[name] = [];
+    for (let i = 0; i < warmup; i += 1) await ways[name]();
+  }
+  for (let r = 0; r < rounds; r += 1) {
+    for (const name of names) {
+      for (let i = 0; i < perRound; i += 1) {
+        const t0 = performance.now();
+        await ways[name]();
+        samples[name].push(performance.now() - t0);
+      }
+    }
+  }
+  const out = {} as Record<K, Stats>;
+  for (const name of names) out[name] = stats(samples[name]);
+  return out;
+}
+
 const ms = (v: number) => `${v.toFixed(3)} ms`;
 const row = (label: string, value: string, note = '') => console.log(`  ${label.padEnd(52)} ${value.padStart(14)}  ${note}`);
 
@@ -90,11 +116,10 @@ function peakRssMb(pid: number): number {
 }
 
 async function benchDescribe(fake: RemoteFake): Promise<void> {
-  console.log('\n(1) describe_execution: one call, median of 1000 after 100 warm-ups (target ≤ 1.2x in memory, ≤ 1.5x stdio)');
+  console.log('\n(1) describe_execution: one call, median of 2000 per way, timed in alternating blocks of 200 after 300 warm-ups (target ≤ 1.2x in memory, ≤ 1.5x stdio)');
   const arn = executionArn(MACHINE, 'run-000001');
   const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
   const describeDirect = () => sdk.send(new DescribeExecutionCommand({ executionArn: arn }));
-  const direct = await time(1000, 100, describeDirect);
   const config = configFor(fake);
   const backends = createBackends(config, { sfn: () => createSfnBackend(config, { maxAttempts: 1 }) });
   const ctx: ToolContext = {
@@ -108,16 +133,20 @@ async function benchDescribe(fake: RemoteFake): Promise<void> {
     progress: async () => undefined,
     spendWrite: () => undefined,
   };
-  const handlerOnly = await time(1000, 100, () => describeExecution.handler({ executionArn: arn }, ctx));
-  await backends.close();
   const describe = { name: 'describe_execution', arguments: { executionArn: arn } };
   const mem = await inMemoryClient(config);
-  const inMemory = await time(1000, 100, () => mem.client.callTool(describe));
-  const memPing = await time(1000, 100, () => mem.client.ping());
-  await mem.close();
   const stdio = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
-  const overStdio = await time(1000, 100, () => stdio.client.callTool(describe));
-  const stdioPing = await time(1000, 100, () => stdio.client.ping());
+  const t = await interleaved(10, 200, 300, {
+    direct: describeDirect,
+    handlerOnly: () => describeExecution.handler({ executionArn: arn }, ctx),
+    inMemory: () => mem.client.callTool(describe),
+    overStdio: () => stdio.client.callTool(describe),
+    memPing: () => mem.client.ping(),
+    stdioPing: () => stdio.client.ping(),
+  });
+  const { direct, handlerOnly, inMemory, overStdio, memPing, stdioPing } = t;
+  await backends.close();
+  await mem.close();
   // Context, not a target: the same pair with the backend answering in 20 ms, as a nearby region does.
   await fake.setLatency(20);
   const slowDirect = await time(100, 5, describeDirect);
@@ -207,15 +236,15 @@ async function benchBytes(fake: RemoteFake): Promise<void> {
 }
 
 async function benchCollect(fake: RemoteFake): Promise<void> {
-  console.log('\n(4) collecting 10,000 executions vs the SDK paginator (pageSize 1000; target ≤ 1.2x)');
+  console.log('\n(4) collecting 10,000 executions vs the SDK paginator (pageSize 1000), median of 8 alternating rounds after 3 warm-ups (target ≤ 1.2x)');
   const machine = await fake.addStateMachine(`${MACHINE}-Collect`);
   await fake.addExecutions(machine, 10_000);
   const sdk = new SFNClient({ region: 'us-east-1', endpoint: fake.url, maxAttempts: 1 });
-  const paginator = await time(5, 2, async () => {
+  const paginator = async () => {
     let n = 0;
     for await (const page of paginateListExecutions({ client: sdk, pageSize: 1000 }, { stateMachineArn: machine })) n += page.executions?.length ?? 0;
     if (n !== 10_000) throw new Error(`paginator saw ${n}`);
-  });
+  };
   const walk = async (client: Client, maxItems: number): Promise<number> => {
     let token: string | undefined;
     let n = 0;
@@ -236,7 +265,7 @@ async function benchCollect(fake: RemoteFake): Promise<void> {
   const engineConfig = configFor(fake);
   const sfn = await createSfnBackend(engineConfig, { maxAttempts: 1 });
   const codec = new CursorCodec(undefined);
-  const engineOnly = await time(5, 2, async () => {
+  const engineOnly = async () => {
     let token: string | undefined;
     let n = 0;
     do {
@@ -264,10 +293,10 @@ async function benchCollect(fake: RemoteFake): Promise<void> {
       token = r.nextToken;
     } while (token);
     if (n !== 10_000) throw new Error(`engine saw ${n}`);
-  });
-  sfn.close();
+  };
   const big = await inMemoryClient(configFor(fake, { EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '1000000' }));
-  const engine = await time(5, 2, () => walk(big.client, 1000));
+  const t = await interleaved(8, 1, 3, { paginator, engineOnly, throughMcp: () => walk(big.client, 1000) });
+  sfn.close();
   await big.close();
   const small = await inMemoryClient(configFor(fake));
   let defaultCalls = 0;
@@ -276,9 +305,9 @@ async function benchCollect(fake: RemoteFake): Promise<void> {
   });
   await small.close();
   sdk.destroy();
-  row('SDK paginateListExecutions (10 pages)', ms(paginator.median));
-  row('paging engine alone (collect(), maxItems 1000)', ms(engineOnly.median), `ratio ${(engineOnly.median / paginator.median).toFixed(2)}x`);
-  row('list_executions continuations, maxItems 1000, 1 MB budget', ms(engine.median), `ratio ${(engine.median / paginator.median).toFixed(2)}x (10 calls, through MCP)`);
+  row('SDK paginateListExecutions (10 pages)', ms(t.paginator.median));
+  row('paging engine alone (collect(), maxItems 1000)', ms(t.engineOnly.median), `ratio ${(t.engineOnly.median / t.paginator.median).toFixed(2)}x`);
+  row('list_executions continuations, maxItems 1000, 1 MB budget', ms(t.throughMcp.median), `ratio ${(t.throughMcp.median / t.paginator.median).toFixed(2)}x (10 calls, through MCP)`);
   row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: the response budget ends each answer`);
 }
 
