@@ -6,6 +6,8 @@ export type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 let redactions: string[] = [];
+/** Those replaced in results too (see redactInResult). */
+let resultRedactions: string[] = [];
 let quiet = false;
 let threshold: Level = 'info';
 
@@ -15,6 +17,7 @@ export function setLogLevel(level: Level): void {
 
 export function setRedactions(secrets: string[]): void {
   redactions = secrets.filter((s) => s.length >= 4);
+  resultRedactions = redactions.filter((s) => s.length >= 8);
 }
 
 export function setQuiet(value: boolean): void {
@@ -39,23 +42,33 @@ export function redact(text: string): string {
  */
 export function redactInResult(text: string): string {
   let out = text;
-  for (const secret of redactions) if (secret.length >= 8 && out.includes(secret)) out = out.split(secret).join('[redacted]');
+  for (const secret of resultRedactions) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   return out;
 }
 
-/** A copy of a JSON value with every string passed through redactInResult; the value itself when no secret is set. */
+/** A JSON value with every string passed through redactInResult: copied only where something was replaced. */
 export function redactDeep<T>(value: T): T {
-  if (redactions.length === 0) return value;
+  if (resultRedactions.length === 0) return value;
   return redactValue(value) as T;
 }
 
 function redactValue(value: unknown): unknown {
   if (typeof value === 'string') return redactInResult(value);
-  if (Array.isArray(value)) return value.map(redactValue);
   if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) out[key] = redactValue(v);
-  return out;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((v, i) => {
+      const r = redactValue(v);
+      if (r !== v) (copy ??= [...value])[i] = r;
+    });
+    return copy ?? value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, v] of Object.entries(value)) {
+    const r = redactValue(v);
+    if (r !== v) (copy ??= { ...value })[key] = r;
+  }
+  return copy ?? value;
 }
 
 function escapeRegExp(text: string): string {

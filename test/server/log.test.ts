@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { log, redact, setLogLevel, setQuiet, setRedactions } from '../../src/log.js';
+import { log, redact, redactDeep, setLogLevel, setQuiet, setRedactions } from '../../src/log.js';
 
 describe('redact()', () => {
   afterEach(() => setRedactions([]));
@@ -38,5 +38,16 @@ describe('log lines', () => {
       setRedactions([]);
       setQuiet(true);
     }
+  });
+
+  it('redactDeep copies only what holds a secret, leaves the input untouched, and skips short secrets', () => {
+    setRedactions(['s3cr3t-0123456789abcdef', 'true']);
+    const clean = { items: [{ name: 'a', ok: true }], note: 'true story' };
+    expect(redactDeep(clean)).toBe(clean);
+    const dirty = { items: [{ name: 'a' }, { name: 'key=s3cr3t-0123456789abcdef' }], token: 'tok' };
+    const out = redactDeep(dirty);
+    expect(out).toEqual({ items: [{ name: 'a' }, { name: 'key=[redacted]' }], token: 'tok' });
+    expect(out.items[0]).toBe(dirty.items[0]);
+    expect(dirty.items[1]?.name).toBe('key=s3cr3t-0123456789abcdef');
   });
 });
