@@ -57,16 +57,19 @@ function redactValue(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((v, i) => {
-      const r = redactValue(v);
-      if (r !== v) (copy ??= [...value])[i] = r;
-    });
+    for (let i = 0; i < value.length; i += 1) {
+      const r = redactValue(value[i]);
+      if (r !== value[i]) (copy ??= [...value])[i] = r;
+    }
     return copy ?? value;
   }
   let copy: Record<string, unknown> | undefined;
-  for (const [key, v] of Object.entries(value)) {
+  const record = value as Record<string, unknown>;
+  // for...in: JSON values have no inherited enumerable keys, and no entries array is allocated per object.
+  for (const key in record) {
+    const v = record[key];
     const r = redactValue(v);
-    if (r !== v) (copy ??= { ...value })[key] = r;
+    if (r !== v) (copy ??= { ...record })[key] = r;
   }
   return copy ?? value;
 }
