@@ -56,8 +56,8 @@ const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
 /** proto3 int64 (a JSON string) → number; undefined for absent, zero-less or unparseable values. */
 export function num(value: string | number | undefined, keepZero = false): number | undefined {
   if (value === undefined) return undefined;
-  // proto3 JSON numbers as strings are decimal (exponent allowed); Number() would also take
-  // "0x10", " 7 " or "" and report a count the backend never sent.
+  // proto3 JSON int64 strings are decimal integers (exponent allowed); Number() would also take
+  // "0x10", " 7", "" or "1.5" and report a count the backend never sent.
   if (typeof value === 'string' && !DECIMAL.test(value)) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
   if (!Number.isSafeInteger(n)) return undefined;

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
-import { isFailureEvent } from './history-events.js';
+import { isFailureEvent, isRedriveEvent } from './history-events.js';
 
 /** What happened after a failure: the state ran again (Retry), moved on (Catch), or the failed run was redriven. */
 export type FailureOutcome = 'retried' | 'caught' | 'redriven';
@@ -18,7 +18,6 @@ const EXITED = /StateExited$/;
  * or the ExecutionFailed. What happens to the container's failure happened to the inner one.
  */
 const BUBBLED = /^(Map|Parallel)StateFailed$|^MapIterationFailed$|^Execution(Failed|TimedOut|Aborted)$/;
-const REDRIVEN = /^(Execution|MapRun)Redriven$/;
 const RUN_ENDED = /^Execution(Succeeded|Failed|Aborted|TimedOut)$/;
 /** Entries a continuation carries: about 1 KB of token, more than the 40 iterations an inline Map runs at once. */
 const CARRY_ENTRIES = 200;
@@ -88,7 +87,7 @@ export class FailureOutcomes implements PagingCarry {
           }
         }
       }
-      if (REDRIVEN.test(type)) {
+      if (isRedriveEvent(type)) {
         // It links to the end of the run it reopens; without the link, that is the nearest end of run.
         if (prev !== undefined) this.settle(prev, 'redriven');
         else if (this.newestFirst) this.unlinkedRedrive = true;

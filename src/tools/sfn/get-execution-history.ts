@@ -6,7 +6,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
 import { continuationHint, oneLine } from '../../server/render.js';
-import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, viewEvent } from './history-events.js';
+import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, isRedriveEvent, isStateAbort, viewEvent } from './history-events.js';
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { IterationAborts } from './iteration-aborts.js';
 import { StateNameIndex } from './state-names.js';
@@ -21,9 +21,6 @@ const UNMARKED_TEXT: Record<Unmarked, string> = {
   running: '(still running: what follows is not known yet)',
   notCarried: '(outcome not carried this far: read oldest first to see it)',
 };
-/** Kept by failuresOnly beside the failures: a redrive explains why a run goes on after it failed. */
-const REDRIVE_EVENT = /^(Execution|MapRun)Redriven$/;
-const STATE_ABORT = /^(Task|Wait|Map|Parallel)StateAborted$/;
 
 export const getExecutionHistory = defineTool({
   name: 'get_execution_history',
@@ -71,15 +68,14 @@ export const getExecutionHistory = defineTool({
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
     /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
-    const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[]) => void, done: () => boolean): Promise<void> => {
+    const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[], last: boolean) => void, done: () => boolean): Promise<void> => {
       let token = start;
       for (let page = 0; page < pages && ctx.deadlineAt - Date.now() > 2000; page += 1) {
         const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
         try {
           const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
-          observe(out.events ?? []);
           token = out.nextToken;
-          if (!token) outcomes.reachedEnd();
+          observe(out.events ?? [], !token);
         } catch {
           return;
         } finally {
@@ -93,7 +89,7 @@ export const getExecutionHistory = defineTool({
     // handled: say so, or it would read as the failure that ended the run.
     // An aborted state is never retried or caught: nothing is waited for after it.
     const unmarkedText = (v: HistoryEventView): string =>
-      isFailureEvent(v.type) && !STATE_ABORT.test(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
+      isFailureEvent(v.type) && !isStateAbort(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
@@ -136,6 +132,7 @@ export const getExecutionHistory = defineTool({
       observePage: (events) => {
         names.observe(events);
         outcomes.observe(events);
+        // fetchPage above has just set readEnd for this page: none means it was the history's last.
         if (!readEnd) outcomes.reachedEnd();
         siblingAborts.observe(events);
       },
@@ -144,7 +141,8 @@ export const getExecutionHistory = defineTool({
       view: (e) => {
         const type = e.type ?? '';
         if (types && !types.has(type)) return undefined;
-        if (args.failuresOnly && !isFailureEvent(type) && !REDRIVE_EVENT.test(type)) return undefined;
+        // A redrive stays beside the failures: it explains why a run goes on after it failed.
+        if (args.failuresOnly && !isFailureEvent(type) && !isRedriveEvent(type)) return undefined;
         // A state aborted because its Map iteration was: noise beside the failure that caused it.
         if (args.failuresOnly && siblingAborts.has(e)) return undefined;
         const stateName = names.nameOf(e);
@@ -174,9 +172,17 @@ export const getExecutionHistory = defineTool({
     }
     // Oldest first, what followed the last failures returned (a retry, a catch, or the end of the
     // run) may lie on the next backend page: one page ahead settles it.
-    const unsettled = (v: HistoryEventView) => isFailureEvent(v.type) && !STATE_ABORT.test(v.type) && !v.outcome && outcomes.outcomeOf(v.id) === undefined && outcomes.unmarked(v.id) === 'notRead';
+    const unsettled = (v: HistoryEventView) => isFailureEvent(v.type) && !isStateAbort(v.type) && outcomes.unmarked(v.id) === 'notRead';
     if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
-      await readAhead(readEnd, 1, (events) => outcomes.observe(events), () => !result.items.some(unsettled));
+      await readAhead(
+        readEnd,
+        1,
+        (events, last) => {
+          outcomes.observe(events);
+          if (last) outcomes.reachedEnd();
+        },
+        () => !result.items.some(unsettled),
+      );
     }
     // Names (newest first, a state's StateEntered comes after its failure) and outcomes (oldest
     // first, the retry comes after the failure) unknown when an event was first seen may be known

@@ -31,6 +31,16 @@ export function isFailureEvent(type: string): boolean {
   return /(Failed|TimedOut|Aborted)$/.test(type) || type === 'FailStateEntered';
 }
 
+/** The abort of a running state (a stop, a timeout, or a failing sibling): never retried or caught. */
+export function isStateAbort(type: string): boolean {
+  return /^(Task|Wait|Map|Parallel)StateAborted$/.test(type);
+}
+
+/** ExecutionRedriven or MapRunRedriven: a failed run reopened. */
+export function isRedriveEvent(type: string): boolean {
+  return type === 'ExecutionRedriven' || type === 'MapRunRedriven';
+}
+
 export const HistoryEventView = z.object({
   id: z.number().int(),
   previousEventId: z.number().int().optional(),

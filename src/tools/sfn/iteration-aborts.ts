@@ -1,6 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-
-const STATE_ABORTED = /^(Task|Wait|Map|Parallel)StateAborted$/;
+import { isStateAbort } from './history-events.js';
 
 /**
  * The *StateAborted events of states that ran inside a Map iteration aborted because a sibling
@@ -21,7 +20,7 @@ export class IterationAborts {
       const prev = e.previousEventId;
       if (type === 'MapIterationFailed') this.itemFailed = true;
       if (type === 'MapIterationAborted' && prev) this.mark(prev);
-      else if (STATE_ABORTED.test(type) && e.id !== undefined && prev) {
+      else if (isStateAbort(type) && e.id !== undefined && prev) {
         this.abortPrev.set(e.id, prev);
         // Newest first, the event linking to it came first.
         if (this.withIteration.has(e.id)) this.mark(prev);
@@ -31,7 +30,7 @@ export class IterationAborts {
 
   /** Whether the event is the abort of a state that ran inside an aborted Map iteration. */
   has(e: Pick<HistoryEvent, 'id' | 'type'>): boolean {
-    return this.itemFailed && e.id !== undefined && STATE_ABORTED.test(e.type ?? '') && this.withIteration.has(e.id);
+    return this.itemFailed && e.id !== undefined && isStateAbort(e.type ?? '') && this.withIteration.has(e.id);
   }
 
   private mark(id: number): void {
