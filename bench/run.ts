@@ -20,11 +20,13 @@ import { CursorCodec } from '../src/paging/token.js';
 import { collect } from '../src/paging/engine.js';
 import { describeExecution } from '../src/tools/sfn/describe-execution.js';
 import { executionArn } from '../test/fakes/sfn.js';
+import { createBareServer } from './bare-server.js';
 import { startRemoteFake, type RemoteFake } from './fake-process.js';
 import { benchOnaBytes } from './ona.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = `${ROOT}dist/cli.js`;
+const BARE_SERVER = fileURLToPath(new URL('./bare-server.js', import.meta.url));
 const CREDS = { AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' };
 const MACHINE = 'OrderFulfillmentWorkflow-Production';
 
@@ -97,10 +99,20 @@ async function inMemoryClient(config: Config): Promise<{ client: Client; close()
   return { client, close: async () => { await client.close(); await backends.close(); } };
 }
 
-async function stdioClient(env: Record<string, string>): Promise<{ client: Client; pid: number; close(): Promise<void> }> {
+/** The SDK floor (bench/bare-server.ts) in memory, over its own SFNClient. */
+async function bareInMemoryClient(endpoint: string): Promise<{ client: Client; close(): Promise<void> }> {
+  const sdk = new SFNClient({ region: 'us-east-1', endpoint, maxAttempts: 1 });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await createBareServer(sdk).connect(b);
+  const client = new Client({ name: 'bench', version: '0' });
+  await client.connect(a);
+  return { client, close: async () => { await client.close(); sdk.destroy(); } };
+}
+
+async function stdioClient(env: Record<string, string>, script = CLI): Promise<{ client: Client; pid: number; close(): Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI],
+    args: [script],
     env: { ...getDefaultEnvironment(), ...CREDS, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: 'error', ...env },
     stderr: 'ignore',
   });
@@ -136,17 +148,23 @@ async function benchDescribe(fake: RemoteFake): Promise<void> {
   const describe = { name: 'describe_execution', arguments: { executionArn: arn } };
   const mem = await inMemoryClient(config);
   const stdio = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url });
+  const bareMem = await bareInMemoryClient(fake.url);
+  const bareStdio = await stdioClient({ AWS_ENDPOINT_URL_SFN: fake.url }, BARE_SERVER);
   const t = await interleaved(10, 200, 300, {
     direct: describeDirect,
     handlerOnly: () => describeExecution.handler({ executionArn: arn }, ctx),
     inMemory: () => mem.client.callTool(describe),
+    bareInMemory: () => bareMem.client.callTool(describe),
     overStdio: () => stdio.client.callTool(describe),
+    bareOverStdio: () => bareStdio.client.callTool(describe),
     memPing: () => mem.client.ping(),
     stdioPing: () => stdio.client.ping(),
   });
-  const { direct, handlerOnly, inMemory, overStdio, memPing, stdioPing } = t;
+  const { direct, handlerOnly, inMemory, bareInMemory, overStdio, bareOverStdio, memPing, stdioPing } = t;
   await backends.close();
   await mem.close();
+  await bareMem.close();
+  await bareStdio.close();
   // Context, not a target: the same pair with the backend answering in 20 ms, as a nearby region does.
   await fake.setLatency(20);
   const slowDirect = await time(100, 5, describeDirect);
@@ -158,7 +176,9 @@ async function benchDescribe(fake: RemoteFake): Promise<void> {
   row('SFNClient DescribeExecution (direct)', ms(direct.median), `p90 ${ms(direct.p90)}`);
   row('describe_execution handler alone (our code + SDK call)', ms(handlerOnly.median), `p90 ${ms(handlerOnly.p90)}  ${ratio(handlerOnly)}`);
   row('MCP client in memory → describe_execution', ms(inMemory.median), `p90 ${ms(inMemory.p90)}  ${ratio(inMemory)}`);
+  row('  floor: bare SDK server in memory (bare-server.ts)', ms(bareInMemory.median), `p90 ${ms(bareInMemory.p90)}  ${ratio(bareInMemory)}`);
   row('MCP client over stdio → describe_execution', ms(overStdio.median), `p90 ${ms(overStdio.p90)}  ${ratio(overStdio)}`);
+  row('  floor: bare SDK server over stdio', ms(bareOverStdio.median), `p90 ${ms(bareOverStdio.p90)}  ${ratio(bareOverStdio)}`);
   row('  of which: MCP ping round trip in memory', ms(memPing.median), 'the SDK protocol alone, no tool');
   row('  of which: MCP ping round trip over stdio', ms(stdioPing.median), 'pipe + JSON-RPC both ways, no tool');
   row('backend answering in 20 ms: direct', ms(slowDirect.median));
@@ -295,9 +315,11 @@ async function benchCollect(fake: RemoteFake): Promise<void> {
     if (n !== 10_000) throw new Error(`engine saw ${n}`);
   };
   const big = await inMemoryClient(configFor(fake, { EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS: '1000000' }));
-  const t = await interleaved(8, 1, 3, { paginator, engineOnly, throughMcp: () => walk(big.client, 1000) });
+  const bare = await bareInMemoryClient(fake.url);
+  const t = await interleaved(8, 1, 3, { paginator, engineOnly, throughMcp: () => walk(big.client, 1000), bareMcp: () => walk(bare.client, 1000) });
   sfn.close();
   await big.close();
+  await bare.close();
   const small = await inMemoryClient(configFor(fake));
   let defaultCalls = 0;
   const defaults = await time(3, 1, async () => {
@@ -308,6 +330,7 @@ async function benchCollect(fake: RemoteFake): Promise<void> {
   row('SDK paginateListExecutions (10 pages)', ms(t.paginator.median));
   row('paging engine alone (collect(), maxItems 1000)', ms(t.engineOnly.median), `ratio ${(t.engineOnly.median / t.paginator.median).toFixed(2)}x`);
   row('list_executions continuations, maxItems 1000, 1 MB budget', ms(t.throughMcp.median), `ratio ${(t.throughMcp.median / t.paginator.median).toFixed(2)}x (10 calls, through MCP)`);
+  row('  floor: bare SDK server passing each page through', ms(t.bareMcp.median), `ratio ${(t.bareMcp.median / t.paginator.median).toFixed(2)}x (10 calls, in memory, outputSchema)`);
   row('list_executions continuations, default 60k budget', ms(defaults.median), `${defaultCalls} calls: the response budget ends each answer`);
 }
 
@@ -351,20 +374,25 @@ function runScript(path: string): Promise<void> {
   });
 }
 
+/** `npm run bench -- 1 4` runs only those parts (1-5, ona, local); no argument runs them all. */
 async function main(): Promise<void> {
+  const only = new Set(process.argv.slice(2));
+  const wanted = (part: string) => only.size === 0 || only.has(part);
   console.log(`executions-mcp bench: node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
   const fake = await startRemoteFake();
   const machine = await fake.addStateMachine(MACHINE);
   await fake.addExecutions(machine, 10);
-  await benchDescribe(fake);
-  await benchStartup();
-  await benchBytes(fake);
-  await benchCollect(fake);
-  await benchHistoryMemory(fake);
+  if (wanted('1')) await benchDescribe(fake);
+  if (wanted('2')) await benchStartup();
+  if (wanted('3')) await benchBytes(fake);
+  if (wanted('4')) await benchCollect(fake);
+  if (wanted('5')) await benchHistoryMemory(fake);
   await fake.close();
-  await benchOnaBytes();
-  console.log('\n--- bench/local-engine.mjs');
-  await runScript(`${ROOT}bench/local-engine.mjs`);
+  if (wanted('ona')) await benchOnaBytes();
+  if (wanted('local')) {
+    console.log('\n--- bench/local-engine.mjs');
+    await runScript(`${ROOT}bench/local-engine.mjs`);
+  }
 }
 
 await main();

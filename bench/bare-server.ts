@@ -1,0 +1,54 @@
+/**
+ * The floor the bench measures executions-mcp against: the thinnest MCP server the same SDK
+ * allows, whose two tools only pass one SFNClient call through. No paging engine, no views, no
+ * budget, no redaction, no text rendering. Whatever a call through it costs beyond the direct
+ * SFNClient call is the price of MCP itself on this machine (protocol, validation, transport),
+ * which no server built on the SDK can go below.
+ * Run as a script, it serves itself over stdio.
+ */
+import { fileURLToPath } from 'node:url';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { McpServer } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import * as z from 'zod';
+
+const Execution = z.object({
+  executionArn: z.string(),
+  name: z.string(),
+  status: z.string(),
+  startDate: z.string().optional(),
+  stopDate: z.string().optional(),
+});
+
+export function createBareServer(sdk: SFNClient): McpServer {
+  const server = new McpServer({ name: 'bare', version: '0' });
+  server.registerTool('describe_execution', { inputSchema: z.object({ executionArn: z.string() }) }, async ({ executionArn }) => {
+    const out = await sdk.send(new DescribeExecutionCommand({ executionArn }));
+    return { content: [{ type: 'text', text: JSON.stringify({ ...out, $metadata: undefined }) }] };
+  });
+  server.registerTool(
+    'list_executions',
+    {
+      inputSchema: z.object({ stateMachineArn: z.string(), maxItems: z.number().int(), startingToken: z.string().optional() }),
+      outputSchema: z.object({ executions: z.array(Execution), nextToken: z.string().optional() }),
+    },
+    async ({ stateMachineArn, maxItems, startingToken }) => {
+      const out = await sdk.send(new ListExecutionsCommand({ stateMachineArn, maxResults: maxItems, nextToken: startingToken }));
+      const executions = (out.executions ?? []).map((e) => ({
+        executionArn: e.executionArn ?? '',
+        name: e.name ?? '',
+        status: e.status ?? '',
+        startDate: e.startDate?.toISOString(),
+        stopDate: e.stopDate?.toISOString(),
+      }));
+      const structured = { executions, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
+      return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+    },
+  );
+  return server;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const sdk = new SFNClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SFN, maxAttempts: 1 });
+  serveStdio(() => createBareServer(sdk));
+}
