@@ -44,12 +44,13 @@ export class Frames {
   }
 
   /**
-   * A retried Map/Parallel starts a new frame. It points at the state's *StateEntered: the failed
-   * attempt ended inside an item or branch, and that event would not name the state.
+   * A retried Map/Parallel starts a new frame, with no *StateFailed for the failed attempt. As AWS
+   * records it, the new *StateStarted points at the event the *StateFailed would have pointed at.
    */
   restart(scope: Scope, active: Active, input: Json, ts: number): void {
+    const prev = scope.pending?.prev ?? active.enteredId;
     scope.pending = undefined;
-    this.start(scope, active, input, ts, active.enteredId);
+    this.start(scope, active, input, ts, prev);
   }
 
   /**

@@ -79,6 +79,31 @@ const machines: Record<string, unknown> = {
       Caught: pass(),
     },
   },
+  // As in the AWS-recorded histories of LocalStack's test_map_state_retry and test_parallel_state_retry.
+  'map-retry': {
+    StartAt: 'Items',
+    States: {
+      Items: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        MaxConcurrency: 1,
+        ItemProcessor: { StartAt: 'HandleItem', States: { HandleItem: { Type: 'Fail', Error: 'HandleItemFailError', Cause: 'bad item' } } },
+        Retry: [{ ErrorEquals: ['HandleItemFailError'], IntervalSeconds: 1, MaxAttempts: 2 }],
+        End: true,
+      },
+    },
+  },
+  'parallel-retry': {
+    StartAt: 'Fan',
+    States: {
+      Fan: {
+        Type: 'Parallel',
+        Branches: [{ StartAt: 'Branch1', States: { Branch1: { Type: 'Fail', Error: 'FailError', Cause: 'branch failed' } } }],
+        Retry: [{ ErrorEquals: ['FailError'], IntervalSeconds: 1, MaxAttempts: 2 }],
+        End: true,
+      },
+    },
+  },
   parallel: {
     StartAt: 'Both',
     States: {
@@ -335,6 +360,44 @@ describe('history shapes per state type', () => {
       [11, 'ExecutionSucceeded', 10],
     ]);
     expect(JSON.parse(String(detailsOf(events[7]).output))).toEqual({ Error: 'ItemError', Cause: 'bad item' });
+  });
+
+  it('Map retried as a whole: no MapStateFailed until the last attempt; each new MapStateStarted points at the failed attempt\'s last event', async () => {
+    const { events } = await run('map-retry', { items: [1] });
+    expect(shape(events)).toEqual([
+      [1, 'ExecutionStarted', 0],
+      [2, 'MapStateEntered', 0],
+      [3, 'MapStateStarted', 2],
+      [4, 'MapIterationStarted', 3],
+      [5, 'FailStateEntered', 4],
+      [6, 'MapIterationFailed', 5],
+      [7, 'MapStateStarted', 5],
+      [8, 'MapIterationStarted', 7],
+      [9, 'FailStateEntered', 8],
+      [10, 'MapIterationFailed', 9],
+      [11, 'MapStateStarted', 9],
+      [12, 'MapIterationStarted', 11],
+      [13, 'FailStateEntered', 12],
+      [14, 'MapIterationFailed', 13],
+      [15, 'MapStateFailed', 13],
+      [16, 'ExecutionFailed', 15],
+    ]);
+  });
+
+  it('Parallel retried as a whole: each new ParallelStateStarted points at the failed branch\'s last event', async () => {
+    const { events } = await run('parallel-retry');
+    expect(shape(events)).toEqual([
+      [1, 'ExecutionStarted', 0],
+      [2, 'ParallelStateEntered', 0],
+      [3, 'ParallelStateStarted', 2],
+      [4, 'FailStateEntered', 3],
+      [5, 'ParallelStateStarted', 4],
+      [6, 'FailStateEntered', 5],
+      [7, 'ParallelStateStarted', 6],
+      [8, 'FailStateEntered', 7],
+      [9, 'ParallelStateFailed', 8],
+      [10, 'ExecutionFailed', 9],
+    ]);
   });
 
   it('Parallel: ParallelStateEntered, ParallelStateStarted, branch states pointing at it, ParallelStateSucceeded, ParallelStateExited', async () => {
