@@ -1,7 +1,7 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { entered, exited, failed, iter, eventsOf, type Spec } from './history-specs.js';
+import { entered, exited, failed, iter, eventsOf, type Spec, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE } from './history-specs.js';
 
 
 const H: Record<string, [ExecutionStatus, Spec[]]> = {
@@ -49,6 +49,8 @@ const H: Record<string, [ExecutionStatus, Spec[]]> = {
     ['ExecutionStarted', 0], ['TaskStateEntered', 1, entered('A')], ['TaskScheduled', 2], ['TaskStarted', 3],
     ['TaskFailed', 4, failed('X')], ['ExecutionFailed', 5], ['ExecutionRedriven', 6], ['TaskStateEntered', 7, entered('A')],
     ['TaskScheduled', 8], ['TaskStarted', 9], ['TaskFailed', 10, failed('Y')]]],
+  mapRetriedWhole: ['FAILED', MAP_RETRIED_WHOLE],
+  parallelRetriedWhole: ['FAILED', PARALLEL_RETRIED_WHOLE],
   parallelPending: ['RUNNING', [
     ['ExecutionStarted', 0], ['ParallelStateEntered', 1, entered('Fan')], ['ParallelStateStarted', 2], ['TaskStateEntered', 3, entered('Tax')],
     ['TaskScheduled', 4], ['TaskStarted', 5], ['TaskFailed', 6, failed('T')], ['ParallelStateFailed', 7]]],

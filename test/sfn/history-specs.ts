@@ -26,3 +26,69 @@ export const PARALLEL_CAUGHT: Spec[] = [
   ['PassStateExited', 10, exited('Compensate')],
   ['ExecutionSucceeded', 11],
 ];
+
+/**
+ * A Map and a Parallel retried as a whole, as AWS records them (LocalStack's AWS-validated snapshots
+ * of test_map_state_retry and test_parallel_state_retry): no *StateFailed until the last attempt,
+ * and each new *StateStarted points at the failed attempt's last event.
+ */
+export const MAP_RETRIED_WHOLE: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Fanout')],
+  ['MapStateStarted', 2, { mapStateStartedEventDetails: { length: 1 } }],
+  ['MapIterationStarted', 3, iter('Started', 0, 'Fanout')],
+  ['FailStateEntered', 4, entered('Boom')], // 5: retried
+  ['MapIterationFailed', 5, iter('Failed', 0, 'Fanout')], // 6: retried
+  ['MapStateStarted', 5, { mapStateStartedEventDetails: { length: 1 } }], // 7
+  ['MapIterationStarted', 7, iter('Started', 0, 'Fanout')],
+  ['FailStateEntered', 8, entered('Boom')], // 9: retried
+  ['MapIterationFailed', 9, iter('Failed', 0, 'Fanout')], // 10: retried
+  ['MapStateStarted', 9, { mapStateStartedEventDetails: { length: 1 } }], // 11
+  ['MapIterationStarted', 11, iter('Started', 0, 'Fanout')],
+  ['FailStateEntered', 12, entered('Boom')], // 13
+  ['MapIterationFailed', 13, iter('Failed', 0, 'Fanout')], // 14
+  ['MapStateFailed', 13], // 15
+  ['ExecutionFailed', 15],
+];
+export const PARALLEL_RETRIED_WHOLE: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['ParallelStateEntered', 1, entered('Fan')],
+  ['ParallelStateStarted', 2],
+  ['FailStateEntered', 3, entered('Boom')], // 4: retried
+  ['ParallelStateStarted', 4], // 5
+  ['FailStateEntered', 5, entered('Boom')], // 6: retried
+  ['ParallelStateStarted', 6], // 7
+  ['FailStateEntered', 7, entered('Boom')], // 8
+  ['ParallelStateFailed', 8], // 9
+  ['ExecutionFailed', 9],
+];
+/** A Map retried as a whole whose item ran a Parallel that failed: the retry follows the ParallelStateFailed. */
+export const MAP_OF_PARALLEL_RETRIED_WHOLE: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Outer')],
+  ['MapStateStarted', 2],
+  ['MapIterationStarted', 3, iter('Started', 0, 'Outer')],
+  ['ParallelStateEntered', 4, entered('Fan')],
+  ['ParallelStateStarted', 5], // 6
+  ['TaskStateEntered', 6, entered('Work')],
+  ['TaskScheduled', 7],
+  ['TaskStarted', 8],
+  ['TaskFailed', 9, failed('Down')], // 10: retried
+  ['ParallelStateFailed', 10], // 11: retried
+  ['MapIterationFailed', 11, iter('Failed', 0, 'Outer')], // 12: retried
+  ['MapStateStarted', 11], // 13
+  ['MapIterationStarted', 13, iter('Started', 0, 'Outer')],
+  ['ParallelStateEntered', 14, entered('Fan')],
+  ['ParallelStateStarted', 15], // 16
+  ['TaskStateEntered', 16, entered('Work')],
+  ['TaskScheduled', 17],
+  ['TaskStarted', 18],
+  ['TaskSucceeded', 19],
+  ['TaskStateExited', 20, exited('Work')],
+  ['ParallelStateSucceeded', 21], // 22
+  ['ParallelStateExited', 22, exited('Fan')],
+  ['MapIterationSucceeded', 23, iter('Succeeded', 0, 'Outer')],
+  ['MapStateSucceeded', 24], // 25
+  ['MapStateExited', 24, exited('Outer')],
+  ['ExecutionSucceeded', 26],
+];

@@ -200,13 +200,18 @@ export class FailureOutcomes implements PagingCarry {
     }
   }
 
-  /** Records an outcome, and hands it to the failure this one bubbled up from, and to that one's other containers. */
+  /**
+   * Records an outcome, and hands it to the failure this one bubbled up from, to that one's other
+   * containers, and to the containers this one bubbled into: a Map or Parallel retried as a whole
+   * starts again after the failed attempt's last event (AWS links the new MapStateStarted to it,
+   * beside the MapIterationFailed that also follows it).
+   */
   private settle(id: number, outcome: FailureOutcome, depth = 0): void {
     if (depth > MAX_DEPTH) return;
     if (!this.outcomes.has(id)) this.outcomes.set(id, outcome);
+    for (const into of this.bubbledTo.get(id) ?? []) if (!this.outcomes.has(into)) this.settle(into, outcome, depth + 1);
     const from = this.bubbledFrom.get(id);
     if (from === undefined) return;
     if (!this.outcomes.has(from)) this.settle(from, outcome, depth + 1);
-    for (const sibling of this.bubbledTo.get(from) ?? []) if (!this.outcomes.has(sibling)) this.settle(sibling, outcome, depth + 1);
   }
 }

@@ -62,6 +62,8 @@ export class StateNameIndex implements PagingCarry {
   private readonly open = new Map<number, { kind: Container; name: string }>();
   /** Ids some observed event links to: an event nothing links to yet is a chain's tip. */
   private readonly linked = new Set<number>();
+  /** Map/Parallel *StateEntered events read in an earlier call (from the token): a start that follows one is a first attempt. */
+  private readonly enteredBefore = new Set<number>();
   /**
    * Oldest first only: the Map/Parallel each event runs inside (id of its *StateStarted; 0 at the
    * top level), and the container each end event closes. They travel with a continuation's tips, so
@@ -77,7 +79,8 @@ export class StateNameIndex implements PagingCarry {
 
   observe(events: HistoryEvent[]): void {
     for (const e of events) {
-      if (e.previousEventId) this.linked.add(e.previousEventId);
+      // The failed item's last event stays a tip: the MapStateFailed, or the MapStateStarted of a retry, links to it too.
+      if (e.previousEventId && e.type !== 'MapIterationFailed') this.linked.add(e.previousEventId);
       if (e.id === undefined) continue;
       this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own: ownName(e) });
       if (!this.newestFirst) this.trackScope(e.id, e.type ?? '', e.previousEventId || undefined);
@@ -86,7 +89,10 @@ export class StateNameIndex implements PagingCarry {
       const type = e.type ?? '';
       if (e.id !== undefined && /^(Map|Parallel)StateStarted$/.test(type)) {
         const name = this.nameOf(e);
-        if (name) this.open.set(e.id, { kind: type.startsWith('Map') ? 'Map' : 'Parallel', name });
+        if (name) this.open.set(e.id, { kind: containerKind(type), name });
+        // The failed attempt a retry replaces writes no end event of its own: it ends here.
+        const attempt = this.restartOf(type, e.previousEventId || undefined)?.attempt;
+        if (attempt !== undefined) this.closeContainer(attempt, e.id);
       }
       const prev = e.previousEventId;
       if (!prev || this.owners.has(prev) || !linksWithinState(type)) continue;
@@ -97,20 +103,53 @@ export class StateNameIndex implements PagingCarry {
       const type = e.type ?? '';
       if (!CONTAINER_EVENT.test(type) || type.endsWith('Started')) continue;
       const started = (e.id !== undefined ? this.closes.get(e.id) : undefined) ?? this.startedIdOf(e);
-      const ended = started === undefined ? undefined : this.open.get(started);
-      if (started === undefined || !ended) continue;
-      // Still needed to name the end event itself (and its Exited) when its start came from a token.
-      this.ended.set(started, ended.name);
-      this.endedKinds.set(started, ended.kind);
-      if (e.id !== undefined) this.endedAt.set(started, e.id);
-      this.open.delete(started);
+      if (started !== undefined) this.closeContainer(started, e.id);
     }
     this.lastPage = events;
   }
 
+  private closeContainer(started: number, endId: number | undefined): void {
+    const ended = this.open.get(started);
+    if (!ended) return;
+    // Still needed to name the end event itself (and its Exited) when its start came from a token.
+    this.ended.set(started, ended.name);
+    this.endedKinds.set(started, ended.kind);
+    if (endId !== undefined) this.endedAt.set(started, endId);
+    this.open.delete(started);
+  }
+
+  /**
+   * For a *StateStarted that follows the last event of a failed attempt instead of its *StateEntered
+   * (a Map or Parallel retried as a whole, as AWS records it): the *StateStarted of that attempt,
+   * undefined when it is out of sight. Not a restart: undefined.
+   */
+  private restartOf(type: string, prev: number | undefined): { attempt: number | undefined } | undefined {
+    if (prev === undefined || !/^(Map|Parallel)StateStarted$/.test(type)) return undefined;
+    const kind = containerKind(type);
+    const before = this.nodes.get(prev)?.type;
+    if (before === `${kind}StateEntered` || (before === undefined && this.enteredBefore.has(prev))) return undefined;
+    const walked = before === undefined ? undefined : this.startedIdOf({ id: undefined, type: `${kind}StateFailed`, previousEventId: prev });
+    if (walked !== undefined) return { attempt: walked };
+    // Where that event ran, as tracked here or carried in the token (a start closed in an earlier
+    // call travels without its kind). An event other than a *StateEntered runs inside the attempt.
+    const inside = this.scopes.get(prev);
+    const insideKind = inside === undefined ? undefined : this.kindAt(inside);
+    if (inside !== undefined && inside !== 0 && (insideKind === undefined || insideKind === kind)) return { attempt: inside };
+    // Read here and not a *StateEntered: a restart, of an attempt out of sight. Otherwise, not known.
+    return before === undefined ? undefined : { attempt: undefined };
+  }
+
+
   private trackScope(id: number, type: string, prev: number | undefined): void {
     if (prev === undefined) {
       this.scopes.set(id, 0);
+      return;
+    }
+    const attempt = this.restartOf(type, prev)?.attempt;
+    if (attempt !== undefined) {
+      // A retried Map or Parallel runs beside its failed attempt, not inside it.
+      const parent = this.scopes.get(attempt);
+      if (parent !== undefined) this.scopes.set(id, parent);
       return;
     }
     // A start read in an earlier call is known as one of the open containers carried over.
@@ -156,7 +195,7 @@ export class StateNameIndex implements PagingCarry {
   private containerName(event: EventLike): string | undefined {
     const type = event.type ?? '';
     const kind: Container = type.startsWith('Map') ? 'Map' : 'Parallel';
-    if (type.endsWith('Started')) return this.nameAt(event.previousEventId);
+    if (type.endsWith('Started')) return event.id === undefined ? this.nameAt(event.previousEventId) : this.startName(event.id, event.previousEventId);
     if (kind === 'Map') {
       // MapState{Succeeded,Failed,Aborted} follow an iteration event, which names the Map state.
       const prev = event.previousEventId === undefined ? undefined : this.nodes.get(event.previousEventId);
@@ -168,7 +207,7 @@ export class StateNameIndex implements PagingCarry {
       // kind is not known, restored from a token without its open entry, is taken as before.)
       const startedKind = this.kindAt(started);
       if (startedKind !== undefined && startedKind !== kind) return undefined;
-      return this.nameAt(this.nodes.get(started)?.prev) ?? this.open.get(started)?.name ?? this.ended.get(started);
+      return this.startName(started, this.nodes.get(started)?.prev);
     }
     // The walk left what this call has seen: only a single container of this kind open when the
     // event happened is certain; with several (nested Parallels) a guess would name the wrong state,
@@ -179,6 +218,27 @@ export class StateNameIndex implements PagingCarry {
     const candidates = [...this.open].filter(([start, c]) => c.kind === kind && start < at).map(([, c]) => c.name);
     for (const [start, end] of this.endedAt) if (start < at && end >= at && this.kindAt(start) === kind) candidates.push(this.ended.get(start) ?? '');
     return candidates.length === 1 && candidates[0] ? candidates[0] : undefined;
+  }
+
+  /**
+   * The state a *StateStarted event starts: the one its *StateEntered names or, for a retry, the
+   * state of the attempt it replaces. Not the state of whatever event ended that attempt.
+   */
+  private startName(startId: number, prev: number | undefined): string | undefined {
+    let id = startId;
+    let before = prev;
+    for (let hops = 0; hops < MAX_WALK; hops += 1) {
+      const known = this.open.get(id)?.name ?? this.ended.get(id);
+      if (known) return known;
+      const type = this.nodes.get(id)?.type ?? '';
+      const restart = this.restartOf(type, before);
+      // A start read in an earlier call may carry its own name in the token (see save).
+      if (!restart) return this.owners.get(id) ?? this.nameAt(before);
+      if (restart.attempt === undefined) return this.owners.get(id);
+      id = restart.attempt;
+      before = this.nodes.get(id)?.prev;
+    }
+    return undefined;
   }
 
   /** Map or Parallel, for the id of a *StateStarted event read here or carried in the token. */
@@ -215,7 +275,8 @@ export class StateNameIndex implements PagingCarry {
    */
   private ownerOf(id: number): string | undefined {
     const node = this.nodes.get(id);
-    if (!node) return this.walk(id);
+    // Not read here: a carried owner, or a container start this call saw end.
+    if (!node) return this.walk(id) ?? this.ended.get(id) ?? this.open.get(id)?.name;
     return node.own ?? this.nameOf({ id, previousEventId: node.prev, type: node.type });
   }
 
@@ -238,10 +299,17 @@ export class StateNameIndex implements PagingCarry {
     if (!this.newestFirst) for (const [id, c] of [...this.open].reverse()) wanted.push([id, `${c.kind === 'Map' ? 'M' : 'P'}${c.name}`]);
     const add = (id: number | undefined, name: string | undefined) => {
       // A tip whose state is unknown is still worth its scope: a later end event may need it.
-      if (id !== undefined && (name || this.scopes.has(id))) wanted.push([id, `=${name ?? ''}`]);
+      if (id === undefined || (!name && !this.scopes.has(id))) return;
+      // 'E': a Map/Parallel *StateEntered, which a first attempt's start follows (see restartOf).
+      const entered = /^(Map|Parallel)StateEntered$/.test(this.nodes.get(id)?.type ?? '') || this.enteredBefore.has(id);
+      wanted.push([id, `${entered ? 'E' : '='}${name ?? ''}`]);
     };
-    // A cursor inside the last page re-reads it: what it links to outside itself comes first.
-    for (const e of this.lastPage) if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.ownerOf(e.previousEventId));
+    // A cursor inside the last page re-reads it: what it links to outside itself comes first, and
+    // the name of a Map or Parallel started again there, which the re-read may not find again.
+    for (const e of this.lastPage) {
+      if (e.id !== undefined && this.restartOf(e.type ?? '', e.previousEventId || undefined)) add(e.id, this.nameOf(e));
+      if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.ownerOf(e.previousEventId));
+    }
     if (!this.newestFirst) {
       const tips: number[] = [];
       for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
@@ -279,7 +347,8 @@ export class StateNameIndex implements PagingCarry {
       const tag = tagged[0];
       const name = tagged.slice(1);
       if (!name) continue;
-      if (tag === '=') this.owners.set(entry[0], name);
+      if (tag === 'E') this.enteredBefore.add(entry[0]);
+      if (tag === '=' || tag === 'E') this.owners.set(entry[0], name);
       else if (tag === 'M' || tag === 'P') this.open.set(entry[0], { kind: tag === 'M' ? 'Map' : 'Parallel', name });
     }
   }

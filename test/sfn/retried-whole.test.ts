@@ -1,0 +1,89 @@
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSfnEnv, type SfnEnv } from './env.js';
+import { eventsOf, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
+
+/**
+ * A Map or Parallel retried as a whole, in the shape AWS records (see history-specs.ts): the failed
+ * attempts' failures read as retried, and every attempt's events keep the Map/Parallel state's
+ * name, not the name of the state that failed inside it, however the history is paged.
+ */
+
+interface Case {
+  status: ExecutionStatus;
+  specs: Spec[];
+  retried: number[];
+  /** Container events (Map/Parallel Started, Succeeded, Failed) and the state each belongs to. */
+  names: Record<number, string>;
+}
+
+const CASES: Record<string, Case> = {
+  map: { status: 'FAILED', specs: MAP_RETRIED_WHOLE, retried: [5, 6, 9, 10], names: { 3: 'Fanout', 7: 'Fanout', 11: 'Fanout', 15: 'Fanout' } },
+  parallel: { status: 'FAILED', specs: PARALLEL_RETRIED_WHOLE, retried: [4, 6], names: { 3: 'Fan', 5: 'Fan', 7: 'Fan', 9: 'Fan' } },
+  mapOfParallel: {
+    status: 'SUCCEEDED',
+    specs: MAP_OF_PARALLEL_RETRIED_WHOLE,
+    retried: [10, 11, 12],
+    names: { 3: 'Outer', 6: 'Fan', 11: 'Fan', 13: 'Outer', 16: 'Fan', 22: 'Fan', 25: 'Outer' },
+  },
+};
+
+let env: SfnEnv;
+const arns: Record<string, string> = {};
+beforeAll(async () => {
+  env = await startSfnEnv();
+  const machine = env.fake.addStateMachine('RetriedWhole');
+  for (const [name, c] of Object.entries(CASES)) {
+    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: c.status }).executionArn;
+    env.fake.setHistory(arns[name] as string, eventsOf(c.specs));
+  }
+});
+afterAll(async () => env.close());
+
+interface Seen {
+  id: number;
+  type: string;
+  stateName?: string;
+  outcome?: string;
+}
+
+async function walk(executionArn: string, args: Record<string, unknown>): Promise<Seen[]> {
+  const events: Seen[] = [];
+  let token: string | undefined;
+  do {
+    const r = await env.call('get_execution_history', { executionArn, ...args, ...(token ? { startingToken: token } : {}) });
+    expect(r.isError, r.text).toBeUndefined();
+    events.push(...(r.structured?.events as Seen[]));
+    token = r.structured?.nextToken as string | undefined;
+  } while (token);
+  return events.sort((a, b) => a.id - b.id);
+}
+
+// One call for all, then pages and calls that end before, on and after each restart and its link.
+const PAGING = [{}, ...[[1, 1], [1, 3], [2, 1], [2, 3], [2, 5], [3, 2], [4, 1], [4, 3], [5, 2], [5, 4]].map(([pageSize, maxItems]) => ({ pageSize, maxItems }))];
+
+describe('a Map or Parallel retried as a whole', () => {
+  for (const [name, c] of Object.entries(CASES)) {
+    it(`${name}: the failed attempts' failures are retried, and each attempt's container events carry the container's name`, async () => {
+      for (const reverseOrder of [false, true]) {
+        for (const paging of PAGING) {
+          const label = `${name} ${JSON.stringify({ reverseOrder, ...paging })}`;
+          const events = await walk(arns[name] as string, { reverseOrder, ...paging });
+          expect(events.filter((e) => e.outcome).map((e) => `${e.id} ${e.outcome}`), label).toEqual(c.retried.map((id) => `${id} retried`));
+          for (const [id, state] of Object.entries(c.names)) {
+            const got = events.find((e) => e.id === Number(id))?.stateName;
+            // Oldest first, or in one call, every name is known; newest first a name may still be
+            // unknown (its state's start lies ahead), but it is never another state's.
+            if (got !== undefined || !reverseOrder || Object.keys(paging).length === 0) expect(`#${id} ${got}`, label).toBe(`#${id} ${state}`);
+          }
+        }
+      }
+    });
+  }
+
+  it('failuresOnly oldest first lists the last attempt\'s failure unmarked, the earlier ones marked retried', async () => {
+    const r = await env.call('get_execution_history', { executionArn: arns.parallel, failuresOnly: true });
+    const lines = r.text.split('\n').filter((l) => l.startsWith('#'));
+    expect(lines.map((l) => `${/^#(\d+)/.exec(l)?.[1]}${l.includes('(retried)') ? ' retried' : ''}`)).toEqual(['4 retried', '6 retried', '8', '9', '10']);
+  });
+});
