@@ -64,7 +64,7 @@ export const getExecutionHistory = defineTool({
     const sfn = await ctx.backends.sfn();
     const names = new StateNameIndex(args.reverseOrder);
     const outcomes = new FailureOutcomes(args.reverseOrder);
-    const siblingAborts = new IterationAborts();
+    const siblingAborts = new IterationAborts(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
     /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
@@ -136,7 +136,7 @@ export const getExecutionHistory = defineTool({
         if (!readEnd) outcomes.reachedEnd();
         siblingAborts.observe(events);
       },
-      carry: carryAll({ s: names, f: outcomes }),
+      carry: carryAll({ s: names, f: outcomes, a: siblingAborts }),
       keyOf: (e) => String(e.id ?? ''),
       view: (e) => {
         const type = e.type ?? '';
@@ -171,14 +171,17 @@ export const getExecutionHistory = defineTool({
       await readAhead(readEnd, pages, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
     }
     // Oldest first, what followed the last failures returned (a retry, a catch, or the end of the
-    // run) may lie on the next backend page: one page ahead settles it.
-    const unsettled = (v: HistoryEventView) => isFailureEvent(v.type) && !isStateAbort(v.type) && outcomes.unmarked(v.id) === 'notRead';
+    // run) may lie on the next backend page, and so may the MapIterationAborted that makes an abort
+    // a sibling's: one page ahead settles them.
+    const unsettled = (v: HistoryEventView) =>
+      (isFailureEvent(v.type) && !isStateAbort(v.type) && outcomes.unmarked(v.id) === 'notRead') || (args.failuresOnly && siblingAborts.undecided(v));
     if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
       await readAhead(
         readEnd,
         1,
         (events, last) => {
           outcomes.observe(events);
+          siblingAborts.observe(events);
           if (last) outcomes.reachedEnd();
         },
         () => !result.items.some(unsettled),
@@ -190,6 +193,8 @@ export const getExecutionHistory = defineTool({
     const kept: HistoryEventView[] = [];
     const keptLines: string[] = [];
     result.items.forEach((v, i) => {
+      // Known only now (its MapIterationAborted was on a later page, or the item failure read later).
+      if (args.failuresOnly && siblingAborts.has(v)) return;
       let learnt = false;
       if (v.outcome === undefined && isFailureEvent(v.type)) {
         const outcome = outcomes.outcomeOf(v.id);

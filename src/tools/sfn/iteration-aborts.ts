@@ -1,40 +1,84 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { PagingCarry } from '../../paging/engine.js';
 import { isStateAbort } from './history-events.js';
+
+/** Marks a continuation carries, newest first: iterations aborted whose state aborts are older than every page read. */
+const CARRY_MARKS = 100;
+/** Abort chains are as deep as the nesting of Map and Parallel states. */
+const MAX_CHAIN = 64;
 
 /**
  * The *StateAborted events of states that ran inside a Map iteration aborted because a sibling
  * item failed: the iteration's MapIterationAborted links to the abort of the state it was running,
  * which links to the aborts nested inside it. For a triage they are noise beside the failure that
- * caused them. A chain cut by a page boundary, or an item failure not read yet, keeps the abort.
+ * caused them. Without an item failure (a stop, a timeout) the aborts show where the run was, and
+ * stay. What a continuation needs travels in the token; oldest first, an abort whose
+ * MapIterationAborted may be on the next page is undecided until that page is read.
  */
-export class IterationAborts {
+export class IterationAborts implements PagingCarry {
   private readonly withIteration = new Set<number>();
-  /** An item failed: the aborted iterations are its siblings. Without one (a stop, a timeout) the aborts show where the run was, and stay. */
+  /** A Map item failed (MapIterationFailed, or MapStateFailed read first when newest first): aborted iterations are its siblings. */
   private itemFailed = false;
-  /** Abort event → the event it links to. */
+  /** Abort event → the event it links to, and back. */
   private readonly abortPrev = new Map<number, number>();
+  private readonly abortAbove = new Map<number, number>();
+  /** Ids some observed event links to. */
+  private readonly linked = new Set<number>();
+  private readonly seen = new Set<number>();
+
+  constructor(private readonly newestFirst: boolean) {}
 
   observe(events: HistoryEvent[]): void {
     for (const e of events) {
       const type = e.type ?? '';
-      const prev = e.previousEventId;
-      if (type === 'MapIterationFailed') this.itemFailed = true;
-      if (type === 'MapIterationAborted' && prev) this.mark(prev);
-      else if (isStateAbort(type) && e.id !== undefined && prev) {
+      const prev = e.previousEventId || undefined;
+      if (e.id !== undefined) this.seen.add(e.id);
+      if (prev !== undefined) this.linked.add(prev);
+      if (type === 'MapIterationFailed' || type === 'MapStateFailed') this.itemFailed = true;
+      if (type === 'MapIterationAborted' && prev !== undefined) this.mark(prev);
+      else if (isStateAbort(type) && e.id !== undefined && prev !== undefined) {
         this.abortPrev.set(e.id, prev);
+        this.abortAbove.set(prev, e.id);
         // Newest first, the event linking to it came first.
         if (this.withIteration.has(e.id)) this.mark(prev);
       }
     }
   }
 
-  /** Whether the event is the abort of a state that ran inside an aborted Map iteration. */
-  has(e: Pick<HistoryEvent, 'id' | 'type'>): boolean {
+  /** Whether the event is the abort of a state that ran inside an aborted Map iteration, a sibling of a failed item. */
+  has(e: { id?: number | undefined; type?: string | undefined }): boolean {
     return this.itemFailed && e.id !== undefined && isStateAbort(e.type ?? '') && this.withIteration.has(e.id);
   }
 
+  /** Oldest first: an abort whose chain nothing links to yet; its MapIterationAborted may come next. */
+  undecided(e: { id?: number | undefined; type?: string | undefined }): boolean {
+    if (this.newestFirst || e.id === undefined || !isStateAbort(e.type ?? '') || this.withIteration.has(e.id)) return false;
+    let top = e.id;
+    for (let hops = 0; hops < MAX_CHAIN; hops += 1) {
+      const above = this.abortAbove.get(top);
+      if (above === undefined) break;
+      top = above;
+    }
+    return !this.linked.has(top);
+  }
+
+  save(): unknown {
+    // Newest first, marks of aborts not read yet: the MapIterationAborted that set them will not be read again.
+    const marks = this.newestFirst ? [...this.withIteration].filter((id) => !this.seen.has(id)).sort((a, b) => b - a).slice(0, CARRY_MARKS) : [];
+    if (!this.itemFailed && marks.length === 0) return undefined;
+    return { ...(this.itemFailed && { f: 1 }), ...(marks.length > 0 && { m: marks }) };
+  }
+
+  restore(saved: unknown): void {
+    if (!saved || typeof saved !== 'object') return;
+    const { f, m } = saved as Record<string, unknown>;
+    if (f === 1) this.itemFailed = true;
+    if (!Array.isArray(m)) return;
+    for (const id of m.slice(0, CARRY_MARKS)) if (Number.isSafeInteger(id) && id > 0) this.withIteration.add(id as number);
+  }
+
   private mark(id: number): void {
-    for (let at: number | undefined = id, hops = 0; at !== undefined && hops < 64 && !this.withIteration.has(at); at = this.abortPrev.get(at), hops += 1) {
+    for (let at: number | undefined = id, hops = 0; at !== undefined && hops < MAX_CHAIN && !this.withIteration.has(at); at = this.abortPrev.get(at), hops += 1) {
       this.withIteration.add(at);
     }
   }

@@ -1,0 +1,113 @@
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSfnEnv, type SfnEnv } from './env.js';
+import { entered, exited, failed, iter, eventsOf, type Spec } from './history-specs.js';
+
+/**
+ * failuresOnly leaves out the aborts of a failed Map item's siblings, and keeps the aborts of a
+ * stop, whatever the paging: an abort and the MapIterationAborted that links to it often sit on
+ * two pages, or in two calls.
+ */
+
+/** A Map "Send": `done` items succeed one after another, then four run at once; item 0 of those fails (or the run is stopped). */
+function mapRun(done: number, end: 'fail' | 'stop'): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Send')], ['MapStateStarted', 2]];
+  const add = (spec: Spec) => specs.push(spec);
+  const at = () => specs.length;
+  let closed = 3;
+  for (let i = 0; i < done; i += 1) {
+    add(['MapIterationStarted', closed, iter('Started', i, 'Send')]);
+    add(['TaskStateEntered', at(), entered('Work')]);
+    add(['TaskScheduled', at()]);
+    add(['TaskStarted', at()]);
+    add(['TaskSucceeded', at()]);
+    add(['TaskStateExited', at(), exited('Work')]);
+    add(['MapIterationSucceeded', at(), iter('Succeeded', i, 'Send')]);
+    closed = at();
+  }
+  const running: number[] = [];
+  for (let i = done; i < done + 4; i += 1) {
+    add(['MapIterationStarted', closed, iter('Started', i, 'Send')]);
+    add(['TaskStateEntered', at(), entered('Work')]);
+    add(['TaskScheduled', at()]);
+    add(['TaskStarted', at()]);
+    running.push(at());
+  }
+  const abort = (k: number) => {
+    add(['TaskStateAborted', running[k] as number]);
+    add(['MapIterationAborted', at(), iter('Aborted', done + k, 'Send')]);
+  };
+  if (end === 'fail') {
+    add(['TaskFailed', running[0] as number, failed('Bounced')]);
+    const failure = at();
+    add(['MapIterationFailed', failure, iter('Failed', done, 'Send')]);
+    for (const k of [1, 2, 3]) abort(k);
+    add(['MapStateFailed', failure]);
+    add(['ExecutionFailed', at(), { executionFailedEventDetails: { error: 'Bounced' } }]);
+  } else {
+    for (const k of [0, 1, 2, 3]) abort(k);
+    add(['MapStateAborted', at()]);
+    add(['ExecutionAborted', at()]);
+  }
+  return specs;
+}
+
+const RUNS: Array<[string, ExecutionStatus, Spec[]]> = [
+  ['failed-3', 'FAILED', mapRun(3, 'fail')],
+  ['failed-4', 'FAILED', mapRun(4, 'fail')],
+  ['stopped-3', 'ABORTED', mapRun(3, 'stop')],
+];
+// Pages of 5, 6, 7, 10 and 13 events put each abort and its MapIterationAborted on two pages in turn.
+const PAGING = [{}, ...[[5, 100], [6, 100], [7, 100], [10, 2], [13, 3], [1, 1], [2, 1], [3, 2]].map(([pageSize, maxItems]) => ({ pageSize, maxItems }))];
+
+let env: SfnEnv;
+const arns: Record<string, string> = {};
+beforeAll(async () => {
+  env = await startSfnEnv();
+  const machine = env.fake.addStateMachine('SiblingAborts');
+  for (const [name, status, specs] of RUNS) {
+    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status }).executionArn;
+    env.fake.setHistory(arns[name] as string, eventsOf(specs));
+  }
+});
+afterAll(async () => env.close());
+
+async function failures(executionArn: string, args: Record<string, unknown>): Promise<string[]> {
+  const types: string[] = [];
+  let token: string | undefined;
+  let calls = 0;
+  do {
+    const r = await env.call('get_execution_history', { executionArn, failuresOnly: true, ...args, ...(token ? { startingToken: token } : {}) });
+    expect(r.isError, r.text).toBeUndefined();
+    const events = r.structured?.events as Array<{ id: number; type: string }>;
+    // The text lists what the structured answer lists.
+    expect(r.text.split('\n').filter((l) => l.startsWith('#')).map((l) => Number(/^#(\d+)/.exec(l)?.[1]))).toEqual(events.map((e) => e.id));
+    types.push(...events.map((e) => e.type));
+    token = r.structured?.nextToken as string | undefined;
+    expect((calls += 1)).toBeLessThan(100);
+  } while (token);
+  return types;
+}
+
+describe('failuresOnly and the aborts of a Map\'s iterations', () => {
+  for (const reverseOrder of [false, true]) {
+    const order = reverseOrder ? 'newest first' : 'oldest first';
+    it(`${order}: a failed item's siblings' aborts are left out, however the history is paged`, async () => {
+      const want = ['TaskFailed', 'MapIterationFailed', 'MapStateFailed', 'ExecutionFailed'];
+      for (const name of ['failed-3', 'failed-4']) {
+        for (const paging of PAGING) {
+          const got = await failures(arns[name] as string, { reverseOrder, ...paging });
+          expect(got, `${name} ${JSON.stringify(paging)}`).toEqual(reverseOrder ? [...want].reverse() : want);
+        }
+      }
+    });
+
+    it(`${order}: a stop keeps the aborts of the states that were running, however the history is paged`, async () => {
+      const want = ['TaskStateAborted', 'TaskStateAborted', 'TaskStateAborted', 'TaskStateAborted', 'MapStateAborted', 'ExecutionAborted'];
+      for (const paging of PAGING) {
+        const got = await failures(arns['stopped-3'] as string, { reverseOrder, ...paging });
+        expect(got, JSON.stringify(paging)).toEqual(reverseOrder ? [...want].reverse() : want);
+      }
+    });
+  }
+});
