@@ -63,6 +63,21 @@ const MAP_TIMED_OUT: Spec[] = [
   ['ExecutionTimedOut', 10, { executionTimedOutEventDetails: { error: 'States.Timeout' } }],
 ];
 
+// A task failed and waited for its retry; the run was stopped (or timed out) first. A Map item's
+// failure waiting for the Map's retry, the same.
+const STOPPED_BEFORE_RETRY: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['TaskStateEntered', 1, entered('Save')],
+  ['TaskScheduled', 2],
+  ['TaskStarted', 3],
+  ['TaskFailed', 4, failed('DbTransient')], // 5
+  ['ExecutionAborted', 5, { executionAbortedEventDetails: { error: 'stop' } }],
+];
+const TIMED_OUT_BEFORE_MAP_RETRY: Spec[] = [
+  ...MAP_PREFIX.slice(0, 15),
+  ['ExecutionTimedOut', 12, { executionTimedOutEventDetails: { error: 'States.Timeout' } }], // 16
+];
+
 let env: SfnEnv;
 const arns: Record<string, string> = {};
 
@@ -77,10 +92,12 @@ beforeAll(async () => {
   add('mapRetried', 'SUCCEEDED', MAP_RETRIED);
   add('parallelPending', 'RUNNING', PARALLEL_PENDING);
   add('mapTimedOut', 'TIMED_OUT', MAP_TIMED_OUT);
+  add('stoppedBeforeRetry', 'ABORTED', STOPPED_BEFORE_RETRY);
+  add('timedOutBeforeMapRetry', 'TIMED_OUT', TIMED_OUT_BEFORE_MAP_RETRY);
 });
 afterAll(async () => env.close());
 
-const MARK = /^#(\d+) .*?\((retried|caught|redriven|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
+const MARK = /^#(\d+) .*?\((retried|caught|redriven|then the run was stopped|then the run timed out|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
 
 /** All events over every continuation: id → outcome, and id → text mark ('' when none). */
 async function walk(executionArn: string, args: Record<string, unknown>) {
@@ -172,4 +189,18 @@ describe('an aborted sibling branch in a running execution', () => {
     const oldest = await walk(arn, { failuresOnly: true });
     expect({ newest: newest.mark.get(11), oldest: oldest.mark.get(11) }).toEqual({ newest: '', oldest: '' });
   });
+});
+
+describe('a failure the run was stopped or timed out after', () => {
+  for (const reverseOrder of [true, false]) {
+    for (const paging of [{}, { maxItems: 1, pageSize: 1 }, { maxItems: 2, pageSize: 3 }]) {
+      it(`${reverseOrder ? 'newest' : 'oldest'} first ${JSON.stringify(paging)}: says the stop or the timeout came next, not that the failure ended the run`, async () => {
+        const stopped = await walk(arns.stoppedBeforeRetry as string, { failuresOnly: true, reverseOrder, ...paging });
+        expect([stopped.mark.get(5), stopped.mark.get(6)]).toEqual(['then the run was stopped', '']);
+        const timedOut = await walk(arns.timedOutBeforeMapRetry as string, { failuresOnly: true, reverseOrder, ...paging });
+        // The item's failure and its MapIterationFailed both led to the timeout; the run's end has no mark.
+        expect([timedOut.mark.get(12), timedOut.mark.get(13), timedOut.mark.get(16)]).toEqual(['then the run timed out', 'then the run timed out', '']);
+      });
+    }
+  }
 });

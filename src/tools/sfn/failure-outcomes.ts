@@ -5,8 +5,12 @@ import { isFailureEvent, isRedriveEvent } from './history-events.js';
 /** What happened after a failure: the state ran again (Retry), moved on (Catch), or the failed run was redriven. */
 export type FailureOutcome = 'retried' | 'caught' | 'redriven';
 
-/** Why a failure has no outcome: nothing handled it, or what followed it is not known. */
-export type Unmarked = 'ended' | 'notRead' | 'running' | 'notCarried';
+/**
+ * Why a failure has no outcome: nothing handled it, a stop or a timeout ended the run right after
+ * it (while it waited for a retry, say), or what followed it is not known.
+ */
+export type Unmarked = 'ended' | 'stopped' | 'timedOut' | 'notRead' | 'running' | 'notCarried';
+type EndedBy = 'stopped' | 'timedOut';
 
 /** A new attempt links to the failure it follows: TaskScheduled (and its Lambda/Activity variants), or a Map/Parallel started again. */
 const NEW_ATTEMPT = /^(Task|LambdaFunction|Activity)Scheduled$|^(Map|Parallel)StateStarted$/;
@@ -23,9 +27,9 @@ const RUN_ENDED = /^Execution(Succeeded|Failed|Aborted|TimedOut)$/;
 const CARRY_ENTRIES = 200;
 /** Bubbling chains are as deep as the nesting of Map and Parallel states. */
 const MAX_DEPTH = 64;
-type Entry = FailureOutcome | 'followed' | 'pending';
-const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p' };
-const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending' };
+type Entry = FailureOutcome | EndedBy | 'followed' | 'pending';
+const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p', stopped: 's', timedOut: 't' };
+const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending', s: 'stopped', t: 'timedOut' };
 
 /**
  * Tells which failure events were retried, caught or redriven, from the event that links to each,
@@ -57,6 +61,8 @@ export class FailureOutcomes implements PagingCarry {
   private unlinkedRedrive = false;
   /** Events that ended a run (ExecutionFailed, ...): nothing but a redrive follows them. */
   private readonly runEnds = new Set<number>();
+  /** ExecutionAborted and ExecutionTimedOut among them, and (restored) failures that led straight to one. */
+  private readonly endedBy = new Map<number, EndedBy>();
   /** Oldest first: the last run-ending event, which an ExecutionRedriven further on reopens. */
   private lastRunEnd: number | undefined;
   private complete = false;
@@ -80,6 +86,8 @@ export class FailureOutcomes implements PagingCarry {
         if (prev !== undefined && BUBBLED.test(type)) this.linkBubble(prev, id);
         if (RUN_ENDED.test(type)) {
           this.runEnds.add(id);
+          if (type === 'ExecutionAborted') this.endedBy.set(id, 'stopped');
+          if (type === 'ExecutionTimedOut') this.endedBy.set(id, 'timedOut');
           this.lastRunEnd = id;
           if (this.unlinkedRedrive) {
             this.unlinkedRedrive = false;
@@ -106,7 +114,33 @@ export class FailureOutcomes implements PagingCarry {
 
   /** For a failure without an outcome: whether nothing handled it, or why that is not known. */
   unmarked(id: number): Unmarked {
-    return this.newestFirst ? this.unmarkedNewestFirst(id, 0) : this.settled(id, 0) ? 'ended' : 'notRead';
+    const reason = this.newestFirst ? this.unmarkedNewestFirst(id, 0) : this.settled(id, 0) ? 'ended' : 'notRead';
+    return reason === 'ended' ? (this.stoppedAfter(id) ?? 'ended') : reason;
+  }
+
+  /**
+   * A stop or a timeout the failure led to: from the innermost failure it bubbled up from, through
+   * every container failure that one bubbled into (a MapIterationFailed shares its item's fate).
+   */
+  private stoppedAfter(id: number): EndedBy | undefined {
+    if (this.runEnds.has(id)) return undefined;
+    let root = id;
+    for (let depth = 0; depth < MAX_DEPTH; depth += 1) {
+      const from = this.bubbledFrom.get(root);
+      if (from === undefined) break;
+      root = from;
+    }
+    return this.stopAbove(root, 0);
+  }
+
+  private stopAbove(id: number, depth: number): EndedBy | undefined {
+    const by = this.endedBy.get(id);
+    if (by || depth >= MAX_DEPTH) return by;
+    for (const into of this.bubbledTo.get(id) ?? []) {
+      const above = this.stopAbove(into, depth + 1);
+      if (above) return above;
+    }
+    return undefined;
   }
 
   /** The history was read to its last event: if that ended the run, nothing more can follow any failure. */
@@ -125,7 +159,7 @@ export class FailureOutcomes implements PagingCarry {
     const wanted = (id: number) => !this.seen.has(id) || (this.lastPage.has(id) && this.failures.has(id));
     const entries = new Map<number, Entry>();
     for (const id of this.followed) {
-      if (wanted(id)) entries.set(id, this.bubbledTo.has(id) && this.unmarkedNewestFirst(id, 0) === 'running' ? 'pending' : 'followed');
+      if (wanted(id)) entries.set(id, this.bubbledTo.has(id) && this.unmarkedNewestFirst(id, 0) === 'running' ? 'pending' : (this.stoppedAfter(id) ?? 'followed'));
     }
     for (const [id, outcome] of this.outcomes) if (wanted(id)) entries.set(id, outcome);
     const sorted = [...entries].sort((a, b) => b[0] - a[0]);
@@ -150,13 +184,14 @@ export class FailureOutcomes implements PagingCarry {
     if (typeof u === 'number' && Number.isSafeInteger(u) && u > 0) this.uncertainUpTo = u;
     if (typeof e !== 'string') return;
     let last = 0;
-    for (const [, code, digits] of e.matchAll(/([rcdfp])(\d{1,16})/g)) {
+    for (const [, code, digits] of e.matchAll(/([rcdfpst])(\d{1,16})/g)) {
       const what = DECODE[code ?? ''];
       const id = last === 0 ? Number(digits) : last - Number(digits);
       if (!what || !Number.isSafeInteger(id) || id <= 0) return;
       last = id;
-      if (what === 'followed' || what === 'pending') this.followed.add(id);
+      if (what === 'followed' || what === 'pending' || what === 'stopped' || what === 'timedOut') this.followed.add(id);
       if (what === 'pending') this.pending.add(id);
+      else if (what === 'stopped' || what === 'timedOut') this.endedBy.set(id, what);
       else if (what !== 'followed') this.outcomes.set(id, what);
     }
   }

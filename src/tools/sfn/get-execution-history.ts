@@ -17,6 +17,8 @@ const OUTCOME_GROWTH = 72;
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
 const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
+  stopped: '(then the run was stopped)',
+  timedOut: '(then the run timed out)',
   notRead: '(what followed not read yet)',
   running: '(still running: what follows is not known yet)',
   notCarried: '(outcome not carried this far: read oldest first to see it)',
