@@ -1,4 +1,5 @@
 import { log, redact } from '../log.js';
+import { flatten } from './render.js';
 
 /** Backends the server talks to, as named in error texts. */
 export type BackendName = 'Step Functions' | 'Bedrock Flows' | 'DevOps Agent' | 'Ona';
@@ -72,7 +73,7 @@ const GENERIC_HINTS: Record<ErrorKind, string> = {
 
 function cut(text: string, max: number): string {
   // Redacted before the cut, which could keep a secret's first characters.
-  const clean = redact(text).replace(/\s+/g, ' ').trim();
+  const clean = flatten(redact(text));
   return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
 }
 

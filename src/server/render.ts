@@ -177,9 +177,17 @@ export function shortTime(isoTime: string | undefined): string {
 }
 
 /** Short one-line form of a string for text renderings. */
+/** Control and invisible formatting characters (bidi overrides, zero-width): a line shows them as U+FFFD. */
+const INVISIBLE = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+/** Backend text shown on one line outside a fence: whitespace runs become one space, invisible characters U+FFFD. */
+export function flatten(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(INVISIBLE, '\ufffd').trim();
+}
+
 export function oneLine(text: string | undefined, max = 160): string {
   if (!text) return '';
-  const flat = redactInResult(text).replace(/\s+/g, ' ').trim();
+  const flat = flatten(redactInResult(text));
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
 }
 
@@ -193,7 +201,7 @@ function fenceId(): string {
  * the fence it sits in (the approach mongodb-mcp-server takes for untrusted data).
  */
 /** What a backend value must look like to be shown outside a fence: an id, an ARN, an enum, a URL path. */
-const IDENTIFIER = /^[\w.:/@+-]{1,128}$/;
+const IDENTIFIER = /^[\w.:/@+-]{1,512}$/;
 
 export class UntrustedFence {
   // 48 random bits; randomUUID draws from a cached entropy pool, randomBytes makes a syscall per call.

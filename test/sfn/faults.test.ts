@@ -93,6 +93,13 @@ describe('modeled errors become actionable isError results', () => {
     expect(r.text).toMatch(/^Step Functions ListStateMachines failed: AccessDeniedException \(HTTP 400\): .*states:ListStateMachines.*Next: the server's credentials lack permission/);
   });
 
+  it('a backend message is shown on one line, invisible characters as U+FFFD', async () => {
+    fake.inject({ kind: 'raw', status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'gone\u202e\n    at Foo.bar (/srv/x.js:1:1)' }) }, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: executionArn('Orders', 'missing') });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('ExecutionDoesNotExist (HTTP 400): gone\ufffd at Foo.bar (/srv/x.js:1:1). Next:');
+  });
+
   it('rejected credentials: says it is a server configuration problem', async () => {
     fake.inject({ kind: 'unrecognizedClient' });
     const r = await env.call('list_state_machines');

@@ -73,9 +73,9 @@ export const describeExecution = defineTool({
     });
     const took = durationText(out.startDate, out.stopDate);
     const lines = [
-      `${structured.name ?? structured.executionArn}  ${structured.status}  started ${shortTime(structured.startDate) || 'at an unknown time'}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
-      `executionArn: ${structured.executionArn}`,
-      `stateMachineArn: ${structured.stateMachineArn}`,
+      `${ctx.fence.inline('name', structured.name ?? structured.executionArn)}  ${ctx.fence.inline('status', structured.status)}  started ${shortTime(structured.startDate) || 'at an unknown time'}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
+      `executionArn: ${ctx.fence.inline('executionArn', structured.executionArn)}`,
+      `stateMachineArn: ${ctx.fence.inline('stateMachineArn', structured.stateMachineArn)}`,
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)

@@ -24,6 +24,9 @@ const Execution = z.object({
 });
 type Execution = z.infer<typeof Execution>;
 
+/** An ARN a text line shows bare (as UntrustedFence.inline does). */
+const BARE_ARN = /^[\w.:/@+-]{1,512}$/;
+
 export const listExecutions = defineTool({
   name: 'list_executions',
   title: 'List executions',
@@ -106,7 +109,8 @@ export const listExecutions = defineTool({
         const took = durationText(raw.startDate, raw.stopDate);
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
         // Sized with the ARN; dropped below when every ARN is the shared prefix plus the name.
-        return `${e.name}  ${e.status}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}  ${e.executionArn}`;
+        // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
+        return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}  ${ctx.fence.inline('executionArn', e.executionArn)}`;
       },
       filtering: args.startedBefore !== undefined,
       window: {
@@ -132,10 +136,13 @@ export const listExecutions = defineTool({
   },
 });
 
-/** When every ARN is "<prefix><name>", the text shows the prefix once instead of on every line. */
+/**
+ * When every ARN is "<prefix><name>", the text shows the prefix once instead of on every line. Only
+ * for ARNs shown bare (identifier-like), which each line then ends with.
+ */
 function executionArnPrefix(items: Execution[]): string | undefined {
   const first = items[0];
   if (!first || !first.executionArn.endsWith(first.name)) return undefined;
   const prefix = first.executionArn.slice(0, first.executionArn.length - first.name.length);
-  return items.every((e) => e.executionArn === prefix + e.name) ? prefix : undefined;
+  return items.every((e) => e.executionArn === prefix + e.name && BARE_ARN.test(e.executionArn)) ? prefix : undefined;
 }

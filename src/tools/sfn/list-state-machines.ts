@@ -45,7 +45,9 @@ export const listStateMachines = defineTool({
         typeof m.stateMachineArn === 'string' && m.stateMachineArn !== ''
           ? compact({ stateMachineArn: m.stateMachineArn, name: text(m.name) ?? m.stateMachineArn.split(':').pop() ?? '', type: text(m.type) ?? 'UNKNOWN', creationDate: iso(m.creationDate) })
           : undefined,
-      line: (m) => `${m.name}  ${m.type}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${m.stateMachineArn}`,
+      // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
+      line: (m) =>
+        `${ctx.fence.inline('name', m.name)}  ${ctx.fence.inline('type', m.type)}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${ctx.fence.inline('stateMachineArn', m.stateMachineArn)}`,
     });
     const { items, lines, fitsBudget, ...paging } = result;
     return {
