@@ -62,7 +62,7 @@ const GENERIC_HINTS: Record<ErrorKind, string> = {
   unavailable: 'the backend is temporarily failing; call again in a little while',
   timeout: 'the backend did not answer in time; call again, or narrow the request',
   cancelled: 'the call was cancelled',
-  malformed_response: 'the backend returned an unreadable response; call again, and report it if it persists',
+  malformed_response: "the backend's reply is not one its API gives; a passing fault goes away when called again, a lasting one means the server's endpoint is not that backend's API (check the server's endpoint configuration)",
   unreachable: "the server could not reach the backend endpoint; check the server's endpoint and network configuration",
   expired_token: 'the continuation token expired; call again without startingToken to start over',
   limit_exceeded: 'a service limit was reached; wait for running work to finish or raise the limit',

@@ -113,7 +113,7 @@ describe('transport faults with maxAttempts 1', () => {
     [{ kind: 'throttle', status: 429 } as const, /ThrottlingException \(HTTP 429\).*Next: the backend is throttling/],
     [{ kind: 'internal', status: 500 } as const, /InternalFailure \(HTTP 500\).*Next: the backend is temporarily failing/],
     [{ kind: 'internal', status: 503 } as const, /ServiceUnavailable \(HTTP 503\).*Next: the backend is temporarily failing/],
-    [{ kind: 'malformed' } as const, /failed: .*the response body could not be parsed\. Next: the backend returned an unreadable response/],
+    [{ kind: 'malformed' } as const, /failed: .*the response body could not be parsed \(not JSON, or a field of the wrong type\)\. Next: the backend's reply is not one its API gives; a passing fault goes away when called again/],
     [{ kind: 'drop' } as const, /failed: ECONNRESET: the connection to the Step Functions endpoint was dropped before it answered \(ECONNRESET\)\. Next: the backend is temporarily failing; call again/],
   ])('%o gives a clear isError', async (fault, expected) => {
     fake.inject(fault, { op: 'DescribeExecution' });
@@ -130,9 +130,11 @@ describe('transport faults with maxAttempts 1', () => {
   it.each([
     [500, '<html><body>502 Bad Gateway</body></html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 500\): the endpoint answered with a body that is not a Step Functions error .*Next: the backend is temporarily failing/],
     [403, '<html>Forbidden by proxy</html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 403\): .*Next: the server's credentials lack permission/],
-    [200, '{}', /^Step Functions DescribeExecution failed: MalformedResponse: the reply lacks status, startDate\. Next: the backend returned an unreadable response/],
+    [200, '{}', /^Step Functions DescribeExecution failed: MalformedResponse: the reply lacks status, startDate\. Next: the backend's reply is not one its API gives/],
     [200, 'null', /failed: MalformedResponse.*the reply lacks status, startDate/],
     [200, '[1,2,3]', /failed: MalformedResponse/],
+    [413, '<html>413 Request Entity Too Large</html>', /failed: UnreadableErrorReply \(HTTP 413\): the request was too large for the endpoint\. Next: check the arguments/],
+    [200, '{"status":"SUCCEEDED","startDate":"yesterday"}', /failed: .*could not be parsed \(not JSON, or a field of the wrong type\)/],
   ] as const)('HTTP %i with body %s is classified by what came back, never as a JavaScript error', async (status, body, expected) => {
     fake.inject({ kind: 'raw', status, body, contentType: body.startsWith('<') ? 'text/html' : undefined }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });

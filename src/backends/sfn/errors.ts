@@ -91,10 +91,10 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   if (status === 429) return 'throttled';
   if (status === 401) return 'unauthenticated';
   if (status === 403) return 'access_denied';
+  // Too large for the endpoint (or a proxy before it): sending it again cannot help.
+  if (status === 413) return 'invalid_argument';
   if (JS_ERROR_NAMES.has(code) || /deserializ|unexpected token|JSON/i.test(err.message ?? '')) return 'malformed_response';
   if (status === 404) return 'not_found';
-  if (status === 429) return 'throttled';
-  if (status !== undefined && status >= 500) return 'unavailable';
   if (status !== undefined && status >= 400) return 'invalid_argument';
   return 'internal';
 }
@@ -118,7 +118,8 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
         ? 'the response body could not be parsed'
         : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)';
   }
-  if (kind === 'malformed_response') message = 'the response body could not be parsed';
+  if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
+  if (status === 413) message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
   if (kind === 'unavailable' && DROPPED_CODES.has(code)) message = `the connection to the Step Functions endpoint was dropped before it answered (${code})`;
