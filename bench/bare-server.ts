@@ -3,11 +3,11 @@
  * allows, whose two tools only pass one SFNClient call through. No paging engine, no views, no
  * budget, no redaction, no text rendering. Whatever a call through it costs beyond the direct
  * SFNClient call is the price of MCP itself on this machine (protocol, validation, transport),
- * which no server built on the SDK can go below.
- * Run as a script, it serves itself over stdio.
+ * which no server built on the SDK can go below. Like ours, it loads the AWS SDK on first use, so
+ * its start-up is the floor of (2) too. Run as a script, it serves itself over stdio.
  */
 import { fileURLToPath } from 'node:url';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { McpServer } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import * as z from 'zod';
@@ -20,10 +20,12 @@ const Execution = z.object({
   stopDate: z.string().optional(),
 });
 
-export function createBareServer(sdk: SFNClient): McpServer {
+export function createBareServer(client: () => Promise<SFNClient>): McpServer {
+  const sfn = import('@aws-sdk/client-sfn');
   const server = new McpServer({ name: 'bare', version: '0' });
   server.registerTool('describe_execution', { inputSchema: z.object({ executionArn: z.string() }) }, async ({ executionArn }) => {
-    const out = await sdk.send(new DescribeExecutionCommand({ executionArn }));
+    const { DescribeExecutionCommand } = await sfn;
+    const out = await (await client()).send(new DescribeExecutionCommand({ executionArn }));
     return { content: [{ type: 'text', text: JSON.stringify({ ...out, $metadata: undefined }) }] };
   });
   server.registerTool(
@@ -33,7 +35,8 @@ export function createBareServer(sdk: SFNClient): McpServer {
       outputSchema: z.object({ executions: z.array(Execution), nextToken: z.string().optional() }),
     },
     async ({ stateMachineArn, maxItems, startingToken }) => {
-      const out = await sdk.send(new ListExecutionsCommand({ stateMachineArn, maxResults: maxItems, nextToken: startingToken }));
+      const { ListExecutionsCommand } = await sfn;
+      const out = await (await client()).send(new ListExecutionsCommand({ stateMachineArn, maxResults: maxItems, nextToken: startingToken }));
       const executions = (out.executions ?? []).map((e) => ({
         executionArn: e.executionArn ?? '',
         name: e.name ?? '',
@@ -49,6 +52,8 @@ export function createBareServer(sdk: SFNClient): McpServer {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const sdk = new SFNClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SFN, maxAttempts: 1 });
-  serveStdio(() => createBareServer(sdk));
+  let client: Promise<SFNClient> | undefined;
+  const lazy = () =>
+    (client ??= import('@aws-sdk/client-sfn').then(({ SFNClient }) => new SFNClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SFN, maxAttempts: 1 })));
+  serveStdio(() => createBareServer(lazy));
 }

@@ -103,7 +103,7 @@ async function inMemoryClient(config: Config): Promise<{ client: Client; close()
 async function bareInMemoryClient(endpoint: string): Promise<{ client: Client; close(): Promise<void> }> {
   const sdk = new SFNClient({ region: 'us-east-1', endpoint, maxAttempts: 1 });
   const [a, b] = InMemoryTransport.createLinkedPair();
-  await createBareServer(sdk).connect(b);
+  await createBareServer(async () => sdk).connect(b);
   const client = new Client({ name: 'bench', version: '0' });
   await client.connect(a);
   return { client, close: async () => { await client.close(); sdk.destroy(); } };
@@ -185,30 +185,54 @@ async function benchDescribe(fake: RemoteFake): Promise<void> {
   row('backend answering in 20 ms: over stdio', ms(slowStdio.median), ratio(slowStdio, slowDirect));
 }
 
-async function benchStartup(): Promise<void> {
-  console.log('\n(2) start of the built CLI to the first tools/list reply, median of 21 (target ≤ 250 ms)');
+/**
+ * Spawns Node with `args` `runs` times: the time until the reply to `request`'s id 2 arrives on
+ * stdout, or without a request until the process exits. The three timed in alternating order.
+ */
+async function spawnTimes(runs: number, args: string[], request: string | undefined): Promise<Stats> {
   const samples: number[] = [];
-  const request =
-    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"b","version":"0"}}}\n' +
-    '{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n';
-  for (let i = 0; i < 21; i += 1) {
+  for (let i = 0; i < runs; i += 1) {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', ...CREDS }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...CREDS }, stdio: ['pipe', 'pipe', 'ignore'] });
     await new Promise<void>((resolve) => {
+      if (!request) {
+        child.on('exit', () => resolve());
+        return;
+      }
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         if (out.includes('"id":2')) {
-          samples.push(performance.now() - t0);
           child.kill();
           resolve();
         }
       });
       child.stdin.write(request);
     });
+    samples.push(performance.now() - t0);
   }
-  const s = stats(samples);
+  return stats(samples);
+}
+
+async function benchStartup(): Promise<void> {
+  console.log('\n(2) start of the built CLI to the first tools/list reply, median of 21 (target ≤ 250 ms)');
+  const request =
+    '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"b","version":"0"}}}\n' +
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n';
+  // Alternating, so that a slow spell of the machine lands on all three alike.
+  const ours: number[] = [];
+  const bare: number[] = [];
+  const idle: number[] = [];
+  for (let i = 0; i < 21; i += 1) {
+    ours.push((await spawnTimes(1, [CLI], request)).median);
+    bare.push((await spawnTimes(1, [BARE_SERVER], request)).median);
+    idle.push((await spawnTimes(1, ['-e', ''], undefined)).median);
+  }
+  const s = stats(ours);
   row('spawn → tools/list reply', ms(s.median), `p90 ${ms(s.p90)}`);
+  // For scale on a slow machine: the bare SDK server (bench/bare-server.ts), and Node doing nothing.
+  row('  floor: bare SDK server, spawn → tools/list reply', ms(stats(bare).median), `p90 ${ms(stats(bare).p90)}`);
+  row('  Node alone: spawn → exit (node -e "")', ms(stats(idle).median), `p90 ${ms(stats(idle).p90)}`);
   const local = await (async () => {
     const t: number[] = [];
     for (let i = 0; i < 7; i += 1) {
