@@ -167,10 +167,20 @@ export const getExecutionHistory = defineTool({
     // ahead (nothing of it is returned) so the answer can say which state failed.
     const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
-    if (args.reverseOrder && readEnd && result.items.some((v) => worthNaming(v) && unnamed(v))) {
+    // Newest first, the item failure that makes an iteration abort a sibling's comes just before it.
+    const abortUndecided = (v: HistoryEventView) => args.failuresOnly && siblingAborts.undecided(v);
+    if (args.reverseOrder && readEnd && result.items.some((v) => (worthNaming(v) && unnamed(v)) || abortUndecided(v))) {
       // A failure is what the caller came for: worth reading further than for a Map/Parallel end.
-      const pages = result.items.some((v) => isFailureEvent(v.type) && unnamed(v)) ? 5 : 2;
-      await readAhead(readEnd, pages, (events) => names.observe(events), () => !result.items.some((v) => worthNaming(v) && unnamed(v)));
+      const pages = result.items.some((v) => isFailureEvent(v.type) && unnamed(v)) ? 5 : result.items.some((v) => worthNaming(v) && unnamed(v)) ? 2 : 1;
+      await readAhead(
+        readEnd,
+        pages,
+        (events) => {
+          names.observe(events);
+          siblingAborts.observeAhead(events);
+        },
+        () => !result.items.some((v) => (worthNaming(v) && unnamed(v)) || abortUndecided(v)),
+      );
     }
     // Oldest first, what followed the last failures returned (a retry, a catch, or the end of the
     // run) may lie on the next backend page, and so may the MapIterationAborted that makes an abort

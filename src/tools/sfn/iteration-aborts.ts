@@ -50,9 +50,15 @@ export class IterationAborts implements PagingCarry {
     return this.itemFailed && e.id !== undefined && isStateAbort(e.type ?? '') && this.withIteration.has(e.id);
   }
 
-  /** Oldest first: an abort whose chain nothing links to yet; its MapIterationAborted may come next. */
+  /**
+   * An abort whose fate a page further on decides. Oldest first: nothing links to its chain yet (its
+   * MapIterationAborted may come next). Newest first: its iteration was aborted, and the item
+   * failure that would make it a sibling's (just before the aborts) is not read yet.
+   */
   undecided(e: { id?: number | undefined; type?: string | undefined }): boolean {
-    if (this.newestFirst || e.id === undefined || !isStateAbort(e.type ?? '') || this.withIteration.has(e.id)) return false;
+    if (e.id === undefined || !isStateAbort(e.type ?? '')) return false;
+    if (this.newestFirst) return !this.itemFailed && this.withIteration.has(e.id);
+    if (this.withIteration.has(e.id)) return false;
     let top = e.id;
     for (let hops = 0; hops < MAX_CHAIN; hops += 1) {
       const above = this.abortAbove.get(top);
@@ -60,6 +66,11 @@ export class IterationAborts implements PagingCarry {
       top = above;
     }
     return !this.linked.has(top);
+  }
+
+  /** Newest first, a page read ahead: only whether an item failed there (its marks stay with the pages that will be read). */
+  observeAhead(events: HistoryEvent[]): void {
+    if (events.some((e) => e.type === 'MapIterationFailed' || e.type === 'MapStateFailed')) this.itemFailed = true;
   }
 
   save(): unknown {

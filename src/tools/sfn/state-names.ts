@@ -79,8 +79,9 @@ export class StateNameIndex implements PagingCarry {
 
   observe(events: HistoryEvent[]): void {
     for (const e of events) {
-      // The failed item's last event stays a tip: the MapStateFailed, or the MapStateStarted of a retry, links to it too.
-      if (e.previousEventId && e.type !== 'MapIterationFailed') this.linked.add(e.previousEventId);
+      // An item's last event stays a tip after its MapIteration* event: the next item's
+      // MapIterationStarted, the Map's end, or the MapStateStarted of a retry links to it again.
+      if (e.previousEventId && !(e.type ?? '').startsWith('MapIteration')) this.linked.add(e.previousEventId);
       if (e.id === undefined) continue;
       this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own: ownName(e) });
       if (!this.newestFirst) this.trackScope(e.id, e.type ?? '', e.previousEventId || undefined);
