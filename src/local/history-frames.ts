@@ -121,11 +121,22 @@ export class Frames {
     scope.lastId = this.sink.emitIn(scope, `${pending.active.info.type}StateFailed`, pending.prev, ts);
   }
 
-  /** StopExecution: *StateAborted for the running state of a scope, items and branches first. */
+  /**
+   * StopExecution: *StateAborted for the running state of a scope, items and branches first. A Map
+   * or Parallel that failed and waited for its retry did not fail yet: it is aborted after the
+   * failed attempt's last event, with no *StateFailed.
+   */
   abortScope(scope: Scope, ts: number): void {
-    this.flush(scope, ts);
+    const waiting = scope.pending;
+    scope.pending = undefined;
     const active = scope.active;
-    if (!active) return;
+    if (!active) {
+      if (waiting) {
+        scope.pending = waiting;
+        this.flush(scope, ts);
+      }
+      return;
+    }
     const frame = active.frame;
     if (frame) {
       for (const item of frame.items) if (!item.closed) this.endItem(item, frame, 'aborted', ts);
@@ -136,7 +147,8 @@ export class Frames {
       }
     }
     if (ABORTABLE.has(active.info.type)) {
-      scope.lastId = this.sink.emitIn(scope, `${active.info.type}StateAborted`, frame ? frame.lastEventId : scope.lastId, ts);
+      const prev = waiting && waiting.active === active ? waiting.prev : frame ? frame.lastEventId : scope.lastId;
+      scope.lastId = this.sink.emitIn(scope, `${active.info.type}StateAborted`, prev, ts);
     }
     scope.active = undefined;
   }

@@ -77,6 +77,27 @@ const TIMED_OUT_BEFORE_MAP_RETRY: Spec[] = [
   ...MAP_PREFIX.slice(0, 15),
   ['ExecutionTimedOut', 12, { executionTimedOutEventDetails: { error: 'States.Timeout' } }], // 16
 ];
+// Item 0's task failed and waits for its retry; item 1 fails for good, and item 0's state is aborted.
+const SIBLING_ABORTED_BEFORE_RETRY: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Each')],
+  ['MapStateStarted', 2],
+  ['MapIterationStarted', 3, iter('Started', 0)],
+  ['TaskStateEntered', 4, entered('Send')],
+  ['TaskScheduled', 5],
+  ['TaskStarted', 6],
+  ['MapIterationStarted', 3, iter('Started', 1)],
+  ['TaskStateEntered', 8, entered('Send')],
+  ['TaskScheduled', 9],
+  ['TaskStarted', 10],
+  ['TaskFailed', 7, failed('Flaky')], // 12: item 0, waiting for its retry
+  ['TaskFailed', 11, failed('Bounced')], // 13: item 1
+  ['MapIterationFailed', 13, iter('Failed', 1)], // 14
+  ['TaskStateAborted', 12], // 15: item 0's state
+  ['MapIterationAborted', 15, iter('Aborted', 0)],
+  ['MapStateFailed', 13], // 17
+  ['ExecutionFailed', 17],
+];
 
 let env: SfnEnv;
 const arns: Record<string, string> = {};
@@ -94,10 +115,11 @@ beforeAll(async () => {
   add('mapTimedOut', 'TIMED_OUT', MAP_TIMED_OUT);
   add('stoppedBeforeRetry', 'ABORTED', STOPPED_BEFORE_RETRY);
   add('timedOutBeforeMapRetry', 'TIMED_OUT', TIMED_OUT_BEFORE_MAP_RETRY);
+  add('siblingAbortedBeforeRetry', 'FAILED', SIBLING_ABORTED_BEFORE_RETRY);
 });
 afterAll(async () => env.close());
 
-const MARK = /^#(\d+) .*?\((retried|caught|redriven|then the run was stopped|then the run timed out|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
+const MARK = /^#(\d+) .*?\((retried|caught|redriven|then the run was stopped|then the run timed out|then its state was aborted|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
 
 /** All events over every continuation: id → outcome, and id → text mark ('' when none). */
 async function walk(executionArn: string, args: Record<string, unknown>) {
@@ -200,6 +222,9 @@ describe('a failure the run was stopped or timed out after', () => {
         const timedOut = await walk(arns.timedOutBeforeMapRetry as string, { failuresOnly: true, reverseOrder, ...paging });
         // The item's failure and its MapIterationFailed both led to the timeout; the run's end has no mark.
         expect([timedOut.mark.get(12), timedOut.mark.get(13), timedOut.mark.get(16)]).toEqual(['then the run timed out', 'then the run timed out', '']);
+        // Aborted because a sibling item failed: not what ended the run, and not a stop either.
+        const sibling = await walk(arns.siblingAbortedBeforeRetry as string, { failuresOnly: true, reverseOrder, ...paging });
+        expect([sibling.mark.get(12), sibling.mark.get(13), sibling.mark.get(15)]).toEqual(['then its state was aborted', '', undefined]);
       });
     }
   }

@@ -68,7 +68,7 @@ beforeAll(async () => {
 });
 afterAll(async () => env.close());
 
-const MARK = /^#(\d+) .*?\((retried|caught|redriven|then the run was stopped|then the run timed out|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
+const MARK = /^#(\d+) .*?\((retried|caught|redriven|then the run was stopped|then the run timed out|then its state was aborted|what followed not read yet|still running: what follows is not known yet|outcome not carried[^)]*)\)/;
 async function walk(executionArn: string, args: Record<string, unknown>) {
   const rows: string[] = [];
   let token: string | undefined;

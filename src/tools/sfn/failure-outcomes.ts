@@ -1,16 +1,16 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
-import { isFailureEvent, isRedriveEvent } from './history-events.js';
+import { isFailureEvent, isRedriveEvent, isStateAbort } from './history-events.js';
 
 /** What happened after a failure: the state ran again (Retry), moved on (Catch), or the failed run was redriven. */
 export type FailureOutcome = 'retried' | 'caught' | 'redriven';
 
 /**
- * Why a failure has no outcome: nothing handled it, a stop or a timeout ended the run right after
- * it (while it waited for a retry, say), or what followed it is not known.
+ * Why a failure has no outcome: nothing handled it; its state was aborted next (while it waited for
+ * a retry, say), by a stop, a timeout or another failure; or what followed it is not known.
  */
-export type Unmarked = 'ended' | 'stopped' | 'timedOut' | 'notRead' | 'running' | 'notCarried';
-type EndedBy = 'stopped' | 'timedOut';
+export type Unmarked = 'ended' | 'stopped' | 'timedOut' | 'aborted' | 'notRead' | 'running' | 'notCarried';
+type EndedBy = 'stopped' | 'timedOut' | 'aborted';
 
 /** A new attempt links to the failure it follows: TaskScheduled (and its Lambda/Activity variants), or a Map/Parallel started again. */
 const NEW_ATTEMPT = /^(Task|LambdaFunction|Activity)Scheduled$|^(Map|Parallel)StateStarted$/;
@@ -28,8 +28,8 @@ const CARRY_ENTRIES = 200;
 /** Bubbling chains are as deep as the nesting of Map and Parallel states. */
 const MAX_DEPTH = 64;
 type Entry = FailureOutcome | EndedBy | 'followed' | 'pending';
-const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p', stopped: 's', timedOut: 't' };
-const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending', s: 'stopped', t: 'timedOut' };
+const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p', stopped: 's', timedOut: 't', aborted: 'a' };
+const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending', s: 'stopped', t: 'timedOut', a: 'aborted' };
 
 /**
  * Tells which failure events were retried, caught or redriven, from the event that links to each,
@@ -55,6 +55,8 @@ export class FailureOutcomes implements PagingCarry {
   private readonly pending = new Set<number>();
   /** Newest first: the execution had not ended when the history was first read. */
   private running: boolean | undefined;
+  /** Newest first: the last run was stopped or timed out (its end may lie in an earlier call). */
+  private lastRunEndedBy: EndedBy | undefined;
   /** Newest first: failures up to this id may have lost their outcome to the carry's cap. */
   private uncertainUpTo = 0;
   /** Newest first: an ExecutionRedriven without a link, waiting for the older end of run it reopened. */
@@ -63,6 +65,8 @@ export class FailureOutcomes implements PagingCarry {
   private readonly runEnds = new Set<number>();
   /** ExecutionAborted and ExecutionTimedOut among them, and (restored) failures that led straight to one. */
   private readonly endedBy = new Map<number, EndedBy>();
+  /** event → the aborts linking to it: the abort of the state a failure left waiting, and the aborts above that. */
+  private readonly abortedBy = new Map<number, number[]>();
   /** Oldest first: the last run-ending event, which an ExecutionRedriven further on reopens. */
   private lastRunEnd: number | undefined;
   private complete = false;
@@ -75,7 +79,10 @@ export class FailureOutcomes implements PagingCarry {
     this.lastPage = new Set();
     for (const e of events) {
       const type = e.type ?? '';
-      if (this.newestFirst && this.running === undefined) this.running = !RUN_ENDED.test(type);
+      if (this.newestFirst && this.running === undefined) {
+        this.running = !RUN_ENDED.test(type);
+        this.lastRunEndedBy = type === 'ExecutionAborted' ? 'stopped' : type === 'ExecutionTimedOut' ? 'timedOut' : undefined;
+      }
       this.lastType = type;
       const id = e.id;
       const prev = e.previousEventId || undefined;
@@ -103,6 +110,7 @@ export class FailureOutcomes implements PagingCarry {
       }
       if (prev === undefined) continue;
       this.followed.add(prev);
+      if (id !== undefined && (isStateAbort(type) || type === 'MapIterationAborted')) this.abortedBy.set(prev, [...(this.abortedBy.get(prev) ?? []), id]);
       if (NEW_ATTEMPT.test(type)) this.settle(prev, 'retried');
       else if (EXITED.test(type)) this.settle(prev, 'caught');
     }
@@ -130,17 +138,30 @@ export class FailureOutcomes implements PagingCarry {
       if (from === undefined) break;
       root = from;
     }
-    return this.stopAbove(root, 0);
+    const above = this.stopAbove(root, 0);
+    if (above !== 'aborted') return above;
+    // Its state was aborted: by the stop or the timeout that ended its run, if that is how it ended.
+    let end: number | undefined;
+    for (const e of this.runEnds) if (e > id && (end === undefined || e < end)) end = e;
+    return (end === undefined ? (this.newestFirst ? this.lastRunEndedBy : undefined) : this.endedBy.get(end)) ?? 'aborted';
   }
 
+  /** Up the containers and aborts that followed: a stop or a timeout if one is reached, else 'aborted' if an abort was. */
   private stopAbove(id: number, depth: number): EndedBy | undefined {
     const by = this.endedBy.get(id);
     if (by || depth >= MAX_DEPTH) return by;
+    let found: EndedBy | undefined;
     for (const into of this.bubbledTo.get(id) ?? []) {
       const above = this.stopAbove(into, depth + 1);
-      if (above) return above;
+      if (above && above !== 'aborted') return above;
+      found ??= above;
     }
-    return undefined;
+    for (const abort of this.abortedBy.get(id) ?? []) {
+      const above = this.stopAbove(abort, depth + 1) ?? 'aborted';
+      if (above !== 'aborted') return above;
+      found = above;
+    }
+    return found;
   }
 
   /** The history was read to its last event: if that ended the run, nothing more can follow any failure. */
@@ -173,25 +194,33 @@ export class FailureOutcomes implements PagingCarry {
     }
     const uncertain = Math.max(this.uncertainUpTo, dropped);
     // Always saved newest first: a continuation must not take its first event for the newest one.
-    return { e: encoded, run: this.running ? 1 : 0, ...(uncertain > 0 && { u: uncertain }), ...(this.unlinkedRedrive && { d: 1 }) };
+    return {
+      e: encoded,
+      run: this.running ? 1 : 0,
+      ...(uncertain > 0 && { u: uncertain }),
+      ...(this.unlinkedRedrive && { d: 1 }),
+      ...(this.lastRunEndedBy && { x: CODE[this.lastRunEndedBy] }),
+    };
   }
 
   restore(saved: unknown): void {
     if (!saved || typeof saved !== 'object') return;
-    const { e, run, u, d } = saved as Record<string, unknown>;
+    const { e, run, u, d, x } = saved as Record<string, unknown>;
     this.running = run === 1;
+    const endedBy = typeof x === 'string' ? DECODE[x] : undefined;
+    if (endedBy === 'stopped' || endedBy === 'timedOut') this.lastRunEndedBy = endedBy;
     this.unlinkedRedrive = d === 1;
     if (typeof u === 'number' && Number.isSafeInteger(u) && u > 0) this.uncertainUpTo = u;
     if (typeof e !== 'string') return;
     let last = 0;
-    for (const [, code, digits] of e.matchAll(/([rcdfpst])(\d{1,16})/g)) {
+    for (const [, code, digits] of e.matchAll(/([rcdfpsta])(\d{1,16})/g)) {
       const what = DECODE[code ?? ''];
       const id = last === 0 ? Number(digits) : last - Number(digits);
       if (!what || !Number.isSafeInteger(id) || id <= 0) return;
       last = id;
-      if (what === 'followed' || what === 'pending' || what === 'stopped' || what === 'timedOut') this.followed.add(id);
+      if (what === 'followed' || what === 'pending' || what === 'stopped' || what === 'timedOut' || what === 'aborted') this.followed.add(id);
       if (what === 'pending') this.pending.add(id);
-      else if (what === 'stopped' || what === 'timedOut') this.endedBy.set(id, what);
+      else if (what === 'stopped' || what === 'timedOut' || what === 'aborted') this.endedBy.set(id, what);
       else if (what !== 'followed') this.outcomes.set(id, what);
     }
   }
