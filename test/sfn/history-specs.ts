@@ -92,3 +92,35 @@ export const MAP_OF_PARALLEL_RETRIED_WHOLE: Spec[] = [
   ['MapStateExited', 24, exited('Outer')],
   ['ExecutionSucceeded', 26],
 ];
+/** Map "Outer" whose item runs Map "Inner"; Inner is retried as a whole, fails again, and Outer is retried as a whole. */
+export const MAP_IN_MAP_BOTH_RETRIED: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Outer')],
+  ['MapStateStarted', 2], // 3
+  ['MapIterationStarted', 3, iter('Started', 0, 'Outer')],
+  ['MapStateEntered', 4, entered('Inner')],
+  ['MapStateStarted', 5], // 6
+  ['MapIterationStarted', 6, iter('Started', 0, 'Inner')],
+  ['TaskStateEntered', 7, entered('Work')],
+  ['TaskScheduled', 8],
+  ['TaskStarted', 9],
+  ['TaskFailed', 10, failed('X')], // 11: retried (by Inner)
+  ['MapIterationFailed', 11, iter('Failed', 0, 'Inner')], // 12: retried
+  ['MapStateStarted', 11], // 13: Inner, again
+  ['MapIterationStarted', 13, iter('Started', 0, 'Inner')],
+  ['TaskStateEntered', 14, entered('Work')],
+  ['TaskScheduled', 15],
+  ['TaskStarted', 16],
+  ['TaskFailed', 17, failed('X')], // 18: retried (by Outer)
+  ['MapIterationFailed', 18, iter('Failed', 0, 'Inner')], // 19: retried
+  ['MapStateFailed', 18], // 20: Inner, retried
+  ['MapIterationFailed', 20, iter('Failed', 0, 'Outer')], // 21: retried
+  ['MapStateStarted', 20], // 22: Outer, again
+  ['MapIterationStarted', 22, iter('Started', 0, 'Outer')],
+  ['PassStateEntered', 23, entered('Skip')],
+  ['PassStateExited', 24, exited('Skip')],
+  ['MapIterationSucceeded', 25, iter('Succeeded', 0, 'Outer')],
+  ['MapStateSucceeded', 26], // 27: Outer
+  ['MapStateExited', 26, exited('Outer')],
+  ['ExecutionSucceeded', 28],
+];

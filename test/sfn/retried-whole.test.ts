@@ -1,7 +1,7 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { eventsOf, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
+import { eventsOf, MAP_IN_MAP_BOTH_RETRIED, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
 
 /**
  * A Map or Parallel retried as a whole, in the shape AWS records (see history-specs.ts): the failed
@@ -25,6 +25,19 @@ const CASES: Record<string, Case> = {
     specs: MAP_OF_PARALLEL_RETRIED_WHOLE,
     retried: [10, 11, 12],
     names: { 3: 'Outer', 6: 'Fan', 11: 'Fan', 13: 'Outer', 16: 'Fan', 22: 'Fan', 25: 'Outer' },
+  },
+  mapInMap: {
+    status: 'SUCCEEDED',
+    specs: MAP_IN_MAP_BOTH_RETRIED,
+    retried: [11, 12, 18, 19, 20, 21],
+    names: { 3: 'Outer', 6: 'Inner', 13: 'Inner', 20: 'Inner', 22: 'Outer', 27: 'Outer' },
+  },
+  // The same up to Inner's second failure; then Outer fails too.
+  mapInMapFailed: {
+    status: 'FAILED',
+    specs: [...MAP_IN_MAP_BOTH_RETRIED.slice(0, 21), ['MapStateFailed', 20], ['ExecutionFailed', 22]],
+    retried: [11, 12],
+    names: { 3: 'Outer', 6: 'Inner', 13: 'Inner', 20: 'Inner', 22: 'Outer' },
   },
 };
 

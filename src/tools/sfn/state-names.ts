@@ -242,6 +242,13 @@ export class StateNameIndex implements PagingCarry {
     return undefined;
   }
 
+  /** Whether a *StateStarted whose previous event is `prev` follows a failed attempt (a retry) rather than its *StateEntered: only from what is known, no walk. */
+  private startsAgain(kind: Container, prev: number | undefined): boolean {
+    if (prev === undefined || this.enteredBefore.has(prev)) return false;
+    const before = this.nodes.get(prev)?.type;
+    return before !== undefined && before !== `${kind}StateEntered`;
+  }
+
   /** Map or Parallel, for the id of a *StateStarted event read here or carried in the token. */
   private kindAt(startId: number): Container | undefined {
     const type = this.nodes.get(startId)?.type;
@@ -261,7 +268,9 @@ export class StateNameIndex implements PagingCarry {
       if (!node) return undefined;
       if (node.type === `${kind}StateStarted`) {
         if (depth === 0) return id;
-        depth -= 1;
+        // A nested container's retry starts no new level: the walk goes on into the attempt it
+        // replaces, whose own start closes the level its end opened.
+        if (!this.startsAgain(kind, node.prev)) depth -= 1;
       } else if (isContainerEnd(kind, node.type)) {
         depth += 1;
       }
