@@ -176,15 +176,15 @@ export function shortTime(isoTime: string | undefined): string {
   return isoTime.replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Short one-line form of a string for text renderings. */
-/** Control and invisible formatting characters (bidi overrides, zero-width): a line shows them as U+FFFD. */
-const INVISIBLE = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+/** Control and invisible formatting characters (bidi overrides, zero-width, tag characters): a line shows them as U+FFFD. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\u034f]/gu;
 
 /** Backend text shown on one line outside a fence: whitespace runs become one space, invisible characters U+FFFD. */
 export function flatten(text: string): string {
   return text.replace(/\s+/g, ' ').replace(INVISIBLE, '\ufffd').trim();
 }
 
+/** Short one-line form of a string for text renderings. */
 export function oneLine(text: string | undefined, max = 160): string {
   if (!text) return '';
   const flat = flatten(redactInResult(text));

@@ -347,13 +347,13 @@ describe('backend names that are not identifiers', () => {
     const run = env.fake.addExecution({ stateMachineArn: odd, name: 'odd-states', status: 'SUCCEEDED' });
     env.fake.setHistory(run.executionArn, [
       { id: 1, type: 'ExecutionStarted', timestamp: BASE_EPOCH_S },
-      { id: 2, previousEventId: 1, type: 'PassStateEntered', timestamp: BASE_EPOCH_S + 1, stateEnteredEventDetails: { name: 'Step\u202e\nTwo\u200b' } },
+      { id: 2, previousEventId: 1, type: 'PassStateEntered', timestamp: BASE_EPOCH_S + 1, stateEnteredEventDetails: { name: 'Step\u202e\nTwo\u200b\u{e0041}\u061c' } },
       { id: 3, previousEventId: 2, type: 'ExecutionSucceeded', timestamp: BASE_EPOCH_S + 2 },
     ]);
     const r = await env.call('get_execution_history', { executionArn: run.executionArn });
     expect(r.text.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(3);
-    expect(r.text).toContain('[Step\ufffd Two\ufffd]');
-    expect(r.structured?.events).toContainEqual(expect.objectContaining({ id: 2, stateName: 'Step\u202e\nTwo\u200b' }));
+    expect(r.text).toContain('[Step\ufffd Two\ufffd\ufffd\ufffd]');
+    expect(r.structured?.events).toContainEqual(expect.objectContaining({ id: 2, stateName: 'Step\u202e\nTwo\u200b\u{e0041}\u061c' }));
   });
 });
 

@@ -79,7 +79,7 @@ export const describeExecution = defineTool({
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
-        ? `redrive: ${structured.redriveStatus}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}`
+        ? `redrive: ${ctx.fence.inline('redriveStatus', structured.redriveStatus)}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}`
         : '',
       // Whatever the outcome: a run that succeeded after a redrive failed before it.
       structured.redriveCount

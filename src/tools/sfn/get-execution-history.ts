@@ -19,6 +19,7 @@ const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
   stopped: '(then the run was stopped)',
   timedOut: '(then the run timed out)',
+  aborted: '(then its state was aborted)',
   notRead: '(what followed not read yet)',
   running: '(still running: what follows is not known yet)',
   notCarried: '(outcome not carried this far: read oldest first to see it)',
@@ -94,14 +95,14 @@ export const getExecutionHistory = defineTool({
       isFailureEvent(v.type) && !isStateAbort(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
     const lineOf = (v: HistoryEventView): string =>
       [
-        `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${v.type}`,
+        `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${ctx.fence.inline('type', v.type)}`,
         v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
         shortTime(v.timestamp),
         v.outcome ? `(${v.outcome})` : unmarkedText(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
         v.resource ? `resource=${oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256)}` : '',
-        v.mapRunArn ? `mapRunArn=${v.mapRunArn}` : '',
+        ctx.fence.field('mapRunArn', v.mapRunArn),
         ctx.fence.field('error', v.error),
         ctx.fence.wrap(v.cause, 'cause'),
         ctx.fence.wrap(v.parameters, 'parameters'),

@@ -87,7 +87,7 @@ export const startExecution = defineTool({
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
     return {
       structured,
-      text: `Started ${structured.executionArn} at ${structured.startDate ?? 'unknown time'}. Next: describe_execution to follow it.`,
+      text: `Started ${ctx.fence.inline('executionArn', structured.executionArn)} at ${structured.startDate ?? 'unknown time'}. Next: describe_execution to follow it.`,
     };
   },
 });

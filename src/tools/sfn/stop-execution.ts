@@ -36,7 +36,7 @@ export const stopExecution = defineTool({
       const stopDate = iso(current.stopDate);
       return {
         structured: compact({ stopDate, status: current.status, alreadyEnded: true as const }),
-        text: `${args.executionArn} had already ended ${current.status}${stopDate ? ` at ${stopDate}` : ''}; nothing was changed.`,
+        text: `${args.executionArn} had already ended ${ctx.fence.inline('status', current.status)}${stopDate ? ` at ${stopDate}` : ''}; nothing was changed.`,
       };
     }
     ctx.spendWrite();
