@@ -23,10 +23,20 @@ const Execution = z.object({
 export function createBareServer(client: () => Promise<SFNClient>): McpServer {
   const sfn = import('@aws-sdk/client-sfn');
   const server = new McpServer({ name: 'bare', version: '0' });
-  server.registerTool('describe_execution', { inputSchema: z.object({ executionArn: z.string() }) }, async ({ executionArn }) => {
+  // With an output schema, as ours has: the SDK validates the structured answer on both sides.
+  const Described = z.object({ executionArn: z.string(), status: z.string(), startDate: z.string(), stopDate: z.string().optional(), input: z.string().optional(), output: z.string().optional() });
+  server.registerTool('describe_execution', { inputSchema: z.object({ executionArn: z.string() }), outputSchema: Described }, async ({ executionArn }) => {
     const { DescribeExecutionCommand } = await sfn;
     const out = await (await client()).send(new DescribeExecutionCommand({ executionArn }));
-    return { content: [{ type: 'text', text: JSON.stringify({ ...out, $metadata: undefined }) }] };
+    const structured = {
+      executionArn: out.executionArn ?? executionArn,
+      status: out.status ?? '',
+      startDate: out.startDate?.toISOString() ?? '',
+      ...(out.stopDate && { stopDate: out.stopDate.toISOString() }),
+      ...(out.input !== undefined && { input: out.input }),
+      ...(out.output !== undefined && { output: out.output }),
+    };
+    return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
   });
   server.registerTool(
     'list_executions',
@@ -54,6 +64,16 @@ export function createBareServer(client: () => Promise<SFNClient>): McpServer {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   let client: Promise<SFNClient> | undefined;
   const lazy = () =>
-    (client ??= import('@aws-sdk/client-sfn').then(({ SFNClient }) => new SFNClient({ region: 'us-east-1', endpoint: process.env.AWS_ENDPOINT_URL_SFN, maxAttempts: 1 })));
+    // The client options our CLI uses (three attempts, request and connection timeouts).
+    (client ??= import('@aws-sdk/client-sfn').then(
+      ({ SFNClient }) =>
+        new SFNClient({
+          region: 'us-east-1',
+          endpoint: process.env.AWS_ENDPOINT_URL_SFN,
+          maxAttempts: 3,
+          retryMode: 'standard',
+          requestHandler: { requestTimeout: 30_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
+        }),
+    ));
   serveStdio(() => createBareServer(lazy));
 }
