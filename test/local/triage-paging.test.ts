@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Harness } from '../helpers/harness.js';
+import { historyEvents, type SeenEvent } from '../helpers/history-walk.js';
 import { testConfig } from '../helpers/config.js';
 import { startLocalEngine, type LocalEngineHandle } from '../../src/local/index.js';
 import { setQuiet } from '../../src/log.js';
@@ -73,28 +74,9 @@ afterAll(async () => {
   fixture.remove();
 });
 
-interface Seen {
-  id: number;
-  type: string;
-  stateName?: string;
-  outcome?: string;
-}
+const walk = (executionArn: string, args: Record<string, unknown>) => historyEvents((name, a) => h.call(name, a), { executionArn, includeExecutionData: false, ...args });
 
-async function walk(executionArn: string, args: Record<string, unknown>): Promise<Seen[]> {
-  const events: Seen[] = [];
-  let token: string | undefined;
-  let calls = 0;
-  do {
-    const r = await h.call('get_execution_history', { executionArn, includeExecutionData: false, ...args, ...(token ? { startingToken: token } : {}) });
-    expect(r.isError, r.text).toBeUndefined();
-    events.push(...(r.structured?.events as Seen[]));
-    token = r.structured?.nextToken as string | undefined;
-    expect((calls += 1)).toBeLessThan(1000);
-  } while (token);
-  return events;
-}
-
-const show = (e: Seen) => `${e.id} ${e.type} [${e.stateName ?? '?'}]${e.outcome ? ` (${e.outcome})` : ''}`;
+const show = (e: SeenEvent) => `${e.id} ${e.type} [${e.stateName ?? '?'}]${e.outcome ? ` (${e.outcome})` : ''}`;
 
 describe('a Map retried as a whole, run by the engine, read in small calls', () => {
   for (const [name, args] of [
@@ -111,10 +93,10 @@ describe('a Map retried as a whole, run by the engine, read in small calls', () 
           const reverse = 'reverseOrder' in paging;
           // Newest first a name may still be unknown (its state's start lies ahead), never another state's.
           const wrong = got.filter((e) => {
-            const t = truth.get(e.id) as Seen;
+            const t = truth.get(e.id) as SeenEvent;
             return e.outcome !== t.outcome || (e.stateName !== t.stateName && !(reverse && e.stateName === undefined));
           });
-          expect(wrong.map((e) => `${show(e)} should be ${show(truth.get(e.id) as Seen)}`), `${run} ${JSON.stringify(paging)}`).toEqual([]);
+          expect(wrong.map((e) => `${show(e)} should be ${show(truth.get(e.id) as SeenEvent)}`), `${run} ${JSON.stringify(paging)}`).toEqual([]);
           expect(got.length).toBe(whole.length);
         }
       }

@@ -79,17 +79,7 @@ const TIMED_OUT_BEFORE_MAP_RETRY: Spec[] = [
 ];
 // Item 0's task failed and waits for its retry; item 1 fails for good, and item 0's state is aborted.
 const SIBLING_ABORTED_BEFORE_RETRY: Spec[] = [
-  ['ExecutionStarted', 0],
-  ['MapStateEntered', 1, entered('Each')],
-  ['MapStateStarted', 2],
-  ['MapIterationStarted', 3, iter('Started', 0)],
-  ['TaskStateEntered', 4, entered('Send')],
-  ['TaskScheduled', 5],
-  ['TaskStarted', 6],
-  ['MapIterationStarted', 3, iter('Started', 1)],
-  ['TaskStateEntered', 8, entered('Send')],
-  ['TaskScheduled', 9],
-  ['TaskStarted', 10],
+  ...MAP_PREFIX.slice(0, 11),
   ['TaskFailed', 7, failed('Flaky')], // 12: item 0, waiting for its retry
   ['TaskFailed', 11, failed('Bounced')], // 13: item 1
   ['MapIterationFailed', 13, iter('Failed', 1)], // 14

@@ -1,5 +1,6 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyEvents } from '../helpers/history-walk.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 import { eventsOf, MAP_IN_MAP_BOTH_RETRIED, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
 
@@ -53,24 +54,8 @@ beforeAll(async () => {
 });
 afterAll(async () => env.close());
 
-interface Seen {
-  id: number;
-  type: string;
-  stateName?: string;
-  outcome?: string;
-}
-
-async function walk(executionArn: string, args: Record<string, unknown>): Promise<Seen[]> {
-  const events: Seen[] = [];
-  let token: string | undefined;
-  do {
-    const r = await env.call('get_execution_history', { executionArn, ...args, ...(token ? { startingToken: token } : {}) });
-    expect(r.isError, r.text).toBeUndefined();
-    events.push(...(r.structured?.events as Seen[]));
-    token = r.structured?.nextToken as string | undefined;
-  } while (token);
-  return events.sort((a, b) => a.id - b.id);
-}
+const walk = async (executionArn: string, args: Record<string, unknown>) =>
+  (await historyEvents((name, a) => env.call(name, a), { executionArn, ...args })).sort((a, b) => a.id - b.id);
 
 // One call for all, then pages and calls that end before, on and after each restart and its link.
 const PAGING = [{}, ...[[1, 1], [1, 3], [2, 1], [2, 3], [2, 5], [3, 2], [4, 1], [4, 3], [5, 2], [5, 4]].map(([pageSize, maxItems]) => ({ pageSize, maxItems }))];

@@ -119,7 +119,8 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
         : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)';
   }
   if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
-  if (status === 413) message = 'the request was too large for the endpoint';
+  // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
+  if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
   if (kind === 'unavailable' && DROPPED_CODES.has(code)) message = `the connection to the Step Functions endpoint was dropped before it answered (${code})`;
