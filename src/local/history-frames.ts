@@ -131,10 +131,9 @@ export class Frames {
     scope.pending = undefined;
     const active = scope.active;
     if (!active) {
-      if (waiting) {
-        scope.pending = waiting;
-        this.flush(scope, ts);
-      }
+      // The failed state is no longer the one running: its *StateFailed is due.
+      scope.pending = waiting;
+      this.flush(scope, ts);
       return;
     }
     const frame = active.frame;

@@ -110,7 +110,11 @@ export class FailureOutcomes implements PagingCarry {
       }
       if (prev === undefined) continue;
       this.followed.add(prev);
-      if (id !== undefined && (isStateAbort(type) || type === 'MapIterationAborted')) this.abortedBy.set(prev, [...(this.abortedBy.get(prev) ?? []), id]);
+      if (id !== undefined && (isStateAbort(type) || type === 'MapIterationAborted')) {
+        const aborts = this.abortedBy.get(prev);
+        if (aborts) aborts.push(id);
+        else this.abortedBy.set(prev, [id]);
+      }
       if (NEW_ATTEMPT.test(type)) this.settle(prev, 'retried');
       else if (EXITED.test(type)) this.settle(prev, 'caught');
     }
@@ -218,10 +222,13 @@ export class FailureOutcomes implements PagingCarry {
       const id = last === 0 ? Number(digits) : last - Number(digits);
       if (!what || !Number.isSafeInteger(id) || id <= 0) return;
       last = id;
-      if (what === 'followed' || what === 'pending' || what === 'stopped' || what === 'timedOut' || what === 'aborted') this.followed.add(id);
+      if (what === 'retried' || what === 'caught' || what === 'redriven') {
+        this.outcomes.set(id, what);
+        continue;
+      }
+      this.followed.add(id);
       if (what === 'pending') this.pending.add(id);
-      else if (what === 'stopped' || what === 'timedOut' || what === 'aborted') this.endedBy.set(id, what);
-      else if (what !== 'followed') this.outcomes.set(id, what);
+      else if (what !== 'followed') this.endedBy.set(id, what);
     }
   }
 

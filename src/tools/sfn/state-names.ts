@@ -127,9 +127,9 @@ export class StateNameIndex implements PagingCarry {
   private restartOf(type: string, prev: number | undefined): { attempt: number | undefined } | undefined {
     if (prev === undefined || !/^(Map|Parallel)StateStarted$/.test(type)) return undefined;
     const kind = containerKind(type);
-    const before = this.nodes.get(prev)?.type;
-    if (before === `${kind}StateEntered` || (before === undefined && this.enteredBefore.has(prev))) return undefined;
-    const walked = before === undefined ? undefined : this.startedIdOf({ id: undefined, type: `${kind}StateFailed`, previousEventId: prev });
+    const again = this.startsAgain(kind, prev);
+    if (!again && (this.nodes.has(prev) || this.enteredBefore.has(prev))) return undefined;
+    const walked = again ? this.startedIdOf({ id: undefined, type: `${kind}StateFailed`, previousEventId: prev }) : undefined;
     if (walked !== undefined) return { attempt: walked };
     // Where that event ran, as tracked here or carried in the token (a start closed in an earlier
     // call travels without its kind). An event other than a *StateEntered runs inside the attempt.
@@ -137,9 +137,8 @@ export class StateNameIndex implements PagingCarry {
     const insideKind = inside === undefined ? undefined : this.kindAt(inside);
     if (inside !== undefined && inside !== 0 && (insideKind === undefined || insideKind === kind)) return { attempt: inside };
     // Read here and not a *StateEntered: a restart, of an attempt out of sight. Otherwise, not known.
-    return before === undefined ? undefined : { attempt: undefined };
+    return again ? { attempt: undefined } : undefined;
   }
-
 
   private trackScope(id: number, type: string, prev: number | undefined): void {
     if (prev === undefined) {
