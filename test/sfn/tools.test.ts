@@ -198,6 +198,18 @@ describe('describe_execution', () => {
     expect(r.text).toMatch(/^redriven 2×, last at \S+: get_execution_history shows each run's failure \(marked redriven\)$/m);
   });
 
+  it('points a failed run at its failing state, and a stopped or timed-out one at what was running', async () => {
+    const machine = env.fake.addStateMachine('NextSteps');
+    const next = async (status: string) => {
+      const arn = env.fake.addExecution({ stateMachineArn: machine, name: `next-${status}`, status, stopDate: BASE_EPOCH_S + 9 }).executionArn;
+      return (await env.call('describe_execution', { executionArn: arn })).text.split('\n').filter((line) => line.startsWith('Next:'));
+    };
+    expect(await next('FAILED')).toEqual(['Next: get_execution_history with failuresOnly=true shows the failing state.']);
+    expect((await next('ABORTED'))[0]).toMatch(/^Next: get_execution_history with reverseOrder=true shows what was running when it was stopped/);
+    expect((await next('TIMED_OUT'))[0]).toMatch(/^Next: get_execution_history with reverseOrder=true shows what was running when it timed out/);
+    expect(await next('SUCCEEDED')).toEqual([]);
+  });
+
   it('cuts large payloads to maxPayloadChars with fullSize and fences them as untrusted', async () => {
     const arn = executionArn('Orders', 'failed-big');
     const r = await env.call('describe_execution', { executionArn: arn });

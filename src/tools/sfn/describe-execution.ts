@@ -1,7 +1,15 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
+import type { NormalisedState } from '../../server/states.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
 import { arnField, consoleUrl, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+
+// A stopped or timed-out run usually has no failing state: what matters is what was running.
+const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
+  failed: 'Next: get_execution_history with failuresOnly=true shows the failing state.',
+  timed_out: 'Next: get_execution_history with reverseOrder=true shows what was running when it timed out (failuresOnly=true narrows to failures and aborted states).',
+  aborted: 'Next: get_execution_history with reverseOrder=true shows what was running when it was stopped (failuresOnly=true narrows to the stop and the states it aborted).',
+};
 
 export const describeExecution = defineTool({
   name: 'describe_execution',
@@ -93,9 +101,7 @@ export const describeExecution = defineTool({
         ? 'output: not included (includedData METADATA_ONLY, or no kms:Decrypt on the key)'
         : '',
       structured.consoleUrl ? `console: ${structured.consoleUrl}` : '',
-      structured.state === 'failed' || structured.state === 'timed_out' || structured.state === 'aborted'
-        ? 'Next: get_execution_history with failuresOnly=true shows the failing state.'
-        : '',
+      NEXT_STEP[structured.state] ?? '',
     ];
     return { structured, text: lines.filter(Boolean).join('\n') };
   },
