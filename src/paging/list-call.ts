@@ -38,6 +38,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   const budgetChars = Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS);
   // Each item's line is built once, when the engine sizes the item, and reused for the text.
   const lines = new Map<V, string>();
+  let fetches = 0;
   const collected = await collect<R, V>({
     tool: call.tool,
     source: call.source,
@@ -49,15 +50,16 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     pageSize: call.args.pageSize ?? call.maxPageSize,
     adaptivePageSize: call.args.pageSize === undefined && !call.filtering,
     fetchPage: async (token, pageSize, signal) => {
+      // Only the first fetch of a continued call uses a token from the caller's startingToken;
+      // every later one uses a token the backend issued during this very call.
+      const issuedThisCall = fetches > 0 || call.args.startingToken === undefined;
+      fetches += 1;
       let page: BackendPage<R>;
       try {
         page = await call.fetchPage(token, pageSize, signal);
       } catch (err) {
-        // Without a startingToken every backend token in play was issued during this very call:
-        // its rejection is a backend fault, not an expired continuation of the caller's.
-        if (err instanceof BackendError && err.kind === 'expired_token' && call.args.startingToken === undefined) {
-          throw new BackendError(err.backend, err.operation, 'unavailable', err.code, `the backend rejected a page token it had just issued${err.message ? ` (${err.message})` : ''}`, err.details);
-        }
+        // Rejecting a token it issued moments ago is a backend fault, not an expired continuation.
+        if (err instanceof BackendError && err.kind === 'expired_token' && issuedThisCall) throw tokenRejectedMidCall(err);
         throw err;
       }
       call.observePage?.(page.items);
@@ -82,4 +84,12 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   const only = collected.items.length === 1 ? collected.items[0] : undefined;
   const fitsBudget = only === undefined || itemSize(only, itemLines[0] ?? '') <= budgetChars;
   return { ...collected, lines: itemLines, fitsBudget };
+}
+
+function tokenRejectedMidCall(err: BackendError): BackendError {
+  const message = `the backend rejected a page token it had issued earlier in this call${err.message ? ` (${err.message})` : ''}`;
+  // Calling again the same way would walk into the same rejection, so say how to need fewer pages.
+  const hint =
+    'call again once; if the backend rejects its own token again it is not honouring its page tokens: narrow the request (a time window or a status filter) or raise pageSize so that fewer pages are needed';
+  return new BackendError(err.backend, err.operation, 'unavailable', err.code, message, { ...err.details, hint });
 }

@@ -40,7 +40,8 @@ export class BackendError extends Error {
     readonly kind: ErrorKind,
     readonly code: string,
     message: string,
-    readonly details: { httpStatus?: number; attempts?: number; requestId?: string } = {},
+    /** `hint` replaces the per-tool and generic advice when the raiser knows the next step better. */
+    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string } = {},
   ) {
     super(message);
   }
@@ -87,7 +88,7 @@ const CODE_HINTS: Record<string, string> = {
 export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
   if (err instanceof ToolError) return redact(err.message);
   if (err instanceof BackendError) {
-    const hint = hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
+    const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
     const message = err.message ? `: ${cut(err.message, 400)}` : '';

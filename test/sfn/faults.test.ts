@@ -82,7 +82,19 @@ describe('modeled errors become actionable isError results', () => {
     fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
     const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 10, pageSize: 5 });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\): the backend rejected a page token it had just issued.*Next: the backend is temporarily failing/);
+    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\): the backend rejected a page token it had issued earlier in this call.*Next: call again once; .*raise pageSize/);
+    expect(r.text).not.toMatch(/without startingToken|temporarily failing/);
+  });
+
+  it('a continued call whose second page token is rejected blames the backend, not the caller\'s token', async () => {
+    const first = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5, pageSize: 5 });
+    const token = first.structured?.nextToken as string;
+    // The caller's token works for the first page; the token the backend issues with it is rejected.
+    fake.inject({ kind: 'slow', ms: 0 }, { op: 'ListExecutions' });
+    fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
+    const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 10, pageSize: 5, startingToken: token });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/the backend rejected a page token it had issued earlier in this call/);
     expect(r.text).not.toMatch(/without startingToken/);
   });
 

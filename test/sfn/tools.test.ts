@@ -200,7 +200,7 @@ describe('describe_execution', () => {
 
   it('points a failed run at its failing state, and a stopped or timed-out one at what was running', async () => {
     const machine = env.fake.addStateMachine('NextSteps');
-    const next = async (status: string) => {
+    const next = async (status: FakeExecution['status']) => {
       const arn = env.fake.addExecution({ stateMachineArn: machine, name: `next-${status}`, status, stopDate: BASE_EPOCH_S + 9 }).executionArn;
       return (await env.call('describe_execution', { executionArn: arn })).text.split('\n').filter((line) => line.startsWith('Next:'));
     };
