@@ -52,10 +52,68 @@ function mapRun(done: number, end: 'fail' | 'stop'): Spec[] {
   return specs;
 }
 
+/** Starts `count` items of Map `map` after event `after`, each left running a task: the TaskStarted ids. */
+function startItems(specs: Spec[], after: number, map: string, count: number): number[] {
+  const running: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    specs.push(['MapIterationStarted', after, iter('Started', i, map)]);
+    specs.push(['TaskStateEntered', specs.length, entered('Work')]);
+    specs.push(['TaskScheduled', specs.length]);
+    specs.push(['TaskStarted', specs.length]);
+    running.push(specs.length);
+  }
+  return running;
+}
+
+/** Item 0 fails and the other items are aborted, as one stretch: the id of the TaskFailed. */
+function failFirstItem(specs: Spec[], map: string, running: number[]): number {
+  specs.push(['TaskFailed', running[0] as number, failed('Bounced')]);
+  const failure = specs.length;
+  specs.push(['MapIterationFailed', failure, iter('Failed', 0, map)]);
+  running.slice(1).forEach((task, k) => {
+    specs.push(['TaskStateAborted', task]);
+    specs.push(['MapIterationAborted', specs.length, iter('Aborted', k + 1, map)]);
+  });
+  return failure;
+}
+
+/** The run is stopped while `running` tasks of Map `map` run. */
+function stop(specs: Spec[], map: string, running: number[]): void {
+  running.forEach((task, k) => {
+    specs.push(['TaskStateAborted', task]);
+    specs.push(['MapIterationAborted', specs.length, iter('Aborted', k, map)]);
+  });
+  specs.push(['MapStateAborted', specs.length]);
+  specs.push(['ExecutionAborted', specs.length]);
+}
+
+/** Map "A" fails and its Catch moves on to Map "B", which the stop finds running. */
+function caughtThenStopped(): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('A')], ['MapStateStarted', 2]];
+  const failure = failFirstItem(specs, 'A', startItems(specs, 3, 'A', 3));
+  specs.push(['MapStateFailed', failure]);
+  specs.push(['MapStateExited', specs.length, exited('A')]);
+  specs.push(['MapStateEntered', specs.length, entered('B')]);
+  specs.push(['MapStateStarted', specs.length]);
+  stop(specs, 'B', startItems(specs, specs.length, 'B', 3));
+  return specs;
+}
+
+/** Map "Send" is retried as a whole after an item fails (AWS's shape), and the stop finds the retry running. */
+function retriedThenStopped(): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Send')], ['MapStateStarted', 2]];
+  failFirstItem(specs, 'Send', startItems(specs, 3, 'Send', 3));
+  specs.push(['MapStateStarted', specs.length]);
+  stop(specs, 'Send', startItems(specs, specs.length, 'Send', 3));
+  return specs;
+}
+
 const RUNS: Array<[string, ExecutionStatus, Spec[]]> = [
   ['failed-3', 'FAILED', mapRun(3, 'fail')],
   ['failed-4', 'FAILED', mapRun(4, 'fail')],
   ['stopped-3', 'ABORTED', mapRun(3, 'stop')],
+  ['caught-then-stopped', 'ABORTED', caughtThenStopped()],
+  ['retried-then-stopped', 'ABORTED', retriedThenStopped()],
 ];
 // Pages of 5, 6, 7, 10 and 13 events put each abort and its MapIterationAborted on two pages in turn.
 const PAGING = [{}, ...[[5, 100], [6, 100], [7, 100], [10, 2], [13, 3], [1, 1], [2, 1], [3, 2]].map(([pageSize, maxItems]) => ({ pageSize, maxItems }))];
@@ -107,6 +165,21 @@ describe('failuresOnly and the aborts of a Map\'s iterations', () => {
       for (const paging of PAGING) {
         const got = await failures(arns['stopped-3'] as string, { reverseOrder, ...paging });
         expect(got, JSON.stringify(paging)).toEqual(reverseOrder ? [...want].reverse() : want);
+      }
+    });
+
+    it(`${order}: an item failure earlier in the run leaves out its own siblings' aborts only, not a later stop's`, async () => {
+      const failure = ['TaskFailed', 'MapIterationFailed'];
+      const stopped = ['TaskStateAborted', 'TaskStateAborted', 'TaskStateAborted', 'MapStateAborted', 'ExecutionAborted'];
+      const wants: Record<string, string[]> = {
+        'caught-then-stopped': [...failure, 'MapStateFailed', ...stopped],
+        'retried-then-stopped': [...failure, ...stopped],
+      };
+      for (const [name, want] of Object.entries(wants)) {
+        for (const paging of PAGING) {
+          const got = await failures(arns[name] as string, { reverseOrder, ...paging });
+          expect(got, `${name} ${JSON.stringify(paging)}`).toEqual(reverseOrder ? [...want].reverse() : want);
+        }
       }
     });
   }
