@@ -1,5 +1,6 @@
 import { StartExecutionCommand, StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyEvents } from '../helpers/history-walk.js';
 import { until } from '../helpers/wait.js';
 import { startSfnEnv, type SfnEnv } from '../sfn/env.js';
 import { fullHistory, smArn, useLocalMachines } from './helpers.js';
@@ -75,5 +76,58 @@ describe('a stop while a failure waits for its retry', () => {
         }
       });
     }
+  }
+});
+
+describe('a stop while an inner Map waits for its retry, beside an item still running', () => {
+  // Outer runs two items: item 0's Inner Map waits for its Retry after its only item failed; item 1
+  // runs Slow. The stop's aborts follow Inner's MapIterationFailed with nothing between them.
+  const nested = {
+    StartAt: 'Outer',
+    States: {
+      Outer: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        MaxConcurrency: 2,
+        End: true,
+        ItemProcessor: {
+          StartAt: 'Which',
+          States: {
+            Which: { Type: 'Choice', Choices: [{ Variable: '$.kind', StringEquals: 'inner', Next: 'Inner' }], Default: 'Slow' },
+            Slow: { Type: 'Task', Resource: SLOW, End: true },
+            Inner: { Type: 'Map', ItemsPath: '$.items', End: true, Retry: retry, ItemProcessor: { StartAt: 'Charge', States: { Charge: { Type: 'Task', Resource: FLAKY, End: true } } } },
+          },
+        },
+      },
+    },
+  };
+  const local = useLocalMachines({ nested }, handlers);
+  let events: HistoryEvent[] = [];
+  let arn = '';
+
+  beforeAll(async () => {
+    const input = JSON.stringify({ items: [{ kind: 'inner', items: [1] }, { kind: 'slow' }] });
+    const { executionArn = '' } = await local.client().send(new StartExecutionCommand({ stateMachineArn: smArn('nested'), input }));
+    const ready = (h: HistoryEvent[]) => h.some((e) => e.type === 'MapIterationFailed') && h.filter((e) => e.type === 'LambdaFunctionStarted').length === 2;
+    await until(async () => ready(await fullHistory(local.client(), executionArn)), 'inner item failed, slow running');
+    await local.client().send(new StopExecutionCommand({ executionArn }));
+    await until(async () => (await fullHistory(local.client(), executionArn)).some((e) => e.type === 'ExecutionAborted'), 'stopped');
+    events = await fullHistory(local.client(), executionArn);
+    const m = env.fake.addStateMachine('StoppedNested');
+    arn = env.fake.addExecution({ stateMachineArn: m, name: 'nested', status: 'ABORTED' }).executionArn;
+    env.fake.setHistory(arn, events.map((e) => ({ ...e, timestamp: (e.timestamp?.getTime() ?? 0) / 1000 })) as never);
+  }, 30_000);
+
+  // Oldest first in pages that end inside the stretch, the item failure in it is taken for the cause
+  // before the stop after it is read (see iteration-aborts.ts); these pagings read its end in time.
+  for (const [reverseOrder, paging] of [[false, {}], [true, {}], [true, { maxItems: 1, pageSize: 1 }], [true, { maxItems: 2, pageSize: 3 }]] as const) {
+    it(`${reverseOrder ? 'newest' : 'oldest'} first ${JSON.stringify(paging)}: failuresOnly keeps the abort of the task the stop found running`, async () => {
+      const started = events.filter((e) => e.type === 'LambdaFunctionStarted').map((e) => e.id);
+      const slowAbort = events.find((e) => e.type === 'TaskStateAborted' && started.includes(e.previousEventId));
+      expect(slowAbort).toBeDefined();
+      const seen = await historyEvents(env.call, { executionArn: arn, failuresOnly: true, reverseOrder, ...paging });
+      expect(seen.map((e) => e.id)).toContain(slowAbort?.id);
+      expect(seen.map((e) => e.type)).toContain('MapIterationFailed');
+    });
   }
 });

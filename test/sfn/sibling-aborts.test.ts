@@ -108,7 +108,17 @@ function retriedThenStopped(): Spec[] {
   return specs;
 }
 
+/** One item of `count` running at once fails: a stretch of about 2 × count abort events, longer than a page. */
+function wideFailure(count: number): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Send')], ['MapStateStarted', 2]];
+  const failure = failFirstItem(specs, 'Send', startItems(specs, 3, 'Send', count));
+  specs.push(['MapStateFailed', failure]);
+  specs.push(['ExecutionFailed', specs.length]);
+  return specs;
+}
+
 const RUNS: Array<[string, ExecutionStatus, Spec[]]> = [
+  ['wide-1650', 'FAILED', wideFailure(1650)],
   ['failed-3', 'FAILED', mapRun(3, 'fail')],
   ['failed-4', 'FAILED', mapRun(4, 'fail')],
   ['stopped-3', 'ABORTED', mapRun(3, 'stop')],
@@ -166,6 +176,13 @@ describe('failuresOnly and the aborts of a Map\'s iterations', () => {
         const got = await failures(arns['stopped-3'] as string, { reverseOrder, ...paging });
         expect(got, JSON.stringify(paging)).toEqual(reverseOrder ? [...want].reverse() : want);
       }
+    });
+
+    it(`${order}: 1,649 siblings' aborts, a stretch longer than a page, are left out in one call`, async () => {
+      const r = await env.call('get_execution_history', { executionArn: arns['wide-1650'], failuresOnly: true, reverseOrder });
+      const want = ['TaskFailed', 'MapIterationFailed', 'MapStateFailed', 'ExecutionFailed'];
+      expect((r.structured?.events as Array<{ type: string }>).map((e) => e.type)).toEqual(reverseOrder ? [...want].reverse() : want);
+      expect(r.structured?.nextToken).toBeUndefined();
     });
 
     it(`${order}: an item failure earlier in the run leaves out its own siblings' aborts only, not a later stop's`, async () => {

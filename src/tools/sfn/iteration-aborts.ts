@@ -6,21 +6,26 @@ import { isStateAbort } from './history-events.js';
 const MAX_CHAIN = 64;
 /** Marks a continuation carries, newest first: iterations aborted whose state aborts are older than every page read. */
 const CARRY_MARKS = 100;
-/** Runs a continuation carries: the ones nearest to where the next call reads on. */
-const CARRY_RUNS = 16;
-/** A run longer than this in a token is not one a history holds (it is capped at 25,000 events). */
-const MAX_RUN = 100_000;
+/** Stretches a continuation carries: the ones nearest to where the next call reads on. */
+const CARRY_STRETCHES = 16;
 
-/** F: MapIterationFailed; A: a state abort or MapIterationAborted; O: any other event. */
-type EventClass = 'F' | 'A' | 'O';
+/**
+ * What the event right after a stretch of aborts says caused it. failure: the Map or Parallel
+ * failed, or started again (retried as a whole); stop: the run was stopped or timed out.
+ */
+type StretchEnd = 'failure' | 'stop' | 'other';
 
-/** Contiguous event ids that are all F or A, as a continuation carries it. */
-interface Run {
+function endKind(type: string): StretchEnd {
+  if (/^(Map|Parallel)State(Failed|Started)$/.test(type)) return 'failure';
+  if (type === 'ExecutionAborted' || type === 'ExecutionTimedOut') return 'stop';
+  return 'other';
+}
+
+/** A stretch as a continuation carries it. */
+interface Stretch {
   lo: number;
   hi: number;
-  hasFailure: boolean;
-  closedBelow: boolean;
-  closedAbove: boolean;
+  hasItemFailure: boolean;
 }
 
 /**
@@ -29,15 +34,21 @@ interface Run {
  * which links to the aborts nested inside it. For a triage they are noise beside the failure that
  * caused them. A stop or a timeout aborts iterations too, and those aborts show where the run was.
  *
- * Which is which is decided per run: Step Functions writes a failed item's MapIterationFailed and
- * the aborts of its siblings as one unbroken stretch of events, a stop's aborts as another with no
- * item failure in it. So an iteration abort is a sibling's when the stretch of aborts around it
- * holds a MapIterationFailed, and stays undecided until both ends of the stretch are read (or one
- * MapIterationFailed is). Everything kept is a fact about event ids, so a page read twice (a
- * continuation, a read-ahead) changes nothing; what a continuation needs travels in the token.
+ * Step Functions writes the aborts of one cause as an unbroken stretch of events (a failed item's
+ * MapIterationFailed, its siblings' aborts), and what it writes next names the cause: the Map's
+ * failure or its retry, or the run's stop. That decides the stretch; when the next event says
+ * neither, a MapIterationFailed inside the stretch does, and until the next event is read the
+ * stretch is a failure's if it holds one. Stretches are merged as events arrive (union-find), and
+ * everything kept is a fact about event ids, so a page read twice changes nothing; what a
+ * continuation needs travels in the token.
  */
 export class IterationAborts implements PagingCarry {
-  private readonly classes = new Map<number, EventClass>();
+  /** Union-find over the ids of stretch members (a carried stretch is one node, keyed by its lo). */
+  private readonly parent = new Map<number, number>();
+  private readonly stretches = new Map<number, Stretch>();
+  private readonly carriedSpans: Array<[number, number]> = [];
+  /** Events read that are not stretch members, by what they say as a stretch's end. */
+  private readonly others = new Map<number, StretchEnd>();
   /** Abort of a state inside an aborted iteration → that iteration's MapIterationAborted. */
   private readonly iterationOf = new Map<number, number>();
   /** Abort event → the event it links to, and back. */
@@ -47,9 +58,6 @@ export class IterationAborts implements PagingCarry {
   private readonly linked = new Set<number>();
   /** Ids returned or passed over by the pages read (not those read ahead). */
   private readonly seen = new Set<number>();
-  /** Member id → whether its run holds an item failure, once known. */
-  private readonly decided = new Map<number, boolean>();
-  private carried: Run[] = [];
 
   constructor(private readonly newestFirst: boolean) {}
 
@@ -78,19 +86,19 @@ export class IterationAborts implements PagingCarry {
 
   /** Whether the event is the abort of a state that ran inside an aborted Map iteration, a sibling of a failed item. */
   has(e: { id?: number | undefined; type?: string | undefined }): boolean {
-    const iteration = this.iterationOfAbort(e);
-    return iteration !== undefined && this.runHasFailure(iteration) === true;
+    const iteration = e.id !== undefined && isStateAbort(e.type ?? '') ? this.iterationOf.get(e.id) : undefined;
+    return iteration !== undefined && this.causedByFailure(iteration) === true;
   }
 
   /**
-   * An abort whose fate a page further on decides: its iteration's stretch of aborts is not read
-   * to its ends yet, or (oldest first) nothing links to its chain yet, as its MapIterationAborted
+   * An abort whose fate a page further on decides: neither its stretch's end nor an item failure
+   * in it is read yet, or (oldest first) nothing links to its chain yet, as its MapIterationAborted
    * may come next.
    */
   undecided(e: { id?: number | undefined; type?: string | undefined }): boolean {
     if (e.id === undefined || !isStateAbort(e.type ?? '')) return false;
     const iteration = this.iterationOf.get(e.id);
-    if (iteration !== undefined) return this.runHasFailure(iteration) === undefined;
+    if (iteration !== undefined) return this.causedByFailure(iteration) === undefined;
     if (this.newestFirst) return false;
     let top = e.id;
     for (let hops = 0; hops < MAX_CHAIN; hops += 1) {
@@ -106,31 +114,42 @@ export class IterationAborts implements PagingCarry {
     const marks = this.newestFirst
       ? [...this.iterationOf].filter(([id]) => !this.seen.has(id)).sort((a, b) => b[0] - a[0]).slice(0, CARRY_MARKS)
       : [];
-    const runs = this.runs()
+    const roots = [...this.stretches.entries()].filter(([key]) => this.parent.get(key) === key).map(([, s]) => s);
+    const stretches = roots
       .sort((a, b) => (this.newestFirst ? a.lo - b.lo : b.hi - a.hi))
-      .slice(0, CARRY_RUNS)
-      .map((r) => [r.lo, r.hi, (r.hasFailure ? 1 : 0) | (r.closedBelow ? 2 : 0) | (r.closedAbove ? 4 : 0)]);
-    if (runs.length === 0 && marks.length === 0) return undefined;
-    return { ...(runs.length > 0 && { r: runs }), ...(marks.length > 0 && { m: marks }) };
+      .slice(0, CARRY_STRETCHES)
+      .map((s) => [s.lo, s.hi, s.hasItemFailure ? 1 : 0, this.belowOf(s.lo) ?? '', this.endOf(s.hi) ?? '']);
+    // The last event read before the unread part: it may end (newest first) or precede a stretch read later.
+    const step = this.newestFirst ? -1 : 1;
+    const edges = [...this.others]
+      .filter(([id]) => !this.others.has(id + step) && this.memberNode(id + step) === undefined)
+      .sort((a, b) => (b[0] - a[0]) * step)
+      .slice(0, CARRY_STRETCHES);
+    if (stretches.length === 0 && marks.length === 0 && edges.length === 0) return undefined;
+    return { ...(stretches.length > 0 && { r: stretches }), ...(marks.length > 0 && { m: marks }), ...(edges.length > 0 && { o: edges }) };
   }
 
   restore(saved: unknown): void {
     if (!saved || typeof saved !== 'object') return;
-    const { r, m } = saved as Record<string, unknown>;
-    if (Array.isArray(r)) {
-      for (const run of r.slice(0, CARRY_RUNS)) {
-        if (!Array.isArray(run)) continue;
-        const [lo, hi, flags] = run as unknown[];
-        if (!isId(lo) || !isId(hi) || hi < lo || hi - lo > MAX_RUN || typeof flags !== 'number') continue;
-        this.carried.push({ lo, hi, hasFailure: (flags & 1) !== 0, closedBelow: (flags & 2) !== 0, closedAbove: (flags & 4) !== 0 });
-      }
+    const { r, m, o } = saved as Record<string, unknown>;
+    for (const edge of Array.isArray(o) ? o.slice(0, CARRY_STRETCHES) : []) {
+      const [id, end] = Array.isArray(edge) ? (edge as unknown[]) : [];
+      if (isId(id) && isEnd(end)) this.others.set(id, end);
     }
-    if (Array.isArray(m)) {
-      for (const pair of m.slice(0, CARRY_MARKS)) {
-        if (!Array.isArray(pair)) continue;
-        const [id, iteration] = pair as unknown[];
-        if (isId(id) && isId(iteration)) this.iterationOf.set(id, iteration);
-      }
+    for (const entry of Array.isArray(r) ? r.slice(0, CARRY_STRETCHES) : []) {
+      if (!Array.isArray(entry)) continue;
+      const [lo, hi, failure, below, end] = entry as unknown[];
+      if (!isId(lo) || !isId(hi) || hi < lo || this.memberNode(lo) !== undefined || this.memberNode(hi) !== undefined) continue;
+      this.parent.set(lo, lo);
+      this.stretches.set(lo, { lo, hi, hasItemFailure: failure === 1 });
+      this.carriedSpans.push([lo, hi]);
+      if (isEnd(below)) this.others.set(lo - 1, below);
+      if (isEnd(end)) this.others.set(hi + 1, end);
+    }
+    for (const pair of Array.isArray(m) ? m.slice(0, CARRY_MARKS) : []) {
+      if (!Array.isArray(pair)) continue;
+      const [id, iteration] = pair as unknown[];
+      if (isId(id) && isId(iteration)) this.iterationOf.set(id, iteration);
     }
   }
 
@@ -139,69 +158,75 @@ export class IterationAborts implements PagingCarry {
       if (e.id === undefined) continue;
       const type = e.type ?? '';
       if (e.previousEventId) this.linked.add(e.previousEventId);
-      this.classes.set(e.id, type === 'MapIterationFailed' ? 'F' : type === 'MapIterationAborted' || isStateAbort(type) ? 'A' : 'O');
+      const itemFailure = type === 'MapIterationFailed';
+      if (itemFailure || type === 'MapIterationAborted' || isStateAbort(type)) this.addMember(e.id, itemFailure);
+      else this.others.set(e.id, endKind(type));
     }
   }
 
-  private iterationOfAbort(e: { id?: number | undefined; type?: string | undefined }): number | undefined {
-    return e.id !== undefined && isStateAbort(e.type ?? '') ? this.iterationOf.get(e.id) : undefined;
+  /** Whether the stretch around an aborted iteration was a failure's; undefined while that is not known. */
+  private causedByFailure(iteration: number): boolean | undefined {
+    const key = this.memberNode(iteration);
+    const stretch = key === undefined ? undefined : this.stretches.get(this.find(key));
+    if (!stretch) return undefined;
+    const end = this.endOf(stretch.hi);
+    if (end === 'failure') return true;
+    if (end === 'stop') return false;
+    if (stretch.hasItemFailure) return true;
+    // Ended by something else, with no item failure from its start on: a failure's only if it says so.
+    return end === 'other' && this.belowOf(stretch.lo) !== undefined ? false : undefined;
   }
 
-  private classOf(id: number): EventClass | undefined {
-    if (id < 1) return 'O';
-    const known = this.classes.get(id);
-    if (known) return known;
-    for (const run of this.carried) {
-      if (id >= run.lo && id <= run.hi) return 'A';
-      if ((id === run.lo - 1 && run.closedBelow) || (id === run.hi + 1 && run.closedAbove)) return 'O';
+  private belowOf(lo: number): StretchEnd | undefined {
+    return lo <= 1 ? 'other' : this.others.get(lo - 1);
+  }
+
+  private endOf(hi: number): StretchEnd | undefined {
+    return this.others.get(hi + 1);
+  }
+
+  private memberNode(id: number): number | undefined {
+    if (this.parent.has(id)) return id;
+    return this.carriedSpans.find(([lo, hi]) => id >= lo && id <= hi)?.[0];
+  }
+
+  private addMember(id: number, itemFailure: boolean): void {
+    const known = this.memberNode(id);
+    if (known !== undefined) {
+      const stretch = this.stretches.get(this.find(known));
+      if (stretch && itemFailure) stretch.hasItemFailure = true;
+      return;
     }
-    return undefined;
+    this.parent.set(id, id);
+    this.stretches.set(id, { lo: id, hi: id, hasItemFailure: itemFailure });
+    const below = this.memberNode(id - 1);
+    if (below !== undefined) this.union(below, id);
+    const above = this.memberNode(id + 1);
+    if (above !== undefined) this.union(id, above);
   }
 
-  private carriedFailure(id: number): boolean {
-    return this.carried.some((run) => run.hasFailure && id >= run.lo && id <= run.hi);
-  }
-
-  /** Whether the unbroken stretch of aborts around `member` holds a MapIterationFailed; undefined while an end is unread. */
-  private runHasFailure(member: number): boolean | undefined {
-    const known = this.decided.get(member);
-    if (known !== undefined) return known;
-    const stretch = [member];
-    let failure = this.classOf(member) === 'F' || this.carriedFailure(member);
-    const walk = (step: 1 | -1): boolean => {
-      for (let id = member + step; !failure; id += step) {
-        const c = this.classOf(id);
-        if (c === 'O') return true;
-        if (c === undefined) return false;
-        stretch.push(id);
-        if (c === 'F' || this.carriedFailure(id)) failure = true;
-      }
-      return true;
-    };
-    const closedBelow = walk(-1);
-    const closedAbove = walk(1);
-    const answer = failure ? true : closedBelow && closedAbove ? false : undefined;
-    if (answer !== undefined) for (const id of stretch) this.decided.set(id, answer);
-    return answer;
-  }
-
-  /** The stretches of aborts read, with what is known of their ends. */
-  private runs(): Run[] {
-    const spans = [...this.classes].filter(([, c]) => c !== 'O').map(([id]): [number, number] => [id, id]);
-    for (const run of this.carried) spans.push([run.lo, run.hi]);
-    spans.sort((a, b) => a[0] - b[0]);
-    const runs: Run[] = [];
-    for (const [lo, hi] of spans) {
-      const last = runs[runs.length - 1];
-      if (last && lo <= last.hi + 1) last.hi = Math.max(last.hi, hi);
-      else runs.push({ lo, hi, hasFailure: false, closedBelow: false, closedAbove: false });
+  private find(id: number): number {
+    let root = id;
+    for (let up = this.parent.get(root); up !== undefined && up !== root; up = this.parent.get(root)) root = up;
+    // Path compression: every node walked now points at the root.
+    for (let at = id; at !== root; ) {
+      const up = this.parent.get(at) ?? root;
+      this.parent.set(at, root);
+      at = up;
     }
-    for (const run of runs) {
-      run.hasFailure = this.runHasFailure(run.lo) === true;
-      run.closedBelow = this.classOf(run.lo - 1) === 'O';
-      run.closedAbove = this.classOf(run.hi + 1) === 'O';
-    }
-    return runs;
+    return root;
+  }
+
+  private union(a: number, b: number): void {
+    const rootA = this.find(a);
+    const rootB = this.find(b);
+    const sa = this.stretches.get(rootA);
+    const sb = this.stretches.get(rootB);
+    if (rootA === rootB || !sa || !sb) return;
+    this.parent.set(rootB, rootA);
+    sa.lo = Math.min(sa.lo, sb.lo);
+    sa.hi = Math.max(sa.hi, sb.hi);
+    sa.hasItemFailure ||= sb.hasItemFailure;
   }
 
   private mark(id: number, iteration: number): void {
@@ -213,4 +238,8 @@ export class IterationAborts implements PagingCarry {
 
 function isId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function isEnd(value: unknown): value is StretchEnd {
+  return value === 'failure' || value === 'stop' || value === 'other';
 }
