@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // Embedded Step Functions engine figures: start time, executions per second for a Pass-only
-// machine, memory per 10,000 stored executions. Run after `npm run build` (imports dist/);
+// machine, memory per 10,000 stored executions. Run by `npm run bench` (imports the modules it
+// compiles to .bench-dist/, since dist/ holds the bundled CLI only);
 // `node --expose-gc bench/local-engine.mjs` gives exact memory figures.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { loadConfig } from '../dist/config.js';
-import { startLocalEngine } from '../dist/local/index.js';
-import { setQuiet } from '../dist/log.js';
+import { loadConfig } from '../.bench-dist/src/config.js';
+import { startLocalEngine } from '../.bench-dist/src/local/index.js';
+import { setQuiet } from '../.bench-dist/src/log.js';
 
 setQuiet(true);
 const examples = fileURLToPath(new URL('../examples', import.meta.url));

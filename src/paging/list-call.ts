@@ -90,6 +90,6 @@ function tokenRejectedMidCall(err: BackendError): BackendError {
   const message = `the backend rejected a page token it had issued earlier in this call${err.message ? ` (${err.message})` : ''}`;
   // Calling again the same way would walk into the same rejection, so say how to need fewer pages.
   const hint =
-    'call again once; if the backend rejects its own token again it is not honouring its page tokens: narrow the request (a time window or a status filter) or raise pageSize so that fewer pages are needed';
+    'call again once; if the backend rejects its own token again it is not honouring its page tokens: ask for fewer items per call (maxItems) or narrow the request (a time window or a filter) so that each call needs fewer pages';
   return new BackendError(err.backend, err.operation, 'unavailable', err.code, message, { ...err.details, hint });
 }

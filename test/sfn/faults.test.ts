@@ -82,7 +82,7 @@ describe('modeled errors become actionable isError results', () => {
     fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
     const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 10, pageSize: 5 });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\): the backend rejected a page token it had issued earlier in this call.*Next: call again once; .*raise pageSize/);
+    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\): the backend rejected a page token it had issued earlier in this call.*Next: call again once; .*fewer items per call \(maxItems\)/);
     expect(r.text).not.toMatch(/without startingToken|temporarily failing/);
   });
 
