@@ -46,6 +46,19 @@ function isContainerEnd(kind: Container, type: string): boolean {
   return type === `${kind}StateSucceeded` || type === `${kind}StateFailed` || type === `${kind}StateAborted`;
 }
 
+/**
+ * A Map's MapStateExited links to the Map's last iteration event, past its MapStateSucceeded (as
+ * AWS records it; a Parallel's links to its end): a walk back through it enters the container
+ * without meeting its end event.
+ */
+function exitsPastEnd(type: string, prevType: string | undefined): boolean {
+  const exited = /^(Map|Parallel)StateExited$/.exec(type);
+  if (!exited) return false;
+  const kind: Container = type.startsWith('Map') ? 'Map' : 'Parallel';
+  // Not read (a tip carried from an earlier call): a Map's exit is past its end, a Parallel's is not.
+  return prevType === undefined ? kind === 'Map' : !isContainerEnd(kind, prevType);
+}
+
 /** Links that stay inside one state, along which a known owner can be handed to the older event. */
 function linksWithinState(type: string): boolean {
   return !type.endsWith('StateEntered') && !type.startsWith('Execution') && !type.startsWith('MapIteration') && !CONTAINER_EVENT.test(type);
@@ -153,8 +166,15 @@ export class StateNameIndex implements PagingCarry {
       return;
     }
     // A start read in an earlier call is known as one of the open containers carried over.
-    const prevIsStart = /^(Map|Parallel)StateStarted$/.test(this.nodes.get(prev)?.type ?? '') || (!this.nodes.has(prev) && this.open.has(prev));
+    const prevIsStart =
+      /^(Map|Parallel)StateStarted$/.test(this.nodes.get(prev)?.type ?? '') || (!this.nodes.has(prev) && (this.open.has(prev) || this.endedKinds.has(prev)));
     const inside = prevIsStart ? prev : this.scopes.get(prev);
+    if (exitsPastEnd(type, this.nodes.get(prev)?.type)) {
+      // It runs beside the container it exits, not inside it.
+      const parent = inside === undefined || inside === 0 ? inside : this.scopes.get(inside);
+      if (parent !== undefined) this.scopes.set(id, parent);
+      return;
+    }
     if (CONTAINER_EVENT.test(type) && !type.endsWith('Started')) {
       // An end event follows the last event inside its container (or, for an empty Map, its start);
       // one that links elsewhere (a Parallel's end to a Map's iteration) closes nothing we can tell.
@@ -270,7 +290,7 @@ export class StateNameIndex implements PagingCarry {
         // A nested container's retry starts no new level: the walk goes on into the attempt it
         // replaces, whose own start closes the level its end opened.
         if (!this.startsAgain(kind, node.prev)) depth -= 1;
-      } else if (isContainerEnd(kind, node.type)) {
+      } else if (isContainerEnd(kind, node.type) || (node.type === `${kind}StateExited` && exitsPastEnd(node.type, this.nodes.get(node.prev ?? 0)?.type))) {
         depth += 1;
       }
       id = node.prev;
@@ -310,8 +330,12 @@ export class StateNameIndex implements PagingCarry {
       // A tip whose state is unknown is still worth its scope: a later end event may need it.
       if (id === undefined || (!name && !this.scopes.has(id))) return;
       // 'E': a Map/Parallel *StateEntered, which a first attempt's start follows (see restartOf).
-      const entered = /^(Map|Parallel)StateEntered$/.test(this.nodes.get(id)?.type ?? '') || this.enteredBefore.has(id);
-      wanted.push([id, `${entered ? 'E' : '='}${name ?? ''}`]);
+      const type = this.nodes.get(id)?.type ?? '';
+      const entered = /^(Map|Parallel)StateEntered$/.test(type) || this.enteredBefore.has(id);
+      // 'm'/'p': a Map/Parallel start that has ended: a re-read of its events still runs inside it.
+      const startKind = /^(Map|Parallel)StateStarted$/.test(type) ? containerKind(type) : this.endedKinds.get(id);
+      const tag = entered ? 'E' : startKind === 'Map' ? 'm' : startKind === 'Parallel' ? 'p' : '=';
+      wanted.push([id, `${tag}${name ?? ''}`]);
     };
     // A cursor inside the last page re-reads it: what it links to outside itself comes first, and
     // the name of a Map or Parallel started again there, which the re-read may not find again.
@@ -357,7 +381,11 @@ export class StateNameIndex implements PagingCarry {
       const name = tagged.slice(1);
       if (!name) continue;
       if (tag === 'E') this.enteredBefore.add(entry[0]);
-      if (tag === '=' || tag === 'E') this.owners.set(entry[0], name);
+      if (tag === '=' || tag === 'E' || tag === 'm' || tag === 'p') this.owners.set(entry[0], name);
+      if ((tag === 'm' || tag === 'p') && !this.open.has(entry[0])) {
+        this.ended.set(entry[0], name);
+        this.endedKinds.set(entry[0], tag === 'm' ? 'Map' : 'Parallel');
+      }
       else if (tag === 'M' || tag === 'P') this.open.set(entry[0], { kind: tag === 'M' ? 'Map' : 'Parallel', name });
     }
   }

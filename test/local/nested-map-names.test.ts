@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyEvents } from '../helpers/history-walk.js';
+import { startSfnEnv, type SfnEnv } from '../sfn/env.js';
+import { useLocalMachines } from './helpers.js';
+
+/**
+ * Maps in Maps whose outer items run one at a time, as the engine runs them: a Map's MapStateExited
+ * links to its last iteration event, past its MapStateSucceeded (as AWS records it), so a walk back
+ * from the outer Map's end passes into an earlier inner Map without meeting that Map's end.
+ */
+
+const ITEM = 'arn:aws:lambda:us-east-1:123456789012:function:item';
+const handlers = `export default { '${ITEM}': async (item) => { if (item.mode === 'boom') { const e = new Error('boom on ' + item.id); e.name = 'Boom'; throw e; } return item; } };`;
+const leaf = { StartAt: 'Leaf', States: { Leaf: { Type: 'Task', Resource: ITEM, End: true } } };
+const map = (name: string, itemsPath: string, processor: unknown, extra: Record<string, unknown> = {}) => ({
+  StartAt: name,
+  States: { [name]: { Type: 'Map', ItemsPath: itemsPath, ItemProcessor: processor, End: true, ...extra } },
+});
+const twoLevels = map('Outer', '$.groups', map('Inner', '$.items', leaf), { MaxConcurrency: 1 });
+const threeLevels = map('L0', '$.a', map('L1', '$.b', map('L2', '$.items', leaf)), { MaxConcurrency: 1 });
+
+const local = useLocalMachines({ two: twoLevels, three: threeLevels }, handlers);
+let env: SfnEnv;
+const arns: Record<string, string> = {};
+
+// Container events in history order, as the machine's structure makes them: the first outer item
+// succeeds, the second one's innermost item fails and fails every Map around it.
+const EXPECTED: Record<string, string[]> = {
+  two: ['Started Outer', 'Started Inner', 'Succeeded Inner', 'Started Inner', 'Failed Inner', 'Failed Outer'],
+  three: ['Started L0', 'Started L1', 'Started L2', 'Succeeded L2', 'Succeeded L1', 'Started L1', 'Started L2', 'Failed L2', 'Failed L1', 'Failed L0'],
+};
+
+beforeAll(async () => {
+  env = await startSfnEnv();
+  const machine = env.fake.addStateMachine('Nested');
+  const inputs = {
+    two: { groups: [{ items: [{ id: 'a' }] }, { items: [{ id: 'b', mode: 'boom' }] }] },
+    three: { a: [{ b: [{ items: [{ id: 'ok' }] }] }, { b: [{ items: [{ id: 'z', mode: 'boom' }] }] }] },
+  };
+  for (const [name, input] of Object.entries(inputs)) {
+    const { events, description } = await local.run(name, input);
+    expect(description.status).toBe('FAILED');
+    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: 'FAILED' }).executionArn;
+    env.fake.setHistory(arns[name] as string, events.map((e) => ({ ...e, timestamp: (e.timestamp?.getTime() ?? 0) / 1000 })) as never);
+  }
+}, 30_000);
+afterAll(async () => env.close());
+
+const containerEvents = (events: Array<{ type: string; stateName?: string }>) =>
+  events.filter((e) => /^MapState(Started|Succeeded|Failed)$/.test(e.type)).map((e) => `${e.type.slice('MapState'.length)} ${e.stateName ?? '?'}`);
+
+describe('Map in Map, outer items one at a time: each Map event names its own Map', () => {
+  for (const name of Object.keys(EXPECTED)) {
+    it(`${name} levels: in one whole read, either order`, async () => {
+      const oldest = await historyEvents(env.call, { executionArn: arns[name], includeExecutionData: false });
+      expect(containerEvents(oldest)).toEqual(EXPECTED[name]);
+      const newest = await historyEvents(env.call, { executionArn: arns[name], includeExecutionData: false, reverseOrder: true });
+      expect(containerEvents(newest)).toEqual([...(EXPECTED[name] ?? [])].reverse());
+    });
+
+    it(`${name} levels: in small calls, no event takes another state's name`, async () => {
+      const whole = new Map((await historyEvents(env.call, { executionArn: arns[name] })).map((e) => [e.id, e.stateName]));
+      for (const paging of [{ maxItems: 1, pageSize: 1 }, { maxItems: 3, pageSize: 2 }, { maxItems: 4, pageSize: 7 }]) {
+        const oldest = await historyEvents(env.call, { executionArn: arns[name], ...paging });
+        expect(oldest.map((e) => [e.id, e.stateName]), JSON.stringify(paging)).toEqual(oldest.map((e) => [e.id, whole.get(e.id)]));
+        // Newest first a name may stay unknown (its state began beyond what the call reads), never wrong.
+        const newest = await historyEvents(env.call, { executionArn: arns[name], reverseOrder: true, ...paging });
+        const wrong = newest.filter((e) => e.stateName !== undefined && e.stateName !== whole.get(e.id));
+        expect(wrong, JSON.stringify(paging)).toEqual([]);
+      }
+    });
+  }
+
+  it('failuresOnly names the failure that ended the run after the outermost Map', async () => {
+    const failures = await historyEvents(env.call, { executionArn: arns.three, failuresOnly: true, reverseOrder: true, maxItems: 2 });
+    expect(failures.slice(0, 2).map((e) => `${e.type} ${e.stateName ?? ''}`.trim())).toEqual(['ExecutionFailed', 'MapStateFailed L0']);
+  });
+});
