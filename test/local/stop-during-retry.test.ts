@@ -118,9 +118,8 @@ describe('a stop while an inner Map waits for its retry, beside an item still ru
     env.fake.setHistory(arn, events.map((e) => ({ ...e, timestamp: (e.timestamp?.getTime() ?? 0) / 1000 })) as never);
   }, 30_000);
 
-  // Oldest first in pages that end inside the stretch, the item failure in it is taken for the cause
-  // before the stop after it is read (see iteration-aborts.ts); these pagings read its end in time.
-  for (const [reverseOrder, paging] of [[false, {}], [true, {}], [true, { maxItems: 1, pageSize: 1 }], [true, { maxItems: 2, pageSize: 3 }]] as const) {
+  const pagings = [{}, { pageSize: 5 }, { maxItems: 1, pageSize: 1 }, { maxItems: 2, pageSize: 3 }];
+  for (const [reverseOrder, paging] of [false, true].flatMap((order) => pagings.map((p) => [order, p] as const))) {
     it(`${reverseOrder ? 'newest' : 'oldest'} first ${JSON.stringify(paging)}: failuresOnly keeps the abort of the task the stop found running`, async () => {
       const started = events.filter((e) => e.type === 'LambdaFunctionStarted').map((e) => e.id);
       const slowAbort = events.find((e) => e.type === 'TaskStateAborted' && started.includes(e.previousEventId));

@@ -1,5 +1,6 @@
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executionArn } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 import { entered, exited, failed, iter, eventsOf, type Spec, PARALLEL_CAUGHT } from './history-specs.js';
 
@@ -197,9 +198,17 @@ describe('an aborted sibling branch in a running execution', () => {
     const m = env.fake.addStateMachine('AbortedBranch');
     const arn = env.fake.addExecution({ stateMachineArn: m, name: 'pcr', status: 'RUNNING' }).executionArn;
     env.fake.setHistory(arn, eventsOf(PARALLEL_CAUGHT_RUNNING));
-    const newest = await walk(arn, { failuresOnly: true, reverseOrder: true });
-    const oldest = await walk(arn, { failuresOnly: true });
+    const newest = await walk(arn, { reverseOrder: true });
+    const oldest = await walk(arn, {});
     expect({ newest: newest.mark.get(11), oldest: oldest.mark.get(11) }).toEqual({ newest: '', oldest: '' });
+  });
+
+  it('is left out by failuresOnly: branch A\'s failure caused it', async () => {
+    const arn = executionArn('AbortedBranch', 'pcr');
+    for (const reverseOrder of [false, true]) {
+      const failures = await walk(arn, { failuresOnly: true, reverseOrder });
+      expect([...failures.mark.keys()].sort((a, b) => a - b)).toEqual([10, 12]);
+    }
   });
 });
 

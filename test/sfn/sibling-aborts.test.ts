@@ -117,8 +117,48 @@ function wideFailure(count: number): Spec[] {
   return specs;
 }
 
+/**
+ * Map "Fan" runs three items at once, each a Parallel "Both" with branches A and B. Item 0's A fails:
+ * its B is aborted, then items 1 and 2 with both their branches. A ParallelStateAborted links to one
+ * branch's abort only.
+ */
+function parallelInMap(): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Fan')], ['MapStateStarted', 2]];
+  const branches: Array<[number, number]> = [];
+  for (let i = 0; i < 3; i += 1) {
+    specs.push(['MapIterationStarted', 3, iter('Started', i, 'Fan')]);
+    specs.push(['ParallelStateEntered', specs.length, entered('Both')]);
+    specs.push(['ParallelStateStarted', specs.length]);
+    const started = specs.length;
+    const running: number[] = [];
+    for (const branch of ['A', 'B']) {
+      specs.push(['TaskStateEntered', started, entered(branch)]);
+      specs.push(['TaskScheduled', specs.length]);
+      specs.push(['TaskStarted', specs.length]);
+      running.push(specs.length);
+    }
+    branches.push([running[0] as number, running[1] as number]);
+  }
+  const [a0, b0] = branches[0] as [number, number];
+  specs.push(['TaskFailed', a0, failed('Bounced')]);
+  const failure = specs.length;
+  specs.push(['TaskStateAborted', b0]);
+  specs.push(['ParallelStateFailed', failure]);
+  specs.push(['MapIterationFailed', specs.length, iter('Failed', 0, 'Fan')]);
+  for (const [k, [a, b]] of branches.slice(1).entries()) {
+    specs.push(['TaskStateAborted', a]);
+    specs.push(['TaskStateAborted', b]);
+    specs.push(['ParallelStateAborted', specs.length]);
+    specs.push(['MapIterationAborted', specs.length, iter('Aborted', k + 1, 'Fan')]);
+  }
+  specs.push(['MapStateFailed', failure]);
+  specs.push(['ExecutionFailed', specs.length]);
+  return specs;
+}
+
 const RUNS: Array<[string, ExecutionStatus, Spec[]]> = [
   ['wide-1650', 'FAILED', wideFailure(1650)],
+  ['parallel-in-map', 'FAILED', parallelInMap()],
   ['failed-3', 'FAILED', mapRun(3, 'fail')],
   ['failed-4', 'FAILED', mapRun(4, 'fail')],
   ['stopped-3', 'ABORTED', mapRun(3, 'stop')],
@@ -183,6 +223,14 @@ describe('failuresOnly and the aborts of a Map\'s iterations', () => {
       const want = ['TaskFailed', 'MapIterationFailed', 'MapStateFailed', 'ExecutionFailed'];
       expect((r.structured?.events as Array<{ type: string }>).map((e) => e.type)).toEqual(reverseOrder ? [...want].reverse() : want);
       expect(r.structured?.nextToken).toBeUndefined();
+    });
+
+    it(`${order}: a Parallel's branches inside the failed item and its siblings, every one of their aborts left out`, async () => {
+      const want = ['TaskFailed', 'ParallelStateFailed', 'MapIterationFailed', 'MapStateFailed', 'ExecutionFailed'];
+      for (const paging of PAGING) {
+        const got = await failures(arns['parallel-in-map'] as string, { reverseOrder, ...paging });
+        expect(got, JSON.stringify(paging)).toEqual(reverseOrder ? [...want].reverse() : want);
+      }
     });
 
     it(`${order}: an item failure earlier in the run leaves out its own siblings' aborts only, not a later stop's`, async () => {

@@ -8,7 +8,7 @@ import { defineTool } from '../../server/define-tool.js';
 import { continuationHint, oneLine } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, isRedriveEvent, isStateAbort, viewEvent } from './history-events.js';
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
-import { IterationAborts } from './iteration-aborts.js';
+import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn, shortTime } from './views.js';
 
@@ -67,7 +67,7 @@ export const getExecutionHistory = defineTool({
     const sfn = await ctx.backends.sfn();
     const names = new StateNameIndex(args.reverseOrder);
     const outcomes = new FailureOutcomes(args.reverseOrder);
-    const siblingAborts = new IterationAborts(args.reverseOrder);
+    const failureAborts = new FailureAborts(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
     /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
@@ -88,6 +88,8 @@ export const getExecutionHistory = defineTool({
       }
     };
     let readEnd: string | undefined;
+    /** Pages read ahead while collecting, by page size and token, handed to the engine when it gets there. */
+    const prefetched = new Map<string, { items: HistoryEvent[]; nextToken?: string | undefined }>();
     // A failure without an outcome whose next event was not read (or had not happened) may still be
     // handled: say so, or it would read as the failure that ended the run.
     // An aborted state is never retried or caught: nothing is waited for after it.
@@ -118,28 +120,43 @@ export const getExecutionHistory = defineTool({
       maxPageSize: 1000,
       filtering: args.failuresOnly || args.stateName !== undefined || args.eventTypes !== undefined,
       fetchPage: async (nextToken, maxResults, signal) => {
-        const out = await sfn.getExecutionHistory(
-          {
-            executionArn: args.executionArn,
-            reverseOrder: args.reverseOrder,
-            includeExecutionData: args.includeExecutionData,
-            maxResults,
-            nextToken,
-          },
-          signal,
-        );
+        const fetch = async (token: string | undefined) => {
+          const cached = prefetched.get(`${maxResults}|${token ?? ''}`);
+          if (cached) return cached;
+          const out = await sfn.getExecutionHistory(
+            { executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults, nextToken: token },
+            signal,
+          );
+          return { items: out.events ?? [], nextToken: out.nextToken };
+        };
+        const page = await fetch(nextToken);
         // Where the pages read so far end: a read-ahead for names starts there.
-        readEnd = out.nextToken;
-        return { items: out.events ?? [], nextToken: out.nextToken };
+        readEnd = page.nextToken;
+        // Oldest first, what ends a stretch of aborts (a failure's or a stop's) comes after it: read
+        // on until it does (3 pages at most) before the engine decides the stretch's events.
+        if (args.failuresOnly && !args.reverseOrder) {
+          failureAborts.observe(page.items);
+          let ahead = page;
+          for (let more = 0; more < 3 && ahead.nextToken && failureAborts.endsInsideStretch(ahead.items); more += 1) {
+            const token = ahead.nextToken;
+            // A failure here leaves the stretch to its item failure, if any; the engine meets it again.
+            const next = await fetch(token).catch(() => undefined);
+            if (!next) break;
+            prefetched.set(`${maxResults}|${token}`, next);
+            failureAborts.observe(next.items);
+            ahead = next;
+          }
+        }
+        return page;
       },
       observePage: (events) => {
         names.observe(events);
         outcomes.observe(events);
         // fetchPage above has just set readEnd for this page: none means it was the history's last.
         if (!readEnd) outcomes.reachedEnd();
-        siblingAborts.observe(events);
+        failureAborts.observe(events);
       },
-      carry: carryAll({ s: names, f: outcomes, a: siblingAborts }),
+      carry: carryAll({ s: names, f: outcomes, a: failureAborts }),
       keyOf: (e) => String(e.id ?? ''),
       view: (e) => {
         const type = e.type ?? '';
@@ -147,7 +164,7 @@ export const getExecutionHistory = defineTool({
         // A redrive stays beside the failures: it explains why a run goes on after it failed.
         if (args.failuresOnly && !isFailureEvent(type) && !isRedriveEvent(type)) return undefined;
         // A state aborted because its Map iteration was: noise beside the failure that caused it.
-        if (args.failuresOnly && siblingAborts.has(e)) return undefined;
+        if (args.failuresOnly && failureAborts.has(e)) return undefined;
         const stateName = names.nameOf(e);
         // Not yet known (its state's first event is on a page not read yet): kept for now, decided
         // below. Execution events belong to no state at all.
@@ -169,7 +186,7 @@ export const getExecutionHistory = defineTool({
     const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
     // Newest first, the item failure that makes an iteration abort a sibling's comes just before it.
-    const abortUndecided = (v: HistoryEventView) => args.failuresOnly && siblingAborts.undecided(v);
+    const abortUndecided = (v: HistoryEventView) => args.failuresOnly && failureAborts.undecided(v);
     if (args.reverseOrder && readEnd && result.items.some((v) => (worthNaming(v) && unnamed(v)) || abortUndecided(v))) {
       // A failure is what the caller came for: worth reading further than for a Map/Parallel end.
       const pages = result.items.some((v) => isFailureEvent(v.type) && unnamed(v)) ? 5 : result.items.some((v) => worthNaming(v) && unnamed(v)) ? 2 : 1;
@@ -178,23 +195,24 @@ export const getExecutionHistory = defineTool({
         pages,
         (events) => {
           names.observe(events);
-          siblingAborts.observeAhead(events);
+          failureAborts.observe(events);
         },
         () => !result.items.some((v) => (worthNaming(v) && unnamed(v)) || abortUndecided(v)),
       );
     }
-    // Oldest first, what followed the last failures returned (a retry, a catch, or the end of the
-    // run) may lie on the next backend page, and so may the MapIterationAborted that makes an abort
-    // a sibling's: one page ahead settles them.
+    // Oldest first, what followed the last failures returned (a retry, a catch, the end of the run,
+    // or the stop that aborted the failed state) may lie on the next backend page, and so may what
+    // ends a stretch of aborts: one page ahead settles them.
     const unsettled = (v: HistoryEventView) =>
-      (isFailureEvent(v.type) && !isStateAbort(v.type) && outcomes.unmarked(v.id) === 'notRead') || (args.failuresOnly && siblingAborts.undecided(v));
+      (isFailureEvent(v.type) && !isStateAbort(v.type) && ['notRead', 'aborted'].includes(outcomes.unmarked(v.id))) ||
+      (args.failuresOnly && failureAborts.undecided(v));
     if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
       await readAhead(
         readEnd,
         1,
         (events, last) => {
           outcomes.observe(events);
-          siblingAborts.observe(events);
+          failureAborts.observe(events);
           if (last) outcomes.reachedEnd();
         },
         () => !result.items.some(unsettled),
@@ -207,7 +225,7 @@ export const getExecutionHistory = defineTool({
     const keptLines: string[] = [];
     result.items.forEach((v, i) => {
       // Known only now (its MapIterationAborted was on a later page, or the item failure read later).
-      if (args.failuresOnly && siblingAborts.has(v)) return;
+      if (args.failuresOnly && failureAborts.has(v)) return;
       let learnt = false;
       if (v.outcome === undefined && isFailureEvent(v.type)) {
         const outcome = outcomes.outcomeOf(v.id);

@@ -2,15 +2,11 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
 import { isStateAbort } from './history-events.js';
 
-/** Abort chains are as deep as the nesting of Map and Parallel states. */
-const MAX_CHAIN = 64;
-/** Marks a continuation carries, newest first: iterations aborted whose state aborts are older than every page read. */
-const CARRY_MARKS = 100;
-/** Stretches a continuation carries: the ones nearest to where the next call reads on. */
+/** Stretches and edges a continuation carries: the ones nearest to where the next call reads on. */
 const CARRY_STRETCHES = 16;
 
 /**
- * What the event right after a stretch of aborts says caused it. failure: the Map or Parallel
+ * What the event right after a stretch of aborts says caused it. failure: a Map or Parallel
  * failed, or started again (retried as a whole); stop: the run was stopped or timed out.
  */
 type StretchEnd = 'failure' | 'stop' | 'other';
@@ -21,7 +17,7 @@ function endKind(type: string): StretchEnd {
   return 'other';
 }
 
-/** A stretch as a continuation carries it. */
+/** Contiguous event ids that are all aborts, MapIterationAborted or MapIterationFailed. */
 interface Stretch {
   lo: number;
   hi: number;
@@ -29,91 +25,59 @@ interface Stretch {
 }
 
 /**
- * The *StateAborted events of states that ran inside a Map iteration aborted because a sibling
- * item failed: the iteration's MapIterationAborted links to the abort of the state it was running,
- * which links to the aborts nested inside it. For a triage they are noise beside the failure that
- * caused them. A stop or a timeout aborts iterations too, and those aborts show where the run was.
+ * The *StateAborted events of states stopped because something else failed: a Map item's siblings
+ * (and whatever ran inside them), a Parallel's other branches. For a triage they are noise beside
+ * the failure that caused them. A stop or a timeout aborts states too, and those aborts show where
+ * the run was.
  *
  * Step Functions writes the aborts of one cause as an unbroken stretch of events (a failed item's
- * MapIterationFailed, its siblings' aborts), and what it writes next names the cause: the Map's
- * failure or its retry, or the run's stop. That decides the stretch; when the next event says
- * neither, a MapIterationFailed inside the stretch does, and until the next event is read the
- * stretch is a failure's if it holds one. Stretches are merged as events arrive (union-find), and
- * everything kept is a fact about event ids, so a page read twice changes nothing; what a
+ * MapIterationFailed, its siblings' aborts and MapIterationAborted), and what it writes next names
+ * the cause: the Map's or Parallel's failure or its retry, or the run's stop. That decides the
+ * stretch. When the next event says neither, or is not read yet, a MapIterationFailed inside the
+ * stretch makes it a failure's. Stretches are merged as events arrive (union-find), and everything
+ * kept is a fact about event ids, so a page read twice or ahead changes nothing; what a
  * continuation needs travels in the token.
  */
-export class IterationAborts implements PagingCarry {
+export class FailureAborts implements PagingCarry {
   /** Union-find over the ids of stretch members (a carried stretch is one node, keyed by its lo). */
   private readonly parent = new Map<number, number>();
   private readonly stretches = new Map<number, Stretch>();
   private readonly carriedSpans: Array<[number, number]> = [];
   /** Events read that are not stretch members, by what they say as a stretch's end. */
   private readonly others = new Map<number, StretchEnd>();
-  /** Abort of a state inside an aborted iteration → that iteration's MapIterationAborted. */
-  private readonly iterationOf = new Map<number, number>();
-  /** Abort event → the event it links to, and back. */
-  private readonly abortPrev = new Map<number, number>();
-  private readonly abortAbove = new Map<number, number>();
-  /** Ids some observed event links to. */
-  private readonly linked = new Set<number>();
-  /** Ids returned or passed over by the pages read (not those read ahead). */
-  private readonly seen = new Set<number>();
 
   constructor(private readonly newestFirst: boolean) {}
 
+  /** Pages read, read ahead, or read again: all the same here. */
   observe(events: HistoryEvent[]): void {
-    this.learn(events);
     for (const e of events) {
-      const type = e.type ?? '';
-      const prev = e.previousEventId || undefined;
       if (e.id === undefined) continue;
-      this.seen.add(e.id);
-      if (type === 'MapIterationAborted' && prev !== undefined) this.mark(prev, e.id);
-      else if (isStateAbort(type) && prev !== undefined) {
-        this.abortPrev.set(e.id, prev);
-        this.abortAbove.set(prev, e.id);
-        // Newest first, the event linking to it came first.
-        const iteration = this.iterationOf.get(e.id);
-        if (iteration !== undefined) this.mark(prev, iteration);
-      }
+      const type = e.type ?? '';
+      const itemFailure = type === 'MapIterationFailed';
+      if (itemFailure || type === 'MapIterationAborted' || isStateAbort(type)) this.addMember(e.id, itemFailure);
+      else this.others.set(e.id, endKind(type));
     }
   }
 
-  /** A page read ahead: what kind of events it holds (its links stay with the pages that will be read). */
-  observeAhead(events: HistoryEvent[]): void {
-    this.learn(events);
-  }
-
-  /** Whether the event is the abort of a state that ran inside an aborted Map iteration, a sibling of a failed item. */
+  /** Whether the event is the abort of a state stopped because something else failed. */
   has(e: { id?: number | undefined; type?: string | undefined }): boolean {
-    const iteration = e.id !== undefined && isStateAbort(e.type ?? '') ? this.iterationOf.get(e.id) : undefined;
-    return iteration !== undefined && this.causedByFailure(iteration) === true;
+    return e.id !== undefined && isStateAbort(e.type ?? '') && this.causedByFailure(e.id) === true;
   }
 
-  /**
-   * An abort whose fate a page further on decides: neither its stretch's end nor an item failure
-   * in it is read yet, or (oldest first) nothing links to its chain yet, as its MapIterationAborted
-   * may come next.
-   */
+  /** A state abort whose cause a page further on decides. */
   undecided(e: { id?: number | undefined; type?: string | undefined }): boolean {
-    if (e.id === undefined || !isStateAbort(e.type ?? '')) return false;
-    const iteration = this.iterationOf.get(e.id);
-    if (iteration !== undefined) return this.causedByFailure(iteration) === undefined;
-    if (this.newestFirst) return false;
-    let top = e.id;
-    for (let hops = 0; hops < MAX_CHAIN; hops += 1) {
-      const above = this.abortAbove.get(top);
-      if (above === undefined) break;
-      top = above;
-    }
-    return !this.linked.has(top);
+    return e.id !== undefined && isStateAbort(e.type ?? '') && this.causedByFailure(e.id) === undefined;
+  }
+
+  /** Oldest first, whether the stretch the last of these events belongs to goes on beyond them, its end not read. */
+  endsInsideStretch(events: HistoryEvent[]): boolean {
+    const last = events[events.length - 1]?.id;
+    const key = last === undefined ? undefined : this.memberNode(last);
+    const stretch = key === undefined ? undefined : this.stretches.get(this.find(key));
+    return stretch !== undefined && this.endOf(stretch.hi) === undefined;
   }
 
   save(): unknown {
-    // Newest first, marks of aborts not read yet: the MapIterationAborted that set them will not be read again.
-    const marks = this.newestFirst
-      ? [...this.iterationOf].filter(([id]) => !this.seen.has(id)).sort((a, b) => b[0] - a[0]).slice(0, CARRY_MARKS)
-      : [];
     const roots = [...this.stretches.entries()].filter(([key]) => this.parent.get(key) === key).map(([, s]) => s);
     const stretches = roots
       .sort((a, b) => (this.newestFirst ? a.lo - b.lo : b.hi - a.hi))
@@ -125,13 +89,13 @@ export class IterationAborts implements PagingCarry {
       .filter(([id]) => !this.others.has(id + step) && this.memberNode(id + step) === undefined)
       .sort((a, b) => (b[0] - a[0]) * step)
       .slice(0, CARRY_STRETCHES);
-    if (stretches.length === 0 && marks.length === 0 && edges.length === 0) return undefined;
-    return { ...(stretches.length > 0 && { r: stretches }), ...(marks.length > 0 && { m: marks }), ...(edges.length > 0 && { o: edges }) };
+    if (stretches.length === 0 && edges.length === 0) return undefined;
+    return { ...(stretches.length > 0 && { r: stretches }), ...(edges.length > 0 && { o: edges }) };
   }
 
   restore(saved: unknown): void {
     if (!saved || typeof saved !== 'object') return;
-    const { r, m, o } = saved as Record<string, unknown>;
+    const { r, o } = saved as Record<string, unknown>;
     for (const edge of Array.isArray(o) ? o.slice(0, CARRY_STRETCHES) : []) {
       const [id, end] = Array.isArray(edge) ? (edge as unknown[]) : [];
       if (isId(id) && isEnd(end)) this.others.set(id, end);
@@ -146,34 +110,18 @@ export class IterationAborts implements PagingCarry {
       if (isEnd(below)) this.others.set(lo - 1, below);
       if (isEnd(end)) this.others.set(hi + 1, end);
     }
-    for (const pair of Array.isArray(m) ? m.slice(0, CARRY_MARKS) : []) {
-      if (!Array.isArray(pair)) continue;
-      const [id, iteration] = pair as unknown[];
-      if (isId(id) && isId(iteration)) this.iterationOf.set(id, iteration);
-    }
   }
 
-  private learn(events: HistoryEvent[]): void {
-    for (const e of events) {
-      if (e.id === undefined) continue;
-      const type = e.type ?? '';
-      if (e.previousEventId) this.linked.add(e.previousEventId);
-      const itemFailure = type === 'MapIterationFailed';
-      if (itemFailure || type === 'MapIterationAborted' || isStateAbort(type)) this.addMember(e.id, itemFailure);
-      else this.others.set(e.id, endKind(type));
-    }
-  }
-
-  /** Whether the stretch around an aborted iteration was a failure's; undefined while that is not known. */
-  private causedByFailure(iteration: number): boolean | undefined {
-    const key = this.memberNode(iteration);
+  /** Whether the stretch around a member was a failure's; undefined while that is not known. */
+  private causedByFailure(member: number): boolean | undefined {
+    const key = this.memberNode(member);
     const stretch = key === undefined ? undefined : this.stretches.get(this.find(key));
     if (!stretch) return undefined;
     const end = this.endOf(stretch.hi);
     if (end === 'failure') return true;
     if (end === 'stop') return false;
     if (stretch.hasItemFailure) return true;
-    // Ended by something else, with no item failure from its start on: a failure's only if it says so.
+    // Ended by something else, with no item failure from its start on: not a failure's.
     return end === 'other' && this.belowOf(stretch.lo) !== undefined ? false : undefined;
   }
 
@@ -227,12 +175,6 @@ export class IterationAborts implements PagingCarry {
     sa.lo = Math.min(sa.lo, sb.lo);
     sa.hi = Math.max(sa.hi, sb.hi);
     sa.hasItemFailure ||= sb.hasItemFailure;
-  }
-
-  private mark(id: number, iteration: number): void {
-    for (let at: number | undefined = id, hops = 0; at !== undefined && hops < MAX_CHAIN && !this.iterationOf.has(at); at = this.abortPrev.get(at), hops += 1) {
-      this.iterationOf.set(at, iteration);
-    }
   }
 }
 
