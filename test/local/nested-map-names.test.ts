@@ -19,15 +19,35 @@ const map = (name: string, itemsPath: string, processor: unknown, extra: Record<
 const twoLevels = map('Outer', '$.groups', map('Inner', '$.items', leaf), { MaxConcurrency: 1 });
 const threeLevels = map('L0', '$.a', map('L1', '$.b', map('L2', '$.items', leaf)), { MaxConcurrency: 1 });
 
-const local = useLocalMachines({ two: twoLevels, three: threeLevels }, handlers);
+// The innermost Map fails and is caught: its MapStateExited links to its MapStateFailed, not past it.
+const caughtInner = map(
+  'Outer',
+  '$.groups',
+  map('Mid', '$.items', {
+    StartAt: 'Inner',
+    States: {
+      Inner: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: leaf, Next: 'After', Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Fix', ResultPath: null }] },
+      Fix: { Type: 'Pass', Next: 'After' },
+      After: { Type: 'Pass', End: true },
+    },
+  }, { MaxConcurrency: 1 }),
+  { MaxConcurrency: 1 },
+);
+
+const local = useLocalMachines({ two: twoLevels, three: threeLevels, caught: caughtInner }, handlers);
 let env: SfnEnv;
 const arns: Record<string, string> = {};
 
 // Container events in history order, as the machine's structure makes them: the first outer item
-// succeeds, the second one's innermost item fails and fails every Map around it.
+// succeeds, the second one's innermost item fails and fails every Map around it (caught: the
+// innermost Map's failure is caught each time).
 const EXPECTED: Record<string, string[]> = {
   two: ['Started Outer', 'Started Inner', 'Succeeded Inner', 'Started Inner', 'Failed Inner', 'Failed Outer'],
   three: ['Started L0', 'Started L1', 'Started L2', 'Succeeded L2', 'Succeeded L1', 'Started L1', 'Started L2', 'Failed L2', 'Failed L1', 'Failed L0'],
+  caught: [
+    ...['Started Outer', 'Started Mid', 'Started Inner', 'Failed Inner', 'Started Inner', 'Succeeded Inner', 'Succeeded Mid'],
+    ...['Started Mid', 'Started Inner', 'Failed Inner', 'Succeeded Mid', 'Succeeded Outer'],
+  ],
 };
 
 beforeAll(async () => {
@@ -36,11 +56,13 @@ beforeAll(async () => {
   const inputs = {
     two: { groups: [{ items: [{ id: 'a' }] }, { items: [{ id: 'b', mode: 'boom' }] }] },
     three: { a: [{ b: [{ items: [{ id: 'ok' }] }] }, { b: [{ items: [{ id: 'z', mode: 'boom' }] }] }] },
+    caught: { groups: [{ items: [{ items: [{ id: 'x', mode: 'boom' }] }, { items: [{ id: 'y' }] }] }, { items: [{ items: [{ id: 'z', mode: 'boom' }] }] }] },
   };
   for (const [name, input] of Object.entries(inputs)) {
     const { events, description } = await local.run(name, input);
-    expect(description.status).toBe('FAILED');
-    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: 'FAILED' }).executionArn;
+    const status = name === 'caught' ? 'SUCCEEDED' : 'FAILED';
+    expect(description.status).toBe(status);
+    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status }).executionArn;
     env.fake.setHistory(arns[name] as string, events.map((e) => ({ ...e, timestamp: (e.timestamp?.getTime() ?? 0) / 1000 })) as never);
   }
 }, 30_000);

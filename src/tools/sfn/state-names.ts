@@ -51,12 +51,10 @@ function isContainerEnd(kind: Container, type: string): boolean {
  * AWS records it; a Parallel's links to its end): a walk back through it enters the container
  * without meeting its end event.
  */
-function exitsPastEnd(type: string, prevType: string | undefined): boolean {
-  const exited = /^(Map|Parallel)StateExited$/.exec(type);
-  if (!exited) return false;
-  const kind: Container = type.startsWith('Map') ? 'Map' : 'Parallel';
-  // Not read (a tip carried from an earlier call): a Map's exit is past its end, a Parallel's is not.
-  return prevType === undefined ? kind === 'Map' : !isContainerEnd(kind, prevType);
+function exitsPastEnd(type: string, prevIsEnd: boolean | undefined): boolean {
+  if (!/^(Map|Parallel)StateExited$/.test(type)) return false;
+  // Not known (read in an earlier call, carried without its kind): a Map's exit is past its end, a Parallel's is not.
+  return prevIsEnd === undefined ? type.startsWith('Map') : !prevIsEnd;
 }
 
 /** Links that stay inside one state, along which a known owner can be handed to the older event. */
@@ -77,6 +75,8 @@ export class StateNameIndex implements PagingCarry {
   private readonly linked = new Set<number>();
   /** Map/Parallel *StateEntered events read in an earlier call (from the token): a start that follows one is a first attempt. */
   private readonly enteredBefore = new Set<number>();
+  /** Map/Parallel end events read in an earlier call (from the token): an exit that links to one is not past it. */
+  private readonly endsBefore = new Set<number>();
   /**
    * Oldest first only: the Map/Parallel each event runs inside (id of its *StateStarted; 0 at the
    * top level), and the container each end event closes. They travel with a continuation's tips, so
@@ -169,7 +169,7 @@ export class StateNameIndex implements PagingCarry {
     const prevIsStart =
       /^(Map|Parallel)StateStarted$/.test(this.nodes.get(prev)?.type ?? '') || (!this.nodes.has(prev) && (this.open.has(prev) || this.endedKinds.has(prev)));
     const inside = prevIsStart ? prev : this.scopes.get(prev);
-    if (exitsPastEnd(type, this.nodes.get(prev)?.type)) {
+    if (exitsPastEnd(type, this.isEndEvent(prev))) {
       // It runs beside the container it exits, not inside it.
       const parent = inside === undefined || inside === 0 ? inside : this.scopes.get(inside);
       if (parent !== undefined) this.scopes.set(id, parent);
@@ -268,6 +268,14 @@ export class StateNameIndex implements PagingCarry {
     return before !== undefined && before !== `${kind}StateEntered`;
   }
 
+  /** Whether an event is a Map/Parallel Succeeded/Failed/Aborted, read here or carried in the token; undefined when not known. */
+  private isEndEvent(id: number | undefined): boolean | undefined {
+    if (id === undefined) return undefined;
+    const type = this.nodes.get(id)?.type;
+    if (type !== undefined) return CONTAINER_EVENT.test(type) && !type.endsWith('Started');
+    return this.endsBefore.has(id) ? true : undefined;
+  }
+
   /** Map or Parallel, for the id of a *StateStarted event read here or carried in the token. */
   private kindAt(startId: number): Container | undefined {
     const type = this.nodes.get(startId)?.type;
@@ -290,7 +298,7 @@ export class StateNameIndex implements PagingCarry {
         // A nested container's retry starts no new level: the walk goes on into the attempt it
         // replaces, whose own start closes the level its end opened.
         if (!this.startsAgain(kind, node.prev)) depth -= 1;
-      } else if (isContainerEnd(kind, node.type) || (node.type === `${kind}StateExited` && exitsPastEnd(node.type, this.nodes.get(node.prev ?? 0)?.type))) {
+      } else if (isContainerEnd(kind, node.type) || (node.type === `${kind}StateExited` && exitsPastEnd(node.type, this.isEndEvent(node.prev)))) {
         depth += 1;
       }
       id = node.prev;
@@ -334,7 +342,9 @@ export class StateNameIndex implements PagingCarry {
       const entered = /^(Map|Parallel)StateEntered$/.test(type) || this.enteredBefore.has(id);
       // 'm'/'p': a Map/Parallel start that has ended: a re-read of its events still runs inside it.
       const startKind = /^(Map|Parallel)StateStarted$/.test(type) ? containerKind(type) : this.endedKinds.get(id);
-      const tag = entered ? 'E' : startKind === 'Map' ? 'm' : startKind === 'Parallel' ? 'p' : '=';
+      // 'x': a Map/Parallel end event, which a caught container's exit links to.
+      const end = this.isEndEvent(id) === true;
+      const tag = entered ? 'E' : startKind === 'Map' ? 'm' : startKind === 'Parallel' ? 'p' : end ? 'x' : '=';
       wanted.push([id, `${tag}${name ?? ''}`]);
     };
     // A cursor inside the last page re-reads it: what it links to outside itself comes first, and
@@ -377,16 +387,20 @@ export class StateNameIndex implements PagingCarry {
       const tagged = n[entry[1]];
       if (typeof tagged !== 'string' || tagged.length < 1) continue;
       if (typeof entry[2] === 'number' && !this.newestFirst) this.scopes.set(entry[0], entry[2]);
-      const tag = tagged[0];
-      const name = tagged.slice(1);
+      const [id, tag, name] = [entry[0], tagged[0], tagged.slice(1)];
+      // What the event is counts even without a name: its kind decides what links to it.
+      if (tag === 'E') this.enteredBefore.add(id);
+      if (tag === 'x') this.endsBefore.add(id);
       if (!name) continue;
-      if (tag === 'E') this.enteredBefore.add(entry[0]);
-      if (tag === '=' || tag === 'E' || tag === 'm' || tag === 'p') this.owners.set(entry[0], name);
-      if ((tag === 'm' || tag === 'p') && !this.open.has(entry[0])) {
-        this.ended.set(entry[0], name);
-        this.endedKinds.set(entry[0], tag === 'm' ? 'Map' : 'Parallel');
+      if (tag === 'M' || tag === 'P') {
+        this.open.set(id, { kind: tag === 'M' ? 'Map' : 'Parallel', name });
+        continue;
       }
-      else if (tag === 'M' || tag === 'P') this.open.set(entry[0], { kind: tag === 'M' ? 'Map' : 'Parallel', name });
+      this.owners.set(id, name);
+      if ((tag === 'm' || tag === 'p') && !this.open.has(id)) {
+        this.ended.set(id, name);
+        this.endedKinds.set(id, tag === 'm' ? 'Map' : 'Parallel');
+      }
     }
   }
 }
