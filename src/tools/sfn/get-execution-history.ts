@@ -14,6 +14,8 @@ import { arnField, requireArn, shortTime } from './views.js';
 
 /** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
 const OUTCOME_GROWTH = 72;
+/** Oldest first, what one more page may settle: nothing after the failure read, or its state aborted by a cause not read yet. */
+const UNSETTLED_OLDEST_FIRST = new Set<Unmarked>(['notRead', 'aborted']);
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
 const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
@@ -43,7 +45,7 @@ export const getExecutionHistory = defineTool({
       .boolean()
       .default(false)
       .describe(
-        'Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...), and ExecutionRedriven/MapRunRedriven; the MapIterationAborted of sibling iterations, and the aborts of the states they were running, are left out (eventTypes shows them).',
+        'Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...), and ExecutionRedriven/MapRunRedriven. The aborts of states stopped because something else failed (a failed Map item\'s siblings, a Parallel\'s other branches) are left out, as are MapIteration* events other than MapIterationFailed (eventTypes shows them).',
       ),
     stateName: z
       .string()
@@ -163,7 +165,7 @@ export const getExecutionHistory = defineTool({
         if (types && !types.has(type)) return undefined;
         // A redrive stays beside the failures: it explains why a run goes on after it failed.
         if (args.failuresOnly && !isFailureEvent(type) && !isRedriveEvent(type)) return undefined;
-        // A state aborted because its Map iteration was: noise beside the failure that caused it.
+        // A state aborted because something else failed: noise beside the failure that caused it.
         if (args.failuresOnly && failureAborts.has(e)) return undefined;
         const stateName = names.nameOf(e);
         // Not yet known (its state's first event is on a page not read yet): kept for now, decided
@@ -185,7 +187,7 @@ export const getExecutionHistory = defineTool({
     // ahead (nothing of it is returned) so the answer can say which state failed.
     const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
-    // Newest first, the item failure that makes an iteration abort a sibling's comes just before it.
+    // Newest first, what decides a stretch of aborts without an end read (a running execution) lies further on.
     const abortUndecided = (v: HistoryEventView) => args.failuresOnly && failureAborts.undecided(v);
     if (args.reverseOrder && readEnd && result.items.some((v) => (worthNaming(v) && unnamed(v)) || abortUndecided(v))) {
       // A failure is what the caller came for: worth reading further than for a Map/Parallel end.
@@ -204,7 +206,7 @@ export const getExecutionHistory = defineTool({
     // or the stop that aborted the failed state) may lie on the next backend page, and so may what
     // ends a stretch of aborts: one page ahead settles them.
     const unsettled = (v: HistoryEventView) =>
-      (isFailureEvent(v.type) && !isStateAbort(v.type) && ['notRead', 'aborted'].includes(outcomes.unmarked(v.id))) ||
+      (isFailureEvent(v.type) && !isStateAbort(v.type) && UNSETTLED_OLDEST_FIRST.has(outcomes.unmarked(v.id))) ||
       (args.failuresOnly && failureAborts.undecided(v));
     if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
       await readAhead(
@@ -224,7 +226,7 @@ export const getExecutionHistory = defineTool({
     const kept: HistoryEventView[] = [];
     const keptLines: string[] = [];
     result.items.forEach((v, i) => {
-      // Known only now (its MapIterationAborted was on a later page, or the item failure read later).
+      // Known only now: what ended its stretch of aborts was on a page read after it.
       if (args.failuresOnly && failureAborts.has(v)) return;
       let learnt = false;
       if (v.outcome === undefined && isFailureEvent(v.type)) {
