@@ -122,8 +122,9 @@ export const getExecutionHistory = defineTool({
       maxPageSize: 1000,
       filtering: args.failuresOnly || args.stateName !== undefined || args.eventTypes !== undefined,
       fetchPage: async (nextToken, maxResults, signal) => {
+        const pageKey = (token: string | undefined) => `${maxResults}|${token ?? ''}`;
         const fetch = async (token: string | undefined) => {
-          const cached = prefetched.get(`${maxResults}|${token ?? ''}`);
+          const cached = prefetched.get(pageKey(token));
           if (cached) return cached;
           const out = await sfn.getExecutionHistory(
             { executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults, nextToken: token },
@@ -144,7 +145,7 @@ export const getExecutionHistory = defineTool({
             // A failure here leaves the stretch to its item failure, if any; the engine meets it again.
             const next = await fetch(token).catch(() => undefined);
             if (!next) break;
-            prefetched.set(`${maxResults}|${token}`, next);
+            prefetched.set(pageKey(token), next);
             failureAborts.observe(next.items);
             ahead = next;
           }
