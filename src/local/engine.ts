@@ -3,6 +3,7 @@ import type { ArnScope } from './arns.js';
 import { basename } from 'node:path';
 import type { LocalStateMachine, SkippedDefinition } from './definitions.js';
 import { ApiError, UNSUPPORTED } from './errors.js';
+import { EXECUTION_CONTEXT_KEY, executionContext, retargetExecutionContext } from './execution-context.js';
 import { HistoryRecorder, type Outcome } from './history.js';
 import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
 import type { StateInfo } from './states.js';
@@ -102,6 +103,7 @@ export class LocalEngine {
       throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${message} (${file})`);
     }
     const rt = runtimeDefinition(sm.definition, this.options.timeScale);
+    retargetExecutionContext(rt.definition);
     const machine = new lib.StateMachine(rt.definition as unknown as StateMachineDefinition, {
       validationOptions: { noValidate: true },
       awsConfig: { region: this.options.scope.region, credentials: AWS_CONFIG_CREDENTIALS },
@@ -168,6 +170,7 @@ export class LocalEngine {
       context: {
         Execution: { Id: record.arn, Name: record.name, RoleArn: this.options.roleArn, RedriveCount: 0 },
         StateMachine: { Id: sm.arn, Name: sm.name },
+        [EXECUTION_CONTEXT_KEY]: executionContext({ arn: record.arn, name: record.name, roleArn: this.options.roleArn, input, startDate: record.startDate }),
       },
       ...tapRunOptions(tap),
     });
