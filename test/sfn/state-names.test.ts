@@ -313,7 +313,9 @@ describe('state names of history events', () => {
     // Ids 4-7 are adjacent; 9-11 follow a TaskStateAborted the filter left out, so they form their own run.
     expect(lines[0]).toMatch(/^#4…#7 MapIterationAborted \[Process\] ×4 \(index 0, 1, 2, 4\), /);
     expect(lines[1]).toMatch(/^#9…#11 MapIterationAborted \[Process\] ×3 \(index 7, 8, 9\), /);
-    expect((r.structured?.events as unknown[]).length).toBe(7);
+    const events = r.structured?.events as Array<{ timestamp: string }>;
+    expect(events.length).toBe(7);
+    expect(lines[0]?.endsWith(`, ${events[0]?.timestamp} to ${events[3]?.timestamp}`)).toBe(true);
   });
 
   it('says so when no event belongs to the asked-for state', async () => {

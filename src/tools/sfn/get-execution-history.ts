@@ -10,7 +10,7 @@ import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, is
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
-import { arnField, requireArn, shortTime } from './views.js';
+import { arnField, requireArn } from './views.js';
 
 /** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
 const OUTCOME_GROWTH = 72;
@@ -101,7 +101,8 @@ export const getExecutionHistory = defineTool({
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${ctx.fence.inline('type', v.type)}`,
         v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
-        shortTime(v.timestamp),
+        // Milliseconds kept: events of a fast run often share one second.
+        v.timestamp ?? '',
         v.outcome ? `(${v.outcome})` : unmarkedText(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',

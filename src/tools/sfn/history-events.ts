@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { PayloadSchema, compact, iso, oneLine, payload, shortTime, type Payload } from '../../server/render.js';
+import { PayloadSchema, compact, iso, oneLine, payload, type Payload } from '../../server/render.js';
 
 /** Compact view of Step Functions history events, and the state-name linkage across events. */
 
@@ -133,7 +133,7 @@ export function collapseRuns(items: HistoryEventView[], lines: string[]): string
       const last = run[run.length - 1] as HistoryEventView;
       const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
       const name = first.stateName ? ` [${oneLine(first.stateName, MAX_STATE_NAME)}]` : '';
-      out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${shortTime(first.timestamp)} to ${shortTime(last.timestamp)}`);
+      out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
     } else {
       out.push(...lines.slice(i, j));
     }
