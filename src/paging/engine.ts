@@ -62,6 +62,11 @@ export interface CollectSpec<R, V> {
   now?: () => number;
   /** Tool state that must survive a continuation; kept small, it travels inside the token. */
   carry?: PagingCarry | undefined;
+  /**
+   * Each page the walk reads, once, in walk order, before its items are viewed. A page fetched only
+   * to look ahead is passed when (if) the walk reaches it: what the carry saves is never ahead of the token.
+   */
+  observePage?(page: BackendPage<R>): void;
 }
 
 export interface PagingCarry {
@@ -259,6 +264,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         startIndex = state.offset === 0 ? 0 : Math.min(state.offset - 1, page.items.length);
       }
     }
+    spec.observePage?.(page);
     stalledPages = page.items.length > 0 && startIndex >= page.items.length ? stalledPages + 1 : 0;
     // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
     // positions repeats it at the head of the next page when new items arrived in between.

@@ -21,7 +21,8 @@ export interface ListCall<R, V> {
   /** Characters an item may still gain after it is sized (a state name learnt later); kept free in the budget. */
   growth?(item: V): number;
   window?: TimeWindowSpec<R>;
-  observePage?(items: R[]): void;
+  /** Each page the walk reads, in walk order (see CollectSpec.observePage). */
+  observePage?(page: BackendPage<R>): void;
   /** True when view or window may drop items; backend pages then stay at full size. */
   filtering?: boolean;
   carry?: PagingCarry;
@@ -54,16 +55,13 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
       // every later one uses a token the backend issued during this very call.
       const issuedThisCall = fetches > 0 || call.args.startingToken === undefined;
       fetches += 1;
-      let page: BackendPage<R>;
       try {
-        page = await call.fetchPage(token, pageSize, signal);
+        return await call.fetchPage(token, pageSize, signal);
       } catch (err) {
         // Rejecting a token it issued moments ago is a backend fault, not an expired continuation.
         if (err instanceof BackendError && err.kind === 'expired_token' && issuedThisCall) throw tokenRejectedMidCall(err);
         throw err;
       }
-      call.observePage?.(page.items);
-      return page;
     },
     keyOf: call.keyOf,
     view: call.view,
@@ -75,6 +73,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     budgetChars,
     window: call.window,
     carry: call.carry,
+    observePage: call.observePage,
     deadlineAt: ctx.deadlineAt,
     signal: ctx.signal,
     onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),

@@ -97,6 +97,7 @@ export class FakeSfn {
   private readonly histories = new Map<string, FakeEvent[]>();
   private readonly mapRuns = new Set<string>();
   private readonly faults: QueuedFault[] = [];
+  private pageCap: number | undefined;
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -239,6 +240,14 @@ export class FakeSfn {
 
   clearFaults(): void {
     this.faults.length = 0;
+  }
+
+  /**
+   * At most `items` items per page whatever maxResults asks (undefined: as asked). Step Functions may
+   * return fewer results than maxResults with a nextToken.
+   */
+  capPages(items: number | undefined): void {
+    this.pageCap = items;
   }
 
   requestsFor(op: string): RecordedRequest[] {
@@ -560,7 +569,7 @@ export class FakeSfn {
     if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000) {
       throw new SfnError('ValidationException', `1 validation error detected: Value '${String(body.maxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
     }
-    const size = maxResults === 0 ? 100 : maxResults;
+    const size = Math.min(maxResults === 0 ? 100 : maxResults, this.pageCap ?? Number.MAX_SAFE_INTEGER);
     const query = queryHash(kind, body);
     let start = 0;
     if (body.nextToken !== undefined) {

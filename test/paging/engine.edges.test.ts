@@ -218,6 +218,26 @@ describe('collect() against a backend that serves fewer items per page than aske
     expect(tokens.length).toBeLessThanOrEqual(50);
     expect(new Set(tokens).size).toBeGreaterThanOrEqual(30);
   });
+
+  it('shows observePage only the pages the walk reads, in order: never one it fetched only to look ahead', async () => {
+    const list = new MutableList(Array.from({ length: 95 }, (_, i) => `r${String(94 - i).padStart(3, '0')}`));
+    const capped = (token: string | undefined, _size: number, signal: AbortSignal) => list.fetchPage(token, 10, signal);
+    let startingToken: string | undefined;
+    let calls = 0;
+    do {
+      const observed: string[][] = [];
+      const r = await collect(spec(list, { maxItems: 20, pageSize: 100, fetchPage: capped, startingToken, observePage: (page) => observed.push(page.items) }));
+      calls += 1;
+      const read = observed.flat();
+      // Consecutive pages, starting where the call resumed and ending on the page it stopped in.
+      const from = list.items.indexOf(read[0] ?? '');
+      expect(read).toEqual(list.items.slice(from, from + read.length));
+      expect(read).toEqual(expect.arrayContaining(r.items));
+      expect(observed.at(-1)).toContain(r.items.at(-1));
+      startingToken = r.nextToken;
+    } while (startingToken);
+    expect(calls).toBe(5);
+  });
 });
 
 describe('collect() on a newest-first list with position tokens and many arrivals between calls', () => {

@@ -301,6 +301,38 @@ describe('state names of history events', () => {
     }
   });
 
+  it('names every event alike when the backend returns fewer events per page than asked', async () => {
+    // Step Functions may answer maxResults with a shorter page and a nextToken. A continuation that
+    // starts on a page boundary then reads ahead for the events it returned last; those pages must
+    // not count as read for the names (nor for outcomes) before the walk reaches them.
+    for (const name of ['nested', 'parallel', 'map'] as const) {
+      const executionArn = arns[name] as string;
+      const full = new Map((await names(executionArn)).map(([id, , n]) => [id, n]));
+      const failures = (await names(executionArn, { failuresOnly: true })).map(([id]) => id);
+      env.fake.capPages(2);
+      try {
+        for (const reverseOrder of [false, true]) {
+          for (const extra of [{ maxItems: 1 }, { maxItems: 2, pageSize: 1000 }, { maxItems: 4, pageSize: 1000 }, { maxItems: 3, pageSize: 1000 }, { maxItems: 1, failuresOnly: true }]) {
+            const seen: number[] = [];
+            let token: string | undefined;
+            do {
+              const r = await env.call('get_execution_history', { executionArn, reverseOrder, ...extra, ...(token ? { startingToken: token } : {}) });
+              for (const x of r.structured?.events as Array<{ id: number; stateName?: string }>) {
+                seen.push(x.id);
+                if (x.stateName !== undefined || !reverseOrder) expect(x.stateName, `${name} #${x.id} ${JSON.stringify({ reverseOrder, ...extra })}`).toBe(full.get(x.id));
+              }
+              token = r.structured?.nextToken as string | undefined;
+            } while (token);
+            const expected = 'failuresOnly' in extra ? failures : [...full.keys()];
+            expect(seen).toEqual(reverseOrder ? [...expected].reverse() : expected);
+          }
+        }
+      } finally {
+        env.fake.capPages(undefined);
+      }
+    }
+  });
+
   it('the text collapses only runs of adjacent events, and lists their iteration indexes', async () => {
     const aborted = (index: number) => ({ mapIterationAbortedEventDetails: { name: 'Process', index } });
     const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Process')], ['MapStateStarted', 2]];

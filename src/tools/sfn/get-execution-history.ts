@@ -134,8 +134,6 @@ export const getExecutionHistory = defineTool({
           return { items: out.events ?? [], nextToken: out.nextToken };
         };
         const page = await fetch(nextToken);
-        // Where the pages read so far end: a read-ahead for names starts there.
-        readEnd = page.nextToken;
         // Oldest first, what ends a stretch of aborts (a failure's or a stop's) comes after it: read
         // on until it does (3 pages at most) before the engine decides the stretch's events.
         if (args.failuresOnly && !args.reverseOrder) {
@@ -153,11 +151,12 @@ export const getExecutionHistory = defineTool({
         }
         return page;
       },
-      observePage: (events) => {
+      observePage: ({ items: events, nextToken }) => {
+        // Where the pages read so far end: a read-ahead after the walk starts there.
+        readEnd = nextToken;
         names.observe(events);
         outcomes.observe(events);
-        // fetchPage above has just set readEnd for this page: none means it was the history's last.
-        if (!readEnd) outcomes.reachedEnd();
+        if (!nextToken) outcomes.reachedEnd();
         failureAborts.observe(events);
       },
       carry: carryAll({ s: names, f: outcomes, a: failureAborts }),
