@@ -34,7 +34,13 @@ const caughtInner = map(
   { MaxConcurrency: 1 },
 );
 
-const local = useLocalMachines({ two: twoLevels, three: threeLevels, caught: caughtInner }, handlers);
+// The two levels inside one branch of a Parallel: the failure ends the Maps and the Parallel at once.
+const inParallel = {
+  StartAt: 'Both',
+  States: { Both: { Type: 'Parallel', End: true, Branches: [twoLevels, { StartAt: 'Audit', States: { Audit: { Type: 'Pass', End: true } } }] } },
+};
+
+const local = useLocalMachines({ two: twoLevels, three: threeLevels, caught: caughtInner, parallel: inParallel }, handlers);
 let env: SfnEnv;
 const arns: Record<string, string> = {};
 
@@ -43,6 +49,7 @@ const arns: Record<string, string> = {};
 // innermost Map's failure is caught each time).
 const EXPECTED: Record<string, string[]> = {
   two: ['Started Outer', 'Started Inner', 'Succeeded Inner', 'Started Inner', 'Failed Inner', 'Failed Outer'],
+  parallel: ['Started Outer', 'Started Inner', 'Succeeded Inner', 'Started Inner', 'Failed Inner', 'Failed Outer'],
   three: ['Started L0', 'Started L1', 'Started L2', 'Succeeded L2', 'Succeeded L1', 'Started L1', 'Started L2', 'Failed L2', 'Failed L1', 'Failed L0'],
   caught: [
     ...['Started Outer', 'Started Mid', 'Started Inner', 'Failed Inner', 'Started Inner', 'Succeeded Inner', 'Succeeded Mid'],
@@ -55,6 +62,7 @@ beforeAll(async () => {
   const machine = env.fake.addStateMachine('Nested');
   const inputs = {
     two: { groups: [{ items: [{ id: 'a' }] }, { items: [{ id: 'b', mode: 'boom' }] }] },
+    parallel: { groups: [{ items: [{ id: 'a' }] }, { items: [{ id: 'b', mode: 'boom' }] }] },
     three: { a: [{ b: [{ items: [{ id: 'ok' }] }] }, { b: [{ items: [{ id: 'z', mode: 'boom' }] }] }] },
     caught: { groups: [{ items: [{ items: [{ id: 'x', mode: 'boom' }] }, { items: [{ id: 'y' }] }] }, { items: [{ items: [{ id: 'z', mode: 'boom' }] }] }] },
   };
@@ -89,6 +97,20 @@ describe('Map in Map, outer items one at a time: each Map event names its own Ma
         const newest = await historyEvents(env.call, { executionArn: arns[name], reverseOrder: true, ...paging });
         const wrong = newest.filter((e) => e.stateName !== undefined && e.stateName !== whole.get(e.id));
         expect(wrong, JSON.stringify(paging)).toEqual([]);
+      }
+    });
+
+    it(`${name} levels: failuresOnly in small calls names each failure as one whole read does`, async () => {
+      const whole = await historyEvents(env.call, { executionArn: arns[name], failuresOnly: true });
+      // Calls that stop just after a failure, on the page where the containers around it end.
+      for (const paging of [{ maxItems: 1, pageSize: 7 }, { maxItems: 3, pageSize: 7 }, { maxItems: 2, pageSize: 4 }, { maxItems: 1, pageSize: 1 }]) {
+        const paged = await historyEvents(env.call, { executionArn: arns[name], failuresOnly: true, ...paging });
+        expect(paged.map((e) => [e.id, e.stateName]), JSON.stringify(paging)).toEqual(whole.map((e) => [e.id, e.stateName]));
+        // And narrowed to one state, the same failures of that state: none of another state taken as not known.
+        for (const stateName of new Set(whole.map((e) => e.stateName).filter((n) => n !== undefined))) {
+          const narrowed = await historyEvents(env.call, { executionArn: arns[name], failuresOnly: true, stateName, ...paging });
+          expect(narrowed.map((e) => e.id), `${stateName} ${JSON.stringify(paging)}`).toEqual(whole.filter((e) => e.stateName === stateName).map((e) => e.id));
+        }
       }
     });
   }
