@@ -67,10 +67,17 @@ export class Frames {
     return this.sink.emitIn(scope, 'ParallelStateSucceeded', frame.lastEventId, ts);
   }
 
-  /** The Map/Parallel state failed: abort running items, close branches, defer *StateFailed (a retry may follow). */
+  /**
+   * The Map/Parallel state failed: abort what still runs in its other items and branches (Parallel
+   * branches have no events of their own: only their running states are aborted), defer *StateFailed
+   * (a retry may follow).
+   */
   fail(scope: Scope, active: Active, frame: Frame, ts: number): void {
     for (const item of frame.items) if (!item.closed) this.endItem(item, frame, 'aborted', ts);
-    for (const branch of frame.branches) branch.closed = true;
+    for (const branch of frame.branches) {
+      if (!branch.closed) this.abortScope(branch, ts);
+      branch.closed = true;
+    }
     frame.failed = true;
     if (frame.machine) this.retired.add(frame.machine);
     scope.pending = { active, prev: frame.failedLastId ?? frame.lastEventId };

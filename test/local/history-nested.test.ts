@@ -105,6 +105,21 @@ const machines: Record<string, unknown> = {
       After: { Type: 'Pass', End: true },
     },
   },
+  // One branch fails while the others still run a Task and a Wait.
+  'par-sibling-fails': {
+    StartAt: 'P',
+    States: {
+      P: {
+        Type: 'Parallel',
+        End: true,
+        Branches: [
+          { StartAt: 'Slow', States: { Slow: task('sig') } },
+          { StartAt: 'Ko', States: { Ko: task('late-fail') } },
+          { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 60_000, End: true } } },
+        ],
+      },
+    },
+  },
   'retry-map': {
     StartAt: 'M',
     States: {
@@ -126,6 +141,7 @@ const L = '${L}';
 export default {
   [L + 'echo']: async (input) => input,
   [L + 'always-fail']: async () => { const e = new Error('always fails'); e.name = 'Boom'; throw e; },
+  [L + 'late-fail']: async () => { await new Promise((r) => setTimeout(r, 100)); const e = new Error('failed late'); e.name = 'Late'; throw e; },
   [L + 'sig']: (input, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('stopped'))),
 };`;
 
@@ -205,6 +221,19 @@ describe('nested Map and Parallel histories', () => {
     );
     expect(events.slice(-3).map((e) => `${e.type}:${names(e) ?? ''}`)).toEqual(['ParallelStateSucceeded:Outer', 'ParallelStateExited:Outer', 'ExecutionSucceeded:']);
     expect(count(events, 'TaskStateExited')).toBe(1);
+  });
+
+  it('a failing Parallel branch aborts the states still running in the other branches, before ParallelStateFailed', async () => {
+    const { events, description } = await run('par-sibling-fails');
+    expect(description).toMatchObject({ status: 'FAILED', error: 'Late' });
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    const failed = events.find((e) => e.type === 'LambdaFunctionFailed');
+    expect(events.slice(-4).map((e) => `${e.type}:${names(e) ?? ''}`)).toEqual(['TaskStateAborted:Slow', 'WaitStateAborted:Hold', 'ParallelStateFailed:P', 'ExecutionFailed:']);
+    // Each abort follows its own branch's last event; the Parallel's failure follows the failed branch.
+    const last = (state: string) => events.filter((e) => names(e) === state && !e.type?.endsWith('Aborted')).at(-1)?.id;
+    expect(events.slice(-4, -2).map((e) => e.previousEventId)).toEqual([last('Slow'), last('Hold')]);
+    expect(events.at(-2)?.previousEventId).toBe(failed?.id);
   });
 
   it('StopExecution inside Map → Parallel: every running state, branch and iteration is aborted, each in its own iteration', async () => {
