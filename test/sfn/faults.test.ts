@@ -180,7 +180,16 @@ describe('transport faults with maxAttempts 1', () => {
     const good = executionArn('Orders', 'typed-right');
     const odd = executionArn('Orders', 'typed-wrong');
     fake.inject(
-      { kind: 'raw', status: 200, body: JSON.stringify({ executions: [{ executionArn: odd, name: 7, status: 5, startDate: 1e20 }, { executionArn: good, name: 'typed-right', status: 'SUCCEEDED', startDate: 1_763_600_000 }] }) },
+      {
+        kind: 'raw',
+        status: 200,
+        body: JSON.stringify({
+          executions: [
+            { executionArn: odd, name: 7, status: 5, startDate: 1e20, itemCount: '5', redriveCount: '2', mapRunArn: 3, stateMachineAliasArn: {} },
+            { executionArn: good, name: 'typed-right', status: 'SUCCEEDED', startDate: 1_763_600_000 },
+          ],
+        }),
+      },
       { op: 'ListExecutions' },
     );
     const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 2 });
@@ -189,6 +198,43 @@ describe('transport faults with maxAttempts 1', () => {
     expect(items[0]).toEqual({ executionArn: odd, name: 'typed-wrong', status: 'UNKNOWN', state: 'pending' });
     expect(items[1]).toMatchObject({ executionArn: good, status: 'SUCCEEDED', state: 'succeeded' });
     expect(r.text).toContain('typed-wrong  UNKNOWN  start unknown');
+  });
+
+  it('a described execution or a history event with members of the wrong type keeps the rest', async () => {
+    const arn = executionArn('Orders', 'odd-members');
+    fake.inject(
+      {
+        kind: 'raw',
+        status: 200,
+        body: JSON.stringify({ executionArn: arn, stateMachineArn: orders, status: 'FAILED', startDate: 1_763_600_000, redriveCount: '3', error: 42, redriveStatus: ['x'], traceHeader: 7 }),
+      },
+      { op: 'DescribeExecution' },
+    );
+    const described = await env.call('describe_execution', { executionArn: arn });
+    expect(described.isError, described.text).toBeUndefined();
+    expect(described.structured).toMatchObject({ executionArn: arn, status: 'FAILED', state: 'failed' });
+    for (const field of ['redriveCount', 'error', 'redriveStatus', 'traceHeader']) expect(described.structured).not.toHaveProperty(field);
+
+    const events = [
+      { id: 1, type: 'ExecutionStarted', timestamp: 1_763_600_000, executionStartedEventDetails: { input: '{}' } },
+      { id: 2, previousEventId: 1, type: 'MapStateEntered', timestamp: 1_763_600_001, stateEnteredEventDetails: { name: 5 } },
+      { id: 3, previousEventId: '2', type: 'MapStateStarted', timestamp: 1_763_600_002, mapStateStartedEventDetails: { length: '4' } },
+      { id: 4, previousEventId: 3, type: 'MapIterationFailed', timestamp: 1_763_600_003, mapIterationFailedEventDetails: { name: 'Each', index: '1' } },
+      { id: 5, previousEventId: 4, type: 'TaskFailed', timestamp: 1_763_600_004, taskFailedEventDetails: { error: 9, cause: 'boom', resource: [1], resourceType: 'lambda' } },
+    ];
+    fake.inject({ kind: 'raw', status: 200, body: JSON.stringify({ events }) }, { op: 'GetExecutionHistory' });
+    const history = await env.call('get_execution_history', { executionArn: arn });
+    expect(history.isError, history.text).toBeUndefined();
+    const views = history.structured?.events as Array<Record<string, unknown>>;
+    expect(views.map((v) => v.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(views[1]).not.toHaveProperty('stateName');
+    expect(views[2]).not.toHaveProperty('previousEventId');
+    expect(views[2]).not.toHaveProperty('length');
+    expect(views[3]).toMatchObject({ stateName: 'Each' });
+    expect(views[3]).not.toHaveProperty('index');
+    expect(views[4]).toMatchObject({ resourceType: 'lambda', cause: { untrustedData: 'boom' } });
+    expect(views[4]).not.toHaveProperty('error');
+    expect(views[4]).not.toHaveProperty('resource');
   });
 
   it('a fault in the middle of a multi-page walk fails the call without a partial answer', async () => {

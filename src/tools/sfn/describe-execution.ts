@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { NormalisedState } from '../../server/states.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { arnField, consoleUrl, count, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
@@ -65,18 +65,18 @@ export const describeExecution = defineTool({
       state: sfnState(text(out.status)),
       startDate: iso(out.startDate),
       stopDate: iso(out.stopDate),
-      error: out.error,
+      error: text(out.error),
       cause: payload(out.cause, max),
       input: payload(out.input, max),
       output: payload(out.output, max),
-      redriveCount: out.redriveCount || undefined,
+      redriveCount: count(out.redriveCount) || undefined,
       redriveDate: iso(out.redriveDate),
-      redriveStatus: out.redriveStatus,
-      redriveStatusReason: out.redriveStatusReason,
-      mapRunArn: out.mapRunArn,
-      stateMachineVersionArn: out.stateMachineVersionArn,
-      stateMachineAliasArn: out.stateMachineAliasArn,
-      traceHeader: out.traceHeader,
+      redriveStatus: text(out.redriveStatus),
+      redriveStatusReason: text(out.redriveStatusReason),
+      mapRunArn: text(out.mapRunArn),
+      stateMachineVersionArn: text(out.stateMachineVersionArn),
+      stateMachineAliasArn: text(out.stateMachineAliasArn),
+      traceHeader: text(out.traceHeader),
       consoleUrl: sfn.local ? undefined : consoleUrl(out.executionArn ?? args.executionArn),
     });
     const took = durationText(out.startDate, out.stopDate);

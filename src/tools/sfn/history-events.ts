@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { PayloadSchema, compact, iso, oneLine, payload, type Payload } from '../../server/render.js';
+import { count, text } from './views.js';
 
 /** Compact view of Step Functions history events, and the state-name linkage across events. */
 
@@ -93,19 +94,19 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
   const d = detailsOf(e) ?? {};
   const data = (v: string | undefined): Payload | undefined => (includeData ? payload(v, maxPayloadChars) : undefined);
   return compact({
-    id: e.id ?? 0,
-    previousEventId: e.previousEventId || undefined,
-    type: e.type ?? 'Unknown',
+    id: count(e.id) ?? 0,
+    previousEventId: count(e.previousEventId) || undefined,
+    type: text(e.type) ?? 'Unknown',
     timestamp: iso(e.timestamp),
     stateName,
-    error: d.error,
+    error: text(d.error),
     cause: payload(d.cause, maxPayloadChars),
-    resourceType: d.resourceType,
-    resource: d.resource,
-    index: d.index,
-    length: d.length,
-    mapRunArn: d.mapRunArn,
-    redriveCount: d.redriveCount,
+    resourceType: text(d.resourceType),
+    resource: text(d.resource),
+    index: count(d.index),
+    length: count(d.length),
+    mapRunArn: text(d.mapRunArn),
+    redriveCount: count(d.redriveCount),
     input: data(d.input),
     output: data(d.output),
     parameters: data(d.parameters),

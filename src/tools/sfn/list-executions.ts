@@ -5,7 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { ToolError } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { EXECUTION_STATUSES, arnField, durationText, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { EXECUTION_STATUSES, arnField, count, durationText, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -97,12 +97,12 @@ export const listExecutions = defineTool({
           startDate: iso(e.startDate),
           stopDate: iso(e.stopDate),
           // Leave out what repeats the query.
-          stateMachineArn: queriedMachine && e.stateMachineArn === queriedMachine ? undefined : args.mapRunArn ? undefined : e.stateMachineArn,
-          mapRunArn: e.mapRunArn === args.mapRunArn ? undefined : e.mapRunArn,
-          itemCount: e.itemCount,
-          stateMachineVersionArn: e.stateMachineVersionArn,
-          stateMachineAliasArn: e.stateMachineAliasArn,
-          redriveCount: e.redriveCount || undefined,
+          stateMachineArn: queriedMachine && e.stateMachineArn === queriedMachine ? undefined : args.mapRunArn ? undefined : text(e.stateMachineArn),
+          mapRunArn: e.mapRunArn === args.mapRunArn ? undefined : text(e.mapRunArn),
+          itemCount: count(e.itemCount),
+          stateMachineVersionArn: text(e.stateMachineVersionArn),
+          stateMachineAliasArn: text(e.stateMachineAliasArn),
+          redriveCount: count(e.redriveCount) || undefined,
           redriveDate: iso(e.redriveDate),
         }),
       line: (e, raw) => {

@@ -34,8 +34,9 @@ const CONTAINER_EVENT = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$
 
 function ownName(e: EventLike): string | undefined {
   const type = e.type ?? '';
-  if (/State(Entered|Exited)$/.test(type) || type.startsWith('MapIteration')) return detailsOf(e)?.name;
-  return undefined;
+  if (!/State(Entered|Exited)$/.test(type) && !type.startsWith('MapIteration')) return undefined;
+  const name: unknown = detailsOf(e)?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 function containerKind(type: string): Container {

@@ -13,6 +13,11 @@ export function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** A reply's count or id, or undefined when the backend sent anything but a whole number ("5", say). */
+export function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
 export function sfnState(status: string | undefined): NormalisedState {
   switch (status) {
     case 'RUNNING':
