@@ -50,6 +50,20 @@ describe('modeled errors become actionable isError results', () => {
     expect(h.text).toMatch(/GetExecutionHistory failed: ExecutionDoesNotExist.*Next: call list_executions/);
   });
 
+  it('an ARN from another region or partition: the advice is the server\'s region, not another ARN', async () => {
+    const elsewhere = 'arn:aws:states:eu-west-1:123456789012:execution:Orders:nope';
+    const r = await env.call('describe_execution', { executionArn: elsewhere });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(
+      /DescribeExecution failed: ExecutionDoesNotExist.*Next: executionArn is in region eu-west-1, but this server calls Step Functions in us-east-1: use an ARN from us-east-1, or start the server with AWS_REGION=eu-west-1/,
+    );
+    const china = await env.call('list_executions', { stateMachineArn: 'arn:aws-cn:states:cn-north-1:123456789012:stateMachine:Orders' });
+    expect(china.text).toMatch(/ListExecutions failed: StateMachineDoesNotExist.*Next: stateMachineArn is in region cn-north-1, but this server calls Step Functions in us-east-1/);
+    // The same region keeps the tool's own advice.
+    const here = await env.call('get_execution_history', { executionArn: executionArn('Orders', 'nope') });
+    expect(here.text).toMatch(/Next: call list_executions/);
+  });
+
   it('unknown state machine', async () => {
     const r = await env.call('list_executions', { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:Ghost' });
     expect(r.text).toMatch(/ListExecutions failed: StateMachineDoesNotExist.*Next: call list_state_machines/);

@@ -90,11 +90,16 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   }
   const client: SFNClient = new sdk.SFNClient(clientConfig);
 
-  const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> => {
+  const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>, input?: object): Promise<T> => {
     try {
       return await run();
     } catch (err) {
-      throw toBackendError(operation, err, signal);
+      const error = toBackendError(operation, err, signal);
+      if (input && error instanceof BackendError && (error.kind === 'not_found' || error.kind === 'invalid_argument')) {
+        const hint = regionMismatch(input, await clientRegion(client));
+        if (hint) throw new BackendError(error.backend, error.operation, error.kind, error.code, error.message, { ...error.details, hint });
+      }
+      throw error;
     }
   };
 
@@ -104,26 +109,53 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     listStateMachines: (input, signal) =>
       call('ListStateMachines', signal, async () => requireList('ListStateMachines', await client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal }), 'stateMachines')),
     describeStateMachine: (input, signal) =>
-      call('DescribeStateMachine', signal, () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal })),
+      call('DescribeStateMachine', signal, () => client.send(new sdk.DescribeStateMachineCommand(input), { abortSignal: signal }), input),
     listExecutions: (input, signal) =>
-      call('ListExecutions', signal, async () => requireList('ListExecutions', await client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal }), 'executions')),
+      call('ListExecutions', signal, async () => requireList('ListExecutions', await client.send(new sdk.ListExecutionsCommand(input), { abortSignal: signal }), 'executions'), input),
     describeExecution: (input, signal) =>
-      call('DescribeExecution', signal, async () => requireMembers('DescribeExecution', await client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal }), ['status', 'startDate'])),
+      call('DescribeExecution', signal, async () => requireMembers('DescribeExecution', await client.send(new sdk.DescribeExecutionCommand(input), { abortSignal: signal }), ['status', 'startDate']), input),
     getExecutionHistory: (input, signal) =>
       call('GetExecutionHistory', signal, async () => {
         const out = requireList('GetExecutionHistory', await client.send(new sdk.GetExecutionHistoryCommand(input), { abortSignal: signal }), 'events');
         // Events are paged and resumed by id: one without an id or type cannot be placed.
         if (out.events.some((e) => typeof e.id !== 'number' || typeof e.type !== 'string')) throw malformed('GetExecutionHistory', 'the reply has an event without a numeric id or a type');
         return out;
-      }),
+      }, input),
     startExecution: (input, signal) =>
-      call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn'])),
+      call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn']), input),
     stopExecution: (input, signal) =>
-      call('StopExecution', signal, () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal })),
+      call('StopExecution', signal, () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal }), input),
     redriveExecution: (input, signal) =>
-      call('RedriveExecution', signal, () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal })),
+      call('RedriveExecution', signal, () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal }), input),
     close: () => client.destroy(),
   };
+}
+
+/** The region the client calls: configured, or as the SDK resolved it (from a profile, say). */
+async function clientRegion(client: SFNClient): Promise<string | undefined> {
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  }
+}
+
+const ARN_REGION = /^arn:([\w-]+):states:([a-z0-9-]+):/;
+
+/**
+ * Advice when a request's ARN names another region than the client calls: Step Functions there
+ * answers "does not exist" or "invalid", and the real fix is the server's region, not another ARN.
+ */
+function regionMismatch(input: object, region: string | undefined): string | undefined {
+  if (!region) return undefined;
+  const fields = input as Partial<Record<'executionArn' | 'stateMachineArn' | 'mapRunArn', unknown>>;
+  for (const field of ['executionArn', 'stateMachineArn', 'mapRunArn'] as const) {
+    const arn = fields[field];
+    const match = typeof arn === 'string' ? ARN_REGION.exec(arn) : null;
+    if (!match || match[2] === region) continue;
+    return `${field} is in region ${match[2]}, but this server calls Step Functions in ${region}: use an ARN from ${region}, or start the server with AWS_REGION=${match[2]} (and credentials for that account)`;
+  }
+  return undefined;
 }
 
 /** A 200 whose body lacks what the API always returns is no answer: say so rather than show blanks. */
