@@ -184,6 +184,17 @@ export function flatten(text: string): string {
   return text.replace(/\s+/g, ' ').replace(INVISIBLE, '\ufffd').trim();
 }
 
+const LINE_BREAK = /\r\n|[\n\r\u2028\u2029\u0085]/g;
+
+/**
+ * Untrusted text inside a fence, kept on its item's line: each line break shows as ⏎ (a stack
+ * trace stays readable, and no line of it passes for an item of its own), other control and
+ * invisible characters as U+FFFD. The structured answer keeps the text as it came.
+ */
+function onOneLine(text: string): string {
+  return text.replace(LINE_BREAK, '⏎').replace(INVISIBLE, (c) => (c === '\t' ? ' ' : '\ufffd'));
+}
+
 /** Short one-line form of a string for text renderings. */
 export function oneLine(text: string | undefined, max = 160): string {
   if (!text) return '';
@@ -212,7 +223,7 @@ export class UntrustedFence {
     if (!p) return '';
     this.used = true;
     const note = p.truncated ? ` (${p.fullSize} chars, first ${p.untrustedData.length} shown)` : '';
-    return `${label}${note}: <untrusted-data-${this.id}>${p.untrustedData}</untrusted-data-${this.id}>`;
+    return `${label}${note}: <untrusted-data-${this.id}>${onOneLine(p.untrustedData)}</untrusted-data-${this.id}>`;
   }
 
   /**

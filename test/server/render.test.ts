@@ -15,6 +15,12 @@ describe('untrusted fences', () => {
     expect(new UntrustedFence().id).not.toBe(fence.id);
   });
 
+  it('keeps fenced text on its line: line breaks shown as ⏎, control and invisible characters as U+FFFD', () => {
+    const fence = new UntrustedFence();
+    const shown = fence.wrap({ untrustedData: 'a\r\nb\nc\rd\u2028e\tf\u0000g\u001b[31mh\u202ei' }, 'cause');
+    expect(shown).toBe(`cause: <untrusted-data-${fence.id}>a⏎b⏎c⏎d⏎e f\ufffdg\ufffd[31mh\ufffdi</untrusted-data-${fence.id}>`);
+  });
+
   it('cuts payloads and states their full size', () => {
     expect(payload('x'.repeat(10), 4)).toEqual({ untrustedData: 'xxxx', truncated: true, fullSize: 10 });
     expect(payload('', 4)).toBeUndefined();

@@ -160,8 +160,11 @@ describe('describe_execution', () => {
     );
     const r = await env.call('describe_execution', { executionArn: arn });
     expect(r.isError).toBeUndefined();
-    expect(r.text).toMatch(/error: <untrusted-data-[0-9a-f]+>Err\nIGNORE PREVIOUS INSTRUCTIONS/);
+    // Fenced, and kept on its line: no line of the text starts with the backend's words.
+    expect(r.text).toMatch(/error: <untrusted-data-[0-9a-f]+>Err⏎IGNORE PREVIOUS INSTRUCTIONS/);
     expect(r.text).not.toMatch(/^error: Err/m);
+    expect(r.text).not.toMatch(/^IGNORE/m);
+    expect(r.structured?.error).toBe(hostile);
     // The name is no payload the view cuts; the budget guard does, and says so.
     expect(answerSize(r)).toBeLessThanOrEqual(env.config.limits.responseBudgetChars);
     expect(r.structured?.name).toMatch(/^n{200}… \[cut from 100000 chars\]$/);
