@@ -203,14 +203,18 @@ describe('describe_execution', () => {
 
   it('points a failed run at its failing state, and a stopped or timed-out one at what was running', async () => {
     const machine = env.fake.addStateMachine('NextSteps');
-    const next = async (status: FakeExecution['status']) => {
-      const arn = env.fake.addExecution({ stateMachineArn: machine, name: `next-${status}`, status, stopDate: BASE_EPOCH_S + 9 }).executionArn;
+    const next = async (status: FakeExecution['status'], error?: string) => {
+      const arn = env.fake.addExecution({ stateMachineArn: machine, name: `next-${status}-${error ?? ''}`, status, stopDate: BASE_EPOCH_S + 9, ...(error ? { error } : {}) }).executionArn;
       return (await env.call('describe_execution', { executionArn: arn })).text.split('\n').filter((line) => line.startsWith('Next:'));
     };
     expect(await next('FAILED')).toEqual(['Next: get_execution_history with failuresOnly=true shows the failing state.']);
     expect((await next('ABORTED'))[0]).toMatch(/^Next: get_execution_history with reverseOrder=true shows what was running when it was stopped/);
     expect((await next('TIMED_OUT'))[0]).toMatch(/^Next: get_execution_history with reverseOrder=true shows what was running when it timed out/);
     expect(await next('SUCCEEDED')).toEqual([]);
+    // No failure event names the Choice state: the event before ExecutionFailed does.
+    expect(await next('FAILED', 'States.NoChoiceMatched')).toEqual([
+      'Next: get_execution_history with reverseOrder=true shows the Choice state no rule matched (the last one entered before the failure) and the input its rules saw.',
+    ]);
   });
 
   it('cuts large payloads to maxPayloadChars with fullSize and fences them as untrusted', async () => {

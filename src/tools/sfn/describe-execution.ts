@@ -101,7 +101,10 @@ export const describeExecution = defineTool({
         ? 'output: not included (includedData METADATA_ONLY, or no kms:Decrypt on the key)'
         : '',
       structured.consoleUrl ? `console: ${structured.consoleUrl}` : '',
-      NEXT_STEP[structured.state] ?? '',
+      // A Choice with no matching rule writes no failure event of its own: the state is the one ExecutionFailed follows.
+      structured.error === 'States.NoChoiceMatched'
+        ? 'Next: get_execution_history with reverseOrder=true shows the Choice state no rule matched (the last one entered before the failure) and the input its rules saw.'
+        : (NEXT_STEP[structured.state] ?? ''),
     ];
     return { structured, text: lines.filter(Boolean).join('\n') };
   },
