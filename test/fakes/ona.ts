@@ -17,6 +17,8 @@ export type RawExecution = Record<string, unknown> & {
 export type Fault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'reset' }
+  /** A 200 whose body stops after its first bytes: the connection drops while the server answers. */
+  | { kind: 'cutBody' }
   | { kind: 'malformed' }
   | { kind: 'wrongShape' }
   | { kind: 'slow'; ms: number };
@@ -26,6 +28,8 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
   query: URLSearchParams;
   authorization: string | undefined;
+  /** A Range header: a client resuming a cut-off reply (never right for a Connect call). */
+  range?: string | undefined;
 }
 
 export interface OnaFake {
@@ -88,7 +92,7 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
     } catch {
       return connectError(res, 400, 'invalid_argument', 'request body is not JSON');
     }
-    fake.requests.push({ method, body, query: url.searchParams, authorization: req.headers.authorization });
+    fake.requests.push({ method, body, query: url.searchParams, authorization: req.headers.authorization, range: req.headers.range });
     res.on('close', () => {
       if (!res.writableFinished) fake.abandoned += 1;
     });
@@ -98,6 +102,11 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       const [{ fault }] = faults.splice(at, 1) as [{ fault: Fault }];
       if (fault.kind === 'status') return send(res, fault.status, fault.body ?? '', fault.headers);
       if (fault.kind === 'reset') return void req.socket.destroy();
+      if (fault.kind === 'cutBody') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '600' });
+        res.write('{"agentExecutions": [{"id": "cut');
+        return void setTimeout(() => req.socket.destroy(), 20);
+      }
       if (fault.kind === 'malformed') return send(res, 200, '{"agentExecutions": [{"id": "trunc');
       if (fault.kind === 'wrongShape') return send(res, 200, { agentExecutions: 'not a list', pagination: 7 });
       // The reply comes after fault.ms, or never once the client has gone away.

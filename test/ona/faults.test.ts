@@ -147,6 +147,36 @@ describe('ona faults', () => {
     expect(res.text).toMatch(/failed after 3 attempts: .*the connection to Ona was dropped/);
   });
 
+  it('a reply cut off mid-body is asked for again whole, not resumed with a Range request', async () => {
+    const before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'cutBody' }, 1, 'ListAgentExecutions');
+    const res = await call('list_agent_executions', { maxItems: 2 });
+    expect(res.isError, res.text).toBeUndefined();
+    expect((res.structured?.agentExecutions as unknown[]).length).toBe(2);
+    const sent = env.fake.requests.slice(before);
+    expect(sent.map((r) => [r.method, r.range])).toEqual([
+      ['ListAgentExecutions', undefined],
+      ['ListAgentExecutions', undefined],
+    ]);
+  });
+
+  it('a reply cut off mid-body every time: the error says the connection dropped while Ona answered', async () => {
+    env.fake.failNext({ kind: 'cutBody' }, 3, 'GetAgentExecution');
+    const res = await call('get_agent_execution', { agentExecutionId: String(env.fake.executions[2]?.id) });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/GetAgentExecution failed after 3 attempts: connection_dropped: the connection to Ona dropped while it was answering\. Next: the backend is temporarily failing/);
+  });
+
+  it('a redirect is not followed: the error names the new origin and ONA_BASE_URL', async () => {
+    const before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status: 307, headers: { location: 'https://app.ona.com/api/gitpod.v1.AgentService/ListAgentExecutions?x=1' } });
+    const res = await call('list_agent_executions');
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/failed: redirect \(HTTP 307\): the Ona endpoint redirects to https:\/\/app\.ona\.com \(HTTP 307\); set ONA_BASE_URL to where the API now is\. Next: the server's ONA_BASE_URL is out of date/);
+    expect(res.text).not.toContain('x=1');
+    expect(env.fake.requests.length - before).toBe(1);
+  });
+
   it('StartAgent is not repeated after a 503 or a dropped connection (it may have started), but is after a 429', async () => {
     const args = { codeContext: { projectId: 'prj-1' }, name: 'once' };
     let before = env.fake.requests.length;
@@ -159,6 +189,13 @@ describe('ona faults', () => {
     env.fake.failNext({ kind: 'reset' });
     const reset = await call('start_agent_execution', args);
     expect(reset.isError).toBe(true);
+    expect(env.fake.requests.length - before).toBe(1);
+
+    // Cut off while answering: the request reached Ona, so it may have started.
+    before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'cutBody' });
+    const cut = await call('start_agent_execution', args);
+    expect(cut.text).toMatch(/StartAgent failed: connection_dropped: .*Next: the agent may have started anyway: check list_agent_executions/);
     expect(env.fake.requests.length - before).toBe(1);
 
     before = env.fake.requests.length;

@@ -64,13 +64,33 @@ export function scrub(text: string, secret: string): string {
 }
 
 /** A non-2xx reply → BackendError. `body` is the raw text; only its `message` is ever shown. */
-export function httpError(status: number, body: string, ctx: ErrorContext): BackendError {
+export function httpError(status: number, body: string, ctx: ErrorContext, location?: string): BackendError {
+  // Redirects are not followed (the API key must not travel to another host): the endpoint moved.
+  if (status >= 300 && status < 400) {
+    const to = location ? originOf(location) : undefined;
+    const where = to ? ` to ${scrub(to, ctx.secret)}` : '';
+    return new BackendError('Ona', ctx.operation, 'unreachable', 'redirect', `the Ona endpoint redirects${where} (HTTP ${status}); set ONA_BASE_URL to where the API now is`, {
+      httpStatus: status,
+      attempts: ctx.attempts,
+      hint: "the server's ONA_BASE_URL is out of date: fix it in the server's configuration and restart it (not fixable from a tool call)",
+    });
+  }
   const connect = parseConnect(body);
   const code = connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
   const info = CONNECT_CODES[code] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
   const serverMessage = connect?.message ? scrub(connect.message, ctx.secret).slice(0, 300) : '';
   const message = serverMessage ? `${info.explain} (Ona said: ${serverMessage})` : info.explain;
   return new BackendError('Ona', ctx.operation, info.kind, code, message, { httpStatus: status, attempts: ctx.attempts });
+}
+
+/** Scheme and host of a Location header: enough to fix ONA_BASE_URL, none of its path or query. */
+function originOf(location: string): string | undefined {
+  try {
+    const url = new URL(location);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseConnect(body: string): { code: string; message?: string | undefined } | undefined {
@@ -102,6 +122,9 @@ export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: numbe
   }
   if (UNREACHABLE.has(code)) {
     return new BackendError('Ona', ctx.operation, 'unreachable', code, `could not connect to the Ona endpoint (${code}); check ONA_BASE_URL`, details);
+  }
+  if (code === 'ANSWER_DROPPED') {
+    return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', 'the connection to Ona dropped while it was answering', details);
   }
   if (DROPPED.has(code)) {
     return new BackendError('Ona', ctx.operation, 'unavailable', code, `the connection to Ona was dropped (${code})`, details);

@@ -61,10 +61,11 @@ export function createRpc(options: RpcOptions): Rpc {
   return {
     async call(method, body, schema, policy, signal) {
       const ctx: ErrorContext = { operation: method, attempts: 0, secret: options.apiKey };
-      // Counts what the retry handler dispatches, so errors can say "after 3 attempts".
+      // Counts what the retry handler dispatches, so errors can say "after 3 attempts"; and keeps
+      // it from resuming a reply cut mid-body with a Range request (see answeredThenDropped).
       const counting: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
         ctx.attempts += 1;
-        return dispatch(opts, handler);
+        return dispatch(opts, answeredThenDropped(handler));
       };
       const dispatcher = new RetryAgent(agent.compose(counting), {
         methods: ['POST'],
@@ -80,31 +81,41 @@ export function createRpc(options: RpcOptions): Rpc {
       });
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
-      let status: number;
-      let text: string;
-      try {
-        const res = await untilAborted(
-          request(`${options.baseUrl}/gitpod.v1.AgentService/${method}`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify(body ?? {}),
-            signal: combined,
-            dispatcher,
-          }),
-          combined,
-        );
-        status = res.statusCode;
-        text = await untilAborted(readLimited(res.body, ctx), combined);
-      } catch (err) {
-        // The call's own time limit (not the client) ended it: a timeout of this operation.
-        if (signal.aborted && isDeadline(signal.reason)) {
-          throw new BackendError('Ona', method, 'timeout', 'NoAnswer', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)", { attempts: ctx.attempts });
+      let status = 0;
+      let location: string | undefined;
+      let text = '';
+      for (let answered = false; !answered; ) {
+        try {
+          const res = await untilAborted(
+            request(`${options.baseUrl}/gitpod.v1.AgentService/${method}`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify(body ?? {}),
+              signal: combined,
+              dispatcher,
+            }),
+            combined,
+          );
+          status = res.statusCode;
+          location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
+          text = await untilAborted(readLimited(res.body, ctx), combined);
+          answered = true;
+        } catch (err) {
+          // The call's own time limit (not the client) ended it: a timeout of this operation.
+          if (signal.aborted && isDeadline(signal.reason)) {
+            throw new BackendError('Ona', method, 'timeout', 'NoAnswer', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)", { attempts: ctx.attempts });
+          }
+          if (signal.aborted) throw abortError();
+          if (err instanceof BackendError) throw err;
+          // A reply cut off mid-body: a call that may be repeated is sent again whole.
+          if (err instanceof AnswerDropped && policy === 'idempotent' && ctx.attempts <= options.maxRetries && !timeout.aborted) {
+            await untilAborted(sleep(options.minRetryDelayMs), combined).catch(() => undefined);
+            if (!combined.aborted) continue;
+          }
+          throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
         }
-        if (signal.aborted) throw abortError();
-        if (err instanceof BackendError) throw err;
-        throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
       }
-      if (status < 200 || status >= 300) throw httpError(status, text, ctx);
+      if (status < 200 || status >= 300) throw httpError(status, text, ctx, location);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -120,6 +131,42 @@ export function createRpc(options: RpcOptions): Rpc {
     },
     close: () => agent.close(),
   };
+}
+
+/** A connection that dropped after the reply had begun: the request reached the server. */
+export class AnswerDropped extends Error {
+  // Not one of RETRY_ERRORS: the retry handler hands it on instead of resuming with a Range request.
+  readonly code = 'ANSWER_DROPPED';
+  constructor(override readonly cause: Error) {
+    super(`the connection dropped while Ona was answering (${(cause as { code?: unknown }).code ?? cause.name})`);
+  }
+}
+
+/**
+ * undici's retry handler resumes a reply cut off mid-body with a Range request, as for a download;
+ * a Connect call's reply cannot be resumed. Such a drop is handed on as AnswerDropped instead, and
+ * call() decides whether to send the request again.
+ */
+function answeredThenDropped(handler: Dispatcher.DispatchHandler): Dispatcher.DispatchHandler {
+  let answering = false;
+  return {
+    onRequestStart: (controller, context: unknown) => handler.onRequestStart?.(controller, context),
+    onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+    onResponseStart: (controller, statusCode, headers, statusMessage) => {
+      answering = true;
+      handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+    },
+    onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+    onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+    onResponseError: (controller, error) => {
+      const dropped = answering && RETRY_ERRORS.idempotent.includes(String((error as { code?: unknown }).code));
+      handler.onResponseError?.(controller, dropped ? new AnswerDropped(error) : error);
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function readLimited(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): unknown }, ctx: ErrorContext): Promise<string> {
