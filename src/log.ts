@@ -64,14 +64,20 @@ function redactValue(value: unknown): unknown {
     return copy ?? value;
   }
   let copy: Record<string, unknown> | undefined;
+  let keysEcho = false;
   const record = value as Record<string, unknown>;
   // for...in: JSON values have no inherited enumerable keys, and no entries array is allocated per object.
   for (const key in record) {
     const v = record[key];
     const r = redactValue(v);
     if (r !== v) (copy ??= { ...record })[key] = r;
+    // A key is backend data too (an annotation's name, an output's key).
+    keysEcho ||= redactInResult(key) !== key;
   }
-  return copy ?? value;
+  if (!keysEcho) return copy ?? value;
+  const renamed: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(copy ?? record)) renamed[redactInResult(key)] = v;
+  return renamed;
 }
 
 function escapeRegExp(text: string): string {

@@ -49,5 +49,11 @@ describe('log lines', () => {
     expect(out).toEqual({ items: [{ name: 'a' }, { name: 'key=[redacted]' }], token: 'tok' });
     expect(out.items[0]).toBe(dirty.items[0]);
     expect(dirty.items[1]?.name).toBe('key=s3cr3t-0123456789abcdef');
+    // Keys are backend data too (an annotation named after the secret), and keep their order.
+    const keyed = { annotations: { team: 'qa', 's3cr3t-0123456789abcdef': 's3cr3t-0123456789abcdef', last: 1 } };
+    const redacted = redactDeep(keyed);
+    expect(redacted).toEqual({ annotations: { team: 'qa', '[redacted]': '[redacted]', last: 1 } });
+    expect(Object.keys(redacted.annotations)).toEqual(['team', '[redacted]', 'last']);
+    expect(Object.keys(keyed.annotations)).toContain('s3cr3t-0123456789abcdef');
   });
 });
