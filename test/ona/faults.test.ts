@@ -67,8 +67,9 @@ describe('ona faults', () => {
   });
 
   it('classifies by the Connect code in the body, not the HTTP status', async () => {
-    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('failed_precondition', 'environment is stopping') });
-    const res = await call('stop_agent_execution', { agentExecutionId: String(env.fake.executions[0]?.id) });
+    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('failed_precondition', 'environment is stopping') }, 1, 'StopAgentExecution');
+    const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');
+    const res = await call('stop_agent_execution', { agentExecutionId: String(running?.id) });
     expect(res.text).toMatch(/StopAgentExecution failed: failed_precondition \(HTTP 400\): the agent execution is not in a state/);
     env.fake.failNext({ kind: 'status', status: 403, body: connectBody('permission_denied', 'not a member of this organization') });
     const denied = await call('list_agent_executions');

@@ -263,7 +263,30 @@ describe('ona tools against the fake AgentService', () => {
     expect(stopped.structured).toEqual({ agentExecutionId: id, stopRequested: true });
     const after = await env.harness.call('get_agent_execution', { agentExecutionId: id });
     expect(after.structured).toMatchObject({ phase: 'PHASE_STOPPED', desiredPhase: 'PHASE_STOPPED', state: 'aborted' });
+
+    // Stopped already: looked at, not stopped again.
+    const before = env.fake.requests.length;
+    const again = await env.harness.call('stop_agent_execution', { agentExecutionId: id });
+    expect(again.structured).toEqual({ agentExecutionId: id, stopRequested: false, alreadyEnded: true, state: 'aborted' });
+    expect(again.text).toBe(`Agent execution ${id} had already ended (aborted); nothing was changed.`);
+    expect(env.fake.requests.slice(before).map((r) => r.method)).toEqual(['GetAgentExecution']);
     env.fake.executions.shift();
+  });
+
+  it('stopping an execution whose stop is already under way changes nothing', async () => {
+    const stopping = makeExecution(998);
+    stopping.status.phase = 'PHASE_RUNNING';
+    stopping.spec.desiredPhase = 'PHASE_STOPPED';
+    env.fake.executions.unshift(stopping);
+    try {
+      const before = env.fake.requests.length;
+      const res = await env.harness.call('stop_agent_execution', { agentExecutionId: stopping.id });
+      expect(res.structured).toEqual({ agentExecutionId: stopping.id, stopRequested: true, alreadyStopping: true, state: 'running' });
+      expect(res.text).toMatch(/^A stop was already requested for agent execution \S+ \(still RUNNING\); nothing was changed\. Next: get_agent_execution/);
+      expect(env.fake.requests.slice(before).map((r) => r.method)).toEqual(['GetAgentExecution']);
+    } finally {
+      env.fake.executions.shift();
+    }
   });
 
   it('a field of the wrong type drops that field, not the whole page', async () => {
