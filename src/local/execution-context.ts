@@ -1,5 +1,5 @@
 import type { Json } from './library.js';
-import { isObject, type JsonObject } from './states.js';
+import { isObject, walkStates, type JsonObject } from './states.js';
 
 /**
  * `$$.Execution` as Step Functions gives it, in every Map iteration and Parallel branch too.
@@ -15,31 +15,44 @@ const RETARGETED = `$$.${EXECUTION_CONTEXT_KEY}`;
 /** A quoted intrinsic-function literal (left as it is), or a reference to `$$.Execution`. */
 const LITERAL_OR_REFERENCE = /'(?:[^'\\]|\\.)*'|\$\$\.Execution(?![\w$])/g;
 
-/** Where ASL reads paths and intrinsic functions: payload template keys `x.$`, `*Path` fields and Choice's `Variable`. */
-function holdsPath(key: string): boolean {
-  return key.endsWith('.$') || key.endsWith('Path') || key === 'Variable';
-}
+/** Payload templates: only their keys ending in ".$" hold a path or an intrinsic function. */
+const TEMPLATES = ['Parameters', 'ItemSelector', 'ResultSelector'] as const;
 
 /** Points every `$$.Execution` reference of a definition (a copy the library runs) at EXECUTION_CONTEXT_KEY. */
 export function retargetExecutionContext(definition: JsonObject): void {
-  retarget(definition);
+  walkStates(definition, ({ state }) => {
+    // State fields that hold a path: InputPath, ItemsPath, SecondsPath, TimeoutSecondsPath, ...
+    for (const [key, value] of Object.entries(state)) if (key.endsWith('Path') && typeof value === 'string') state[key] = retarget(value);
+    for (const key of TEMPLATES) retargetTemplate(state[key]);
+    if (Array.isArray(state.Choices)) for (const rule of state.Choices) retargetRule(rule);
+  });
 }
 
-function retarget(node: unknown): void {
+/** A payload template, at any depth: the values of its "x.$" keys; every other value is literal data. */
+function retargetTemplate(node: unknown): void {
   if (Array.isArray(node)) {
-    for (const item of node) retarget(item);
+    for (const item of node) retargetTemplate(item);
     return;
   }
   if (!isObject(node)) return;
   for (const [key, value] of Object.entries(node)) {
-    // A Pass state's Result is literal data, even where its keys end in ".$".
-    if (key === 'Result' && node.Type === 'Pass') continue;
-    if (typeof value === 'string') {
-      if (holdsPath(key) && value.includes('$$.Execution')) node[key] = value.replace(LITERAL_OR_REFERENCE, (m) => (m.startsWith("'") ? m : RETARGETED));
-    } else {
-      retarget(value);
-    }
+    if (key.endsWith('.$') && typeof value === 'string') node[key] = retarget(value);
+    else retargetTemplate(value);
   }
+}
+
+/** A Choice rule: its Variable and *Path comparisons, and the rules nested in And, Or and Not. */
+function retargetRule(rule: unknown): void {
+  if (!isObject(rule)) return;
+  for (const [key, value] of Object.entries(rule)) {
+    if ((key === 'Variable' || key.endsWith('Path')) && typeof value === 'string') rule[key] = retarget(value);
+    else if (key === 'And' || key === 'Or') (Array.isArray(value) ? value : []).forEach(retargetRule);
+    else if (key === 'Not') retargetRule(value);
+  }
+}
+
+function retarget(value: string): string {
+  return value.includes('$$.Execution') ? value.replace(LITERAL_OR_REFERENCE, (m) => (m.startsWith("'") ? m : RETARGETED)) : value;
 }
 
 export interface ExecutionContextFields {

@@ -70,6 +70,34 @@ const machines: Record<string, unknown> = {
     StartAt: 'Literal',
     States: { Literal: { Type: 'Pass', Result: { 'a.$': '$$.Execution.Input', Variable: '$$.Execution.Id' }, End: true } },
   },
+  // In a payload template only "x.$" keys are read: a key named like a path field is data.
+  'literal-template': {
+    StartAt: 'Template',
+    States: { Template: { Type: 'Pass', Parameters: { FilePath: '$$.Execution.Id', Variable: '$$.Execution.Name', nested: { ItemsPath: '$$.Execution.Input' }, 'real.$': '$$.Execution.Input.x' }, End: true } },
+  },
+  // Choice rules nested in And and Not, inside a Map iteration.
+  'map-choice': {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        End: true,
+        ItemProcessor: {
+          StartAt: 'Pick',
+          States: {
+            Pick: {
+              Type: 'Choice',
+              Choices: [{ And: [{ Variable: '$$.Execution.Input.on', BooleanEquals: true }, { Not: { Variable: '$', NumericEqualsPath: '$$.Execution.Input.skip' } }], Next: 'Yes' }],
+              Default: 'No',
+            },
+            Yes: { Type: 'Pass', Result: 'yes', End: true },
+            No: { Type: 'Pass', Result: 'no', End: true },
+          },
+        },
+      },
+    },
+  },
   // A handler that changes the copy it was given must not change what $$.Execution.Input reads later.
   'mutated-copy': {
     StartAt: 'Copy',
@@ -118,6 +146,18 @@ describe('$$.Execution in the context object', () => {
   it("leaves a Pass state's Result as literal data", async () => {
     const { description } = await run('literal-result', { x: 1 });
     expect(JSON.parse(description.output ?? '')).toEqual({ 'a.$': '$$.Execution.Input', Variable: '$$.Execution.Id' });
+  });
+
+  it('leaves literal data in a payload template alone, whatever its keys are called', async () => {
+    const { description } = await run('literal-template', { x: 7 });
+    expect(JSON.parse(description.output ?? '')).toEqual({ FilePath: '$$.Execution.Id', Variable: '$$.Execution.Name', nested: { ItemsPath: '$$.Execution.Input' }, real: 7 });
+  });
+
+  it('in Choice rules nested in And and Not, inside Map iterations', async () => {
+    const on = await run('map-choice', { on: true, skip: 2, items: [1, 2, 3] });
+    expect(JSON.parse(on.description.output ?? '')).toEqual(['yes', 'no', 'yes']);
+    const off = await run('map-choice', { on: false, skip: 2, items: [1, 2] });
+    expect(JSON.parse(off.description.output ?? '')).toEqual(['no', 'no']);
   });
 
   it('reads the input as started, whatever a handler did to a copy of it', async () => {
