@@ -85,3 +85,46 @@ describe('StateNameIndex oldest first: an end event whose link does not lead to 
     expect(index.nameOf(events[3] as HistoryEvent)).toBe('P1');
   });
 });
+
+describe('StateNameIndex oldest first: what a continuation carries', () => {
+  // Parallel "Top": one branch runs the long Task "Slow" (started on page 1), the other a Map "Loop"
+  // whose iterations each run a Parallel "Inner" that starts and ends on page 2; page 3: Slow fails.
+  function pages(iterations: number): HistoryEvent[][] {
+    const first = [
+      ev(1, 'ExecutionStarted', 0),
+      ev(2, 'ParallelStateEntered', 1, 'Top'),
+      ev(3, 'ParallelStateStarted', 2),
+      ev(4, 'TaskStateEntered', 3, 'Slow'),
+      ev(5, 'TaskScheduled', 4),
+      ev(6, 'TaskStarted', 5),
+      ev(7, 'MapStateEntered', 3, 'Loop'),
+      ev(8, 'MapStateStarted', 7),
+    ];
+    const second: HistoryEvent[] = [];
+    let id = 8;
+    let last = 8;
+    for (let i = 0; i < iterations; i += 1) {
+      const start = ++id;
+      second.push({ ...ev(start, 'MapIterationStarted', last), mapIterationStartedEventDetails: { name: 'Loop', index: i } } as HistoryEvent);
+      second.push(ev(++id, 'ParallelStateEntered', start, 'Inner'), ev(++id, 'ParallelStateStarted', id - 1), ev(++id, 'PassStateEntered', id - 1, 'A'));
+      second.push(ev(++id, 'PassStateExited', id - 1), ev(++id, 'ParallelStateSucceeded', id - 1), ev(++id, 'ParallelStateExited', id - 1));
+      second.push({ ...ev(++id, 'MapIterationSucceeded', id - 1), mapIterationSucceededEventDetails: { name: 'Loop', index: i } } as HistoryEvent);
+      last = id;
+    }
+    return [first, second, [ev(id + 1, 'TaskFailed', 6), ev(id + 2, 'ParallelStateFailed', id + 1)]];
+  }
+
+  // Beyond about 70 such iterations the older tips no longer fit the token's 1.5 KB (a known limit).
+  it.each([20, 60])('names a failure whose state started two pages back, past %i containers that began and ended in between', (iterations) => {
+    const [first, second, third] = pages(iterations) as [HistoryEvent[], HistoryEvent[], HistoryEvent[]];
+    const before = new StateNameIndex(false);
+    before.observe(first);
+    before.observe(second);
+    const saved = before.save();
+    const after = new StateNameIndex(false);
+    after.restore(saved);
+    after.observe(third);
+    expect(after.nameOf(third[0] as HistoryEvent)).toBe('Slow');
+    expect(after.nameOf(third[1] as HistoryEvent)).toBe('Top');
+  });
+});

@@ -348,17 +348,17 @@ export class StateNameIndex implements PagingCarry {
       const tag = entered ? 'E' : startKind === 'Map' ? 'm' : startKind === 'Parallel' ? 'p' : end ? 'x' : '=';
       wanted.push([id, `${tag}${name ?? ''}`]);
     };
-    // A cursor inside the last page re-reads it, from its first event: the containers that ended
-    // there were still open when it began. Their starts, with their kind and scope, let the re-read
-    // close them again (and the containers around them), however far back they started.
-    if (!this.newestFirst) {
-      for (const [start, end] of [...this.endedAt].reverse()) if (onPage.has(end)) add(start, this.ended.get(start));
-    }
-    // What the last page links to outside itself, and the name of a Map or Parallel started again
-    // there, which the re-read may not find again.
+    // A cursor inside the last page re-reads it: what it links to outside itself comes first, and
+    // the name of a Map or Parallel started again there, which the re-read may not find again.
     for (const e of this.lastPage) {
       if (e.id !== undefined && this.restartOf(e.type ?? '', e.previousEventId || undefined)) add(e.id, this.nameOf(e));
       if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.ownerOf(e.previousEventId));
+    }
+    // The re-read begins where the containers that ended on the page were still open: their starts
+    // (kind, name, scope) let it close them again, and the containers around them. One that also
+    // started on the page is met again whole.
+    if (!this.newestFirst) {
+      for (const [start, end] of [...this.endedAt].reverse()) if (onPage.has(end) && !onPage.has(start)) add(start, this.ended.get(start));
     }
     if (!this.newestFirst) {
       const tips: number[] = [];
