@@ -63,8 +63,9 @@ export interface CollectSpec<R, V> {
   /** Tool state that must survive a continuation; kept small, it travels inside the token. */
   carry?: PagingCarry | undefined;
   /**
-   * Each page the walk reads, once, in walk order, before its items are viewed. A page fetched only
-   * to look ahead is passed when (if) the walk reaches it: what the carry saves is never ahead of the token.
+   * Each page the walk reads or reads past, once, in walk order, before its items are viewed. A page
+   * fetched only to look ahead is passed when (if) the walk reaches it, so what the carry saves is
+   * never beyond the page the token points into.
    */
   observePage?(page: BackendPage<R>): void;
 }
@@ -235,6 +236,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       let aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
       let scanned = page.items.length;
       let found: { token: string; page: BackendPage<R>; index: number } | undefined;
+      // Pages the cursor's items turn out to be beyond: read past, so observed (see observePage).
+      const passed: Array<BackendPage<R>> = [page];
       let stillNewer = newerThanReturned(page.items);
       for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_FETCHES && (scanned <= state.offset + state.pageSize || stillNewer); hop += 1) {
         let ahead: BackendPage<R>;
@@ -252,11 +255,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
           found = { token: aheadToken, page: ahead, index };
           break;
         }
+        passed.push(ahead);
         scanned += ahead.items.length;
         stillNewer = newerThanReturned(ahead.items);
         aheadToken = ahead.nextToken && ahead.nextToken !== aheadToken ? ahead.nextToken : undefined;
       }
       if (found) {
+        for (const behind of passed) spec.observePage?.(behind);
         state = { ...state, backendToken: found.token, offset: found.index };
         page = found.page;
         startIndex = found.index;

@@ -297,6 +297,49 @@ describe('collect() on a newest-first list with position tokens and many arrival
       expect(new Set(seen).size).toBe(seen.length);
     });
   }
+
+  it('observePage sees every page the walk reads past, from the first one fetched: none skipped when the items moved on', async () => {
+    const list = new PositionList(40);
+    let startingToken: string | undefined;
+    let movedOn = 0;
+    do {
+      const fetched: string[][] = [];
+      const observed: string[][] = [];
+      const r = await collect<Run, string>({
+        tool: 'list_things',
+        fingerprint: {},
+        principal: undefined,
+        codec,
+        maxItems: 5,
+        pageSize: 5,
+        startingToken,
+        fetchPage: async (token, size) => {
+          const page = await list.fetchPage(token, size);
+          fetched.push(page.items.map((x) => x.key));
+          return page;
+        },
+        observePage: (page) => observed.push(page.items.map((x) => x.key)),
+        keyOf: (x) => x.key,
+        view: (x) => x.key,
+        sizeOf: () => 10,
+        budgetChars: 100_000,
+        deadlineAt: Number.MAX_SAFE_INTEGER,
+        signal: new AbortController().signal,
+        window: { afterField: 'startedAfter', beforeField: 'startedBefore', timeOf: (x) => x.at, order: 'newest-first' },
+      });
+      // Contiguous from the first page fetched to the page the call stopped in.
+      const read = observed.flat();
+      const from = list.items.findIndex((x) => x.key === fetched[0]?.[0]);
+      expect(read).toEqual(list.items.slice(from, from + read.length).map((x) => x.key));
+      expect(read).toEqual(expect.arrayContaining(r.items));
+      // The re-read page held none of this call's items: they had moved on to a later page.
+      if (r.items.length > 0 && !observed[0]?.includes(r.items[0] ?? '')) movedOn += 1;
+      startingToken = r.nextToken;
+      list.arrive(6);
+    } while (startingToken);
+    // The arrivals pushed the cursor's items onto later pages on most continuations.
+    expect(movedOn).toBeGreaterThan(0);
+  });
 });
 
 describe('collect() when a new item arrives at the head with every request (position tokens)', () => {
