@@ -30,7 +30,7 @@ export const startAgentExecution = defineTool({
         projectId: idField('Create an environment from this project.').optional(),
       })
       .optional()
-      .describe('Where the agent works: give exactly one of contextUrl, environmentId or projectId.'),
+      .describe('Where the agent works: give exactly one of contextUrl, environmentId or projectId. Required unless sessionId continues a session.'),
     name: z.string().min(1).max(200).optional().describe('Name of the execution, shown in lists.'),
     mode: z.enum(AGENT_MODES).optional().describe('Agent mode; omit for the agent default (execution).'),
     annotations: annotationsField.optional().describe('Key/value annotations stored on the execution (at most 32); list_agent_executions can filter on them.'),
@@ -52,6 +52,10 @@ export const startAgentExecution = defineTool({
   },
   async handler(args, ctx) {
     const cc = args.codeContext;
+    // Nowhere to work: a slip that would still start (and bill) a real agent run.
+    if (!cc && args.sessionId === undefined) {
+      throw new ToolError('Give codeContext (exactly one of contextUrl, environmentId or projectId) to say where the agent works, or sessionId to continue a session. Nothing was started.');
+    }
     const given = cc ? [cc.contextUrl, cc.environmentId, cc.projectId].filter((v) => v !== undefined).length : 0;
     if (cc && given !== 1) {
       throw new ToolError('codeContext needs exactly one of contextUrl, environmentId or projectId. Nothing was started.');
