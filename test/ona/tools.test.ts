@@ -460,6 +460,64 @@ describe('ona tools against the fake AgentService', () => {
     expect(res.text).toMatch(/exactly one of contextUrl, environmentId or projectId/);
     expect(env.fake.requests.length).toBe(before);
   });
+
+  it('refuses a start with no code context, unless it continues a session', async () => {
+    const before = env.fake.requests.length;
+    const res = await env.harness.call('start_agent_execution', { name: 'nowhere' });
+    expect(res.isError).toBe(true);
+    expect(res.text).toBe('Give codeContext (exactly one of contextUrl, environmentId or projectId) to say where the agent works, or sessionId to continue a session. Nothing was started.');
+    expect(env.fake.requests.length).toBe(before);
+    const resumed = await env.harness.call('start_agent_execution', { sessionId: 'ses-1', name: 'resume' });
+    expect(resumed.structured?.agentExecutionId).toMatch(/^started-/);
+    expect(env.fake.requests.at(-1)?.body).toEqual({ sessionId: 'ses-1', name: 'resume' });
+    env.fake.executions.shift();
+  });
+});
+
+describe('get_agent_execution: what to do next, and the limits that are set', () => {
+  const variant = (id: string, phase: string, change: (e: RawExecution) => void = () => undefined): RawExecution => {
+    const e = makeExecution(0);
+    e.id = id;
+    e.status.phase = phase;
+    e.spec.desiredPhase = undefined;
+    change(e);
+    return e;
+  };
+  const executions = [
+    variant('run-1', 'PHASE_RUNNING', (e) => {
+      e.spec.limits = { maxIterations: '50' };
+      e.status.inputTokensUsed = '123456789012';
+    }),
+    variant('wait-1', 'PHASE_WAITING_FOR_INPUT'),
+    variant('stopping-1', 'PHASE_RUNNING', (e) => (e.spec.desiredPhase = 'PHASE_STOPPED')),
+  ];
+  const nextLine = async (env: Awaited<ReturnType<typeof onaEnv>>, id: string) => {
+    const res = await env.harness.call('get_agent_execution', { agentExecutionId: id });
+    return { text: res.text, next: res.text.split('\n').filter((l) => l.startsWith('Next:')) };
+  };
+
+  it('with writes allowed', async () => {
+    const env = await onaEnv({ executions: structuredClone(executions), writes: true });
+    try {
+      const running = await nextLine(env, 'run-1');
+      expect(running.next).toEqual(['Next: get_agent_execution again follows it; stop_agent_execution stops it.']);
+      // An unset limit is no limit (not "out=0"); counts past a billion stay readable.
+      expect(running.text).toMatch(/tokens in\/out\/cached=123\.5B\/\S+\/\S+  limits it=50$/m);
+      expect((await nextLine(env, 'wait-1')).next).toEqual([expect.stringMatching(/^Next: it waits for an answer in its Ona conversation( \(link above\))?; stop_agent_execution stops it\.$/)]);
+      expect((await nextLine(env, 'stopping-1')).next).toEqual(['Next: a stop is under way; get_agent_execution again confirms when it reaches PHASE_STOPPED.']);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('read-only: stopping is named as needing --allow-writes', async () => {
+    const env = await onaEnv({ executions: structuredClone(executions) });
+    try {
+      expect((await nextLine(env, 'run-1')).next).toEqual(['Next: get_agent_execution again follows it; stopping it needs a server started with --allow-writes.']);
+    } finally {
+      await env.close();
+    }
+  });
 });
 
 describe('ona toolset activation', () => {

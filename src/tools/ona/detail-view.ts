@@ -161,7 +161,7 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
 }
 
 /** A few labelled lines; everything that came from the agent is fenced as untrusted. */
-export function detailText(d: AgentExecutionDetail, fence: UntrustedFence): string {
+export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, writesAllowed: boolean): string {
   const phase = shortEnum(d.phase);
   const stopping = d.desiredPhase === 'PHASE_STOPPED' && d.phase !== 'PHASE_STOPPED' ? ', stop requested' : '';
   const ctx = d.codeContext;
@@ -179,7 +179,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence): stri
     times.filter(Boolean).join('  '),
     [fence.field('agent', d.agentId), fence.field('creator', d.creator?.id), ...where].filter(Boolean).join('  '),
     `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +
-      (d.limits ? `  limits it=${d.limits.maxIterations ?? '-'} in=${shortCount(d.limits.maxInputTokens)} out=${shortCount(d.limits.maxOutputTokens)}` : ''),
+      limitsText(d.limits),
     d.failureReason ? `failure ${fence.field('reason', shortEnum(d.failureReason))}` : '',
     fence.wrap(d.failureMessage, 'failure message'),
     fence.wrap(d.warningMessage, 'warning'),
@@ -195,7 +195,26 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence): stri
     ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${MAX_LISTED} of ${total} are shown.`),
     fence.field('conversation', d.conversationUrl),
     fence.field('transcript', d.transcriptUrl),
-    d.state === 'running' || d.state === 'waiting' ? 'Next: stop_agent_execution stops it (needs --allow-writes).' : '',
+    nextStep(d, writesAllowed),
   ];
   return lines.filter(Boolean).join('\n');
+}
+
+/** Only the limits that are set: an unset one is no limit, not a limit of 0. */
+function limitsText(limits: AgentExecutionDetail['limits']): string {
+  if (!limits) return '';
+  const set = [
+    limits.maxIterations !== undefined ? `it=${limits.maxIterations}` : '',
+    limits.maxInputTokens !== undefined ? `in=${shortCount(limits.maxInputTokens)}` : '',
+    limits.maxOutputTokens !== undefined ? `out=${shortCount(limits.maxOutputTokens)}` : '',
+  ].filter(Boolean);
+  return set.length > 0 ? `  limits ${set.join(' ')}` : '';
+}
+
+function nextStep(d: AgentExecutionDetail, writesAllowed: boolean): string {
+  if (d.state !== 'running' && d.state !== 'waiting' && d.state !== 'pending') return '';
+  if (d.desiredPhase === 'PHASE_STOPPED') return 'Next: a stop is under way; get_agent_execution again confirms when it reaches PHASE_STOPPED.';
+  const stop = writesAllowed ? 'stop_agent_execution stops it' : 'stopping it needs a server started with --allow-writes';
+  if (d.state === 'waiting') return `Next: it waits for an answer in its Ona conversation${d.conversationUrl ? ' (link above)' : ''}; ${stop}.`;
+  return `Next: get_agent_execution again follows it; ${stop}.`;
 }

@@ -24,6 +24,6 @@ export const getAgentExecution = defineTool({
     const ona = await ctx.backends.ona();
     const execution = await ona.getAgentExecution(args.agentExecutionId, ctx.signal);
     const structured = detailOf(execution, args.agentExecutionId, ctx.config.limits.maxPayloadChars);
-    return { structured, text: detailText(structured, ctx.fence) };
+    return { structured, text: detailText(structured, ctx.fence, ctx.config.allowWrites) };
   },
 });

@@ -74,8 +74,9 @@ export function shortEnum(value: string | undefined): string {
 export function shortCount(n: number | undefined): string {
   if (n === undefined) return '0';
   if (n < 1000) return String(n);
-  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
-  return `${(n / 1_000_000).toFixed(1)}M`;
+  if (n < 999_500) return `${Math.round(n / 1000)}k`;
+  if (n < 999_950_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  return `${(n / 1_000_000_000).toFixed(1)}B`;
 }
 
 export { shortTime } from '../../server/render.js';
