@@ -1,5 +1,6 @@
 import { Agent, RetryAgent, request, type Dispatcher } from 'undici';
 import type * as z from 'zod';
+import { pause } from '../../server/deadline.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
 import { httpError, malformed, transportError, type ErrorContext } from './errors.js';
@@ -109,8 +110,9 @@ export function createRpc(options: RpcOptions): Rpc {
           if (err instanceof BackendError) throw err;
           // A reply cut off mid-body: a call that may be repeated is sent again whole.
           if (err instanceof AnswerDropped && policy === 'idempotent' && ctx.attempts <= options.maxRetries && !timeout.aborted) {
-            await untilAborted(sleep(options.minRetryDelayMs), combined).catch(() => undefined);
-            if (!combined.aborted) continue;
+            // An abort during the pause ends the next attempt at once, and is reported as such.
+            await pause(options.minRetryDelayMs, combined);
+            continue;
           }
           throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
         }
@@ -134,7 +136,7 @@ export function createRpc(options: RpcOptions): Rpc {
 }
 
 /** A connection that dropped after the reply had begun: the request reached the server. */
-export class AnswerDropped extends Error {
+class AnswerDropped extends Error {
   // Not one of RETRY_ERRORS: the retry handler hands it on instead of resuming with a Range request.
   readonly code = 'ANSWER_DROPPED';
   constructor(override readonly cause: Error) {
@@ -163,10 +165,6 @@ function answeredThenDropped(handler: Dispatcher.DispatchHandler): Dispatcher.Di
       handler.onResponseError?.(controller, dropped ? new AnswerDropped(error) : error);
     },
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function readLimited(body: AsyncIterable<Buffer | string> & { destroy(err?: Error): unknown }, ctx: ErrorContext): Promise<string> {

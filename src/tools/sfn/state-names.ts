@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
 import { detailsOf } from './history-events.js';
+import { text } from './views.js';
 
 /**
  * Which state each history event belongs to. Step Functions names only StateEntered/StateExited
@@ -35,8 +36,7 @@ const CONTAINER_EVENT = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$
 function ownName(e: EventLike): string | undefined {
   const type = e.type ?? '';
   if (!/State(Entered|Exited)$/.test(type) && !type.startsWith('MapIteration')) return undefined;
-  const name: unknown = detailsOf(e)?.name;
-  return typeof name === 'string' && name !== '' ? name : undefined;
+  return text(detailsOf(e)?.name);
 }
 
 function containerKind(type: string): Container {
