@@ -32,6 +32,11 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+// Sent in an HTTP header: a pasted key with a line break inside would fail every call, not the start.
+const headerToken = optionalString.refine((v) => v === undefined || /^[\x21-\x7e]+$/.test(v), {
+  message: 'must be printable ASCII with no spaces or line breaks (it is sent in an HTTP header)',
+});
+
 const urlString = z
   .string()
   .refine((v) => URL.canParse(v), { message: 'must be an absolute URL such as https://host:port' });
@@ -51,7 +56,7 @@ const RawConfig = z.object({
   transport: z.enum(['stdio', 'http']).default('stdio'),
   host: z.string().min(1).default('127.0.0.1'),
   port: intFromString(0, 65535).default(3000),
-  httpToken: optionalString,
+  httpToken: headerToken,
   allowedHosts: optionalString,
   allowWrites: boolFromString.default(false),
   toolsets: optionalString,
@@ -69,7 +74,7 @@ const RawConfig = z.object({
   sfnEndpoint: urlString.optional(),
   bedrockEndpoint: urlString.optional(),
   devopsAgentEndpoint: urlString.optional(),
-  onaApiKey: optionalString,
+  onaApiKey: headerToken,
   onaBaseUrl: urlString.default('https://app.gitpod.io/api'),
 });
 
@@ -309,6 +314,8 @@ const SETTING_NAMES: Record<string, string> = {
   bedrockEndpoint: 'AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME',
   devopsAgentEndpoint: 'AWS_ENDPOINT_URL_DEVOPS_AGENT',
   onaBaseUrl: 'ONA_BASE_URL / GITPOD_BASE_URL',
+  onaApiKey: 'ONA_API_KEY / GITPOD_API_KEY',
+  httpToken: '--http-token / EXECUTIONS_MCP_HTTP_TOKEN',
 };
 
 function settingName(field: string): string {

@@ -258,6 +258,18 @@ describe('invalid configuration: one clear line naming the setting', () => {
       ['Pa55wordXYZ', 'tok-abcdef123'],
     ],
     [
+      'an Ona API key with a line break inside (pasted across two lines)',
+      { ONA_API_KEY: 'ona-key-first-half\nona-key-second-half' },
+      /^invalid ONA_API_KEY \/ GITPOD_API_KEY: must be printable ASCII with no spaces or line breaks/,
+      ['ona-key-first-half', 'ona-key-second-half'],
+    ],
+    [
+      'an HTTP bearer token with a space inside',
+      { EXECUTIONS_MCP_HTTP_TOKEN: 'token-part-one token-part-two' },
+      /^invalid --http-token \/ EXECUTIONS_MCP_HTTP_TOKEN: must be printable ASCII/,
+      ['token-part-one', 'token-part-two'],
+    ],
+    [
       'a cursor secret that is too short',
       { EXECUTIONS_MCP_CURSOR_SECRET: 'sh0rtSecret' },
       /^invalid EXECUTIONS_MCP_CURSOR_SECRET: it has 11 characters/,
