@@ -125,6 +125,28 @@ describe('ona faults', () => {
     expect(env.fake.requests.length - before).toBe(3);
   });
 
+  it('429 asking for a longer wait than the retries allow: the error passes the wait on', async () => {
+    // The retries wait at most maxRetryDelayMs (50 ms here); Ona asked for two minutes.
+    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': '120' } }, 3);
+    const res = await call('list_agent_executions');
+    expect(res.text).toMatch(/failed after 3 attempts: resource_exhausted \(HTTP 429\).*Next: Ona asked to wait 2 min before calling again \(Retry-After\)/);
+    expect(res.text).not.toContain('a few seconds');
+    const date = new Date(Date.now() + 45_000).toUTCString();
+    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': date } }, 3);
+    const dated = await call('list_agent_executions');
+    expect(dated.text).toMatch(/Next: Ona asked to wait 4\d s before calling again/);
+  });
+
+  it('a Connect code this server does not know: shown as Ona sent it, classified by the HTTP status', async () => {
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('region_draining', 'moving you') }, 3);
+    const res = await call('list_agent_executions');
+    expect(res.text).toMatch(/failed after 3 attempts: region_draining \(HTTP 503\): Ona is temporarily unavailable \(Ona said: moving you\)\. Next: the backend is temporarily failing/);
+    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('Not A Code <script>', 'odd') });
+    const odd = await call('list_agent_executions');
+    expect(odd.text).toMatch(/failed: invalid_argument \(HTTP 400\)/);
+    expect(odd.text).not.toContain('<script>');
+  });
+
   it('503 once: retried and succeeds; 503 throughout: unavailable', async () => {
     env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'deploying') });
     const ok = await call('get_agent_execution', { agentExecutionId: String(env.fake.executions[2]?.id) });
@@ -145,7 +167,8 @@ describe('ona faults', () => {
     env.fake.failNext({ kind: 'reset' }, 3);
     const res = await call('list_agent_executions');
     expect(res.isError).toBe(true);
-    expect(res.text).toMatch(/failed after 3 attempts: .*the connection to Ona was dropped/);
+    expect(res.text).toMatch(/failed after 3 attempts: connection_dropped: the connection to Ona was dropped before a reply arrived\. Next:/);
+    expect(res.text).not.toMatch(/UND_ERR|ECONNRESET/);
   });
 
   it('a reply cut off mid-body is asked for again whole, not resumed with a Range request', async () => {

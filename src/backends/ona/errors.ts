@@ -63,8 +63,16 @@ export function scrub(text: string, secret: string): string {
   return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
 }
 
+/** Headers of a non-2xx reply that change what the error says. */
+export interface ReplyHints {
+  location?: string | undefined;
+  /** Seconds the server asked the client to wait (Retry-After), on the last reply. */
+  retryAfterSeconds?: number | undefined;
+}
+
 /** A non-2xx reply → BackendError. `body` is the raw text; only its `message` is ever shown. */
-export function httpError(status: number, body: string, ctx: ErrorContext, location?: string): BackendError {
+export function httpError(status: number, body: string, ctx: ErrorContext, reply: ReplyHints = {}): BackendError {
+  const { location } = reply;
   // Redirects are not followed (the API key must not travel to another host): the endpoint moved.
   if (status >= 300 && status < 400) {
     const to = location ? originOf(location) : undefined;
@@ -76,11 +84,28 @@ export function httpError(status: number, body: string, ctx: ErrorContext, locat
     });
   }
   const connect = parseConnect(body);
-  const code = connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
-  const info = CONNECT_CODES[code] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
+  const known = connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
+  const info = CONNECT_CODES[known] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
+  // A code newer than this server is classified by the HTTP status, but shown as Ona sent it.
+  const code = connect && !CONNECT_CODES[connect.code] && /^[a-z][a-z0-9_]{0,39}$/.test(connect.code) ? connect.code : known;
   const serverMessage = connect?.message ? scrub(connect.message, ctx.secret).slice(0, 300) : '';
   const message = serverMessage ? `${info.explain} (Ona said: ${serverMessage})` : info.explain;
-  return new BackendError('Ona', ctx.operation, info.kind, code, message, { httpStatus: status, attempts: ctx.attempts });
+  const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts };
+  // Retries wait at most a few seconds; a longer wait the server asked for is passed on as it is.
+  const wait = reply.retryAfterSeconds;
+  if (info.kind === 'throttled' && wait !== undefined && wait >= 1) {
+    details.hint = `Ona asked to wait ${wait < 120 ? `${Math.ceil(wait)} s` : `${Math.ceil(wait / 60)} min`} before calling again (Retry-After); call again after that, or narrow the request`;
+  }
+  return new BackendError('Ona', ctx.operation, info.kind, code, message, details);
+}
+
+/** Retry-After as seconds from now: delay-seconds or an HTTP date. */
+export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - now) / 1000);
 }
 
 /** Scheme and host of a Location header: enough to fix ONA_BASE_URL, none of its path or query. */
@@ -126,10 +151,12 @@ export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: numbe
   if (code === 'ANSWER_DROPPED') {
     return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', 'the connection to Ona dropped while it was answering', details);
   }
+  // The HTTP library's own codes (UND_ERR_*) mean nothing to a model: the error says what happened.
   if (DROPPED.has(code)) {
-    return new BackendError('Ona', ctx.operation, 'unavailable', code, `the connection to Ona was dropped (${code})`, details);
+    return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', 'the connection to Ona was dropped before a reply arrived', details);
   }
-  return new BackendError('Ona', ctx.operation, 'unreachable', code || 'network_error', 'the request to Ona failed before a reply arrived', details);
+  const shown = /^E[A-Z]+$/.test(code) ? code : 'network_error';
+  return new BackendError('Ona', ctx.operation, 'unreachable', shown, 'the request to Ona failed before a reply arrived', details);
 }
 
 function errorCode(err: unknown): string {

@@ -3,7 +3,7 @@ import type * as z from 'zod';
 import { pause } from '../../server/deadline.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
-import { httpError, malformed, transportError, type ErrorContext } from './errors.js';
+import { httpError, malformed, retryAfterSeconds, transportError, type ErrorContext, type ReplyHints } from './errors.js';
 
 /**
  * Connect unary calls with JSON bodies over undici. Retries are undici's RetryHandler (via
@@ -83,7 +83,7 @@ export function createRpc(options: RpcOptions): Rpc {
       const timeout = AbortSignal.timeout(options.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
       let status = 0;
-      let location: string | undefined;
+      const reply: ReplyHints = {};
       let text = '';
       for (let answered = false; !answered; ) {
         try {
@@ -98,7 +98,8 @@ export function createRpc(options: RpcOptions): Rpc {
             combined,
           );
           status = res.statusCode;
-          location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
+          reply.location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
+          reply.retryAfterSeconds = retryAfterSeconds(res.headers['retry-after']);
           text = await untilAborted(readLimited(res.body, ctx), combined);
           answered = true;
         } catch (err) {
@@ -117,7 +118,7 @@ export function createRpc(options: RpcOptions): Rpc {
           throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
         }
       }
-      if (status < 200 || status >= 300) throw httpError(status, text, ctx, location);
+      if (status < 200 || status >= 300) throw httpError(status, text, ctx, reply);
       let json: unknown;
       try {
         json = JSON.parse(text);
