@@ -499,7 +499,8 @@ export class FakeSfn {
       if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: existing.executionArn, startDate: existing.startDate };
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arnOfNew}'`);
     }
-    this.clock += 1;
+    // A new execution starts now, as in Step Functions (the seeded ones started in the past).
+    this.clock = Math.max(this.clock + 1, Math.floor(Date.now() / 1000));
     const e = this.addExecution({ executionArn: arnOfNew, stateMachineArn: arn, name, status: 'RUNNING', startDate: this.clock, input });
     if (typeof body.traceHeader === 'string') e.traceHeader = body.traceHeader;
     return { executionArn: e.executionArn, startDate: e.startDate };

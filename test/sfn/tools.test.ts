@@ -388,7 +388,19 @@ describe('write tools', () => {
     expect(r.isError).toBeUndefined();
     expect(r.structured).toEqual({ executionArn: executionArn('Orders', 'manual-1'), startDate: expect.stringMatching(ISO_RE) });
     expect(env.fake.execution(executionArn('Orders', 'manual-1'))).toMatchObject({ status: 'RUNNING', input: '{"orderId": 7}', traceHeader: 'Root=1-abc' });
-    expect(r.text).toContain('describe_execution');
+    expect(r.text).toMatch(/^Started .*manual-1 at .*Next: describe_execution to follow it\.$/);
+    // The same name and input while it runs: Step Functions hands back the same execution.
+    const again = await env.call('start_execution', { stateMachineArn: orders, name: 'manual-1', input: '{"orderId": 7}' });
+    expect(again.structured).toEqual(r.structured);
+  });
+
+  it('start_execution that gets back an execution started long before the call says so', async () => {
+    const running = runs.find((e) => e.status === 'RUNNING' && e.stateMachineArn === orders) as FakeExecution;
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: running.name, input: running.input });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured).toEqual({ executionArn: running.executionArn, startDate: new Date(running.startDate * 1000).toISOString() });
+    expect(r.text).toMatch(/^Step Functions returned .* before this call: most likely an execution with this name and input that was already running/);
+    expect(r.text).not.toMatch(/^Started/);
   });
 
   it('start_execution defaults the input to {}', async () => {

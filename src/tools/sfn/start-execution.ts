@@ -14,6 +14,9 @@ function executionArnFor(stateMachineArn: string, name: string): string {
   return [...parts.slice(0, 5), 'execution', parts[6] ?? '', name].join(':');
 }
 
+/** How much earlier than the call a returned start date must be to mean an execution that already ran. */
+const EARLIER_MARGIN_MS = 60_000;
+
 const MAX_INPUT_CHARS = 262_144;
 const MAX_INPUT_BYTES = 262_144;
 
@@ -70,6 +73,7 @@ export const startExecution = defineTool({
     const name = args.name ?? randomUUID();
     let out: Awaited<ReturnType<typeof sfn.startExecution>>;
     ctx.spendWrite();
+    const sentAt = Date.now();
     try {
       out = await sfn.startExecution({ stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader }, ctx.signal);
     } catch (err) {
@@ -85,9 +89,21 @@ export const startExecution = defineTool({
       throw err;
     }
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
+    const shownArn = ctx.fence.inline('executionArn', structured.executionArn);
+    // StartExecution is idempotent: a running execution with this name and input comes back as it
+    // is. Only a start date clearly before the call tells (clocks differ by a little).
+    const startedBefore = args.name !== undefined && out.startDate instanceof Date && out.startDate.getTime() < sentAt - EARLIER_MARGIN_MS;
+    if (startedBefore) {
+      return {
+        structured,
+        text:
+          `Step Functions returned ${shownArn}, started at ${structured.startDate ?? 'an unknown time'}, before this call: most likely an execution with this name and input ` +
+          'that was already running, which StartExecution returns instead of starting another. Next: describe_execution to see it; to start a new run, give another name (or none).',
+      };
+    }
     return {
       structured,
-      text: `Started ${ctx.fence.inline('executionArn', structured.executionArn)} at ${structured.startDate ?? 'unknown time'}. Next: describe_execution to follow it.`,
+      text: `Started ${shownArn} at ${structured.startDate ?? 'unknown time'}. Next: describe_execution to follow it.`,
     };
   },
 });
