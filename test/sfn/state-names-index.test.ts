@@ -89,7 +89,9 @@ describe('StateNameIndex oldest first: an end event whose link does not lead to 
 describe('StateNameIndex oldest first: what a continuation carries', () => {
   // Parallel "Top": one branch runs the long Task "Slow" (started on page 1), the other a Map "Loop"
   // whose iterations each run a Parallel "Inner" that starts and ends on page 2; page 3: Slow fails.
-  function pages(iterations: number): HistoryEvent[][] {
+  // `linkedTo`: what each item's MapIterationStarted links to: the last event of the item before,
+  // as AWS records it, or that item's MapIterationSucceeded.
+  function pages(iterations: number, linkedTo: 'last event' | 'item end' = 'item end'): HistoryEvent[][] {
     const first = [
       ev(1, 'ExecutionStarted', 0),
       ev(2, 'ParallelStateEntered', 1, 'Top'),
@@ -109,14 +111,19 @@ describe('StateNameIndex oldest first: what a continuation carries', () => {
       second.push(ev(++id, 'ParallelStateEntered', start, 'Inner'), ev(++id, 'ParallelStateStarted', id - 1), ev(++id, 'PassStateEntered', id - 1, 'A'));
       second.push(ev(++id, 'PassStateExited', id - 1), ev(++id, 'ParallelStateSucceeded', id - 1), ev(++id, 'ParallelStateExited', id - 1));
       second.push({ ...ev(++id, 'MapIterationSucceeded', id - 1), mapIterationSucceededEventDetails: { name: 'Loop', index: i } } as HistoryEvent);
-      last = id;
+      last = linkedTo === 'item end' ? id : id - 1;
     }
     return [first, second, [ev(id + 1, 'TaskFailed', 6), ev(id + 2, 'ParallelStateFailed', id + 1)]];
   }
 
-  // Beyond about 70 such iterations the older tips no longer fit the token's 1.5 KB (a known limit).
-  it.each([20, 60])('names a failure whose state started two pages back, past %i containers that began and ended in between', (iterations) => {
-    const [first, second, third] = pages(iterations) as [HistoryEvent[], HistoryEvent[], HistoryEvent[]];
+  // Finished items leave tips behind; only the newest item's travel, so the older tip of Slow fits.
+  it.each<[number, 'last event' | 'item end']>([
+    [20, 'item end'],
+    [60, 'item end'],
+    [500, 'item end'],
+    [500, 'last event'],
+  ])('names a failure whose state started two pages back, past %i containers that began and ended in between (items linked to the %s before)', (iterations, linkedTo) => {
+    const [first, second, third] = pages(iterations, linkedTo) as [HistoryEvent[], HistoryEvent[], HistoryEvent[]];
     const before = new StateNameIndex(false);
     before.observe(first);
     before.observe(second);
@@ -126,5 +133,29 @@ describe('StateNameIndex oldest first: what a continuation carries', () => {
     after.observe(third);
     expect(after.nameOf(third[0] as HistoryEvent)).toBe('Slow');
     expect(after.nameOf(third[1] as HistoryEvent)).toBe('Top');
+  });
+
+  // What the newest item left is what the Map's next item and its end link to.
+  it.each<'last event' | 'item end'>(['last event', 'item end'])('after 500 finished items (linked to the %s before), the next page still closes the Map and names what follows', (linkedTo) => {
+    const [first, second] = pages(500, linkedTo) as [HistoryEvent[], HistoryEvent[]];
+    const before = new StateNameIndex(false);
+    before.observe(first);
+    before.observe(second);
+    const after = new StateNameIndex(false);
+    after.restore(before.save());
+    const lastId = second.at(-1)?.id ?? 0;
+    const linkedBy = linkedTo === 'item end' ? lastId : lastId - 1;
+    const third = [
+      { ...ev(lastId + 1, 'MapIterationStarted', linkedBy), mapIterationStartedEventDetails: { name: 'Loop', index: 500 } } as HistoryEvent,
+      ev(lastId + 2, 'PassStateEntered', lastId + 1, 'B'),
+      ev(lastId + 3, 'PassStateExited', lastId + 2),
+      { ...ev(lastId + 4, 'MapIterationSucceeded', lastId + 3), mapIterationSucceededEventDetails: { name: 'Loop', index: 500 } } as HistoryEvent,
+      ev(lastId + 5, 'MapStateSucceeded', lastId + 3),
+      ev(lastId + 6, 'MapStateExited', lastId + 3, 'Loop'),
+      ev(lastId + 7, 'TaskFailed', 6),
+      ev(lastId + 8, 'ParallelStateFailed', lastId + 7),
+    ];
+    after.observe(third);
+    expect(third.map((e) => after.nameOf(e))).toEqual(['Loop', 'B', 'B', 'Loop', 'Loop', 'Loop', 'Slow', 'Top']);
   });
 });

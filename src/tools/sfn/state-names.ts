@@ -32,6 +32,8 @@ const MAX_WALK = 4096;
 const CARRY_CHARS = 1500;
 
 const CONTAINER_EVENT = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$/;
+/** A Map item that ended without failing. A failed item's last event is what a retry of its Map links to: always kept. */
+const ITEM_DONE = /^MapIteration(Succeeded|Aborted)$/;
 
 function ownName(e: EventLike): string | undefined {
   const type = e.type ?? '';
@@ -89,6 +91,8 @@ export class StateNameIndex implements PagingCarry {
   private readonly ended = new Map<number, string>();
   private readonly endedKinds = new Map<number, Container>();
   private readonly endedAt = new Map<number, number>();
+  /** Last event of a Map item that ended without failing → the id of its MapIteration{Succeeded,Aborted}. */
+  private readonly itemEndAfter = new Map<number, number>();
   private lastPage: HistoryEvent[] = [];
 
   observe(events: HistoryEvent[]): void {
@@ -97,6 +101,7 @@ export class StateNameIndex implements PagingCarry {
       // MapIterationStarted, the Map's end, or the MapStateStarted of a retry links to it again.
       if (e.previousEventId && !(e.type ?? '').startsWith('MapIteration')) this.linked.add(e.previousEventId);
       if (e.id === undefined) continue;
+      if (ITEM_DONE.test(e.type ?? '') && e.previousEventId) this.itemEndAfter.set(e.previousEventId, e.id);
       this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own: ownName(e) });
       if (!this.newestFirst) this.trackScope(e.id, e.type ?? '', e.previousEventId || undefined);
     }
@@ -111,6 +116,8 @@ export class StateNameIndex implements PagingCarry {
       }
       const prev = e.previousEventId;
       if (!prev || this.owners.has(prev) || !linksWithinState(type)) continue;
+      // A Map's exit links past its end into its last item, whose state is another one.
+      if (exitsPastEnd(type, this.isEndEvent(prev))) continue;
       const name = this.nameOf(e);
       if (name) this.owners.set(prev, name);
     }
@@ -364,7 +371,8 @@ export class StateNameIndex implements PagingCarry {
       const tips: number[] = [];
       for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
       for (const id of new Set([...this.owners.keys(), ...this.scopes.keys()])) if (!this.linked.has(id) && !this.nodes.has(id) && !this.open.has(id)) tips.push(id);
-      for (const id of tips.sort((a, b) => b - a)) add(id, this.ownerOf(id));
+      const stale = this.staleItemTips(tips);
+      for (const id of tips.sort((a, b) => b - a)) if (!stale.has(id)) add(id, this.ownerOf(id));
     }
     const names: string[] = [];
     const entries: Array<[number, number] | [number, number, number]> = [];
@@ -383,6 +391,37 @@ export class StateNameIndex implements PagingCarry {
       size += cost;
     }
     return entries.length > 0 ? { n: names, e: entries } : undefined;
+  }
+
+  /**
+   * Tips Map items that succeeded (or were aborted) leave: each item's last event, and its
+   * MapIteration end event, stay tips (links from MapIteration* events are not counted). Only the
+   * newest item's can still be linked to (by the next item's start or the Map's end), and none once
+   * the Map has ended: the rest would crowd older tips, such as a long Task in a sibling branch, out
+   * of the carry. A failed item's are kept: a retry of the whole Map links to them.
+   */
+  private staleItemTips(tips: number[]): Set<number> {
+    const stale = new Set<number>();
+    const newest = new Map<string, { id: number; rank: number }>();
+    for (const id of tips) {
+      const scope = this.scopes.get(id);
+      const isItemEnd = ITEM_DONE.test(this.nodes.get(id)?.type ?? '');
+      const endedBy = this.itemEndAfter.get(id);
+      if (scope === undefined || scope === 0 || (!isItemEnd && endedBy === undefined)) continue;
+      if (isItemEnd && this.ended.has(scope)) {
+        stale.add(id);
+        continue;
+      }
+      const key = `${isItemEnd ? 'end' : 'last'}:${scope}`;
+      const rank = isItemEnd ? id : (endedBy ?? id);
+      const best = newest.get(key);
+      if (!best) newest.set(key, { id, rank });
+      else if (rank > best.rank) {
+        stale.add(best.id);
+        newest.set(key, { id, rank });
+      } else stale.add(id);
+    }
+    return stale;
   }
 
   restore(saved: unknown): void {
