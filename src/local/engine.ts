@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import type { LocalStateMachine, SkippedDefinition } from './definitions.js';
 import { ApiError, UNSUPPORTED } from './errors.js';
 import { EXECUTION_CONTEXT_KEY, executionContext, retargetExecutionContext } from './execution-context.js';
+import { CONSTANTS_CONTEXT_KEY, workAroundLibrary } from './library-fixes.js';
 import { HistoryRecorder, type Outcome } from './history.js';
 import { loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
 import type { StateInfo } from './states.js';
@@ -27,6 +28,8 @@ interface Runtime {
   waitTimeOverrides: Record<string, number>;
   scaledWaits: Map<string, ScaledWait>;
   tasks: StateInfo[];
+  /** Values the runtime definition reads from the context object (see library-fixes.ts). */
+  constants: Json[];
 }
 
 /** Dummy credentials: the library must never look for real ones (it would only need them to call Lambda). */
@@ -104,12 +107,13 @@ export class LocalEngine {
     }
     const rt = runtimeDefinition(sm.definition, this.options.timeScale);
     retargetExecutionContext(rt.definition);
+    const constants = workAroundLibrary(rt.definition);
     const machine = new lib.StateMachine(rt.definition as unknown as StateMachineDefinition, {
       validationOptions: { noValidate: true },
       awsConfig: { region: this.options.scope.region, credentials: AWS_CONFIG_CREDENTIALS },
     });
     const tasks = [...sm.states.values()].filter((s) => s.type === 'Task' && s.resource !== undefined);
-    return { machine, waitTimeOverrides: rt.waitTimeOverrides, scaledWaits: rt.scaledWaits, tasks };
+    return { machine, waitTimeOverrides: rt.waitTimeOverrides, scaledWaits: rt.scaledWaits, tasks, constants };
   }
 
   private run(runtime: Runtime, record: ExecutionRecord): void {
@@ -171,6 +175,7 @@ export class LocalEngine {
         Execution: { Id: record.arn, Name: record.name, RoleArn: this.options.roleArn, RedriveCount: 0 },
         StateMachine: { Id: sm.arn, Name: sm.name },
         [EXECUTION_CONTEXT_KEY]: executionContext({ arn: record.arn, name: record.name, roleArn: this.options.roleArn, input, startDate: record.startDate }),
+        ...(runtime.constants.length > 0 ? { [CONSTANTS_CONTEXT_KEY]: runtime.constants } : {}),
       },
       ...tapRunOptions(tap),
     });
