@@ -202,6 +202,15 @@ export function oneLine(text: string | undefined, max = 160): string {
   return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
 }
 
+/**
+ * A name shown as it is, one character for one (a model may pass it back as a filter): spaces kept,
+ * other whitespace and invisible characters shown as U+FFFD.
+ */
+export function exactLine(text: string, max = 160): string {
+  const shown = redactInResult(text).replace(/[^\S ]/g, '\ufffd').replace(INVISIBLE, '\ufffd');
+  return shown.length <= max ? shown : `${shown.slice(0, max)}…`;
+}
+
 function fenceId(): string {
   const uuid = randomUUID();
   return uuid.slice(0, 8) + uuid.slice(9, 13);

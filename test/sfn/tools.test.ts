@@ -367,7 +367,7 @@ describe('backend names that are not identifiers', () => {
     expect(executions.structured?.executions).toContainEqual(expect.objectContaining({ name: evil }));
   });
 
-  it('get_execution_history flattens a state name to one line, invisible characters shown as U+FFFD', async () => {
+  it('get_execution_history shows a state name on one line, one character for one: line breaks and invisible characters as U+FFFD', async () => {
     const odd = env.fake.addStateMachine('OddHistory');
     const run = env.fake.addExecution({ stateMachineArn: odd, name: 'odd-states', status: 'SUCCEEDED' });
     env.fake.setHistory(run.executionArn, [
@@ -377,8 +377,25 @@ describe('backend names that are not identifiers', () => {
     ]);
     const r = await env.call('get_execution_history', { executionArn: run.executionArn });
     expect(r.text.split('\n').filter((l) => l.startsWith('#'))).toHaveLength(3);
-    expect(r.text).toContain('[Step\ufffd Two\ufffd\ufffd\ufffd]');
+    expect(r.text).toContain('[Step\ufffd\ufffdTwo\ufffd\ufffd\ufffd]');
     expect(r.structured?.events).toContainEqual(expect.objectContaining({ id: 2, stateName: 'Step\u202e\nTwo\u200b\u{e0041}\u061c' }));
+  });
+
+  it('get_execution_history keeps the spaces of a state name, so the name read in the text works as a stateName filter', async () => {
+    const spaced = env.fake.addStateMachine('SpacedHistory');
+    const run = env.fake.addExecution({ stateMachineArn: spaced, name: 'spaced-states', status: 'SUCCEEDED' });
+    const name = ' name with  spaces ';
+    env.fake.setHistory(run.executionArn, [
+      { id: 1, type: 'ExecutionStarted', timestamp: BASE_EPOCH_S },
+      { id: 2, previousEventId: 1, type: 'PassStateEntered', timestamp: BASE_EPOCH_S + 1, stateEnteredEventDetails: { name } },
+      { id: 3, previousEventId: 2, type: 'PassStateExited', timestamp: BASE_EPOCH_S + 1, stateExitedEventDetails: { name } },
+      { id: 4, previousEventId: 3, type: 'ExecutionSucceeded', timestamp: BASE_EPOCH_S + 2 },
+    ]);
+    const r = await env.call('get_execution_history', { executionArn: run.executionArn });
+    const shown = /\[( name[^\]]*)\]/.exec(r.text)?.[1];
+    expect(shown).toBe(name);
+    const filtered = await env.call('get_execution_history', { executionArn: run.executionArn, stateName: shown });
+    expect((filtered.structured?.events as Array<{ id: number }>).map((e) => e.id)).toEqual([2, 3]);
   });
 });
 

@@ -5,7 +5,7 @@ import { carryAll } from '../../paging/engine.js';
 import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
-import { continuationHint, oneLine } from '../../server/render.js';
+import { continuationHint, exactLine, oneLine } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, isRedriveEvent, isStateAbort, viewEvent } from './history-events.js';
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
@@ -100,7 +100,7 @@ export const getExecutionHistory = defineTool({
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${ctx.fence.inline('type', v.type)}`,
-        v.stateName ? `[${oneLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
+        v.stateName ? `[${exactLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
         // Milliseconds kept: events of a fast run often share one second.
         v.timestamp ?? '',
         v.outcome ? `(${v.outcome})` : unmarkedText(v),

@@ -1,6 +1,6 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { PayloadSchema, compact, iso, oneLine, payload, type Payload } from '../../server/render.js';
+import { PayloadSchema, compact, exactLine, iso, payload, type Payload } from '../../server/render.js';
 import { count, text } from './views.js';
 
 /** Compact view of Step Functions history events, and the state-name linkage across events. */
@@ -133,7 +133,7 @@ export function collapseRuns(items: HistoryEventView[], lines: string[]): string
       const run = items.slice(i, j);
       const last = run[run.length - 1] as HistoryEventView;
       const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
-      const name = first.stateName ? ` [${oneLine(first.stateName, MAX_STATE_NAME)}]` : '';
+      const name = first.stateName ? ` [${exactLine(first.stateName, MAX_STATE_NAME)}]` : '';
       out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
     } else {
       out.push(...lines.slice(i, j));
