@@ -238,7 +238,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
       host: raw.host,
       port: raw.port,
       token: raw.httpToken,
-      allowedHosts: raw.allowedHosts ? raw.allowedHosts.split(',').map((h) => h.trim()).filter(Boolean) : [],
+      allowedHosts: raw.allowedHosts ? raw.allowedHosts.split(',').map((h) => h.trim()).filter(Boolean).map(allowedHostName) : [],
     },
     allowWrites: raw.allowWrites,
     toolsets: parseToolsets(raw.toolsets),
@@ -296,6 +296,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     );
   }
   return { kind: 'run', config };
+}
+
+/**
+ * An --allowed-hosts entry as the Host/Origin guard compares it: a lower-case host name, or an IP
+ * address (IPv6 in brackets), without scheme, port or trailing dot, so "Mcp.Lan", "https://mcp.lan:8443"
+ * and "fe80::1" all mean what they say.
+ */
+function allowedHostName(entry: string): string {
+  let host = entry.toLowerCase();
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(host)) host = URL.canParse(host) ? new URL(host).hostname : host;
+  else if (host.startsWith('[')) host = host.slice(0, host.indexOf(']') + 1) || host;
+  else if (isIP(host) !== 6) host = host.replace(/:\d+$/, '');
+  host = host.replace(/\.$/, '');
+  if (isIP(host) === 6) host = `[${host}]`;
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (!(host.startsWith('[') ? isIP(bare) === 6 : /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host))) {
+    throw new ConfigError(`invalid --allowed-hosts / EXECUTIONS_MCP_ALLOWED_HOSTS entry "${entry.slice(0, 80)}": expected a host name or an IP address, such as mcp.example.lan or 10.1.2.3`);
+  }
+  return host;
 }
 
 const SETTING_NAMES: Record<string, string> = {
