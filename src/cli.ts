@@ -138,5 +138,6 @@ process.stderr.on('error', () => undefined);
 
 main().catch((err: unknown) => {
   process.stderr.write(`executions-mcp: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  // A port in use is the configuration's to fix, like any invalid setting.
+  process.exit(err instanceof Error && err.name === 'ListenError' ? 2 : 1);
 });

@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
+import { protoKeyRejection } from './message-check.js';
 
 /**
  * Streamable HTTP, stateless: every request gets a fresh server instance from the same factory,
@@ -47,8 +48,8 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '1' }).end('{"error":"shutting down"}');
       return;
     }
-    if (path === '/healthz' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'GET' ? '{"status":"ok"}' : undefined);
       return;
     }
     if (path !== '/mcp') {
@@ -63,23 +64,38 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       const match = /^bearer\s+(.+)$/i.exec(header);
       const given = Buffer.from(match?.[1]?.trim() ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
+        // No credentials at all get no error code (RFC 6750 §3.1); a wrong token is invalid_token.
+        const challenge = header === '' ? 'Bearer' : 'Bearer error="invalid_token"';
+        res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
         return;
       }
       principal = 'bearer';
     }
     const authed = req as IncomingMessage & { auth?: { token: string; clientId: string; scopes: string[] } };
     if (principal) authed.auth = { token: 'redacted', clientId: principal, scopes: [] };
-    await mcp(req, res);
+    if (req.method !== 'POST') {
+      await mcp(req, res);
+      return;
+    }
+    // The body is read here first, to refuse what the SDK would silently drop; the SDK then reads
+    // the same bytes (and still answers bad JSON itself).
+    const chunks = await readUpTo(req, MAX_BODY_BYTES);
+    if (!chunks) {
+      const error = { code: -32000, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes` };
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error }));
+      return;
+    }
+    const rejection = protoKeyRejection(Buffer.concat(chunks).toString('utf8'));
+    if (rejection) {
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: rejection.id, error: { code: rejection.code, message: rejection.message } }));
+      return;
+    }
+    await mcp(replay(authed, chunks), res);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listen(server, port, host);
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/mcp`;
@@ -108,4 +124,80 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       await deps.backends.close();
     },
   };
+}
+
+/** The SDK's own limit on a request body (createMcpHandler's maxRequestBodySize default). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A request body's chunks, or undefined once it passes `limit` bytes. Then the request is only paused,
+ * not destroyed, so the 413 still reaches the client (its `connection: close` ends the rest).
+ */
+function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      size += buf.length;
+      if (size <= limit) {
+        chunks.push(buf);
+        return;
+      }
+      done();
+      req.pause();
+      resolve(undefined);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks);
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+/** The request as the SDK reads it, from the chunks already read. */
+function replay(req: IncomingMessage & { auth?: { token: string; clientId: string; scopes: string[] } }, chunks: Buffer[]) {
+  return {
+    method: req.method,
+    url: req.url,
+    headers: req.headers,
+    auth: req.auth,
+    async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+      yield* chunks;
+    },
+  };
+}
+
+/** A start failure that is the configuration's to fix: the CLI exits 2 with its one line. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      const where = `--port ${port} on ${host}`;
+      if (err.code === 'EADDRINUSE') reject(new ListenError(`${where} is already in use`));
+      else if (err.code === 'EACCES') reject(new ListenError(`${where} cannot be opened: permission denied`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new ListenError(`${where} cannot be opened: ${host} is not an address of this machine`));
+      else reject(err);
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
 }

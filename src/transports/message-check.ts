@@ -45,6 +45,24 @@ export function rejectionOf(line: string): Rejection | undefined {
   return invalid(id, 'it has neither "method" nor "result"/"error"');
 }
 
+/**
+ * For an HTTP body (one message or a batch): the answer to a message with a "__proto__" key
+ * anywhere, which the SDK would drop without a word, as on stdio. Undefined otherwise, or when the
+ * body is not JSON (the SDK answers that).
+ */
+export function protoKeyRejection(body: string): Rejection | undefined {
+  if (!body.includes('proto__')) return undefined;
+  let message: unknown;
+  try {
+    message = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (!hasProtoKey(message)) return undefined;
+  const id = isObject(message) && validId(message.id) ? message.id : null;
+  return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
+}
+
 /** Iterative: JSON.parse accepts nesting far deeper than the call stack. */
 function hasProtoKey(root: unknown): boolean {
   const pending: unknown[] = [root];

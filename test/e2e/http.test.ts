@@ -115,9 +115,11 @@ describe('HTTP with --http-token', () => {
   it('a missing or wrong bearer token gets 401', async () => {
     const missing = await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE });
     expect(missing.status).toBe(401);
-    expect(missing.headers['www-authenticate']).toMatch(/^Bearer/);
+    // No credentials: a bare challenge, with no error code (RFC 6750 §3.1).
+    expect(missing.headers['www-authenticate']).toBe('Bearer');
     const wrong = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, authorization: 'Bearer nope' }, body: INITIALIZE });
     expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     const almost = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, authorization: `Bearer ${token}x` }, body: INITIALIZE });
     expect(almost.status).toBe(401);
     await expect(httpClient(cli.url)).rejects.toThrow();
@@ -205,9 +207,83 @@ describe('--allowed-hosts', () => {
       await Promise.all([without.stop(), withFlag.stop(), withEnv.stop()]);
     }
   });
+
+  it('entries are taken as host names whatever their case, scheme, port or IPv6 form', async () => {
+    const cli = await startHttpCli(['--allowed-hosts', 'Mixed.Case.Lan,https://url.lan:8443/x,host.lan:8443,fe80::1'], cliEnv(fake.url));
+    try {
+      for (const host of ['mixed.case.lan', 'MIXED.case.lan:80', 'url.lan', 'host.lan:8443', '[fe80::1]:3000']) {
+        const r = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host }, body: INITIALIZE });
+        expect(r.status, host).toBe(200);
+      }
+      expect((await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host: 'case.lan' }, body: INITIALIZE })).status).toBe(403);
+    } finally {
+      await cli.stop();
+    }
+  });
+});
+
+describe('HTTP bodies the server refuses itself', () => {
+  let cli: RunningCli;
+  beforeAll(async () => {
+    cli = await startHttpCli(['--allow-writes'], cliEnv(fake.url));
+  });
+  afterAll(async () => {
+    await cli.stop();
+  });
+
+  it('an argument named __proto__ is refused, as on stdio, and nothing starts', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    const call = {
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'start_execution', arguments: { stateMachineArn: orders, ['__proto__']: { input: '{"x":1}' } } },
+    };
+    // JSON.stringify writes an own "__proto__" key only when the object was built with one.
+    const body = JSON.stringify(call).replace('"arguments":{', '"arguments":{"__proto__":{"input":"{\\"x\\":1}"},');
+    expect(body).toContain('"__proto__"');
+    for (const sent of [body, `[${body}]`, body.replace('__proto__', '\\u005f_proto__')]) {
+      const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body: sent });
+      expect(r.status, sent).toBe(400);
+      expect(JSON.parse(r.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params: the key "__proto__" is not allowed.' } });
+    }
+    expect(fake.requestsFor('StartExecution').length).toBe(before);
+    // Bodies without it go through unchanged, and bad JSON is still the SDK's to answer.
+    const ok = await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE });
+    expect(ok.status, ok.body).toBe(200);
+    const bad = await rawRequest(cli.url, { headers: MCP_HEADERS, body: '{"jsonrpc": "2.0", "id": 1, "method": "ping"' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toMatchObject({ error: { code: -32700 } });
+  });
+
+  it('a body over 4 MiB gets 413, and the server keeps serving', async () => {
+    const huge = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4 * 1024 * 1024) } });
+    const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body: huge });
+    expect(r.status).toBe(413);
+    expect(JSON.parse(r.body)).toMatchObject({ error: { code: -32000, message: expect.stringMatching(/^Payload Too Large/) } });
+    expect((await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(200);
+  });
+
+  it('HEAD /healthz answers 200 without a body', async () => {
+    const r = await rawRequest(cli.url, { method: 'HEAD', path: '/healthz' });
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('');
+  });
 });
 
 describe('start-up refusals', () => {
+  it('a port already in use exits 2 with one stderr line that names it', async () => {
+    const first = await startHttpCli([], cliEnv(fake.url));
+    try {
+      const port = new URL(first.url).port;
+      const r = await runCli(['--transport', 'http', '--port', port], cliEnv(fake.url));
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('{'))).toEqual([`executions-mcp: failed to start: --port ${port} on 127.0.0.1 is already in use`]);
+    } finally {
+      await first.stop();
+    }
+  });
+
   it('a non-loopback --host without a token exits 2 with one stderr line', async () => {
     const r = await runCli(['--transport', 'http', '--host', '0.0.0.0', '--port', '0'], cliEnv(fake.url));
     expect(r.code).toBe(2);
