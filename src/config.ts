@@ -47,6 +47,8 @@ const intFromString = (min: number, max: number) =>
     .string()
     .trim()
     .min(1, { message: 'expected a whole number, got an empty value' })
+    // Decimal digits only: Number() would also take 0x50 or 1e3.
+    .regex(/^\d+$/, { message: 'expected a whole number in decimal digits' })
     .pipe(z.coerce.number<string>().int().min(min).max(max));
 
 const DEFAULT_EXAMPLES_DIR = fileURLToPath(new URL('../examples', import.meta.url));
@@ -195,6 +197,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 function parseToolsets(raw: string | undefined): Toolset[] | undefined {
   if (raw === undefined) return undefined;
   const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new ConfigError(`--toolsets / EXECUTIONS_MCP_TOOLSETS names no toolset; valid toolsets: ${TOOLSETS.join(', ')}`);
   const unknown = names.filter((n) => !(TOOLSETS as readonly string[]).includes(n));
   if (unknown.length > 0) {
     throw new ConfigError(`unknown toolset "${unknown.join('", "')}"; valid toolsets: ${TOOLSETS.join(', ')}`);

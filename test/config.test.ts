@@ -231,6 +231,9 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [['--local', '--local-time-scale', '0'], {}, /invalid --local-time-scale/],
     [['--no-such-flag'], {}, /no-such-flag/],
     [['--port'], {}, /port/],
+    [['--port', '0x50'], {}, /invalid --port \/ EXECUTIONS_MCP_PORT: expected a whole number in decimal digits/],
+    [[], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1e4' }, /invalid EXECUTIONS_MCP_CALL_DEADLINE_MS: expected a whole number in decimal digits/],
+    [['--toolsets', ','], {}, /--toolsets \/ EXECUTIONS_MCP_TOOLSETS names no toolset; valid toolsets: stepfunctions/],
     [['stray'], {}, /stray/],
   ])('%j %j', (argv, env, expected) => {
     expect(failure(argv, env)).toMatch(expected);
