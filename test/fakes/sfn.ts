@@ -98,6 +98,7 @@ export class FakeSfn {
   private readonly mapRuns = new Set<string>();
   private readonly faults: QueuedFault[] = [];
   private pageCap: number | undefined;
+  private emptyPages = 0;
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -248,6 +249,14 @@ export class FakeSfn {
    */
   capPages(items: number | undefined): void {
     this.pageCap = items;
+  }
+
+  /**
+   * Answer `count` empty pages (with a fresh nextToken each) before every page a token leads to,
+   * as a backend scanning a filter or a sharded store may.
+   */
+  emptyPagesBefore(count: number): void {
+    this.emptyPages = count;
   }
 
   requestsFor(op: string): RecordedRequest[] {
@@ -575,9 +584,10 @@ export class FakeSfn {
     let start = 0;
     if (body.nextToken !== undefined) {
       const after = decodeToken(body.nextToken, query);
-      const at = after === undefined ? -1 : all.findIndex((item) => keyOf(item) === after);
-      if (at < 0) throw new SfnError('InvalidToken', `Invalid Token: '${String(body.nextToken).slice(0, 40)}'`);
+      const at = after === undefined ? -1 : all.findIndex((item) => keyOf(item) === after.key);
+      if (after === undefined || at < 0) throw new SfnError('InvalidToken', `Invalid Token: '${String(body.nextToken).slice(0, 40)}'`);
       start = at + 1;
+      if (after.empties < this.emptyPages) return { page: [], nextToken: encodeToken(after.key, query, after.empties + 1) };
     }
     const page = all.slice(start, start + size);
     const last = page[page.length - 1];
@@ -594,16 +604,18 @@ function queryHash(kind: string, body: Record<string, unknown>): string {
   return createHash('sha256').update(kind).update(JSON.stringify(sorted)).digest('hex').slice(0, 12);
 }
 
-function encodeToken(afterKey: string, query: string): string {
+/** `empties`: empty pages already answered for this position (see emptyPagesBefore). */
+function encodeToken(afterKey: string, query: string, empties = 0): string {
   // Real tokens are long opaque strings; make these look and behave alike.
-  return `AAAAK${Buffer.from(JSON.stringify({ a: afterKey, q: query })).toString('base64')}`;
+  return `AAAAK${Buffer.from(JSON.stringify({ a: afterKey, q: query, ...(empties > 0 ? { e: empties } : {}) })).toString('base64')}`;
 }
 
-function decodeToken(token: unknown, query: string): string | undefined {
+function decodeToken(token: unknown, query: string): { key: string; empties: number } | undefined {
   if (typeof token !== 'string' || !token.startsWith('AAAAK')) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(token.slice(5), 'base64').toString('utf8')) as { a?: unknown; q?: unknown };
-    return parsed.q === query && typeof parsed.a === 'string' ? parsed.a : undefined;
+    const parsed = JSON.parse(Buffer.from(token.slice(5), 'base64').toString('utf8')) as { a?: unknown; q?: unknown; e?: unknown };
+    if (parsed.q !== query || typeof parsed.a !== 'string') return undefined;
+    return { key: parsed.a, empties: typeof parsed.e === 'number' ? parsed.e : 0 };
   } catch {
     return undefined;
   }

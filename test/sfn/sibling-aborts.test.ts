@@ -218,6 +218,22 @@ describe('failuresOnly and the aborts of a Map\'s iterations', () => {
       }
     });
 
+    it(`${order}: the same with empty pages (with a nextToken) between the backend's pages`, async () => {
+      const fail = ['TaskFailed', 'MapIterationFailed', 'MapStateFailed', 'ExecutionFailed'];
+      const stop = ['TaskStateAborted', 'TaskStateAborted', 'TaskStateAborted', 'TaskStateAborted', 'MapStateAborted', 'ExecutionAborted'];
+      env.fake.emptyPagesBefore(2);
+      try {
+        for (const [name, want] of [['failed-4', fail], ['stopped-3', stop]] as const) {
+          for (const paging of [{ pageSize: 5, maxItems: 100 }, { pageSize: 7, maxItems: 100 }, { pageSize: 3, maxItems: 2 }]) {
+            const got = await failures(arns[name] as string, { reverseOrder, ...paging });
+            expect(got, `${name} ${JSON.stringify(paging)}`).toEqual(reverseOrder ? [...want].reverse() : want);
+          }
+        }
+      } finally {
+        env.fake.emptyPagesBefore(0);
+      }
+    });
+
     it(`${order}: 1,649 siblings' aborts, a stretch longer than a page, are left out in one call`, async () => {
       const r = await env.call('get_execution_history', { executionArn: arns['wide-1650'], failuresOnly: true, reverseOrder });
       const want = ['TaskFailed', 'MapIterationFailed', 'MapStateFailed', 'ExecutionFailed'];

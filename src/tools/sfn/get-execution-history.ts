@@ -13,6 +13,9 @@ import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn } from './views.js';
 
 /** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
+/** Empty pages with a token a read-ahead follows on top of the pages it reads. */
+const EMPTY_PAGES_FOLLOWED = 25;
+
 const OUTCOME_GROWTH = 72;
 /** Oldest first, what one more page may settle: nothing after the failure read, or its state aborted by a cause not read yet. */
 const UNSETTLED_OLDEST_FIRST = new Set<Unmarked>(['notRead', 'aborted']);
@@ -72,15 +75,22 @@ export const getExecutionHistory = defineTool({
     const failureAborts = new FailureAborts(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
     const max = ctx.config.limits.maxPayloadChars;
-    /** Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are bound to it); stops early when `done`; a failure here never fails the call. */
+    /**
+     * Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are
+     * bound to it); stops early when `done`; a failure here never fails the call. Empty pages that
+     * carry a token do not count (a backend may send several), up to EMPTY_PAGES_FOLLOWED of them.
+     */
     const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[], last: boolean) => void, done: () => boolean): Promise<void> => {
       let token = start;
-      for (let page = 0; page < pages && ctx.deadlineAt - Date.now() > 2000; page += 1) {
+      for (let read = 0, empty = 0; read < pages && empty <= EMPTY_PAGES_FOLLOWED && ctx.deadlineAt - Date.now() > 2000; ) {
         const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
         try {
           const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
           token = out.nextToken;
-          observe(out.events ?? [], !token);
+          const events = out.events ?? [];
+          if (events.length > 0) read += 1;
+          else empty += 1;
+          observe(events, !token);
         } catch {
           return;
         } finally {
