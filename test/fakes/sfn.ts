@@ -54,6 +54,8 @@ export type Fault =
   /** Any reply at all: a proxy's HTML page, a 200 of the wrong shape. */
   | { kind: 'raw'; status: number; body: string; contentType?: string }
   | { kind: 'drop' }
+  /** A 200 whose body is cut off: the connection drops mid-reply. */
+  | { kind: 'cutBody' }
   | { kind: 'slow'; ms: number }
   | { kind: 'expiredToken' }
   | { kind: 'accessDenied' }
@@ -325,6 +327,10 @@ export class FakeSfn {
           return;
         case 'drop':
           req.socket.destroy();
+          return;
+        case 'cutBody':
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': '400', 'x-amzn-requestid': randomUUID() });
+          res.write('{"executionArn": "arn:aws:states:us-east-1:1', () => req.socket.destroy());
           return;
         case 'slow': {
           const done = await new Promise<boolean>((resolve) => {

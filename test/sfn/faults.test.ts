@@ -141,6 +141,7 @@ describe('transport faults with maxAttempts 1', () => {
     [{ kind: 'internal', status: 503 } as const, /ServiceUnavailable \(HTTP 503\).*Next: the backend is temporarily failing/],
     [{ kind: 'malformed' } as const, /failed: .*the response body could not be parsed \(not JSON, or a field of the wrong type\)\. Next: the backend's reply is not one its API gives; a passing fault goes away when called again/],
     [{ kind: 'drop' } as const, /failed: ECONNRESET: the connection to the Step Functions endpoint was dropped before it answered \(ECONNRESET\)\. Next: the backend is temporarily failing; call again/],
+    [{ kind: 'cutBody' } as const, /failed: \w+ \(HTTP 200\): the connection to the Step Functions endpoint was dropped while it was answering \(\w+\)\. Next: the backend is temporarily failing; call again/],
   ])('%o gives a clear isError', async (fault, expected) => {
     fake.inject(fault, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });

@@ -123,7 +123,9 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
-  if (kind === 'unavailable' && DROPPED_CODES.has(code)) message = `the connection to the Step Functions endpoint was dropped before it answered (${code})`;
+  const dropped = kind === 'unavailable' && DROPPED_CODES.has(code);
+  // Dropped with a status: the reply had begun, and its body was cut off.
+  if (dropped) message = `the connection to the Step Functions endpoint was dropped ${status === undefined ? 'before it answered' : 'while it was answering'} (${code})`;
   if (message === 'UnknownError' || message === code) message = '';
   return new BackendError('Step Functions', operation, kind, code, message, {
     httpStatus: status,
