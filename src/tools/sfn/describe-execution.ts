@@ -49,7 +49,7 @@ export const describeExecution = defineTool({
     consoleUrl: z.string().optional(),
   }),
   errorHints: {
-    ExecutionDoesNotExist: 'call list_executions with the stateMachineArn to find existing executions (EXPRESS executions cannot be described)',
+    ExecutionDoesNotExist: 'call list_executions with the stateMachineArn to find existing executions (EXPRESS executions cannot be described, except the child executions of a Map Run)',
     InvalidArn: 'call list_executions to find valid execution ARNs',
   },
   async handler(args, ctx) {
