@@ -159,3 +159,54 @@ describe('StateNameIndex oldest first: what a continuation carries', () => {
     expect(third.map((e) => after.nameOf(e))).toEqual(['Loop', 'B', 'B', 'Loop', 'Loop', 'Loop', 'Slow', 'Top']);
   });
 });
+
+describe('StateNameIndex oldest first: what a continuation carries past Maps nested in Map items', () => {
+  const item = (id: number, type: string, prev: number, name: string, index: number): HistoryEvent =>
+    ({ id, previousEventId: prev, type, timestamp: at, [`${type[0]?.toLowerCase()}${type.slice(1)}EventDetails`]: { name, index } }) as HistoryEvent;
+  // Parallel "Top": the long Task "Slow" in one branch; in the other, a Map "Loop" whose items each
+  // run a Map "Inner" of two Pass items, as AWS links them. Page 3: Slow fails.
+  function pages(items: number): HistoryEvent[][] {
+    const first = [
+      ev(1, 'ExecutionStarted', 0),
+      ev(2, 'ParallelStateEntered', 1, 'Top'),
+      ev(3, 'ParallelStateStarted', 2),
+      ev(4, 'TaskStateEntered', 3, 'Slow'),
+      ev(5, 'TaskScheduled', 4),
+      ev(6, 'TaskStarted', 5),
+      ev(7, 'MapStateEntered', 3, 'Loop'),
+      ev(8, 'MapStateStarted', 7),
+    ];
+    const second: HistoryEvent[] = [];
+    let id = 8;
+    let lastOuter = 8;
+    for (let i = 0; i < items; i += 1) {
+      const start = ++id;
+      second.push(item(start, 'MapIterationStarted', lastOuter, 'Loop', i), ev(++id, 'MapStateEntered', start, 'Inner'), ev(++id, 'MapStateStarted', id - 1));
+      let lastInner = id;
+      let innerEnd = id;
+      for (let j = 0; j < 2; j += 1) {
+        second.push(item(++id, 'MapIterationStarted', lastInner, 'Inner', j), ev(++id, 'PassStateEntered', id - 1, 'A'), ev(++id, 'PassStateExited', id - 1));
+        lastInner = id;
+        second.push(item(++id, 'MapIterationSucceeded', lastInner, 'Inner', j));
+        innerEnd = id;
+      }
+      second.push(ev(++id, 'MapStateSucceeded', innerEnd), { ...ev(++id, 'MapStateExited', innerEnd), stateExitedEventDetails: { name: 'Inner' } } as HistoryEvent);
+      lastOuter = id;
+      second.push(item(++id, 'MapIterationSucceeded', lastOuter, 'Loop', i));
+    }
+    return [first, second, [ev(id + 1, 'TaskFailed', 6), ev(id + 2, 'ParallelStateFailed', id + 1)]];
+  }
+
+  it.each([5, 60, 300])('names a failure whose state started two pages back, past %i items that each ran a Map', (items) => {
+    const [first, second, third] = pages(items) as [HistoryEvent[], HistoryEvent[], HistoryEvent[]];
+    const before = new StateNameIndex(false);
+    before.observe(first);
+    before.observe(second);
+    // Every event of page 2 is named as it would be in one read.
+    expect(second.filter((e) => before.nameOf(e) === undefined).map((e) => e.id)).toEqual([]);
+    const after = new StateNameIndex(false);
+    after.restore(before.save());
+    after.observe(third);
+    expect(third.map((e) => after.nameOf(e))).toEqual(['Slow', 'Top']);
+  });
+});

@@ -93,6 +93,8 @@ export class StateNameIndex implements PagingCarry {
   private readonly endedAt = new Map<number, number>();
   /** Last event of a Map item that ended without failing → the id of its MapIteration{Succeeded,Aborted}. */
   private readonly itemEndAfter = new Map<number, number>();
+  /** Oldest first: Map/Parallel starts whose *StateExited has been read: nothing links into them any more. */
+  private readonly exited = new Set<number>();
   private lastPage: HistoryEvent[] = [];
 
   observe(events: HistoryEvent[]): void {
@@ -127,6 +129,7 @@ export class StateNameIndex implements PagingCarry {
       const started = (e.id !== undefined ? this.closes.get(e.id) : undefined) ?? this.startedIdOf(e);
       if (started !== undefined) this.closeContainer(started, e.id);
     }
+    if (!this.newestFirst) for (const e of events) this.trackExit(e.type ?? '', e.previousEventId || undefined);
     this.lastPage = events;
   }
 
@@ -371,7 +374,7 @@ export class StateNameIndex implements PagingCarry {
       const tips: number[] = [];
       for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
       for (const id of new Set([...this.owners.keys(), ...this.scopes.keys()])) if (!this.linked.has(id) && !this.nodes.has(id) && !this.open.has(id)) tips.push(id);
-      const stale = this.staleItemTips(tips);
+      const stale = this.staleTips(tips);
       for (const id of tips.sort((a, b) => b - a)) if (!stale.has(id)) add(id, this.ownerOf(id));
     }
     const names: string[] = [];
@@ -393,18 +396,34 @@ export class StateNameIndex implements PagingCarry {
     return entries.length > 0 ? { n: names, e: entries } : undefined;
   }
 
+  /** Which container a Map/Parallel *StateExited leaves: its end event's (a Parallel's, a caught one's), its last item's scope (a Map's), or its start (an empty Map). */
+  private trackExit(type: string, prev: number | undefined): void {
+    if (prev === undefined || !/^(Map|Parallel)StateExited$/.test(type)) return;
+    const prevType = this.nodes.get(prev)?.type ?? '';
+    const container = /^(Map|Parallel)StateStarted$/.test(prevType) ? prev : this.isEndEvent(prev) === true ? this.closes.get(prev) : this.scopes.get(prev);
+    if (container !== undefined && container !== 0) this.exited.add(container);
+  }
+
   /**
-   * Tips Map items that succeeded (or were aborted) leave: each item's last event, and its
-   * MapIteration end event, stay tips (links from MapIteration* events are not counted). Only the
-   * newest item's can still be linked to (by the next item's start or the Map's end), and none once
-   * the Map has ended: the rest would crowd older tips, such as a long Task in a sibling branch, out
-   * of the carry. A failed item's are kept: a retry of the whole Map links to them.
+   * Tips nothing can link to any more, which would crowd older ones (a long Task in a sibling
+   * branch) out of the carry:
+   * - whatever ran inside a Map or Parallel that has been exited, its start, and its end event (a
+   *   Map's exit links past it);
+   * - of the Map items that succeeded (or were aborted), all but the newest's last event and
+   *   MapIteration end event (links from MapIteration* events are not counted): only those can be
+   *   linked to, by the next item's start or the Map's end. A failed item's are kept: a retry of the
+   *   whole Map links to them.
    */
-  private staleItemTips(tips: number[]): Set<number> {
+  private staleTips(tips: number[]): Set<number> {
     const stale = new Set<number>();
     const newest = new Map<string, { id: number; rank: number }>();
     for (const id of tips) {
       const scope = this.scopes.get(id);
+      const closed = this.closes.get(id);
+      if ((scope !== undefined && this.exited.has(scope)) || this.exited.has(id) || (closed !== undefined && this.exited.has(closed))) {
+        stale.add(id);
+        continue;
+      }
       const isItemEnd = ITEM_DONE.test(this.nodes.get(id)?.type ?? '');
       const endedBy = this.itemEndAfter.get(id);
       if (scope === undefined || scope === 0 || (!isItemEnd && endedBy === undefined)) continue;
