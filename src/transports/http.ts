@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
+import { TOO_LARGE, jsonRpcError, readBody, replay } from './body.js';
 import { protoKeyRejection } from './message-check.js';
 
 /**
@@ -79,20 +80,18 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     }
     // The body is read here first, to refuse what the SDK would silently drop; the SDK then reads
     // the same bytes (and still answers bad JSON itself).
-    const chunks = await readUpTo(req, MAX_BODY_BYTES);
-    if (!chunks) {
-      const error = { code: -32000, message: `Payload Too Large: Request body must not exceed ${MAX_BODY_BYTES} bytes` };
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ jsonrpc: '2.0', id: null, error }));
+    const body = await readBody(req);
+    if (body.kind === 'gone') return;
+    if (body.kind === 'tooLarge') {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(jsonRpcError(null, -32000, TOO_LARGE));
       return;
     }
-    const rejection = protoKeyRejection(Buffer.concat(chunks).toString('utf8'));
+    const rejection = protoKeyRejection(Buffer.concat(body.chunks).toString('utf8'));
     if (rejection) {
-      res
-        .writeHead(400, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ jsonrpc: '2.0', id: rejection.id, error: { code: rejection.code, message: rejection.message } }));
+      res.writeHead(400, { 'content-type': 'application/json' }).end(jsonRpcError(rejection.id, rejection.code, rejection.message));
       return;
     }
-    await mcp(replay(authed, chunks), res);
+    await mcp(replay(authed, body.chunks), res);
   }
 
   await listen(server, port, host);
@@ -122,60 +121,6 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       server.closeAllConnections();
       await closed;
       await deps.backends.close();
-    },
-  };
-}
-
-/** The SDK's own limit on a request body (createMcpHandler's maxRequestBodySize default). */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/**
- * A request body's chunks, or undefined once it passes `limit` bytes. Then the request is only paused,
- * not destroyed, so the 413 still reaches the client (its `connection: close` ends the rest).
- */
-function readUpTo(req: IncomingMessage, limit: number): Promise<Buffer[] | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    const onData = (chunk: Buffer | string) => {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-      size += buf.length;
-      if (size <= limit) {
-        chunks.push(buf);
-        return;
-      }
-      done();
-      req.pause();
-      resolve(undefined);
-    };
-    const onEnd = () => {
-      done();
-      resolve(chunks);
-    };
-    const onError = (err: Error) => {
-      done();
-      reject(err);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
-}
-
-/** The request as the SDK reads it, from the chunks already read. */
-function replay(req: IncomingMessage & { auth?: { token: string; clientId: string; scopes: string[] } }, chunks: Buffer[]) {
-  return {
-    method: req.method,
-    url: req.url,
-    headers: req.headers,
-    auth: req.auth,
-    async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-      yield* chunks;
     },
   };
 }

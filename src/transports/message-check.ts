@@ -38,8 +38,7 @@ export function rejectionOf(line: string): Rejection | undefined {
     if (typeof message.method !== 'string') return invalid(id, '"method" must be a string');
     if ('params' in message && !isObject(message.params)) return invalid(id, '"params" must be an object');
     // The SDK's parsing drops such a key without a word: an argument would be ignored, not refused.
-    // ("proto__" also finds the key written with escapes, e.g. "\u005f_proto__".)
-    if (line.includes('proto__') && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
+    if (mayHoldProtoKey(line) && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
     return undefined;
   }
   return invalid(id, 'it has neither "method" nor "result"/"error"');
@@ -51,7 +50,7 @@ export function rejectionOf(line: string): Rejection | undefined {
  * body is not JSON (the SDK answers that).
  */
 export function protoKeyRejection(body: string): Rejection | undefined {
-  if (!body.includes('proto__')) return undefined;
+  if (!mayHoldProtoKey(body)) return undefined;
   let message: unknown;
   try {
     message = JSON.parse(body);
@@ -61,6 +60,11 @@ export function protoKeyRejection(body: string): Rejection | undefined {
   if (!hasProtoKey(message)) return undefined;
   const id = isObject(message) && validId(message.id) ? message.id : null;
   return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
+}
+
+/** Whether JSON text can hold a "__proto__" key: written out, or with any of its letters escaped ("__pro\u0074o__"). */
+function mayHoldProtoKey(text: string): boolean {
+  return text.includes('proto__') || text.includes('\\u');
 }
 
 /** Iterative: JSON.parse accepts nesting far deeper than the call stack. */

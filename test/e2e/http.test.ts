@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
 import { INITIALIZE, cliEnv, httpClient, rawRequest, runCli, startHttpCli, succeedingCaller, type CallResult, type RunningCli } from './cli.js';
@@ -237,12 +238,12 @@ describe('HTTP bodies the server refuses itself', () => {
       jsonrpc: '2.0',
       id: 7,
       method: 'tools/call',
-      params: { name: 'start_execution', arguments: { stateMachineArn: orders, ['__proto__']: { input: '{"x":1}' } } },
+      params: { name: 'start_execution', arguments: { stateMachineArn: orders } },
     };
-    // JSON.stringify writes an own "__proto__" key only when the object was built with one.
+    // Written into the text: one "__proto__" key, which each variant below spells differently.
     const body = JSON.stringify(call).replace('"arguments":{', '"arguments":{"__proto__":{"input":"{\\"x\\":1}"},');
-    expect(body).toContain('"__proto__"');
-    for (const sent of [body, `[${body}]`, body.replace('__proto__', '\\u005f_proto__')]) {
+    expect(body.split('__proto__')).toHaveLength(2);
+    for (const sent of [body, `[${body}]`, body.replace('__proto__', '\\u005f_proto__'), body.replace('__proto__', '__pro\\u0074o__')]) {
       const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body: sent });
       expect(r.status, sent).toBe(400);
       expect(JSON.parse(r.body)).toMatchObject({ jsonrpc: '2.0', error: { code: -32602, message: 'Invalid params: the key "__proto__" is not allowed.' } });
@@ -262,6 +263,42 @@ describe('HTTP bodies the server refuses itself', () => {
     expect(r.status).toBe(413);
     expect(JSON.parse(r.body)).toMatchObject({ error: { code: -32000, message: expect.stringMatching(/^Payload Too Large/) } });
     expect((await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(200);
+  });
+
+  it('a Content-Length over 4 MiB gets 413 at once, before any body arrives', async () => {
+    const { port } = new URL(cli.url);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 999999999\r\n\r\n{`);
+      });
+      let got = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        got += chunk;
+        if (got.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('a client that goes away mid-body is no error of the server', async () => {
+    const { port } = new URL(cli.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 231\r\n\r\n{"jsonrpc":`, () => {
+          socket.destroy();
+          resolve();
+        });
+      });
+      socket.on('error', reject);
+    });
+    // The server notices the close, then answers the next request as usual.
+    expect((await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(200);
+    expect(cli.stderr()).not.toMatch(/"level":"error"/);
   });
 
   it('HEAD /healthz answers 200 without a body', async () => {

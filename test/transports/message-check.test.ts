@@ -18,6 +18,7 @@ describe('rejectionOf()', () => {
       ['{"jsonrpc":"2.0","id":5}', 5, -32600, 'neither "method"'],
       ['{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"t","arguments":{"__proto__":{"x":1}}}}', 6, -32602, 'the key "__proto__" is not allowed'],
       ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"t","arguments":{"\\u005f_proto__":1}}}', 7, -32602, 'the key "__proto__" is not allowed'],
+      ['{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"t","arguments":{"__pro\\u0074o__":1}}}', 9, -32602, 'the key "__proto__" is not allowed'],
       [`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"t","arguments":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)},"b":{"__proto__":1}}}}`, 8, -32602, 'not allowed'],
     ];
     for (const [line, id, code, why] of cases) {
