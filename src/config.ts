@@ -312,8 +312,9 @@ function allowedHostName(entry: string): string {
   else if (host.startsWith('[')) host = host.slice(0, host.indexOf(']') + 1) || host;
   else if (isIP(host) !== 6) host = host.replace(/:\d+$/, '');
   host = host.replace(/\.$/, '');
-  if (isIP(host) === 6) host = `[${host}]`;
   const bare = host.replace(/^\[|\]$/g, '');
+  // As the guard sees a Host header: fe80:0:0:0:0:0:0:1 is [fe80::1], ::ffff:10.0.0.1 is [::ffff:a00:1].
+  if (isIP(bare) === 6) host = new URL(`http://[${bare}]`).hostname;
   if (!(host.startsWith('[') ? isIP(bare) === 6 : /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host))) {
     throw new ConfigError(`invalid --allowed-hosts / EXECUTIONS_MCP_ALLOWED_HOSTS entry "${entry.slice(0, 80)}": expected a host name or an IP address, such as mcp.example.lan or 10.1.2.3`);
   }

@@ -287,8 +287,8 @@ describe('invalid configuration: one clear line naming the setting', () => {
 
 describe('--allowed-hosts entries', () => {
   it('are host names as the Host guard compares them: lower case, no scheme, port or trailing dot, IPv6 in brackets', () => {
-    const hosts = load(['--allowed-hosts', 'Mixed.Case.Lan, https://url.lan:8443/x,host.lan:8443,fe80::1,[FD00::2]:3000,10.1.2.3,trailing.lan.']).http.allowedHosts;
-    expect(hosts).toEqual(['mixed.case.lan', 'url.lan', 'host.lan', '[fe80::1]', '[fd00::2]', '10.1.2.3', 'trailing.lan']);
+    const hosts = load(['--allowed-hosts', 'Mixed.Case.Lan, https://url.lan:8443/x,host.lan:8443,fe80::1,[FD00::2]:3000,10.1.2.3,trailing.lan.,fe80:0:0:0:0:0:0:2,::ffff:10.0.0.1']).http.allowedHosts;
+    expect(hosts).toEqual(['mixed.case.lan', 'url.lan', 'host.lan', '[fe80::1]', '[fd00::2]', '10.1.2.3', 'trailing.lan', '[fe80::2]', '[::ffff:a00:1]']);
   });
 
   it.each(['bad host', 'a/b', '[not-ipv6]', 'http://'])('refuses %j at start', (entry) => {
