@@ -155,7 +155,7 @@ export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: numbe
   if (DROPPED.has(code)) {
     return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', 'the connection to Ona was dropped before a reply arrived', details);
   }
-  const shown = /^E[A-Z]+$/.test(code) ? code : 'network_error';
+  const shown = /^E[A-Z_]+$/.test(code) ? code : 'network_error';
   return new BackendError('Ona', ctx.operation, 'unreachable', shown, 'the request to Ona failed before a reply arrived', details);
 }
 

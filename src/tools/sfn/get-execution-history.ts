@@ -12,10 +12,10 @@ import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
 import { arnField, requireArn } from './views.js';
 
-/** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
 /** Empty pages with a token a read-ahead follows on top of the pages it reads. */
 const EMPTY_PAGES_FOLLOWED = 25;
 
+/** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
 const OUTCOME_GROWTH = 72;
 /** Oldest first, what one more page may settle: nothing after the failure read, or its state aborted by a cause not read yet. */
 const UNSETTLED_OLDEST_FIRST = new Set<Unmarked>(['notRead', 'aborted']);
@@ -82,7 +82,7 @@ export const getExecutionHistory = defineTool({
      */
     const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[], last: boolean) => void, done: () => boolean): Promise<void> => {
       let token = start;
-      for (let read = 0, empty = 0; read < pages && empty <= EMPTY_PAGES_FOLLOWED && ctx.deadlineAt - Date.now() > 2000; ) {
+      for (let read = 0, empty = 0; read < pages && empty < EMPTY_PAGES_FOLLOWED && ctx.deadlineAt - Date.now() > 2000; ) {
         const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
         try {
           const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
