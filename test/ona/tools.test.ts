@@ -100,6 +100,14 @@ describe('ona tools against the fake AgentService', () => {
     });
   });
 
+  it('an annotation with an empty value still filters: it is sent, not dropped as an empty field', async () => {
+    const res = await env.harness.call('list_agent_executions', { annotations: { reviewed: '' } });
+    expect(res.isError).toBeUndefined();
+    expect(env.fake.requests.at(-1)?.body).toMatchObject({ filter: { annotations: { reviewed: '' } } });
+    // No execution of the fake carries it: nothing comes back, rather than everything.
+    expect(res.structured?.agentExecutions).toEqual([]);
+  });
+
   it.each([
     ['agentExecutionIds', (e: RawExecution) => e.id],
     ['sessionIds', (e: RawExecution) => e.metadata.sessionId],
@@ -243,7 +251,7 @@ describe('ona tools against the fake AgentService', () => {
       codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } },
       name: 'triage OPS-1',
       mode: 'AGENT_MODE_PLANNING',
-      annotations: { ticket: 'OPS-1' },
+      annotations: { ticket: 'OPS-1', reviewed: '' },
     });
     expect(started.isError).toBeUndefined();
     const id = started.structured?.agentExecutionId as string;
@@ -254,7 +262,7 @@ describe('ona tools against the fake AgentService', () => {
       codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } },
       name: 'triage OPS-1',
       mode: 'AGENT_MODE_PLANNING',
-      annotations: { ticket: 'OPS-1' },
+      annotations: { ticket: 'OPS-1', reviewed: '' },
     });
     const got = await env.harness.call('get_agent_execution', { agentExecutionId: id });
     expect(got.structured).toMatchObject({ state: 'pending', name: 'triage OPS-1', annotations: { ticket: 'OPS-1' } });

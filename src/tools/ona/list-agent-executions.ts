@@ -63,8 +63,9 @@ export const listAgentExecutions = defineTool({
       statusPhases: args.statusPhases,
       sessionIds: args.sessionIds,
       agentExecutionIds: args.agentExecutionIds,
-      annotations: args.annotations,
     });
+    // Outside compact(): an empty value ("reviewed": "") is a filter too, not an empty field.
+    if (args.annotations) filter.annotations = args.annotations;
     // A filter on exactly one agent, creator or project makes that field repeat on every item.
     const single = (ids: string[] | undefined) => (ids?.length === 1 ? ids[0] : undefined);
     const fixed = { agentId: single(args.agentIds), creatorId: single(args.creatorIds), projectId: single(args.projectIds) };

@@ -65,11 +65,12 @@ export const startAgentExecution = defineTool({
       codeContext: cc,
       name: args.name,
       mode: args.mode,
-      annotations: args.annotations,
       runnerId: args.runnerId,
       sessionId: args.sessionId,
       workflowActionId: args.workflowActionId,
     });
+    // Outside compact(): an annotation with an empty value is still stored.
+    if (args.annotations) request.annotations = args.annotations;
     const ona = await ctx.backends.ona();
     ctx.spendWrite();
     const out = await ona.startAgent(request, ctx.signal);
