@@ -222,6 +222,11 @@ describe('ona faults', () => {
     expect(cut.text).toMatch(/StartAgent failed: connection_dropped: .*Next: the agent may have started anyway: check list_agent_executions/);
     expect(env.fake.requests.length - before).toBe(1);
 
+    // A 200 without the new execution's id: Ona took the request.
+    env.fake.failNext({ kind: 'status', status: 200, body: '{}' }, 1, 'StartAgent');
+    const noId = await call('start_agent_execution', args);
+    expect(noId.text).toMatch(/StartAgent failed: malformed_response: the reply held no agentExecutionId\. Next: Ona answered, so the agent may have started anyway/);
+
     before = env.fake.requests.length;
     env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'slow down') });
     const ok = await call('start_agent_execution', args);

@@ -49,6 +49,8 @@ export const startAgentExecution = defineTool({
     // Not retried automatically: the agent may have started before the reply was lost.
     unavailable: 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
     timeout: 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
+    // Ona answered (even a 200 without an id): it took the request.
+    'StartAgent:malformed_response': 'Ona answered, so the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
   },
   async handler(args, ctx) {
     const cc = args.codeContext;
