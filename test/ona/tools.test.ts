@@ -427,21 +427,25 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
-  it('one item larger than the whole budget (a 100k name) is cut to fit, and the answer says so', async () => {
+  it('a 100k name, id or link is cut short, so it neither fills the answer nor holds up the items after it', async () => {
     const huge = makeExecution(998);
     (huge.metadata as Record<string, unknown>).name = 'n'.repeat(100_000);
     (huge.metadata as Record<string, unknown>).description = 'd'.repeat(100_000);
-    env.fake.executions.unshift(huge);
+    (huge.spec as Record<string, unknown>).agentId = 'a'.repeat(100_000);
+    (huge.status as Record<string, unknown>).transcriptUrl = `https://app.gitpod.io/t/${'t'.repeat(100_000)}`;
+    env.fake.executions.splice(1, 0, huge);
     try {
       const res = await env.harness.call('list_agent_executions', { maxItems: 5 });
       expect(res.isError).toBeUndefined();
       const items = (res.structured as { agentExecutions: Summary[]; nextToken?: string }).agentExecutions;
-      expect(items).toHaveLength(1);
+      expect(items).toHaveLength(5);
+      const cut = items[1] as Summary & { name: string; agentId: string; transcriptUrl: string };
+      expect(cut.id).toBe(huge.id);
+      expect([cut.name.length, cut.agentId.length, cut.transcriptUrl.length]).toEqual([513, 513, 4097]);
+      expect(cut.name.endsWith('n…')).toBe(true);
       expect(JSON.stringify(res.structured).length + res.text.length).toBeLessThanOrEqual(60_000);
-      expect(res.text).toContain('were cut to keep this answer within the response budget');
-      expect((res.structured as { nextToken?: string }).nextToken).toBeDefined();
     } finally {
-      env.fake.executions.shift();
+      env.fake.executions.splice(1, 1);
     }
   });
 

@@ -44,24 +44,36 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
   const projectId = spec?.codeContext?.projectId;
   return compact({
     id: e.id ?? '',
-    name: e.metadata?.name,
+    name: bounded(e.metadata?.name, MAX_NAME_CHARS),
     phase: status?.phase,
     state: onaState(e),
     failureReason: failureReasonOf(e),
     failureMessage: payload(status?.failureMessage, Math.min(LIST_MESSAGE_CHARS, maxPayloadChars)),
-    agentId: agentId === fixed.agentId ? undefined : agentId,
-    creatorId: creatorId === fixed.creatorId ? undefined : creatorId,
-    projectId: projectId === fixed.projectId ? undefined : projectId,
+    agentId: agentId === fixed.agentId ? undefined : bounded(agentId, MAX_NAME_CHARS),
+    creatorId: creatorId === fixed.creatorId ? undefined : bounded(creatorId, MAX_NAME_CHARS),
+    projectId: projectId === fixed.projectId ? undefined : bounded(projectId, MAX_NAME_CHARS),
     // Project or environment: the environment only says more when there is no project.
-    environmentId: projectId ? undefined : (spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId),
+    environmentId: projectId ? undefined : bounded(spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId, MAX_NAME_CHARS),
     createdAt: iso(e.metadata?.createdAt),
     updatedAt: iso(e.metadata?.updatedAt),
     iterations: num(status?.iterations),
     inputTokensUsed: num(status?.inputTokensUsed),
     outputTokensUsed: num(status?.outputTokensUsed),
-    conversationUrl: status?.conversationUrl,
-    transcriptUrl: status?.transcriptUrl,
+    conversationUrl: bounded(status?.conversationUrl, MAX_URL_CHARS),
+    transcriptUrl: bounded(status?.transcriptUrl, MAX_URL_CHARS),
   });
+}
+
+/**
+ * Names, ids and links are not payloads, but nothing bounds them either: one 60,000-character name
+ * would fill a whole answer and hold up the items after it. Cut far beyond any real value (a
+ * presigned link runs to a couple of thousand characters), marked with "…".
+ */
+const MAX_NAME_CHARS = 512;
+const MAX_URL_CHARS = 4096;
+
+function bounded(value: string | undefined, max: number): string | undefined {
+  return value !== undefined && value.length > max ? `${value.slice(0, max)}…` : value;
 }
 
 const IMPLIED_PHASE: Record<string, string> = {
