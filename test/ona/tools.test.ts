@@ -365,6 +365,22 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
+  it('int64 strings past 2^53 read as the nearest number, not as missing (a count of 0 would be false)', async () => {
+    const big = makeExecution(995);
+    Object.assign(part(big as Json, 'status'), { iterations: '9007199254740993', inputTokensUsed: '9223372036854775807', outputTokensUsed: '99999999999999999999' });
+    env.fake.executions.unshift(big);
+    try {
+      const got = await env.harness.call('get_agent_execution', { agentExecutionId: big.id });
+      expect(got.isError, got.text).toBeUndefined();
+      expect(got.structured).toMatchObject({ iterations: 9007199254740992, inputTokensUsed: 9223372036854775807 });
+      // Beyond int64: not a value the API can send.
+      expect(got.structured).not.toHaveProperty('outputTokensUsed');
+      expect(got.text).toMatch(/iterations=9007199254740992 {2}tokens in\/out\/cached=9223372036\.9B\/0\//);
+    } finally {
+      env.fake.executions.shift();
+    }
+  });
+
   it('a NaN score and a kept output read back as values', async () => {
     const odd = makeExecution(996);
     part(odd as Json, 'status').outputs = { score: { floatValue: 'NaN' }, gone: null, kept: { stringValue: 'ok' } };

@@ -52,6 +52,7 @@ export function setEnum(value: string | undefined): string | undefined {
 }
 
 const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+const INT64_MAX = 2 ** 63;
 
 /** proto3 int64 (a JSON string) → number; undefined for absent, zero-less or unparseable values. */
 export function num(value: string | number | undefined, keepZero = false): number | undefined {
@@ -60,7 +61,8 @@ export function num(value: string | number | undefined, keepZero = false): numbe
   // "0x10", " 7", "" or "1.5" and report a count the backend never sent.
   if (typeof value === 'string' && !DECIMAL.test(value)) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isSafeInteger(n)) return undefined;
+  // Past 2^53 (an int64 only a string carries exactly) the nearest double: a count read as 0 would be false.
+  if (!Number.isInteger(n) || Math.abs(n) > INT64_MAX) return undefined;
   return n === 0 && !keepZero ? undefined : n;
 }
 
