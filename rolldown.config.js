@@ -4,7 +4,8 @@
 import { defineConfig } from 'rolldown';
 
 // Left as npm installed them: big, CommonJS-heavy, and loaded only when a backend is first used.
-const EXTERNAL = /^(@aws-sdk|@smithy|aws-local-stepfunctions|undici)(\/|$)/;
+// jsonpath-plus too: the engine patches the very module instance aws-local-stepfunctions imports.
+const EXTERNAL = /^(@aws-sdk|@smithy|aws-local-stepfunctions|jsonpath-plus|undici)(\/|$)/;
 
 export default defineConfig({
   input: { cli: 'src/cli.ts' },

@@ -38,3 +38,29 @@ export function installPromisePolyfill(): void {
     },
   });
 }
+
+/**
+ * jsonpath-plus, which the library evaluates paths with, answers nothing for "$" on 0, false, "" or
+ * null: "x.$": "$" in Parameters, ItemSelector or ResultSelector, or a Choice on "$", then fails with
+ * States.Runtime where Step Functions reads the value. Its evaluate() answers those itself. Installed
+ * once, when the engine first builds a machine, never at import.
+ */
+let rootPathFix: Promise<void> | undefined;
+export function installRootPathFix(): Promise<void> {
+  rootPathFix ??= import('jsonpath-plus').then(({ JSONPath }) => {
+    type Evaluate = (this: { wrap?: boolean }, expr: unknown, ...rest: unknown[]) => unknown;
+    const proto = JSONPath.prototype as unknown as { evaluate: Evaluate };
+    const evaluate = proto.evaluate;
+    proto.evaluate = function rootOfFalsy(expr, ...rest) {
+      if (typeof expr === 'object' && expr !== null && !Array.isArray(expr)) {
+        const { path, json } = expr as { path?: unknown; json?: unknown };
+        if (path === '$' && (json === 0 || json === false || json === '' || json === null)) {
+          const wrap = Object.hasOwn(expr, 'wrap') ? (expr as { wrap?: boolean }).wrap : this.wrap;
+          return wrap === false ? json : [json];
+        }
+      }
+      return evaluate.call(this, expr, ...rest);
+    };
+  });
+  return rootPathFix;
+}

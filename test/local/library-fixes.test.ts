@@ -48,6 +48,39 @@ const machines: Record<string, unknown> = {
       Wrong: { Type: 'Pass', Result: 'wrong', End: true },
     },
   },
+  // "$" read from 0, false, "" and null: in a template, a Choice, a ResultSelector, an ItemSelector.
+  'root-of-falsy-map': {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemSelector: { 'item.$': '$$.Map.Item.Value' },
+        ItemProcessor: {
+          StartAt: 'Unwrap',
+          States: {
+            Unwrap: { Type: 'Pass', InputPath: '$.item', Next: 'Kind' },
+            Kind: {
+              Type: 'Choice',
+              Choices: [
+                { Variable: '$', IsNull: true, Next: 'Null' },
+                { Variable: '$', IsNumeric: true, Next: 'Num' },
+              ],
+              Default: 'Wrap',
+            },
+            Null: { Type: 'Pass', Result: 'null', End: true },
+            Num: { Type: 'Pass', Parameters: { 'v.$': '$' }, End: true },
+            Wrap: { Type: 'Pass', Parameters: { 'v.$': '$', 'list.$': 'States.Array($)' }, End: true },
+          },
+        },
+        End: true,
+      },
+    },
+  },
+  'root-of-falsy-selector': {
+    StartAt: 'T',
+    States: { T: { Type: 'Task', Resource: `${L}echo`, InputPath: '$.v', ResultSelector: { 'r.$': '$' }, End: true } },
+  },
   'type-tests-nested': {
     StartAt: 'Check',
     States: {
@@ -66,6 +99,7 @@ const machines: Record<string, unknown> = {
 const handlers = `export default {
   '${L}double': async (input) => ({ doubled: input.r * 2 }),
   '${L}boom': async () => { const e = new Error('it broke'); e.name = 'Boom'; throw e; },
+  '${L}echo': async (input) => input,
 };`;
 
 describe('definitions the library runs differently from Step Functions', () => {
@@ -105,6 +139,17 @@ describe('definitions the library runs differently from Step Functions', () => {
     const { events } = await run('pass-false-into', { x: 1 });
     const entered = events.find((e) => e.type === 'PassStateEntered');
     expect(JSON.parse(String(detailsOf(entered).input))).toEqual({ x: 1 });
+  });
+
+  it('"$" reads 0, false, "" and null as they are: in Parameters, a Choice, an intrinsic and a ResultSelector', async () => {
+    expect(await output('root-of-falsy-map', { items: [0, false, '', null, 5] })).toEqual([
+      { v: 0 },
+      { v: false, list: [false] },
+      { v: '', list: [''] },
+      'null',
+      { v: 5 },
+    ]);
+    for (const v of [0, '', false, null]) expect(await output('root-of-falsy-selector', { v })).toEqual({ r: v });
   });
 
   it('a false type test matches what the true one does not, also inside And, Or and Not', async () => {
