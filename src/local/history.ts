@@ -199,8 +199,10 @@ export class HistoryRecorder implements TaskCallSink {
     const active = scope.active?.info.name === name ? scope.active : undefined;
     if (!active) return;
     // A Map/Parallel fails with the error of its item or branch: keep the state where it happened.
-    const bubbled = active.frame !== undefined && this.runtimeFailure?.cause === cause;
-    if (error === RUNTIME_ERROR && !bubbled) this.runtimeFailure = { cause, state: name, enteredId: active.enteredId };
+    // Items or branches failing alike after the first are not what failed their Map or Parallel
+    // (States.Runtime is never caught: the first one fails the run).
+    const known = this.runtimeFailure?.cause === cause;
+    if (error === RUNTIME_ERROR && !known) this.runtimeFailure = { cause, state: name, enteredId: active.enteredId };
     if (active.info.type === 'Task' && active.invocation) {
       // The handler succeeded and ResultSelector/ResultPath/OutputPath failed: the task itself did not.
       if (active.invocation.result !== undefined) scope.lastId = taskSucceeded(this.sink, scope, active, ts);

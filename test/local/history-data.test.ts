@@ -34,6 +34,24 @@ const machines: Record<string, unknown> = {
     },
   },
   'throws-object': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'throws', End: true } } },
+  // Every item, and both branches, fail alike: the first failure is the one that fails the state.
+  'bad-items': {
+    StartAt: 'Each',
+    States: { Each: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'Pick', States: { Pick: { Type: 'Pass', Parameters: { 'x.$': '$.a' }, End: true } } }, End: true } },
+  },
+  'bad-branches': {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Parallel',
+        Branches: [
+          { StartAt: 'B1', States: { B1: { Type: 'Pass', Parameters: { 'x.$': '$.a' }, End: true } } },
+          { StartAt: 'B2', States: { B2: { Type: 'Pass', Parameters: { 'x.$': '$.a' }, End: true } } },
+        ],
+        End: true,
+      },
+    },
+  },
   'bad-result-path': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'echo', ResultPath: '$.r', End: true } } },
   'context-state': {
     StartAt: 'C',
@@ -140,6 +158,18 @@ describe('States.Runtime failures name the state, like AWS', () => {
     expect(description.cause).toMatch(new RegExp(`^An error occurred while executing the state 'Pick' \\(entered at the event id #${entered?.id}\\)\\. \\S`));
     expect(description.cause).toContain('$.missing');
     expect(events.map((e) => e.type)).not.toContain('LambdaFunctionScheduled');
+  });
+
+  it.each([
+    ['bad-items', 'MapStateFailed', { items: [{ b: 1 }, { b: 2 }, { b: 3 }] }],
+    ['bad-branches', 'ParallelStateFailed', { b: 1 }],
+  ])('%s: several alike failures, the cause names the one the %s follows', async (machine, failedType, input) => {
+    const { events, description } = await run(machine, input);
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    const failedState = events.find((e) => e.type === failedType);
+    const entered = events.find((e) => e.id === failedState?.previousEventId);
+    expect(entered?.type).toBe('PassStateEntered');
+    expect(description.cause).toMatch(new RegExp(`^An error occurred while executing the state '${String(detailsOf(entered).name)}' \\(entered at the event id #${entered?.id}\\)\\. `));
   });
 
   it('a ResultPath that cannot apply: the Lambda function succeeded, the state failed', async () => {
