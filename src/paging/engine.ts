@@ -99,6 +99,8 @@ export interface Collected<V> {
   stopReason: StopReason;
   pagesFetched: number;
   itemsScanned: number;
+  /** Set when the backend handed back the page token it was given: the listing had to end there. */
+  repeatedToken?: true;
 }
 
 export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<V>> {
@@ -138,8 +140,10 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     }
   };
 
+  let repeatedToken = false;
   const finish = (stopReason: StopReason, next?: CursorState): Collected<V> => {
     const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
+    if (repeatedToken) result.repeatedToken = true;
     if (next) {
       if (window) next.window = window;
       const average = averageItemChars();
@@ -278,6 +282,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (page.nextToken === state.backendToken) {
         // Following it would read the same page forever: the listing ends here, but not silently.
         log.warn('the backend returned the page token it was given; the listing stops there', { tool: spec.tool, source: spec.source });
+        repeatedToken = true;
         return undefined;
       }
       const boundary: CursorState = { backendToken: page.nextToken, offset: 0, pageSize: spec.pageSize };

@@ -78,6 +78,9 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     signal: ctx.signal,
     onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),
   });
+  if (collected.repeatedToken) {
+    ctx.note(`${call.source ?? 'the backend'} handed back the page token it was given, so paging stopped here: more items may exist that this listing cannot reach.`);
+  }
   const itemLines = collected.items.map((item) => lines.get(item) ?? '');
   // Beyond the first item the engine never goes over the budget; a single item may.
   const only = collected.items.length === 1 ? collected.items[0] : undefined;

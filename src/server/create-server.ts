@@ -74,6 +74,7 @@ async function runTool(
   // List tools stop paging at deadlineAt and answer with what they have; this later, hard limit
   // ends anything still waiting on a silent backend with a clear error instead of a hung call.
   const limit = callSignal(sdkCtx.mcpReq.signal, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
+  const notes: string[] = [];
   const ctx: ToolContext = {
     config: deps.config,
     backends: deps.backends,
@@ -88,6 +89,9 @@ async function runTool(
         `${tool.name} refused: the server allows ${writeLimiter.describe()} (EXECUTIONS_MCP_WRITES_PER_MINUTE); ` +
           `the next is possible in ${writeLimiter.secondsUntilFree()} s. Nothing was changed.`,
       );
+    },
+    note(text) {
+      notes.push(`Note: ${text}`);
     },
     async progress(progress, message) {
       if (progressToken === undefined) return;
@@ -109,7 +113,7 @@ async function runTool(
     const { limits } = deps.config;
     // A backend can echo one of our secrets (an execution input holding the API key): never pass
     // it on. Payloads are redacted before views cut them; the rest here, before the budget cuts.
-    const text = redactInResult(fence.preamble() + out.text);
+    const text = redactInResult([fence.preamble() + out.text, ...notes].join('\n'));
     const structured = redactDeep(out.structured as Record<string, unknown>);
     const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };

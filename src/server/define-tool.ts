@@ -44,6 +44,8 @@ export interface ToolContext {
    * before the backend write, so a call refused earlier (bad input, nothing to stop) costs nothing.
    */
   spendWrite(): void;
+  /** A line for the end of the answer's text ("Note: …"): something the model must know about it. */
+  note(text: string): void;
 }
 
 export interface ToolOutput<O> {

@@ -101,6 +101,7 @@ export class FakeSfn {
   private readonly faults: QueuedFault[] = [];
   private pageCap: number | undefined;
   private emptyPages = 0;
+  private handBack = false;
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -259,6 +260,11 @@ export class FakeSfn {
    */
   emptyPagesBefore(count: number): void {
     this.emptyPages = count;
+  }
+
+  /** A broken backend: every page asked for with a token hands that same token back. */
+  handBackTokens(on: boolean): void {
+    this.handBack = on;
   }
 
   requestsFor(op: string): RecordedRequest[] {
@@ -598,6 +604,7 @@ export class FakeSfn {
     const page = all.slice(start, start + size);
     const last = page[page.length - 1];
     const nextToken = start + size < all.length && last !== undefined ? encodeToken(keyOf(last), query) : undefined;
+    if (this.handBack && typeof body.nextToken === 'string') return { page, nextToken: body.nextToken };
     return nextToken ? { page, nextToken } : { page };
   }
 }

@@ -70,6 +70,30 @@ describe('collect() resume edges', () => {
   });
 });
 
+describe('collect() and a backend that hands back the token it was given', () => {
+  it('stops there, says so, and does not read the same page again', async () => {
+    const list = new MutableList(runs());
+    let fetches = 0;
+    // Page 2 onwards answers with the token it was asked with: following it would never end.
+    const stuck = spec(list, {
+      maxItems: 50,
+      pageSize: 4,
+      fetchPage: async (token, size, signal) => {
+        fetches += 1;
+        const page = await list.fetchPage(token, size, signal);
+        return token === undefined ? page : { ...page, nextToken: token };
+      },
+    });
+    const r = await collect(stuck);
+    expect(r.items).toEqual(['r19', 'r18', 'r17', 'r16', 'r15', 'r14', 'r13', 'r12']);
+    expect(r).toMatchObject({ stopReason: 'exhausted', repeatedToken: true, pagesFetched: 2 });
+    expect(r.nextToken).toBeUndefined();
+    expect(fetches).toBe(2);
+    const normal = await collect(spec(new MutableList(runs()), { maxItems: 50, pageSize: 4 }));
+    expect(normal.repeatedToken).toBeUndefined();
+  });
+});
+
 describe('collect() with items that have no key', () => {
   it('never matches an item without a key against the cursor (positional tokens, keyless items on page ends)', async () => {
     // Ona items may come without an id: keyOf gives ''. Items are {label, key}; tokens are positions.

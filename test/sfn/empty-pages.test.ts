@@ -109,3 +109,22 @@ describe('empty pages with a nextToken', () => {
     });
   }
 });
+
+describe('a backend that hands back the page token it was given', () => {
+  it('list_executions stops there and the text says more may exist', async () => {
+    const machine = env.fake.addStateMachine('Stuck');
+    env.fake.addExecutions(machine, 12);
+    env.fake.handBackTokens(true);
+    try {
+      const r = await env.call('list_executions', { stateMachineArn: machine, pageSize: 5 });
+      expect(r.isError).toBeUndefined();
+      expect(r.structured).toMatchObject({ stopReason: 'exhausted', pagesFetched: 2 });
+      expect((r.structured?.executions as unknown[]).length).toBe(10);
+      expect(r.text).toMatch(/\nNote: Step Functions ListExecutions handed back the page token it was given, so paging stopped here: more items may exist that this listing cannot reach\.$/);
+    } finally {
+      env.fake.handBackTokens(false);
+    }
+    const fine = await env.call('list_executions', { stateMachineArn: machine, pageSize: 5 });
+    expect(fine.text).not.toContain('Note:');
+  });
+});
