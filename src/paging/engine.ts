@@ -172,6 +172,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     return time > returnedUntil || (time === returnedUntil && start.previousKeyHash !== undefined && hashOf(raw, spec.keyOf) === start.previousKeyHash);
   };
   let lastFetchAt = 0;
+  /** Backend tokens this call has read pages at: one handed out again leads round in a circle. */
+  const tokensRead = new Set<string>();
   /** Pages a look-ahead fetched, by backend token: when the cursor's items were not found there, they are the pages that come next. */
   const readAhead = new Map<string, { page: BackendPage<R>; size: number }>();
   for (;;) {
@@ -204,6 +206,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
       throw err;
     }
+    if (state.backendToken !== undefined) tokensRead.add(state.backendToken);
     if (!early) {
       pagesFetched += 1;
       lastFetchAt = now();
@@ -279,8 +282,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // positions repeats it at the head of the next page when new items arrived in between.
     const atPageEnd = (): CursorState | undefined => {
       if (!page.nextToken) return undefined;
-      if (page.nextToken === state.backendToken) {
-        // Following it would read the same page forever: the listing ends here, but not silently.
+      if (page.nextToken === state.backendToken || tokensRead.has(page.nextToken)) {
+        // Following it would read the same page (or pages) forever: the listing ends here, but not silently.
         log.warn('the backend returned the page token it was given; the listing stops there', { tool: spec.tool, source: spec.source });
         repeatedToken = true;
         return undefined;

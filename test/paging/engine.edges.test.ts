@@ -92,6 +92,21 @@ describe('collect() and a backend that hands back the token it was given', () =>
     const normal = await collect(spec(new MutableList(runs()), { maxItems: 50, pageSize: 4 }));
     expect(normal.repeatedToken).toBeUndefined();
   });
+
+  it('stops at once when empty pages send it round in a circle (A → B → A)', async () => {
+    let fetches = 0;
+    const circle = spec(new MutableList([]), {
+      maxItems: 50,
+      fetchPage: async (token) => {
+        fetches += 1;
+        return { items: [], nextToken: token === 'A' ? 'B' : 'A' };
+      },
+    });
+    const r = await collect(circle);
+    expect(r).toMatchObject({ items: [], stopReason: 'exhausted', repeatedToken: true });
+    // The first page (no token) → A → B → A: three pages read, the circle seen on the third.
+    expect(fetches).toBe(3);
+  });
 });
 
 describe('collect() with items that have no key', () => {
