@@ -49,6 +49,9 @@ export function fitToBudget<S>(structured: S, text: string, budgetChars: number,
   }
 }
 
+/** A label, "(N chars, first M shown)" and two fence tags: what a line adds to the value it shows. */
+const LINE_FRAME_CHARS = 160;
+
 /** Values are never cut shorter than this: below it an answer is over budget only with thousands of fields. */
 const MIN_FIELD_CHARS = 64;
 
@@ -70,7 +73,8 @@ function cutLongValues<S>(structured: S, text: string, maxFieldChars: number): {
   };
   const fitted = shorten(structured, '') as S;
   const lines = text.split('\n').map((line) => {
-    if (line.length <= maxFieldChars || CONTINUATION_HINT.test(line) || FENCE_PREAMBLE.test(line)) return line;
+    // A line holds one value with its label, size note and fence tags around it.
+    if (line.length <= maxFieldChars + LINE_FRAME_CHARS || CONTINUATION_HINT.test(line) || FENCE_PREAMBLE.test(line)) return line;
     cut += 1;
     const kept = cutAt(line, maxFieldChars);
     return `${kept}… [line cut from ${line.length} chars]${closingTagsIn(line.slice(kept.length))}`;

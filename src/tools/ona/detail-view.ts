@@ -51,7 +51,7 @@ export const AgentExecutionDetail = z.object({
   contextWindowLength: counts,
   limits: z.object({ maxInputTokens: counts, maxIterations: counts, maxOutputTokens: counts }).optional(),
   supportedModel: z.string().optional(),
-  mcpIntegrations: z.array(z.object({ name: z.string().optional(), phase: z.string().optional(), failureMessage: z.string().optional() })).optional(),
+  mcpIntegrations: z.array(z.object({ name: z.string().optional(), phase: z.string().optional(), failureMessage: PayloadSchema.optional() })).optional(),
   usedEnvironments: z.array(z.object({ environmentId: z.string().optional(), createdByAgent: z.boolean().optional() })).optional(),
   waitingSince: z.string().optional(),
   conversationUrl: z.string().optional(),
@@ -60,6 +60,9 @@ export const AgentExecutionDetail = z.object({
   listed: z.record(z.string(), z.number()).optional().describe('Lists cut to their first 50 entries: list name → full length.'),
 });
 export type AgentExecutionDetail = z.infer<typeof AgentExecutionDetail>;
+
+/** Characters of an MCP integration's failure message shown: up to 50 are listed. */
+const MCP_FAILURE_CHARS = 300;
 
 /** Entries of annotations, MCP integrations and used environments shown at most: one execution must fit an answer. */
 const MAX_LISTED = 50;
@@ -146,7 +149,7 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
     mcpIntegrations: [...(status?.mcpIntegrationStatuses ?? [])]
       .sort((a, b) => Number(Boolean(b.failureMessage)) - Number(Boolean(a.failureMessage)))
       .slice(0, MAX_LISTED)
-      .map((m) => ({ name: m.name ?? m.id, phase: setEnum(m.phase), failureMessage: m.failureMessage ? oneLine(m.failureMessage, 300) : undefined })),
+      .map((m) => ({ name: m.name ?? m.id, phase: setEnum(m.phase), failureMessage: payload(m.failureMessage, MCP_FAILURE_CHARS) })),
     usedEnvironments: status?.usedEnvironments?.slice(0, MAX_LISTED),
     listed: listedTotals({
       annotations: Object.keys(meta?.annotations ?? {}).length,
@@ -191,7 +194,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     fence.wrap(d.outputs, 'outputs'),
     ...(d.mcpIntegrations ?? [])
       .filter((m) => m.failureMessage)
-      .map((m) => `mcp ${fence.inline('integration', m.name) || '?'} ${fence.inline('phase', shortEnum(m.phase))}: ${fence.wrap(payload(m.failureMessage, 300), 'failure')}`),
+      .map((m) => `mcp ${fence.inline('integration', m.name) || '?'} ${fence.inline('phase', shortEnum(m.phase))}: ${fence.wrap(m.failureMessage, 'failure')}`),
     ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${MAX_LISTED} of ${total} are shown.`),
     fence.field('conversation', d.conversationUrl),
     fence.field('transcript', d.transcriptUrl),
