@@ -275,6 +275,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
       `invalid ONA_BASE_URL / GITPOD_BASE_URL: ${onaUrl.protocol}//${onaUrl.host} is not https; only https, or http to a loopback address (127.0.0.1, ::1, localhost), is accepted`,
     );
   }
+  // Method paths are appended to it: a query or fragment would swallow them (and may hold a secret).
+  if (onaUrl.search !== '' || onaUrl.hash !== '' || onaUrl.username !== '' || onaUrl.password !== '') {
+    throw new ConfigError(
+      `invalid ONA_BASE_URL / GITPOD_BASE_URL: ${onaUrl.protocol}//${onaUrl.host}${onaUrl.pathname} must be a plain base URL, with no query, fragment or credentials (the API key goes in ONA_API_KEY)`,
+    );
+  }
   // It signs continuation tokens: a short key could be guessed and tokens forged.
   if (config.cursorSecret !== undefined && config.cursorSecret.length < 16) {
     throw new ConfigError(`invalid EXECUTIONS_MCP_CURSOR_SECRET: it has ${config.cursorSecret.length} characters; use at least 16 (e.g. openssl rand -hex 16)`);

@@ -105,7 +105,7 @@ describe('flags and env', () => {
     });
     expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key', 'cursor-secret-0123456789']));
     // Endpoint URLs may carry a password or a presigned token: both are redacted wherever logged.
-    const withUrls = load([], { ONA_BASE_URL: 'http://bob:Pa55wordXYZ@127.0.0.1:9/api', AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9/?X-Amz-Security-Token=tok%2Fabc' });
+    const withUrls = load([], { AWS_ENDPOINT_URL_SFN: 'http://bob:Pa55wordXYZ@127.0.0.1:9/?X-Amz-Security-Token=tok%2Fabc' });
     expect(secretsOf(withUrls)).toEqual(expect.arrayContaining(['Pa55wordXYZ', 'tok/abc', 'tok%2Fabc']));
     // Other query values are configuration, not secrets: redacting them would mask regions in every ARN.
     const withRegion = load([], { AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9/?region=us-east-1' });
@@ -271,6 +271,12 @@ describe('invalid configuration: one clear line naming the setting', () => {
       { EXECUTIONS_MCP_HTTP_TOKEN: 'token-part-one token-part-two' },
       /^invalid --http-token \/ EXECUTIONS_MCP_HTTP_TOKEN: must be printable ASCII/,
       ['token-part-one', 'token-part-two'],
+    ],
+    [
+      'an Ona base URL with a query and credentials',
+      { ONA_BASE_URL: 'https://bob:Pa55wordXYZ@ona.example.com/api?token=tok-abcdef123' },
+      /^invalid ONA_BASE_URL \/ GITPOD_BASE_URL: https:\/\/ona\.example\.com\/api must be a plain base URL, with no query, fragment or credentials/,
+      ['Pa55wordXYZ', 'tok-abcdef123'],
     ],
     [
       'a cursor secret that is too short',
