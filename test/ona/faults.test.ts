@@ -71,6 +71,7 @@ describe('ona faults', () => {
     const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');
     const res = await call('stop_agent_execution', { agentExecutionId: String(running?.id) });
     expect(res.text).toMatch(/StopAgentExecution failed: failed_precondition \(HTTP 400\): the agent execution is not in a state/);
+    expect(res.text).toMatch(/Next: it most likely ended or began stopping since it was looked at a moment ago: get_agent_execution shows its phase now\.$/);
     env.fake.failNext({ kind: 'status', status: 403, body: connectBody('permission_denied', 'not a member of this organization') });
     const denied = await call('list_agent_executions');
     expect(denied.text).toMatch(/permission_denied \(HTTP 403\): the Ona API key's user may not do this/);

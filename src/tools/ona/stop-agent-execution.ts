@@ -25,6 +25,8 @@ export const stopAgentExecution = defineTool({
     // No answer: the stop may have been applied all the same.
     'StopAgentExecution:timeout': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
     'StopAgentExecution:unavailable': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
+    // It was running when looked at just before: it ended, or began stopping, in between.
+    'StopAgentExecution:conflict': 'it most likely ended or began stopping since it was looked at a moment ago: get_agent_execution shows its phase now',
   },
   async handler(args, ctx) {
     const id = args.agentExecutionId;
