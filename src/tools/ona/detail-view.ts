@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { failureReasonOf, num, onaState, setEnum, shortCount, shortEnum, shortTime, stateField } from './views.js';
+import { failureReasonOf, num, onaState, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The full view of one AgentExecution: every field a person debugging it would look at. */
 
@@ -157,9 +157,9 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
       'used environments': status?.usedEnvironments?.length ?? 0,
     }),
     waitingSince: iso(status?.waitingInfo?.waitingSince),
-    conversationUrl: status?.conversationUrl,
-    transcriptUrl: status?.transcriptUrl,
-    supportBundleUrl: status?.supportBundleUrl,
+    conversationUrl: webUrl(status?.conversationUrl),
+    transcriptUrl: webUrl(status?.transcriptUrl),
+    supportBundleUrl: webUrl(status?.supportBundleUrl),
   });
 }
 

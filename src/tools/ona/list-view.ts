@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { failureReasonOf, num, onaState, shortCount, shortEnum, shortTime, stateField } from './views.js';
+import { failureReasonOf, num, onaState, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
 
@@ -59,8 +59,8 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     iterations: num(status?.iterations),
     inputTokensUsed: num(status?.inputTokensUsed),
     outputTokensUsed: num(status?.outputTokensUsed),
-    conversationUrl: bounded(status?.conversationUrl, MAX_URL_CHARS),
-    transcriptUrl: bounded(status?.transcriptUrl, MAX_URL_CHARS),
+    conversationUrl: bounded(webUrl(status?.conversationUrl), MAX_URL_CHARS),
+    transcriptUrl: bounded(webUrl(status?.transcriptUrl), MAX_URL_CHARS),
   });
 }
 

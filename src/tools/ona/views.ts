@@ -66,6 +66,11 @@ export function num(value: string | number | undefined, keepZero = false): numbe
   return n === 0 && !keepZero ? undefined : n;
 }
 
+/** A link Ona sets (conversation, transcript, support bundle): http(s) only; a javascript: or data: one is dropped. */
+export function webUrl(value: string | undefined): string | undefined {
+  return value !== undefined && /^https?:\/\//i.test(value) ? value : undefined;
+}
+
 /** Text renderings drop the enum's type prefix: PHASE_WAITING_FOR_INPUT → WAITING_FOR_INPUT. */
 export function shortEnum(value: string | undefined): string {
   if (!value) return '';
