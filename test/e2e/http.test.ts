@@ -257,11 +257,28 @@ describe('HTTP bodies the server refuses itself', () => {
     expect(JSON.parse(bad.body)).toMatchObject({ error: { code: -32700 } });
   });
 
-  it('a body over 4 MiB gets 413, and the server keeps serving', async () => {
-    const huge = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4 * 1024 * 1024) } });
-    const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body: huge });
-    expect(r.status).toBe(413);
-    expect(JSON.parse(r.body)).toMatchObject({ error: { code: -32000, message: expect.stringMatching(/^Payload Too Large/) } });
+  it('a chunked body (no Content-Length) over 4 MiB gets 413, and the server keeps serving', async () => {
+    const { port } = new URL(cli.url);
+    const reply = await new Promise<string>((resolve) => {
+      let got = '';
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        const chunk = 'x'.repeat(64 * 1024);
+        // 65 chunks of 64 KiB: past 4 MiB. Once the server has answered it may close: writes then fail.
+        for (let i = 0; i < 65 && got === ''; i += 1) socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+      });
+      socket.setEncoding('utf8');
+      socket.on('data', (data: string) => {
+        got += data;
+        if (got.includes('}')) {
+          socket.destroy();
+          resolve(got);
+        }
+      });
+      socket.on('error', () => resolve(got));
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply).toContain('"message":"Payload Too Large: Request body must not exceed 4194304 bytes"');
     expect((await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(200);
   });
 
