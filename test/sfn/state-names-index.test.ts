@@ -86,22 +86,25 @@ describe('StateNameIndex oldest first: an end event whose link does not lead to 
   });
 });
 
+/** Page 1 of the carry tests: Parallel "Top" starts the long Task "Slow" in one branch and the Map "Loop" in the other. */
+const topWithSlowAndLoop = (): HistoryEvent[] => [
+  ev(1, 'ExecutionStarted', 0),
+  ev(2, 'ParallelStateEntered', 1, 'Top'),
+  ev(3, 'ParallelStateStarted', 2),
+  ev(4, 'TaskStateEntered', 3, 'Slow'),
+  ev(5, 'TaskScheduled', 4),
+  ev(6, 'TaskStarted', 5),
+  ev(7, 'MapStateEntered', 3, 'Loop'),
+  ev(8, 'MapStateStarted', 7),
+];
+
 describe('StateNameIndex oldest first: what a continuation carries', () => {
   // Parallel "Top": one branch runs the long Task "Slow" (started on page 1), the other a Map "Loop"
   // whose iterations each run a Parallel "Inner" that starts and ends on page 2; page 3: Slow fails.
   // `linkedTo`: what each item's MapIterationStarted links to: the last event of the item before,
   // as AWS records it, or that item's MapIterationSucceeded.
   function pages(iterations: number, linkedTo: 'last event' | 'item end' = 'item end'): HistoryEvent[][] {
-    const first = [
-      ev(1, 'ExecutionStarted', 0),
-      ev(2, 'ParallelStateEntered', 1, 'Top'),
-      ev(3, 'ParallelStateStarted', 2),
-      ev(4, 'TaskStateEntered', 3, 'Slow'),
-      ev(5, 'TaskScheduled', 4),
-      ev(6, 'TaskStarted', 5),
-      ev(7, 'MapStateEntered', 3, 'Loop'),
-      ev(8, 'MapStateStarted', 7),
-    ];
+    const first = topWithSlowAndLoop();
     const second: HistoryEvent[] = [];
     let id = 8;
     let last = 8;
@@ -166,16 +169,7 @@ describe('StateNameIndex oldest first: what a continuation carries past Maps nes
   // Parallel "Top": the long Task "Slow" in one branch; in the other, a Map "Loop" whose items each
   // run a Map "Inner" of two Pass items, as AWS links them. Page 3: Slow fails.
   function pages(items: number): HistoryEvent[][] {
-    const first = [
-      ev(1, 'ExecutionStarted', 0),
-      ev(2, 'ParallelStateEntered', 1, 'Top'),
-      ev(3, 'ParallelStateStarted', 2),
-      ev(4, 'TaskStateEntered', 3, 'Slow'),
-      ev(5, 'TaskScheduled', 4),
-      ev(6, 'TaskStarted', 5),
-      ev(7, 'MapStateEntered', 3, 'Loop'),
-      ev(8, 'MapStateStarted', 7),
-    ];
+    const first = topWithSlowAndLoop();
     const second: HistoryEvent[] = [];
     let id = 8;
     let lastOuter = 8;
