@@ -6,8 +6,8 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  * another result than Step Functions for the same definition (the definition as written is what
  * describe and the history show):
  * - ResultPath "$", in a state or a Catch, writes the result under a key named "$": it is the
- *   default, so it is left out; "$['a b']" loses its "$" the same way. InputPath and OutputPath
- *   "$", also defaults, fail on 0, false and "": left out too.
+ *   default, so it is left out; "$['a b']" loses its "$" the same way. ("$" on 0, false, "" or null
+ *   is mended where it fails, in jsonpath-plus: see installRootPathFix.)
  * - A Pass `Result` of 0, false, "" or null passes the input through: the value is put in the
  *   context object, under CONSTANTS_CONTEXT_KEY, and the state reads it as its input.
  * - `IsPresent`, `IsNull`, `IsNumeric`, `IsString`, `IsBoolean` or `IsTimestamp` false never
@@ -21,8 +21,8 @@ const TYPE_TESTS = ['IsPresent', 'IsNull', 'IsNumeric', 'IsString', 'IsBoolean',
 export function workAroundLibrary(definition: JsonObject): Json[] {
   const constants: Json[] = [];
   walkStates(definition, ({ state }) => {
-    fixPaths(state);
-    if (Array.isArray(state.Catch)) for (const catcher of state.Catch) if (isObject(catcher)) fixPaths(catcher);
+    fixResultPath(state);
+    if (Array.isArray(state.Catch)) for (const catcher of state.Catch) if (isObject(catcher)) fixResultPath(catcher);
     if (state.Type === 'Pass' && 'Result' in state && isFalsyJson(state.Result)) {
       // Result replaces the effective input, so InputPath and Parameters never mattered.
       state.InputPath = `$$.${CONSTANTS_CONTEXT_KEY}[${constants.push(state.Result) - 1}]`;
@@ -34,10 +34,10 @@ export function workAroundLibrary(definition: JsonObject): Json[] {
   return constants;
 }
 
-function fixPaths(holder: JsonObject): void {
-  for (const key of ['InputPath', 'OutputPath', 'ResultPath']) if (holder[key] === '$') delete holder[key];
+function fixResultPath(holder: JsonObject): void {
   const path = holder.ResultPath;
-  if (typeof path === 'string' && path.startsWith('$[')) holder.ResultPath = path.slice(1);
+  if (path === '$') delete holder.ResultPath;
+  else if (typeof path === 'string' && path.startsWith('$[')) holder.ResultPath = path.slice(1);
 }
 
 function isFalsyJson(value: unknown): value is Json {
