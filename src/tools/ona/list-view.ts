@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
-import { PayloadSchema, compact, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
+import { PayloadSchema, compact, cutAt, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
 import { failureReasonOf, num, onaState, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
@@ -73,7 +73,7 @@ const MAX_NAME_CHARS = 512;
 const MAX_URL_CHARS = 4096;
 
 function bounded(value: string | undefined, max: number): string | undefined {
-  return value !== undefined && value.length > max ? `${value.slice(0, max)}…` : value;
+  return value !== undefined && value.length > max ? `${cutAt(value, max)}…` : value;
 }
 
 const IMPLIED_PHASE: Record<string, string> = {
