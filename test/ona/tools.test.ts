@@ -231,6 +231,29 @@ describe('ona tools against the fake AgentService', () => {
     env.fake.executions.pop();
   });
 
+  it('a goal that stopped unmet is a failed run; phases sent as enum numbers read as their names', async () => {
+    const unmet = makeExecution(5); // a clean PHASE_STOPPED finish
+    unmet.id = 'goal-unmet';
+    unmet.status.mode = 'AGENT_MODE_GOAL';
+    unmet.status.goal = { objective: 'make CI green', status: 'GOAL_STATUS_BUDGET_EXHAUSTED', tokensUsed: '500000', tokenBudget: '500000' };
+    const met = makeExecution(5);
+    met.id = 'goal-met';
+    met.status.goal = { objective: 'make CI green', status: 'GOAL_STATUS_COMPLETED' };
+    const numeric = makeExecution(0);
+    numeric.id = 'numeric-phase';
+    numeric.status.phase = 40;
+    numeric.spec.desiredPhase = 40;
+    env.fake.executions.push(unmet, met, numeric);
+    try {
+      const got = async (id: string) => (await env.harness.call('get_agent_execution', { agentExecutionId: id })).structured;
+      expect(await got('goal-unmet')).toMatchObject({ phase: 'PHASE_STOPPED', state: 'failed', goal: { status: 'GOAL_STATUS_BUDGET_EXHAUSTED' } });
+      expect(await got('goal-met')).toMatchObject({ phase: 'PHASE_STOPPED', state: 'succeeded' });
+      expect(await got('numeric-phase')).toMatchObject({ phase: 'PHASE_STOPPED', desiredPhase: 'PHASE_STOPPED', state: 'aborted' });
+    } finally {
+      env.fake.executions.splice(-3);
+    }
+  });
+
   it('an annotation key "__proto__" is refused, not dropped (a dropped one widened the filter to every execution)', async () => {
     const before = env.fake.requests.length;
     const listed = await env.harness.call('list_agent_executions', { annotations: JSON.parse('{"__proto__":"x"}') as Record<string, string> });

@@ -2,7 +2,7 @@ import * as z from 'zod';
 
 /**
  * Lenient zod shapes of the AgentService replies (proto3 JSON): every field optional, unknown
- * fields stripped, enums kept as strings so a new enum value never breaks a call. int64 values
+ * fields stripped, enums kept as strings so a new enum value never breaks a call (phase numbers are read as their names). int64 values
  * arrive as strings but numbers are accepted too, and doubles may be "NaN" or "Infinity". A field
  * of the wrong type (a number where a timestamp string belongs), a null message (proto3's
  * "default") or a bad entry of a repeated field is dropped rather than failing the whole page:
@@ -13,6 +13,12 @@ const int64 = z.union([z.string(), z.number()]).optional().catch(undefined);
 const double = z.union([z.number(), z.string()]).optional().catch(undefined);
 const str = z.string().optional().catch(undefined);
 const bool = z.boolean().optional().catch(undefined);
+/** Phase numbers a proto3 JSON writer set to print enums as integers would send. */
+const PHASE_NUMBERS: Record<number, string> = { 0: 'PHASE_UNSPECIFIED', 10: 'PHASE_PENDING', 20: 'PHASE_RUNNING', 30: 'PHASE_WAITING_FOR_INPUT', 40: 'PHASE_STOPPED' };
+const phase = z
+  .union([z.string(), z.number().transform((n) => PHASE_NUMBERS[n])])
+  .optional()
+  .catch(undefined);
 const stringMap = z.record(z.string(), z.string()).optional().catch(undefined);
 
 /** A message field: absent when null or not the message. */
@@ -82,14 +88,14 @@ export const AgentExecutionSchema = z.object({
     z.object({
       agentId: str,
       codeContext: message(CodeContext),
-      desiredPhase: str,
+      desiredPhase: phase,
       limits: message(z.object({ maxInputTokens: int64, maxIterations: int64, maxOutputTokens: int64 })),
       session: str,
     }),
   ),
   status: message(
     z.object({
-      phase: str,
+      phase,
       failureMessage: str,
       failureReason: str,
       warningMessage: str,

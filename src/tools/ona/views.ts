@@ -9,8 +9,8 @@ export const ROLES = ['AGENT_EXECUTION_ROLE_DEFAULT', 'AGENT_EXECUTION_ROLE_WORK
 export const AGENT_MODES = ['AGENT_MODE_EXECUTION', 'AGENT_MODE_PLANNING', 'AGENT_MODE_RALPH', 'AGENT_MODE_SPEC', 'AGENT_MODE_GOAL'] as const;
 
 export const stateField = sharedStateField(
-  'PHASE_STOPPED maps to failed when a failure reason or message is set, ' +
-    'to aborted when a stop was requested (spec.desiredPhase PHASE_STOPPED), else to succeeded.',
+  'PHASE_STOPPED maps to failed when a failure reason or message is set or the goal ended unmet ' +
+    '(BUDGET_EXHAUSTED, BLOCKED, USAGE_LIMITED), to aborted when a stop was requested (spec.desiredPhase PHASE_STOPPED), else to succeeded.',
 );
 
 export const idField = (what: string) =>
@@ -21,10 +21,14 @@ export const idField = (what: string) =>
     .regex(/^[A-Za-z0-9._:-]+$/, 'an Ona id: letters, digits, dot, dash, underscore or colon')
     .describe(what);
 
+/** Goal statuses that end a goal-mode run without reaching its objective. */
+const GOAL_UNMET = new Set(['GOAL_STATUS_BUDGET_EXHAUSTED', 'GOAL_STATUS_BLOCKED', 'GOAL_STATUS_USAGE_LIMITED']);
+
 /**
  * Ona has no succeeded/failed phase: an execution ends in PHASE_STOPPED, and a failure shows as
- * failureReason/failureMessage. A requested stop (desiredPhase STOPPED) without failure is the
- * closest thing to "aborted"; everything else that stopped cleanly counts as succeeded.
+ * failureReason/failureMessage, or (goal mode) as a goal that stopped unmet. A requested stop
+ * (desiredPhase STOPPED) without failure is the closest thing to "aborted"; everything else
+ * that stopped cleanly counts as succeeded.
  */
 export function onaState(e: AgentExecution): NormalisedState {
   switch (e.status?.phase) {
@@ -33,7 +37,7 @@ export function onaState(e: AgentExecution): NormalisedState {
     case 'PHASE_WAITING_FOR_INPUT':
       return 'waiting';
     case 'PHASE_STOPPED':
-      if (failureReasonOf(e) || e.status?.failureMessage) return 'failed';
+      if (failureReasonOf(e) || e.status?.failureMessage || GOAL_UNMET.has(e.status?.goal?.status ?? '')) return 'failed';
       return e.spec?.desiredPhase === 'PHASE_STOPPED' ? 'aborted' : 'succeeded';
     default:
       return 'pending';
