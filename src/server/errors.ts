@@ -59,7 +59,7 @@ const GENERIC_HINTS: Record<ErrorKind, string> = {
   conflict: 'the resource is in a state that does not allow this; describe it and decide',
   access_denied: "the server's credentials lack permission for this operation; see the README's permission table",
   unauthenticated: "the server's credentials were rejected; fix the server's configuration (this is not fixable from a tool call)",
-  throttled: 'the backend is throttling requests and retries were exhausted; wait a few seconds and call again, or narrow the request',
+  throttled: 'the backend is throttling requests (a rate limit or quota); wait a few seconds and call again, or narrow the request',
   unavailable: 'the backend is temporarily failing; call again in a little while',
   timeout: 'the backend did not answer in time; call again, or narrow the request',
   cancelled: 'the call was cancelled',

@@ -122,7 +122,7 @@ describe('ona faults', () => {
     const res = await call('list_agent_executions');
     expect(res.isError).toBe(true);
     expect(res.text).toMatch(/Ona ListAgentExecutions failed after 3 attempts: resource_exhausted \(HTTP 429\)/);
-    expect(res.text).toMatch(/Next: the backend is throttling requests/);
+    expect(res.text).toMatch(/Next: the backend is throttling requests \(a rate limit or quota\); wait/);
     expect(env.fake.requests.length - before).toBe(3);
   });
 
@@ -317,10 +317,10 @@ describe('ona faults', () => {
     try {
       limited.fake.failNext({ kind: 'slow', ms: 5000 });
       const get = await limited.harness.call('get_agent_execution', { agentExecutionId: limited.fake.executions[0]?.id });
-      expect(get.text).toMatch(/^Ona GetAgentExecution failed: NoAnswer: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: the backend did not answer in time/);
+      expect(get.text).toMatch(/^Ona GetAgentExecution failed: call_deadline: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: the backend did not answer in time/);
       limited.fake.failNext({ kind: 'slow', ms: 5000 });
       const start = await limited.harness.call('start_agent_execution', { codeContext: { projectId: 'prj-1' } });
-      expect(start.text).toMatch(/^Ona StartAgent failed: NoAnswer: .*Next: the agent may have started anyway/);
+      expect(start.text).toMatch(/^Ona StartAgent failed: call_deadline: .*Next: the agent may have started anyway/);
     } finally {
       await limited.close();
     }

@@ -344,11 +344,11 @@ describe('a backend that never answers', () => {
     if (tool === 'start_execution') {
       // The request may have got through: the answer names the execution so a retry is safe.
       const name = fake.requestsFor(op)[before]?.body.name as string;
-      expect(r.text).toContain(`Step Functions StartExecution failed: NoAnswer: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). The execution may have started anyway, as ${name}.`);
+      expect(r.text).toContain(`Step Functions StartExecution failed: CallDeadline: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). The execution may have started anyway, as ${name}.`);
       expect(r.text).toContain(`describe_execution with executionArn="${executionArn('Orders', name)}"`);
       expect(r.text).toContain(`call start_execution again with name="${name}"`);
     } else {
-      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: NoAnswer: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time`));
+      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: CallDeadline: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time`));
     }
     expectClean(r.text);
     await fake.until(() => fake.requestsFor(op)[before]?.aborted === true);
@@ -368,7 +368,7 @@ describe('a write that gets no answer', () => {
       fake.inject({ kind: 'slow', ms: 60_000 }, { op });
       const r = await limited.call(tool, { executionArn: running.executionArn });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: NoAnswer: `));
+      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: CallDeadline: `));
       expect(r.text).toContain(`Next: ${advice}`);
     } finally {
       fake.clearFaults();

@@ -105,7 +105,7 @@ export function createRpc(options: RpcOptions): Rpc {
         } catch (err) {
           // The call's own time limit (not the client) ended it: a timeout of this operation.
           if (signal.aborted && isDeadline(signal.reason)) {
-            throw new BackendError('Ona', method, 'timeout', 'NoAnswer', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)", { attempts: ctx.attempts });
+            throw new BackendError('Ona', method, 'timeout', 'call_deadline', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)", { attempts: ctx.attempts });
           }
           if (signal.aborted) throw abortError();
           if (err instanceof BackendError) throw err;

@@ -101,7 +101,7 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
 
 export function toBackendError(operation: string, err: unknown, signal?: AbortSignal): unknown {
   if (signal?.aborted && isDeadline(signal.reason)) {
-    return new BackendError('Step Functions', operation, 'timeout', 'NoAnswer', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)");
+    return new BackendError('Step Functions', operation, 'timeout', 'CallDeadline', "no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS)");
   }
   if (isAbort(err) || err instanceof BackendError) return err;
   if (!(err instanceof Error)) return new BackendError('Step Functions', operation, 'internal', 'UnknownError', String(err));
