@@ -140,6 +140,10 @@ describe('tool inventory', () => {
       readOnly.client.callTool({ name: 'stop_execution', arguments: { executionArn: 'arn:aws:states:us-east-1:1:execution:a:b' } }),
     ).rejects.toThrow(/not found/i);
   });
+
+  it('does not promise tools/list_changed: the tool list is fixed for the life of the process', () => {
+    expect(readOnly.client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
+  });
 });
 
 describe('docs and bundle stay in step with the inventory', () => {

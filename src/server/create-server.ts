@@ -38,7 +38,7 @@ export function createServer(deps: ServerDeps, caller: CallerInfo = {}): McpServ
   const writeLimiter = deps.writeLimiter ?? new WriteRateLimiter(deps.config.limits.writesPerMinute);
   const server = new McpServer(
     { name: 'executions-mcp', version: VERSION },
-    { capabilities: { tools: {} }, instructions: SERVER_INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
   );
   for (const tool of selectTools(deps.config)) {
     server.registerTool(
