@@ -1,13 +1,13 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMcpHandler } from '@modelcontextprotocol/server';
-import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation, toNodeHandler } from '@modelcontextprotocol/node';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
 import { TOO_LARGE, jsonRpcError, readBody, replay } from './body.js';
+import { requestGuard } from './guards.js';
 import { protoKeyRejection } from './message-check.js';
 
 /**
@@ -16,12 +16,7 @@ import { protoKeyRejection } from './message-check.js';
  */
 export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const { host, port, token, allowedHosts } = deps.config.http;
-  // The bound address itself is always a valid Host (127.0.0.2 is loopback too, but not "localhost").
-  const standardLoopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
-  const hostnames = [...allowedHosts, ...(standardLoopback || host === '0.0.0.0' || host === '::' ? [] : [host.includes(':') ? `[${host}]` : host])];
-  const checkHost = hostnames.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
-  const checkOrigin = hostnames.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
-  const expected = token ? Buffer.from(token) : undefined;
+  const guard = requestGuard(deps.config.http);
   // Every request gets a fresh server instance: the write limit and the cursor codec must be the
   // process's, not the request's, or the limit never applies.
   const shared: ServerDeps = {
@@ -57,21 +52,9 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found: the MCP endpoint is /mcp"}');
       return;
     }
-    if (!checkHost(req, res) || !checkOrigin(req, res)) return;
-    let principal: string | undefined;
-    if (expected) {
-      const header = req.headers.authorization ?? '';
-      // The auth scheme is case-insensitive (RFC 9110 §11.1).
-      const match = /^bearer\s+(.+)$/i.exec(header);
-      const given = Buffer.from(match?.[1]?.trim() ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        // No credentials at all get no error code (RFC 6750 §3.1); a wrong token is invalid_token.
-        const challenge = header === '' ? 'Bearer' : 'Bearer error="invalid_token"';
-        res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
-        return;
-      }
-      principal = 'bearer';
-    }
+    const admission = guard(req, res);
+    if (!admission.admitted) return;
+    const { principal } = admission;
     const authed = req as IncomingMessage & { auth?: { token: string; clientId: string; scopes: string[] } };
     if (principal) authed.auth = { token: 'redacted', clientId: principal, scopes: [] };
     if (req.method !== 'POST') {
@@ -98,7 +81,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/mcp`;
-  log.info('listening', { url, auth: expected ? 'bearer token' : 'none (loopback only)' });
+  log.info('listening', { url, auth: token ? 'bearer token' : 'none (loopback only)' });
   if ((host === '0.0.0.0' || host === '::') && allowedHosts.length === 0) {
     // The DNS-rebinding guard accepts only the names it knows: say so before a remote client gets 403.
     log.warn(`listening on every interface, but only loopback Host names are accepted; remote clients get 403 until --allowed-hosts lists the names or addresses they connect to`);

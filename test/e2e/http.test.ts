@@ -65,6 +65,16 @@ describe('HTTP without a token (loopback)', () => {
   it('a foreign Host gets 403 (DNS rebinding)', async () => {
     const r = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host: 'evil.example.com' }, body: INITIALIZE });
     expect(r.status).toBe(403);
+    const rooted = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host: 'evil.example.com.' }, body: INITIALIZE });
+    expect(rooted.status).toBe(403);
+  });
+
+  it('a fully qualified loopback Host ("localhost." with its root dot) is accepted', async () => {
+    const port = new URL(cli.url).port;
+    for (const host of ['localhost.', `localhost.:${port}`]) {
+      const r = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host }, body: INITIALIZE });
+      expect(r.status, host).toBe(200);
+    }
   });
 
   it('a foreign Origin gets 403; a loopback Origin is accepted', async () => {

@@ -1,0 +1,40 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation } from '@modelcontextprotocol/node';
+import type { Config } from '../config.js';
+
+/** Who a request came as: `bearer` when a token is configured and matched. */
+export type Admission = { admitted: false } | { admitted: true; principal: string | undefined };
+
+/**
+ * The checks every /mcp request passes before the MCP handler sees it: Host and Origin against
+ * the known names (DNS rebinding), then the bearer token when one is set. A refused request has
+ * already been answered (403 or 401).
+ */
+export function requestGuard(http: Config['http']): (req: IncomingMessage, res: ServerResponse) => Admission {
+  const { host, token, allowedHosts } = http;
+  // The bound address itself is always a valid Host (127.0.0.2 is loopback too, but not "localhost").
+  const standardLoopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+  const hostnames = [...allowedHosts, ...(standardLoopback || host === '0.0.0.0' || host === '::' ? [] : [host.includes(':') ? `[${host}]` : host])];
+  const checkHost = hostnames.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
+  const checkOrigin = hostnames.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
+  const expected = token ? Buffer.from(token) : undefined;
+
+  return (req, res) => {
+    // "localhost." is the same name as "localhost" (a fully qualified name's root dot).
+    if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '');
+    if (!checkHost(req, res) || !checkOrigin(req, res)) return { admitted: false };
+    if (!expected) return { admitted: true, principal: undefined };
+    const header = req.headers.authorization ?? '';
+    // The auth scheme is case-insensitive (RFC 9110 §11.1).
+    const match = /^bearer\s+(.+)$/i.exec(header);
+    const given = Buffer.from(match?.[1]?.trim() ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      // No credentials at all get no error code (RFC 6750 §3.1); a wrong token is invalid_token.
+      const challenge = header === '' ? 'Bearer' : 'Bearer error="invalid_token"';
+      res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
+      return { admitted: false };
+    }
+    return { admitted: true, principal: 'bearer' };
+  };
+}
