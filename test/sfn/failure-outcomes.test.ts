@@ -118,6 +118,7 @@ let mapArn: string;
 let redrivenArn: string;
 let wideArn: string;
 let widerArn: string;
+let farthestArn: string;
 
 beforeAll(async () => {
   env = await startSfnEnv();
@@ -139,6 +140,7 @@ beforeAll(async () => {
   redrivenArn = add('redriven', 'SUCCEEDED', REDRIVEN);
   wideArn = add('wide', 'SUCCEEDED', wideRetries(120));
   widerArn = add('wider', 'SUCCEEDED', wideRetries(260));
+  farthestArn = add('farthest', 'SUCCEEDED', wideRetries(2500));
 });
 
 afterAll(async () => {
@@ -267,5 +269,14 @@ describe('failure outcomes in get_execution_history', () => {
     for (const id of unmarked) expect(text).toMatch(new RegExp(`#${id} ←\\d+ TaskFailed .*\\(outcome not carried this far: read oldest first to see it\\)`));
     const oldest = await failures({ maxItems: 300 }, widerArn);
     expect(oldest.outcomes.filter(([, outcome]) => outcome !== 'retried')).toEqual([]);
+  });
+
+  // 2,500 items fail before any retry: a small call's first failures are retried 2,500 events later.
+  it('oldest first, a small call reads several pages ahead for a retry far behind its failure', async () => {
+    const r = await env.call('get_execution_history', { executionArn: farthestArn, failuresOnly: true, maxItems: 5, pageSize: 100 });
+    const events = r.structured?.events as Array<{ id: number; outcome?: string }>;
+    expect(events).toHaveLength(5);
+    expect(events.map((e) => e.outcome)).toEqual(Array(5).fill('retried'));
+    expect(r.text).not.toContain('not read yet');
   });
 });

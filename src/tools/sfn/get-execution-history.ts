@@ -214,15 +214,14 @@ export const getExecutionHistory = defineTool({
       );
     }
     // Oldest first, what followed the last failures returned (a retry, a catch, the end of the run,
-    // or the stop that aborted the failed state) may lie on the next backend page, and so may what
-    // ends a stretch of aborts: one page ahead settles them.
-    const unsettled = (v: HistoryEventView) =>
-      (isFailureEvent(v.type) && !isStateAbort(v.type) && UNSETTLED_OLDEST_FIRST.has(outcomes.unmarked(v.id))) ||
-      (args.failuresOnly && failureAborts.undecided(v));
+    // or the stop that aborted the failed state) lies further on, and so does what ends a stretch
+    // of aborts. A retry can come thousands of events later (a wide Map's items all failing first).
+    const unsettledFailure = (v: HistoryEventView) => isFailureEvent(v.type) && !isStateAbort(v.type) && UNSETTLED_OLDEST_FIRST.has(outcomes.unmarked(v.id));
+    const unsettled = (v: HistoryEventView) => unsettledFailure(v) || (args.failuresOnly && failureAborts.undecided(v));
     if (!args.reverseOrder && readEnd && result.items.some(unsettled)) {
       await readAhead(
         readEnd,
-        1,
+        result.items.some(unsettledFailure) ? 5 : 1,
         (events, last) => {
           outcomes.observe(events);
           failureAborts.observe(events);
