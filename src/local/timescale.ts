@@ -6,15 +6,23 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  * - Wait Seconds: waitTimeOverrides (ms) = Seconds × 1000 × F.
  * - Wait Timestamp: an override getter, read by the library when the Wait starts: (Timestamp − now) × F.
  * - Wait SecondsPath / TimestampPath: the value is only known at run time, so the state runs as a
- *   local pseudo-Task that reads the path and sleeps the scaled time (history still shows a Wait).
+ *   local pseudo-Task that reads the path and sleeps the scaled time (history still shows a Wait),
+ *   at any scale, so that the sleep is capped too.
  * - Retry: IntervalSeconds and MaxDelaySeconds × F in the definition itself, so BackoffRate and
  *   jitter keep their shape (a fixed retryIntervalOverrides value would flatten the back-off).
  * - Top-level TimeoutSeconds × F, so an execution timeout keeps its place relative to its Waits.
  * Task TimeoutSeconds are not scaled: local handlers run in real time.
+ *
+ * Node's timers hold at most 2^31-1 ms (about 24.8 days) and fire at once beyond it, so every
+ * duration the library sleeps or times out on is capped at that, scaled or not: a 30-day Wait must
+ * still be waiting, not over in a millisecond.
  */
 
-/** The library gives Tasks a 60 s default timeout; AWS has none. setTimeout caps at 2^31-1 ms. */
+/** The longest timer Node keeps, in whole seconds. The library gives Tasks a 60 s default timeout; AWS has none: this stands for none. */
 const NO_TASK_TIMEOUT_SECONDS = 2_147_483;
+/** The longest Wait or retry delay: a second under the timeout of the pseudo-Task that runs a path-based Wait. */
+export const LONGEST_WAIT_SECONDS = NO_TASK_TIMEOUT_SECONDS - 1;
+const LONGEST_WAIT_MS = LONGEST_WAIT_SECONDS * 1000;
 export const SCALED_WAIT_RESOURCE = 'arn:aws:states:::local:scaledWait';
 
 export interface ScaledWait {
@@ -34,28 +42,30 @@ export function runtimeDefinition(original: JsonObject, factor: number, now: () 
   const waitTimeOverrides: Record<string, number> = {};
   const scaledWaits = new Map<string, ScaledWait>();
   const scale = factor !== 1;
-  if (scale && typeof definition.TimeoutSeconds === 'number') definition.TimeoutSeconds = definition.TimeoutSeconds * factor;
+  if (typeof definition.TimeoutSeconds === 'number') definition.TimeoutSeconds = Math.min(definition.TimeoutSeconds * factor, NO_TASK_TIMEOUT_SECONDS);
 
   walkStates(definition, ({ name, state }) => {
-    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
-      state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
+    if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined) {
+      state.TimeoutSeconds = typeof state.TimeoutSeconds === 'number' ? Math.min(state.TimeoutSeconds, NO_TASK_TIMEOUT_SECONDS) : NO_TASK_TIMEOUT_SECONDS;
     }
-    if (!scale) return;
     if (Array.isArray(state.Retry)) {
       for (const retrier of state.Retry) {
         if (!isObject(retrier)) continue;
-        retrier.IntervalSeconds = (typeof retrier.IntervalSeconds === 'number' ? retrier.IntervalSeconds : 1) * factor;
-        if (typeof retrier.MaxDelaySeconds === 'number') retrier.MaxDelaySeconds = retrier.MaxDelaySeconds * factor;
+        const interval = (typeof retrier.IntervalSeconds === 'number' ? retrier.IntervalSeconds : 1) * factor;
+        if (scale || interval > LONGEST_WAIT_SECONDS) retrier.IntervalSeconds = Math.min(interval, LONGEST_WAIT_SECONDS);
+        // The back-off grows past any bound without it.
+        const maxDelay = typeof retrier.MaxDelaySeconds === 'number' ? retrier.MaxDelaySeconds * factor : Infinity;
+        retrier.MaxDelaySeconds = Math.min(maxDelay, LONGEST_WAIT_SECONDS);
       }
     }
     if (state.Type !== 'Wait') return;
     if (typeof state.Seconds === 'number') {
-      waitTimeOverrides[name] = state.Seconds * 1000 * factor;
+      waitTimeOverrides[name] = Math.min(state.Seconds * 1000 * factor, LONGEST_WAIT_MS);
     } else if (typeof state.Timestamp === 'string') {
       const at = Date.parse(state.Timestamp);
       Object.defineProperty(waitTimeOverrides, name, {
         enumerable: true,
-        get: () => Math.max(0, (at - now()) * factor),
+        get: () => Math.min(Math.max(0, (at - now()) * factor), LONGEST_WAIT_MS),
       });
     } else {
       const path = typeof state.SecondsPath === 'string' ? state.SecondsPath : typeof state.TimestampPath === 'string' ? state.TimestampPath : undefined;

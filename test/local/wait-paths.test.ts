@@ -4,7 +4,7 @@ import { fixtureDir, smArn, startTestEngine, waitForStatus, type TestEngine } fr
 
 /**
  * A Wait's TimestampPath or SecondsPath value is checked the same way whatever --local-time-scale
- * is: scaled waits run in our own code, unscaled ones in the library's, and both must agree.
+ * is: the path-based Wait runs in the engine's own code at any scale (so its sleep is capped like the others).
  */
 
 const machines = {
