@@ -70,6 +70,8 @@ export class FailureOutcomes implements PagingCarry {
   /** Oldest first: the last run-ending event, which an ExecutionRedriven further on reopens. */
   private lastRunEnd: number | undefined;
   private complete = false;
+  /** Oldest first: the history was read to its last event, and that did not end the run. */
+  private runningAtEnd = false;
   /** Oldest first: type of the newest event read so far. */
   private lastType: string | undefined;
 
@@ -126,7 +128,7 @@ export class FailureOutcomes implements PagingCarry {
 
   /** For a failure without an outcome: whether nothing handled it, or why that is not known. */
   unmarked(id: number): Unmarked {
-    const reason = this.newestFirst ? this.unmarkedNewestFirst(id, 0) : this.settled(id, 0) ? 'ended' : 'notRead';
+    const reason = this.newestFirst ? this.unmarkedNewestFirst(id, 0) : this.settled(id, 0) ? 'ended' : this.runningAtEnd ? 'running' : 'notRead';
     return reason === 'ended' ? (this.stoppedAfter(id) ?? 'ended') : reason;
   }
 
@@ -171,6 +173,7 @@ export class FailureOutcomes implements PagingCarry {
   /** The history was read to its last event: if that ended the run, nothing more can follow any failure. */
   reachedEnd(): void {
     if (this.lastType !== undefined && RUN_ENDED.test(this.lastType)) this.complete = true;
+    else this.runningAtEnd = true;
   }
 
   /**
