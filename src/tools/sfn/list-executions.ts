@@ -144,5 +144,7 @@ function executionArnPrefix(items: Execution[]): string | undefined {
   const first = items[0];
   if (!first || !first.executionArn.endsWith(first.name)) return undefined;
   const prefix = first.executionArn.slice(0, first.executionArn.length - first.name.length);
-  return items.every((e) => e.executionArn === prefix + e.name && BARE_ARN.test(e.executionArn)) ? prefix : undefined;
+  // Compared in place: building prefix + name for every item cost more than the rest of the text.
+  const fits = (e: Execution) => e.executionArn.length === prefix.length + e.name.length && e.executionArn.startsWith(prefix) && e.executionArn.endsWith(e.name);
+  return items.every((e) => fits(e) && BARE_ARN.test(e.executionArn)) ? prefix : undefined;
 }
