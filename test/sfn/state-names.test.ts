@@ -301,6 +301,54 @@ describe('state names of history events', () => {
     }
   });
 
+  it('oldest first, a container closed in an earlier call is still named after several re-reads of its end\'s page', async () => {
+    // Map › items each running Parallel "Leg"; item 0's task waits for a retry when item 1 fails, so
+    // item 0's Parallel is aborted on the last page, far from its start, and the Map is exited there.
+    // A call that stopped inside that page carried the Parallel as ended; the re-read after it
+    // dropped it from the token (what ran inside an exited Map is not carried as a tip).
+    const aborted = history([
+      ['ExecutionStarted', 0],
+      ['MapStateEntered', 1, entered('Each')], // 2
+      ['MapStateStarted', 2], // 3
+      ['MapIterationStarted', 3, iteration('Each', 0)], // 4
+      ['ParallelStateEntered', 4, entered('Leg')], // 5
+      ['ParallelStateStarted', 5], // 6
+      ['TaskStateEntered', 6, entered('Call')], // 7
+      ['TaskScheduled', 7, task], // 8
+      ['TaskStarted', 8], // 9
+      ['TaskFailed', 9, { taskFailedEventDetails: { error: 'Throttled' } }], // 10: waits for its retry
+      ['MapIterationStarted', 3, iteration('Each', 1)], // 11
+      ['ParallelStateEntered', 11, entered('Leg')], // 12
+      ['ParallelStateStarted', 12], // 13
+      ['TaskStateEntered', 13, entered('Call')], // 14
+      ['TaskScheduled', 14, task], // 15
+      ['TaskStarted', 15], // 16
+      ['TaskFailed', 16, { taskFailedEventDetails: { error: 'Broken' } }], // 17
+      ['ParallelStateFailed', 17], // 18
+      ['MapIterationFailed', 18, { mapIterationFailedEventDetails: { name: 'Each', index: 1 } }], // 19
+      ['TaskStateAborted', 10], // 20
+      ['ParallelStateAborted', 20], // 21
+      ['MapIterationAborted', 21, { mapIterationAbortedEventDetails: { name: 'Each', index: 0 } }], // 22
+      ['MapStateFailed', 18], // 23: caught
+      ['MapStateExited', 23, exited('Each')], // 24
+      ['PassStateEntered', 24, entered('Recover')], // 25
+      ['PassStateExited', 25, exited('Recover')], // 26
+      ['ExecutionSucceeded', 26],
+    ]);
+    const e = env.fake.addExecution({ stateMachineArn: machineArn('Shapes'), name: 'aborted-leg', status: 'SUCCEEDED' });
+    env.fake.setHistory(e.executionArn, aborted);
+    const truth = new Map((await names(e.executionArn, { pageSize: 1000, maxItems: 1000 })).map(([id, , n]) => [id, n]));
+    expect([6, 21, 23].map((id) => truth.get(id))).toEqual(['Leg', 'Leg', 'Each']);
+    for (const [maxItems, pageSize] of [[1, 15], [1, 12], [2, 14], [3, 11], [1, 5]] as const) {
+      let token: string | undefined;
+      do {
+        const r = await env.call('get_execution_history', { executionArn: e.executionArn, maxItems, pageSize, ...(token ? { startingToken: token } : {}) });
+        for (const x of r.structured?.events as Array<{ id: number; stateName?: string }>) expect(x.stateName, `#${x.id} ${JSON.stringify({ maxItems, pageSize })}`).toBe(truth.get(x.id));
+        token = r.structured?.nextToken as string | undefined;
+      } while (token);
+    }
+  });
+
   it('names every event alike when the backend returns fewer events per page than asked', async () => {
     // Step Functions may answer maxResults with a shorter page and a nextToken. A continuation that
     // starts on a page boundary then reads ahead for the events it returned last; those pages must

@@ -135,7 +135,11 @@ export class StateNameIndex implements PagingCarry {
 
   private closeContainer(started: number, endId: number | undefined): void {
     const ended = this.open.get(started);
-    if (!ended) return;
+    if (!ended) {
+      // Closed already in an earlier call (carried as ended): a re-read of its end carries it on again.
+      if (endId !== undefined && this.ended.has(started)) this.endedAt.set(started, endId);
+      return;
+    }
     // Still needed to name the end event itself (and its Exited) when its start came from a token.
     this.ended.set(started, ended.name);
     this.endedKinds.set(started, ended.kind);
