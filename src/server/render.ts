@@ -180,6 +180,13 @@ export function shortTime(isoTime: string | undefined): string {
   return isoTime.replace(/\.\d{3}Z$/, 'Z');
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Lone halves of surrogate pairs as U+FFFD: text that is not valid Unicode makes some hosts refuse the whole answer. */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
 /** Control and invisible formatting characters (bidi overrides, zero-width, tag characters): a line shows them as U+FFFD. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\u034f]/gu;
 
@@ -208,11 +215,10 @@ export function oneLine(text: string | undefined, max = 160): string {
 
 /**
  * A name shown as it is, one character for one (a model may pass it back as a filter): spaces kept,
- * other whitespace and invisible characters shown as U+FFFD.
+ * other whitespace and invisible characters shown as U+FFFD. Callers bound its length.
  */
-export function exactLine(text: string, max = 160): string {
-  const shown = redactInResult(text).replace(/[^\S ]/g, '\ufffd').replace(INVISIBLE, '\ufffd');
-  return shown.length <= max ? shown : `${shown.slice(0, max)}…`;
+export function exactLine(text: string): string {
+  return redactInResult(text).replace(/[^\S ]/g, '\ufffd').replace(INVISIBLE, '\ufffd');
 }
 
 function fenceId(): string {

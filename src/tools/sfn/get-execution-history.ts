@@ -5,8 +5,8 @@ import { carryAll } from '../../paging/engine.js';
 import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
-import { continuationHint, exactLine, oneLine } from '../../server/render.js';
-import { HISTORY_EVENT_TYPES, HistoryEventView, MAX_STATE_NAME, collapseRuns, isFailureEvent, isRedriveEvent, isStateAbort, viewEvent } from './history-events.js';
+import { continuationHint, exactLine, oneLine, payload } from '../../server/render.js';
+import { HISTORY_EVENT_TYPES, HistoryEventView, collapseRuns, isFailureEvent, isPlainStateName, isRedriveEvent, isStateAbort, shownStateName, viewEvent } from './history-events.js';
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
@@ -17,6 +17,11 @@ const EMPTY_PAGES_FOLLOWED = 25;
 
 /** JSON and text an outcome learnt after sizing adds: ',"outcome":"redriven"' and the longest text mark. */
 const OUTCOME_GROWTH = 72;
+/**
+ * JSON and text a state name learnt after sizing adds: ',"stateName":"…"' with 81 characters of at
+ * most 2 units (a quote escaped, an emoji), and the name fenced in the text line.
+ */
+const NAME_GROWTH = 420;
 /** Oldest first, what one more page may settle: nothing after the failure read, or its state aborted by a cause not read yet. */
 const UNSETTLED_OLDEST_FIRST = new Set<Unmarked>(['notRead', 'aborted']);
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
@@ -107,16 +112,20 @@ export const getExecutionHistory = defineTool({
     // An aborted state is never retried or caught: nothing is waited for after it.
     const unmarkedText = (v: HistoryEventView): string =>
       isFailureEvent(v.type) && !isStateAbort(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
+    // A plain name shows bare in brackets, exactly (so it works as the stateName filter); any other is fenced.
+    const stateLabel = (name: string | undefined): string =>
+      name === undefined ? '' : isPlainStateName(name) ? `[${exactLine(name)}]` : ctx.fence.wrap(payload(name, 512), 'state');
+    const heading = (v: HistoryEventView): string => [ctx.fence.inline('type', v.type), stateLabel(v.stateName)].filter(Boolean).join(' ');
     const lineOf = (v: HistoryEventView): string =>
       [
-        `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${ctx.fence.inline('type', v.type)}`,
-        v.stateName ? `[${exactLine(v.stateName, MAX_STATE_NAME)}]` : args.stateName ? '[state not known]' : '',
+        `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${heading(v)}`,
+        v.stateName === undefined && args.stateName ? '[state not known]' : '',
         // Milliseconds kept: events of a fast run often share one second.
         v.timestamp ?? '',
         v.outcome ? `(${v.outcome})` : unmarkedText(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
-        v.resource ? `resource=${oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256)}` : '',
+        ctx.fence.field('resource', v.resource ? oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256) : undefined),
         ctx.fence.field('mapRunArn', v.mapRunArn),
         ctx.fence.field('error', v.error),
         ctx.fence.wrap(v.cause, 'cause'),
@@ -188,10 +197,9 @@ export const getExecutionHistory = defineTool({
         return v;
       },
       line: (v) => lineOf(v),
-      // A name or an outcome learnt after sizing (below) appears in the structured event and in its
-      // text line. Twice the name's UTF-16 length at most (80 characters, some of them surrogate pairs).
+      // A name or an outcome learnt after sizing (below) appears in the structured event and in its text line.
       growth: (v) =>
-        (v.stateName === undefined && !v.type.startsWith('Execution') ? 2 * (2 * MAX_STATE_NAME + 16) : 0) +
+        (v.stateName === undefined && !v.type.startsWith('Execution') ? NAME_GROWTH : 0) +
         (v.outcome === undefined && isFailureEvent(v.type) ? OUTCOME_GROWTH : 0),
     });
     // Newest first, the first events of a failed or ended state lie further on: read a little
@@ -246,7 +254,7 @@ export const getExecutionHistory = defineTool({
       }
       if (v.stateName === undefined) {
         const name = names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type });
-        if (name !== undefined) v.stateName = name;
+        if (name !== undefined) v.stateName = shownStateName(name);
         if (args.stateName && name !== undefined && name !== args.stateName) return;
         learnt ||= name !== undefined;
       }
@@ -261,7 +269,7 @@ export const getExecutionHistory = defineTool({
       structured: { events: items, ...paging },
       fitsBudget,
       text: [
-        ...collapseRuns(items, lines),
+        ...collapseRuns(items, lines, heading),
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
           ? `No event belongs to a state named "${oneLine(args.stateName, 80)}": state names are case-sensitive; call without stateName to see them.`

@@ -1,12 +1,31 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { PayloadSchema, compact, exactLine, iso, payload, type Payload } from '../../server/render.js';
+import { PayloadSchema, compact, iso, payload, wellFormed, type Payload } from '../../server/render.js';
 import { count, text } from './views.js';
 
 /** Compact view of Step Functions history events, and the state-name linkage across events. */
 
 /** Step Functions state names are at most 80 characters. */
 export const MAX_STATE_NAME = 80;
+
+/**
+ * A state name as answers show it: whole when it is a legal one, else its first 80 characters and
+ * "…" (never half a pair). Control characters and lone surrogates, which no name typed back can
+ * hold, show as U+FFFD: so a name costs at most 2 UTF-16 units a character, in JSON too.
+ */
+export function shownStateName(name: string): string {
+  const clean = wellFormed(name.replace(/\p{Cc}/gu, '\ufffd'));
+  if (clean.length <= MAX_STATE_NAME) return clean;
+  const chars = Array.from(clean);
+  return chars.length <= MAX_STATE_NAME ? clean : `${chars.slice(0, MAX_STATE_NAME).join('')}…`;
+}
+
+/** Names shown bare in a line's brackets; others (brackets, parentheses, quotes, markup) could pass for the line's own marks and are fenced. */
+const PLAIN_STATE_NAME = /^[\p{L}\p{N}\p{M}\p{So} _.,:;/@+&'#!?%*-]+$/u;
+
+export function isPlainStateName(name: string): boolean {
+  return PLAIN_STATE_NAME.test(name);
+}
 
 export const HISTORY_EVENT_TYPES = [
   'ActivityFailed', 'ActivityScheduleFailed', 'ActivityScheduled', 'ActivityStarted', 'ActivitySucceeded', 'ActivityTimedOut',
@@ -98,7 +117,7 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
     previousEventId: count(e.previousEventId) || undefined,
     type: text(e.type) ?? 'Unknown',
     timestamp: iso(e.timestamp),
-    stateName,
+    stateName: stateName === undefined ? undefined : shownStateName(stateName),
     error: text(d.error),
     cause: payload(d.cause, maxPayloadChars),
     resourceType: text(d.resourceType),
@@ -118,7 +137,7 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
  * the aborted siblings of a failed Map item) read as one line in the text, their iteration indexes
  * listed; structuredContent keeps them all.
  */
-export function collapseRuns(items: HistoryEventView[], lines: string[]): string[] {
+export function collapseRuns(items: HistoryEventView[], lines: string[], heading: (v: HistoryEventView) => string): string[] {
   const out: string[] = [];
   const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error && !v.resource;
   for (let i = 0; i < items.length; ) {
@@ -133,8 +152,7 @@ export function collapseRuns(items: HistoryEventView[], lines: string[]): string
       const run = items.slice(i, j);
       const last = run[run.length - 1] as HistoryEventView;
       const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
-      const name = first.stateName ? ` [${exactLine(first.stateName, MAX_STATE_NAME)}]` : '';
-      out.push(`#${first.id}…#${last.id} ${first.type}${name} ×${run.length}${indexes}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
+      out.push(`#${first.id}…#${last.id} ${heading(first)} ×${run.length}${indexes}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
     } else {
       out.push(...lines.slice(i, j));
     }
