@@ -10,7 +10,7 @@ import { selectTools } from './inventory.js';
 import { WriteRateLimiter } from './rate-limit.js';
 import type { CallTracker } from './activity.js';
 import { callSignal } from './deadline.js';
-import { UntrustedFence, fitToBudget } from './render.js';
+import { UntrustedFence, fitToBudget, wellFormed } from './render.js';
 
 /** Long-lived parts shared by every server instance of a process (HTTP builds one instance per request). */
 export interface ServerDeps {
@@ -113,7 +113,8 @@ async function runTool(
     const { limits } = deps.config;
     // A backend can echo one of our secrets (an execution input holding the API key): never pass
     // it on. Payloads are redacted before views cut them; the rest here, before the budget cuts.
-    const text = redactInResult([fence.preamble() + out.text, ...notes].join('\n'));
+    // Lone surrogates (a handler's broken string) as U+FFFD: some hosts refuse text that is not valid Unicode.
+    const text = wellFormed(redactInResult([fence.preamble() + out.text, ...notes].join('\n')));
     const structured = redactDeep(out.structured as Record<string, unknown>);
     const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
@@ -126,7 +127,7 @@ async function runTool(
             : 'The request may have been carried out anyway. Next: check with the matching list or get tool before calling again.')
         : describeError(err, tool.name, tool.errorHints);
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
-    return { isError: true, content: [{ type: 'text', text }] };
+    return { isError: true, content: [{ type: 'text', text: wellFormed(text) }] };
   } finally {
     limit.dispose();
     finished?.();

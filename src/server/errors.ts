@@ -92,7 +92,8 @@ export function describeError(err: unknown, toolName: string, hints: ErrorHints 
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
     const message = err.message ? `: ${cut(err.message, 400)}` : '';
-    return redact(`${err.backend} ${err.operation} failed${attempts}: ${err.code}${status}${message}. Next: ${hint}.`);
+    // The code came from the backend too: one line, and short.
+    return redact(`${err.backend} ${err.operation} failed${attempts}: ${cut(err.code, 100)}${status}${message}. Next: ${hint}.`);
   }
   if (isAbort(err)) return `${toolName} was cancelled before it finished.`;
   log.error('bug: unexpected error in tool', {

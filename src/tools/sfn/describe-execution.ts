@@ -87,7 +87,7 @@ export const describeExecution = defineTool({
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
-        ? `redrive: ${ctx.fence.inline('redriveStatus', structured.redriveStatus)}${structured.redriveStatusReason ? ` (${oneLine(structured.redriveStatusReason)})` : ''}`
+        ? `redrive: ${ctx.fence.inline('redriveStatus', structured.redriveStatus)}${structured.redriveStatusReason ? ` ${ctx.fence.wrap(payload(oneLine(structured.redriveStatusReason), 512), 'reason')}` : ''}`
         : '',
       // Whatever the outcome: a run that succeeded after a redrive failed before it.
       structured.redriveCount

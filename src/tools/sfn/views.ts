@@ -68,7 +68,8 @@ export function machineArnOf(executionArn: string): string {
 /** AWS console page of an execution, in the ARN's own partition and region. */
 export function consoleUrl(executionArn: string): string | undefined {
   const [, partition, , region] = executionArn.split(':');
-  if (!region) return undefined;
+  // The ARN came from the backend: a "region" that is not one would point the link at any host.
+  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) return undefined;
   const host =
     partition === 'aws-cn'
       ? `${region}.console.amazonaws.cn`
