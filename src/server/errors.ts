@@ -91,7 +91,8 @@ export function describeError(err: unknown, toolName: string, hints: ErrorHints 
     const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
-    const message = err.message ? `: ${cut(err.message, 400)}` : '';
+    // Its own closing stop would double the one below.
+    const message = err.message ? `: ${cut(err.message.replace(/\.+$/, ''), 400)}` : '';
     // The code came from the backend too: one line, and short.
     return redact(`${err.backend} ${err.operation} failed${attempts}: ${cut(err.code, 100)}${status}${message}. Next: ${hint}.`);
   }

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn, startFakeSfn, type FakeExecution, type FakeSfn } from '../fakes/sfn.js';
+import { toBackendError } from '../../src/backends/sfn/errors.js';
+import { describeError } from '../../src/server/errors.js';
+import { until } from '../helpers/wait.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -392,6 +395,24 @@ describe('a backend that never answers a list call', () => {
 });
 
 describe('slow responses and client cancellation', () => {
+  it('sixty calls waiting on a silent backend do not hold up a call to another operation (more than the SDK\'s default 50 connections)', async () => {
+    const before = fake.requestsFor('DescribeExecution').length;
+    fake.inject({ kind: 'slow', ms: 60_000 }, { op: 'DescribeExecution', times: 60 });
+    const controllers = Array.from({ length: 60 }, () => new AbortController());
+    const arn = (runs[2] as FakeExecution).executionArn;
+    const calls = controllers.map((c) => env.call('describe_execution', { executionArn: arn }, { signal: c.signal }).catch(() => undefined));
+    try {
+      // Every one of them reached the backend: none waits for a free connection.
+      await until(() => fake.requestsFor('DescribeExecution').length - before >= 60, 'sixty DescribeExecution requests in flight', 5000);
+      const other = await env.call('list_state_machines');
+      expect(other.isError).toBeUndefined();
+    } finally {
+      for (const c of controllers) c.abort();
+      await Promise.all(calls);
+      fake.clearFaults();
+    }
+  });
+
   it('a slow response is waited for', async () => {
     fake.inject({ kind: 'slow', ms: 150 }, { op: 'ListStateMachines' });
     const r = await env.call('list_state_machines');
@@ -429,5 +450,18 @@ describe('slow responses and client cancellation', () => {
     await fake.until(() => fake.requestsFor('ListExecutions')[before + 1]?.aborted === true);
     await env.call('list_state_machines');
     expect(fake.requestsFor('ListExecutions').length - before).toBe(2);
+  });
+});
+
+describe('a connection that is never made', () => {
+  it('says the endpoint is unreachable or every connection to it is busy, not "narrow the request"', async () => {
+    const sdkError = Object.assign(new Error('@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms.'), {
+      name: 'TimeoutError',
+      $metadata: { attempts: 3 },
+    });
+    const text = describeError(toBackendError('ListStateMachines', sdkError), 'list_state_machines');
+    expect(text).toBe(
+      "Step Functions ListStateMachines failed after 3 attempts: ConnectTimeout: no connection to the Step Functions endpoint within 5 s: it is unreachable, or every one of this server's connections to it is busy with a call waiting on it. Next: the backend is temporarily failing; call again in a little while.",
+    );
   });
 });

@@ -63,6 +63,12 @@ type SdkLogger = NonNullable<SFNClientConfig['logger']>;
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * Connections kept to the endpoint. The SDK's default of 50 let 50 calls waiting on a slow
+ * operation hold up every other call of every client, until they failed as "could not connect".
+ */
+const MAX_SOCKETS = 256;
+
 export async function createSfnBackend(config: Config, options: SfnBackendOptions = {}): Promise<SfnBackend> {
   const sdk = await import('@aws-sdk/client-sfn');
   const local = options.local ?? false;
@@ -74,6 +80,8 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
       requestTimeout: options.requestTimeoutMs ?? 30_000,
       connectionTimeout: 5_000,
       throwOnRequestTimeout: true,
+      httpAgent: { maxSockets: MAX_SOCKETS },
+      httpsAgent: { maxSockets: MAX_SOCKETS },
       logger: SDK_LOGGER,
     },
     logger: SDK_LOGGER,

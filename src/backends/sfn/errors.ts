@@ -108,8 +108,14 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   const e = err as Error & SdkErrorLike;
   const status = e.$metadata?.httpStatusCode;
   let code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
-  const kind = awsErrorKind(code, status, e);
+  let kind = awsErrorKind(code, status, e);
   let message = e.message ?? '';
+  // The SDK's connection timeout also runs while a request waits for one of the client's connections.
+  if (code === 'TimeoutError' && /did not establish a connection/.test(message)) {
+    code = 'ConnectTimeout';
+    kind = 'unavailable';
+    message = "no connection to the Step Functions endpoint within 5 s: it is unreachable, or every one of this server's connections to it is busy with a call waiting on it";
+  }
   if (JS_ERROR_NAMES.has(code)) {
     // Not the backend's words: say what came back instead of naming a JavaScript error.
     code = status !== undefined && status >= 300 ? 'UnreadableErrorReply' : 'MalformedResponse';
@@ -123,6 +129,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
+
   const dropped = kind === 'unavailable' && DROPPED_CODES.has(code);
   // Dropped with a status: the reply had begun, and its body was cut off.
   if (dropped) message = `the connection to the Step Functions endpoint was dropped ${status === undefined ? 'before it answered' : 'while it was answering'} (${code})`;
