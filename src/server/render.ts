@@ -210,7 +210,7 @@ function onOneLine(text: string): string {
 export function oneLine(text: string | undefined, max = 160): string {
   if (!text) return '';
   const flat = flatten(redactInResult(text));
-  return flat.length <= max ? flat : `${flat.slice(0, max)}…`;
+  return flat.length <= max ? flat : `${cutAt(flat, max)}…`;
 }
 
 /**
