@@ -10,10 +10,13 @@ export const TOO_LARGE = `Payload Too Large: Request body must not exceed ${MAX_
 
 export type Body = { kind: 'read'; chunks: Buffer[] } | { kind: 'tooLarge' } | { kind: 'gone' };
 
+/** What is read on and dropped after a 413 before the connection is cut. */
+const DISCARD_BYTES = 64 * 1024 * 1024;
+
 /**
  * The body's chunks; `tooLarge` past MAX_BODY_BYTES (at once when Content-Length says so), with the
- * request paused rather than destroyed so the 413 still reaches the client; `gone` when the client
- * went away mid-body (nobody to answer, nothing to log).
+ * request paused, for discardRest; `gone` when the client went away mid-body (nobody to answer,
+ * nothing to log).
  */
 export function readBody(req: IncomingMessage): Promise<Body> {
   if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return Promise.resolve({ kind: 'tooLarge' });
@@ -46,6 +49,20 @@ export function readBody(req: IncomingMessage): Promise<Body> {
     req.on('error', onGone);
     req.on('aborted', onGone);
   });
+}
+
+/**
+ * After a 413: reads on and drops what the client is still sending, so that it gets to read the
+ * answer (a socket closed on unread bytes is reset, and a client still writing sees only EPIPE).
+ * Past DISCARD_BYTES the connection is cut.
+ */
+export function discardRest(req: IncomingMessage): void {
+  let left = DISCARD_BYTES;
+  req.on('data', (chunk: Buffer | string) => {
+    left -= chunk.length;
+    if (left < 0) req.socket.destroy();
+  });
+  req.resume();
 }
 
 /** The request as the SDK reads it, from the chunks already read. */

@@ -6,7 +6,7 @@ import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
-import { TOO_LARGE, jsonRpcError, readBody, replay } from './body.js';
+import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.js';
 import { requestGuard } from './guards.js';
 import { protoKeyRejection } from './message-check.js';
 
@@ -66,7 +66,8 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     const body = await readBody(req);
     if (body.kind === 'gone') return;
     if (body.kind === 'tooLarge') {
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' }).end(jsonRpcError(null, -32000, TOO_LARGE));
+      discardRest(req);
+      res.writeHead(413, { 'content-type': 'application/json' }).end(jsonRpcError(null, -32000, TOO_LARGE));
       return;
     }
     const rejection = protoKeyRejection(Buffer.concat(body.chunks).toString('utf8'));

@@ -312,6 +312,21 @@ describe('HTTP bodies the server refuses itself', () => {
     expect(reply).toMatch(/^HTTP\/1\.1 413 /);
   });
 
+  it('a client sending a whole body over 4 MiB with Content-Length (as fetch does) reads the 413, not a reset connection', async () => {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5 * 1024 * 1024) } });
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        try {
+          return (await fetch(cli.url, { method: 'POST', headers: MCP_HEADERS, body })).status;
+        } catch (err) {
+          return String((err as { cause?: unknown }).cause ?? err);
+        }
+      }),
+    );
+    expect(statuses).toEqual(Array(10).fill(413));
+    expect((await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE })).status).toBe(200);
+  });
+
   it('a client that goes away mid-body is no error of the server', async () => {
     const { port } = new URL(cli.url);
     await new Promise<void>((resolve, reject) => {
