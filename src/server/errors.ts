@@ -47,6 +47,18 @@ export class BackendError extends Error {
   }
 }
 
+/** Failures after which a write may still have been carried out: the backend got the request, or may have. */
+const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
+
+export function outcomeUnknown(err: unknown): err is BackendError {
+  return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind);
+}
+
+/** "Code: message" of a backend error, on one line, for a tool that writes its own error text. */
+export function errorSummary(err: BackendError): string {
+  return `${cut(err.code, 100)}${err.message ? `: ${cut(err.message.replace(/\.+$/, ''), 400)}` : ''}`;
+}
+
 /**
  * Per-tool advice, keyed by backend error code, by error kind (e.g. { not_found: 'call list_executions ...' }),
  * or by "Operation:kind" for advice that holds for one of the tool's operations only.

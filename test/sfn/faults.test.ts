@@ -363,7 +363,6 @@ describe('a backend that never answers', () => {
 describe('a write that gets no answer', () => {
   it.each([
     ['stop_execution', 'StopExecution', 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe'],
-    ['redrive_execution', 'RedriveExecution', 'the redrive may have reached Step Functions anyway: describe_execution shows its status and redriveCount; to retry, call again with the same clientToken'],
   ] as const)('%s says the write may have happened and how to check, not just "call again"', async (tool, op, advice) => {
     const limited = await startSfnEnv({ fake, argv: ['--allow-writes'], env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
     try {
@@ -377,6 +376,62 @@ describe('a write that gets no answer', () => {
       fake.clearFaults();
       await limited.close();
     }
+  });
+});
+
+describe('a start whose answer is lost', () => {
+  // Not only a timeout: a dropped connection, a 500 or an unreadable reply may follow a start too.
+  it.each([[{ kind: 'drop' }], [{ kind: 'internal', status: 500 }], [{ kind: 'malformed' }], [{ kind: 'cutBody' }]] as const)(
+    'after %o it names the execution it may have started',
+    async (fault) => {
+      const before = fake.requestsFor('StartExecution').length;
+      fake.inject(fault, { op: 'StartExecution' });
+      const r = await env.call('start_execution', { stateMachineArn: orders, input: '{}' });
+      fake.clearFaults();
+      expect(r.isError).toBe(true);
+      const name = fake.requestsFor('StartExecution')[before]?.body.name as string;
+      expect(r.text).toContain(`The execution may have started anyway, as ${name}. Next: describe_execution with executionArn="${executionArn('Orders', name)}"`);
+    },
+  );
+
+  it('an EXPRESS start does not send the model to describe_execution, which does not cover it', async () => {
+    const r = await env.call('start_execution', { stateMachineArn: express, input: '{}' });
+    expect(r.isError).toBeUndefined();
+    expect(r.text).toMatch(/^Started arn:aws:states:us-east-1:123456789012:express:Clicks:\S+ at \S+\. It is an EXPRESS execution: describe_execution and get_execution_history do not cover it/);
+    expect(r.text).not.toContain('Next: describe_execution');
+  });
+});
+
+describe('a redrive that gets no answer', () => {
+  // Dropped, cut off, a 500 or no answer at all: the redrive may have happened. Without a token of
+  // the caller's, the tool chose one and must hand it back, or a retry could redrive twice.
+  it.each([
+    [{ kind: 'slow', ms: 60_000 }, 'CallDeadline'],
+    [{ kind: 'drop' }, 'ECONNRESET'],
+    [{ kind: 'internal', status: 500 }, 'InternalFailure'],
+  ] as const)('after %o it hands back the clientToken it sent, for a safe retry', async (fault, code) => {
+    const limited = await startSfnEnv({ fake, argv: ['--allow-writes'], env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+    try {
+      const failed = fake.addExecution({ stateMachineArn: orders, name: `silent-redrive-${fault.kind}`, status: 'FAILED', startDate: 1_763_600_000 });
+      const before = fake.requestsFor('RedriveExecution').length;
+      fake.inject(fault, { op: 'RedriveExecution' });
+      const r = await limited.call('redrive_execution', { executionArn: failed.executionArn });
+      expect(r.isError).toBe(true);
+      const sent = fake.requestsFor('RedriveExecution')[before]?.body.clientToken as string;
+      expect(sent).toMatch(/^[0-9a-f-]{36}$/);
+      expect(r.text).toMatch(new RegExp(`^Step Functions RedriveExecution failed: (${code})\\b.*The redrive may have reached Step Functions anyway\\. `));
+      expect(r.text).toContain(`call redrive_execution again with clientToken="${sent}" so that it cannot redrive twice`);
+    } finally {
+      fake.clearFaults();
+      await limited.close();
+    }
+  });
+
+  it('a clientToken the caller gave is the one sent', async () => {
+    const failed = fake.addExecution({ stateMachineArn: orders, name: 'token-given', status: 'FAILED', startDate: 1_763_600_000 });
+    const before = fake.requestsFor('RedriveExecution').length;
+    await env.call('redrive_execution', { executionArn: failed.executionArn, clientToken: 'my-token-1' });
+    expect(fake.requestsFor('RedriveExecution')[before]?.body.clientToken).toBe('my-token-1');
   });
 });
 

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
+import { ToolError, errorSummary, outcomeUnknown } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
@@ -29,15 +31,26 @@ export const redriveExecution = defineTool({
       'only STANDARD executions that FAILED, TIMED_OUT or were ABORTED within the last 14 days can be redriven, and not while a redrive is running; ' +
       'call describe_execution to see redriveStatus and redriveStatusReason',
     ExecutionDoesNotExist: 'call list_executions with statusFilter=FAILED to find redrivable executions',
-    // No answer: the redrive may have happened all the same.
-    'RedriveExecution:timeout': 'the redrive may have reached Step Functions anyway: describe_execution shows its status and redriveCount; to retry, call again with the same clientToken so it cannot redrive twice',
-    'RedriveExecution:unavailable': 'the redrive may have reached Step Functions anyway: describe_execution shows its status and redriveCount; to retry, call again with the same clientToken so it cannot redrive twice',
   },
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
+    // Chosen here when not given (the SDK would choose one and keep it to itself): a retry after a
+    // lost answer needs it, or it could redrive twice.
+    const clientToken = args.clientToken ?? randomUUID();
     ctx.spendWrite();
-    const out = await sfn.redriveExecution({ executionArn: args.executionArn, clientToken: args.clientToken }, ctx.signal);
+    let out: Awaited<ReturnType<typeof sfn.redriveExecution>>;
+    try {
+      out = await sfn.redriveExecution({ executionArn: args.executionArn, clientToken }, ctx.signal);
+    } catch (err) {
+      if (outcomeUnknown(err)) {
+        throw new ToolError(
+          `Step Functions RedriveExecution failed: ${errorSummary(err)}. The redrive may have reached Step Functions anyway. ` +
+            `Next: describe_execution shows its status and redriveCount; to retry, call redrive_execution again with clientToken="${clientToken}" so that it cannot redrive twice.`,
+        );
+      }
+      throw err;
+    }
     const structured = { redriveDate: iso(out.redriveDate) };
     return {
       structured,

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { BackendError, ToolError, type ErrorKind } from '../../server/errors.js';
+import { ToolError, errorSummary, outcomeUnknown } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
-
-/** Failures after which the request may still have been carried out. */
-const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
 
 /** arn:…:stateMachine:M[:version|alias] + name → arn:…:execution:M:name. */
 function executionArnFor(stateMachineArn: string, name: string): string {
@@ -79,10 +76,10 @@ export const startExecution = defineTool({
     } catch (err) {
       // The request may have reached Step Functions: a blind retry under a new name would start a
       // second execution. Hand back the name, which makes a retry safe and the outcome checkable.
-      if (err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind)) {
+      if (outcomeUnknown(err)) {
         const arn = executionArnFor(args.stateMachineArn, name);
         throw new ToolError(
-          `Step Functions StartExecution failed: ${err.code}${err.message ? `: ${err.message}` : ''}. The execution may have started anyway, as ${name}. ` +
+          `Step Functions StartExecution failed: ${errorSummary(err)}. The execution may have started anyway, as ${name}. ` +
             `Next: describe_execution with executionArn="${arn}" to check; or call start_execution again with name="${name}" and the same input (a STANDARD machine then returns that execution instead of starting another).`,
         );
       }
@@ -101,9 +98,13 @@ export const startExecution = defineTool({
           'that was already running, which StartExecution returns instead of starting another. Next: describe_execution to see it; to start a new run, give another name (or none).',
       };
     }
+    // Step Functions keeps no description or history of an EXPRESS execution (outside a Map Run).
+    const next = structured.executionArn.includes(':express:')
+      ? 'It is an EXPRESS execution: describe_execution and get_execution_history do not cover it; its outcome is in the state machine\'s CloudWatch Logs, if it logs.'
+      : 'Next: describe_execution to follow it.';
     return {
       structured,
-      text: `Started ${shownArn} at ${structured.startDate ?? 'unknown time'}. Next: describe_execution to follow it.`,
+      text: `Started ${shownArn} at ${structured.startDate ?? 'unknown time'}. ${next}`,
     };
   },
 });
