@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait.js';
 
 /**
  * The built CLI in local mode over raw stdio: user task handlers that write to console must not
@@ -98,10 +99,12 @@ describe('local mode over stdio', () => {
       s.send({ id: 2, method: 'tools/call', params: { name: 'start_execution', arguments: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:noisy', name: 'n1' } } });
       expect(JSON.stringify(await started)).toContain('execution:noisy:n1');
       // Let the handler run (and log), then read its history through the protocol.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const history = s.response(3);
-      s.send({ id: 3, method: 'tools/call', params: { name: 'get_execution_history', arguments: { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:noisy:n1' } } });
-      expect(JSON.stringify(await history)).toContain('ExecutionSucceeded');
+      let id = 3;
+      await until(async () => {
+        const history = s.response((id += 1));
+        s.send({ id, method: 'tools/call', params: { name: 'get_execution_history', arguments: { executionArn: 'arn:aws:states:us-east-1:123456789012:execution:noisy:n1' } } });
+        return JSON.stringify(await history).includes('ExecutionSucceeded');
+      }, 'the execution to succeed');
       expect(s.stdoutLines.length).toBeGreaterThanOrEqual(3);
       for (const line of s.stdoutLines) expect(() => JSON.parse(line), line).not.toThrow();
     } finally {

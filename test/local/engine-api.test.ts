@@ -125,7 +125,8 @@ describe('executions', () => {
 
   it('stops a running execution: ABORTED with error and cause, WaitStateAborted then ExecutionAborted', async () => {
     const s = await start('Sleepy', {}, 'to-stop');
-    await new Promise((r) => setTimeout(r, 20));
+    // Stopped once it waits, whatever the machine's speed.
+    await until(async () => (await fullHistory(t.http, s.executionArn ?? '')).some((e) => e.type === 'WaitStateEntered'), 'the Wait state entered');
     const stop = await t.http.send(new StopExecutionCommand({ executionArn: s.executionArn, error: 'Operator.Stop', cause: 'no longer needed' }));
     expect(stop.stopDate).toBeInstanceOf(Date);
     const d = await t.http.send(new DescribeExecutionCommand({ executionArn: s.executionArn }));

@@ -34,7 +34,9 @@ export async function startTestEngine(dir: string, flags: string[] = [], options
   const engine = await startLocalEngine(config, options);
   const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
   if (!engine.url?.startsWith('http://127.0.0.1:')) throw new Error(`unexpected engine url ${engine.url}`);
-  const http = new SFNClient({ region: REGION, endpoint: engine.url, credentials, maxAttempts: 1 });
+  // A new connection a request: a kept-alive one the engine closes as idle can be reset under a
+  // request reusing it, and with one attempt nothing would retry it (a flaky test on a busy machine).
+  const http = new SFNClient({ region: REGION, endpoint: engine.url, credentials, maxAttempts: 1, requestHandler: { httpAgent: { keepAlive: false } } });
   const inProcess = new SFNClient({ region: REGION, endpoint: 'http://127.0.0.1', credentials, maxAttempts: 1, requestHandler: engine.requestHandler });
   return {
     engine,

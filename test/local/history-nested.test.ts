@@ -1,6 +1,7 @@
 import { StartExecutionCommand, StopExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 import { detailsOf, fullHistory, historyProblems, iterationEvents, iterationOf, smArn, stateNames, useLocalMachines } from './helpers.js';
+import { until } from '../helpers/wait.js';
 
 /**
  * Map and Parallel inside each other, run concurrently: every iteration and branch keeps all its
@@ -239,8 +240,7 @@ describe('nested Map and Parallel histories', () => {
   it('StopExecution inside Map → Parallel: every running state, branch and iteration is aborted, each in its own iteration', async () => {
     const { executionArn } = await client().send(new StartExecutionCommand({ stateMachineArn: smArn('stop-nested'), input: '[1,2,3]' }));
     const arn = executionArn ?? '';
-    const until = Date.now() + 5000;
-    while (count(await fullHistory(client(), arn), 'LambdaFunctionStarted') < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await until(async () => count(await fullHistory(client(), arn), 'LambdaFunctionStarted') >= 2, 'two Lambda tasks started');
     await client().send(new StopExecutionCommand({ executionArn: arn }));
     const events = await fullHistory(client(), arn);
     expect(historyProblems(events)).toEqual([]);
