@@ -161,7 +161,8 @@ describe('shutdown', () => {
     const draining = await startHttpCli([], cliEnv(fake.url));
     const client = await httpClient(draining.url);
     try {
-      fake.inject({ kind: 'slow', ms: 1500 }, { op: 'DescribeExecution' });
+      // Longer than the 2 s close() gives open connections anyway: only the wait for calls in flight lets it answer.
+      fake.inject({ kind: 'slow', ms: 3500 }, { op: 'DescribeExecution' });
       const pending = client.callTool({ name: 'describe_execution', arguments: { executionArn: executionArn('Orders', 'run-000001') } });
       await fake.until(() => fake.requestsFor('DescribeExecution').some((r) => r.fault === 'slow' && !r.answered));
       const stopped = draining.stop();
