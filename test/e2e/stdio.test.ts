@@ -46,6 +46,21 @@ describe('stdio', () => {
     expect(stderr()).not.toContain('e2e-secret');
   });
 
+  it('the shipped server retries a 500 and a throttle on its own (three attempts in all)', async () => {
+    const { client } = await connect([]);
+    try {
+      const before = fake.requestsFor('ListStateMachines').length;
+      fake.inject({ kind: 'internal', status: 500 }, { op: 'ListStateMachines' });
+      fake.inject({ kind: 'throttle' }, { op: 'ListStateMachines' });
+      const r = (await client.callTool({ name: 'list_state_machines', arguments: {} })) as CallResult;
+      expect(r.isError).toBeUndefined();
+      expect(fake.requestsFor('ListStateMachines').length - before).toBe(3);
+    } finally {
+      fake.clearFaults();
+      await client.close();
+    }
+  });
+
   it('with --allow-writes every tool works against the endpoint from AWS_ENDPOINT_URL_SFN', async () => {
     const { client } = await connect(['--allow-writes']);
     const { tools } = await client.listTools();
