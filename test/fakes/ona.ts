@@ -21,6 +21,8 @@ export type Fault =
   | { kind: 'cutBody' }
   | { kind: 'malformed' }
   | { kind: 'wrongShape' }
+  /** A 200 of 17 MiB: more than any reply the client accepts. */
+  | { kind: 'huge' }
   | { kind: 'slow'; ms: number };
 
 export interface RecordedRequest {
@@ -109,6 +111,13 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       }
       if (fault.kind === 'malformed') return send(res, 200, '{"agentExecutions": [{"id": "trunc');
       if (fault.kind === 'wrongShape') return send(res, 200, { agentExecutions: 'not a list', pagination: 7 });
+      if (fault.kind === 'huge') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"agentExecutions": [{"id": "');
+        const mib = 'x'.repeat(1024 * 1024);
+        for (let i = 0; i < 17 && !res.destroyed; i += 1) res.write(mib);
+        return void res.end('"}]}');
+      }
       // The reply comes after fault.ms, or never once the client has gone away.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, fault.ms);
@@ -121,6 +130,8 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
     }
 
     if (req.method !== 'POST') return connectError(res, 405, 'unimplemented', 'POST only');
+    // A Connect server takes unary JSON only as application/json (a proto body otherwise).
+    if (!/^application\/json(;|$)/.test(req.headers['content-type'] ?? '')) return connectError(res, 415, 'unimplemented', 'content-type must be application/json');
     if (req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       return connectError(res, 401, 'unauthenticated', 'invalid or missing personal access token');
     }

@@ -248,6 +248,15 @@ describe('ona faults', () => {
     expect(ok.isError).toBeUndefined();
   });
 
+  it('a reply over 16 MiB is refused, not read into memory, and the server keeps serving', async () => {
+    env.fake.failNext({ kind: 'huge' });
+    const huge = await call('list_agent_executions');
+    expect(huge.isError).toBe(true);
+    expect(huge.text).toMatch(/ListAgentExecutions failed: malformed_response: the reply was not the expected JSON \(reply larger than 16 MiB\)/);
+    const ok = await call('list_agent_executions', { maxItems: 1 });
+    expect(ok.isError).toBeUndefined();
+  });
+
   it('a slow reply is cancelled by the client: the request to Ona is abandoned', async () => {
     // The reply would take a minute and the per-call timeout is longer still: only the cancel can
     // make the server abandon its request to Ona before the wait below gives up.
