@@ -54,9 +54,12 @@ export function outcomeUnknown(err: unknown): err is BackendError {
   return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind);
 }
 
-/** "Code: message" of a backend error, on one line, for a tool that writes its own error text. */
-export function errorSummary(err: BackendError): string {
-  return `${cut(err.code, 100)}${err.message ? `: ${cut(err.message.replace(/\.+$/, ''), 400)}` : ''}`;
+/**
+ * "Code: message" of a backend error (`between` goes between them), on one line: the code and the
+ * message came from the backend. The message's own closing stop would double the caller's.
+ */
+export function errorSummary(err: BackendError, between = ''): string {
+  return `${cut(err.code, 100)}${between}${err.message ? `: ${cut(err.message.replace(/\.+$/, ''), 400)}` : ''}`;
 }
 
 /**
@@ -103,10 +106,7 @@ export function describeError(err: unknown, toolName: string, hints: ErrorHints 
     const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
-    // Its own closing stop would double the one below.
-    const message = err.message ? `: ${cut(err.message.replace(/\.+$/, ''), 400)}` : '';
-    // The code came from the backend too: one line, and short.
-    return redact(`${err.backend} ${err.operation} failed${attempts}: ${cut(err.code, 100)}${status}${message}. Next: ${hint}.`);
+    return redact(`${err.backend} ${err.operation} failed${attempts}: ${errorSummary(err, status)}. Next: ${hint}.`);
   }
   if (isAbort(err)) return `${toolName} was cancelled before it finished.`;
   log.error('bug: unexpected error in tool', {
