@@ -6,7 +6,7 @@ import { cutAt } from '../server/render.js';
 import { evaluatePath } from './jsonpath.js';
 import type { Json } from './library.js';
 import { isLambdaReference, lambdaFunctionName, type ResourceInfo } from './resources.js';
-import { LONGEST_WAIT_SECONDS, type ScaledWait } from './timescale.js';
+import { LONGEST_WAIT_MS, type ScaledWait } from './timescale.js';
 
 /**
  * Local task handlers: `handlers.mjs` (or `handlers.js`) in the definitions directory default-exports
@@ -238,7 +238,7 @@ export function scaledWaitHandler(wait: ScaledWait, run: RunBinding): (input: Js
       }
       ms = Math.max(0, Date.parse(value) - Date.now());
     }
-    await pause(Math.min(ms * run.timeScale, LONGEST_WAIT_SECONDS * 1000), run.context.signal);
+    await pause(Math.min(ms * run.timeScale, LONGEST_WAIT_MS), run.context.signal);
     return input;
   };
 }

@@ -21,8 +21,8 @@ import { isObject, walkStates, type JsonObject } from './states.js';
 /** The longest timer Node keeps, in whole seconds. The library gives Tasks a 60 s default timeout; AWS has none: this stands for none. */
 const NO_TASK_TIMEOUT_SECONDS = 2_147_483;
 /** The longest Wait or retry delay: a second under the timeout of the pseudo-Task that runs a path-based Wait. */
-export const LONGEST_WAIT_SECONDS = NO_TASK_TIMEOUT_SECONDS - 1;
-const LONGEST_WAIT_MS = LONGEST_WAIT_SECONDS * 1000;
+const LONGEST_WAIT_SECONDS = NO_TASK_TIMEOUT_SECONDS - 1;
+export const LONGEST_WAIT_MS = LONGEST_WAIT_SECONDS * 1000;
 export const SCALED_WAIT_RESOURCE = 'arn:aws:states:::local:scaledWait';
 
 export interface ScaledWait {
@@ -41,7 +41,6 @@ export function runtimeDefinition(original: JsonObject, factor: number, now: () 
   const definition = structuredClone(original);
   const waitTimeOverrides: Record<string, number> = {};
   const scaledWaits = new Map<string, ScaledWait>();
-  const scale = factor !== 1;
   if (typeof definition.TimeoutSeconds === 'number') definition.TimeoutSeconds = Math.min(definition.TimeoutSeconds * factor, NO_TASK_TIMEOUT_SECONDS);
 
   walkStates(definition, ({ name, state }) => {
@@ -52,7 +51,7 @@ export function runtimeDefinition(original: JsonObject, factor: number, now: () 
       for (const retrier of state.Retry) {
         if (!isObject(retrier)) continue;
         const interval = (typeof retrier.IntervalSeconds === 'number' ? retrier.IntervalSeconds : 1) * factor;
-        if (scale || interval > LONGEST_WAIT_SECONDS) retrier.IntervalSeconds = Math.min(interval, LONGEST_WAIT_SECONDS);
+        retrier.IntervalSeconds = Math.min(interval, LONGEST_WAIT_SECONDS);
         // The back-off grows past any bound without it.
         const maxDelay = typeof retrier.MaxDelaySeconds === 'number' ? retrier.MaxDelaySeconds * factor : Infinity;
         retrier.MaxDelaySeconds = Math.min(maxDelay, LONGEST_WAIT_SECONDS);
