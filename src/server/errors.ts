@@ -97,6 +97,8 @@ function cut(text: string, max: number): string {
 const CODE_HINTS: Record<string, string> = {
   UnsupportedOperation: 'the embedded local engine does not support this (see the README\'s "Not supported locally"); run against AWS for it',
   InvalidDefinition: 'the state machine definition is invalid: fix its definition (in local mode, the .asl.json file) and restart',
+  StateMachineTypeNotSupported:
+    "this is an EXPRESS execution or state machine: Step Functions keeps no history of EXPRESS executions and cannot stop them, and describes only those a Map Run started; their outcome is in the state machine's CloudWatch Logs, when it logs",
 };
 
 /** Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret. */

@@ -54,6 +54,8 @@ export type Fault =
   /** Any reply at all: a proxy's HTML page, a 200 of the wrong shape. */
   | { kind: 'raw'; status: number; body: string; contentType?: string }
   | { kind: 'drop' }
+  /** The operation takes effect, then the connection drops before the answer: the outcome is unknown to the caller. */
+  | { kind: 'lostAnswer' }
   /** A 200 whose body is cut off: the connection drops mid-reply. */
   | { kind: 'cutBody' }
   | { kind: 'slow'; ms: number }
@@ -98,6 +100,8 @@ export class FakeSfn {
   private readonly executionsByArn = new Map<string, FakeExecution>();
   private readonly histories = new Map<string, FakeEvent[]>();
   private readonly mapRuns = new Set<string>();
+  /** RedriveExecution's idempotency: the first answer per clientToken, as Step Functions keeps it. */
+  private readonly redrivesByToken = new Map<string, { executionArn: string; redriveDate: number }>();
   private readonly faults: QueuedFault[] = [];
   private pageCap: number | undefined;
   private emptyPages = 0;
@@ -338,6 +342,13 @@ export class FakeSfn {
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': '400', 'x-amzn-requestid': randomUUID() });
           res.write('{"executionArn": "arn:aws:states:us-east-1:1', () => req.socket.destroy());
           return;
+        case 'lostAnswer':
+          try {
+            this.dispatch(op, body);
+          } finally {
+            req.socket.destroy();
+          }
+          return;
         case 'slow': {
           const done = await new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => resolve(true), fault.ms);
@@ -516,7 +527,7 @@ export class FakeSfn {
     if (name.length > 80 || /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
     const arnOfNew = m.type === 'EXPRESS' ? executionArn(m.name, name).replace(':execution:', ':express:') : executionArn(m.name, name);
     const existing = this.executionsByArn.get(arnOfNew);
-    if (existing) {
+    if (existing && m.type === 'STANDARD') {
       if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: existing.executionArn, startDate: existing.startDate };
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arnOfNew}'`);
     }
@@ -535,21 +546,16 @@ export class FakeSfn {
       e.stopDate = this.clock;
       if (typeof body.error === 'string') e.error = body.error;
       if (typeof body.cause === 'string') e.cause = body.cause;
-      const events = this.histories.get(e.executionArn) ?? [];
-      const last = events[events.length - 1];
-      events.push({
-        id: (last?.id ?? 0) + 1,
-        previousEventId: last?.id,
-        type: 'ExecutionAborted',
-        timestamp: this.clock,
-        executionAbortedEventDetails: { error: e.error, cause: e.cause },
-      });
+      this.appendEvent(e.executionArn, 'ExecutionAborted', { executionAbortedEventDetails: { error: e.error, cause: e.cause } });
     }
     return { stopDate: e.stopDate ?? this.clock };
   }
 
   private redriveExecution(body: Record<string, unknown>): unknown {
     const e = this.executionArg(body);
+    const token = typeof body.clientToken === 'string' ? body.clientToken : undefined;
+    const earlier = token === undefined ? undefined : this.redrivesByToken.get(token);
+    if (earlier?.executionArn === e.executionArn) return { redriveDate: earlier.redriveDate };
     const machine = this.machines.get(e.stateMachineArn);
     const ended = e.status === 'FAILED' || e.status === 'TIMED_OUT' || e.status === 'ABORTED';
     if (!ended || machine?.type === 'EXPRESS' || e.redriveStatus === 'NOT_REDRIVABLE') {
@@ -561,10 +567,19 @@ export class FakeSfn {
     delete e.stopDate;
     e.redriveCount = (e.redriveCount ?? 0) + 1;
     e.redriveDate = this.clock;
+    if (token !== undefined) this.redrivesByToken.set(token, { executionArn: e.executionArn, redriveDate: e.redriveDate });
+    this.appendEvent(e.executionArn, 'ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount: e.redriveCount } });
     return { redriveDate: e.redriveDate };
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  private appendEvent(arn: string, type: string, details: Record<string, unknown>): void {
+    const events = this.histories.get(arn) ?? [];
+    const last = events[events.length - 1];
+    events.push({ id: (last?.id ?? 0) + 1, previousEventId: last?.id, type, timestamp: this.clock, ...details });
+    this.histories.set(arn, events);
+  }
 
   private arnArg(body: Record<string, unknown>, field: string): string {
     const value = body[field];
@@ -579,6 +594,8 @@ export class FakeSfn {
     const arn = this.arnArg(body, 'executionArn');
     const e = this.executionsByArn.get(arn);
     if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    // Step Functions keeps nothing of an EXPRESS execution but those a Map Run dispatched.
+    if (arn.includes(':express:') && e.mapRunArn === undefined) throw new SfnError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
     return e;
   }
 

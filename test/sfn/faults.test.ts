@@ -402,6 +402,17 @@ describe('a start whose answer is lost', () => {
   });
 });
 
+describe('an EXPRESS execution, of which Step Functions keeps nothing', () => {
+  it.each([['describe_execution'], ['get_execution_history'], ['stop_execution']])('%s says why it cannot look, and where the outcome is', async (tool) => {
+    const started = await env.call('start_execution', { stateMachineArn: express, input: '{}' });
+    const arn = (started.structured as { executionArn: string }).executionArn;
+    const r = await env.call(tool, { executionArn: arn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/failed: StateMachineTypeNotSupported\b.*Next: this is an EXPRESS execution or state machine: .*CloudWatch Logs/);
+    expectClean(r.text);
+  });
+});
+
 describe('a redrive that gets no answer', () => {
   // Dropped, cut off, a 500 or no answer at all: the redrive may have happened. Without a token of
   // the caller's, the tool chose one and must hand it back, or a retry could redrive twice.
@@ -425,6 +436,24 @@ describe('a redrive that gets no answer', () => {
       fake.clearFaults();
       await limited.close();
     }
+  });
+
+  it('a retry with the handed-back clientToken does not redrive twice, though the redriven run has failed again', async () => {
+    const failed = fake.addExecution({ stateMachineArn: orders, name: 'lost-redrive', status: 'FAILED', startDate: 1_763_600_000, stopDate: 1_763_600_060 });
+    fake.inject({ kind: 'lostAnswer' }, { op: 'RedriveExecution' });
+    const lost = await env.call('redrive_execution', { executionArn: failed.executionArn });
+    expect(lost.isError).toBe(true);
+    const token = /clientToken="([^"]+)"/.exec(lost.text)?.[1];
+    expect(token).toMatch(/^[0-9a-f-]{36}$/);
+    // The redrive took effect and its run failed again before the caller retried.
+    expect(failed.redriveCount).toBe(1);
+    failed.status = 'FAILED';
+
+    const retried = await env.call('redrive_execution', { executionArn: failed.executionArn, clientToken: token });
+    expect(retried.isError).toBeUndefined();
+    expect(failed.redriveCount).toBe(1);
+    const history = await env.call('get_execution_history', { executionArn: failed.executionArn, eventTypes: ['ExecutionRedriven'] });
+    expect(history.structured?.events).toHaveLength(1);
   });
 
   it('a clientToken the caller gave is the one sent', async () => {
