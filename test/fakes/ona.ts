@@ -141,7 +141,10 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       case 'GetAgentExecution': {
         const found = fake.executions.find((e) => e.id === body.agentExecutionId);
         if (!found) return connectError(res, 404, 'not_found', `agent execution ${String(body.agentExecutionId)} not found`);
-        return send(res, 200, { agentExecution: found });
+        send(res, 200, { agentExecution: found });
+        // A stop takes effect asynchronously: the first look after it still sees the execution running.
+        if (found.spec.desiredPhase === 'PHASE_STOPPED') found.status.phase = 'PHASE_STOPPED';
+        return;
       }
       case 'StartAgent': {
         started += 1;
@@ -165,7 +168,6 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
         const found = fake.executions.find((e) => e.id === body.agentExecutionId);
         if (!found) return connectError(res, 404, 'not_found', `agent execution ${String(body.agentExecutionId)} not found`);
         found.spec.desiredPhase = 'PHASE_STOPPED';
-        found.status.phase = 'PHASE_STOPPED';
         return send(res, 200, {});
       }
       default:

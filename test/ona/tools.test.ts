@@ -292,6 +292,11 @@ describe('ona tools against the fake AgentService', () => {
 
     const stopped = await env.harness.call('stop_agent_execution', { agentExecutionId: id });
     expect(stopped.structured).toEqual({ agentExecutionId: id, stopRequested: true });
+    // The stop is asynchronous: first the request shows, then the phase.
+    const stopping = await env.harness.call('get_agent_execution', { agentExecutionId: id });
+    expect(stopping.structured).toMatchObject({ phase: 'PHASE_PENDING', desiredPhase: 'PHASE_STOPPED', state: 'pending' });
+    expect(stopping.text).toMatch(/\(PENDING, stop requested\)/);
+    expect(stopping.text).toContain('Next: a stop is under way; get_agent_execution again confirms when it reaches PHASE_STOPPED.');
     const after = await env.harness.call('get_agent_execution', { agentExecutionId: id });
     expect(after.structured).toMatchObject({ phase: 'PHASE_STOPPED', desiredPhase: 'PHASE_STOPPED', state: 'aborted' });
 
