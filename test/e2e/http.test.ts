@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { until } from '../helpers/wait.js';
 import { INITIALIZE, cliEnv, httpClient, rawRequest, runCli, startHttpCli, succeedingCaller, type CallResult, type RunningCli } from './cli.js';
 
 /** The built CLI over Streamable HTTP on 127.0.0.1: both protocol eras, guards, token, health, shutdown. */
@@ -172,6 +173,46 @@ describe('shutdown', () => {
       expect((await stopped).code).toBe(0);
     } finally {
       await client.close().catch(() => undefined);
+      await draining.stop();
+    }
+  });
+});
+
+describe('shutdown, on a kept-alive connection', () => {
+  it('a request that arrives while calls drain gets 503 with Retry-After and starts nothing', async () => {
+    const draining = await startHttpCli(['--allow-writes'], cliEnv(fake.url));
+    const { port } = new URL(draining.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    try {
+      let got = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (got += chunk));
+      const post = (id: number, name: string, args: Record<string, unknown>) => {
+        const body = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+        socket.write(
+          `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n` +
+            `MCP-Protocol-Version: 2025-11-25\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      };
+      fake.inject({ kind: 'slow', ms: 1500 }, { op: 'DescribeExecution' });
+      post(1, 'describe_execution', { executionArn: executionArn('Orders', 'run-000001') });
+      await fake.until(() => fake.requestsFor('DescribeExecution').some((r) => r.fault === 'slow' && !r.answered));
+      const stopped = draining.stop();
+      await until(() => draining.stderr().includes('"message":"shutting down"'), 'the server to log its shutdown');
+      // Pipelined behind the call in flight: answered once that call has, by then the server is draining.
+      const startsBefore = fake.requestsFor('StartExecution').length;
+      post(2, 'start_execution', { stateMachineArn: orders, name: 'during-shutdown' });
+      expect((await stopped).code).toBe(0);
+      await until(() => socket.destroyed || socket.readableEnded || got.split('HTTP/1.1 ').length > 2, 'both answers, or the connection to end');
+      const [first, second] = got.split(/(?=HTTP\/1\.1 )/);
+      expect(first).toMatch(/^HTTP\/1\.1 200 /);
+      expect(first).toContain('run-000001');
+      expect(second).toMatch(/^HTTP\/1\.1 503 /);
+      expect(second).toMatch(/\r\nretry-after: 1\r\n/i);
+      expect(second).toMatch(/\r\nconnection: close\r\n/i);
+      expect(fake.requestsFor('StartExecution')).toHaveLength(startsBefore);
+    } finally {
+      socket.destroy();
       await draining.stop();
     }
   });
