@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineGate, requestIdIn } from '../../src/transports/line-gate.js';
 import type { Rejection } from '../../src/transports/message-check.js';
+import { until } from '../helpers/wait.js';
 
 describe('requestIdIn()', () => {
   const big = 'x'.repeat(100);
@@ -27,13 +28,14 @@ describe('LineGate', () => {
     gate.write(tooLong.slice(0, 30));
     gate.write(`${tooLong.slice(30)}{"jsonrpc":"2.0",`);
     gate.end('"method":"b"}\n');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => out.join('').includes('"b"'), 'the last line to pass');
+    // Everything is through, and the end is still held.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(out.join('')).toBe('{"jsonrpc":"2.0","method":"a"}\n{"jsonrpc":"2.0","method":"b"}\n');
     expect(dropped).toEqual([{ rejection: { id: 9, code: -32600, message: expect.stringContaining('more than the 40 bytes') }, bytes: tooLong.length }]);
     expect(ended).toBe(false);
     release();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(ended).toBe(true);
+    await until(() => ended, 'the end, once released');
   });
 
   it('answers lines that are not JSON-RPC instead of passing them on, and keeps going', async () => {
@@ -42,8 +44,10 @@ describe('LineGate', () => {
     const out: string[] = [];
     gate.on('data', (chunk: Buffer) => out.push(chunk.toString()));
     gate.write('{"jsonrpc":"2.0","id":1,"method":"ping"\n[{"jsonrpc":"2.0","id":2,"method":"ping"}]\n\n');
+    let ended = false;
+    gate.on('end', () => (ended = true));
     gate.end('{"jsonrpc":"2.0","id":3,"method":"ping"}');
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => ended, 'the gate to end');
     expect(dropped.map((r) => [r.id, r.code])).toEqual([[null, -32700], [null, -32600]]);
     // The blank line goes on (the SDK skips it); the last line gets its newline.
     expect(out.join('')).toBe('\n{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
