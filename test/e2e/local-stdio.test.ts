@@ -119,8 +119,7 @@ describe('local mode over stdio', () => {
     s.send({ id: 2, method: 'tools/call', params: { name: 'start_execution', arguments: { stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:sleepy' } } });
     await started;
     s.closeStdin();
-    const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
-    if (code === 'still running') s.kill();
+    const code = await exitCodeOrKill(s.exited, () => s.kill(), 8000);
     expect(code).toBe(0);
   });
 
@@ -168,8 +167,7 @@ describe('local mode over stdio', () => {
     s.closeStdin();
     const all = await Promise.all(answers);
     for (const [i, r] of all.entries()) expect(JSON.stringify(r)).toContain(`execution:noisy:eof-${10 + i}`);
-    const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
-    if (code === 'still running') s.kill();
+    const code = await exitCodeOrKill(s.exited, () => s.kill(), 8000);
     expect(code).toBe(0);
   });
 
@@ -186,8 +184,7 @@ describe('local mode over stdio', () => {
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_state_machines', arguments: {} } })}\n`);
     child.stdin.end();
-    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 8000))]);
-    if (code === 'still running') child.kill('SIGKILL');
+    const code = await exitCodeOrKill(exited, () => child.kill('SIGKILL'), 8000);
     expect(code).toBe(0);
   });
 
@@ -203,8 +200,16 @@ describe('local mode over stdio', () => {
     s.send({ id: 21, method: 'tools/call', params: { name: 'list_state_machines', arguments: {} } });
     expect(JSON.stringify(await listed)).toContain('stateMachine:noisy');
     s.closeStdin();
-    const code = await Promise.race([s.exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 5000))]);
-    if (code === 'still running') s.kill();
+    const code = await exitCodeOrKill(s.exited, () => s.kill(), 5000);
     expect(code).toBe(0);
   });
 });
+
+/** The exit code, or 'still running' (after killing it) when the process hangs past `limitMs`: a hang detector, not a speed check. */
+async function exitCodeOrKill(exited: Promise<number | null>, kill: () => void, limitMs: number): Promise<number | null | 'still running'> {
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), limitMs)))]);
+  clearTimeout(timer);
+  if (code === 'still running') kill();
+  return code;
+}
