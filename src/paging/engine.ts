@@ -56,6 +56,12 @@ export interface CollectSpec<R, V> {
   sizeOf(item: V, raw: R): number;
   budgetChars: number;
   window?: TimeWindowSpec<R> | undefined;
+  /**
+   * Newest-first lists: how recent an item is (larger is newer; an epoch, an event id), which tells
+   * the items a continuation already returned from those after them. By default the window's time
+   * when the window is newest-first.
+   */
+  recencyOf?: ((raw: R) => number | undefined) | undefined;
   deadlineAt: number;
   signal: AbortSignal;
   onProgress?: (pagesFetched: number, itemsCollected: number) => Promise<void> | void;
@@ -155,21 +161,24 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     return result;
   };
 
-  /** Newest-first lists: an item's time, which tells items already returned from those after them. */
+  const recency = spec.recencyOf ?? (spec.window?.order === 'newest-first' ? spec.window.timeOf : undefined);
+  /** Newest-first lists: an item's recency, which tells items already returned from those after them. */
   const timeOfNewestFirst = (raw: R): number | undefined => {
-    if (spec.window?.order !== 'newest-first') return undefined;
-    const time = spec.window.timeOf(raw);
+    const time = recency?.(raw);
     return time !== undefined && Number.isFinite(time) ? time : undefined;
   };
   let emptyStreak = 0;
   let stalledPages = 0;
-  // Newest first, an item newer than the last one the previous call returned is a repeat (shifted
-  // position tokens) or a new arrival: a continuation returns neither, wherever the walk resumed.
-  const returnedUntil = spec.startingToken !== undefined ? start.previousTime : undefined;
+  // Newest first, items newer than the last one the previous call returned, where the walk resumes,
+  // are repeats (shifted position tokens) or new arrivals: a continuation returns neither. Only that
+  // leading run: past the first older item, a newer one is a backend's ordering slip, not a repeat.
+  let returnedUntil = spec.startingToken !== undefined ? start.previousTime : undefined;
   const alreadyReturned = (raw: R): boolean => {
     const time = timeOfNewestFirst(raw);
     if (time === undefined || returnedUntil === undefined) return false;
-    return time > returnedUntil || (time === returnedUntil && start.previousKeyHash !== undefined && hashOf(raw, spec.keyOf) === start.previousKeyHash);
+    if (time > returnedUntil || (time === returnedUntil && start.previousKeyHash !== undefined && hashOf(raw, spec.keyOf) === start.previousKeyHash)) return true;
+    returnedUntil = undefined;
+    return false;
   };
   let lastFetchAt = 0;
   /** Backend tokens this call has read pages at: one handed out again leads round in a circle. */

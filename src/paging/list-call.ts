@@ -21,6 +21,8 @@ export interface ListCall<R, V> {
   /** Characters an item may still gain after it is sized (a state name learnt later); kept free in the budget. */
   growth?(item: V): number;
   window?: TimeWindowSpec<R>;
+  /** Newest-first lists without a time window: how recent an item is (see CollectSpec.recencyOf). */
+  recencyOf?(raw: R): number | undefined;
   /** Each page the walk reads, in walk order (see CollectSpec.observePage). */
   observePage?(page: BackendPage<R>): void;
   /** True when view or window may drop items; backend pages then stay at full size. */
@@ -58,8 +60,11 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
       try {
         return await call.fetchPage(token, pageSize, signal);
       } catch (err) {
-        // Rejecting a token it issued moments ago is a backend fault, not an expired continuation.
-        if (err instanceof BackendError && err.kind === 'expired_token' && issuedThisCall) throw tokenRejectedMidCall(err);
+        // Rejecting a token it issued moments ago, or none at all, is a backend fault, not an expired continuation.
+        if (err instanceof BackendError && err.kind === 'expired_token') {
+          if (token === undefined) throw tokenRejected(err, 'the backend answered with a page-token error to a request that carried no page token');
+          if (issuedThisCall) throw tokenRejected(err, 'the backend rejected a page token it had issued earlier in this call');
+        }
         throw err;
       }
     },
@@ -72,6 +77,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     },
     budgetChars,
     window: call.window,
+    recencyOf: call.recencyOf?.bind(call),
     carry: call.carry,
     observePage: call.observePage,
     deadlineAt: ctx.deadlineAt,
@@ -88,8 +94,8 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   return { ...collected, lines: itemLines, fitsBudget };
 }
 
-function tokenRejectedMidCall(err: BackendError): BackendError {
-  const message = `the backend rejected a page token it had issued earlier in this call${err.message ? ` (${err.message})` : ''}`;
+function tokenRejected(err: BackendError, what: string): BackendError {
+  const message = `${what}${err.message ? ` (${err.message})` : ''}`;
   // Calling again the same way would walk into the same rejection, so say how to need fewer pages.
   const hint =
     'call again once; if the backend rejects its own token again it is not honouring its page tokens: ask for fewer items per call (maxItems) or narrow the request (a time window or a filter) so that each call needs fewer pages';

@@ -20,7 +20,7 @@ export interface CursorState {
   pageSize: number;
   /** Hash of the key of the raw item just before `offset`, to re-find the position if the page shifted. */
   previousKeyHash?: string;
-  /** Newest-first lists, on a page boundary: the time of the page's last item (epoch ms), to tell a shifted re-read page. */
+  /** Newest-first lists: the recency (a time, an event id) of the item just before the cursor, to tell a shifted re-read page. */
   previousTime?: number;
   /** Hash of the key of the raw item at `offset`, the first one not yet returned. */
   nextKeyHash?: string;

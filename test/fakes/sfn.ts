@@ -106,6 +106,7 @@ export class FakeSfn {
   private pageCap: number | undefined;
   private emptyPages = 0;
   private handBack = false;
+  private byPosition = false;
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -226,6 +227,14 @@ export class FakeSfn {
     this.histories.set(arn, events);
   }
 
+  /** Adds an event at the end of an execution's history, as a running execution's next step would. */
+  appendEvent(arn: string, type: string, details: Record<string, unknown> = {}): void {
+    const events = this.histories.get(arn) ?? [];
+    const last = events[events.length - 1];
+    events.push({ id: (last?.id ?? 0) + 1, previousEventId: last?.id, type, timestamp: this.clock, ...details });
+    this.histories.set(arn, events);
+  }
+
   execution(arn: string): FakeExecution | undefined {
     return this.executionsByArn.get(arn);
   }
@@ -264,6 +273,15 @@ export class FakeSfn {
    */
   emptyPagesBefore(count: number): void {
     this.emptyPages = count;
+  }
+
+  /**
+   * Page tokens that are positions ("from item N") rather than keys ("after item X"): items added at
+   * the head of a list (new executions, or new events of a running execution read newest first)
+   * then shift what a later token points at.
+   */
+  positionTokens(on: boolean): void {
+    this.byPosition = on;
   }
 
   /** A broken backend: every page asked for with a token hands that same token back. */
@@ -574,13 +592,6 @@ export class FakeSfn {
 
   // ---- helpers --------------------------------------------------------------------------
 
-  private appendEvent(arn: string, type: string, details: Record<string, unknown>): void {
-    const events = this.histories.get(arn) ?? [];
-    const last = events[events.length - 1];
-    events.push({ id: (last?.id ?? 0) + 1, previousEventId: last?.id, type, timestamp: this.clock, ...details });
-    this.histories.set(arn, events);
-  }
-
   private arnArg(body: Record<string, unknown>, field: string): string {
     const value = body[field];
     if (typeof value !== 'string' || value.length === 0) {
@@ -613,18 +624,22 @@ export class FakeSfn {
     let start = 0;
     if (body.nextToken !== undefined) {
       const after = decodeToken(body.nextToken, query);
-      const at = after === undefined ? -1 : all.findIndex((item) => keyOf(item) === after.key);
+      const position = after?.key.startsWith(POSITION) ? Number(after.key.slice(POSITION.length)) : undefined;
+      const at = after === undefined ? -1 : position !== undefined ? position - 1 : all.findIndex((item) => keyOf(item) === after.key);
       if (after === undefined || at < 0) throw new SfnError('InvalidToken', `Invalid Token: '${String(body.nextToken).slice(0, 40)}'`);
       start = at + 1;
       if (after.empties < this.emptyPages) return { page: [], nextToken: encodeToken(after.key, query, after.empties + 1) };
     }
     const page = all.slice(start, start + size);
     const last = page[page.length - 1];
-    const nextToken = start + size < all.length && last !== undefined ? encodeToken(keyOf(last), query) : undefined;
+    const nextToken = start + size < all.length && last !== undefined ? encodeToken(this.byPosition ? `${POSITION}${start + size}` : keyOf(last), query) : undefined;
     if (this.handBack && typeof body.nextToken === 'string') return { page, nextToken: body.nextToken };
     return nextToken ? { page, nextToken } : { page };
   }
 }
+
+/** Marks a position token's "key": the index of the page's first item. */
+const POSITION = '#pos:';
 
 function queryHash(kind: string, body: Record<string, unknown>): string {
   const sorted = Object.keys(body)

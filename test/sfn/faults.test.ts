@@ -103,6 +103,14 @@ describe('modeled errors become actionable isError results', () => {
     expect(r.text).not.toMatch(/without startingToken|temporarily failing/);
   });
 
+  it('a page-token error to a first page, sent with no token, blames the backend, not a token', async () => {
+    fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
+    const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5 });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\): the backend answered with a page-token error to a request that carried no page token/);
+    expect(r.text).not.toMatch(/without startingToken|issued earlier/);
+  });
+
   it('a continued call whose second page token is rejected blames the backend, not the caller\'s token', async () => {
     const first = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5, pageSize: 5 });
     const token = first.structured?.nextToken as string;

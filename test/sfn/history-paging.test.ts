@@ -8,10 +8,11 @@ import { startSfnEnv, type SfnEnv } from './env.js';
 let fake: FakeSfn;
 let env: SfnEnv;
 let arn: string;
+let machine: string;
 
 beforeAll(async () => {
   fake = await startFakeSfn();
-  const machine = fake.addStateMachine('Orders');
+  machine = fake.addStateMachine('Orders');
   arn = fake.addExecutions(machine, 1)[0]?.executionArn ?? '';
   fake.setHistory(arn, buildHistory({ tasks: 12, failAt: 12, retryFirst: true }));
   env = await startSfnEnv({ fake });
@@ -120,5 +121,36 @@ describe('get_execution_history filters while paging', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('a running execution read newest first from a backend whose page tokens are positions', () => {
+  // New events arrive at the head of a newest-first history between continuations and shift what a
+  // position token points at: each continuation must still go on after the last event returned.
+  it.each([
+    [2, undefined, 5],
+    [3, 3, 7],
+    [4, undefined, 150],
+  ])('maxItems %s, pageSize %s, %s new events before each continuation: every older event once, in order', async (maxItems, pageSize, arrivals) => {
+    const running = fake.addExecution({ stateMachineArn: machine, name: `running-${maxItems}-${arrivals}`, status: 'RUNNING' });
+    fake.setHistory(running.executionArn, buildHistory({ tasks: 4 }).filter((e) => e.type !== 'ExecutionSucceeded'));
+    const original = fake.history(running.executionArn).map((e) => e.id).reverse();
+    fake.positionTokens(true);
+    try {
+      const seen: number[] = [];
+      let token: string | undefined;
+      for (let n = 0; n < 100; n += 1) {
+        const r = await env.call('get_execution_history', { executionArn: running.executionArn, reverseOrder: true, maxItems, ...(pageSize ? { pageSize } : {}), ...(token ? { startingToken: token } : {}) });
+        expect(r.isError, r.text).toBeUndefined();
+        seen.push(...(r.structured?.events as Ev[]).map((e) => e.id));
+        token = r.structured?.nextToken as string | undefined;
+        if (!token) break;
+        for (let i = 0; i < arrivals; i += 1) fake.appendEvent(running.executionArn, 'PassStateEntered', { stateEnteredEventDetails: { name: `Later${i}`, input: '{}' } });
+      }
+      expect(token).toBeUndefined();
+      expect(seen).toEqual(original);
+    } finally {
+      fake.positionTokens(false);
+    }
   });
 });

@@ -141,6 +141,8 @@ export const getExecutionHistory = defineTool({
       args,
       maxPageSize: 1000,
       filtering: args.failuresOnly || args.stateName !== undefined || args.eventTypes !== undefined,
+      // Newest first, events arriving while a running execution is read shift position tokens; ids only grow.
+      recencyOf: args.reverseOrder ? (event) => event.id : undefined,
       fetchPage: async (nextToken, maxResults, signal) => {
         const pageKey = (token: string | undefined) => `${maxResults}|${token ?? ''}`;
         const fetch = async (token: string | undefined) => {
