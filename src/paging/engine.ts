@@ -260,7 +260,10 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         try {
           ahead = await fetchPage(aheadToken, state.pageSize);
         } catch (err) {
-          if (err instanceof DeadlineReached) return finish('deadline', state);
+          // Out of time while looking: go on from the re-read page as if the items were not found.
+          // Ending here instead would hand back the same cursor, and a slow backend would then
+          // stall every continuation at the same place.
+          if (err instanceof DeadlineReached) break;
           if (spec.signal.aborted) return finish('cancelled', state);
           throw err;
         }

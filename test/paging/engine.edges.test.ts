@@ -176,6 +176,24 @@ describe('collect() deadline inside a backend call', () => {
     expect(rest.items).toEqual(runs().slice(5));
   });
 
+  it('a slow backend that serves short pages still lets every continuation make progress', async () => {
+    // One item per page whatever is asked, each page slow: the look-ahead that re-finds a resume
+    // point behind a short page cannot finish within the deadline, and must not stall the walk.
+    const list = new MutableList(runs().slice(0, 8));
+    const short = (token: string | undefined, _size: number, signal: AbortSignal) => list.fetchPage(token, 1, signal, 40);
+    const first = await collect(spec(list, { maxItems: 2, fetchPage: short }));
+    const seen = [...first.items];
+    let token = first.nextToken;
+    for (let call = 0; token !== undefined; call += 1) {
+      expect(call, 'calls').toBeLessThan(20);
+      const r = await collect(spec(list, { maxItems: 100, fetchPage: short, startingToken: token, deadlineAt: Date.now() + 200 }));
+      expect(r.items.length, `call ${call} made progress`).toBeGreaterThan(0);
+      seen.push(...r.items);
+      token = r.nextToken;
+    }
+    expect(seen).toEqual(runs().slice(0, 8));
+  });
+
   it('a first page slower than the deadline is a clear error, not a hang', async () => {
     const list = new MutableList(runs());
     const slow = (token: string | undefined, size: number, signal: AbortSignal) => list.fetchPage(token, size, signal, 10_000);
