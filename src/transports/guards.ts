@@ -1,9 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation } from '@modelcontextprotocol/node';
 import type { Config } from '../config.js';
 
-/** Who a request came as: `bearer` when a token is configured and matched. */
+/** Who a request came as: the token's own identity when a token is configured and matched. */
 export type Admission = { admitted: false } | { admitted: true; principal: string | undefined };
 
 /**
@@ -19,6 +19,9 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
   const checkHost = hostnames.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const checkOrigin = hostnames.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const expected = token ? Buffer.from(token) : undefined;
+  // Continuation tokens are bound to it: a replica with another HTTP token (and the same cursor
+  // secret) must not honour them. A digest, so the token itself never travels further.
+  const principal = token ? `bearer:${createHash('sha256').update(token).digest('hex').slice(0, 32)}` : undefined;
 
   return (req, res) => {
     // "localhost." is the same name as "localhost" (a fully qualified name's root dot).
@@ -35,6 +38,6 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
       res.writeHead(401, { 'www-authenticate': challenge, 'content-type': 'application/json' }).end('{"error":"missing or invalid bearer token"}');
       return { admitted: false };
     }
-    return { admitted: true, principal: 'bearer' };
+    return { admitted: true, principal };
   };
 }

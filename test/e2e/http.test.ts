@@ -157,6 +157,37 @@ describe('HTTP with --http-token', () => {
   });
 });
 
+describe('continuation tokens across replicas', () => {
+  it('a replica with the same HTTP token continues them; one with another HTTP token refuses them, though the cursor secret is shared', async () => {
+    const secret = { EXECUTIONS_MCP_CURSOR_SECRET: 'replicas-share-this-0123' };
+    const [first, twin, other] = await Promise.all([
+      startHttpCli(['--http-token', 'team-a-token-0123456789'], cliEnv(fake.url, secret)),
+      startHttpCli(['--http-token', 'team-a-token-0123456789'], cliEnv(fake.url, secret)),
+      startHttpCli(['--http-token', 'team-b-token-0123456789'], cliEnv(fake.url, secret)),
+    ]);
+    const clients: Awaited<ReturnType<typeof httpClient>>[] = [];
+    try {
+      const connect = async (cli: RunningCli, token: string) => {
+        const client = await httpClient(cli.url, { token });
+        clients.push(client);
+        return client;
+      };
+      const page = (await (await connect(first, 'team-a-token-0123456789')).callTool({ name: 'list_executions', arguments: { stateMachineArn: orders, maxItems: 3 } })) as CallResult;
+      const startingToken = page.structuredContent?.nextToken as string;
+      expect(startingToken).toEqual(expect.any(String));
+      const args = { stateMachineArn: orders, maxItems: 3, startingToken };
+      const continued = (await (await connect(twin, 'team-a-token-0123456789')).callTool({ name: 'list_executions', arguments: args })) as CallResult;
+      expect(continued.isError, continued.content?.[0]?.text).toBeUndefined();
+      const refused = (await (await connect(other, 'team-b-token-0123456789')).callTool({ name: 'list_executions', arguments: args })) as CallResult;
+      expect(refused.isError).toBe(true);
+      expect(refused.content?.[0]?.text).toMatch(/issued to a different client/);
+    } finally {
+      await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+      await Promise.all([first.stop(), twin.stop(), other.stop()]);
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('SIGTERM lets a call in flight answer before the process exits', async () => {
     const draining = await startHttpCli([], cliEnv(fake.url));
