@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOOLSETS } from '../src/config.js';
+import { getMcpConfigForManifest, type McpbManifestAny } from '@anthropic-ai/mcpb';
+import { TOOLSETS, loadConfig } from '../src/config.js';
 import { annotationsFor } from '../src/server/define-tool.js';
 import { allTools } from '../src/server/inventory.js';
 import { VERSION } from '../src/version.js';
@@ -169,6 +170,20 @@ describe('docs and bundle stay in step with the inventory', () => {
     expect(manifest.tools.map((t) => t.name)).toEqual(allTools().map((t) => t.name));
     for (const t of manifest.tools) expect(t.description.length).toBeGreaterThan(10);
     expect(Object.keys(manifest.server.mcp_config.env)).toEqual(expect.arrayContaining(['AWS_PROFILE', 'AWS_REGION', 'EXECUTIONS_MCP_ALLOW_WRITES']));
+  });
+
+  it('manifest.json leaves no placeholder in the environment when the optional fields are left empty', async () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'manifest.json'), 'utf8')) as McpbManifestAny;
+    // What the host builds from the manifest when the user fills in only the required region.
+    const mcp = await getMcpConfigForManifest({ manifest, extensionPath: ROOT, systemDirs: {}, userConfig: { aws_region: 'eu-west-1' }, pathSeparator: '/' });
+    const env = mcp?.env ?? {};
+    expect(Object.values(env).filter((v) => v.includes('${'))).toEqual([]);
+    const loaded = loadConfig([], env);
+    expect(loaded.kind).toBe('run');
+    if (loaded.kind !== 'run') return;
+    expect(loaded.config.aws).toMatchObject({ region: 'eu-west-1', profile: undefined });
+    expect(loaded.config.ona.apiKey).toBeUndefined();
+    expect(loaded.config.allowWrites).toBe(false);
   });
 
   it('manifest.json passes mcpb validate', async () => {
