@@ -82,8 +82,8 @@ export const describeExecution = defineTool({
     const took = durationText(out.startDate, out.stopDate);
     const lines = [
       `${ctx.fence.inline('name', structured.name ?? structured.executionArn)}  ${ctx.fence.inline('status', structured.status)}  started ${shortTime(structured.startDate) || 'at an unknown time'}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
-      `executionArn: ${ctx.fence.inline('executionArn', structured.executionArn)}`,
-      `stateMachineArn: ${ctx.fence.inline('stateMachineArn', structured.stateMachineArn)}`,
+      ctx.fence.labelled('executionArn', structured.executionArn),
+      ctx.fence.labelled('stateMachineArn', structured.stateMachineArn),
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
