@@ -135,7 +135,7 @@ export class LocalEngine {
       handlerFileHint: this.options.handlerFileHint,
     };
     const taskResourceLocalHandlers: Record<string, (input: Json) => Promise<Json>> = {};
-    for (const info of runtime.tasks) if (info.resource) taskResourceLocalHandlers[info.name] = taskHandler(info.name, info.resource, binding);
+    for (const info of runtime.tasks) if (info.resource) taskResourceLocalHandlers[info.name] = taskHandler(info.name, info.resource, binding, info.timeoutSecondsPath);
     for (const [name, wait] of runtime.scaledWaits) taskResourceLocalHandlers[name] = scaledWaitHandler(wait, binding);
 
     const finish = (outcome: Outcome | { status: 'ABORTED'; error?: string; cause?: string; at: number }) => {

@@ -11,7 +11,7 @@ export function scheduleTask(sink: EventSink, region: string, scope: Scope, acti
   const resource = active.info.resource;
   if (!resource) return;
   active.invocation = invocation;
-  const timeout = active.info.timeoutSeconds;
+  const timeout = invocation.timeoutSeconds ?? active.info.timeoutSeconds;
   const heartbeat = active.info.heartbeatSeconds;
   let first: number;
   if (resource.kind === 'lambda') {

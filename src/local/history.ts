@@ -108,8 +108,9 @@ export class HistoryRecorder implements TaskCallSink {
   }
 
   /** The handler of a Task state was called (TaskCallSink): TaskScheduled/TaskStarted with its effective input. */
-  called(stateName: string, params: string): Invocation {
+  called(stateName: string, params: string, timeoutSeconds: number | undefined): Invocation {
     const invocation: Invocation = { params, result: undefined };
+    if (timeoutSeconds !== undefined) invocation.timeoutSeconds = timeoutSeconds;
     const awaiting = this.awaitingCall;
     this.awaitingCall = undefined;
     if (!this.closed && awaiting && awaiting.active.info.name === stateName && awaiting.scope.active === awaiting.active) {

@@ -20,6 +20,8 @@ export interface StateInfo {
   branch: number | undefined;
   resource: ResourceInfo | undefined;
   timeoutSeconds: number | undefined;
+  /** Task states: where the timeout comes from at run time, when TimeoutSeconds is not given. */
+  timeoutSecondsPath: string | undefined;
   heartbeatSeconds: number | undefined;
   /** Fail states: whether Error/Cause are given (the library invents defaults, AWS leaves them out). */
   failHasError: boolean;
@@ -118,6 +120,7 @@ export function indexStates(definition: JsonObject): StateIndex {
         branch,
         resource,
         timeoutSeconds: num(state.TimeoutSeconds),
+        timeoutSecondsPath: state.TimeoutSeconds === undefined && typeof state.TimeoutSecondsPath === 'string' ? state.TimeoutSecondsPath : undefined,
         heartbeatSeconds: num(state.HeartbeatSeconds),
         failHasError: state.Error !== undefined || state.ErrorPath !== undefined,
         failHasCause: state.Cause !== undefined || state.CausePath !== undefined,

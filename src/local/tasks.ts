@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pause } from '../server/deadline.js';
 import { cutAt } from '../server/render.js';
-import { evaluatePath } from './jsonpath.js';
+import { evaluatePath, parseReferencePath } from './jsonpath.js';
 import type { Json } from './library.js';
 import { isLambdaReference, lambdaFunctionName, type ResourceInfo } from './resources.js';
 import { LONGEST_WAIT_MS, type ScaledWait } from './timescale.js';
@@ -157,11 +157,13 @@ export interface Invocation {
   params: string;
   /** Raw result as JSON, once the handler succeeded. */
   result: string | undefined;
+  /** The timeout TimeoutSecondsPath resolved to, for this attempt. */
+  timeoutSeconds?: number;
 }
 
 /** Learns of each Task attempt when the library calls its handler (the history recorder). */
 export interface TaskCallSink {
-  called(stateName: string, params: string): Invocation;
+  called(stateName: string, params: string, timeoutSeconds: number | undefined): Invocation;
 }
 
 export interface RunBinding {
@@ -175,14 +177,19 @@ export interface RunBinding {
 }
 
 /** The wrapped handler of one Task state for one execution. Called synchronously by the library. */
-export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding): (input: Json) => Promise<Json> {
+export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding, timeoutSecondsPath?: string): (input: Json) => Promise<Json> {
   const lambdaStyle = resource.kind === 'lambda' || resource.lambdaInvoke;
   return (input) => {
     // The library still retries, or runs on a state it was inside, after a run was aborted: Step
     // Functions would start no new attempt, so the handler (and its side effects) must not run.
     if (run.givenUp()) return Promise.reject(new TaskError(RUN_GIVEN_UP_ERROR, `state '${stateName}' was not run: its execution, Map or Parallel had already ended`));
+    const timeout = timeoutSecondsPath === undefined ? undefined : resolveTimeout(timeoutSecondsPath, input);
+    // Step Functions resolves TimeoutSecondsPath before it schedules anything; the library only after
+    // calling the handler, and then fails the state with States.Runtime. Leave that failure to it,
+    // with no call: this promise is dropped unanswered when the library throws.
+    if (timeout === 'invalid') return new Promise<Json>(() => undefined);
     const params = JSON.stringify(input ?? null);
-    const invocation = run.calls.called(stateName, params);
+    const invocation = run.calls.called(stateName, params, timeout);
     const { handler, wanted } = resolveHandler(run.handlers, resource, input);
     if (!handler) {
       return Promise.reject(
@@ -215,6 +222,16 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
       return result;
     })();
   };
+}
+
+/**
+ * A Task's TimeoutSecondsPath on its effective input, checked as the library checks it (an integer
+ * of at least 1); undefined where this evaluator cannot tell ($$ context paths, filters).
+ */
+function resolveTimeout(path: string, input: Json): number | 'invalid' | undefined {
+  if (!parseReferencePath(path)) return undefined;
+  const found = evaluatePath(path, input);
+  return found.ok && typeof found.value === 'number' && Number.isInteger(found.value) && found.value >= 1 ? found.value : 'invalid';
 }
 
 /**
