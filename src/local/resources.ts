@@ -22,9 +22,12 @@ export function classifyResource(arn: string): ResourceInfo {
   if (ACTIVITY_ARN.test(arn)) return { arn, kind: 'activity', resourceType: 'activity', resource: arn, lambdaInvoke: false };
   const service = SERVICE_ARN.exec(arn)?.[1];
   if (service !== undefined) {
-    const cut = service.lastIndexOf(':');
-    const resourceType = cut > 0 ? service.slice(0, cut) : service;
-    const resource = cut > 0 ? service.slice(cut + 1) : service;
+    // The service is the first segment (two for aws-sdk:<service>); the rest, colons and all, is
+    // the resource: states:startExecution.sync:2 → "states", "startExecution.sync:2".
+    const parts = service.split(':');
+    const typeParts = parts[0] === 'aws-sdk' && parts.length > 2 ? 2 : 1;
+    const resourceType = parts.length > 1 ? parts.slice(0, typeParts).join(':') : service;
+    const resource = parts.length > 1 ? parts.slice(typeParts).join(':') : service;
     return { arn, kind: 'service', resourceType, resource, lambdaInvoke: resourceType === 'lambda' && resource.startsWith('invoke') };
   }
   return { arn, kind: 'service', resourceType: 'unknown', resource: arn, lambdaInvoke: false };
