@@ -109,6 +109,10 @@ export class SfnApi {
     if (typeof input !== 'string' || input.length > MAX_INPUT) {
       throw validation('input', typeof input === 'string' ? '…' : input, `Member must have length less than or equal to ${MAX_INPUT}`);
     }
+    // The quota is 256 KiB of UTF-8; the length check above counts UTF-16 units (as the API model does).
+    if (Buffer.byteLength(input, 'utf8') > MAX_INPUT) {
+      throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: it is ${Buffer.byteLength(input, 'utf8')} bytes of UTF-8; the limit is ${MAX_INPUT}`);
+    }
     try {
       JSON.parse(input);
     } catch (err) {

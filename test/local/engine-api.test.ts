@@ -108,6 +108,10 @@ describe('executions', () => {
     await expect(start('Hello', {}, 'x'.repeat(81))).rejects.toBeInstanceOf(ValidationException);
     await expect(t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), input: '{nope' }))).rejects.toBeInstanceOf(InvalidExecutionInput);
     await expect(start('Missing')).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+    // Under 262,144 UTF-16 units, over 256 KiB of UTF-8: refused as the quota says, not started.
+    const snowmen = JSON.stringify({ s: '☃'.repeat(87_387) });
+    expect(snowmen.length).toBeLessThan(262_144);
+    await expect(t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), input: snowmen, name: 'too-big' }))).rejects.toBeInstanceOf(InvalidExecutionInput);
   });
 
   it('is idempotent for a running execution with the same name and input; otherwise ExecutionAlreadyExists', async () => {
