@@ -46,7 +46,7 @@ describe('TimeoutSecondsPath', () => {
     expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
     expect(d.cause).toContain(cause);
     expect(calls()).toBe(before);
-    const types = (await fullHistory(t.inProcess, executionArn)).map((e) => e.type);
+    const types = (await fullHistory(t.inProcess, executionArn)).map((e) => e.type ?? '');
     expect(types.filter((type) => /Scheduled|Started$/.test(type) && type !== 'ExecutionStarted')).toEqual([]);
   });
 
