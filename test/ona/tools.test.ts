@@ -243,14 +243,28 @@ describe('ona tools against the fake AgentService', () => {
     numeric.id = 'numeric-phase';
     numeric.status.phase = 40;
     numeric.spec.desiredPhase = 40;
-    env.fake.executions.push(unmet, met, numeric);
+    // Other enums as numbers: their numbers are undocumented, so kept as text; a set failure reason still means failed.
+    const numericFailure = makeExecution(5);
+    numericFailure.id = 'numeric-failure';
+    numericFailure.status.phase = 40;
+    numericFailure.status.failureReason = 3;
+    numericFailure.status.goal = { objective: 'x', status: 4 };
+    const numericDefault = makeExecution(5);
+    numericDefault.id = 'numeric-default';
+    numericDefault.status.failureReason = 0;
+    numericDefault.status.phase = 35;
+    env.fake.executions.push(unmet, met, numeric, numericFailure, numericDefault);
     try {
       const got = async (id: string) => (await env.harness.call('get_agent_execution', { agentExecutionId: id })).structured;
       expect(await got('goal-unmet')).toMatchObject({ phase: 'PHASE_STOPPED', state: 'failed', goal: { status: 'GOAL_STATUS_BUDGET_EXHAUSTED' } });
       expect(await got('goal-met')).toMatchObject({ phase: 'PHASE_STOPPED', state: 'succeeded' });
       expect(await got('numeric-phase')).toMatchObject({ phase: 'PHASE_STOPPED', desiredPhase: 'PHASE_STOPPED', state: 'aborted' });
+      expect(await got('numeric-failure')).toMatchObject({ phase: 'PHASE_STOPPED', state: 'failed', failureReason: '3', goal: { status: '4' } });
+      // 0 is the default (no failure); a phase number newer than the server is shown, as pending.
+      expect(await got('numeric-default')).toMatchObject({ phase: '35', state: 'pending' });
+      expect(await got('numeric-default')).not.toHaveProperty('failureReason');
     } finally {
-      env.fake.executions.splice(-3);
+      env.fake.executions.splice(-5);
     }
   });
 
@@ -377,6 +391,17 @@ describe('ona tools against the fake AgentService', () => {
     const listed = await env.harness.call('list_agent_executions', { maxItems: 3 });
     expect(listed.isError, listed.text).toBeUndefined();
     expect(listed.structured).toMatchObject({ stopReason: 'exhausted' });
+  });
+
+  it('a null list or null pagination (proto3 JSON defaults) is an empty page or the last one, not a malformed reply', async () => {
+    env.fake.failNext({ kind: 'status', status: 200, body: JSON.stringify({ agentExecutions: null, pagination: null }) });
+    const empty = await env.harness.call('list_agent_executions', { maxItems: 3 });
+    expect(empty.isError, empty.text).toBeUndefined();
+    expect(empty.structured).toMatchObject({ agentExecutions: [], stopReason: 'exhausted' });
+    env.fake.failNext({ kind: 'status', status: 200, body: JSON.stringify({ agentExecutions: [makeExecution(992)], pagination: null }) });
+    const last = await env.harness.call('list_agent_executions', { maxItems: 3 });
+    expect(last.isError, last.text).toBeUndefined();
+    expect(last.structured).toMatchObject({ agentExecutions: [expect.objectContaining({ id: makeExecution(992).id })], stopReason: 'exhausted' });
   });
 
   it('int64 strings are read as decimal integers only: "0x10", " 7", "" and "1.5" are dropped, "1e3" is 1000', async () => {

@@ -16,7 +16,15 @@ const bool = z.boolean().optional().catch(undefined);
 /** Phase numbers a proto3 JSON writer set to print enums as integers would send. */
 const PHASE_NUMBERS: Record<number, string> = { 0: 'PHASE_UNSPECIFIED', 10: 'PHASE_PENDING', 20: 'PHASE_RUNNING', 30: 'PHASE_WAITING_FOR_INPUT', 40: 'PHASE_STOPPED' };
 const phase = z
-  .union([z.string(), z.number().transform((n) => PHASE_NUMBERS[n])])
+  .union([z.string(), z.number().transform((n) => PHASE_NUMBERS[n] ?? String(n))])
+  .optional()
+  .catch(undefined);
+/**
+ * Other enums printed as integers: their numbers are not documented, so the number is kept as text
+ * ("0" is the proto default, "not set"): a failure reason of 3 still says the execution failed.
+ */
+const enumValue = z
+  .union([z.string(), z.number().transform((n) => String(n))])
   .optional()
   .catch(undefined);
 const stringMap = z.record(z.string(), z.string()).optional().catch(undefined);
@@ -63,7 +71,7 @@ const OutputValue = z.object({
 
 const Goal = z.object({
   objective: str,
-  status: str,
+  status: enumValue,
   tokensUsed: int64,
   tokenBudget: int64,
   timeUsed: str,
@@ -79,7 +87,7 @@ export const AgentExecutionSchema = z.object({
       createdAt: str,
       updatedAt: str,
       annotations: stringMap,
-      role: str,
+      role: enumValue,
       sessionId: str,
       workflowActionId: str,
     }),
@@ -97,7 +105,7 @@ export const AgentExecutionSchema = z.object({
     z.object({
       phase,
       failureMessage: str,
-      failureReason: str,
+      failureReason: enumValue,
       warningMessage: str,
       conversationUrl: str,
       transcriptUrl: str,
@@ -112,7 +120,7 @@ export const AgentExecutionSchema = z.object({
       ),
       goal: message(Goal),
       judgement: str,
-      mode: str,
+      mode: enumValue,
       outputs: message(z.record(z.string(), message(OutputValue))),
       inputTokensUsed: int64,
       outputTokensUsed: int64,
@@ -121,7 +129,7 @@ export const AgentExecutionSchema = z.object({
       contextWindowLength: int64,
       iterations: int64,
       session: str,
-      supportedModel: str,
+      supportedModel: enumValue,
       mcpIntegrationStatuses: repeated(z.object({ id: str, name: str, phase: str, failureMessage: str, warningMessage: str })),
       usedEnvironments: repeated(z.object({ environmentId: str, createdByAgent: bool })),
       waitingInfo: message(z.object({ waitingSince: str, interests: repeated(z.object({ id: str }).loose()) })),
@@ -133,12 +141,16 @@ export type AgentExecution = z.infer<typeof AgentExecutionSchema>;
 // The page itself stays strict: a list or token of the wrong type is a malformed reply, where
 // dropping it would end the listing with "no more".
 export const ListAgentExecutionsResponseSchema = z.object({
+  // null is proto3 JSON's "default" (an empty list, no pagination), not a malformed reply.
   agentExecutions: z
     .array(AgentExecutionSchema.optional().catch(undefined))
-    .transform((items) => items.filter((item) => item !== undefined))
-    .optional(),
+    .nullish()
+    .transform((items) => items?.filter((item) => item !== undefined)),
   // proto3 JSON may write an unset string as null.
-  pagination: z.object({ nextToken: z.string().nullish().transform((token) => token ?? undefined) }).optional(),
+  pagination: z
+    .object({ nextToken: z.string().nullish().transform((token) => token ?? undefined) })
+    .nullish()
+    .transform((pagination) => pagination ?? undefined),
 });
 export type ListAgentExecutionsResponse = z.infer<typeof ListAgentExecutionsResponseSchema>;
 

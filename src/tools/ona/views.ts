@@ -46,13 +46,12 @@ export function onaState(e: AgentExecution): NormalisedState {
 
 /** The failure reason, unless it is the proto default. */
 export function failureReasonOf(e: AgentExecution): string | undefined {
-  const reason = e.status?.failureReason;
-  return reason && !reason.endsWith('_UNSPECIFIED') ? reason : undefined;
+  return setEnum(e.status?.failureReason);
 }
 
-/** An enum value unless it is the proto default (which means "not set"). */
+/** An enum value unless it is the proto default (which means "not set"), by name or as the number 0. */
 export function setEnum(value: string | undefined): string | undefined {
-  return value && !value.endsWith('_UNSPECIFIED') ? value : undefined;
+  return value && value !== '0' && !value.endsWith('_UNSPECIFIED') ? value : undefined;
 }
 
 const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
