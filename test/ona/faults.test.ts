@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { makeExecutions } from '../fakes/ona.js';
+import { setRedactions } from '../../src/log.js';
+import { makeExecution, makeExecutions } from '../fakes/ona.js';
 import { testConfig } from '../helpers/config.js';
 import { connect, type ToolCallResult } from '../helpers/harness.js';
 import { track, until } from '../helpers/wait.js';
@@ -347,6 +348,24 @@ describe('ona faults', () => {
     env.fake.failNext({ kind: 'status', status: 400, body: connectBody('invalid_argument', `bad token Bearer ${API_KEY}`) });
     const res = await call('list_agent_executions');
     expect(res.text).toContain('bad token Bearer [redacted]');
+  });
+
+  it('a key echoed at the end of a long field is redacted before the list view cuts the field', async () => {
+    const echo = makeExecution(994);
+    echo.metadata.creator = { id: `${'x'.repeat(500)}${API_KEY}`, principal: 'PRINCIPAL_USER' };
+    echo.metadata.name = `${'n'.repeat(505)}${API_KEY}`;
+    env.fake.executions.unshift(echo);
+    // As the CLI registers the configured secrets at start.
+    setRedactions([API_KEY]);
+    try {
+      const res = await call('list_agent_executions', { maxItems: 1 });
+      const shown = JSON.stringify(res.structured) + res.text;
+      expect(shown).not.toContain(API_KEY.slice(0, 10));
+      expect(shown).toContain('[redacted]');
+    } finally {
+      setRedactions([]);
+      env.fake.executions.shift();
+    }
   });
 });
 

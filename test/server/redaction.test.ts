@@ -37,3 +37,18 @@ it('a short registered value does not garble results', async () => {
   const r = await env.call('describe_execution', { executionArn: arn });
   expect(r.structured?.input).toEqual({ untrustedData: '{"dryRun":true}' });
 });
+
+it('an echoed secret near a state name\'s 80-character cut is redacted before the cut', async () => {
+  const machine = env.fake.addStateMachine('RedactName');
+  const name = `${'s'.repeat(70)}${SECRET}`;
+  const arn = env.fake.addExecution({ stateMachineArn: machine, name: 'named', status: 'FAILED' }).executionArn;
+  env.fake.setHistory(arn, [
+    { id: 1, type: 'ExecutionStarted', timestamp: 1_763_600_000 },
+    { id: 2, previousEventId: 1, type: 'TaskStateEntered', timestamp: 1_763_600_001, stateEnteredEventDetails: { name } },
+    { id: 3, previousEventId: 2, type: 'TaskFailed', timestamp: 1_763_600_002, taskFailedEventDetails: { error: 'Boom' } },
+  ]);
+  const r = await env.call('get_execution_history', { executionArn: arn });
+  const shown = JSON.stringify(r.structured) + r.text;
+  expect(shown).not.toContain(SECRET.slice(0, 8));
+  expect(shown).toContain(`${'s'.repeat(70)}[redacted]`);
+});

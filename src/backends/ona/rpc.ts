@@ -1,5 +1,6 @@
 import { Agent, RetryAgent, request, type Dispatcher } from 'undici';
 import type * as z from 'zod';
+import { redactDeep } from '../../log.js';
 import { pause } from '../../server/deadline.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
@@ -130,7 +131,8 @@ export function createRpc(options: RpcOptions): Rpc {
         const issue = parsed.error.issues[0];
         throw malformed(ctx, `unexpected ${issue?.path.join('.') || 'body'}`, status);
       }
-      return parsed.data;
+      // Redacted as it arrives, before any view cuts a value (see the SFN client).
+      return redactDeep(parsed.data);
     },
     close: () => agent.close(),
   };
@@ -185,7 +187,11 @@ async function readLimited(body: AsyncIterable<Buffer | string> & { destroy(err?
 
 /** undici notices an abort only at its next dispatch; a back-off sleep must end at once too. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) {
+    // Abandoned, not awaited: its own failure must not surface as an unhandled rejection.
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -19,7 +19,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import type { Config } from '../../config.js';
-import { log } from '../../log.js';
+import { log, redactDeep } from '../../log.js';
 import { BackendError } from '../../server/errors.js';
 import { toBackendError } from './errors.js';
 
@@ -100,7 +100,9 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
 
   const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>, input?: object): Promise<T> => {
     try {
-      return await run();
+      // A reply that echoes one of the server's secrets is redacted as it arrives, before any view
+      // cuts a value (a cut could keep part of a secret that a later redaction no longer matches).
+      return redactDeep(await run());
     } catch (err) {
       const error = toBackendError(operation, err, signal);
       if (input && error instanceof BackendError && (error.kind === 'not_found' || error.kind === 'invalid_argument')) {
