@@ -17,6 +17,8 @@ export type RawExecution = Record<string, unknown> & {
 export type Fault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   | { kind: 'reset' }
+  /** The call takes effect, then the connection drops before the answer: the caller cannot tell. */
+  | { kind: 'lostAnswer' }
   /** A 200 whose body stops after its first bytes: the connection drops while the server answers. */
   | { kind: 'cutBody' }
   | { kind: 'malformed' }
@@ -76,8 +78,11 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
     },
   };
 
+  /** Replies of calls that take effect but whose answer is lost (the lostAnswer fault). */
+  const lost = new WeakSet<ServerResponse>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed) return;
+    if (lost.has(res)) return void res.socket?.destroy();
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
@@ -118,15 +123,19 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
         for (let i = 0; i < 17 && !res.destroyed; i += 1) res.write(mib);
         return void res.end('"}]}');
       }
-      // The reply comes after fault.ms, or never once the client has gone away.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, fault.ms);
-        res.on('close', () => {
-          clearTimeout(timer);
-          resolve();
+      if (fault.kind === 'lostAnswer') {
+        lost.add(res);
+      } else {
+        // The reply comes after fault.ms, or never once the client has gone away.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, fault.ms);
+          res.on('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
-      if (res.destroyed) return;
+        if (res.destroyed) return;
+      }
     }
 
     if (req.method !== 'POST') return connectError(res, 405, 'unimplemented', 'POST only');
@@ -167,6 +176,10 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       case 'StopAgentExecution': {
         const found = fake.executions.find((e) => e.id === body.agentExecutionId);
         if (!found) return connectError(res, 404, 'not_found', `agent execution ${String(body.agentExecutionId)} not found`);
+        // As a Connect service refuses an operation the resource's state no longer allows.
+        if (found.spec.desiredPhase === 'PHASE_STOPPED' || found.status.phase === 'PHASE_STOPPED') {
+          return connectError(res, 400, 'failed_precondition', `agent execution ${found.id} is already stopping or stopped`);
+        }
         found.spec.desiredPhase = 'PHASE_STOPPED';
         return send(res, 200, {});
       }

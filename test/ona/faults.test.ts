@@ -67,6 +67,18 @@ describe('ona faults', () => {
     expect(stop.text).toMatch(/statusPhases=\["PHASE_RUNNING","PHASE_WAITING_FOR_INPUT"\]/);
   });
 
+  it('a stop whose answer was lost, refused as already stopping when retried, is reported as under way', async () => {
+    const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');
+    const stopsBefore = env.fake.requests.filter((r) => r.method === 'StopAgentExecution').length;
+    env.fake.failNext({ kind: 'lostAnswer' }, 1, 'StopAgentExecution');
+    const res = await call('stop_agent_execution', { agentExecutionId: String(running?.id) });
+    // The first request took effect; the client's own retry was refused with failed_precondition.
+    expect(env.fake.requests.filter((r) => r.method === 'StopAgentExecution').length - stopsBefore).toBe(2);
+    expect(res.isError, res.text).toBeUndefined();
+    expect(res.structured).toEqual({ agentExecutionId: running?.id, stopRequested: true });
+    expect(res.text).toMatch(/^A stop is under way for agent execution \S+ \(Ona refused a repeated request: it is already stopping\)\. Next: get_agent_execution/);
+  });
+
   it('classifies by the Connect code in the body, not the HTTP status', async () => {
     env.fake.failNext({ kind: 'status', status: 400, body: connectBody('failed_precondition', 'environment is stopping') }, 1, 'StopAgentExecution');
     const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');

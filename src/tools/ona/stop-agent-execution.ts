@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
+import { BackendError } from '../../server/errors.js';
 import { idField, onaState, shortEnum, stateField } from './views.js';
 
 export const stopAgentExecution = defineTool({
@@ -47,7 +48,19 @@ export const stopAgentExecution = defineTool({
       };
     }
     ctx.spendWrite();
-    await ona.stopAgentExecution(id, ctx.signal);
+    try {
+      await ona.stopAgentExecution(id, ctx.signal);
+    } catch (err) {
+      // Refused because it is stopping or stopped: an attempt of this call whose answer was lost
+      // (it is retried), or another caller, got there first. What it shows now is the answer.
+      if (!(err instanceof BackendError) || err.kind !== 'conflict') throw err;
+      const now = await ona.getAgentExecution(id, ctx.signal);
+      if (now.spec?.desiredPhase !== 'PHASE_STOPPED' && now.status?.phase !== 'PHASE_STOPPED') throw err;
+      return {
+        structured: { agentExecutionId: id, stopRequested: true },
+        text: `A stop is under way for agent execution ${id} (Ona refused a repeated request: it is already ${now.status?.phase === 'PHASE_STOPPED' ? 'stopped' : 'stopping'}). Next: get_agent_execution to confirm it reached PHASE_STOPPED.`,
+      };
+    }
     return {
       structured: { agentExecutionId: id, stopRequested: true },
       text: `Stop requested for agent execution ${id}. Next: get_agent_execution to confirm it reached PHASE_STOPPED.`,
