@@ -149,6 +149,10 @@ describe('ona faults', () => {
     env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': date } }, 3);
     const dated = await call('list_agent_executions');
     expect(dated.text).toMatch(/Next: Ona asked to wait 4\d s before calling again/);
+    for (const [header, shown] of [['86400', '24 h'], ['2592000', '30 days'], ['99999999999999999999999', 'more than a year']]) {
+      env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': header as string } }, 3);
+      expect((await call('list_agent_executions')).text).toContain(`Next: Ona asked to wait ${shown} before calling again`);
+    }
   });
 
   it('a Connect code this server does not know: shown as Ona sent it, classified by the HTTP status', async () => {

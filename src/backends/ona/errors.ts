@@ -94,9 +94,17 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   // Retries wait at most a few seconds; a longer wait the server asked for is passed on as it is.
   const wait = reply.retryAfterSeconds;
   if (info.kind === 'throttled' && wait !== undefined && wait >= 1) {
-    details.hint = `Ona asked to wait ${wait < 120 ? `${Math.ceil(wait)} s` : `${Math.ceil(wait / 60)} min`} before calling again (Retry-After); call again after that, or narrow the request`;
+    details.hint = `Ona asked to wait ${waitText(wait)} before calling again (Retry-After); call again after that, or narrow the request`;
   }
   return new BackendError('Ona', ctx.operation, info.kind, code, message, details);
+}
+
+function waitText(seconds: number): string {
+  if (seconds < 120) return `${Math.ceil(seconds)} s`;
+  if (seconds < 2 * 3600) return `${Math.ceil(seconds / 60)} min`;
+  if (seconds < 2 * 86_400) return `${Math.ceil(seconds / 3600)} h`;
+  // A quota that resets next month, or a value no server means: not 1.6e21 minutes.
+  return seconds < 366 * 86_400 ? `${Math.ceil(seconds / 86_400)} days` : 'more than a year';
 }
 
 /** Retry-After as seconds from now: delay-seconds or an HTTP date. */
