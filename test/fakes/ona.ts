@@ -44,6 +44,8 @@ export interface OnaFake {
   requests: RecordedRequest[];
   /** Requests whose client went away before the reply was written. */
   abandoned: number;
+  /** The most requests it has had in hand at once. */
+  peakInFlight: number;
   /** Queue a fault for the next `times` requests (of `method`, when given). */
   failNext(fault: Fault, times?: number, method?: string): void;
   close(): Promise<void>;
@@ -63,12 +65,14 @@ const FILTER_PATHS: Record<string, (e: RawExecution) => unknown> = {
 export async function startOnaFake(opts: { apiKey: string; executions?: RawExecution[] }): Promise<OnaFake> {
   const faults: Array<{ fault: Fault; method?: string | undefined }> = [];
   let started = 0;
+  let inFlight = 0;
   const fake: OnaFake = {
     baseUrl: '',
     apiKey: opts.apiKey,
     executions: opts.executions ?? [],
     requests: [],
     abandoned: 0,
+    peakInFlight: 0,
     failNext(fault, times = 1, method) {
       for (let i = 0; i < times; i += 1) faults.push({ fault, method });
     },
@@ -100,7 +104,10 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       return connectError(res, 400, 'invalid_argument', 'request body is not JSON');
     }
     fake.requests.push({ method, body, query: url.searchParams, authorization: req.headers.authorization, range: req.headers.range });
+    inFlight += 1;
+    fake.peakInFlight = Math.max(fake.peakInFlight, inFlight);
     res.on('close', () => {
+      inFlight -= 1;
       if (!res.writableFinished) fake.abandoned += 1;
     });
 

@@ -79,6 +79,15 @@ describe('ona faults', () => {
     expect(res.text).toMatch(/^A stop is under way for agent execution \S+ \(Ona refused a repeated request: it is already stopping\)\. Next: get_agent_execution/);
   });
 
+  it('a burst of calls reaches Ona at most 16 requests at a time, and every call is answered', async () => {
+    env.fake.peakInFlight = 0;
+    env.fake.failNext({ kind: 'slow', ms: 150 }, 40, 'ListAgentExecutions');
+    const results = await Promise.all(Array.from({ length: 40 }, () => call('list_agent_executions', { maxItems: 1 })));
+    expect(results.filter((r) => r.isError)).toEqual([]);
+    expect(env.fake.peakInFlight).toBeGreaterThan(1);
+    expect(env.fake.peakInFlight).toBeLessThanOrEqual(16);
+  });
+
   it('classifies by the Connect code in the body, not the HTTP status', async () => {
     env.fake.failNext({ kind: 'status', status: 400, body: connectBody('failed_precondition', 'environment is stopping') }, 1, 'StopAgentExecution');
     const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');

@@ -39,6 +39,8 @@ const RETRY_ERRORS: Record<RetryPolicy, string[]> = {
 };
 
 const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+/** Requests to Ona in flight at once, per process. */
+const MAX_CONCURRENT_REQUESTS = 16;
 
 export interface Rpc {
   call<S extends z.ZodType>(method: string, body: unknown, schema: S, policy: RetryPolicy, signal: AbortSignal): Promise<z.output<S>>;
@@ -48,6 +50,9 @@ export interface Rpc {
 export function createRpc(options: RpcOptions): Rpc {
   // Created on first use of the backend, never at import time.
   const agent = new Agent({
+    // At most this many requests at once; the rest queue (within their time limits). Each reply may
+    // be up to 16 MiB: without a bound, a burst of calls could hold gigabytes at once.
+    connections: MAX_CONCURRENT_REQUESTS,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     connect: { timeout: Math.min(10_000, options.timeoutMs) },
