@@ -3,6 +3,7 @@ import { callSignal, pause } from '../server/deadline.js';
 import { log } from '../log.js';
 import { ToolError } from '../server/errors.js';
 import { parseTimeBound } from './time.js';
+import { hashOf, Trail, type WireTrail } from './resume.js';
 
 /**
  * The paging engine shared by every list tool. It follows backend tokens until maxItems, the
@@ -154,6 +155,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (window) next.window = window;
       const average = averageItemChars();
       if (spec.adaptivePageSize && average !== undefined) next.avgItemChars = average;
+      const passed = trail.save();
+      if (passed !== undefined) next.trail = passed;
+      if (trail.unordered) next.unordered = true;
       const carried = spec.carry?.save();
       if (carried !== undefined) next.carry = carried;
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
@@ -169,17 +173,14 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   };
   let emptyStreak = 0;
   let stalledPages = 0;
-  // Newest first, items newer than the last one the previous call returned, where the walk resumes,
-  // are repeats (shifted position tokens) or new arrivals: a continuation returns neither. Only that
-  // leading run: past the first older item, a newer one is a backend's ordering slip, not a repeat.
-  let returnedUntil = spec.startingToken !== undefined ? start.previousTime : undefined;
-  const alreadyReturned = (raw: R): boolean => {
-    const time = timeOfNewestFirst(raw);
-    if (time === undefined || returnedUntil === undefined) return false;
-    if (time > returnedUntil || (time === returnedUntil && start.previousKeyHash !== undefined && hashOf(raw, spec.keyOf) === start.previousKeyHash)) return true;
-    returnedUntil = undefined;
-    return false;
-  };
+  // A token from before trails were carried holds just the item before the cursor.
+  const legacyTrail = start.previousKeyHash === undefined ? undefined : [start.previousTime === undefined ? [start.previousKeyHash] : [start.previousKeyHash, start.previousTime]];
+  const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.unordered === true);
+  // Where a resume found no key of the items passed last (they all left the list, or a shift pushed
+  // them beyond reach), items newer than those, where the walk resumes, may be repeats a position
+  // token shifted back into view: a continuation does not return them. Only that leading run: past
+  // the first item that cannot be a repeat, a newer one is a backend's ordering slip.
+  let repeatsPossible = false;
   let lastFetchAt = 0;
   /** Backend tokens this call has read pages at: one handed out again leads round in a circle. */
   const tokensRead = new Set<string>();
@@ -223,27 +224,32 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     emptyStreak = page.items.length === 0 ? emptyStreak + 1 : 0;
     // The page a continuation starts on: the only one whose items may have shifted since they were seen.
     const resuming = spec.startingToken !== undefined && pagesFetched === 1 && !early;
-    let startIndex = resumeIndex(page.items, state, spec.keyOf);
+    const resumed = resumeIndex(page.items, state, spec.keyOf, trail);
+    let startIndex = resumed.index;
+    let anchored = resumed.anchored;
+    const noteOrder = resuming ? trail.watchOrder() : undefined;
+    noteOrder?.(page.items, timeOfNewestFirst);
     // On a page boundary, a page shorter than asked may hold only part of the shift: with position
     // tokens and new items at the head, the item last returned can sit on the page after. Only where
     // a call resumes: pages read back to back within one call have no time to shift, and a backend
     // that always serves short pages would otherwise be walked ahead at every boundary.
-    const atBoundary = resuming && startIndex === 0 && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined;
+    const atBoundary = resuming && !anchored && state.offset === 0 && state.previousKeyHash !== undefined && page.nextToken !== undefined;
     const shortBoundary = atBoundary && page.items.length < state.pageSize;
-    // Newest first, a re-read boundary page that opens with an item newer than the last one
-    // returned has shifted (position tokens, new items at the head), however full it is: the
-    // walk then goes on while the pages still hold newer items, where the last one returned hides.
-    const newerThanReturned = (items: R[]): boolean => {
+    // Newest first, a re-read boundary page that opens with an item that may be one returned before
+    // has shifted (position tokens, new items at the head), however full it is: the walk then goes
+    // on while the pages still end in such items, where the items passed last hide.
+    const endsInRepeat = (items: R[]): boolean => {
       const last = items[items.length - 1];
-      const time = last === undefined ? undefined : timeOfNewestFirst(last);
-      return state.previousTime !== undefined && time !== undefined && time > state.previousTime;
+      return last !== undefined && trail.mayBeRepeat(last, timeOfNewestFirst(last));
     };
-    const boundaryShifted = atBoundary && newerThanReturned(page.items.slice(0, 1));
-    // More arrivals than the head scan covers but fewer than a page: the last item returned is
+    const boundaryShifted = atBoundary && endsInRepeat(page.items.slice(0, 1));
+    // More arrivals than the head scan covers but fewer than a page: the items passed last are
     // further down this very page.
-    const lower = boundaryShifted ? indexAfterKey(page.items, state.previousKeyHash, spec.keyOf) : undefined;
-    if (lower !== undefined) startIndex = lower;
-    else if (startIndex === undefined || shortBoundary || boundaryShifted) {
+    const lower = boundaryShifted ? trail.anchorIn(page.items) : undefined;
+    if (lower !== undefined) {
+      startIndex = lower;
+      anchored = true;
+    } else if (startIndex === undefined || shortBoundary || boundaryShifted) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
       // fewer items than asked with a token, even none). Walk ahead, as far as a page beyond the
@@ -254,7 +260,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       let found: { token: string; page: BackendPage<R>; index: number } | undefined;
       // Pages the cursor's items turn out to be beyond: read past, so observed (see observePage).
       const passed: Array<BackendPage<R>> = [page];
-      let stillNewer = newerThanReturned(page.items);
+      let stillNewer = endsInRepeat(page.items);
       for (let hop = 0; aheadToken !== undefined && hop < LOOKAHEAD_FETCHES && (scanned <= state.offset + state.pageSize || stillNewer); hop += 1) {
         let ahead: BackendPage<R>;
         try {
@@ -269,14 +275,15 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         }
         pagesFetched += 1;
         readAhead.set(aheadToken, { page: ahead, size: state.pageSize });
-        const index = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? indexAfterKey(ahead.items, state.previousKeyHash, spec.keyOf);
+        noteOrder?.(ahead.items, timeOfNewestFirst);
+        const index = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? trail.anchorIn(ahead.items);
         if (index !== undefined) {
           found = { token: aheadToken, page: ahead, index };
           break;
         }
         passed.push(ahead);
         scanned += ahead.items.length;
-        stillNewer = newerThanReturned(ahead.items);
+        stillNewer = endsInRepeat(ahead.items);
         aheadToken = ahead.nextToken && ahead.nextToken !== aheadToken ? ahead.nextToken : undefined;
       }
       if (found) {
@@ -284,10 +291,12 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         state = { ...state, backendToken: found.token, offset: found.index };
         page = found.page;
         startIndex = found.index;
+        anchored = true;
       } else {
         startIndex = state.offset === 0 ? 0 : Math.min(state.offset - 1, page.items.length);
       }
     }
+    if (resuming) repeatsPossible = !anchored;
     spec.observePage?.(page);
     stalledPages = page.items.length > 0 && startIndex >= page.items.length ? stalledPages + 1 : 0;
     // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
@@ -311,15 +320,19 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
 
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
-      if (returnedUntil !== undefined && alreadyReturned(raw)) {
-        itemsScanned += 1;
-        continue;
+      const time = timeOfNewestFirst(raw);
+      if (repeatsPossible) {
+        if (trail.mayBeRepeat(raw, time)) {
+          itemsScanned += 1;
+          continue;
+        }
+        repeatsPossible = false;
       }
       const position = (): CursorState => {
         const at = positionAt(state, page.items, i, spec.keyOf);
         const before = page.items[i - 1];
-        const time = i > 0 && before !== undefined ? timeOfNewestFirst(before) : undefined;
-        if (time !== undefined) at.previousTime = time;
+        const beforeTime = i > 0 && before !== undefined ? timeOfNewestFirst(before) : undefined;
+        if (beforeTime !== undefined) at.previousTime = beforeTime;
         return at;
       };
       const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw) : 'keep';
@@ -329,11 +342,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       }
       if (verdict === 'skip') {
         itemsScanned += 1;
+        trail.pass(raw, time);
         continue;
       }
       const item = spec.view(raw);
       if (item === undefined) {
         itemsScanned += 1;
+        trail.pass(raw, time);
         continue;
       }
       if (items.length >= spec.maxItems) return finish('maxItems', position());
@@ -343,6 +358,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       itemsScanned += 1;
       items.push(item);
       used += size;
+      trail.pass(raw, time);
     }
 
     await spec.onProgress?.(pagesFetched, items.length);
@@ -384,23 +400,29 @@ function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; bef
 
 /**
  * Where to resume inside a re-fetched page: at the offset, unless the page shifted (new items at its
- * head); undefined when the item before the cursor is no longer on the page.
+ * head); undefined when the item before the cursor is no longer on the page. Anchored when a key
+ * placed it, so no item after it can be one returned before.
  */
-function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string): number | undefined {
-  // On a page boundary: normally at 0; after the last item seen if a shift repeated it here. Only
-  // the head is searched: a shift moves it by the number of arrivals, and hashing every key of a
-  // 1000-item page on each continuation would cost more than the page itself.
-  if (state.offset <= 0) return indexAfterKey(items.slice(0, BOUNDARY_SCAN), state.previousKeyHash, keyOf) ?? 0;
-  if (!state.previousKeyHash && !state.nextKeyHash) return Math.min(state.offset, items.length);
+function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string, trail: Trail<R>): { index: number | undefined; anchored: boolean } {
+  const at = (index: number | undefined) => ({ index, anchored: index !== undefined });
+  // On a page boundary: normally at 0; after the items passed last if a shift repeated them here.
+  // Only the head is searched: a shift moves them by the number of arrivals, and hashing every key
+  // of a 1000-item page on each continuation would cost more than the page itself.
+  if (state.offset <= 0) {
+    const head = items.slice(0, BOUNDARY_SCAN);
+    const after = indexAfterKey(head, state.previousKeyHash, keyOf) ?? trail.anchorIn(head);
+    return after === undefined ? { index: 0, anchored: false } : at(after);
+  }
+  if (!state.previousKeyHash && !state.nextKeyHash) return { index: Math.min(state.offset, items.length), anchored: false };
   // The first item not yet returned, where it was or wherever it moved (items before it may have
-  // vanished, e.g. left a statusFilter); else just after the last item returned.
+  // vanished, e.g. left a statusFilter); else just after the last item returned, or those before it.
   const next = items[state.offset];
-  if (state.nextKeyHash && next !== undefined && hashOf(next, keyOf) === state.nextKeyHash) return state.offset;
+  if (state.nextKeyHash && next !== undefined && hashOf(next, keyOf) === state.nextKeyHash) return at(state.offset);
   const movedNext = indexOfKey(items, state.nextKeyHash, keyOf);
-  if (movedNext !== undefined) return movedNext;
+  if (movedNext !== undefined) return at(movedNext);
   const previous = items[state.offset - 1];
-  if (state.previousKeyHash && previous !== undefined && hashOf(previous, keyOf) === state.previousKeyHash) return state.offset;
-  return indexAfterKey(items, state.previousKeyHash, keyOf);
+  if (state.previousKeyHash && previous !== undefined && hashOf(previous, keyOf) === state.previousKeyHash) return at(state.offset);
+  return at(indexAfterKey(items, state.previousKeyHash, keyOf) ?? trail.anchorIn(items));
 }
 
 function indexOfKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
@@ -440,29 +462,6 @@ const EMPTY_PAGE_SPACING_MS = 50;
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';
-}
-
-/** An item without a key (an Ona item with no id) is never stored in, or matched against, a token. */
-function hashOf<R>(raw: R, keyOf: (raw: R) => string): string | undefined {
-  const key = keyOf(raw);
-  return key === '' ? undefined : keyHash(key);
-}
-
-/**
- * Identifies an item inside a token (which is HMAC'd, so this needs no cryptographic strength):
- * cyrb53, a fast 53-bit string hash, since a resume may hash every key of a 1000-item page.
- */
-function keyHash(key: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < key.length; i += 1) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
 }
 
 function abortError(signal: AbortSignal): Error {

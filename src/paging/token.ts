@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ToolError } from '../server/errors.js';
 import { MAX_TOKEN_CHARS } from './fields.js';
+import { TRAIL_LENGTH, type WireTrail } from './resume.js';
 
 /**
  * Continuation tokens: self-contained (any replica can continue them), bound to the tool, the
@@ -30,6 +31,10 @@ export interface CursorState {
   carry?: unknown;
   /** Average characters per returned item so far, to size the next call's backend pages. */
   avgItemChars?: number;
+  /** The last items the walk passed, to anchor a resume (see Trail). */
+  trail?: WireTrail;
+  /** The walk has seen recency rise: the list is not newest first, so recency tells no repeats. */
+  unordered?: true;
 }
 
 interface WireCursor {
@@ -48,6 +53,8 @@ interface WireCursor {
   b?: number;
   x?: unknown;
   z?: number;
+  r?: WireTrail;
+  u?: 1;
 }
 
 const PREFIX = 'em1';
@@ -97,6 +104,8 @@ export class CursorCodec {
     if (state.window?.before !== undefined) wire.b = state.window.before;
     if (state.carry !== undefined) wire.x = state.carry;
     if (state.avgItemChars !== undefined) wire.z = state.avgItemChars;
+    if (state.trail !== undefined) wire.r = state.trail;
+    if (state.unordered) wire.u = 1;
     const json = Buffer.from(JSON.stringify(wire));
     const plain = json.toString('base64url');
     const deflated = json.length >= DEFLATE_FROM ? deflateRawSync(json).toString('base64url') : undefined;
@@ -154,6 +163,8 @@ export class CursorCodec {
     if (wire.a !== undefined || wire.b !== undefined) state.window = { after: wire.a, before: wire.b };
     if (wire.x !== undefined) state.carry = wire.x;
     if (typeof wire.z === 'number' && wire.z > 0) state.avgItemChars = wire.z;
+    if (wire.r !== undefined) state.trail = wire.r;
+    if (wire.u === 1) state.unordered = true;
     return state;
   }
 
@@ -179,6 +190,23 @@ function wellFormed(wire: WireCursor): boolean {
     (wire.a === undefined || typeof wire.a === 'number') &&
     (wire.e === undefined || Number.isFinite(wire.e)) &&
     (wire.b === undefined || typeof wire.b === 'number') &&
-    (wire.z === undefined || int(wire.z, 1, 10_000_000))
+    (wire.z === undefined || int(wire.z, 1, 10_000_000)) &&
+    (wire.r === undefined || wellFormedTrail(wire.r)) &&
+    (wire.u === undefined || wire.u === 1)
+  );
+}
+
+function wellFormedTrail(trail: unknown): boolean {
+  return (
+    Array.isArray(trail) &&
+    trail.length <= TRAIL_LENGTH &&
+    trail.every(
+      (entry: unknown) =>
+        Array.isArray(entry) &&
+        (entry.length === 1 || entry.length === 2) &&
+        typeof entry[0] === 'string' &&
+        entry[0].length <= 16 &&
+        (entry.length === 1 || Number.isFinite(entry[1])),
+    )
   );
 }

@@ -107,6 +107,7 @@ export class FakeSfn {
   private emptyPages = 0;
   private handBack = false;
   private byPosition = false;
+  private oldestFirst = false;
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -282,6 +283,14 @@ export class FakeSfn {
    */
   positionTokens(on: boolean): void {
     this.byPosition = on;
+  }
+
+  /**
+   * ListExecutions oldest first, against its documented order, as a hand-written backend or an
+   * emulator may list them.
+   */
+  listOldestFirst(on: boolean): void {
+    this.oldestFirst = on;
   }
 
   /** A broken backend: every page asked for with a token hands that same token back. */
@@ -479,6 +488,7 @@ export class FakeSfn {
     }
     if (body.redriveFilter === 'REDRIVEN') list = list.filter((e) => (e.redriveCount ?? 0) > 0);
     if (body.redriveFilter === 'NOT_REDRIVEN') list = list.filter((e) => !e.redriveCount);
+    if (this.oldestFirst) list = [...list].reverse();
     const { page, nextToken } = this.paginate(list, body, 'ex', (e) => e.executionArn);
     return {
       executions: page.map((e) => ({

@@ -128,3 +128,32 @@ describe('a backend that hands back the page token it was given', () => {
     expect(fine.text).not.toContain('Note:');
   });
 });
+
+describe('a backend that lists executions oldest first, against its documented order', () => {
+  it('list_executions continuations still reach every execution once, in the order listed', async () => {
+    const machine = env.fake.addStateMachine('OldestFirst');
+    env.fake.addExecutions(machine, 23);
+    env.fake.listOldestFirst(true);
+    try {
+      for (const positions of [false, true]) {
+        env.fake.positionTokens(positions);
+        const direct = await env.call('list_executions', { stateMachineArn: machine, maxItems: 100 });
+        const listed = (direct.structured?.executions as Array<{ executionArn: string }>).map((e) => e.executionArn);
+        expect(listed).toHaveLength(23);
+        const seen: string[] = [];
+        let token: string | undefined;
+        for (let call = 0; call < 30; call += 1) {
+          const r = await env.call('list_executions', { stateMachineArn: machine, maxItems: 4, pageSize: 5, ...(token ? { startingToken: token } : {}) });
+          expect(r.isError).toBeUndefined();
+          seen.push(...(r.structured?.executions as Array<{ executionArn: string }>).map((e) => e.executionArn));
+          token = r.structured?.nextToken as string | undefined;
+          if (!token) break;
+        }
+        expect(seen, `position tokens: ${positions}`).toEqual(listed);
+      }
+    } finally {
+      env.fake.listOldestFirst(false);
+      env.fake.positionTokens(false);
+    }
+  });
+});
