@@ -108,6 +108,7 @@ export class FakeSfn {
   private handBack = false;
   private byPosition = false;
   private oldestFirst = false;
+  private readonly beforeOps = new Map<string, () => void>();
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -298,6 +299,16 @@ export class FakeSfn {
     this.handBack = on;
   }
 
+  /** Every execution the fake holds, EXPRESS ones included (which no list shows). */
+  get executions(): FakeExecution[] {
+    return [...this.executionsByArn.values()];
+  }
+
+  /** Runs `change` once, just before the next `op` is served: the world moving between two requests of one call. */
+  onceBefore(op: string, change: () => void): void {
+    this.beforeOps.set(op, change);
+  }
+
   requestsFor(op: string): RecordedRequest[] {
     return this.requests.filter((r) => r.op === op);
   }
@@ -342,6 +353,9 @@ export class FakeSfn {
       return;
     }
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const change = this.beforeOps.get(op);
+    this.beforeOps.delete(op);
+    change?.();
     const fault = this.takeFault(op);
     if (fault) {
       record.fault = fault.kind;
@@ -568,7 +582,7 @@ export class FakeSfn {
 
   private stopExecution(body: Record<string, unknown>): unknown {
     const e = this.executionArg(body);
-    if (e.status === 'RUNNING') {
+    if (e.status === 'RUNNING' || e.status === 'PENDING_REDRIVE') {
       this.clock += 1;
       e.status = 'ABORTED';
       e.stopDate = this.clock;

@@ -298,7 +298,7 @@ describe('retries ride on the SDK (maxAttempts 3)', () => {
     expect(made[1]?.fault).toBeUndefined();
   });
 
-  it('an unnamed start_execution is retried under one generated name, so it cannot start twice', async () => {
+  it('an unnamed start_execution is sent again under its one generated name, so it cannot start twice', async () => {
     const writer = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'] });
     try {
       const before = fake.requestsFor('StartExecution').length;
@@ -388,25 +388,101 @@ describe('a write that gets no answer', () => {
 });
 
 describe('a start whose answer is lost', () => {
+  const named = (before: number): string => fake.requestsFor('StartExecution')[before]?.body.name as string;
+
   // Not only a timeout: a dropped connection, a 500 or an unreadable reply may follow a start too.
-  it.each([[{ kind: 'drop' }], [{ kind: 'internal', status: 500 }], [{ kind: 'malformed' }], [{ kind: 'cutBody' }]] as const)(
-    'after %o it names the execution it may have started',
+  it.each([[{ kind: 'drop' }], [{ kind: 'internal', status: 500 }], [{ kind: 'malformed' }], [{ kind: 'cutBody' }], [{ kind: 'lostAnswer' }]] as const)(
+    'after %o a STANDARD start is sent again under the same name, and one execution exists',
     async (fault) => {
       const before = fake.requestsFor('StartExecution').length;
       fake.inject(fault, { op: 'StartExecution' });
       const r = await env.call('start_execution', { stateMachineArn: orders, input: '{}' });
       fake.clearFaults();
-      expect(r.isError).toBe(true);
-      const name = fake.requestsFor('StartExecution')[before]?.body.name as string;
-      expect(r.text).toContain(`The execution may have started anyway, as ${name}. Next: describe_execution with executionArn="${executionArn('Orders', name)}"`);
+      expect(r.isError).toBeUndefined();
+      const sent = fake.requestsFor('StartExecution').slice(before);
+      expect(sent.map((q) => q.body.name)).toEqual([named(before), named(before)]);
+      expect(r.structured?.executionArn).toBe(executionArn('Orders', named(before)));
+      expect(fake.execution(executionArn('Orders', named(before)))?.status).toBe('RUNNING');
     },
   );
+
+  it('a STANDARD start that took effect and ended before it was sent again is named, not started twice', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    fake.inject({ kind: 'lostAnswer' }, { op: 'StartExecution' });
+    // The start took effect; its execution ends while the server looks up the machine's type.
+    fake.onceBefore('DescribeStateMachine', () => {
+      const started = fake.execution(executionArn('Orders', named(before)));
+      if (started) started.status = 'SUCCEEDED';
+    });
+    const r = await env.call('start_execution', { stateMachineArn: orders, input: '{}' });
+    expect(r.isError).toBe(true);
+    const arn = executionArn('Orders', named(before));
+    expect(r.text).toBe(
+      `Step Functions StartExecution failed: ExecutionAlreadyExists: an execution named ${named(before)} already exists for this state machine: ` +
+        `an earlier attempt of this call most likely started it, and it has since ended. Next: describe_execution with executionArn="${arn}" to see it.`,
+    );
+    expect(fake.requestsFor('StartExecution').slice(before)).toHaveLength(2);
+  });
+
+  it('when the machine\'s type cannot be read, the start is not sent again and the answer names the execution', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    fake.inject({ kind: 'lostAnswer' }, { op: 'StartExecution' });
+    fake.inject({ kind: 'accessDenied' }, { op: 'DescribeStateMachine' });
+    const r = await env.call('start_execution', { stateMachineArn: orders, input: '{}' });
+    fake.clearFaults();
+    expect(r.isError).toBe(true);
+    expect(fake.requestsFor('StartExecution').slice(before)).toHaveLength(1);
+    expect(r.text).toContain(`The execution may have started anyway, as ${named(before)}. Next: describe_execution with executionArn="${executionArn('Orders', named(before))}"`);
+    expect(r.text).toContain('if the machine is EXPRESS, whose starts are not idempotent, that may start a second one');
+  });
+
+  it('an EXPRESS start is never sent again after a lost answer, even with SDK retries on: one execution, and the answer says where to look', async () => {
+    const writer = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'] });
+    try {
+      const before = fake.requestsFor('StartExecution').length;
+      const executions = fake.executions.length;
+      fake.inject({ kind: 'lostAnswer' }, { op: 'StartExecution' });
+      const r = await writer.call('start_execution', { stateMachineArn: express, input: '{}' });
+      expect(r.isError).toBe(true);
+      expect(fake.requestsFor('StartExecution').slice(before)).toHaveLength(1);
+      expect(fake.executions.length).toBe(executions + 1);
+      expect(r.text).toMatch(/may have started anyway, as \S+\. The machine is EXPRESS, whose starts are not idempotent, so it was not sent again: .*CloudWatch Logs/);
+      expect(r.text).not.toContain('describe_execution with');
+    } finally {
+      fake.clearFaults();
+      await writer.close();
+    }
+  });
+
+  it('an EXPRESS start refused by throttling is retried: the service did not take it', async () => {
+    const writer = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'] });
+    try {
+      const before = fake.requestsFor('StartExecution').length;
+      fake.inject({ kind: 'throttle', status: 400 }, { op: 'StartExecution' });
+      const r = await writer.call('start_execution', { stateMachineArn: express, input: '{}' });
+      expect(r.isError).toBeUndefined();
+      expect(fake.requestsFor('StartExecution').slice(before).map((q) => q.fault)).toEqual(['throttle', undefined]);
+    } finally {
+      await writer.close();
+    }
+  });
 
   it('an EXPRESS start does not send the model to describe_execution, which does not cover it', async () => {
     const r = await env.call('start_execution', { stateMachineArn: express, input: '{}' });
     expect(r.isError).toBeUndefined();
     expect(r.text).toMatch(/^Started arn:aws:states:us-east-1:123456789012:express:Clicks:\S+ at \S+\. It is an EXPRESS execution: describe_execution and get_execution_history do not cover it/);
     expect(r.text).not.toContain('Next: describe_execution');
+  });
+
+  it('a reply whose executionArn is not a non-empty text is no answer: the name is handed back', async () => {
+    for (const executionArnValue of ['', 42, { a: 1 }]) {
+      const before = fake.requestsFor('StartExecution').length;
+      fake.inject({ kind: 'raw', status: 200, body: JSON.stringify({ executionArn: executionArnValue, startDate: 1_763_600_000 }) }, { op: 'StartExecution', times: 2 });
+      const r = await env.call('start_execution', { stateMachineArn: orders, input: '{}' });
+      fake.clearFaults();
+      expect(r.isError, JSON.stringify(executionArnValue)).toBe(true);
+      expect(r.text).toContain(`MalformedResponse: the reply's executionArn is not a non-empty text. The execution may have started anyway, as ${named(before)}.`);
+    }
   });
 });
 

@@ -436,13 +436,17 @@ describe('write tools', () => {
     }
     const badName = await env.call('start_execution', { stateMachineArn: orders, name: 'has space' });
     expect(badName.isError).toBe(true);
+    const badTrace = await env.call('start_execution', { stateMachineArn: orders, traceHeader: 'Root=1-café' });
+    expect(badTrace.text).toMatch(/^traceHeader must be ASCII .*Nothing was started\.$/);
     expect(env.fake.requests.length).toBe(before);
   });
 
   it('start_execution explains a name conflict', async () => {
     const r = await env.call('start_execution', { stateMachineArn: orders, name: (runs[0] as FakeExecution).name });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/^Step Functions StartExecution failed: ExecutionAlreadyExists \(HTTP 400\).*Next: an execution with this name already exists/);
+    expect(r.text).toMatch(/^Step Functions StartExecution failed: ExecutionAlreadyExists: an execution named \S+ already exists for this state machine: it has ended, or it runs with another input/);
+    // A name handed back after a failure is how a caller retries: the existing execution may be the one it asked for.
+    expect(r.text).toContain(`Next: describe_execution with executionArn="${(runs[0] as FakeExecution).executionArn}" to see it. If an earlier start_execution handed you this name after a failure, that is the execution it started; otherwise choose another name, or omit it.`);
   });
 
   it('stop_execution aborts a running execution and returns the stop date', async () => {
@@ -462,6 +466,27 @@ describe('write tools', () => {
     expect(r.text).toMatch(/had already ended SUCCEEDED at .*; nothing was changed/);
     expect(env.fake.requestsFor('StopExecution').length).toBe(stopsBefore);
     expect(env.fake.execution(done.executionArn)?.status).toBe('SUCCEEDED');
+  });
+
+  it('stop_execution stops an execution about to run again after a redrive (PENDING_REDRIVE has not ended)', async () => {
+    const pending = env.fake.addExecution({ stateMachineArn: env.fake.addStateMachine('Redriven'), name: 'pending-redrive', status: 'PENDING_REDRIVE', startDate: 1_763_600_000, redriveCount: 1 });
+    const r = await env.call('stop_execution', { executionArn: pending.executionArn });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured).toEqual({ stopDate: expect.stringMatching(ISO_RE), status: 'ABORTED' });
+    expect(env.fake.execution(pending.executionArn)?.status).toBe('ABORTED');
+  });
+
+  it('stop_execution on an execution that ends on its own just before the stop reaches it says so, not "stopped"', async () => {
+    const racing = env.fake.addExecution({ stateMachineArn: orders, name: 'racing-stop', status: 'RUNNING', startDate: 1_763_600_000 });
+    env.fake.onceBefore('StopExecution', () => {
+      racing.status = 'SUCCEEDED';
+      racing.stopDate = 1_763_600_100;
+    });
+    const r = await env.call('stop_execution', { executionArn: racing.executionArn });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured).toEqual({ stopDate: '2025-11-20T00:55:00.000Z', status: 'SUCCEEDED', alreadyEnded: true });
+    expect(r.text).toBe(`${racing.executionArn} ended SUCCEEDED at 2025-11-20T00:55:00.000Z on its own, before the stop reached it; nothing was changed.`);
+    expect(env.fake.execution(racing.executionArn)?.status).toBe('SUCCEEDED');
   });
 
   it('list_executions refuses an inverted time window instead of answering with nothing', async () => {

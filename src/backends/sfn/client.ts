@@ -34,7 +34,12 @@ export interface SfnBackend {
   listExecutions(input: ListExecutionsInput, signal: AbortSignal): Promise<ListExecutionsOutput>;
   describeExecution(input: DescribeExecutionInput, signal: AbortSignal): Promise<DescribeExecutionOutput>;
   getExecutionHistory(input: GetExecutionHistoryInput, signal: AbortSignal): Promise<GetExecutionHistoryOutput>;
-  startExecution(input: StartExecutionInput, signal: AbortSignal): Promise<StartExecutionOutput>;
+  /**
+   * Sent again only when the service refused it (throttling): a start that may have reached the
+   * service is not resent, since an EXPRESS start is not idempotent. `resend` allows the usual
+   * retries: for a STANDARD machine, where the same name and input start one execution at most.
+   */
+  startExecution(input: StartExecutionInput, signal: AbortSignal, options?: { resend?: boolean }): Promise<StartExecutionOutput>;
   stopExecution(input: StopExecutionInput, signal: AbortSignal): Promise<StopExecutionOutput>;
   redriveExecution(input: RedriveExecutionInput, signal: AbortSignal): Promise<RedriveExecutionOutput>;
   close(): void;
@@ -97,6 +102,12 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     if (config.aws.endpoints.sfn) clientConfig.endpoint = config.aws.endpoints.sfn;
   }
   const client: SFNClient = new sdk.SFNClient(clientConfig);
+  let startClient: SFNClient | undefined;
+  const refusalsRetried = async (): Promise<SFNClient> => {
+    const strategy = retryRefusalsOnly(await client.config.retryStrategy());
+    startClient ??= new sdk.SFNClient({ ...clientConfig, ...(strategy ? { retryStrategy: strategy } : { maxAttempts: 1 }) });
+    return startClient;
+  };
 
   const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>, input?: object): Promise<T> => {
     try {
@@ -131,13 +142,38 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
         if (out.events.some((e) => typeof e.id !== 'number' || typeof e.type !== 'string')) throw malformed('GetExecutionHistory', 'the reply has an event without a numeric id or a type');
         return out;
       }, input),
-    startExecution: (input, signal) =>
-      call('StartExecution', signal, async () => requireMembers('StartExecution', await client.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn']), input),
+    startExecution: (input, signal, options) =>
+      call('StartExecution', signal, async () => {
+        const sender = options?.resend ? client : await refusalsRetried();
+        const out = requireMembers('StartExecution', await sender.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn']);
+        if (typeof out.executionArn !== 'string' || out.executionArn === '') throw malformed('StartExecution', 'the reply\'s executionArn is not a non-empty text');
+        return out;
+      }, input),
     stopExecution: (input, signal) =>
       call('StopExecution', signal, () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal }), input),
     redriveExecution: (input, signal) =>
       call('RedriveExecution', signal, () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal }), input),
-    close: () => client.destroy(),
+    close: () => {
+      client.destroy();
+      startClient?.destroy();
+    },
+  };
+}
+
+type RetryStrategy = Awaited<ReturnType<SFNClient['config']['retryStrategy']>>;
+
+/**
+ * The SDK's retries, for what the service refused outright only (throttling): a dropped connection
+ * or a 5xx may have reached it, and a write that is not idempotent must not be sent twice.
+ */
+function retryRefusalsOnly(inner: RetryStrategy): RetryStrategy | undefined {
+  // A strategy of the older interface cannot tell refusals: then no retries at all.
+  if (!('acquireInitialRetryToken' in inner)) return undefined;
+  return {
+    acquireInitialRetryToken: (scope) => inner.acquireInitialRetryToken(scope),
+    refreshRetryTokenForRetry: (token, info) =>
+      info.errorType === 'THROTTLING' ? inner.refreshRetryTokenForRetry(token, info) : Promise.reject(info.error ?? new Error('not retried')),
+    recordSuccess: (token) => inner.recordSuccess(token),
   };
 }
 

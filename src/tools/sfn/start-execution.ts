@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { ToolError, errorSummary, outcomeUnknown } from '../../server/errors.js';
+import type { SfnBackend } from '../../backends/sfn/client.js';
+import { BackendError, ToolError, errorSummary, outcomeUnknown } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
@@ -9,6 +10,49 @@ import { arnField, requireArn } from './views.js';
 function executionArnFor(stateMachineArn: string, name: string): string {
   const parts = stateMachineArn.split(':');
   return [...parts.slice(0, 5), 'execution', parts[6] ?? '', name].join(':');
+}
+
+/** The state machine's type, or undefined when it cannot be read (no permission, no answer). */
+async function machineType(sfn: SfnBackend, stateMachineArn: string, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    // Versions and aliases share the machine's type; the unqualified ARN is the one any caller may describe.
+    const machine = stateMachineArn.split(':').slice(0, 7).join(':');
+    return (await sfn.describeStateMachine({ stateMachineArn: machine }, signal)).type;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A start that may have taken effect: hand back the name, which makes the outcome checkable (and, for STANDARD, a retry safe). */
+function unknownOutcome(err: BackendError, name: string, arn: string, type: string | undefined): ToolError {
+  const failed = `Step Functions StartExecution failed: ${errorSummary(err)}. The execution may have started anyway, as ${name}.`;
+  if (type === 'EXPRESS') {
+    return new ToolError(
+      `${failed} The machine is EXPRESS, whose starts are not idempotent, so it was not sent again: calling start_execution again may start a second execution. ` +
+        "Next: look for it in the state machine's CloudWatch Logs (Step Functions keeps no record of EXPRESS executions to describe) before starting again.",
+    );
+  }
+  const caveat = type === undefined ? ' (if the machine is EXPRESS, whose starts are not idempotent, that may start a second one: its type could not be read)' : '';
+  return new ToolError(
+    `${failed} Next: describe_execution with executionArn="${arn}" to check; or call start_execution again with name="${name}" and the same input ` +
+      `(a STANDARD machine then returns that execution instead of starting another)${caveat}.`,
+  );
+}
+
+/**
+ * ExecutionAlreadyExists: the name is taken by an execution that has ended, or runs with another
+ * input. When this call sent the start again after an unknown outcome, or the caller retries with a
+ * name handed back after a failure, that execution is most likely the one this start asked for.
+ */
+function alreadyExists(err: unknown, name: string, arn: string, resent: boolean): unknown {
+  if (!(err instanceof BackendError) || err.code !== 'ExecutionAlreadyExists') return err;
+  const why = resent
+    ? 'an earlier attempt of this call most likely started it, and it has since ended'
+    : 'it has ended, or it runs with another input (names stay reserved for 90 days)';
+  return new ToolError(
+    `Step Functions StartExecution failed: ExecutionAlreadyExists: an execution named ${name} already exists for this state machine: ${why}. ` +
+      `Next: describe_execution with executionArn="${arn}" to see it${resent ? '' : '. If an earlier start_execution handed you this name after a failure, that is the execution it started; otherwise choose another name, or omit it'}.`,
+  );
 }
 
 /** How much earlier than the call a returned start date must be to mean an execution that already ran. */
@@ -41,7 +85,6 @@ export const startExecution = defineTool({
     startDate: z.string().optional(),
   }),
   errorHints: {
-    ExecutionAlreadyExists: 'an execution with this name already exists (names stay reserved for 90 days); choose another name or omit it',
     InvalidExecutionInput: 'input must be a JSON text of at most 256 KiB',
     InvalidName: 'names are 1-80 characters without whitespace, brackets, wildcards or control characters',
     StateMachineDoesNotExist: 'call list_state_machines to find valid state machine ARNs',
@@ -64,26 +107,32 @@ export const startExecution = defineTool({
         'name may not contain whitespace, < > { } [ ] ? * " # % \\ ^ | ~ ` $ & , ; : / or control characters. Nothing was started.',
       );
     }
+    // Checked here, not in the schema: a pattern with a Unicode class is not one every client's validator compiles.
+    if (args.traceHeader !== undefined && /[^\u0000-\u007f]/.test(args.traceHeader)) {
+      throw new ToolError('traceHeader must be ASCII (an X-Ray header such as Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1). Nothing was started.');
+    }
     const sfn = await ctx.backends.sfn();
-    // Named here, not by the service: the SDK retries a dropped or 5xx StartExecution, and with the
-    // same name and input a STANDARD execution starts once, where two unnamed requests start two.
+    // Named here, not by the service: with the same name and input a STANDARD execution starts
+    // once, so a start whose outcome is unknown can be sent again; two unnamed requests start two.
     const name = args.name ?? randomUUID();
+    const request = { stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader };
+    const arn = executionArnFor(args.stateMachineArn, name);
     let out: Awaited<ReturnType<typeof sfn.startExecution>>;
     ctx.spendWrite();
     const sentAt = Date.now();
     try {
-      out = await sfn.startExecution({ stateMachineArn: args.stateMachineArn, name, input, traceHeader: args.traceHeader }, ctx.signal);
-    } catch (err) {
-      // The request may have reached Step Functions: a blind retry under a new name would start a
-      // second execution. Hand back the name, which makes a retry safe and the outcome checkable.
-      if (outcomeUnknown(err)) {
-        const arn = executionArnFor(args.stateMachineArn, name);
-        throw new ToolError(
-          `Step Functions StartExecution failed: ${errorSummary(err)}. The execution may have started anyway, as ${name}. ` +
-            `Next: describe_execution with executionArn="${arn}" to check; or call start_execution again with name="${name}" and the same input (a STANDARD machine then returns that execution instead of starting another).`,
-        );
+      out = await sfn.startExecution(request, ctx.signal);
+    } catch (first) {
+      if (!outcomeUnknown(first)) throw alreadyExists(first, name, arn, false);
+      // The request may have reached Step Functions. Only a STANDARD start is idempotent: an EXPRESS
+      // one sent again would start a second execution, so it is sent again only once the type is known.
+      const type = await machineType(sfn, args.stateMachineArn, ctx.signal);
+      if (type !== 'STANDARD') throw unknownOutcome(first, name, arn, type);
+      try {
+        out = await sfn.startExecution(request, ctx.signal, { resend: true });
+      } catch (again) {
+        throw outcomeUnknown(again) ? unknownOutcome(again, name, arn, type) : alreadyExists(again, name, arn, true);
       }
-      throw err;
     }
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
     const shownArn = ctx.fence.inline('executionArn', structured.executionArn);

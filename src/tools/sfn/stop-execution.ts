@@ -3,6 +3,9 @@ import { defineTool } from '../../server/define-tool.js';
 import { compact, iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
+/** Statuses an execution never leaves (a redrive starts it again, but as a new attempt the caller asks for). */
+const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
+
 export const stopExecution = defineTool({
   name: 'stop_execution',
   title: 'Stop execution',
@@ -30,9 +33,11 @@ export const stopExecution = defineTool({
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
-    // StopExecution on an ended execution reports its old stop date as if it had stopped it: look first.
+    // StopExecution on an ended execution reports its old stop date as if it had stopped it: look
+    // first. Only a status known to be final is left alone (PENDING_REDRIVE, or one this server does
+    // not know, may still run).
     const current = await sfn.describeExecution({ executionArn: args.executionArn, includedData: 'METADATA_ONLY' }, ctx.signal);
-    if (current.status && current.status !== 'RUNNING') {
+    if (current.status && ENDED.has(current.status)) {
       const stopDate = iso(current.stopDate);
       return {
         structured: compact({ stopDate, status: current.status, alreadyEnded: true as const }),
@@ -41,6 +46,16 @@ export const stopExecution = defineTool({
     }
     ctx.spendWrite();
     const out = await sfn.stopExecution({ executionArn: args.executionArn, error: args.error, cause: args.cause }, ctx.signal);
+    // The execution may have ended on its own between the look and the stop, which then answers
+    // with its old stop date as if it had stopped it: look again (a failed look changes nothing).
+    const after = await sfn.describeExecution({ executionArn: args.executionArn, includedData: 'METADATA_ONLY' }, ctx.signal).catch(() => undefined);
+    if (after?.status && ENDED.has(after.status) && after.status !== 'ABORTED') {
+      const stopDate = iso(after.stopDate ?? out.stopDate);
+      return {
+        structured: compact({ stopDate, status: after.status, alreadyEnded: true as const }),
+        text: `${args.executionArn} ended ${ctx.fence.inline('status', after.status)}${stopDate ? ` at ${stopDate}` : ''} on its own, before the stop reached it; nothing was changed.`,
+      };
+    }
     const structured = { stopDate: iso(out.stopDate), status: 'ABORTED' };
     return { structured, text: `Stopped ${args.executionArn} at ${structured.stopDate ?? 'unknown time'}; it ends ABORTED.` };
   },
