@@ -100,7 +100,14 @@ async function main(): Promise<void> {
   let close: () => Promise<void> = async () => undefined;
   let closing = false;
   const shutdown = (reason: string) => {
-    if (closing) return;
+    if (closing) {
+      // A second signal (Ctrl-C again) is the operator's "now": go without waiting for calls in flight.
+      if (reason.startsWith('SIG')) {
+        log.warn('second signal: exiting now, without waiting for calls in flight', { reason });
+        process.exit(1);
+      }
+      return;
+    }
     closing = true;
     log.info('shutting down', { reason });
     // Calls in flight get their time limit to answer; then the process goes regardless.
@@ -117,8 +124,9 @@ async function main(): Promise<void> {
     config.transport === 'http'
       ? await (await import('./transports/http.js')).startHttp(deps)
       : (await import('./transports/stdio.js')).startStdio(deps, protocolOut ?? process.stdout, () => shutdown('stdin closed')));
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // Not once(): after the first, the default action of a second one would kill the process unlogged.
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 // Node's own warnings (e.g. MaxListenersExceeded) as JSON log lines, like everything else on stderr.

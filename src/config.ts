@@ -56,7 +56,8 @@ const DEFAULT_EXAMPLES_DIR = fileURLToPath(new URL('../examples', import.meta.ur
 /** Raw inputs: flags win over env. Every value is a string here and validated below. */
 const RawConfig = z.object({
   transport: z.enum(['stdio', 'http']).default('stdio'),
-  host: z.string().min(1).default('127.0.0.1'),
+  // An IPv6 address may come bracketed, as in a URL ([::1]); listen() takes it bare.
+  host: z.string().min(1).default('127.0.0.1').transform((host) => (/^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host)),
   port: intFromString(0, 65535).default(3000),
   httpToken: headerToken,
   allowedHosts: optionalString,

@@ -119,6 +119,11 @@ describe('flags and env', () => {
     expect(load(['--toolsets', 'ona'], { EXECUTIONS_MCP_TOOLSETS: 'stepfunctions' }).toolsets).toEqual(['ona']);
   });
 
+  it('a bracketed IPv6 --host, as in a URL, is taken bare (listen() takes no brackets) and is still loopback', () => {
+    expect(load(['--transport', 'http', '--host', '[::1]']).http.host).toBe('::1');
+    expect(() => load(['--transport', 'http', '--host', '[::]'])).toThrow(/refusing to listen on non-loopback host :: without a bearer token/);
+  });
+
   it('empty env values count as unset; the first of two alias variables wins', () => {
     expect(load([], { EXECUTIONS_MCP_PORT: '  ', AWS_REGION: '' }).http.port).toBe(3000);
     expect(load([], { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('eu-west-1');

@@ -24,8 +24,14 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
   const principal = token ? `bearer:${createHash('sha256').update(token).digest('hex').slice(0, 32)}` : undefined;
 
   return (req, res) => {
-    // "localhost." is the same name as "localhost" (a fully qualified name's root dot).
+    // Node keeps the first of several Host lines; a proxy may read the last. Either way it is not one request's host (RFC 9112 §3.2).
+    if (hostLines(req) > 1) {
+      res.writeHead(400, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"more than one Host header"}');
+      return { admitted: false };
+    }
+    // "localhost." is the same name as "localhost" (a fully qualified name's root dot), in Host and in Origin.
     if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '');
+    if (req.headers.origin) req.headers.origin = req.headers.origin.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:[\]]+)\.(?=(:\d+)?$)/i, '$1');
     if (!checkHost(req, res) || !checkOrigin(req, res)) return { admitted: false };
     if (!expected) return { admitted: true, principal: undefined };
     const header = req.headers.authorization ?? '';
@@ -40,4 +46,10 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
     }
     return { admitted: true, principal };
   };
+}
+
+function hostLines(req: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]?.toLowerCase() === 'host') count += 1;
+  return count;
 }

@@ -24,9 +24,11 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     cursors: deps.cursors ?? new CursorCodec(deps.config.cursorSecret ?? deps.config.http.token),
     writeLimiter: deps.writeLimiter ?? new WriteRateLimiter(deps.config.limits.writesPerMinute),
   };
-  const mcp = toNodeHandler(
+  const handler = toNodeHandler(
     createMcpHandler(({ authInfo }) => createServer(shared, { principal: authInfo?.clientId })),
+    { onerror: (err) => log.error('bug: MCP HTTP handler failed', { error: `${err.name}: ${err.message}` }) },
   );
+  const mcp = (req: Parameters<typeof handler>[0], res: ServerResponse) => handler(req, withoutKeepAliveHeader(res));
 
   const server = createHttpServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -58,6 +60,11 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     const authed = req as IncomingMessage & { auth?: { token: string; clientId: string; scopes: string[] } };
     if (principal) authed.auth = { token: 'redacted', clientId: principal, scopes: [] };
     if (req.method !== 'POST') {
+      // A fetch Request cannot carry these methods: handed to the SDK, they end in a 500.
+      if (req.method === 'TRACE' || req.method === 'TRACK' || req.method === 'CONNECT') {
+        res.writeHead(405, { allow: 'POST', 'content-type': 'application/json' }).end(jsonRpcError(null, -32000, 'Method not allowed.'));
+        return;
+      }
       await mcp(req, res);
       return;
     }
@@ -94,12 +101,14 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     server,
     url,
     async close() {
-      // Stop taking requests, let those in flight answer (bounded), then drop what is left.
+      // Draining: new requests get 503 (see handle), and the port stays open while the calls in
+      // flight answer (bounded), so a request a client has already sent is answered, not reset (a
+      // closed listener resets the connections not yet accepted, and closing idle connections drops
+      // those whose request is not read yet).
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
       await (deps.calls?.idle(deps.config.limits.callDeadlineMs + 2000) ?? Promise.resolve());
-      server.closeIdleConnections();
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_GRACE_MS).unref());
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // A finished call still has its answer to write: give the connections a moment to end.
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       server.closeAllConnections();
@@ -108,6 +117,9 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     },
   };
 }
+
+/** How long a draining server still reads requests that reached it as the calls in flight ended. */
+const DRAIN_GRACE_MS = 100;
 
 /** A start failure that is the configuration's to fix: the CLI exits 2 with its one line. */
 export class ListenError extends Error {
@@ -121,6 +133,7 @@ async function listen(server: Server, port: number, host: string): Promise<void>
       if (err.code === 'EADDRINUSE') reject(new ListenError(`${where} is already in use`));
       else if (err.code === 'EACCES') reject(new ListenError(`${where} cannot be opened: permission denied`));
       else if (err.code === 'EADDRNOTAVAIL') reject(new ListenError(`${where} cannot be opened: ${host} is not an address of this machine`));
+      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') reject(new ListenError(`${where} cannot be opened: ${host} does not resolve to an address`));
       else reject(err);
     };
     server.once('error', failed);
@@ -129,4 +142,18 @@ async function listen(server: Server, port: number, host: string): Promise<void>
       resolve();
     });
   });
+}
+
+/**
+ * Connection is a hop-by-hop header that Node sets from the request: the SDK's own "keep-alive" on
+ * event streams would override a client's "Connection: close" and hold its socket open.
+ */
+function withoutKeepAliveHeader(res: ServerResponse): ServerResponse {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    const headers = args[1];
+    if (headers && !Array.isArray(headers) && String(headers.connection).toLowerCase() === 'keep-alive') delete headers.connection;
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+  return res;
 }
