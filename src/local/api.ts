@@ -5,6 +5,7 @@ import type { LocalEngine } from './engine.js';
 import { ApiError, UNSUPPORTED, notSupported, validation } from './errors.js';
 import type { WireEvent } from './history.js';
 import type { ExecutionRecord } from './store.js';
+import { isStepFunctionsOperation } from './operations.js';
 import { TokenCodec } from './tokens.js';
 
 /** The Step Functions JSON 1.0 operations the embedded engine serves. Dates leave as epoch seconds. */
@@ -15,6 +16,37 @@ type Operation = (body: Body) => Promise<Body> | Body;
 const MAX_INPUT = 262_144;
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
 const seconds = (ms: number): number => ms / 1000;
+
+/** Arrays and objects inside one another, as deep as an input may go here (a 5,000-deep one overflowed the library's stack). */
+const MAX_INPUT_DEPTH = 1000;
+
+/** The deepest nesting of arrays and objects in a JSON text, counted without recursion. */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i += 1) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, (depth += 1));
+    else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return deepest;
+}
+
+function includedData(b: Body): 'ALL_DATA' | 'METADATA_ONLY' {
+  if (b.includedData === undefined || b.includedData === 'ALL_DATA') return 'ALL_DATA';
+  if (b.includedData === 'METADATA_ONLY') return 'METADATA_ONLY';
+  throw validation('includedData', b.includedData, 'Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]');
+}
+
+/** In the JSON protocol a member sent as null is a member not sent. */
+function withoutNulls(body: Body): Body {
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null));
+}
 
 export interface ApiResponse {
   status: number;
@@ -53,7 +85,8 @@ export class SfnApi {
       const op = target?.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : undefined;
       const handler = op !== undefined && Object.hasOwn(this.operations, op) ? this.operations[op] : undefined;
       if (!handler) {
-        throw notSupported(`Operation ${op ?? target ?? '(none)'}`);
+        if (op === undefined || !isStepFunctionsOperation(op)) throw new ApiError('UnknownOperationException', `Unknown operation: ${(target ?? '(no X-Amz-Target)').slice(0, 200)}`);
+        throw notSupported(`Operation ${op}`);
       }
       let body: unknown;
       try {
@@ -62,7 +95,7 @@ export class SfnApi {
         throw new ApiError('SerializationException', 'Request body is not valid JSON');
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('SerializationException', 'Request body must be a JSON object');
-      return reply(200, await handler(body as Body));
+      return reply(200, await handler(withoutNulls(body as Body)));
     } catch (err) {
       if (err instanceof ApiError) return reply(err.status, { __type: err.code, message: err.message });
       return reply(500, { __type: 'InternalFailure', message: `internal error in the embedded engine: ${err instanceof Error ? err.message : String(err)}` });
@@ -82,8 +115,8 @@ export class SfnApi {
   }
 
   private describeStateMachine(b: Body): Body {
+    const metadataOnly = includedData(b) === 'METADATA_ONLY';
     const sm = this.machine(b.stateMachineArn);
-    const metadataOnly = b.includedData === 'METADATA_ONLY';
     return {
       stateMachineArn: sm.arn,
       name: sm.name,
@@ -99,16 +132,20 @@ export class SfnApi {
   }
 
   private async startExecution(b: Body): Promise<Body> {
-    const sm = this.machine(b.stateMachineArn);
+    // Member constraints first, as the service checks them before it looks anything up.
     const name = b.name === undefined ? randomUUID() : b.name;
     if (typeof name !== 'string' || name.length < 1 || name.length > 80) {
       throw validation('name', name, 'Member must have length between 1 and 80');
     }
-    if (INVALID_NAME.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
     const input = b.input === undefined ? '{}' : b.input;
     if (typeof input !== 'string' || input.length > MAX_INPUT) {
       throw validation('input', typeof input === 'string' ? '…' : input, `Member must have length less than or equal to ${MAX_INPUT}`);
     }
+    if (b.traceHeader !== undefined && (typeof b.traceHeader !== 'string' || b.traceHeader.length > 256)) {
+      throw validation('traceHeader', b.traceHeader, 'Member must have length less than or equal to 256');
+    }
+    const sm = this.machine(b.stateMachineArn);
+    if (INVALID_NAME.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
     // The quota is 256 KiB of UTF-8; the length check above counts UTF-16 units (as the API model does).
     if (Buffer.byteLength(input, 'utf8') > MAX_INPUT) {
       throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: it is ${Buffer.byteLength(input, 'utf8')} bytes of UTF-8; the limit is ${MAX_INPUT}`);
@@ -118,25 +155,28 @@ export class SfnApi {
     } catch (err) {
       throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${err instanceof Error ? err.message : 'not JSON'}'`);
     }
-    if (b.traceHeader !== undefined && (typeof b.traceHeader !== 'string' || b.traceHeader.length > 256)) {
-      throw validation('traceHeader', b.traceHeader, 'Member must have length less than or equal to 256');
+    // Deeper JSON overflows the stack of the engine's library (and of most JSON tools): refused
+    // here, it cannot leave an execution that never ends.
+    const depth = nestingDepth(input);
+    if (depth > MAX_INPUT_DEPTH) {
+      throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: it is nested ${depth} levels deep; the embedded engine runs inputs up to ${MAX_INPUT_DEPTH} levels`);
     }
     const record = await this.engine.start(sm, name, input, b.traceHeader as string | undefined);
     return { executionArn: record.arn, startDate: seconds(record.startDate) };
   }
 
   private stopExecution(b: Body): Body {
-    const record = this.execution(b.executionArn);
     const error = optionalText(b.error, 'error', 256);
     const cause = optionalText(b.cause, 'cause', 32_768);
+    const record = this.execution(b.executionArn);
     // Stopping a closed execution changes nothing and reports when it closed.
     const stopDate = record.control ? record.control.stop(error, cause) : (record.stopDate ?? Date.now());
     return { stopDate: seconds(stopDate) };
   }
 
   private describeExecution(b: Body): Body {
+    const data = includedData(b) !== 'METADATA_ONLY';
     const r = this.execution(b.executionArn);
-    const data = b.includedData !== 'METADATA_ONLY';
     return {
       ...listItem(r),
       input: data ? r.input : undefined,
@@ -157,7 +197,6 @@ export class SfnApi {
     if (b.stateMachineArn === undefined) {
       throw new ApiError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN', 400);
     }
-    const sm = this.machine(b.stateMachineArn);
     const status = b.statusFilter;
     if (status !== undefined && (typeof status !== 'string' || !STATUSES.includes(status))) {
       throw validation('statusFilter', status, `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
@@ -168,6 +207,7 @@ export class SfnApi {
       throw validation('redriveFilter', redrive, 'Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]');
     }
     const max = pageSize(b.maxResults);
+    const sm = this.machine(b.stateMachineArn);
     const fingerprint = `${sm.name}|${String(status ?? '')}|${String(redrive ?? '')}`;
     const list = this.engine.store.list(sm.name);
     // Position = seq of the next (older) execution to look at; new executions never shift it.
@@ -186,8 +226,8 @@ export class SfnApi {
   }
 
   private getExecutionHistory(b: Body): Body {
-    const r = this.execution(b.executionArn);
     const max = pageSize(b.maxResults);
+    const r = this.execution(b.executionArn);
     const reverse = b.reverseOrder === true;
     const includeData = b.includeExecutionData !== false;
     const events = r.history.events(this.engine.store.parsed);

@@ -35,6 +35,9 @@ interface Runtime {
 /** Dummy credentials: the library must never look for real ones (it would only need them to call Lambda). */
 const AWS_CONFIG_CREDENTIALS = { accessKeys: { accessKeyId: 'local', secretAccessKey: 'local' } };
 
+/** How long a run's event log may stay open once its result is in (its last events are on their way). */
+const EVENT_LOG_GRACE_MS = 1000;
+
 export class LocalEngine {
   readonly machines = new Map<string, LocalStateMachine>();
   readonly store = new ExecutionStore();
@@ -160,7 +163,10 @@ export class LocalEngine {
           const outcome = recorder.accept(run, event);
           if (outcome) finish(outcome);
         } catch (err) {
-          log.error('bug: local history recorder failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
+          // Its history can no longer be told right: end the execution rather than leave it RUNNING.
+          const message = err instanceof Error ? err.message : String(err);
+          log.error('bug: local history recorder failed', { execution: record.arn, error: message });
+          failRun(`The embedded engine could not record this execution's history: ${message}`);
         }
       },
       // A state output over the payload quota fails the execution, as in Step Functions.
@@ -179,6 +185,16 @@ export class LocalEngine {
       },
       ...tapRunOptions(tap),
     });
+    function failRun(cause: string): void {
+      const at = Date.now();
+      try {
+        recorder.fail('States.Runtime', cause, at);
+      } catch (err) {
+        log.error('bug: local history recorder failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
+      }
+      finish({ status: 'FAILED', error: 'States.Runtime', cause, at });
+      execution.abort();
+    }
     record.control = {
       stop: (error, cause) => {
         const at = Date.now();
@@ -193,18 +209,20 @@ export class LocalEngine {
       () => undefined,
       (err: unknown) => err,
     );
-    void (async () => {
+    // The library buffers its own log until read: drain it (the tap already saw every event).
+    const drained = (async () => {
       try {
-        // The library buffers its own log until read: drain it (the tap already saw every event).
         for await (const event of execution.eventLogs) void event;
       } catch (err) {
         log.error('bug: local engine event log failed', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
       }
+    })();
+    void (async () => {
       const err = await settled;
-      if (record.status === 'RUNNING') {
-        const cause = err instanceof Error ? err.message : 'the execution ended without a terminal event';
-        finish({ status: 'FAILED', error: 'States.Runtime', cause, at: Date.now() });
-      }
+      // The log ends with the result, its last events still to come; a library failure (a stack
+      // overflow) can leave it open for good, so the wait for it is bounded.
+      await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, EVENT_LOG_GRACE_MS).unref())]);
+      if (record.status === 'RUNNING') failRun(err instanceof Error ? err.message : 'the execution ended without a terminal event');
     })();
   }
 }

@@ -147,6 +147,15 @@ export class HistoryRecorder implements TaskCallSink {
     return undefined;
   }
 
+  /** The engine gave up on the run (its library failed): running states are aborted, then ExecutionFailed. */
+  fail(error: string, cause: string, atMs: number): void {
+    if (this.closed) return;
+    const ts = atMs / 1000;
+    this.closed = true;
+    this.frames.abortScope(this.root, ts);
+    this.sink.emit('ExecutionFailed', this.root.lastId, ts, { executionFailedEventDetails: { error, cause } });
+  }
+
   private succeeded(output: string, atMs: number): Outcome {
     this.sink.emit('ExecutionSucceeded', this.root.lastId, atMs / 1000, { executionSucceededEventDetails: { output, outputDetails: NOT_TRUNCATED } });
     this.closed = true;

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { WRITE_OPERATIONS } from './operations.js';
 
 /**
  * Who may use the `--local-port` API. It runs the user's own handler code, so a web page must not
@@ -7,25 +8,6 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/** Operations that change nothing; every other operation is a write, known to the engine or not. */
-const READ_OPERATIONS = new Set([
-  'ListStateMachines',
-  'DescribeStateMachine',
-  'DescribeStateMachineForExecution',
-  'ListExecutions',
-  'DescribeExecution',
-  'GetExecutionHistory',
-  'ListMapRuns',
-  'DescribeMapRun',
-  'ListActivities',
-  'DescribeActivity',
-  'ListStateMachineVersions',
-  'ListStateMachineAliases',
-  'DescribeStateMachineAlias',
-  'ListTagsForResource',
-  'ValidateStateMachineDefinition',
-]);
 
 export type Refusal = { status: number; code: string; message: string } | undefined;
 
@@ -67,7 +49,8 @@ export function tooLarge(): NonNullable<Refusal> {
 export function checkWrite(target: string | undefined, allowWrites: boolean): Refusal {
   if (allowWrites || target === undefined || !target.startsWith('AWSStepFunctions.')) return undefined;
   const op = target.slice('AWSStepFunctions.'.length);
-  if (READ_OPERATIONS.has(op)) return undefined;
+  // A name the API does not have is no write: the engine answers it with UnknownOperationException.
+  if (!WRITE_OPERATIONS.has(op)) return undefined;
   return {
     status: 400,
     code: 'AccessDeniedException',

@@ -114,6 +114,33 @@ describe('executions', () => {
     await expect(t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), input: snowmen, name: 'too-big' }))).rejects.toBeInstanceOf(InvalidExecutionInput);
   });
 
+  it('refuses an input nested deeper than 1,000 levels, which would overflow the engine; runs one of 1,000 (999 arrays in an object)', async () => {
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const deep = t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), input: nested(5000), name: 'too-deep' }));
+    await expect(deep).rejects.toBeInstanceOf(InvalidExecutionInput);
+    await expect(deep).rejects.toThrow(/nested 5000 levels deep; the embedded engine runs inputs up to 1000 levels/);
+    // Brackets inside strings are text, not nesting.
+    const ok = await t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), input: JSON.stringify({ a: nested(2000), b: JSON.parse(nested(999)) as unknown }) }));
+    expect((await waitForStatus(t.http, ok.executionArn ?? '')).status).toBe('SUCCEEDED');
+  });
+
+  it('checks member constraints before it looks anything up, and takes a null member as one not sent', async () => {
+    const missing = smArn('Nope');
+    const missingRun = `${missing.replace('stateMachine', 'execution')}:run`;
+    await expect(t.http.send(new StartExecutionCommand({ stateMachineArn: missing, name: 'x'.repeat(81) }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(t.http.send(new StopExecutionCommand({ executionArn: missingRun, error: 'e'.repeat(257) }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(t.http.send(new GetExecutionHistoryCommand({ executionArn: missingRun, maxResults: 1001 }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: missing, maxResults: 1001 }))).rejects.toBeInstanceOf(ValidationException);
+    const bogus = { includedData: 'BOGUS' } as unknown as { includedData: 'ALL_DATA' };
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Hello'), ...bogus }))).rejects.toBeInstanceOf(ValidationException);
+    const post = (target: string, body: unknown) =>
+      fetch(`${t.engine.url}/`, { method: 'POST', headers: { 'x-amz-target': `AWSStepFunctions.${target}`, 'content-type': 'application/x-amz-json-1.0' }, body: JSON.stringify(body) });
+    const started = await post('StartExecution', { stateMachineArn: smArn('Hello'), name: null, input: null, traceHeader: null });
+    expect(started.status).toBe(200);
+    const listed = await post('ListStateMachines', { nextToken: null, maxResults: null });
+    expect(((await listed.json()) as { stateMachines: unknown[] }).stateMachines.length).toBeGreaterThan(0);
+  });
+
   it('is idempotent for a running execution with the same name and input; otherwise ExecutionAlreadyExists', async () => {
     const a = await start('Sleepy', { n: 1 }, 'idem');
     const b = await start('Sleepy', { n: 1 }, 'idem');
@@ -159,9 +186,14 @@ describe('executions', () => {
   it('answers unknown operations and bad bodies with the AWS error shape', async () => {
     const post = (target: string, body: string) =>
       fetch(`${t.engine.url}/`, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.0' }, body });
-    const unknown = await post('AWSStepFunctions.CreateStateMachine', '{}');
-    expect(unknown.status).toBe(400);
-    expect(await unknown.json()).toMatchObject({ __type: 'UnsupportedOperation', message: expect.stringContaining('not supported by the embedded') });
+    const unsupported = await post('AWSStepFunctions.CreateStateMachine', '{}');
+    expect(unsupported.status).toBe(400);
+    expect(await unsupported.json()).toMatchObject({ __type: 'UnsupportedOperation', message: expect.stringContaining('not supported by the embedded') });
+    // A name the API does not have at all (a misspelling) is not an unsupported operation.
+    for (const target of ['AWSStepFunctions.ListExecution', 'AWSStepFunctions.liststatemachines', 'Foo.Bar']) {
+      const unknown = await post(target, '{}');
+      expect([target, unknown.status, ((await unknown.json()) as { __type: string }).__type]).toEqual([target, 400, 'UnknownOperationException']);
+    }
     const bad = await post('AWSStepFunctions.ListStateMachines', '{oops');
     expect(await bad.json()).toMatchObject({ __type: 'SerializationException' });
     expect(bad.headers.get('x-amzn-requestid')).toBeTruthy();
