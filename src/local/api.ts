@@ -125,7 +125,6 @@ export class SfnApi {
       roleArn: this.roleArn,
       type: 'STANDARD',
       creationDate: seconds(sm.creationDate),
-      description: sm.description,
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
       tracingConfiguration: { enabled: false },
     };

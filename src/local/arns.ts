@@ -12,9 +12,12 @@ export interface ArnScope {
 export const stateMachineArn = (s: ArnScope, name: string): string => `arn:aws:states:${s.region}:${s.account}:stateMachine:${name}`;
 export const executionArnPrefix = (s: ArnScope, machine: string): string => `arn:aws:states:${s.region}:${s.account}:execution:${machine}:`;
 
-const ARN = /^arn:aws[\w-]*:states:([\w-]+):(\d{12}):([A-Za-z]+):(.+)$/;
+const ARN = /^arn:(aws(?:-[a-z]+)*):states:([\w-]+):(\d{12}):([A-Za-z]+):(.+)$/;
+/** The API's length limit on ARN members. */
+const MAX_ARN = 256;
 
 interface Parsed {
+  partition: string;
   region: string;
   account: string;
   resourceType: string;
@@ -25,9 +28,12 @@ function parse(arn: unknown, field: string): Parsed {
   if (typeof arn !== 'string' || arn.length === 0) {
     throw new ApiError('ValidationException', `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
   }
+  if (arn.length > MAX_ARN) {
+    throw new ApiError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ARN}`);
+  }
   const m = ARN.exec(arn);
   if (!m) throw new ApiError('InvalidArn', `Invalid Arn: '${arn}'`);
-  return { region: m[1] ?? '', account: m[2] ?? '', resourceType: m[3] ?? '', parts: (m[4] ?? '').split(':') };
+  return { partition: m[1] ?? '', region: m[2] ?? '', account: m[3] ?? '', resourceType: m[4] ?? '', parts: (m[5] ?? '').split(':') };
 }
 
 /** → state machine name; `undefined` when the ARN is well formed but names another region or account. */
@@ -36,9 +42,9 @@ export function parseStateMachineArn(s: ArnScope, arn: unknown, field = 'stateMa
   if (p.resourceType !== 'stateMachine') {
     throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${p.resourceType}'`);
   }
-  if (p.parts.length > 2 || p.parts[0] === '') throw new ApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+  if (p.parts.length > 2 || p.parts.some((part) => part === '')) throw new ApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
   if (p.parts.length === 2) throw notSupported('State machine versions and aliases', 'are');
-  if (p.region !== s.region || p.account !== s.account) return undefined;
+  if (!inScope(p, s)) return undefined;
   return p.parts[0];
 }
 
@@ -50,8 +56,13 @@ export function parseExecutionArn(s: ArnScope, arn: unknown, field = 'executionA
     throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${p.resourceType}'`);
   }
   if (p.parts.length !== 2 || !p.parts[0] || !p.parts[1]) throw new ApiError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
-  if (p.region !== s.region || p.account !== s.account) return undefined;
+  if (!inScope(p, s)) return undefined;
   return [p.parts[0], p.parts[1]];
+}
+
+/** The engine's resources are in the aws partition, its region and its account; others do not exist here. */
+function inScope(p: Parsed, s: ArnScope): boolean {
+  return p.partition === 'aws' && p.region === s.region && p.account === s.account;
 }
 
 /** Characters AWS refuses in execution and state machine names. */

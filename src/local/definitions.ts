@@ -16,7 +16,6 @@ export interface LocalStateMachine {
   definition: JsonObject;
   /** File modification time, epoch ms: stands in for the creation date. */
   creationDate: number;
-  description: string | undefined;
   states: Map<string, StateInfo>;
   /** Non-empty: StartExecution refuses this machine with these reasons. */
   problems: DefinitionProblem[];
@@ -93,7 +92,6 @@ export async function loadDefinitions(dir: string, scope: ArnScope, warn: (messa
       definitionText: text,
       definition: parsed,
       creationDate: Math.floor(mtimeMs),
-      description: typeof parsed.Comment === 'string' ? parsed.Comment : undefined,
       states,
       problems,
     });

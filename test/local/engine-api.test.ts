@@ -25,7 +25,7 @@ import { detailsOf, fixtureDir, fullHistory, smArn, startTestEngine, waitForStat
 /** The engine's SFN JSON 1.0 API through the real SFNClient over HTTP on 127.0.0.1 (--local-port 0). */
 
 const machines = {
-  Hello: { StartAt: 'Hi', States: { Hi: { Type: 'Pass', Result: { hello: 'world' }, End: true } } },
+  Hello: { Comment: 'says hello', StartAt: 'Hi', States: { Hi: { Type: 'Pass', Result: { hello: 'world' }, End: true } } },
   Sleepy: { StartAt: 'Nap', States: { Nap: { Type: 'Wait', Seconds: 3600, Next: 'After' }, After: { Type: 'Pass', End: true } } },
   Timed: { StartAt: 'Pause', States: { Pause: { Type: 'Wait', Seconds: 100, End: true } } },
   TimedPath: { StartAt: 'PausePath', States: { PausePath: { Type: 'Wait', SecondsPath: '$.wait', End: true } } },
@@ -80,6 +80,13 @@ describe('state machines', () => {
     expect(d).toMatchObject({ name: 'Hello', status: 'ACTIVE', type: 'STANDARD' });
     await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Nope') }))).rejects.toBeInstanceOf(StateMachineDoesNotExist);
     await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: 'not-an-arn' }))).rejects.toBeInstanceOf(InvalidArn);
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: `${smArn('Hello')}:` }))).rejects.toBeInstanceOf(InvalidArn);
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Hello').replace('arn:aws:', 'arn:awsXYZ:') }))).rejects.toBeInstanceOf(InvalidArn);
+    // Another partition's ARN is well formed, but nothing of the engine's lives there.
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('Hello').replace('arn:aws:', 'arn:aws-cn:') }))).rejects.toBeInstanceOf(StateMachineDoesNotExist);
+    await expect(t.http.send(new DescribeStateMachineCommand({ stateMachineArn: smArn('x'.repeat(300)) }))).rejects.toBeInstanceOf(ValidationException);
+    // The definition's Comment is no description: DescribeStateMachine has one only for a version.
+    expect(d.description).toBeUndefined();
   });
 
   it('refuses JSONata definitions (the library would silently ignore them) and invalid definitions', async () => {
