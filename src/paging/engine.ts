@@ -70,6 +70,13 @@ export interface CollectSpec<R, V> {
   /** Tool state that must survive a continuation; kept small, it travels inside the token. */
   carry?: PagingCarry | undefined;
   /**
+   * Items can leave the listing between calls (a status filter). With position tokens the items
+   * after them then move up, the first one not returned onto the page read last: a call that ends
+   * on a page boundary points at the end of that page, which the next call reads again (one
+   * request more) to find them.
+   */
+  itemsCanLeave?: boolean | undefined;
+  /**
    * Each page the walk reads or reads past, once, in walk order, before its items are viewed. A page
    * fetched only to look ahead is passed when (if) the walk reaches it, so what the carry saves is
    * never beyond the page the token points into.
@@ -133,7 +140,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
 
   // Each backend call may use only what is left of the call's time: a slow backend ends the call
   // with what was collected (stopReason deadline) instead of outliving the client's own timeout.
+  // Pages are fetched in list order (look-ahead included), so their order tells the list's.
   const fetchPage = async (token: string | undefined, size: number): Promise<BackendPage<R>> => {
+    const page = await fetchWithinDeadline(token, size);
+    noteOrder?.(page.items);
+    return page;
+  };
+  const fetchWithinDeadline = async (token: string | undefined, size: number): Promise<BackendPage<R>> => {
     const remaining = spec.deadlineAt - now();
     if (remaining > MAX_TIMER_MS) return spec.fetchPage(token, size, spec.signal);
     const limit = callSignal(spec.signal, Math.max(1, remaining));
@@ -148,16 +161,19 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   };
 
   let repeatedToken = false;
-  const finish = (stopReason: StopReason, next?: CursorState): Collected<V> => {
+  /** The boundary after the page read last, and the end of that page, where a later call resumes instead (itemsCanLeave). */
+  let pageEnd: { boundary: CursorState; end: CursorState } | undefined;
+  const finish = (stopReason: StopReason, at?: CursorState): Collected<V> => {
     const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
     if (repeatedToken) result.repeatedToken = true;
+    const next = at !== undefined && at === pageEnd?.boundary ? pageEnd.end : at;
     if (next) {
       if (window) next.window = window;
       const average = averageItemChars();
       if (spec.adaptivePageSize && average !== undefined) next.avgItemChars = average;
       const passed = trail.save();
       if (passed !== undefined) next.trail = passed;
-      if (trail.unordered) next.unordered = true;
+      if (trail.order !== 'unknown') next.order = trail.order;
       const carried = spec.carry?.save();
       if (carried !== undefined) next.carry = carried;
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
@@ -175,7 +191,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   let stalledPages = 0;
   // A token from before trails were carried holds just the item before the cursor.
   const legacyTrail = start.previousKeyHash === undefined ? undefined : [start.previousTime === undefined ? [start.previousKeyHash] : [start.previousKeyHash, start.previousTime]];
-  const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.unordered === true);
+  const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.order ?? 'unknown');
+  const noteOrder = recency ? trail.watchOrder(timeOfNewestFirst) : undefined;
   // Where a resume found no key of the items passed last (they all left the list, or a shift pushed
   // them beyond reach), items newer than those, where the walk resumes, may be repeats a position
   // token shifted back into view: a continuation does not return them. Only that leading run: past
@@ -227,8 +244,6 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     const resumed = resumeIndex(page.items, state, spec.keyOf, trail);
     let startIndex = resumed.index;
     let anchored = resumed.anchored;
-    const noteOrder = resuming ? trail.watchOrder() : undefined;
-    noteOrder?.(page.items, timeOfNewestFirst);
     // On a page boundary, a page shorter than asked may hold only part of the shift: with position
     // tokens and new items at the head, the item last returned can sit on the page after. Only where
     // a call resumes: pages read back to back within one call have no time to shift, and a backend
@@ -237,10 +252,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     const shortBoundary = atBoundary && page.items.length < state.pageSize;
     // Newest first, a re-read boundary page that opens with an item that may be one returned before
     // has shifted (position tokens, new items at the head), however full it is: the walk then goes
-    // on while the pages still end in such items, where the items passed last hide.
+    // on while the pages still end in such items, where the items passed last hide. On a list of no
+    // known order yet, the pages read ahead tell it.
     const endsInRepeat = (items: R[]): boolean => {
       const last = items[items.length - 1];
-      return last !== undefined && trail.mayBeRepeat(last, timeOfNewestFirst(last));
+      return last !== undefined && trail.mayBeRepeat(last, timeOfNewestFirst(last), true);
     };
     const boundaryShifted = atBoundary && endsInRepeat(page.items.slice(0, 1));
     // More arrivals than the head scan covers but fewer than a page: the items passed last are
@@ -275,7 +291,6 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         }
         pagesFetched += 1;
         readAhead.set(aheadToken, { page: ahead, size: state.pageSize });
-        noteOrder?.(ahead.items, timeOfNewestFirst);
         const index = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? trail.anchorIn(ahead.items);
         if (index !== undefined) {
           found = { token: aheadToken, page: ahead, index };
@@ -293,12 +308,18 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         startIndex = found.index;
         anchored = true;
       } else {
-        startIndex = state.offset === 0 ? 0 : Math.min(state.offset - 1, page.items.length);
+        // On a list seen newest first, the page is read from its head: its items newer than those
+        // passed last are skipped as repeats, however many items left before the cursor. Otherwise
+        // one item is taken to have left (the one the cursor followed).
+        const byRecency = recency !== undefined && trail.knowsOrder();
+        startIndex = state.offset === 0 || byRecency ? 0 : Math.min(state.offset - 1, page.items.length);
       }
     }
     if (resuming) repeatsPossible = !anchored;
     spec.observePage?.(page);
-    stalledPages = page.items.length > 0 && startIndex >= page.items.length ? stalledPages + 1 : 0;
+    // A page read again only to resume at its end (itemsCanLeave) has not stalled.
+    const resumedAtEnd = resuming && state.offset > 0 && startIndex === state.offset;
+    stalledPages = page.items.length > 0 && startIndex >= page.items.length && !resumedAtEnd ? stalledPages + 1 : 0;
     // A cursor on a page boundary remembers the page's last item: a backend whose tokens are
     // positions repeats it at the head of the next page when new items arrived in between.
     const atPageEnd = (): CursorState | undefined => {
@@ -364,6 +385,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     await spec.onProgress?.(pagesFetched, items.length);
     const next = atPageEnd();
     if (!next) return finish('exhausted');
+    pageEnd = spec.itemsCanLeave && page.items.length > 0 ? { boundary: next, end: { ...next, backendToken: state.backendToken, offset: page.items.length, pageSize: state.pageSize } } : undefined;
+    if (pageEnd && state.backendToken === undefined) delete pageEnd.end.backendToken;
     state = next;
     if (items.length >= spec.maxItems) return finish('maxItems', state);
     // With adaptive pages, stop on the page boundary rather than fetch an item that cannot fit.

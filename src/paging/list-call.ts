@@ -25,6 +25,8 @@ export interface ListCall<R, V> {
   recencyOf?(raw: R): number | undefined;
   /** Each page the walk reads, in walk order (see CollectSpec.observePage). */
   observePage?(page: BackendPage<R>): void;
+  /** Items can leave the listing between calls (a status filter): see CollectSpec.itemsCanLeave. */
+  itemsCanLeave?: boolean;
   /** True when view or window may drop items; backend pages then stay at full size. */
   filtering?: boolean;
   carry?: PagingCarry;
@@ -79,6 +81,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     window: call.window,
     recencyOf: call.recencyOf?.bind(call),
     carry: call.carry,
+    itemsCanLeave: call.itemsCanLeave,
     observePage: call.observePage,
     deadlineAt: ctx.deadlineAt,
     signal: ctx.signal,

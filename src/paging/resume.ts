@@ -11,6 +11,8 @@ export const TRAIL_LENGTH = 5;
 /** Characters of a trail key's hash: anchors are searched on one page, so 36 bits is plenty. */
 const TRAIL_HASH_CHARS = 7;
 
+export type ListOrder = 'unknown' | 'newest-first' | 'unordered';
+
 /** A trail on the wire, oldest first: [hash, recency] pairs, each recency but the first as a difference from the one before. */
 export type WireTrail = Array<[string] | [string, number]>;
 
@@ -22,19 +24,20 @@ interface Entry<R> {
 
 /**
  * The last items a walk passed (returned, filtered out, or outside the time window), oldest first,
- * and whether the walk has seen recency rise: a list that is not newest first, or not strictly.
- * Items are hashed only when the trail is saved or searched, not as they pass.
+ * and the order the walk has seen: newest first once recency fell from one item to the next,
+ * unordered once it rose (a list that is not newest first, or not strictly). Items are hashed only
+ * when the trail is saved or searched, not as they pass.
  */
 export class Trail<R> {
   private entries: Array<Entry<R>> = [];
 
   constructor(
     private readonly keyOf: (raw: R) => string,
-    public unordered = false,
+    public order: ListOrder = 'unknown',
   ) {}
 
-  static restore<R>(keyOf: (raw: R) => string, wire: WireTrail | undefined, unordered: boolean): Trail<R> {
-    const trail = new Trail(keyOf, unordered);
+  static restore<R>(keyOf: (raw: R) => string, wire: WireTrail | undefined, order: ListOrder): Trail<R> {
+    const trail = new Trail(keyOf, order);
     let time: number | undefined;
     for (const [hash, recency] of wire ?? []) {
       time = recency === undefined ? undefined : time === undefined ? recency : time + recency;
@@ -44,27 +47,31 @@ export class Trail<R> {
   }
 
   pass(raw: R, time: number | undefined): void {
-    const last = this.entries[this.entries.length - 1]?.time;
-    if (time !== undefined && last !== undefined && time > last) this.unordered = true;
+    this.note(this.entries[this.entries.length - 1]?.time, time);
     this.entries.push({ raw, time });
     if (this.entries.length > TRAIL_LENGTH) this.entries.shift();
   }
 
   /**
-   * Notes the order of pages read back to back where a resume looks for its place (a re-read page
-   * and those read ahead): a rise anywhere in them shows the list is not newest first. Their head
-   * may sit above the trail (a shift), so they are checked among themselves only.
+   * Notes the order of the pages one call reads, in the order it fetches them (which is list
+   * order). A re-read page may open above the trail (a shift), so pages are compared among
+   * themselves, not with the trail.
    */
-  watchOrder(): (items: R[], recency: (raw: R) => number | undefined) => void {
+  watchOrder(recency: (raw: R) => number | undefined): (items: R[]) => void {
     let previous: number | undefined;
-    return (items, recency) => {
+    return (items) => {
       for (const raw of items) {
         const time = recency(raw);
-        if (time === undefined) continue;
-        if (previous !== undefined && time > previous) this.unordered = true;
-        previous = time;
+        this.note(previous, time);
+        previous = time ?? previous;
       }
     };
+  }
+
+  private note(previous: number | undefined, time: number | undefined): void {
+    if (time === undefined || previous === undefined || this.order === 'unordered') return;
+    if (time > previous) this.order = 'unordered';
+    else if (time < previous) this.order = 'newest-first';
   }
 
   save(): WireTrail | undefined {
@@ -92,18 +99,29 @@ export class Trail<R> {
     return after;
   }
 
+  /** The list has shown itself newest first so far, and the last item passed has a recency to compare with. */
+  knowsOrder(): boolean {
+    return this.order === 'newest-first' && this.entries[this.entries.length - 1]?.time !== undefined;
+  }
+
   /**
    * Whether an item met where a resume could not be anchored by a key may be one returned before (a
    * position token shifted it back into view): newer than the last item passed, and not newer only by
    * an ordering slip (passed items newer than the last one are all in the trail up to its newest, so
-   * an item below that and not in it was not passed). Never on a list seen out of order.
+   * an item below that and not in it was not passed). Only on a list seen newest first, unless
+   * `orUnknown`: on a list of no known order a newer item may just as well be the next one (a list
+   * oldest first), which is worth a look ahead, not a skip.
    */
-  mayBeRepeat(raw: R, time: number | undefined): boolean {
+  mayBeRepeat(raw: R, time: number | undefined, orUnknown = false): boolean {
     const last = this.entries[this.entries.length - 1]?.time;
-    if (this.unordered || time === undefined || last === undefined || time < last) return false;
+    const ordered = this.order === 'newest-first' || (orUnknown && this.order === 'unknown');
+    if (!ordered || time === undefined || last === undefined || time < last) return false;
     let newest = last;
     for (const entry of this.entries) if (entry.time !== undefined && entry.time > newest) newest = entry.time;
-    if (time > last && time >= newest) return true;
+    return (time > last && time >= newest) || this.holds(raw);
+  }
+
+  private holds(raw: R): boolean {
     const hash = hashOf(raw, this.keyOf)?.slice(0, TRAIL_HASH_CHARS);
     return hash !== undefined && this.entries.some((entry) => this.hash(entry)?.slice(0, TRAIL_HASH_CHARS) === hash);
   }

@@ -157,3 +157,31 @@ describe('a backend that lists executions oldest first, against its documented o
     }
   });
 });
+
+describe('a backend whose page tokens are positions, while executions leave a statusFilter', () => {
+  it('list_executions with statusFilter=RUNNING loses none of those still running when those returned end between calls', async () => {
+    const machine = env.fake.addStateMachine('Finishing');
+    const runs = env.fake.addExecutions(machine, 30).map((e) => Object.assign(e, { status: 'RUNNING' as const }));
+    env.fake.positionTokens(true);
+    try {
+      const seen: string[] = [];
+      let token: string | undefined;
+      for (let call = 0; call < 40; call += 1) {
+        const r = await env.call('list_executions', { stateMachineArn: machine, statusFilter: 'RUNNING', maxItems: 4, pageSize: 4, ...(token ? { startingToken: token } : {}) });
+        expect(r.isError).toBeUndefined();
+        const names = (r.structured?.executions as Array<{ name: string }>).map((e) => e.name);
+        seen.push(...names);
+        // Two of those just returned finish: every later page moves up by two.
+        for (const name of names.slice(-2)) {
+          const run = runs.find((e) => e.name === name);
+          if (run) run.status = 'SUCCEEDED';
+        }
+        token = r.structured?.nextToken as string | undefined;
+        if (!token) break;
+      }
+      expect(seen).toEqual(runs.map((e) => e.name));
+    } finally {
+      env.fake.positionTokens(false);
+    }
+  });
+});

@@ -84,6 +84,8 @@ export const listAgentExecutions = defineTool({
       view: (e) => (e.id ? summaryOf(e, fixed, max) : undefined),
       line: (s) => summaryLine(s, ctx.fence),
       filtering: args.createdBefore !== undefined,
+      // An execution leaves a phase filter as it runs on.
+      itemsCanLeave: args.statusPhases !== undefined,
       window: {
         after: args.createdAfter,
         before: args.createdBefore,

@@ -113,6 +113,8 @@ export const listExecutions = defineTool({
         return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}  ${ctx.fence.inline('executionArn', e.executionArn)}`;
       },
       filtering: args.startedBefore !== undefined,
+      // An execution leaves a status filter when it ends, and a redrive filter when redriven.
+      itemsCanLeave: args.statusFilter !== undefined || args.redriveFilter !== undefined,
       window: {
         after: args.startedAfter,
         before: args.startedBefore,
