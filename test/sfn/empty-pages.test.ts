@@ -161,7 +161,7 @@ describe('a backend that lists executions oldest first, against its documented o
 describe('a backend whose page tokens are positions, while executions leave a statusFilter', () => {
   it('list_executions with statusFilter=RUNNING loses none of those still running when those returned end between calls', async () => {
     const machine = env.fake.addStateMachine('Finishing');
-    const runs = env.fake.addExecutions(machine, 30).map((e) => Object.assign(e, { status: 'RUNNING' as const }));
+    const runs = env.fake.addExecutions(machine, 30, { statuses: ['RUNNING'] });
     env.fake.positionTokens(true);
     try {
       const seen: string[] = [];
