@@ -538,6 +538,7 @@ describe('a redrive that gets no answer', () => {
     expect(failed.redriveCount).toBe(1);
     const history = await env.call('get_execution_history', { executionArn: failed.executionArn, eventTypes: ['ExecutionRedriven'] });
     expect(history.structured?.events).toHaveLength(1);
+    expect(history.text).toMatch(/ ExecutionRedriven .*redriveCount=1/);
   });
 
   it('a clientToken the caller gave is the one sent', async () => {

@@ -416,6 +416,10 @@ describe('state names of history events', () => {
     const r = await env.call('get_execution_history', { executionArn: arns.map, stateName: 'reserveitem' });
     expect(r.structured?.events).toEqual([]);
     expect(r.text).toContain('No event belongs to a state named "reserveitem": state names are case-sensitive; call without stateName to see them.');
+    // With a filter, a real state may just have no such events: the answer does not call the name wrong.
+    const filtered = await env.call('get_execution_history', { executionArn: arns.map, stateName: 'ReserveItem', eventTypes: ['TaskTimedOut'] });
+    expect(filtered.structured?.events).toEqual([]);
+    expect(filtered.text).toContain('No event of state "ReserveItem" matches the filters (failuresOnly or eventTypes): it may have none');
     // A continuation that happens to find nothing more says nothing of the kind.
     let token: string | undefined;
     do {

@@ -6,7 +6,7 @@ import { arnField, consoleUrl, count, durationText, machineArnOf, requireArn, sf
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
-  failed: 'Next: get_execution_history with failuresOnly=true shows the failing state.',
+  failed: 'Next: get_execution_history with failuresOnly=true and reverseOrder=true shows the failing state first (oldest first, the failures that were retried come before it).',
   timed_out: 'Next: get_execution_history with reverseOrder=true shows what was running when it timed out (the last states entered before ExecutionTimedOut).',
   aborted: 'Next: get_execution_history with reverseOrder=true shows what was running when it was stopped (failuresOnly=true narrows to the stop and the states it aborted).',
 };

@@ -125,6 +125,7 @@ export const getExecutionHistory = defineTool({
         v.outcome ? `(${v.outcome})` : unmarkedText(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
+        v.redriveCount !== undefined ? `redriveCount=${v.redriveCount}` : '',
         ctx.fence.field('resource', v.resource ? oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256) : undefined),
         ctx.fence.field('mapRunArn', v.mapRunArn),
         ctx.fence.field('error', v.error),
@@ -274,7 +275,7 @@ export const getExecutionHistory = defineTool({
         ...collapseRuns(items, lines, heading),
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
-          ? `No event belongs to a state named "${oneLine(args.stateName, 80)}": state names are case-sensitive; call without stateName to see them.`
+          ? noEventsOfState(oneLine(args.stateName, 80), args.failuresOnly === true || args.eventTypes !== undefined)
           : '',
       ]
         .filter(Boolean)
@@ -282,3 +283,10 @@ export const getExecutionHistory = defineTool({
     };
   },
 });
+
+/** A stateName that matched nothing: misspelt, or (with a filter) a state with no such events. */
+function noEventsOfState(name: string, filtered: boolean): string {
+  return filtered
+    ? `No event of state "${name}" matches the filters (failuresOnly or eventTypes): it may have none (a state that did not fail), or the name may be misspelt (state names are case-sensitive). Call without the filters to tell.`
+    : `No event belongs to a state named "${name}": state names are case-sensitive; call without stateName to see them.`;
+}
