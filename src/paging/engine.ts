@@ -173,7 +173,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (spec.adaptivePageSize && average !== undefined) next.avgItemChars = average;
       const passed = trail.save();
       if (passed !== undefined) next.trail = passed;
-      if (trail.order !== 'unknown') next.order = trail.order;
+      if (trail.orderEvidence !== 0) next.orderEvidence = trail.orderEvidence;
       const carried = spec.carry?.save();
       if (carried !== undefined) next.carry = carried;
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
@@ -191,7 +191,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   let stalledPages = 0;
   // A token from before trails were carried holds just the item before the cursor.
   const legacyTrail = start.previousKeyHash === undefined ? undefined : [start.previousTime === undefined ? [start.previousKeyHash] : [start.previousKeyHash, start.previousTime]];
-  const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.order ?? 'unknown');
+  const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.orderEvidence ?? 0);
   const noteOrder = recency ? trail.watchOrder(timeOfNewestFirst) : undefined;
   // Where a resume found no key of the items passed last (they all left the list, or a shift pushed
   // them beyond reach), items newer than those, where the walk resumes, may be repeats a position

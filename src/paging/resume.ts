@@ -13,6 +13,10 @@ const TRAIL_HASH_CHARS = 7;
 
 export type ListOrder = 'unknown' | 'newest-first' | 'unordered';
 
+/** Falls of recency, with no rise, that show a list newest first: 8 in a row come by chance once in 40,320 lists in no order. */
+const ORDER_EVIDENCE = 8;
+const MAX_EVIDENCE = 255;
+
 /** A trail on the wire, oldest first: [hash, recency] pairs, each recency but the first as a difference from the one before. */
 export type WireTrail = Array<[string] | [string, number]>;
 
@@ -24,7 +28,8 @@ interface Entry<R> {
 
 /**
  * The last items a walk passed (returned, filtered out, or outside the time window), oldest first,
- * and the order the walk has seen: newest first once recency fell from one item to the next,
+ * and the order the walk has seen: newest first once recency fell from item to item
+ * ORDER_EVIDENCE times without ever rising (a few falls in a row happen in a list in no order too),
  * unordered once it rose (a list that is not newest first, or not strictly). Items are hashed only
  * when the trail is saved or searched, not as they pass.
  */
@@ -33,11 +38,21 @@ export class Trail<R> {
 
   constructor(
     private readonly keyOf: (raw: R) => string,
-    public order: ListOrder = 'unknown',
+    /** -1 once recency rose; otherwise how many times it fell (capped). */
+    private evidence = 0,
   ) {}
 
-  static restore<R>(keyOf: (raw: R) => string, wire: WireTrail | undefined, order: ListOrder): Trail<R> {
-    const trail = new Trail(keyOf, order);
+  get order(): ListOrder {
+    return this.evidence < 0 ? 'unordered' : this.evidence >= ORDER_EVIDENCE ? 'newest-first' : 'unknown';
+  }
+
+  /** What the token carries of the order seen: -1 (unordered) or the falls seen so far. */
+  get orderEvidence(): number {
+    return this.evidence;
+  }
+
+  static restore<R>(keyOf: (raw: R) => string, wire: WireTrail | undefined, orderEvidence: number): Trail<R> {
+    const trail = new Trail(keyOf, orderEvidence);
     let time: number | undefined;
     for (const [hash, recency] of wire ?? []) {
       time = recency === undefined ? undefined : time === undefined ? recency : time + recency;
@@ -69,9 +84,9 @@ export class Trail<R> {
   }
 
   private note(previous: number | undefined, time: number | undefined): void {
-    if (time === undefined || previous === undefined || this.order === 'unordered') return;
-    if (time > previous) this.order = 'unordered';
-    else if (time < previous) this.order = 'newest-first';
+    if (time === undefined || previous === undefined || this.evidence < 0) return;
+    if (time > previous) this.evidence = -1;
+    else if (time < previous) this.evidence = Math.min(this.evidence + 1, MAX_EVIDENCE);
   }
 
   save(): WireTrail | undefined {

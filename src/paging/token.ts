@@ -33,8 +33,8 @@ export interface CursorState {
   avgItemChars?: number;
   /** The last items the walk passed, to anchor a resume (see Trail). */
   trail?: WireTrail;
-  /** The order the walk has seen (see Trail); absent while unknown. */
-  order?: 'newest-first' | 'unordered';
+  /** The order the walk has seen (Trail.orderEvidence): -1 unordered, else falls of recency seen. */
+  orderEvidence?: number;
 }
 
 interface WireCursor {
@@ -54,7 +54,7 @@ interface WireCursor {
   x?: unknown;
   z?: number;
   r?: WireTrail;
-  u?: 1 | 2;
+  u?: number;
 }
 
 const PREFIX = 'em1';
@@ -105,7 +105,7 @@ export class CursorCodec {
     if (state.carry !== undefined) wire.x = state.carry;
     if (state.avgItemChars !== undefined) wire.z = state.avgItemChars;
     if (state.trail !== undefined) wire.r = state.trail;
-    if (state.order !== undefined) wire.u = state.order === 'unordered' ? 1 : 2;
+    if (state.orderEvidence) wire.u = state.orderEvidence;
     const json = Buffer.from(JSON.stringify(wire));
     const plain = json.toString('base64url');
     const deflated = json.length >= DEFLATE_FROM ? deflateRawSync(json).toString('base64url') : undefined;
@@ -164,7 +164,7 @@ export class CursorCodec {
     if (wire.x !== undefined) state.carry = wire.x;
     if (typeof wire.z === 'number' && wire.z > 0) state.avgItemChars = wire.z;
     if (wire.r !== undefined) state.trail = wire.r;
-    if (wire.u !== undefined) state.order = wire.u === 1 ? 'unordered' : 'newest-first';
+    if (wire.u !== undefined) state.orderEvidence = wire.u;
     return state;
   }
 
@@ -192,7 +192,7 @@ function wellFormed(wire: WireCursor): boolean {
     (wire.b === undefined || typeof wire.b === 'number') &&
     (wire.z === undefined || int(wire.z, 1, 10_000_000)) &&
     (wire.r === undefined || wellFormedTrail(wire.r)) &&
-    (wire.u === undefined || wire.u === 1 || wire.u === 2)
+    (wire.u === undefined || int(wire.u, -1, 255))
   );
 }
 
