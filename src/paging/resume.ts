@@ -17,7 +17,7 @@ export type ListOrder = 'unknown' | 'newest-first' | 'unordered';
 const ORDER_EVIDENCE = 8;
 const MAX_EVIDENCE = 255;
 
-/** A trail on the wire, oldest first: [hash, recency] pairs, each recency but the first as a difference from the one before. */
+/** A trail on the wire, oldest first: [hash, recency] pairs; the first recency given is absolute, each later one a difference from the one given before it. */
 export type WireTrail = Array<[string] | [string, number]>;
 
 interface Entry<R> {
@@ -53,16 +53,20 @@ export class Trail<R> {
 
   static restore<R>(keyOf: (raw: R) => string, wire: WireTrail | undefined, orderEvidence: number): Trail<R> {
     const trail = new Trail(keyOf, orderEvidence);
-    let time: number | undefined;
+    // Each recency is a difference from the last one given (see save), the first given absolute.
+    let base: number | undefined;
     for (const [hash, recency] of wire ?? []) {
-      time = recency === undefined ? undefined : time === undefined ? recency : time + recency;
+      const time = recency === undefined ? undefined : base === undefined ? recency : base + recency;
+      base = time ?? base;
       trail.entries.push({ hash, time });
     }
     return trail;
   }
 
   pass(raw: R, time: number | undefined): void {
-    this.note(this.entries[this.entries.length - 1]?.time, time);
+    // Across calls, where no page watcher sees it: a rise only (the falls were counted as fetched).
+    const last = this.entries[this.entries.length - 1]?.time;
+    if (time !== undefined && last !== undefined && time > last) this.evidence = -1;
     this.entries.push({ raw, time });
     if (this.entries.length > TRAIL_LENGTH) this.entries.shift();
   }

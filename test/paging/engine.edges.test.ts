@@ -441,3 +441,20 @@ describe('collect() when a new item arrives at the head with every request (posi
     expect(new Set(seen).size).toBe(seen.length);
   });
 });
+
+describe('a trail carried in a token', () => {
+  it('keeps each item\'s recency across a save and restore, an item without one included', async () => {
+    const { Trail } = await import('../../src/paging/resume.js');
+    const keyOf = (item: { key: string }) => item.key;
+    const before = new Trail(keyOf, 8);
+    for (const [key, time] of [['a', 100], ['b', undefined], ['c', 90], ['d', 80]] as const) before.pass({ key }, time);
+    const after = Trail.restore(keyOf, before.save(), before.orderEvidence);
+    for (const trail of [before, after]) {
+      // Newer than the last (80) but below the newest (100) and not passed: an ordering slip, not a repeat.
+      expect(trail.mayBeRepeat({ key: 'x' }, 95)).toBe(false);
+      expect(trail.mayBeRepeat({ key: 'c' }, 90)).toBe(true);
+      expect(trail.mayBeRepeat({ key: 'y' }, 120)).toBe(true);
+      expect(trail.anchorIn([{ key: 'z' }, { key: 'c' }, { key: 'q' }])).toBe(2);
+    }
+  });
+});
