@@ -449,6 +449,7 @@ describe('a trail carried in a token', () => {
     const before = new Trail(keyOf, 8);
     for (const [key, time] of [['a', 100], ['b', undefined], ['c', 90], ['d', 80]] as const) before.pass({ key }, time);
     const after = Trail.restore(keyOf, before.save(), before.orderEvidence);
+    expect(after.save()).toEqual(before.save());
     for (const trail of [before, after]) {
       // Newer than the last (80) but below the newest (100) and not passed: an ordering slip, not a repeat.
       expect(trail.mayBeRepeat({ key: 'x' }, 95)).toBe(false);
