@@ -148,6 +148,14 @@ describe('ona faults', () => {
     expect(env.fake.requests.length - before).toBe(3);
   });
 
+  it('429 from a proxy, with no Connect body: still throttling, not a failing backend', async () => {
+    env.fake.failNext({ kind: 'status', status: 429, body: '<html>Too Many Requests</html>', headers: { 'content-type': 'text/html', 'retry-after': '0' } }, 3);
+    const res = await call('list_agent_executions');
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/\(HTTP 429\)/);
+    expect(res.text).toMatch(/Next: the backend is throttling requests \(a rate limit or quota\); wait/);
+  });
+
   it('429 asking for a longer wait than the retries allow: the error passes the wait on', async () => {
     // The retries wait at most maxRetryDelayMs (50 ms here); Ona asked for two minutes.
     env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': '120' } }, 3);

@@ -127,6 +127,8 @@ describe('ona tools against the fake AgentService', () => {
     expect(sent.length).toBeGreaterThan(0);
     for (const r of sent) expect(r.body.filter).toEqual({ [field]: [value] });
     expect((res.structured?.agentExecutions as Summary[]).map((i) => i.id)).toEqual(expected);
+    // The one project asked for is not repeated on every item.
+    if (field === 'projectIds') for (const item of res.structured?.agentExecutions as Array<Record<string, unknown>>) expect(item).not.toHaveProperty('projectId');
   });
 
   it('sends execution, session, creator, project and environment ids together', async () => {
@@ -579,6 +581,14 @@ describe('ona tools against the fake AgentService', () => {
     expect(env.fake.requests.length).toBe(before);
   });
 
+  it('refuses an empty code context without calling Ona (a billed run with nowhere to work)', async () => {
+    const before = env.fake.requests.length;
+    const res = await env.harness.call('start_agent_execution', { codeContext: {} });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(/exactly one of contextUrl, environmentId or projectId/);
+    expect(env.fake.requests.length).toBe(before);
+  });
+
   it('refuses an ambiguous code context without calling Ona', async () => {
     const before = env.fake.requests.length;
     const res = await env.harness.call('start_agent_execution', { codeContext: { environmentId: 'env-1', projectId: 'prj-1' } });
@@ -675,6 +685,28 @@ describe('the documented example response', () => {
       expect(got.structured).toMatchObject({ outputs: { untrustedData: '{"foo":"stringValue"}' }, failureMessage: { untrustedData: 'failureMessage' } });
     } finally {
       await env.close();
+    }
+  });
+});
+
+describe('the write limit covers the Ona write tools', () => {
+  it.each(['start_agent_execution', 'stop_agent_execution'] as const)('%s spends a write: the next write is refused and no write reaches Ona', async (tool) => {
+    const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
+    try {
+      const args = (i: number) =>
+        tool === 'start_agent_execution'
+          ? { codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } }, name: `limit-${i}` }
+          : { agentExecutionId: (limited.fake.executions.filter((e) => ['PHASE_RUNNING', 'PHASE_PENDING'].includes(e.status.phase as string))[i] as RawExecution).id };
+      const first = await limited.harness.call(tool, args(0));
+      expect(first.isError, first.text).toBeUndefined();
+      const writes = () => limited.fake.requests.filter((r) => r.method === 'StartAgent' || r.method === 'StopAgentExecution').length;
+      const before = writes();
+      const refused = await limited.harness.call(tool, args(1));
+      expect(refused.text).toMatch(new RegExp(`^${tool} refused: the server allows 1 write call per 60 s`));
+      // A stop may look first (a read); no write reaches Ona.
+      expect(writes()).toBe(before);
+    } finally {
+      await limited.close();
     }
   });
 });

@@ -68,6 +68,15 @@ describe('collect() resume edges', () => {
     const second = await collect(spec(list, { startingToken: first.nextToken }));
     expect(second.items).toEqual(['r13', 'r12', 'r11', 'r10', 'r09']);
   });
+
+  it('with no key left to anchor on, both the last item returned and the next one gone, resumes at the item after them', async () => {
+    const list = new MutableList(runs());
+    const first = await collect(spec(list, { maxItems: 1 }));
+    expect(first.items).toEqual(['r19']);
+    list.items = list.items.filter((k) => k !== 'r19' && k !== 'r18');
+    const second = await collect(spec(list, { maxItems: 3, startingToken: first.nextToken }));
+    expect(second.items).toEqual(['r17', 'r16', 'r15']);
+  });
 });
 
 describe('collect() and a backend that hands back the token it was given', () => {

@@ -556,3 +556,21 @@ describe('the write limit', () => {
     }
   });
 });
+
+describe('the write limit covers every write tool', () => {
+  it.each(['stop_execution', 'redrive_execution'] as const)('%s spends a write: the next write is refused and nothing reaches the backend', async (tool) => {
+    const limited = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+    try {
+      const target = env.fake.addExecution({ stateMachineArn: orders, name: `limit-${tool}`, status: tool === 'stop_execution' ? 'RUNNING' : 'FAILED', startDate: 1_763_600_000 });
+      expect((await limited.call(tool, { executionArn: target.executionArn })).isError).toBeUndefined();
+      const op = tool === 'stop_execution' ? 'StopExecution' : 'RedriveExecution';
+      const before = env.fake.requestsFor(op).length;
+      const second = env.fake.addExecution({ stateMachineArn: orders, name: `limit2-${tool}`, status: tool === 'stop_execution' ? 'RUNNING' : 'FAILED', startDate: 1_763_600_000 });
+      const refused = await limited.call(tool, { executionArn: second.executionArn });
+      expect(refused.text).toMatch(new RegExp(`^${tool} refused: the server allows 1 write call per 60 s`));
+      expect(env.fake.requestsFor(op).length).toBe(before);
+    } finally {
+      await limited.close();
+    }
+  });
+});
