@@ -356,7 +356,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         if (beforeTime !== undefined) at.previousTime = beforeTime;
         return at;
       };
-      const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw) : 'keep';
+      // A list seen out of order cannot be stopped at its first item outside the window: it is scanned on.
+      const listed = trail.order === 'unordered' ? 'unordered' : undefined;
+      const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw, listed) : 'keep';
       if (verdict === 'stop') {
         itemsScanned += 1;
         return finish('timeWindow');
@@ -413,11 +415,12 @@ function resolveWindow<R, V>(spec: CollectSpec<R, V>, start: CursorState, now: n
   return resolved;
 }
 
-function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; before?: number }, raw: R): 'keep' | 'skip' | 'stop' {
+function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; before?: number }, raw: R, seen?: 'unordered'): 'keep' | 'skip' | 'stop' {
   const t = spec.timeOf(raw);
   if (t === undefined) return 'keep';
-  if (window.after !== undefined && t < window.after) return spec.order === 'newest-first' ? 'stop' : 'skip';
-  if (window.before !== undefined && t > window.before) return spec.order === 'oldest-first' ? 'stop' : 'skip';
+  const order = seen ?? spec.order;
+  if (window.after !== undefined && t < window.after) return order === 'newest-first' ? 'stop' : 'skip';
+  if (window.before !== undefined && t > window.before) return order === 'oldest-first' ? 'stop' : 'skip';
   return 'keep';
 }
 

@@ -351,6 +351,15 @@ describe('collect() exactly-once property', () => {
     );
   });
 
+  it('a time window does not stop at the first older item of a list already seen out of order', async () => {
+    const times = [500, 400, 150, 450, 100];
+    const items = times.map((time, i) => ({ key: `item-${i}`, size: 10, time, keep: true }));
+    const window = { after: new Date(300).toISOString(), afterField: 'startedAfter', beforeField: 'startedBefore', timeOf: (i: Item) => i.time, order: 'newest-first' as const };
+    const r = await collect(spec(new ListBackend([...items]), new CursorCodec('s'), { maxItems: 10, pageSize: 10, window }));
+    expect(r.items.map((i) => i.time)).toEqual([500, 400, 450]);
+    expect(r.stopReason).toBe('exhausted');
+  });
+
   it('a time window stops a newest-first walk early and fetches no further pages', async () => {
     const items = makeItems(Array.from({ length: 100 }, () => 10)); // time 1_000_000 - 10 i
     const backend = new ListBackend(items);
