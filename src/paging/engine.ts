@@ -334,8 +334,6 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const last = page.items[page.items.length - 1];
       const lastHash = last === undefined ? undefined : hashOf(last, spec.keyOf);
       if (lastHash !== undefined) boundary.previousKeyHash = lastHash;
-      const lastTime = last === undefined ? undefined : timeOfNewestFirst(last);
-      if (lastTime !== undefined) boundary.previousTime = lastTime;
       return boundary;
     };
 
@@ -349,13 +347,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         }
         repeatsPossible = false;
       }
-      const position = (): CursorState => {
-        const at = positionAt(state, page.items, i, spec.keyOf);
-        const before = page.items[i - 1];
-        const beforeTime = i > 0 && before !== undefined ? timeOfNewestFirst(before) : undefined;
-        if (beforeTime !== undefined) at.previousTime = beforeTime;
-        return at;
-      };
+      const position = (): CursorState => positionAt(state, page.items, i, spec.keyOf);
       // A list seen out of order cannot be stopped at its first item outside the window: it is scanned on.
       const listed = trail.order === 'unordered' ? 'unordered' : undefined;
       const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw, listed) : 'keep';
@@ -387,8 +379,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     await spec.onProgress?.(pagesFetched, items.length);
     const next = atPageEnd();
     if (!next) return finish('exhausted');
-    pageEnd = spec.itemsCanLeave && page.items.length > 0 ? { boundary: next, end: { ...next, backendToken: state.backendToken, offset: page.items.length, pageSize: state.pageSize } } : undefined;
-    if (pageEnd && state.backendToken === undefined) delete pageEnd.end.backendToken;
+    pageEnd = spec.itemsCanLeave && page.items.length > 0 ? { boundary: next, end: endOfPage(state, page.items.length, next) } : undefined;
     state = next;
     if (items.length >= spec.maxItems) return finish('maxItems', state);
     // With adaptive pages, stop on the page boundary rather than fetch an item that cannot fit.
@@ -413,6 +404,14 @@ function resolveWindow<R, V>(spec: CollectSpec<R, V>, start: CursorState, now: n
     );
   }
   return resolved;
+}
+
+/** The cursor at the end of the page `state` read (its token and size), remembering what `boundary` does of its last item. */
+function endOfPage(state: CursorState, length: number, boundary: CursorState): CursorState {
+  const end: CursorState = { offset: length, pageSize: state.pageSize };
+  if (state.backendToken !== undefined) end.backendToken = state.backendToken;
+  if (boundary.previousKeyHash !== undefined) end.previousKeyHash = boundary.previousKeyHash;
+  return end;
 }
 
 function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; before?: number }, raw: R, seen?: 'unordered'): 'keep' | 'skip' | 'stop' {

@@ -21,7 +21,7 @@ export interface CursorState {
   pageSize: number;
   /** Hash of the key of the raw item just before `offset`, to re-find the position if the page shifted. */
   previousKeyHash?: string;
-  /** Newest-first lists: the recency (a time, an event id) of the item just before the cursor, to tell a shifted re-read page. */
+  /** Read from tokens of the version before trails (their only recency); no longer written. */
   previousTime?: number;
   /** Hash of the key of the raw item at `offset`, the first one not yet returned. */
   nextKeyHash?: string;
@@ -98,7 +98,6 @@ export class CursorCodec {
     if (principal) wire.p = stableHash(principal, 12);
     if (state.backendToken !== undefined) wire.t = state.backendToken;
     if (state.previousKeyHash) wire.h = state.previousKeyHash;
-    if (state.previousTime !== undefined) wire.e = state.previousTime;
     if (state.nextKeyHash) wire.k = state.nextKeyHash;
     if (state.window?.after !== undefined) wire.a = state.window.after;
     if (state.window?.before !== undefined) wire.b = state.window.before;
