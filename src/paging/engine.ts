@@ -198,6 +198,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   // token shifted back into view: a continuation does not return them. Only that leading run: past
   // the first item that cannot be a repeat, a newer one is a backend's ordering slip.
   let repeatsPossible = false;
+  /** The resume was placed by recency alone (no key found where keys were expected): newest first is assumed. */
+  let placedByRecency = false;
   let lastFetchAt = 0;
   /** Backend tokens this call has read pages at: one handed out again leads round in a circle. */
   const tokensRead = new Set<string>();
@@ -308,11 +310,12 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         startIndex = found.index;
         anchored = true;
       } else {
-        // On a list seen newest first, the page is read from its head: its items newer than those
-        // passed last are skipped as repeats, however many items left before the cursor. Otherwise
-        // one item is taken to have left (the one the cursor followed).
-        const byRecency = recency !== undefined && trail.knowsOrder();
-        startIndex = state.offset === 0 || byRecency ? 0 : Math.min(state.offset - 1, page.items.length);
+        // Inside a page whose items before the cursor are all gone, on a list not seen out of order,
+        // the documented order (newest first) places the resume: the page is read from its head and
+        // its items newer than those passed last are skipped as repeats, however many left.
+        // Otherwise one item is taken to have left (the one the cursor followed).
+        placedByRecency = recency !== undefined && state.offset > 0 && trail.mayBeNewestFirst();
+        startIndex = state.offset === 0 || placedByRecency ? 0 : Math.min(state.offset - 1, page.items.length);
       }
     }
     if (resuming) repeatsPossible = !anchored;
@@ -341,7 +344,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const raw = page.items[i] as R;
       const time = timeOfNewestFirst(raw);
       if (repeatsPossible) {
-        if (trail.mayBeRepeat(raw, time)) {
+        if (trail.mayBeRepeat(raw, time, placedByRecency)) {
           itemsScanned += 1;
           continue;
         }

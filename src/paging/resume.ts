@@ -118,9 +118,9 @@ export class Trail<R> {
     return after;
   }
 
-  /** The list has shown itself newest first so far, and the last item passed has a recency to compare with. */
-  knowsOrder(): boolean {
-    return this.order === 'newest-first' && this.entries[this.entries.length - 1]?.time !== undefined;
+  /** The list has not been seen out of order, and the last item passed has a recency to compare with. */
+  mayBeNewestFirst(): boolean {
+    return this.order !== 'unordered' && this.entries[this.entries.length - 1]?.time !== undefined;
   }
 
   /**
