@@ -694,7 +694,7 @@ function stripData(event: FakeEvent): FakeEvent {
   const out: FakeEvent = { ...event };
   for (const [key, value] of Object.entries(event)) {
     if (!key.endsWith('EventDetails') || !value || typeof value !== 'object') continue;
-    out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => k !== 'input' && k !== 'output' && k !== 'parameters'));
+    out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([k]) => k !== 'input' && k !== 'output' && k !== 'parameters' && k !== 'assignedVariables'));
   }
   return out;
 }

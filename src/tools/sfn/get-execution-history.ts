@@ -5,7 +5,7 @@ import { carryAll } from '../../paging/engine.js';
 import { runListCall } from '../../paging/list-call.js';
 import { callSignal } from '../../server/deadline.js';
 import { defineTool } from '../../server/define-tool.js';
-import { continuationHint, exactLine, oneLine, payload } from '../../server/render.js';
+import { continuationHint, exactLine, oneLine, payload, type Payload } from '../../server/render.js';
 import { HISTORY_EVENT_TYPES, HistoryEventView, collapseRuns, isFailureEvent, isPlainStateName, isRedriveEvent, isStateAbort, shownStateName, viewEvent } from './history-events.js';
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
@@ -41,14 +41,14 @@ export const getExecutionHistory = defineTool({
   description:
     'Read the event history of one Step Functions execution, oldest first (reverseOrder=true for newest first). ' +
     'Narrow it with failuresOnly, stateName or eventTypes: filters apply while paging, so a long history is scanned without flooding the answer. ' +
-    'Each event: id, previousEventId, type, timestamp, state name, and error/cause/resource; inputs and outputs (cut, untrusted) unless includeExecutionData=false. ' +
+    'Each event: id, previousEventId, type, timestamp, state name, and error/cause/resource; inputs, outputs and assigned variables (cut, untrusted) unless includeExecutionData=false. ' +
     'To find why an execution failed: failuresOnly=true, reverseOrder=true; a failure marked retried or caught was handled (redriven: its run was redriven later), the one without a mark ended the run. Continue with startingToken=nextToken.',
   toolset: 'stepfunctions',
   operation: 'read',
   inputSchema: z.object({
     executionArn: arnField('ARN of the execution (from list_executions).'),
     reverseOrder: z.boolean().default(false).describe('true lists newest events first.'),
-    includeExecutionData: z.boolean().default(true).describe('false leaves out inputs, outputs and task parameters.'),
+    includeExecutionData: z.boolean().default(true).describe('false leaves out inputs, outputs, task parameters and assigned variables.'),
     failuresOnly: z
       .boolean()
       .default(false)
@@ -116,6 +116,9 @@ export const getExecutionHistory = defineTool({
     const stateLabel = (name: string | undefined): string =>
       name === undefined ? '' : isPlainStateName(name) ? `[${exactLine(name)}]` : ctx.fence.wrap(payload(name, 512), 'state');
     const heading = (v: HistoryEventView): string => [ctx.fence.inline('type', v.type), stateLabel(v.stateName)].filter(Boolean).join(' ');
+    // Step Functions cuts payloads over its history limit itself; that cut is said, not left to look whole.
+    const dataText = (data: Payload | undefined, details: { truncated: true } | undefined, label: string): string =>
+      !details ? ctx.fence.wrap(data, label) : data ? ctx.fence.wrap(data, `${label} (cut by Step Functions)`) : `${label}: cut by Step Functions, not shown`;
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${heading(v)}`,
@@ -129,10 +132,12 @@ export const getExecutionHistory = defineTool({
         ctx.fence.field('resource', v.resource ? oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256) : undefined),
         ctx.fence.field('mapRunArn', v.mapRunArn),
         ctx.fence.field('error', v.error),
+        ctx.fence.field('location', v.location),
         ctx.fence.wrap(v.cause, 'cause'),
         ctx.fence.wrap(v.parameters, 'parameters'),
-        ctx.fence.wrap(v.input, 'input'),
-        ctx.fence.wrap(v.output, 'output'),
+        dataText(v.input, v.inputDetails, 'input'),
+        dataText(v.output, v.outputDetails, 'output'),
+        dataText(v.assignedVariables, v.assignedVariablesDetails, 'assignedVariables'),
       ]
         .filter(Boolean)
         .join(' ');

@@ -61,6 +61,9 @@ export function isRedriveEvent(type: string): boolean {
   return type === 'ExecutionRedriven' || type === 'MapRunRedriven';
 }
 
+/** Step Functions cut the payload before storing it in the history (it was over its size limit). */
+const TruncatedByBackend = z.object({ truncated: z.literal(true) }).describe('Present when Step Functions itself cut the payload in the history.');
+
 export const HistoryEventView = z.object({
   id: z.number().int(),
   previousEventId: z.number().int().optional(),
@@ -77,6 +80,7 @@ export const HistoryEventView = z.object({
   cause: PayloadSchema.optional(),
   resourceType: z.string().optional(),
   resource: z.string().optional(),
+  location: z.string().optional().describe('EvaluationFailed: the field of the state whose evaluation failed.'),
   index: z.number().int().optional().describe('Map iteration index.'),
   length: z.number().int().optional().describe('Number of Map iterations.'),
   mapRunArn: z.string().optional(),
@@ -84,6 +88,10 @@ export const HistoryEventView = z.object({
   input: PayloadSchema.optional(),
   output: PayloadSchema.optional(),
   parameters: PayloadSchema.optional(),
+  assignedVariables: PayloadSchema.optional().describe('StateExited: the variables the state assigned, as a JSON object.'),
+  inputDetails: TruncatedByBackend.optional(),
+  outputDetails: TruncatedByBackend.optional(),
+  assignedVariablesDetails: TruncatedByBackend.optional(),
 });
 export type HistoryEventView = z.infer<typeof HistoryEventView>;
 
@@ -93,6 +101,8 @@ interface AnyDetails {
   cause?: string;
   resource?: string;
   resourceType?: string;
+  location?: string;
+  state?: string;
   input?: string;
   output?: string;
   parameters?: string;
@@ -100,6 +110,10 @@ interface AnyDetails {
   length?: number;
   mapRunArn?: string;
   redriveCount?: number;
+  assignedVariables?: unknown;
+  inputDetails?: { truncated?: unknown };
+  outputDetails?: { truncated?: unknown };
+  assignedVariablesDetails?: { truncated?: unknown };
 }
 
 export function detailsOf(event: object): AnyDetails | undefined {
@@ -122,6 +136,7 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
     cause: payload(d.cause, maxPayloadChars),
     resourceType: text(d.resourceType),
     resource: text(d.resource),
+    location: text(d.location),
     index: count(d.index),
     length: count(d.length),
     mapRunArn: text(d.mapRunArn),
@@ -129,7 +144,22 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
     input: data(d.input),
     output: data(d.output),
     parameters: data(d.parameters),
+    assignedVariables: data(assignedJson(d.assignedVariables)),
+    inputDetails: includeData ? cutByBackend(d.inputDetails) : undefined,
+    outputDetails: includeData ? cutByBackend(d.outputDetails) : undefined,
+    assignedVariablesDetails: includeData ? cutByBackend(d.assignedVariablesDetails) : undefined,
   });
+}
+
+/** StateExited's assignedVariables (name → value serialized as JSON) as one JSON object. */
+function assignedJson(variables: unknown): string | undefined {
+  if (!variables || typeof variables !== 'object' || Array.isArray(variables)) return undefined;
+  const members = Object.entries(variables).map(([name, value]) => `${JSON.stringify(name)}:${typeof value === 'string' && value !== '' ? value : JSON.stringify(value ?? null)}`);
+  return members.length === 0 ? undefined : `{${members.join(',')}}`;
+}
+
+function cutByBackend(details: { truncated?: unknown } | undefined): { truncated: true } | undefined {
+  return details?.truncated === true ? { truncated: true } : undefined;
 }
 
 /**
@@ -139,7 +169,7 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
  */
 export function collapseRuns(items: HistoryEventView[], lines: string[], heading: (v: HistoryEventView) => string): string[] {
   const out: string[] = [];
-  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.error && !v.resource;
+  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.assignedVariables && !v.error && !v.resource && !v.location;
   for (let i = 0; i < items.length; ) {
     const first = items[i] as HistoryEventView;
     let j = i + 1;

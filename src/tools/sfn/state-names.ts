@@ -37,6 +37,8 @@ const ITEM_DONE = /^MapIteration(Succeeded|Aborted)$/;
 
 function ownName(e: EventLike): string | undefined {
   const type = e.type ?? '';
+  // The one event besides these that names its state; it links to the event before it, whatever that was.
+  if (type === 'EvaluationFailed') return text(detailsOf(e)?.state);
   if (!/State(Entered|Exited)$/.test(type) && !type.startsWith('MapIteration')) return undefined;
   return text(detailsOf(e)?.name);
 }

@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * History details beyond error/cause/resource, in the shapes Step Functions writes: EvaluationFailed
+ * (JSONata states) names its state in its own details; StateExited carries the variables a state
+ * assigned; inputDetails/outputDetails say when Step Functions cut a payload itself.
+ */
+
+let env: SfnEnv;
+let evaluationArn: string;
+let variablesArn: string;
+
+const at = (i: number) => BASE_EPOCH_S + i;
+
+// A JSONata Task state that failed four times, then succeeded, and whose Output expression threw:
+// AWS writes no StateExited; the failure names the state in its details, far from its StateEntered.
+const EVALUATION_FAILED: FakeEvent[] = (() => {
+  const out: FakeEvent[] = [
+    { id: 1, type: 'ExecutionStarted', timestamp: at(0), executionStartedEventDetails: { input: '{}' } },
+    { id: 2, type: 'TaskStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Shape Order', input: '{}' } },
+  ];
+  const add = (type: string, details?: Record<string, unknown>) => {
+    const id = out.length + 1;
+    out.push({ id, type, previousEventId: id - 1, timestamp: at(id), ...details });
+  };
+  const task = { resourceType: 'lambda', resource: 'invoke' };
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    add('TaskScheduled', { taskScheduledEventDetails: { ...task, region: 'us-east-1', parameters: '{}' } });
+    add('TaskStarted', { taskStartedEventDetails: task });
+    add('TaskFailed', { taskFailedEventDetails: { ...task, error: 'Lambda.TooManyRequestsException', cause: 'Rate exceeded' } });
+  }
+  add('TaskScheduled', { taskScheduledEventDetails: { ...task, region: 'us-east-1', parameters: '{}' } });
+  add('TaskStarted', { taskStartedEventDetails: task });
+  add('TaskSucceeded', { taskSucceededEventDetails: { ...task, output: '{}' } });
+  const cause = "The JSONata expression '$x.y' returned an error";
+  add('EvaluationFailed', { evaluationFailedEventDetails: { error: 'States.QueryEvaluationError', cause, location: 'Output', state: 'Shape Order' } });
+  add('ExecutionFailed', { executionFailedEventDetails: { error: 'States.QueryEvaluationError', cause } });
+  return out;
+})();
+
+const VARIABLES: FakeEvent[] = [
+  { id: 1, type: 'ExecutionStarted', timestamp: at(0), executionStartedEventDetails: { input: '{"orderId":"o-1"}' } },
+  { id: 2, type: 'PassStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Init', input: '{"orderId":"o-1"}' } },
+  {
+    id: 3,
+    type: 'PassStateExited',
+    previousEventId: 2,
+    timestamp: at(2),
+    stateExitedEventDetails: {
+      name: 'Init',
+      output: '{"orderId":"o-1"}',
+      outputDetails: { truncated: false },
+      assignedVariables: { attempts: '0', customer: '{"name":"Ann","tier":"gold"}' },
+      assignedVariablesDetails: { truncated: false },
+    },
+  },
+  { id: 4, type: 'TaskStateEntered', previousEventId: 3, timestamp: at(3), stateEnteredEventDetails: { name: 'Fetch', input: '{"orderId":"o-1"}', inputDetails: { truncated: false } } },
+  {
+    id: 5,
+    type: 'TaskStateExited',
+    previousEventId: 4,
+    timestamp: at(4),
+    stateExitedEventDetails: { name: 'Fetch', output: '{"rows":[1,2,3', outputDetails: { truncated: true }, assignedVariablesDetails: { truncated: true } },
+  },
+  { id: 6, type: 'ExecutionSucceeded', previousEventId: 5, timestamp: at(5), executionSucceededEventDetails: { output: '{}' } },
+];
+
+beforeAll(async () => {
+  env = await startSfnEnv();
+  const machine = env.fake.addStateMachine('Details');
+  const failed = env.fake.addExecution({ stateMachineArn: machine, name: 'evaluation', status: 'FAILED' });
+  env.fake.setHistory(failed.executionArn, EVALUATION_FAILED);
+  evaluationArn = failed.executionArn;
+  const succeeded = env.fake.addExecution({ stateMachineArn: machine, name: 'variables', status: 'SUCCEEDED' });
+  env.fake.setHistory(succeeded.executionArn, VARIABLES);
+  variablesArn = succeeded.executionArn;
+});
+
+afterAll(async () => {
+  await env.close();
+});
+
+type Event = { id: number; type: string; stateName?: string; location?: string; error?: string; assignedVariables?: { untrustedData: string }; outputDetails?: unknown; assignedVariablesDetails?: unknown; output?: { untrustedData: string } };
+
+const events = (r: { structured?: Record<string, unknown> }) => r.structured?.events as Event[];
+
+describe('history details', () => {
+  it('an EvaluationFailed event is named after the state its details name, however far back its StateEntered lies', async () => {
+    // Pages of one event, however many are asked for: the reads ahead reach 5 events, not event 2.
+    env.fake.capPages(1);
+    try {
+      for (const [reverseOrder, maxItems] of [[false, 100], [true, 2]] as const) {
+        const r = await env.call('get_execution_history', { executionArn: evaluationArn, failuresOnly: true, reverseOrder, maxItems, pageSize: 1 });
+        expect(r.isError).toBeUndefined();
+        const failure = events(r).find((e) => e.type === 'EvaluationFailed');
+        expect(failure).toMatchObject({ id: 18, stateName: 'Shape Order', location: 'Output', error: 'States.QueryEvaluationError' });
+        expect(r.text).toMatch(/#18 ←17 EvaluationFailed \[Shape Order\] .* error=States\.QueryEvaluationError location=Output /);
+      }
+      const byState = await env.call('get_execution_history', { executionArn: evaluationArn, stateName: 'Shape Order', eventTypes: ['EvaluationFailed'], reverseOrder: true, maxItems: 1, pageSize: 1 });
+      expect(events(byState).map((e) => [e.id, e.stateName])).toEqual([[18, 'Shape Order']]);
+    } finally {
+      env.fake.capPages(undefined);
+    }
+  });
+
+  it('shows the variables a state assigned, as one JSON object, with the execution data only', async () => {
+    const r = await env.call('get_execution_history', { executionArn: variablesArn });
+    const exited = events(r).find((e) => e.id === 3);
+    expect(JSON.parse(exited?.assignedVariables?.untrustedData ?? '')).toEqual({ attempts: 0, customer: { name: 'Ann', tier: 'gold' } });
+    expect(r.text).toMatch(/#3 ←2 PassStateExited \[Init\] .*assignedVariables: <untrusted-data-\w+>\{"attempts":0,"customer":\{"name":"Ann","tier":"gold"\}\}</);
+    const withoutData = await env.call('get_execution_history', { executionArn: variablesArn, includeExecutionData: false });
+    expect(events(withoutData).some((e) => e.assignedVariables !== undefined || e.outputDetails !== undefined)).toBe(false);
+    expect(withoutData.text).not.toContain('assignedVariables');
+  });
+
+  it('says when Step Functions cut a payload in the history itself, and only then', async () => {
+    const r = await env.call('get_execution_history', { executionArn: variablesArn });
+    const cut = events(r).find((e) => e.id === 5);
+    expect(cut).toMatchObject({ output: { untrustedData: '{"rows":[1,2,3' }, outputDetails: { truncated: true }, assignedVariablesDetails: { truncated: true } });
+    expect(events(r).find((e) => e.id === 3)?.outputDetails).toBeUndefined();
+    const line = r.text.split('\n').find((l) => l.startsWith('#5 '));
+    expect(line).toMatch(/output \(cut by Step Functions\): <untrusted-data-\w+>\{"rows":\[1,2,3</);
+    expect(line).toContain('assignedVariables: cut by Step Functions, not shown');
+    expect(r.text.split('\n').find((l) => l.startsWith('#3 '))).not.toContain('cut by Step Functions');
+  });
+});
