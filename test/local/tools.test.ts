@@ -50,6 +50,9 @@ describe('Step Functions tools on the local engine', () => {
     expect(executionArn).toMatch(/:execution:order-processing:order-o-9$/);
     const done = await until(executionArn, (s) => s !== 'RUNNING');
     expect(done.structured).toMatchObject({ status: 'SUCCEEDED', state: 'succeeded' });
+    // An AWS console link would lead nowhere: the execution exists only in this process.
+    expect(done.structured?.consoleUrl).toBeUndefined();
+    expect(done.text).not.toContain('console');
     const history = await h.call('get_execution_history', { executionArn });
     const events = history.structured?.events as Array<{ type: string; stateName?: string }>;
     expect(events.map((e) => e.type)).toContain('MapIterationSucceeded');

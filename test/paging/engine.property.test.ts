@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collect, type BackendPage, type CollectSpec, type Collected } from '../../src/paging/engine.js';
-import { CursorCodec } from '../../src/paging/token.js';
+import { CursorCodec, type CursorState } from '../../src/paging/token.js';
 
 /**
  * The paging engine on its own, against an in-memory backend list: following nextToken to the end
@@ -484,6 +484,16 @@ describe('continuation tokens are tamper-evident and bound to their call', () =>
     await expect(resume(codec, token)).rejects.toThrow(/issued to a different client/);
     // maxItems and pageSize may change.
     await expect(resume(codec, token, { principal: 'alice', maxItems: 2, pageSize: 3 })).resolves.toMatchObject({ items: expect.any(Array) });
+  });
+
+  it('a correctly signed token whose fields are out of range is refused (the key may be shared across replicas)', async () => {
+    const codec = new CursorCodec('secret');
+    const signed = (state: Partial<CursorState>) => codec.encode('list_things', { machine: 'm1' }, undefined, { offset: 0, pageSize: 10, ...state });
+    // In range, the same codec takes it back.
+    await expect(resume(codec, signed({ offset: 2 }))).resolves.toMatchObject({ items: expect.any(Array) });
+    for (const bad of [{ offset: -1 }, { offset: 100_001 }, { offset: 1.5 }, { pageSize: 0 }, { pageSize: 10_001 }, { orderEvidence: 256 }, { avgItemChars: 0.5 }]) {
+      await expect(resume(codec, signed(bad)), JSON.stringify(bad)).rejects.toThrow(/not a valid continuation token for list_things/);
+    }
   });
 
   it('a token carrying much state is deflated, carries it exactly, and is refused when altered', async () => {
