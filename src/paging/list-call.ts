@@ -32,7 +32,7 @@ export interface ListCall<R, V> {
   carry?: PagingCarry;
 }
 
-export interface ListResult<V> extends Collected<V> {
+export interface ListResult<V> extends Omit<Collected<V>, 'repeatedToken'> {
   lines: string[];
   /** The engine kept the answer within the budget: false only when one item alone is larger. */
   fitsBudget: boolean;
@@ -94,7 +94,9 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   // Beyond the first item the engine never goes over the budget; a single item may.
   const only = collected.items.length === 1 ? collected.items[0] : undefined;
   const fitsBudget = only === undefined || itemSize(only, itemLines[0] ?? '') <= budgetChars;
-  return { ...collected, lines: itemLines, fitsBudget };
+  // Said in the text above; tools spread the rest into structuredContent, whose schema has no such field.
+  const { repeatedToken: _said, ...paging } = collected;
+  return { ...paging, lines: itemLines, fitsBudget };
 }
 
 function tokenRejected(err: BackendError, what: string): BackendError {

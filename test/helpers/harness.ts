@@ -28,6 +28,8 @@ export async function connect(
   await server.connect(serverSide);
   const client = new Client({ name: 'test', version: '0.0.0' });
   await client.connect(clientSide);
+  // As hosts do: the client then checks every structuredContent against the tool's outputSchema.
+  await client.listTools();
   return {
     client,
     backends,
