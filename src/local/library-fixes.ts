@@ -1,4 +1,5 @@
 import type { Json } from './library.js';
+import { mapCalls, parseIntrinsic, printIntrinsic } from './intrinsics.js';
 import { isObject, walkStates, type JsonObject } from './states.js';
 
 /**
@@ -12,10 +13,27 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  *   context object, under CONSTANTS_CONTEXT_KEY, and the state reads it as its input.
  * - `IsPresent`, `IsNull`, `IsNumeric`, `IsString`, `IsBoolean` or `IsTimestamp` false never
  *   matches: it is written as the `Not` of the true test.
+ * - A comparison of a value of another type (NumericLessThan on "3" or null, StringMatches on 404)
+ *   coerces it, or throws a TypeError that fails the execution; Step Functions finds it false.
+ *   Each comparison is written as the `And` of its type test and itself.
+ * - States.JsonMerge merges into its first argument, which is the state's input itself (or the
+ *   execution input): later iterations and states then read the merged object. The first argument
+ *   is first merged with nothing, whose result the library hands on as a copy.
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
 
 const TYPE_TESTS = ['IsPresent', 'IsNull', 'IsNumeric', 'IsString', 'IsBoolean', 'IsTimestamp'];
+
+/** The type test each family of comparisons needs its Variable to pass. */
+const COMPARISON_TYPES: Array<[prefix: string, test: string]> = [
+  ['String', 'IsString'],
+  ['Numeric', 'IsNumeric'],
+  ['Timestamp', 'IsTimestamp'],
+  ['Boolean', 'IsBoolean'],
+];
+
+/** Where a state holds payload templates, whose "key.$" values may call intrinsic functions. */
+const TEMPLATE_FIELDS = ['Parameters', 'ItemSelector', 'ResultSelector'];
 
 /** Applies the rewrites in place; returns the Pass results that now live in the context object. */
 export function workAroundLibrary(definition: JsonObject): Json[] {
@@ -30,6 +48,7 @@ export function workAroundLibrary(definition: JsonObject): Json[] {
       delete state.Parameters;
     }
     if (Array.isArray(state.Choices)) state.Choices = state.Choices.map(fixRule);
+    for (const field of TEMPLATE_FIELDS) if (state[field] !== undefined) state[field] = fixTemplate(state[field]);
   });
   return constants;
 }
@@ -51,10 +70,48 @@ function fixRule(rule: unknown): unknown {
   if (Array.isArray(fixed.And)) fixed.And = fixed.And.map(fixRule);
   if (Array.isArray(fixed.Or)) fixed.Or = fixed.Or.map(fixRule);
   if (fixed.Not !== undefined) fixed.Not = fixRule(fixed.Not);
-  const test = TYPE_TESTS.find((name) => fixed[name] === false);
-  if (test === undefined) return fixed;
   const { Next, ...comparison } = fixed;
-  const not: JsonObject = { Not: { ...comparison, [test]: true } };
-  if (Next !== undefined) not.Next = Next;
-  return not;
+  const test = TYPE_TESTS.find((name) => fixed[name] === false);
+  const typed = test === undefined ? typeTestOf(fixed) : undefined;
+  let rewritten: JsonObject;
+  if (test !== undefined) rewritten = { Not: { ...comparison, [test]: true } };
+  else if (typed !== undefined) rewritten = { And: [{ Variable: fixed.Variable, [typed]: true }, comparison] };
+  else return fixed;
+  if (Next !== undefined) rewritten.Next = Next;
+  return rewritten;
+}
+
+/** The type test a comparison rule's Variable must pass first (none for And/Or/Not and type tests). */
+function typeTestOf(rule: JsonObject): string | undefined {
+  if (typeof rule.Variable !== 'string') return undefined;
+  for (const key of Object.keys(rule)) {
+    const family = COMPARISON_TYPES.find(([prefix]) => key.startsWith(prefix));
+    if (family) return family[1];
+  }
+  return undefined;
+}
+
+/** A payload template with its intrinsic calls mended, at any depth. */
+function fixTemplate(template: unknown): unknown {
+  if (Array.isArray(template)) return template.map(fixTemplate);
+  if (!isObject(template)) return template;
+  const fixed: JsonObject = {};
+  for (const [key, value] of Object.entries(template)) {
+    fixed[key] = key.endsWith('.$') && typeof value === 'string' ? fixExpression(value) : fixTemplate(value);
+  }
+  return fixed;
+}
+
+function fixExpression(expression: string): string {
+  if (!expression.includes('States.JsonMerge')) return expression;
+  const call = parseIntrinsic(expression);
+  if (call === undefined) return expression;
+  const mended = mapCalls(call, (c) => {
+    const [target, ...rest] = c.args;
+    if (c.name !== 'States.JsonMerge' || target === undefined) return c;
+    // Merging nothing into it changes nothing, and the library passes a call's result on as a copy.
+    const copy = { name: 'States.JsonMerge', args: [target, { name: 'States.StringToJson', args: ["'{}'"] }, 'false'] };
+    return { name: c.name, args: [copy, ...rest] };
+  });
+  return printIntrinsic(mended);
 }

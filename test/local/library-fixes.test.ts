@@ -94,6 +94,51 @@ const machines: Record<string, unknown> = {
       Neither: { Type: 'Pass', Result: 'neither', End: true },
     },
   },
+  // Comparisons of a value of another type are false, never coerced, never a TypeError.
+  'typed-comparisons': {
+    StartAt: 'Route',
+    States: {
+      Route: {
+        Type: 'Choice',
+        Choices: [
+          { Variable: '$.v', NumericLessThan: 5, Next: 'Less' },
+          { Variable: '$.v', StringMatches: 'ERR-*', Next: 'Code' },
+          { Or: [{ Variable: '$.v', TimestampLessThan: '2030-01-01T00:00:00Z' }, { Variable: '$.v', StringGreaterThan: 'Z' }], Next: 'Nested' },
+        ],
+        Default: 'Other',
+      },
+      Less: { Type: 'Pass', Result: 'less', End: true },
+      Code: { Type: 'Pass', Result: 'code', End: true },
+      Nested: { Type: 'Pass', Result: 'nested', End: true },
+      Other: { Type: 'Pass', Result: 'other', End: true },
+    },
+  },
+  // JsonMerge's first argument is read by every iteration and by the next state: merging must not change it.
+  'json-merge': {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        MaxConcurrency: 1,
+        ItemSelector: { 'cfg.$': 'States.JsonMerge($.defaults, $$.Map.Item.Value, false)' },
+        ItemProcessor: { StartAt: 'Keep', States: { Keep: { Type: 'Pass', OutputPath: '$.cfg', End: true } } },
+        ResultPath: '$.merged',
+        Next: 'After',
+      },
+      After: {
+        Type: 'Pass',
+        Parameters: {
+          'defaults.$': '$.defaults',
+          'input.$': '$$.Execution.Input.defaults',
+          'nested.$': 'States.JsonToString(States.JsonMerge($.defaults, $.extra, false))',
+          'merged.$': '$.merged',
+        },
+        Next: 'Again',
+      },
+      Again: { Type: 'Pass', Parameters: { 'defaults.$': '$.defaults', 'merged.$': '$.merged', 'nested.$': '$.nested', 'after.$': '$.defaults' }, End: true },
+    },
+  },
 };
 
 const handlers = `export default {
@@ -159,5 +204,29 @@ describe('definitions the library runs differently from Step Functions', () => {
     expect(await output('type-tests-nested', { flag: true, when: '2026-01-01T00:00:00Z' })).toBe('bool');
     expect(await output('type-tests-nested', { flag: 'yes', when: 'soon' })).toBe('not a timestamp');
     expect(await output('type-tests-nested', { flag: 'yes', when: '2026-01-01T00:00:00Z' })).toBe('neither');
+  });
+
+  it('a comparison of a value of another type is false: not coerced, and no TypeError', async () => {
+    expect(await output('typed-comparisons', { v: 3 })).toBe('less');
+    for (const v of [null, '3', true, [], 404, {}]) expect(await output('typed-comparisons', { v }), JSON.stringify(v)).toBe('other');
+    expect(await output('typed-comparisons', { v: 'ERR-42' })).toBe('code');
+    expect(await output('typed-comparisons', { v: '2024-01-01T00:00:00Z' })).toBe('nested');
+    // A missing Variable is still a States.Runtime failure, as in Step Functions.
+    const { description } = await run('typed-comparisons', {});
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+  });
+
+  it('States.JsonMerge leaves its first argument as it was, for later iterations, states and the execution input', async () => {
+    const defaults = { color: 'red', size: 'M' };
+    expect(await output('json-merge', { defaults, extra: { size: 'XL' }, items: [{ size: 'L' }, { color: 'blue' }, {}] })).toEqual({
+      defaults,
+      merged: [
+        { color: 'red', size: 'L' },
+        { color: 'blue', size: 'M' },
+        { color: 'red', size: 'M' },
+      ],
+      nested: JSON.stringify({ color: 'red', size: 'XL' }),
+      after: defaults,
+    });
   });
 });
