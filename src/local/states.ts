@@ -8,6 +8,8 @@ import { classifyResource, type ResourceInfo } from './resources.js';
 
 export type StateType = 'Task' | 'Parallel' | 'Map' | 'Pass' | 'Wait' | 'Choice' | 'Succeed' | 'Fail';
 const STATE_TYPES = new Set<string>(['Task', 'Parallel', 'Map', 'Pass', 'Wait', 'Choice', 'Succeed', 'Fail']);
+/** State names aws-local-stepfunctions 3.0.0 (or its asl-validator) cannot run: fields it looks up by name anywhere in a definition. */
+const LIBRARY_FIELD_NAMES = new Set(['StartAt', 'States', 'Next', 'Default', 'Branches', 'Iterator']);
 
 export type JsonObject = Record<string, unknown>;
 
@@ -95,6 +97,9 @@ export function indexStates(definition: JsonObject): StateIndex {
       }
       if (state.QueryLanguage === 'JSONata') {
         unsupported(`state "${name}" uses QueryLanguage "JSONata", which the embedded engine does not support`);
+      }
+      if (LIBRARY_FIELD_NAMES.has(name)) {
+        unsupported(`state "${name}" has the name of an ASL field, which the embedded engine does not support (its definition checks take the name for the field); rename the state to run it locally`);
       }
       if (state.Assign !== undefined) unsupported(`state "${name}" uses Assign (variables), which the embedded engine does not support`);
       if (type === 'Map') {
