@@ -106,6 +106,7 @@ export class FakeSfn {
   private pageCap: number | undefined;
   private emptyPages = 0;
   private handBack = false;
+  private reverseIgnored = false;
   private byPosition = false;
   private oldestFirst = false;
   private readonly beforeOps = new Map<string, () => void>();
@@ -292,6 +293,11 @@ export class FakeSfn {
    */
   listOldestFirst(on: boolean): void {
     this.oldestFirst = on;
+  }
+
+  /** GetExecutionHistory oldest first whatever reverseOrder says, as LocalStack 3.0 did. */
+  ignoreReverseOrder(on: boolean): void {
+    this.reverseIgnored = on;
   }
 
   /** A broken backend: every page asked for with a token hands that same token back. */
@@ -548,7 +554,7 @@ export class FakeSfn {
   private getExecutionHistory(body: Record<string, unknown>): unknown {
     const e = this.executionArg(body);
     const all = this.histories.get(e.executionArn) ?? [];
-    const reverse = body.reverseOrder === true;
+    const reverse = body.reverseOrder === true && !this.reverseIgnored;
     const ordered = reverse ? [...all].reverse() : all;
     const { page, nextToken } = this.paginate(ordered, body, reverse ? 'hr' : 'hf', (ev) => String(ev.id));
     const includeData = body.includeExecutionData !== false;

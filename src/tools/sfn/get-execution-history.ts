@@ -105,6 +105,8 @@ export const getExecutionHistory = defineTool({
       }
     };
     let readEnd: string | undefined;
+    /** reverseOrder asked, yet a page came oldest first: the backend ignores reverseOrder (some emulators do). */
+    let oldestFirstAnyway = false;
     /** Pages read ahead while collecting, by page size and token, handed to the engine when it gets there. */
     const prefetched = new Map<string, { items: HistoryEvent[]; nextToken?: string | undefined }>();
     // A failure without an outcome whose next event was not read (or had not happened) may still be
@@ -161,6 +163,7 @@ export const getExecutionHistory = defineTool({
           return { items: out.events ?? [], nextToken: out.nextToken };
         };
         const page = await fetch(nextToken);
+        if (args.reverseOrder && risesInId(page.items)) oldestFirstAnyway = true;
         // Oldest first, what ends a stretch of aborts (a failure's or a stop's) comes after it: read
         // on until it does (3 pages at most) before the engine decides the stretch's events.
         if (args.failuresOnly && !args.reverseOrder) {
@@ -270,6 +273,11 @@ export const getExecutionHistory = defineTool({
       // Whether what followed a failure was read may have changed since it was sized.
       keptLines.push(learnt || isFailureEvent(v.type) ? lineOf(v) : (result.lines[i] ?? ''));
     });
+    if (oldestFirstAnyway) {
+      ctx.note(
+        'Step Functions GetExecutionHistory returned events oldest first although reverseOrder=true was asked (this backend ignores reverseOrder): the events are in the order it gave, so the newest ones are at the end of the history, not here.',
+      );
+    }
     const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
     const items = kept;
     const lines = keptLines;
@@ -294,4 +302,11 @@ function noEventsOfState(name: string, filtered: boolean): string {
   return filtered
     ? `No event of state "${name}" matches the filters (failuresOnly or eventTypes): it may have none (a state that did not fail), or the name may be misspelt (state names are case-sensitive). Call without the filters to tell.`
     : `No event belongs to a state named "${name}": state names are case-sensitive; call without stateName to see them.`;
+}
+
+/** Whether event ids rise across a page: a newest-first page has them fall. */
+function risesInId(events: HistoryEvent[]): boolean {
+  const first = events[0]?.id;
+  const last = events[events.length - 1]?.id;
+  return typeof first === 'number' && typeof last === 'number' && first < last;
 }

@@ -14,7 +14,7 @@ const Execution = z.object({
   state: stateField,
   startDate: z.string().optional(),
   stopDate: z.string().optional(),
-  stateMachineArn: z.string().optional().describe('Only when it differs from the queried state machine (child executions of a map run).'),
+  stateMachineArn: z.string().optional().describe('Only when it differs from the queried state machine (a version or alias ARN was queried); left out for the children of a map run, which all run its machine.'),
   mapRunArn: z.string().optional(),
   itemCount: z.number().int().optional(),
   stateMachineVersionArn: z.string().optional(),
@@ -67,6 +67,7 @@ export const listExecutions = defineTool({
     }
     const sfn = await ctx.backends.sfn();
     const queriedMachine = args.stateMachineArn;
+    let withoutArn = 0;
     const result = await runListCall<ExecutionListItem, Execution>(ctx, {
       tool: 'list_executions',
       source: 'Step Functions ListExecutions',
@@ -87,9 +88,9 @@ export const listExecutions = defineTool({
         return { items: out.executions ?? [], nextToken: out.nextToken };
       },
       keyOf: (e) => e.executionArn ?? '',
-      // An item without its ARN cannot be described or resumed at: skip it rather than fail the page.
+      // An item without its ARN cannot be described or resumed at: skip it rather than fail the page (and say so).
       view: (e) =>
-        typeof e.executionArn !== 'string' || e.executionArn === '' ? undefined : compact({
+        typeof e.executionArn !== 'string' || e.executionArn === '' ? void (withoutArn += 1) : compact({
           executionArn: e.executionArn,
           name: text(e.name) ?? e.executionArn.split(':').pop() ?? e.executionArn,
           status: text(e.status) ?? 'UNKNOWN',
@@ -124,6 +125,7 @@ export const listExecutions = defineTool({
         order: 'newest-first',
       },
     });
+    if (withoutArn > 0) ctx.note(`${withoutArn} execution(s) the backend listed without an executionArn were left out: they cannot be described or continued from.`);
     const { items, lines, fitsBudget, ...paging } = result;
     const prefix = executionArnPrefix(items);
     const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';

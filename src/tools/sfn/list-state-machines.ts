@@ -31,6 +31,7 @@ export const listStateMachines = defineTool({
   }),
   async handler(args, ctx) {
     const sfn = await ctx.backends.sfn();
+    let withoutArn = 0;
     const result = await runListCall<StateMachineListItem, StateMachine>(ctx, {
       tool: 'list_state_machines',
       source: 'Step Functions ListStateMachines',
@@ -44,11 +45,12 @@ export const listStateMachines = defineTool({
       view: (m) =>
         typeof m.stateMachineArn === 'string' && m.stateMachineArn !== ''
           ? compact({ stateMachineArn: m.stateMachineArn, name: text(m.name) ?? m.stateMachineArn.split(':').pop() ?? '', type: text(m.type) ?? 'UNKNOWN', creationDate: iso(m.creationDate) })
-          : undefined,
+          : void (withoutArn += 1),
       // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
       line: (m) =>
         `${ctx.fence.inline('name', m.name)}  ${ctx.fence.inline('type', m.type)}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${ctx.fence.inline('stateMachineArn', m.stateMachineArn)}`,
     });
+    if (withoutArn > 0) ctx.note(`${withoutArn} state machine(s) the backend listed without a stateMachineArn were left out.`);
     const { items, lines, fitsBudget, ...paging } = result;
     return {
       structured: { stateMachines: items, ...paging },
