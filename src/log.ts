@@ -16,7 +16,10 @@ export function setLogLevel(level: Level): void {
 }
 
 export function setRedactions(secrets: string[]): void {
-  redactions = secrets.filter((s) => s.length >= 4);
+  // A backend may echo a secret JSON-escaped ("\/" for "/", as PHP writes it) or URL-encoded; longest
+  // first, so no shorter form cuts into a longer one before it is replaced.
+  const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1), s.replaceAll('/', '\\/'), encodeURIComponent(s)]);
+  redactions = [...new Set(forms)].sort((a, b) => b.length - a.length);
   resultRedactions = redactions.filter((s) => s.length >= 8);
 }
 

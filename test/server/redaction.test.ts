@@ -52,3 +52,14 @@ it('an echoed secret near a state name\'s 80-character cut is redacted before th
   expect(shown).not.toContain(SECRET.slice(0, 8));
   expect(shown).toContain(`${'s'.repeat(70)}[redacted]`);
 });
+
+it('an echoed secret is redacted JSON-escaped ("\\/" for "/") and URL-encoded too', async () => {
+  const machine = env.fake.addStateMachine('RedactEscaped');
+  const escaped = SECRET.replaceAll('/', '\\/');
+  const input = `{"php":"${escaped}","url":"https://x.example/?t=${encodeURIComponent(SECRET)}"}`;
+  const arn = env.fake.addExecution({ stateMachineArn: machine, name: 'escaped', status: 'SUCCEEDED', input }).executionArn;
+  const r = await env.call('describe_execution', { executionArn: arn });
+  const shown = JSON.stringify(r.structured) + r.text;
+  expect(shown).not.toContain('secretSessionToken');
+  expect(shown).toContain('{"php":"[redacted]","url":"https://x.example/?t=[redacted]"}');
+});
