@@ -25,6 +25,7 @@ export class LineGate extends Transform {
   private pendingBytes = 0;
   /** Inside an oversized line: its head, its latest tail, and how many bytes were dropped so far. */
   private dropping: { head: string; tail: Buffer; bytes: number } | undefined;
+  private firstLine = true;
 
   constructor(private readonly options: LineGateOptions) {
     super();
@@ -71,7 +72,10 @@ export class LineGate extends Transform {
     });
   }
 
-  private passOn(line: Buffer): void {
+  private passOn(whole: Buffer): void {
+    // A byte-order mark before the first message (RFC 8259 lets a parser ignore it) is not part of it.
+    const line = this.firstLine && whole[0] === 0xef && whole[1] === 0xbb && whole[2] === 0xbf ? whole.subarray(3) : whole;
+    this.firstLine = false;
     const rejection = rejectionOf(line.toString('utf8'));
     if (rejection) this.options.onRejected(rejection, line.length);
     else this.push(line);

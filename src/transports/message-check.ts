@@ -36,7 +36,10 @@ export function rejectionOf(line: string): Rejection | undefined {
   if ('id' in message && !validId(message.id)) return invalid(null, '"id" must be a string or an integer');
   if ('method' in message) {
     if (typeof message.method !== 'string') return invalid(id, '"method" must be a string');
+    if ('result' in message || 'error' in message) return invalid(id, 'a request has "method", a response "result" or "error", never both');
     if ('params' in message && !isObject(message.params)) return invalid(id, '"params" must be an object');
+    const meta = isObject(message.params) ? metaProblem(message.params) : undefined;
+    if (meta !== undefined) return { id, code: INVALID_PARAMS, message: `Invalid params: ${meta}.` };
     // The SDK's parsing drops such a key without a word: an argument would be ignored, not refused.
     if (mayHoldProtoKey(line) && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
     return undefined;
@@ -89,6 +92,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Ids and progress tokens: strings, or integers a JSON number holds exactly (the SDK's zod int()). */
 function validId(value: unknown): value is string | number {
-  return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  return typeof value === 'string' || (typeof value === 'number' && Number.isSafeInteger(value));
+}
+
+/** What the SDK's schema refuses in params._meta (and then drops the message unanswered). */
+function metaProblem(params: Record<string, unknown>): string | undefined {
+  if (!('_meta' in params)) return undefined;
+  const meta = params._meta;
+  if (!isObject(meta)) return '"params._meta" must be an object';
+  if ('progressToken' in meta && meta.progressToken !== undefined && !validId(meta.progressToken)) return '"params._meta.progressToken" must be a string or an integer';
+  const related = meta['io.modelcontextprotocol/related-task'];
+  if (related !== undefined && !(isObject(related) && typeof related.taskId === 'string')) return '"io.modelcontextprotocol/related-task" in params._meta must hold a string taskId';
+  return undefined;
 }

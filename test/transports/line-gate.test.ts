@@ -52,4 +52,21 @@ describe('LineGate', () => {
     // The blank line goes on (the SDK skips it); the last line gets its newline.
     expect(out.join('')).toBe('\n{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
   });
+
+  it('takes a byte-order mark before the first message as no part of it, even split across writes', async () => {
+    const dropped: Rejection[] = [];
+    const gate = new LineGate({ maxLineBytes: 1000, onRejected: (rejection) => dropped.push(rejection), beforeEnd: async () => undefined });
+    const out: string[] = [];
+    gate.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+    let ended = false;
+    gate.on('end', () => (ended = true));
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    gate.write(bom.subarray(0, 1));
+    gate.write(Buffer.concat([bom.subarray(1), Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping"}\n')]));
+    // Only before the first message: later, it is a line that is not JSON.
+    gate.end(Buffer.concat([bom, Buffer.from('{"jsonrpc":"2.0","id":2,"method":"ping"}\n')]));
+    await until(() => ended, 'the gate to end');
+    expect(out.join('')).toBe('{"jsonrpc":"2.0","id":1,"method":"ping"}\n');
+    expect(dropped.map((r) => [r.id, r.code])).toEqual([[null, -32700]]);
+  });
 });

@@ -16,6 +16,10 @@ describe('rejectionOf()', () => {
       ['{"jsonrpc":"2.0","id":3,"method":7}', 3, -32600, '"method" must be a string'],
       ['{"jsonrpc":"2.0","id":4,"method":"tools/call","params":["a"]}', 4, -32600, '"params" must be an object'],
       ['{"jsonrpc":"2.0","id":5}', 5, -32600, 'neither "method"'],
+      ['{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"}', null, -32600, '"id" must be a string or an integer'],
+      ['{"jsonrpc":"2.0","id":"m-r","method":"ping","result":{}}', 'm-r', -32600, 'never both'],
+      ['{"jsonrpc":"2.0","id":10,"method":"ping","params":{"_meta":null}}', 10, -32602, '"params._meta" must be an object'],
+      ['{"jsonrpc":"2.0","id":11,"method":"ping","params":{"_meta":{"progressToken":{"a":1}}}}', 11, -32602, 'progressToken'],
       ['{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"t","arguments":{"__proto__":{"x":1}}}}', 6, -32602, 'the key "__proto__" is not allowed'],
       ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"t","arguments":{"\\u005f_proto__":1}}}', 7, -32602, 'the key "__proto__" is not allowed'],
       ['{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"t","arguments":{"__pro\\u0074o__":1}}}', 9, -32602, 'the key "__proto__" is not allowed'],
@@ -76,5 +80,37 @@ describe('rejectionOf()', () => {
     );
     // The generator must reach messages the SDK takes, or the property says nothing.
     expect(accepted).toBeGreaterThan(30);
+  });
+
+  it('answers every request the MCP SDK would drop: nothing with a method goes unanswered', () => {
+    const scalar = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(2 ** 53 + 2), fc.constant({ a: 1 }));
+    const meta = fc.oneof(scalar, fc.record({ progressToken: scalar }), fc.record({ 'io.modelcontextprotocol/related-task': fc.oneof(scalar, fc.record({ taskId: scalar })) }));
+    const message = fc.record(
+      {
+        jsonrpc: fc.constantFrom('2.0', '2.0', '1.0'),
+        id: scalar,
+        method: fc.oneof(fc.constantFrom('ping', 'tools/call'), scalar),
+        params: fc.oneof(fc.record({ name: fc.string(), _meta: meta }, { requiredKeys: [] }), scalar),
+        result: fc.constant({}),
+        error: fc.constant({ code: 1, message: 'x' }),
+      },
+      { requiredKeys: ['method'] },
+    );
+    let refused = 0;
+    fc.assert(
+      fc.property(message, (m) => {
+        const line = JSON.stringify(m);
+        let sdkAccepts = true;
+        try {
+          deserializeMessage(line);
+        } catch {
+          sdkAccepts = false;
+        }
+        if (!sdkAccepts) refused += 1;
+        expect(rejectionOf(line) === undefined, line).toBe(sdkAccepts);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(refused).toBeGreaterThan(100);
   });
 });
