@@ -113,11 +113,12 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
   if (localAt >= 0) {
     const flag = args[localAt] ?? '';
     if (flag.startsWith('--local=')) {
-      local = flag.slice('--local='.length) || 'true';
+      local = flag.slice('--local='.length);
       args.splice(localAt, 1);
     } else {
       const next = args[localAt + 1];
       const takesDir = next !== undefined && !next.startsWith('-');
+      // "--local ''" is an empty value (an unset variable, say), not the flag alone.
       local = takesDir ? next : 'true';
       args.splice(localAt, takesDir ? 2 : 1);
     }
@@ -142,6 +143,12 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
       version: { type: 'boolean', short: 'v' },
     },
   });
+  // An empty value (a script's "$TOKEN" with TOKEN unset) would otherwise count as not given, and the
+  // environment's value, or none (no token at all), would apply unnoticed.
+  const given: Record<string, unknown> = { ...values, local };
+  for (const [name, value] of Object.entries(given)) {
+    if (typeof value === 'string' && value.trim() === '') throw new ConfigError(`invalid --${name}: an empty value (give one, or leave the flag out)`);
+  }
   return {
     transport: values.transport,
     host: values.host,

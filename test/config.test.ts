@@ -162,7 +162,6 @@ describe('--local [DIR]', () => {
 
   it('without a directory uses the bundled examples', () => {
     expect(examples).toMatch(/examples$/);
-    expect(load(['--local=']).local?.dir).toBe(examples);
     expect(load([], { EXECUTIONS_MCP_LOCAL: 'true' }).local?.dir).toBe(examples);
     expect(load([], { EXECUTIONS_MCP_LOCAL: '1' }).local?.dir).toBe(examples);
   });
@@ -240,6 +239,12 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [[], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1e4' }, /invalid EXECUTIONS_MCP_CALL_DEADLINE_MS: expected a whole number in decimal digits/],
     [['--toolsets', ','], {}, /--toolsets \/ EXECUTIONS_MCP_TOOLSETS names no toolset; valid toolsets: stepfunctions/],
     [['stray'], {}, /stray/],
+    // An empty flag (a script's unset "$VAR") is refused, never taken as absent: it would drop the
+    // token, the local engine or the toolsets the environment sets.
+    [['--transport', 'http', '--http-token', ''], { EXECUTIONS_MCP_HTTP_TOKEN: 'env-token-1234' }, /invalid --http-token: an empty value \(give one, or leave the flag out\)/],
+    [['--local', ''], { EXECUTIONS_MCP_LOCAL: '1' }, /invalid --local: an empty value/],
+    [['--local=', '--allow-writes'], {}, /invalid --local: an empty value/],
+    [['--toolsets', ' '], { EXECUTIONS_MCP_TOOLSETS: 'ona' }, /invalid --toolsets: an empty value/],
   ])('%j %j', (argv, env, expected) => {
     expect(failure(argv, env)).toMatch(expected);
   });
