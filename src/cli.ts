@@ -5,6 +5,7 @@ import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, 
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
 import { CallTracker } from './server/activity.js';
+import { ToolError } from './server/errors.js';
 import { takeStdout } from './transports/stdout.js';
 import type { Writable } from 'node:stream';
 import { VERSION } from './version.js';
@@ -70,13 +71,22 @@ async function main(): Promise<void> {
   let localClose: (() => Promise<void>) | undefined;
   if (config.local) {
     // The engine loads in the background so the server answers initialize and tools/list at once;
-    // the first Step Functions call waits for it. A broken DIR still stops the process at start.
-    const engine = import('./local/index.js').then(({ startLocalEngine }) => startLocalEngine(config));
+    // the first Step Functions call waits for it. A broken DIR (or a handlers.mjs that fails or never
+    // settles, or a --local-port in use) stops the process with exit code 2, once the calls that
+    // waited for the engine have been told why.
+    const loading = import('./local/index.js').then(({ startLocalEngine }) => startLocalEngine(config));
+    const engine = withinTime(loading, config.limits.callDeadlineMs, () => new Error(`it did not finish loading within ${config.limits.callDeadlineMs} ms: does ${config.local?.dir}/handlers.mjs wait on something that never settles?`));
     engine.catch((err: unknown) => {
       process.stderr.write(`executions-mcp: local engine: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(2);
+      shutdown('the local engine failed to start', 2);
     });
-    overrides.sfn = async () => (await engine).sfnBackend();
+    overrides.sfn = async () => {
+      try {
+        return await (await engine).sfnBackend();
+      } catch (err) {
+        throw new ToolError(`The embedded Step Functions engine failed to start (${err instanceof Error ? err.message : String(err)}); the server is stopping. Next: fix it and restart the server.`);
+      }
+    };
     localClose = async () => (await engine).close();
   }
   const backends = createBackends(config, overrides);
@@ -99,7 +109,7 @@ async function main(): Promise<void> {
   const deps = { config, backends, calls: new CallTracker() };
   let close: () => Promise<void> = async () => undefined;
   let closing = false;
-  const shutdown = (reason: string) => {
+  const shutdown = (reason: string, exitCode = 0) => {
     if (closing) {
       // A second signal (Ctrl-C again) is the operator's "now": go without waiting for calls in flight.
       if (reason.startsWith('SIG')) {
@@ -111,14 +121,14 @@ async function main(): Promise<void> {
     closing = true;
     log.info('shutting down', { reason });
     // Calls in flight get their time limit to answer; then the process goes regardless.
-    const forced = setTimeout(() => process.exit(0), config.limits.callDeadlineMs + 6000);
+    const forced = setTimeout(() => process.exit(exitCode), config.limits.callDeadlineMs + 6000);
     forced.unref();
     // The local engine stops its executions only once the calls in flight have answered.
     void close()
       .catch(() => undefined)
       .then(() => localClose?.())
       .catch(() => undefined)
-      .then(() => process.exit(0));
+      .then(() => process.exit(exitCode));
   };
   ({ close } =
     config.transport === 'http'
@@ -127,6 +137,16 @@ async function main(): Promise<void> {
   // Not once(): after the first, the default action of a second one would kill the process unlogged.
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** `work`, or the error `late()` makes once `ms` have passed without it settling. */
+function withinTime<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 // Node's own warnings (e.g. MaxListenersExceeded) as JSON log lines, like everything else on stderr.

@@ -45,9 +45,9 @@ interface Session {
   kill(): void;
 }
 
-function startCli(args: string[], logLevel = 'error'): Session {
+function startCli(args: string[], logLevel = 'error', env: Record<string, string> = {}): Session {
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: logLevel },
+    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', EXECUTIONS_MCP_LOG_LEVEL: logLevel, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const stdoutLines: string[] = [];
@@ -202,6 +202,28 @@ describe('local mode over stdio', () => {
     s.closeStdin();
     const code = await exitCodeOrKill(s.exited, () => s.kill(), 5000);
     expect(code).toBe(0);
+  });
+
+  // The engine loads after the server answers initialize: what goes wrong then still reaches the host.
+  it.each([
+    ['fails after an await', 'await new Promise((r) => setTimeout(r, 300));\nthrow new Error("handler setup broke");', /failed to start \(.*handler setup broke.*\); the server is stopping/],
+    ['never settles', 'await new Promise(() => {});', /failed to start \(it did not finish loading within 1500 ms: does .*handlers\.mjs wait on something that never settles\?\)/],
+  ])('a handlers.mjs that %s: the call waiting for the engine is told why, then the server exits 2', async (_, source, expected) => {
+    const broken = mkdtempSync(join(tmpdir(), 'emcp-broken-'));
+    try {
+      writeFileSync(join(broken, 'noisy.asl.json'), JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }));
+      writeFileSync(join(broken, 'handlers.mjs'), `${source}\nexport default {};\n`);
+      const s = startCli(['--local', broken], 'error', { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1500' });
+      await initialize(s);
+      const answer = s.response(2);
+      s.send({ id: 2, method: 'tools/call', params: { name: 'list_state_machines', arguments: {} } });
+      const r = (await answer) as { result?: { isError?: boolean; content?: Array<{ text: string }> } };
+      expect(r.result?.isError).toBe(true);
+      expect(r.result?.content?.[0]?.text).toMatch(expected);
+      expect(await exitCodeOrKill(s.exited, () => s.kill(), 8000)).toBe(2);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 });
 
