@@ -177,4 +177,17 @@ describe('other tools against hostile replies', () => {
     expect((honoured.structured?.events as Array<{ id: number }>).map((e) => e.id)).toEqual([17]);
     expect(honoured.text).not.toContain('Note:');
   });
+
+  it('an EXPRESS execution\'s ARN refused by history or describe is explained as EXPRESS, not as a wrong ARN', async () => {
+    const arn = 'arn:aws:states:us-east-1:123456789012:express:Orders:run-1:6d1a0c1e-0000-4000-8000-000000000000';
+    env.fake.inject({ kind: 'raw', status: 400, body: JSON.stringify({ __type: 'InvalidArn', message: "Invalid Arn: 'Resource type not valid in this context: express'" }) }, { op: 'GetExecutionHistory' });
+    const history = await env.call('get_execution_history', { executionArn: arn });
+    expect(history.isError).toBe(true);
+    expect(history.text).toMatch(/GetExecutionHistory failed: InvalidArn .*Next: this is an EXPRESS execution \(":express:" in its ARN\): Step Functions keeps no event history for EXPRESS workflows/);
+    const described = await env.call('describe_execution', { executionArn: arn });
+    expect(described.text).toMatch(/DescribeExecution failed: .*Next: this is an EXPRESS execution .*keeps nothing to describe \(except the child executions of a Map Run\)/);
+    // A STANDARD execution that does not exist keeps the usual advice.
+    const standard = await env.call('describe_execution', { executionArn: arn.replace(':express:', ':execution:') });
+    expect(standard.text).not.toContain('EXPRESS execution (');
+  });
 });

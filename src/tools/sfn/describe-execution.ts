@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { NormalisedState } from '../../server/states.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, count, durationText, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { arnField, consoleUrl, count, durationText, expressRefusal, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
@@ -55,7 +55,9 @@ export const describeExecution = defineTool({
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
-    const out = await sfn.describeExecution({ executionArn: args.executionArn, includedData: args.includedData }, ctx.signal);
+    const out = await sfn.describeExecution({ executionArn: args.executionArn, includedData: args.includedData }, ctx.signal).catch((err: unknown) => {
+      throw expressRefusal(err, args.executionArn, 'nothing to describe (except the child executions of a Map Run)');
+    });
     const max = ctx.config.limits.maxPayloadChars;
     const structured = compact({
       executionArn: text(out.executionArn) ?? args.executionArn,

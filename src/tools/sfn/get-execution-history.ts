@@ -10,7 +10,7 @@ import { HISTORY_EVENT_TYPES, HistoryEventView, collapseRuns, isFailureEvent, is
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
-import { arnField, requireArn } from './views.js';
+import { arnField, expressRefusal, requireArn } from './views.js';
 
 /** Empty pages with a token a read-ahead follows on top of the pages it reads. */
 const EMPTY_PAGES_FOLLOWED = 25;
@@ -156,10 +156,14 @@ export const getExecutionHistory = defineTool({
         const fetch = async (token: string | undefined) => {
           const cached = prefetched.get(pageKey(token));
           if (cached) return cached;
-          const out = await sfn.getExecutionHistory(
-            { executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults, nextToken: token },
-            signal,
-          );
+          const out = await sfn
+            .getExecutionHistory(
+              { executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults, nextToken: token },
+              signal,
+            )
+            .catch((err: unknown) => {
+              throw expressRefusal(err, args.executionArn, 'no event history');
+            });
           return { items: out.events ?? [], nextToken: out.nextToken };
         };
         const page = await fetch(nextToken);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ToolError } from '../../server/errors.js';
+import { BackendError, ToolError } from '../../server/errors.js';
 import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
 /** Shared Step Functions view pieces: normalised state, ARN checks, console links. */
@@ -93,3 +93,14 @@ export function durationText(start: Date | undefined, stop: Date | undefined): s
 }
 
 export const arnField = (what: string) => z.string().min(1).max(256).describe(what);
+
+/**
+ * A refusal (invalid ARN, not found) of an EXPRESS execution's ARN (":express:" in it) is most likely
+ * about its type: Step Functions keeps no record of EXPRESS executions to read, `what` says which.
+ */
+export function expressRefusal(err: unknown, executionArn: string, what: string): unknown {
+  const refused = err instanceof BackendError && (err.kind === 'invalid_argument' || err.kind === 'not_found');
+  if (!refused || err.details.hint !== undefined || executionArn.split(':')[5] !== 'express') return err;
+  const hint = `this is an EXPRESS execution (":express:" in its ARN): Step Functions keeps ${what} for EXPRESS workflows; with logging on, their events are in the state machine's CloudWatch Logs`;
+  return new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint });
+}
