@@ -186,6 +186,11 @@ describe('other tools against hostile replies', () => {
     expect(history.text).toMatch(/GetExecutionHistory failed: InvalidArn .*Next: this is an EXPRESS execution \(":express:" in its ARN\): Step Functions keeps no event history for EXPRESS workflows/);
     const described = await env.call('describe_execution', { executionArn: arn });
     expect(described.text).toMatch(/DescribeExecution failed: .*Next: this is an EXPRESS execution .*keeps nothing to describe \(except the child executions of a Map Run\)/);
+    // An endpoint that refuses an EXPRESS machine's listing with a ValidationException naming the type.
+    const machine = env.fake.addStateMachine('ExpressByValidation');
+    env.fake.inject({ kind: 'raw', status: 400, body: JSON.stringify({ __type: 'ValidationException', message: 'This operation does not support ListExecutions for EXPRESS state machines' }) }, { op: 'ListExecutions' });
+    const listed = await env.call('list_executions', { stateMachineArn: machine });
+    expect(listed.text).toMatch(/ListExecutions failed: ValidationException .*Next: this is an EXPRESS state machine: Step Functions keeps no execution list/);
     // A STANDARD execution that does not exist keeps the usual advice.
     const standard = await env.call('describe_execution', { executionArn: arn.replace(':express:', ':execution:') });
     expect(standard.text).not.toContain('EXPRESS execution (');

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
-import { ToolError } from '../../server/errors.js';
+import { BackendError, ToolError } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { EXECUTION_STATUSES, arnField, count, durationText, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
@@ -26,6 +26,9 @@ type Execution = z.infer<typeof Execution>;
 
 /** An ARN a text line shows bare (as UntrustedFence.inline does). */
 const BARE_ARN = /^[\w.:/@+-]{1,512}$/;
+
+const EXPRESS_HINT =
+  'this is an EXPRESS state machine: Step Functions keeps no execution list or history for EXPRESS workflows (they are visible only in CloudWatch Logs when logging is enabled). Use list_state_machines to see each type';
 
 export const listExecutions = defineTool({
   name: 'list_executions',
@@ -50,8 +53,7 @@ export const listExecutions = defineTool({
     ...pagingOutput,
   }),
   errorHints: {
-    StateMachineTypeNotSupported:
-      'this is an EXPRESS state machine: Step Functions keeps no execution list or history for EXPRESS workflows (they are visible only in CloudWatch Logs when logging is enabled). Use list_state_machines to see each type',
+    StateMachineTypeNotSupported: EXPRESS_HINT,
     StateMachineDoesNotExist: 'call list_state_machines to find valid state machine ARNs',
     ResourceNotFound: 'the map run does not exist; map run ARNs appear in MapRunStarted events of get_execution_history',
     InvalidArn: 'call list_state_machines to find valid state machine ARNs',
@@ -84,7 +86,13 @@ export const listExecutions = defineTool({
             nextToken,
           },
           signal,
-        );
+        ).catch((err: unknown) => {
+          // Some endpoints refuse an EXPRESS machine with a ValidationException that names the type.
+          if (err instanceof BackendError && err.code === 'ValidationException' && /express/i.test(err.message) && err.details.hint === undefined) {
+            throw new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint: EXPRESS_HINT });
+          }
+          throw err;
+        });
         return { items: out.executions ?? [], nextToken: out.nextToken };
       },
       keyOf: (e) => e.executionArn ?? '',
