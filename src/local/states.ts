@@ -114,6 +114,9 @@ export function indexStates(definition: JsonObject): StateIndex {
       }
       if (type === 'Task') for (const message of taskProblems(name, state)) unsupported(message);
       for (const message of errorHandlerProblems(name, state)) problems.push({ unsupported: false, message });
+      if (typeof state.ResultPath === 'string' && state.ResultPath.startsWith('$$')) {
+        problems.push({ unsupported: false, message: `state "${name}" has ResultPath "${state.ResultPath}", a context path, where only a path into the state's data is allowed` });
+      }
       if (type === 'Fail' && [state.ErrorPath, state.CausePath].some((p) => typeof p === 'string' && p.startsWith('States.'))) {
         unsupported(`Fail state "${name}" uses an intrinsic function in ErrorPath or CausePath, which the embedded engine does not support (a JSONPath like $.error works)`);
       }
@@ -152,12 +155,26 @@ function errorHandlerProblems(name: string, state: JsonObject): string[] {
     const entries = state[field];
     if (!Array.isArray(entries)) continue;
     entries.forEach((entry, i) => {
+      if (field === 'Retry' && isObject(entry)) out.push(...retrierProblems(name, i, entry));
+      if (field === 'Catch' && isObject(entry) && typeof entry.ResultPath === 'string' && entry.ResultPath.startsWith('$$')) {
+        out.push(`state "${name}": Catch[${i}] has ResultPath "${entry.ResultPath}", a context path, where only a path into the state's data is allowed`);
+      }
       const errors: unknown = isObject(entry) ? entry.ErrorEquals : undefined;
       if (!Array.isArray(errors) || !errors.includes('States.ALL')) return;
       if (errors.length > 1) out.push(`state "${name}": States.ALL must appear alone in the ErrorEquals of ${field}[${i}]`);
       if (i !== entries.length - 1) out.push(`state "${name}": the ${field} entry with States.ALL must be the last one (it is ${field}[${i}] of ${entries.length})`);
     });
   }
+  return out;
+}
+
+/** What Step Functions refuses in a retrier and the library would run anyway. */
+function retrierProblems(name: string, i: number, retrier: JsonObject): string[] {
+  const out: string[] = [];
+  const rate = retrier.BackoffRate;
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 1)) out.push(`state "${name}": Retry[${i}] has BackoffRate ${JSON.stringify(rate)}; it must be a number of at least 1.0`);
+  const jitter = retrier.JitterStrategy;
+  if (jitter !== undefined && jitter !== 'FULL' && jitter !== 'NONE') out.push(`state "${name}": Retry[${i}] has JitterStrategy ${JSON.stringify(jitter)}; it must be FULL or NONE`);
   return out;
 }
 

@@ -31,6 +31,8 @@ const machines: Record<string, unknown> = {
   FailIntrinsic: { StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: "States.Format('Order.{}', $.code)", CausePath: '$.why' } } },
   AllNotLast: task({ Retry: [{ ErrorEquals: ['States.ALL'] }, { ErrorEquals: ['Custom'] }] }),
   AllNotAlone: task({ Catch: [{ ErrorEquals: ['Custom', 'States.ALL'], Next: 'T' }] }),
+  SlowingRetry: task({ Retry: [{ ErrorEquals: ['Custom'], BackoffRate: 0.5 }, { ErrorEquals: ['Other'], JitterStrategy: 'PARTIAL' }] }),
+  ContextResult: task({ ResultPath: '$$.x', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$$.y', Next: 'T' }] }),
   // A Choice whose default state is named Default: valid for AWS, misread by the library's checks.
   FieldNamed: {
     StartAt: 'Route',
@@ -62,6 +64,8 @@ const REFUSED: Array<[string, RegExp]> = [
 const INVALID: Array<[string, RegExp]> = [
   ['AllNotLast', /state "T": the Retry entry with States\.ALL must be the last one \(it is Retry\[0\] of 2\)/],
   ['AllNotAlone', /state "T": States\.ALL must appear alone in the ErrorEquals of Catch\[0\]/],
+  ['SlowingRetry', /state "T": Retry\[0\] has BackoffRate 0\.5; it must be a number of at least 1\.0; state "T": Retry\[1\] has JitterStrategy "PARTIAL"; it must be FULL or NONE/],
+  ['ContextResult', /state "T": Catch\[0\] has ResultPath "\$\$\.y", a context path.*; state "T" has ResultPath "\$\$\.x", a context path, where only a path into the state's data is allowed/],
 ];
 
 const handlers = `export default { 'arn:aws:states:::sqs:sendMessage': async () => ({ sent: true }) };`;
