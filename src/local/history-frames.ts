@@ -16,14 +16,17 @@ export class Frames {
   /** Library StateMachines of failed Map attempts: the library still starts their queued items. */
   private readonly retired = new WeakSet<object>();
 
-  constructor(private readonly sink: EventSink) {}
+  constructor(
+    private readonly sink: EventSink,
+    private readonly executionInput: () => Json | undefined,
+  ) {}
 
   /** MapStateStarted{length} or ParallelStateStarted, and a new frame for the state's items or branches. */
   start(scope: Scope, active: Active, input: Json, ts: number, prev = scope.lastId): void {
     const info = active.info;
     let id: number;
     if (info.type === 'Map') {
-      const length = mapLength(info, input);
+      const length = mapLength(info, input, this.executionInput());
       id = this.sink.emitIn(scope, 'MapStateStarted', prev, ts, length === undefined ? {} : { mapStateStartedEventDetails: { length } });
     } else {
       id = this.sink.emitIn(scope, 'ParallelStateStarted', prev, ts);
@@ -173,8 +176,15 @@ export class Frames {
   }
 }
 
-/** MapStateStarted.length: InputPath then ItemsPath over the Map's raw input, when the engine can evaluate them. */
-function mapLength(info: StateInfo, input: Json): number | undefined {
+const EXECUTION_INPUT = '$$.Execution.Input';
+
+/** MapStateStarted.length: InputPath then ItemsPath over the Map's raw input (or the execution's), when the engine can evaluate them. */
+function mapLength(info: StateInfo, input: Json, executionInput: Json | undefined): number | undefined {
+  const itemsPath = info.itemsPath ?? '$';
+  if (itemsPath.startsWith(EXECUTION_INPUT) && executionInput !== undefined) {
+    const items = evaluatePath(`$${itemsPath.slice(EXECUTION_INPUT.length)}`, executionInput);
+    return items.ok && Array.isArray(items.value) ? items.value.length : undefined;
+  }
   let effective: Json = input;
   if (info.inputPath === null) effective = {};
   else if (info.inputPath !== undefined) {
@@ -182,6 +192,6 @@ function mapLength(info: StateInfo, input: Json): number | undefined {
     if (!r.ok) return undefined;
     effective = r.value;
   }
-  const items = evaluatePath(info.itemsPath ?? '$', effective);
+  const items = evaluatePath(itemsPath, effective);
   return items.ok && Array.isArray(items.value) ? items.value.length : undefined;
 }

@@ -42,6 +42,8 @@ export class HistoryRecorder implements TaskCallSink {
   private readonly root: Scope = newScope(0, undefined);
   private readonly sink: EventSink;
   private readonly frames: Frames;
+  /** The execution's input, which a Map's ItemsPath may read through $$.Execution.Input. */
+  private executionInput: Json | undefined;
   /** Scope of each live run, by run id. */
   private readonly scopes = new Map<number, Scope>();
   /** The Task state just entered or retried: the library calls its handler next, synchronously. */
@@ -54,7 +56,7 @@ export class HistoryRecorder implements TaskCallSink {
 
   constructor(private readonly opts: RecorderOptions) {
     this.sink = new EventSink(opts.append);
-    this.frames = new Frames(this.sink);
+    this.frames = new Frames(this.sink, () => this.executionInput);
   }
 
   /** Feeds one library event of one run; returns the outcome when the execution ended. */
@@ -130,6 +132,7 @@ export class HistoryRecorder implements TaskCallSink {
 
   private started(run: RunNode, input: Json, ts: number): void {
     if (!run.parent) {
+      this.executionInput = input;
       this.scopes.set(run.id, this.root);
       this.sink.emit('ExecutionStarted', 0, ts, {
         executionStartedEventDetails: { input: jsonText(input), inputDetails: NOT_TRUNCATED, roleArn: this.opts.roleArn },

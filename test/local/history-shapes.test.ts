@@ -62,6 +62,14 @@ const machines: Record<string, unknown> = {
     },
   },
   'map-empty': { StartAt: 'Items', States: { Items: { Type: 'Map', ItemProcessor: { StartAt: 'Noop', States: { Noop: pass() } }, End: true } } },
+  // Items from the execution input, after a state that replaced the data.
+  'map-context-items': {
+    StartAt: 'Forget',
+    States: {
+      Forget: { Type: 'Pass', Result: { other: true }, Next: 'Items' },
+      Items: { Type: 'Map', ItemsPath: '$$.Execution.Input.items', ItemProcessor: { StartAt: 'Noop', States: { Noop: pass() } }, End: true },
+    },
+  },
   'map-fail': {
     StartAt: 'Items',
     States: { Items: { Type: 'Map', ItemsPath: '$.items', MaxConcurrency: 1, ItemProcessor: { StartAt: 'Bad', States: { Bad: { Type: 'Fail', Error: 'ItemError', Cause: 'bad item' } } }, End: true } },
@@ -326,6 +334,12 @@ describe('history shapes per state type', () => {
       [6, 'ExecutionSucceeded', 5],
     ]);
     expect(detailsOf(events[2])).toEqual({ length: 0 });
+  });
+
+  it('Map over items of the execution input ($$.Execution.Input): MapStateStarted has their number', async () => {
+    const { events, description } = await run('map-context-items', { items: ['a', 'b', 'c'] });
+    expect(description.output).toBe('["a","b","c"]');
+    expect(detailsOf(events.find((e) => e.type === 'MapStateStarted'))).toEqual({ length: 3 });
   });
 
   it('Map failure: MapIterationFailed, MapStateFailed pointing at the failed state, ExecutionFailed', async () => {
