@@ -24,7 +24,11 @@ Usage: executions-mcp [options]
   --local-time-scale F       factor on Wait/Retry durations (0.001 = 1000x faster)
   --max-payload-chars N      cut execution payloads at N chars (2000)
   --response-budget-chars N  size cap of one answer (60000)
+  --help, --version
+Environment only: EXECUTIONS_MCP_WRITES_PER_MINUTE, EXECUTIONS_MCP_CALL_DEADLINE_MS,
+  EXECUTIONS_MCP_CURSOR_SECRET, EXECUTIONS_MCP_LOG_LEVEL (see the README's configuration table).
 AWS: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_SFN. Ona: ONA_API_KEY, ONA_BASE_URL.
+Each flag also has an EXECUTIONS_MCP_* variable (--local-port: EXECUTIONS_MCP_LOCAL_PORT); flags win.
 `;
 
 async function main(): Promise<void> {

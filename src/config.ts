@@ -21,8 +21,9 @@ const boolFromString = z
   .string()
   .transform((value, ctx) => {
     const v = value.trim().toLowerCase();
-    if (v === '' || v === 'false' || v === '0' || v === 'no') return false;
-    if (v === 'true' || v === '1' || v === 'yes') return true;
+    // The same words as EXECUTIONS_MCP_LOCAL takes.
+    if (v === '' || v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
+    if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
     ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
     return z.NEVER;
   });
@@ -40,6 +41,9 @@ const headerToken = optionalString.refine((v) => v === undefined || /^[\x21-\x7e
 const urlString = z
   .string()
   .refine((v) => URL.canParse(v), { message: 'must be an absolute URL such as https://host:port' });
+
+// "localhost:4566" parses as a URL whose scheme is "localhost:": only http and https reach an endpoint.
+const endpointUrl = urlString.refine((v) => !URL.canParse(v) || ['http:', 'https:'].includes(new URL(v).protocol), { message: 'must be an absolute URL with http:// or https://, such as http://localhost:4566' });
 
 // A blank value is not 0 (z.coerce alone would turn "--port ''" into port 0).
 const intFromString = (min: number, max: number) =>
@@ -65,18 +69,28 @@ const RawConfig = z.object({
   toolsets: optionalString,
   local: optionalString,
   localPort: intFromString(0, 65535).optional(),
-  localTimeScale: z.coerce.number().gt(0).max(1000).optional(),
+  // Decimal only, as the whole-number settings: Number() would also take 0x10.
+  localTimeScale: z
+    .string()
+    .trim()
+    .regex(/^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i, { message: 'expected a decimal number such as 0.001' })
+    .pipe(z.coerce.number<string>().gt(0).max(1000))
+    .optional(),
   maxPayloadChars: intFromString(100, 100_000).default(2000),
   responseBudgetChars: intFromString(16_000, 1_000_000).default(60_000),
   writesPerMinute: intFromString(0, 10_000).optional(),
   callDeadlineMs: intFromString(1000, 600_000).default(25_000),
   cursorSecret: optionalString,
-  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  logLevel: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(['debug', 'info', 'warn', 'error']))
+    .default('info'),
   awsRegion: optionalString,
   awsProfile: optionalString,
-  sfnEndpoint: urlString.optional(),
-  bedrockEndpoint: urlString.optional(),
-  devopsAgentEndpoint: urlString.optional(),
+  sfnEndpoint: endpointUrl.optional(),
+  bedrockEndpoint: endpointUrl.optional(),
+  devopsAgentEndpoint: endpointUrl.optional(),
   onaApiKey: headerToken,
   onaBaseUrl: urlString.default('https://app.gitpod.io/api'),
 });
@@ -109,7 +123,9 @@ export class ConfigError extends Error {
 function readFlags(argv: string[]): Record<string, string | undefined> {
   const args = [...argv];
   let local: string | undefined;
-  const localAt = args.findIndex((a) => a === '--local' || a.startsWith('--local='));
+  const isLocal = (a: string) => a === '--local' || a.startsWith('--local=');
+  if (args.filter(isLocal).length > 1) throw new ConfigError('invalid --local: given more than once');
+  const localAt = args.findIndex(isLocal);
   if (localAt >= 0) {
     const flag = args[localAt] ?? '';
     if (flag.startsWith('--local=')) {

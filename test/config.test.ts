@@ -124,6 +124,12 @@ describe('flags and env', () => {
     expect(() => load(['--transport', 'http', '--host', '[::]'])).toThrow(/refusing to listen on non-loopback host :: without a bearer token/);
   });
 
+  it('takes a log level in any case, and decimal time scales', () => {
+    expect(load([], { EXECUTIONS_MCP_LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
+    expect(load(['--local', '--local-time-scale', '.5']).local?.timeScale).toBe(0.5);
+    expect(load(['--local', '--local-time-scale', '1e-3']).local?.timeScale).toBe(0.001);
+  });
+
   it('empty env values count as unset; the first of two alias variables wins', () => {
     expect(load([], { EXECUTIONS_MCP_PORT: '  ', AWS_REGION: '' }).http.port).toBe(3000);
     expect(load([], { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('eu-west-1');
@@ -135,8 +141,8 @@ describe('flags and env', () => {
   });
 
   it.each([
-    ['true', true], ['TRUE', true], ['1', true], ['yes', true],
-    ['false', false], ['0', false], ['no', false],
+    ['true', true], ['TRUE', true], ['1', true], ['yes', true], ['on', true],
+    ['false', false], ['0', false], ['no', false], ['off', false],
   ])('EXECUTIONS_MCP_ALLOW_WRITES=%s → %s', (value, expected) => {
     expect(load([], { EXECUTIONS_MCP_ALLOW_WRITES: value }).allowWrites).toBe(expected);
   });
@@ -228,6 +234,11 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [[], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '10' }, /invalid EXECUTIONS_MCP_CALL_DEADLINE_MS/],
     [['--toolsets', 'stepfunctions,lambda'], {}, /unknown toolset "lambda"; valid toolsets: stepfunctions, bedrock_flows, devops_agent, ona, triage/],
     [[], { AWS_ENDPOINT_URL_SFN: 'not a url' }, /invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL/],
+    [[], { AWS_ENDPOINT_URL_SFN: 'localhost:4566' }, /invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL with http:\/\/ or https:\/\//],
+    [[], { AWS_ENDPOINT_URL_SFN: 'ftp://127.0.0.1:21' }, /invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL with http/],
+    [['--local', '--local-time-scale', '0x10'], {}, /invalid --local-time-scale .*expected a decimal number/],
+    [['--local', '--local'], {}, /invalid --local: given more than once/],
+    [[], { EXECUTIONS_MCP_LOG_LEVEL: 'loud' }, /invalid EXECUTIONS_MCP_LOG_LEVEL/],
     [['--transport', 'http', '--host', '0.0.0.0'], {}, /refusing to listen on non-loopback host 0\.0\.0\.0 without a bearer token: set --http-token or EXECUTIONS_MCP_HTTP_TOKEN/],
     [[], { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_HOST: '10.0.0.5' }, /refusing to listen on non-loopback host 10\.0\.0\.5/],
     [['--local-port', '9000'], {}, /--local-port: it needs --local/],
