@@ -207,7 +207,10 @@ describe('describe_execution', () => {
       const arn = env.fake.addExecution({ stateMachineArn: machine, name: `next-${status}-${error ?? ''}`, status, stopDate: BASE_EPOCH_S + 9, ...(error ? { error } : {}) }).executionArn;
       return (await env.call('describe_execution', { executionArn: arn })).text.split('\n').filter((line) => line.startsWith('Next:'));
     };
-    expect(await next('FAILED')).toEqual(['Next: get_execution_history with failuresOnly=true and reverseOrder=true shows the failing state first (oldest first, the failures that were retried come before it).']);
+    expect(await next('FAILED')).toEqual([
+      'Next: get_execution_history with failuresOnly=true and reverseOrder=true (newest first): below ExecutionFailed, the first failure not marked (retried) or (caught) is the one that ended the run.',
+    ]);
+    expect(await next('RUNNING')).toEqual(['Next: get_execution_history with reverseOrder=true and maxItems=5 shows the state it is in now.']);
     expect((await next('ABORTED'))[0]).toMatch(/^Next: get_execution_history with reverseOrder=true shows what was running when it was stopped/);
     // A timeout may record no aborted states: the states entered before it are what to look at.
     expect(await next('TIMED_OUT')).toEqual([

@@ -6,7 +6,9 @@ import { arnField, consoleUrl, count, durationText, expressRefusal, machineArnOf
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
-  failed: 'Next: get_execution_history with failuresOnly=true and reverseOrder=true shows the failing state first (oldest first, the failures that were retried come before it).',
+  failed:
+    'Next: get_execution_history with failuresOnly=true and reverseOrder=true (newest first): below ExecutionFailed, the first failure not marked (retried) or (caught) is the one that ended the run.',
+  running: 'Next: get_execution_history with reverseOrder=true and maxItems=5 shows the state it is in now.',
   timed_out: 'Next: get_execution_history with reverseOrder=true shows what was running when it timed out (the last states entered before ExecutionTimedOut).',
   aborted: 'Next: get_execution_history with reverseOrder=true shows what was running when it was stopped (failuresOnly=true narrows to the stop and the states it aborted).',
 };
