@@ -11,6 +11,7 @@ import { startSfnEnv, type SfnEnv } from './env.js';
 let env: SfnEnv;
 let evaluationArn: string;
 let variablesArn: string;
+let mapFailedArn: string;
 
 const at = (i: number) => BASE_EPOCH_S + i;
 
@@ -37,6 +38,35 @@ const EVALUATION_FAILED: FakeEvent[] = (() => {
   const cause = "The JSONata expression '$x.y' returned an error";
   add('EvaluationFailed', { evaluationFailedEventDetails: { error: 'States.QueryEvaluationError', cause, location: 'Output', state: 'Shape Order' } });
   add('ExecutionFailed', { executionFailedEventDetails: { error: 'States.QueryEvaluationError', cause } });
+  return out;
+})();
+
+// A Map "Reindex" whose 40 items each run "Index"; the last one fails, and so does the Map.
+const MAP_FAILED: FakeEvent[] = (() => {
+  const out: FakeEvent[] = [
+    { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+    { id: 2, type: 'MapStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Reindex' } },
+    { id: 3, type: 'MapStateStarted', previousEventId: 2, timestamp: at(2), mapStateStartedEventDetails: { length: 40 } },
+  ];
+  const add = (type: string, previousEventId: number, details?: Record<string, unknown>) => {
+    const id = out.length + 1;
+    out.push({ id, type, previousEventId, timestamp: at(id), ...details });
+    return id;
+  };
+  let last = 3;
+  for (let index = 0; index < 40; index += 1) {
+    const started = add('MapIterationStarted', last === 3 ? 3 : last, { mapIterationStartedEventDetails: { name: 'Reindex', index } });
+    const entered = add('TaskStateEntered', started, { stateEnteredEventDetails: { name: 'Index' } });
+    if (index < 39) {
+      const exited = add('TaskStateExited', entered, { stateExitedEventDetails: { name: 'Index' } });
+      last = add('MapIterationSucceeded', exited, { mapIterationSucceededEventDetails: { name: 'Reindex', index } });
+    } else {
+      const failed = add('TaskFailed', entered, { taskFailedEventDetails: { error: 'Boom', cause: 'row 39' } });
+      add('MapIterationFailed', failed, { mapIterationFailedEventDetails: { name: 'Reindex', index } });
+      const mapFailed = add('MapStateFailed', failed);
+      add('ExecutionFailed', mapFailed, { executionFailedEventDetails: { error: 'Boom', cause: 'row 39' } });
+    }
+  }
   return out;
 })();
 
@@ -76,6 +106,9 @@ beforeAll(async () => {
   const succeeded = env.fake.addExecution({ stateMachineArn: machine, name: 'variables', status: 'SUCCEEDED' });
   env.fake.setHistory(succeeded.executionArn, VARIABLES);
   variablesArn = succeeded.executionArn;
+  const mapRun = env.fake.addExecution({ stateMachineArn: machine, name: 'map', status: 'FAILED' });
+  env.fake.setHistory(mapRun.executionArn, MAP_FAILED);
+  mapFailedArn = mapRun.executionArn;
 });
 
 afterAll(async () => {
@@ -100,6 +133,22 @@ describe('history details', () => {
       }
       const byState = await env.call('get_execution_history', { executionArn: evaluationArn, stateName: 'Shape Order', eventTypes: ['EvaluationFailed'], reverseOrder: true, maxItems: 1, pageSize: 1 });
       expect(events(byState).map((e) => [e.id, e.stateName])).toEqual([[18, 'Shape Order']]);
+    } finally {
+      env.fake.capPages(undefined);
+    }
+  });
+
+  it('newest first, a MapStateFailed is named after the Map, by the MapIterationFailed that shares its previous event', async () => {
+    env.fake.capPages(2);
+    try {
+      const r = await env.call('get_execution_history', { executionArn: mapFailedArn, failuresOnly: true, reverseOrder: true, maxItems: 3 });
+      const shown = events(r).map((e) => [e.type, e.stateName]);
+      expect(shown).toEqual([
+        ['ExecutionFailed', undefined],
+        ['MapStateFailed', 'Reindex'],
+        ['MapIterationFailed', 'Reindex'],
+      ]);
+      expect(r.text).toMatch(/ MapStateFailed \[Reindex\] /);
     } finally {
       env.fake.capPages(undefined);
     }

@@ -98,6 +98,8 @@ export class StateNameIndex implements PagingCarry {
   /** Oldest first: Map/Parallel starts whose *StateExited has been read: nothing links into them any more. */
   private readonly exited = new Set<number>();
   private lastPage: HistoryEvent[] = [];
+  /** Id an item's MapIteration* event follows → the Map state it names. */
+  private readonly iterationAfter = new Map<number, string>();
 
   observe(events: HistoryEvent[]): void {
     for (const e of events) {
@@ -106,7 +108,9 @@ export class StateNameIndex implements PagingCarry {
       if (e.previousEventId && !(e.type ?? '').startsWith('MapIteration')) this.linked.add(e.previousEventId);
       if (e.id === undefined) continue;
       if (ITEM_DONE.test(e.type ?? '') && e.previousEventId) this.itemEndAfter.set(e.previousEventId, e.id);
-      this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own: ownName(e) });
+      const own = ownName(e);
+      this.nodes.set(e.id, { type: e.type ?? '', prev: e.previousEventId || undefined, own });
+      if (own !== undefined && e.previousEventId && (e.type ?? '').startsWith('MapIteration')) this.iterationAfter.set(e.previousEventId, own);
       if (!this.newestFirst) this.trackScope(e.id, e.type ?? '', e.previousEventId || undefined);
     }
     for (const e of events) {
@@ -237,6 +241,10 @@ export class StateNameIndex implements PagingCarry {
       // MapState{Succeeded,Failed,Aborted} follow an iteration event, which names the Map state.
       const prev = event.previousEventId === undefined ? undefined : this.nodes.get(event.previousEventId);
       if (prev?.type.startsWith('MapIteration') && prev.own) return prev.own;
+      // A failed item's MapIterationFailed and the MapStateFailed it causes both follow the item's
+      // last event: the iteration event names the Map state, whose start may lie thousands of events away.
+      const sibling = event.previousEventId === undefined ? undefined : this.iterationAfter.get(event.previousEventId);
+      if (sibling !== undefined) return sibling;
     }
     const started = (event.id !== undefined ? this.closes.get(event.id) : undefined) ?? this.startedIdOf(event);
     if (started !== undefined) {
