@@ -248,7 +248,7 @@ describe('failure outcomes in get_execution_history', () => {
       const { outcomes, texts } = await failures({ reverseOrder, pageSize: 2, maxItems: 1 }, redrivenArn);
       const expected: Array<[number, string | undefined]> = [[5, 'redriven'], [6, 'redriven'], [7, undefined]];
       expect(outcomes).toEqual(reverseOrder ? expected.reverse() : expected);
-      expect(texts.join('\n')).toMatch(/#6 ←5 ExecutionFailed \S+ \(redriven\)/);
+      expect(texts.join('\n')).toMatch(/#6 ←5 ExecutionFailed after \[Charge\] \S+ \(redriven\)/);
     });
   }
 

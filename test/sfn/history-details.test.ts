@@ -154,6 +154,24 @@ describe('history details', () => {
     }
   });
 
+  it('a run\'s end says the state it ended in: a Choice no rule matched has no failure event of its own', async () => {
+    const machine = env.fake.addStateMachine('NoMatch');
+    const run = env.fake.addExecution({ stateMachineArn: machine, name: 'no-match', status: 'FAILED' });
+    env.fake.setHistory(run.executionArn, [
+      { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+      { id: 2, type: 'PassStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Prepare' } },
+      { id: 3, type: 'PassStateExited', previousEventId: 2, timestamp: at(2), stateExitedEventDetails: { name: 'Prepare' } },
+      { id: 4, type: 'ChoiceStateEntered', previousEventId: 3, timestamp: at(3), stateEnteredEventDetails: { name: 'RouteByChannel', input: '{"channel":"fax"}' } },
+      { id: 5, type: 'ExecutionFailed', previousEventId: 4, timestamp: at(4), executionFailedEventDetails: { error: 'States.NoChoiceMatched', cause: 'No Matches!' } },
+    ]);
+    // Page by page, newest first: the event it follows is on a later page, which the call reads ahead for.
+    for (const [reverseOrder, pageSize] of [[true, 1], [false, 1000]] as const) {
+      const r = await env.call('get_execution_history', { executionArn: run.executionArn, failuresOnly: true, reverseOrder, pageSize });
+      expect(r.text).toMatch(/^#5 ←4 ExecutionFailed after \[RouteByChannel\] \S+ error=States\.NoChoiceMatched/m);
+      expect(events(r)[0]?.stateName).toBeUndefined();
+    }
+  });
+
   it('shows the variables a state assigned, as one JSON object, with the execution data only', async () => {
     const r = await env.call('get_execution_history', { executionArn: variablesArn });
     const exited = events(r).find((e) => e.id === 3);

@@ -24,6 +24,8 @@ const OUTCOME_GROWTH = 72;
 const NAME_GROWTH = 420;
 /** Oldest first, what one more page may settle: nothing after the failure read, or its state aborted by a cause not read yet. */
 const UNSETTLED_OLDEST_FIRST = new Set<Unmarked>(['notRead', 'aborted']);
+/** Ends of a run whose line says the state it ended in (after [State]). */
+const RUN_ENDS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
 const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
@@ -121,9 +123,16 @@ export const getExecutionHistory = defineTool({
     // Step Functions cuts payloads over its history limit itself; that cut is said, not left to look whole.
     const dataText = (data: Payload | undefined, details: { truncated: true } | undefined, label: string): string =>
       !details ? ctx.fence.wrap(data, label) : data ? ctx.fence.wrap(data, `${label} (cut by Step Functions)`) : `${label}: cut by Step Functions, not shown`;
+    // The run's end names no state, yet the state it ended in is what a triage is after.
+    const endedIn = (v: HistoryEventView): string => {
+      if (!RUN_ENDS.has(v.type)) return '';
+      const state = names.stateOfEvent(v.previousEventId);
+      return state === undefined ? '' : `after ${stateLabel(shownStateName(state))}`;
+    };
     const lineOf = (v: HistoryEventView): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${heading(v)}`,
+        endedIn(v),
         v.stateName === undefined && args.stateName ? '[state not known]' : '',
         // Milliseconds kept: events of a fast run often share one second.
         v.timestamp ?? '',
@@ -215,11 +224,16 @@ export const getExecutionHistory = defineTool({
       // A name or an outcome learnt after sizing (below) appears in the structured event and in its text line.
       growth: (v) =>
         (v.stateName === undefined && !v.type.startsWith('Execution') ? NAME_GROWTH : 0) +
+        (RUN_ENDS.has(v.type) ? NAME_GROWTH : 0) +
         (v.outcome === undefined && isFailureEvent(v.type) ? OUTCOME_GROWTH : 0),
     });
     // Newest first, the first events of a failed or ended state lie further on: read a little
     // ahead (nothing of it is returned) so the answer can say which state failed.
-    const unnamed = (v: HistoryEventView) => v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
+    // A run's end is named by the event it follows (after [State]), once that one is read.
+    const unnamed = (v: HistoryEventView) =>
+      RUN_ENDS.has(v.type)
+        ? v.previousEventId !== undefined && !names.has(v.previousEventId)
+        : v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
     // Newest first, what decides a stretch of aborts without an end read (a running execution) lies further on.
     const abortUndecided = (v: HistoryEventView) => args.failuresOnly && failureAborts.undecided(v);

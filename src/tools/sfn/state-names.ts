@@ -219,6 +219,19 @@ export class StateNameIndex implements PagingCarry {
     return this.walk(event.previousEventId);
   }
 
+  /** Whether the event `id` was read in this call. */
+  has(id: number | undefined): boolean {
+    return id !== undefined && this.nodes.has(id);
+  }
+
+  /** The state of the event `id` (what an ExecutionFailed follows: the state the run ended in), when it was read. */
+  stateOfEvent(id: number | undefined): string | undefined {
+    if (id === undefined) return undefined;
+    const node = this.nodes.get(id);
+    if (node === undefined) return this.owners.get(id);
+    return node.own ?? this.nameOf({ id, previousEventId: node.prev, type: node.type });
+  }
+
   /** Back along previousEventId to the first event that names its state. */
   private walk(start: number | undefined): string | undefined {
     let id = start;
