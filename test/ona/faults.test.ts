@@ -156,18 +156,20 @@ describe('ona faults', () => {
     expect(res.text).toMatch(/Next: the backend is throttling requests \(a rate limit or quota\); wait/);
   });
 
-  it('429 asking for a longer wait than the retries allow: the error passes the wait on', async () => {
+  it('429 asking for a longer wait than the retries allow: not retried into the same refusal; the error passes the wait on', async () => {
     // The retries wait at most maxRetryDelayMs (50 ms here); Ona asked for two minutes.
-    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': '120' } }, 3);
+    const before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': '120' } });
     const res = await call('list_agent_executions');
-    expect(res.text).toMatch(/failed after 3 attempts: resource_exhausted \(HTTP 429\).*Next: Ona asked to wait 2 min before calling again \(Retry-After\)/);
+    expect(res.text).toMatch(/ListAgentExecutions failed: resource_exhausted \(HTTP 429\).*Next: Ona asked to wait 2 min before calling again \(Retry-After\)/);
+    expect(env.fake.requests.length - before).toBe(1);
     expect(res.text).not.toContain('a few seconds');
     const date = new Date(Date.now() + 45_000).toUTCString();
-    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': date } }, 3);
+    env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': date } });
     const dated = await call('list_agent_executions');
     expect(dated.text).toMatch(/Next: Ona asked to wait 4\d s before calling again/);
     for (const [header, shown] of [['86400', '24 h'], ['2592000', '30 days'], ['99999999999999999999999', 'more than a year']]) {
-      env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': header as string } }, 3);
+      env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': header as string } });
       expect((await call('list_agent_executions')).text).toContain(`Next: Ona asked to wait ${shown} before calling again`);
     }
   });

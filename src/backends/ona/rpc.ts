@@ -1,4 +1,4 @@
-import { Agent, RetryAgent, request, type Dispatcher } from 'undici';
+import { Agent, RetryAgent, request, type Dispatcher, type RetryHandler } from 'undici';
 import type * as z from 'zod';
 import { redactDeep } from '../../log.js';
 import { pause } from '../../server/deadline.js';
@@ -47,6 +47,24 @@ export interface Rpc {
   close(): Promise<void>;
 }
 
+/**
+ * undici's default retry rule with one change: a Retry-After longer than any back-off this client
+ * waits is not waited out in part and then retried into the same refusal. The reply goes back at
+ * once, and its wait is passed on to the caller (see httpError).
+ */
+function retryRule(policy: RetryPolicy, options: RpcOptions): RetryHandler.RetryCallback {
+  return (err, { state }, done) => {
+    const { statusCode, code, headers } = err as Error & { statusCode?: number; code?: string; headers?: Record<string, string | string[] | undefined> };
+    if (code && code !== 'UND_ERR_REQ_RETRY' && !RETRY_ERRORS[policy].includes(code)) return done(err);
+    if (statusCode !== undefined && !RETRY_STATUS[policy].includes(statusCode)) return done(err);
+    if (state.counter > options.maxRetries) return done(err);
+    const asked = retryAfterSeconds(headers?.['retry-after']);
+    if (asked !== undefined && asked * 1000 > options.maxRetryDelayMs) return done(err);
+    const backOff = asked !== undefined && asked > 0 ? asked * 1000 : Math.min(options.minRetryDelayMs * 2 ** (state.counter - 1), options.maxRetryDelayMs);
+    setTimeout(() => done(null), backOff);
+  };
+}
+
 export function createRpc(options: RpcOptions): Rpc {
   // Created on first use of the backend, never at import time.
   const agent = new Agent({
@@ -79,10 +97,7 @@ export function createRpc(options: RpcOptions): Rpc {
         statusCodes: RETRY_STATUS[policy],
         errorCodes: RETRY_ERRORS[policy],
         maxRetries: options.maxRetries,
-        minTimeout: options.minRetryDelayMs,
-        maxTimeout: options.maxRetryDelayMs,
-        timeoutFactor: 2,
-        retryAfter: true,
+        retry: retryRule(policy, options),
         // Hand the last reply (with its Connect error body) to us instead of a bodiless error.
         throwOnError: false,
       });
