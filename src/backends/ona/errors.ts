@@ -91,6 +91,10 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   const serverMessage = connect?.message ? scrub(connect.message, ctx.secret).slice(0, 300) : '';
   const message = serverMessage ? `${info.explain} (Ona said: ${serverMessage})` : info.explain;
   const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts };
+  // A page token Ona no longer takes (it expired): the filters are not what is wrong.
+  if (known === 'invalid_argument' && PAGE_TOKEN.test(serverMessage)) {
+    return new BackendError('Ona', ctx.operation, 'expired_token', code, message, { ...details, hint: 'Ona no longer accepts the page token the continuation carries (it expired); call again without startingToken to start over' });
+  }
   // Retries wait at most a few seconds; a longer wait the server asked for is passed on as it is.
   const wait = reply.retryAfterSeconds;
   if (info.kind === 'throttled' && wait !== undefined && wait >= 1) {
@@ -98,6 +102,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   }
   return new BackendError('Ona', ctx.operation, info.kind, code, message, details);
 }
+
+const PAGE_TOKEN = /pag(e|ination)[\s._-]*token/i;
 
 function waitText(seconds: number): string {
   if (seconds < 120) return `${Math.ceil(seconds)} s`;
