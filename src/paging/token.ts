@@ -111,7 +111,8 @@ export class CursorCodec {
     const [prefix, body] = deflated !== undefined && deflated.length < plain.length ? [DEFLATED, deflated] : [PREFIX, plain];
     const token = `${prefix}.${body}.${this.mac(`${prefix}.${body}`)}`;
     // A token the next call would refuse is worse than none: say why the listing cannot go on.
-    if (token.length > MAX_TOKEN_CHARS) {
+    // The backend token is checked whole too: compressed, a long one fits, but decode refuses it.
+    if (token.length > MAX_TOKEN_CHARS || (state.backendToken?.length ?? 0) > MAX_TOKEN_CHARS) {
       throw new ToolError(
         `${tool} cannot continue: the backend's page token is ${state.backendToken?.length ?? 0} characters, too long to carry in a continuation token (at most ${MAX_TOKEN_CHARS}). Next: narrow the request with filters, or raise maxItems to get more in one call.`,
       );

@@ -227,6 +227,9 @@ describe('collect() with long backend tokens', () => {
   it('a backend token too long to carry is a clear error, not a token the next call refuses', async () => {
     const list = new MutableList(longKeys(17_000));
     await expect(collect(spec(list, { maxItems: 10, pageSize: 10 }))).rejects.toThrow(/cannot continue: the backend's page token is 17002 characters, too long to carry/);
+    // One that compresses into a short continuation token is refused the same way: decoding would refuse it.
+    const repetitive = new MutableList(Array.from({ length: 20 }, (_, i) => `${String(19 - i).padStart(2, '0')}${'Z'.repeat(17_000)}`));
+    await expect(collect(spec(repetitive, { maxItems: 10, pageSize: 10 }))).rejects.toThrow(/cannot continue: the backend's page token is 17002 characters, too long to carry/);
   });
 });
 
