@@ -21,7 +21,14 @@ export const startAgentExecution = defineTool({
       .strictObject({
         contextUrl: z
           .strictObject({
-            url: z.url({ protocol: /^https?$/ }).max(2048).describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
+            // A URL parser drops tabs and line breaks: refused here, so what starts is what was asked for.
+            url: z
+              .string()
+              .max(2048)
+              .regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, { message: 'must not contain spaces, tabs or line breaks' })
+              .pipe(z.url({ protocol: /^https?$/ }))
+              .refine((url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''), { message: 'must not carry credentials (user:password@)' })
+              .describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
             environmentClassId: idField('Environment class for the new environment; omit for the default.').optional(),
           })
           .optional()
@@ -31,7 +38,13 @@ export const startAgentExecution = defineTool({
       })
       .optional()
       .describe('Where the agent works: give exactly one of contextUrl, environmentId or projectId. Required unless sessionId continues a session.'),
-    name: z.string().min(1).max(200).optional().describe('Name of the execution, shown in lists.'),
+    name: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((name) => name.trim() !== '' && !/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(name), { message: 'must be visible text, with no line breaks or direction overrides' })
+      .optional()
+      .describe('Name of the execution, shown in lists.'),
     mode: z.enum(AGENT_MODES).optional().describe('Agent mode; omit for the agent default (execution).'),
     annotations: annotationsField.optional().describe('Key/value annotations stored on the execution (at most 32); list_agent_executions can filter on them.'),
     runnerId: idField('Runner on which to create the environment; omit for the default.').optional(),
