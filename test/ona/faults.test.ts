@@ -174,6 +174,16 @@ describe('ona faults', () => {
     }
   });
 
+  it.each([
+    ['text/plain', '404 page not found'],
+    ['text/html', '<html><body>Not Found</body></html>'],
+  ])('a 404 with no Ona error in it (%s, a wrong ONA_BASE_URL path) points at the configuration, not at ids', async (type, body) => {
+    env.fake.failNext({ kind: 'status', status: 404, body, headers: { 'content-type': type } });
+    const res = await call('list_agent_executions');
+    expect(res.text).toMatch(/failed: not_found \(HTTP 404\): the endpoint answered HTTP 404 with no Ona error in the body: ONA_BASE_URL probably points at the wrong path\. Next: check ONA_BASE_URL/);
+    expect(res.text).not.toMatch(/check the ids/);
+  });
+
   it('a page token Ona no longer takes: start over without startingToken, not "check the filters"', async () => {
     const first = await call('list_agent_executions', { maxItems: 1, pageSize: 1 });
     const token = first.structured?.nextToken as string;

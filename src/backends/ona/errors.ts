@@ -84,6 +84,14 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
     });
   }
   const connect = parseConnect(body);
+  // A 404 with no Ona error in it comes from a web server or proxy: the path, not an id, is wrong.
+  if (status === 404 && !connect) {
+    return new BackendError('Ona', ctx.operation, 'unreachable', 'not_found', 'the endpoint answered HTTP 404 with no Ona error in the body: ONA_BASE_URL probably points at the wrong path', {
+      httpStatus: status,
+      attempts: ctx.attempts,
+      hint: "check ONA_BASE_URL in the server's configuration (the Ona API is at https://app.gitpod.io/api) and restart it; not fixable from a tool call",
+    });
+  }
   const known = connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
   const info = CONNECT_CODES[known] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
   // A code newer than this server is classified by the HTTP status, but shown as Ona sent it.
