@@ -184,6 +184,16 @@ describe('ona faults', () => {
     expect(res.text).not.toMatch(/check the ids/);
   });
 
+  it('items Ona lists without an id are left out, and the answer says so', async () => {
+    const page = { agentExecutions: [{ id: 'ae-kept', status: { phase: 'PHASE_RUNNING' } }, { status: { phase: 'PHASE_STOPPED', failureMessage: 'lost' } }, { id: '', status: {} }], pagination: {} };
+    env.fake.failNext({ kind: 'status', status: 200, body: JSON.stringify(page) });
+    const res = await call('list_agent_executions');
+    expect((res.structured?.agentExecutions as Array<{ id: string }>).map((e) => e.id)).toEqual(['ae-kept']);
+    expect(res.structured?.itemsScanned).toBe(3);
+    expect(res.text).toContain('Note: 2 agent execution(s) Ona listed without an id were left out');
+    expect((await call('list_agent_executions')).text).not.toContain('Note:');
+  });
+
   it('a page token Ona no longer takes: start over without startingToken, not "check the filters"', async () => {
     const first = await call('list_agent_executions', { maxItems: 1, pageSize: 1 });
     const token = first.structured?.nextToken as string;

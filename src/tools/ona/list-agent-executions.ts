@@ -70,6 +70,7 @@ export const listAgentExecutions = defineTool({
     const single = (ids: string[] | undefined) => (ids?.length === 1 ? ids[0] : undefined);
     const fixed = { agentId: single(args.agentIds), creatorId: single(args.creatorIds), projectId: single(args.projectIds) };
     const max = ctx.config.limits.maxPayloadChars;
+    let withoutId = 0;
     const result = await runListCall<AgentExecution, AgentExecutionSummary>(ctx, {
       tool: 'list_agent_executions',
       source: 'Ona ListAgentExecutions',
@@ -80,8 +81,8 @@ export const listAgentExecutions = defineTool({
         return { items: out.agentExecutions ?? [], nextToken: out.pagination?.nextToken || undefined };
       },
       keyOf: (e) => e.id ?? '',
-      // An execution without an id cannot be fetched or resumed at: skip it rather than fail the page.
-      view: (e) => (e.id ? summaryOf(e, fixed, max) : undefined),
+      // An execution without an id cannot be fetched or resumed at: skip it rather than fail the page (and say so).
+      view: (e) => (e.id ? summaryOf(e, fixed, max) : void (withoutId += 1)),
       line: (s) => summaryLine(s, ctx.fence),
       filtering: args.createdBefore !== undefined,
       // An execution leaves a phase filter as it runs on.
@@ -98,6 +99,7 @@ export const listAgentExecutions = defineTool({
         order: 'newest-first',
       },
     });
+    if (withoutId > 0) ctx.note(`${withoutId} agent execution(s) Ona listed without an id were left out: they cannot be fetched or continued from.`);
     const { items, lines, fitsBudget, ...paging } = result;
     const hint = continuationHint('list_agent_executions', items.length, paging.stopReason, paging.nextToken, 'agent executions');
     return {
