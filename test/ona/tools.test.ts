@@ -469,10 +469,33 @@ describe('ona tools against the fake AgentService', () => {
       expect(d.mcpIntegrations[0]?.name).toBe('mcp-250');
       expect(d.usedEnvironments).toHaveLength(50);
       expect(Object.keys(d.annotations)).toHaveLength(50);
-      expect(d.listed).toEqual({ annotations: 3000, 'MCP integrations': 300, 'used environments': 5000 });
-      expect(got.text).toContain('used environments: the first 50 of 5000 are shown.');
+      expect(d.listed).toEqual({ annotations: 3000, mcpIntegrations: 300, usedEnvironments: 5000 });
+      expect(got.text).toContain('usedEnvironments: the first 50 of 5000 are shown.');
     } finally {
       env.fake.executions.shift();
+    }
+  });
+
+  it('get stays within a small budget too: annotation keys are cut, and lists show fewer entries', async () => {
+    const big = makeExecution(996);
+    part(big as Json, 'metadata').annotations = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${i}-${'k'.repeat(5000)}`, `value-${i}`]));
+    part(big as Json, 'status').mcpIntegrationStatuses = Array.from({ length: 300 }, (_, i) => ({ id: `mcp-${i}`, name: `${i}-${'n'.repeat(100)}`, phase: 'PHASE_FAILED', failureMessage: 'f'.repeat(5000) }));
+    const small = await onaEnv({ executions: [big], argv: ['--response-budget-chars', '16000'] });
+    try {
+      for (const harness of [env.harness, small.harness]) {
+        if (harness === env.harness) env.fake.executions.unshift(big);
+        const got = await harness.call('get_agent_execution', { agentExecutionId: big.id });
+        if (harness === env.harness) env.fake.executions.shift();
+        expect(got.isError).toBeUndefined();
+        const budget = harness === env.harness ? 60_000 : 16_000;
+        expect(JSON.stringify(got.structured).length + got.text.length).toBeLessThanOrEqual(budget);
+        const d = got.structured as { annotations: Record<string, string>; mcpIntegrations: unknown[]; listed: Record<string, number> };
+        expect(Object.keys(d.annotations).every((key) => key.length <= 256)).toBe(true);
+        expect(d.listed).toEqual({ annotations: 200, mcpIntegrations: 300 });
+        expect(got.text).toContain(`mcpIntegrations: the first ${d.mcpIntegrations.length} of 300 are shown.`);
+      }
+    } finally {
+      await small.close();
     }
   });
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
-import { PayloadSchema, compact, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
+import { PayloadSchema, compact, cutAt, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
 import { failureReasonOf, num, onaState, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The full view of one AgentExecution: every field a person debugging it would look at. */
@@ -57,20 +57,35 @@ export const AgentExecutionDetail = z.object({
   conversationUrl: z.string().optional(),
   transcriptUrl: z.string().optional(),
   supportBundleUrl: z.string().optional(),
-  listed: z.record(z.string(), z.number()).optional().describe('Lists cut to their first 50 entries: list name → full length.'),
+  listed: z.record(z.string(), z.number()).optional().describe('Lists cut to their first entries (50, fewer under a small response budget): list name → full length.'),
 });
 export type AgentExecutionDetail = z.infer<typeof AgentExecutionDetail>;
 
 /** Characters of an MCP integration's failure message shown: up to 50 are listed. */
 const MCP_FAILURE_CHARS = 300;
 
-/** Entries of annotations, MCP integrations and used environments shown at most: one execution must fit an answer. */
-const MAX_LISTED = 50;
+/**
+ * Entries of annotations, MCP integrations and used environments shown at most: one execution must
+ * fit an answer, so a small response budget shows fewer (an integration with its failure takes
+ * about 1,000 characters in both blocks).
+ */
+export function listedAtMost(responseBudgetChars: number): number {
+  return Math.max(5, Math.min(50, Math.floor(responseBudgetChars / 1200)));
+}
 
-/** The lists longer than MAX_LISTED, with their full length. */
-function listedTotals(totals: Record<string, number>): Record<string, number> | undefined {
-  const cut = Object.entries(totals).filter(([, total]) => total > MAX_LISTED);
+/** Characters of an annotation key shown: keys are never cut by the budget's last resort, values are. */
+const ANNOTATION_KEY_CHARS = 256;
+
+/** The lists longer than `atMost`, with their full length. */
+function listedTotals(totals: Record<string, number>, atMost: number): Record<string, number> | undefined {
+  const cut = Object.entries(totals).filter(([, total]) => total > atMost);
   return cut.length > 0 ? Object.fromEntries(cut) : undefined;
+}
+
+function shownAnnotations(annotations: Record<string, string> | undefined, atMost: number): Record<string, string> | undefined {
+  if (!annotations) return undefined;
+  const entries = Object.entries(annotations).slice(0, atMost);
+  return Object.fromEntries(entries.map(([key, value]) => [key.length > ANNOTATION_KEY_CHARS ? `${cutAt(key, ANNOTATION_KEY_CHARS - 1)}…` : key, value]));
 }
 
 /** status.outputs (typed values) → { name: value } as JSON text. */
@@ -84,7 +99,7 @@ function outputsText(outputs: NonNullable<AgentExecution['status']>['outputs']):
   return JSON.stringify(flat);
 }
 
-export function detailOf(e: AgentExecution, requestedId: string, max: number): AgentExecutionDetail {
+export function detailOf(e: AgentExecution, requestedId: string, max: number, atMost = 50): AgentExecutionDetail {
   const meta = e.metadata;
   const spec = e.spec;
   const status = e.status;
@@ -116,7 +131,7 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
       : undefined,
     sessionId: meta?.sessionId,
     workflowActionId: meta?.workflowActionId,
-    annotations: meta?.annotations && Object.keys(meta.annotations).length > MAX_LISTED ? Object.fromEntries(Object.entries(meta.annotations).slice(0, MAX_LISTED)) : meta?.annotations,
+    annotations: shownAnnotations(meta?.annotations, atMost),
     failureReason: failureReasonOf(e),
     failureMessage: payload(status?.failureMessage, max),
     warningMessage: payload(status?.warningMessage, max),
@@ -148,14 +163,17 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number): A
     // Failing integrations first: they are what a cut list must not lose.
     mcpIntegrations: [...(status?.mcpIntegrationStatuses ?? [])]
       .sort((a, b) => Number(Boolean(b.failureMessage)) - Number(Boolean(a.failureMessage)))
-      .slice(0, MAX_LISTED)
+      .slice(0, atMost)
       .map((m) => ({ name: m.name ?? m.id, phase: setEnum(m.phase), failureMessage: payload(m.failureMessage, MCP_FAILURE_CHARS) })),
-    usedEnvironments: status?.usedEnvironments?.slice(0, MAX_LISTED),
-    listed: listedTotals({
-      annotations: Object.keys(meta?.annotations ?? {}).length,
-      'MCP integrations': status?.mcpIntegrationStatuses?.length ?? 0,
-      'used environments': status?.usedEnvironments?.length ?? 0,
-    }),
+    usedEnvironments: status?.usedEnvironments?.slice(0, atMost),
+    listed: listedTotals(
+      {
+        annotations: Object.keys(meta?.annotations ?? {}).length,
+        mcpIntegrations: status?.mcpIntegrationStatuses?.length ?? 0,
+        usedEnvironments: status?.usedEnvironments?.length ?? 0,
+      },
+      atMost,
+    ),
     waitingSince: iso(status?.waitingInfo?.waitingSince),
     conversationUrl: webUrl(status?.conversationUrl),
     transcriptUrl: webUrl(status?.transcriptUrl),
@@ -196,7 +214,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     ...(d.mcpIntegrations ?? [])
       .filter((m) => m.failureMessage)
       .map((m) => `mcp ${fence.inline('integration', m.name) || '?'} ${fence.inline('phase', shortEnum(m.phase))}: ${fence.wrap(m.failureMessage, 'failure')}`),
-    ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${MAX_LISTED} of ${total} are shown.`),
+    ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${shownOf(d, what)} of ${total} are shown.`),
     fence.field('conversation', d.conversationUrl),
     fence.field('transcript', d.transcriptUrl),
     nextStep(d, writesAllowed),
@@ -221,4 +239,9 @@ function nextStep(d: AgentExecutionDetail, writesAllowed: boolean): string {
   const stop = writesAllowed ? 'stop_agent_execution stops it' : 'stopping it needs a server started with --allow-writes';
   if (d.state === 'waiting') return `Next: it waits for an answer in its Ona conversation${d.conversationUrl ? ' (link above)' : ''}; ${stop}.`;
   return `Next: get_agent_execution again follows it; ${stop}.`;
+}
+
+function shownOf(d: AgentExecutionDetail, list: string): number {
+  if (list === 'annotations') return Object.keys(d.annotations ?? {}).length;
+  return (list === 'mcpIntegrations' ? d.mcpIntegrations : d.usedEnvironments)?.length ?? 0;
 }

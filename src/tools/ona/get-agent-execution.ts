@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { AgentExecutionDetail, detailOf, detailText } from './detail-view.js';
+import { AgentExecutionDetail, detailOf, detailText, listedAtMost } from './detail-view.js';
 import { idField } from './views.js';
 
 export const getAgentExecution = defineTool({
@@ -23,7 +23,7 @@ export const getAgentExecution = defineTool({
   async handler(args, ctx) {
     const ona = await ctx.backends.ona();
     const execution = await ona.getAgentExecution(args.agentExecutionId, ctx.signal);
-    const structured = detailOf(execution, args.agentExecutionId, ctx.config.limits.maxPayloadChars);
+    const structured = detailOf(execution, args.agentExecutionId, ctx.config.limits.maxPayloadChars, listedAtMost(ctx.config.limits.responseBudgetChars));
     return { structured, text: detailText(structured, ctx.fence, ctx.config.allowWrites) };
   },
 });
