@@ -77,7 +77,9 @@ function cutLongValues<S>(structured: S, text: string, maxFieldChars: number): {
     if (line.length <= maxFieldChars + LINE_FRAME_CHARS || CONTINUATION_HINT.test(line) || FENCE_PREAMBLE.test(line)) return line;
     cut += 1;
     const kept = cutAt(line, maxFieldChars);
-    return `${kept}… [line cut from ${line.length} chars]${closingTagsIn(line.slice(kept.length))}`;
+    // A payload's own size note ("first 2000 shown") is no longer true of what is left.
+    const relabelled = kept.replace(/\((\d+) chars, first \d+ shown\)/, '($1 chars, cut further to fit the response budget)');
+    return `${relabelled}… [line cut from ${line.length} chars]${closingTagsIn(line.slice(kept.length))}`;
   });
   if (cut > 0) lines.push(`Note: values longer than ${maxFieldChars} characters were cut to keep this answer within the response budget.`);
   return { structured: fitted, text: lines.join('\n') };

@@ -111,6 +111,12 @@ describe('fitToBudget()', () => {
     expect(out.text).toContain(hint);
     expect(out.text).toContain('[line cut from');
     expect(out.text.split('\n').at(-1)).toBe('Note: values longer than 2000 characters were cut to keep this answer within the response budget.');
+    // A payload's size note no longer claims its first 2000 characters are shown.
+    const sized = fence.wrap(payload('s'.repeat(300_000), 2000), 'failure message');
+    expect(sized).toContain('(300000 chars, first 2000 shown)');
+    const relabelled = fitToBudget({}, sized, 1000, 200).text;
+    expect(relabelled).toContain('failure message (300000 chars, cut further to fit the response budget): ');
+    expect(relabelled).not.toContain('first 2000 shown');
     // The note and what follows a cut payload are outside every fence.
     expect(out.text.indexOf('\nafter')).toBeGreaterThan(out.text.lastIndexOf(`</untrusted-data-${fence.id}>`, out.text.indexOf('\nafter')));
   });
