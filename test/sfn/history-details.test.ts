@@ -172,6 +172,39 @@ describe('history details', () => {
     }
   });
 
+  it('maxPayloadChars reads a long cause whole, up to an eighth of the budget; the answer says how when one was cut', async () => {
+    const machine = env.fake.addStateMachine('LongCause');
+    const cause = JSON.stringify({ errorMessage: 'gateway down', stackTrace: Array.from({ length: 120 }, (_, i) => `at frame${i} (index.js:${i})`) });
+    expect(cause.length).toBeGreaterThan(3000);
+    const run = env.fake.addExecution({ stateMachineArn: machine, name: 'long-cause', status: 'FAILED', error: 'Gateway', cause });
+    env.fake.setHistory(run.executionArn, [
+      { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+      { id: 2, type: 'ExecutionFailed', previousEventId: 1, timestamp: at(1), executionFailedEventDetails: { error: 'Gateway', cause } },
+    ]);
+    const cut = await env.call('describe_execution', { executionArn: run.executionArn });
+    expect(cut.structured?.cause).toMatchObject({ truncated: true, fullSize: cause.length });
+    expect(cut.text).toContain('Payloads longer than 2000 characters were cut: call again with maxPayloadChars up to 7500 to see more.');
+    const whole = await env.call('describe_execution', { executionArn: run.executionArn, maxPayloadChars: 7500 });
+    expect(whole.structured?.cause).toEqual({ untrustedData: cause });
+    expect(whole.text).not.toContain('maxPayloadChars');
+    const history = await env.call('get_execution_history', { executionArn: run.executionArn, failuresOnly: true, maxPayloadChars: 100_000 });
+    expect(events(history)[0]).toMatchObject({ type: 'ExecutionFailed', cause: { untrustedData: cause } });
+    expect(history.text).toContain('maxPayloadChars 100000 is more than this server allows (an eighth of its response budget): 7500 was used.');
+    // A continuation may change it, like maxItems.
+    const first = await env.call('get_execution_history', { executionArn: run.executionArn, maxItems: 1 });
+    const next = await env.call('get_execution_history', { executionArn: run.executionArn, maxItems: 1, maxPayloadChars: 7500, startingToken: first.structured?.nextToken });
+    expect(next.isError).toBeUndefined();
+    expect(events(next)[0]?.cause).toEqual({ untrustedData: cause });
+  });
+
+  it('eventTypes that match nothing point at the failures the history does have', async () => {
+    const r = await env.call('get_execution_history', { executionArn: evaluationArn, eventTypes: ['LambdaFunctionFailed'] });
+    expect(events(r)).toEqual([]);
+    expect(r.text).toContain("No event of the types asked for. This history's failures are TaskFailed (4), EvaluationFailed (1), ExecutionFailed (1); failuresOnly=true shows every kind of failure.");
+    const none = await env.call('get_execution_history', { executionArn: variablesArn, eventTypes: ['TaskFailed'] });
+    expect(none.text).not.toContain('No event of the types');
+  });
+
   it('shows the variables a state assigned, as one JSON object, with the execution data only', async () => {
     const r = await env.call('get_execution_history', { executionArn: variablesArn });
     const exited = events(r).find((e) => e.id === 3);

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { NormalisedState } from '../../server/states.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, count, durationText, expressRefusal, machineArnOf, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { arnField, consoleUrl, count, durationText, expressRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
@@ -27,6 +27,7 @@ export const describeExecution = defineTool({
       .enum(['ALL_DATA', 'METADATA_ONLY'])
       .optional()
       .describe('METADATA_ONLY leaves out input and output (default ALL_DATA).'),
+    maxPayloadChars: maxPayloadCharsField,
   }),
   outputSchema: z.object({
     executionArn: z.string(),
@@ -60,7 +61,8 @@ export const describeExecution = defineTool({
     const out = await sfn.describeExecution({ executionArn: args.executionArn, includedData: args.includedData }, ctx.signal).catch((err: unknown) => {
       throw expressRefusal(err, args.executionArn, 'nothing to describe (except the child executions of a Map Run)');
     });
-    const max = ctx.config.limits.maxPayloadChars;
+    const cut = payloadCut(args.maxPayloadChars, ctx.config.limits);
+    const max = cut.max;
     const structured = compact({
       executionArn: text(out.executionArn) ?? args.executionArn,
       stateMachineArn: text(out.stateMachineArn) ?? machineArnOf(args.executionArn),
@@ -109,6 +111,8 @@ export const describeExecution = defineTool({
       structured.error === 'States.NoChoiceMatched'
         ? 'Next: get_execution_history with reverseOrder=true shows the Choice state no rule matched (the last one entered before the failure) and the input its rules saw.'
         : (NEXT_STEP[structured.state] ?? ''),
+      morePayloadHint(cut, [structured.cause, structured.input, structured.output].some((p) => p?.truncated)),
+      cut.note ?? '',
     ];
     return { structured, text: lines.filter(Boolean).join('\n') };
   },

@@ -10,7 +10,7 @@ import { HISTORY_EVENT_TYPES, HistoryEventView, collapseRuns, isFailureEvent, is
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
-import { arnField, expressRefusal, requireArn } from './views.js';
+import { arnField, expressRefusal, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn } from './views.js';
 
 /** Empty pages with a token a read-ahead follows on top of the pages it reads. */
 const EMPTY_PAGES_FOLLOWED = 25;
@@ -64,6 +64,7 @@ export const getExecutionHistory = defineTool({
       .optional()
       .describe('Only events of this state (StateEntered/Exited and the Task/Map events linked to it); an event whose state is not known is kept, marked "[state not known]".'),
     eventTypes: z.array(z.enum(HISTORY_EVENT_TYPES)).min(1).max(HISTORY_EVENT_TYPES.length).optional().describe('Only these event types.'),
+    maxPayloadChars: maxPayloadCharsField,
     ...pagingInput({ defaultMaxItems: 100, maxPageSize: 1000, itemNoun: 'events' }),
   }),
   outputSchema: z.object({
@@ -81,7 +82,8 @@ export const getExecutionHistory = defineTool({
     const outcomes = new FailureOutcomes(args.reverseOrder);
     const failureAborts = new FailureAborts(args.reverseOrder);
     const types = args.eventTypes ? new Set<string>(args.eventTypes) : undefined;
-    const max = ctx.config.limits.maxPayloadChars;
+    const cut = payloadCut(args.maxPayloadChars, ctx.config.limits);
+    const max = cut.max;
     /**
      * Up to `pages` 1000-event pages from `token` on, observed only (same query: backend tokens are
      * bound to it); stops early when `done`; a failure here never fails the call. Empty pages that
@@ -107,6 +109,8 @@ export const getExecutionHistory = defineTool({
       }
     };
     let readEnd: string | undefined;
+    /** Failure events of each type the walk read: what to point at when eventTypes matched nothing. */
+    const failureTypesSeen = new Map<string, number>();
     /** reverseOrder asked, yet a page came oldest first: the backend ignores reverseOrder (some emulators do). */
     let oldestFirstAnyway = false;
     /** Pages read ahead while collecting, by page size and token, handed to the engine when it gets there. */
@@ -195,6 +199,7 @@ export const getExecutionHistory = defineTool({
         return page;
       },
       observePage: ({ items: events, nextToken }) => {
+        for (const e of events) if (e.type && isFailureEvent(e.type)) failureTypesSeen.set(e.type, (failureTypesSeen.get(e.type) ?? 0) + 1);
         // Where the pages read so far end: a read-ahead after the walk starts there.
         readEnd = nextToken;
         names.observe(events);
@@ -308,12 +313,22 @@ export const getExecutionHistory = defineTool({
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
           ? noEventsOfState(oneLine(args.stateName, 80), args.failuresOnly === true || args.eventTypes !== undefined)
           : '',
+        types && !args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined ? otherFailures(failureTypesSeen, types) : '',
+        morePayloadHint(cut, items.some((v) => [v.cause, v.input, v.output, v.parameters, v.assignedVariables].some((p) => p?.truncated))),
+        cut.note ?? '',
       ]
         .filter(Boolean)
         .join('\n'),
     };
   },
 });
+
+/** eventTypes that matched nothing in a history whose failures are of other types (TaskFailed asked, LambdaFunctionFailed there). */
+function otherFailures(seen: Map<string, number>, asked: Set<string>): string {
+  const others = [...seen].filter(([type]) => !asked.has(type));
+  if (others.length === 0) return '';
+  return `No event of the types asked for. This history's failures are ${others.map(([type, n]) => `${type} (${n})`).join(', ')}; failuresOnly=true shows every kind of failure.`;
+}
 
 /** A stateName that matched nothing: misspelt, or (with a filter) a state with no such events. */
 function noEventsOfState(name: string, filtered: boolean): string {

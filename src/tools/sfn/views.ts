@@ -104,3 +104,32 @@ export function expressRefusal(err: unknown, executionArn: string, what: string)
   const hint = `this is an EXPRESS execution (":express:" in its ARN): Step Functions keeps ${what} for EXPRESS workflows; with logging on, their events are in the state machine's CloudWatch Logs`;
   return new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint });
 }
+
+/** The per-call payload cut: inputs, outputs and causes, up to an eighth of the response budget (an answer holds several). */
+export const maxPayloadCharsField = z
+  .number()
+  .int()
+  .min(100)
+  .max(125_000)
+  .optional()
+  .describe("Cut inputs, outputs and causes at this many characters (default: the server's setting, 2000 unless configured); at most an eighth of the response budget. Raise it to read a long cause whole.");
+
+export interface PayloadCut {
+  max: number;
+  /** The largest cut this server allows. */
+  ceiling: number;
+  /** Said when the call asked for more than the ceiling. */
+  note: string | undefined;
+}
+
+export function payloadCut(asked: number | undefined, limits: { maxPayloadChars: number; responseBudgetChars: number }): PayloadCut {
+  const ceiling = Math.max(limits.maxPayloadChars, Math.floor(limits.responseBudgetChars / 8));
+  if (asked === undefined) return { max: limits.maxPayloadChars, ceiling, note: undefined };
+  if (asked <= ceiling) return { max: asked, ceiling, note: undefined };
+  return { max: ceiling, ceiling, note: `maxPayloadChars ${asked} is more than this server allows (an eighth of its response budget): ${ceiling} was used.` };
+}
+
+/** The line that says how to see more of payloads this answer cut, when a larger cut is allowed. */
+export function morePayloadHint(cut: PayloadCut, anyCut: boolean): string {
+  return anyCut && cut.max < cut.ceiling ? `Payloads longer than ${cut.max} characters were cut: call again with maxPayloadChars up to ${cut.ceiling} to see more.` : '';
+}
