@@ -115,7 +115,7 @@ afterAll(async () => {
   await env.close();
 });
 
-type Event = { id: number; type: string; stateName?: string; location?: string; error?: string; assignedVariables?: { untrustedData: string }; outputDetails?: unknown; assignedVariablesDetails?: unknown; output?: { untrustedData: string } };
+type Event = { id: number; type: string; stateName?: string; location?: string; error?: string; cause?: { untrustedData: string }; assignedVariables?: { untrustedData: string }; outputDetails?: unknown; assignedVariablesDetails?: unknown; output?: { untrustedData: string } };
 
 const events = (r: { structured?: Record<string, unknown> }) => r.structured?.events as Event[];
 
@@ -195,6 +195,27 @@ describe('history details', () => {
     const next = await env.call('get_execution_history', { executionArn: run.executionArn, maxItems: 1, maxPayloadChars: 7500, startingToken: first.structured?.nextToken });
     expect(next.isError).toBeUndefined();
     expect(events(next)[0]?.cause).toEqual({ untrustedData: cause });
+  });
+
+  it('a payload repeated word for word in one answer is shown once in the text and pointed back to', async () => {
+    const machine = env.fake.addStateMachine('Repeats');
+    const cause = `{"errorMessage":"gateway down","trace":"${'x'.repeat(300)}"}`;
+    const run = env.fake.addExecution({ stateMachineArn: machine, name: 'repeats', status: 'FAILED' });
+    const failed = (id: number) => ({ id, type: 'LambdaFunctionFailed', previousEventId: id - 1, timestamp: at(id), lambdaFunctionFailedEventDetails: { error: 'Gateway', cause } });
+    env.fake.setHistory(run.executionArn, [
+      { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+      { id: 2, type: 'TaskStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Charge' } },
+      failed(3),
+      failed(4),
+      { id: 5, type: 'ExecutionFailed', previousEventId: 4, timestamp: at(5), executionFailedEventDetails: { error: 'Gateway', cause } },
+    ]);
+    const r = await env.call('get_execution_history', { executionArn: run.executionArn, failuresOnly: true });
+    expect(events(r).every((e) => e.cause?.untrustedData === cause)).toBe(true);
+    const lines = r.text.split('\n').filter((l) => l.startsWith('#'));
+    expect(lines[0]).toContain(cause);
+    expect(lines[1]).toMatch(/ cause: same as #3 cause$/);
+    expect(lines[2]).toMatch(/ cause: same as #3 cause$/);
+    expect(r.text.split(cause).length - 1).toBe(1);
   });
 
   it('eventTypes that match nothing point at the failures the history does have', async () => {

@@ -24,6 +24,10 @@ const OUTCOME_GROWTH = 72;
 const NAME_GROWTH = 420;
 /** Oldest first, what one more page may settle: nothing after the failure read, or its state aborted by a cause not read yet. */
 const UNSETTLED_OLDEST_FIRST = new Set<Unmarked>(['notRead', 'aborted']);
+/** Payloads shorter than this are shown again rather than pointed back to ("cause: same as #12 cause" is 25 characters). */
+const REPEAT_WORTH_CHARS = 100;
+/** A text line that shows a payload (the only lines a repeat can shorten). */
+const PAYLOAD_LABEL = /(cause|parameters|input|output|assignedVariables)( \([^)]*\))?: <untrusted-data-/;
 /** Ends of a run whose line says the state it ended in (after [State]). */
 const RUN_ENDS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
@@ -125,15 +129,25 @@ export const getExecutionHistory = defineTool({
       name === undefined ? '' : isPlainStateName(name) ? `[${exactLine(name)}]` : ctx.fence.wrap(payload(name, 512), 'state');
     const heading = (v: HistoryEventView): string => [ctx.fence.inline('type', v.type), stateLabel(v.stateName)].filter(Boolean).join(' ');
     // Step Functions cuts payloads over its history limit itself; that cut is said, not left to look whole.
-    const dataText = (data: Payload | undefined, details: { truncated: true } | undefined, label: string): string =>
-      !details ? ctx.fence.wrap(data, label) : data ? ctx.fence.wrap(data, `${label} (cut by Step Functions)`) : `${label}: cut by Step Functions, not shown`;
+    const dataText = (data: Payload | undefined, details: { truncated: true } | undefined, label: string, v: HistoryEventView, seen?: Map<string, string>): string =>
+      !details ? once(data, label, v, seen) : data ? ctx.fence.wrap(data, `${label} (cut by Step Functions)`) : `${label}: cut by Step Functions, not shown`;
+    // A retried failure's cause, or an item's data passed from state to state, often repeats word for
+    // word: the answer's text shows it once and points back to it (structuredContent keeps each).
+    const once = (data: Payload | undefined, label: string, v: HistoryEventView, seen?: Map<string, string>): string => {
+      if (!data || !seen || data.untrustedData.length < REPEAT_WORTH_CHARS) return ctx.fence.wrap(data, label);
+      const key = `${data.fullSize ?? ''}:${data.untrustedData}`;
+      const first = seen.get(key);
+      if (first !== undefined) return `${label}: same as ${first}`;
+      seen.set(key, `#${v.id} ${label}`);
+      return ctx.fence.wrap(data, label);
+    };
     // The run's end names no state, yet the state it ended in is what a triage is after.
     const endedIn = (v: HistoryEventView): string => {
       if (!RUN_ENDS.has(v.type)) return '';
       const state = names.stateOfEvent(v.previousEventId);
       return state === undefined ? '' : `after ${stateLabel(shownStateName(state))}`;
     };
-    const lineOf = (v: HistoryEventView): string =>
+    const lineOf = (v: HistoryEventView, seen?: Map<string, string>): string =>
       [
         `#${v.id}${v.previousEventId ? ` ←${v.previousEventId}` : ''} ${heading(v)}`,
         endedIn(v),
@@ -148,11 +162,11 @@ export const getExecutionHistory = defineTool({
         ctx.fence.field('mapRunArn', v.mapRunArn),
         ctx.fence.field('error', v.error),
         ctx.fence.field('location', v.location),
-        ctx.fence.wrap(v.cause, 'cause'),
-        ctx.fence.wrap(v.parameters, 'parameters'),
-        dataText(v.input, v.inputDetails, 'input'),
-        dataText(v.output, v.outputDetails, 'output'),
-        dataText(v.assignedVariables, v.assignedVariablesDetails, 'assignedVariables'),
+        once(v.cause, 'cause', v, seen),
+        once(v.parameters, 'parameters', v, seen),
+        dataText(v.input, v.inputDetails, 'input', v, seen),
+        dataText(v.output, v.outputDetails, 'output', v, seen),
+        dataText(v.assignedVariables, v.assignedVariablesDetails, 'assignedVariables', v, seen),
       ]
         .filter(Boolean)
         .join(' ');
@@ -303,7 +317,9 @@ export const getExecutionHistory = defineTool({
     }
     const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
     const items = kept;
-    const lines = keptLines;
+    // Lines were sized whole; a payload repeated in this answer now shows once (the text only shrinks).
+    const seen = new Map<string, string>();
+    const lines = keptLines.map((line, i) => (PAYLOAD_LABEL.test(line) ? lineOf(items[i] as HistoryEventView, seen) : line));
     return {
       structured: { events: items, ...paging },
       fitsBudget,
