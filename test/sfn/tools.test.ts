@@ -52,6 +52,10 @@ describe('list_state_machines', () => {
     expect(emptyFields(r.structured)).toEqual([]);
     expect(r.text).toContain('Orders  STANDARD');
     expect(r.text).toContain('3 state machines; no more.');
+    // The ARNs share everything but the name: the text says it once, not on every line.
+    const lines = r.text.split('\n');
+    expect(lines[0]).toBe('stateMachineArn = arn:aws:states:us-east-1:123456789012:stateMachine:<name>');
+    expect(lines.slice(1).some((line) => line.includes('arn:'))).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { EXECUTION_STATUSES, arnField, count, durationText, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { EXECUTION_STATUSES, arnField, count, durationText, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -23,9 +23,6 @@ const Execution = z.object({
   redriveDate: z.string().optional(),
 });
 type Execution = z.infer<typeof Execution>;
-
-/** An ARN a text line shows bare (as UntrustedFence.inline does). */
-const BARE_ARN = /^[\w.:/@+-]{1,512}$/;
 
 const EXPRESS_HINT =
   'this is an EXPRESS state machine: Step Functions keeps no execution list or history for EXPRESS workflows (they are visible only in CloudWatch Logs when logging is enabled). Use list_state_machines to see each type';
@@ -135,7 +132,7 @@ export const listExecutions = defineTool({
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} execution(s) the backend listed without an executionArn were left out: they cannot be described or continued from.`);
     const { items, lines, fitsBudget, ...paging } = result;
-    const prefix = executionArnPrefix(items);
+    const prefix = sharedArnPrefix(items, (e) => e.executionArn);
     const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
     const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.executionArn.length ?? 0) - 2)) : lines;
     return {
@@ -147,16 +144,3 @@ export const listExecutions = defineTool({
     };
   },
 });
-
-/**
- * When every ARN is "<prefix><name>", the text shows the prefix once instead of on every line. Only
- * for ARNs shown bare (identifier-like), which each line then ends with.
- */
-function executionArnPrefix(items: Execution[]): string | undefined {
-  const first = items[0];
-  if (!first || !first.executionArn.endsWith(first.name)) return undefined;
-  const prefix = first.executionArn.slice(0, first.executionArn.length - first.name.length);
-  // Compared in place: building prefix + name for every item cost more than the rest of the text.
-  const fits = (e: Execution) => e.executionArn.length === prefix.length + e.name.length && e.executionArn.startsWith(prefix) && e.executionArn.endsWith(e.name);
-  return items.every((e) => fits(e) && BARE_ARN.test(e.executionArn)) ? prefix : undefined;
-}

@@ -4,7 +4,7 @@ import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { shortTime, text } from './views.js';
+import { sharedArnPrefix, shortTime, text } from './views.js';
 
 const StateMachine = z.object({
   stateMachineArn: z.string(),
@@ -52,10 +52,13 @@ export const listStateMachines = defineTool({
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} state machine(s) the backend listed without a stateMachineArn were left out.`);
     const { items, lines, fitsBudget, ...paging } = result;
+    const prefix = sharedArnPrefix(items, (m) => m.stateMachineArn);
+    const header = items.length > 0 && prefix ? `stateMachineArn = ${prefix}<name>` : '';
+    const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.stateMachineArn.length ?? 0) - 2)) : lines;
     return {
       structured: { stateMachines: items, ...paging },
       fitsBudget,
-      text: [...lines, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].join('\n'),
+      text: [header, ...shown, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].filter(Boolean).join('\n'),
     };
   },
 });

@@ -133,3 +133,22 @@ export function payloadCut(asked: number | undefined, limits: { maxPayloadChars:
 export function morePayloadHint(cut: PayloadCut, anyCut: boolean): string {
   return anyCut && cut.max < cut.ceiling ? `Payloads longer than ${cut.max} characters were cut: call again with maxPayloadChars up to ${cut.ceiling} to see more.` : '';
 }
+
+/** An ARN a text line shows bare (as UntrustedFence.inline does). */
+const BARE_ARN = /^[\w.:/@+-]{1,512}$/;
+
+/**
+ * When every item's ARN is "<prefix><name>", the text shows the prefix once instead of on every
+ * line. Only for ARNs shown bare (identifier-like), which each line then ends with.
+ */
+export function sharedArnPrefix<T extends { name: string }>(items: T[], arnOf: (item: T) => string): string | undefined {
+  const first = items[0];
+  if (!first || !arnOf(first).endsWith(first.name)) return undefined;
+  const prefix = arnOf(first).slice(0, arnOf(first).length - first.name.length);
+  // Compared in place: building prefix + name for every item cost more than the rest of the text.
+  const fits = (item: T) => {
+    const arn = arnOf(item);
+    return arn.length === prefix.length + item.name.length && arn.startsWith(prefix) && arn.endsWith(item.name) && BARE_ARN.test(arn);
+  };
+  return items.every(fits) ? prefix : undefined;
+}
