@@ -199,9 +199,8 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     `${fence.inline('id', d.id)}  ${d.state} (${fence.inline('phase', phase) || 'no phase'}${stopping})${d.name ? `  ${fence.field('name', oneLine(d.name, 120))}` : ''}${d.mode ? `  ${fence.field('mode', shortEnum(d.mode))}` : ''}`,
     times.filter(Boolean).join('  '),
     [fence.field('agent', d.agentId), fence.field('creator', d.creator?.id), ...where].filter(Boolean).join('  '),
-    [d.iterations, d.inputTokensUsed, d.outputTokensUsed, d.cachedInputTokensUsed].some((n) => n !== undefined)
-      ? `iterations=${d.iterations ?? '?'}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}${limitsText(d.limits)}`
-      : limitsText(d.limits).trim(),
+    `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +
+      limitsText(d.limits),
     d.failureReason ? `failure ${fence.field('reason', shortEnum(d.failureReason))}` : '',
     fence.wrap(d.failureMessage, 'failure message'),
     fence.wrap(d.warningMessage, 'warning'),

@@ -98,7 +98,7 @@ export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): st
     s.createdAt ? `created ${shortTime(s.createdAt)}` : '',
     s.updatedAt && s.updatedAt !== s.createdAt ? `updated ${shortTime(s.updatedAt)}` : '',
     s.iterations !== undefined || s.inputTokensUsed !== undefined
-      ? `it=${s.iterations ?? '?'} tokens in/out=${shortCount(s.inputTokensUsed)}/${shortCount(s.outputTokensUsed)}`
+      ? `it=${s.iterations ?? 0} tokens in/out=${shortCount(s.inputTokensUsed)}/${shortCount(s.outputTokensUsed)}`
       : '',
     fence.field('agent', s.agentId),
     s.projectId ? fence.field('project', s.projectId) : fence.field('env', s.environmentId),

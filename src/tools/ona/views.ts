@@ -81,9 +81,8 @@ export function shortEnum(value: string | undefined): string {
 }
 
 /** 123456 → "123k" for text lines. */
-/** A count as a line shows it; "?" where the backend sent none (not 0, which it did not say). */
 export function shortCount(n: number | undefined): string {
-  if (n === undefined) return '?';
+  if (n === undefined) return '0';
   if (n < 1000) return String(n);
   if (n < 999_500) return `${Math.round(n / 1000)}k`;
   if (n < 999_950_000) return `${(n / 1_000_000).toFixed(1)}M`;
