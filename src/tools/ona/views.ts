@@ -81,6 +81,7 @@ export function shortEnum(value: string | undefined): string {
 }
 
 /** 123456 → "123k" for text lines. */
+/** A count as a line shows it; proto3 JSON leaves out zeros, so a missing int64 count is 0. */
 export function shortCount(n: number | undefined): string {
   if (n === undefined) return '0';
   if (n < 1000) return String(n);
