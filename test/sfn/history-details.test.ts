@@ -216,6 +216,36 @@ describe('history details', () => {
     expect(lines[1]).toMatch(/ cause: same as #3 cause$/);
     expect(lines[2]).toMatch(/ cause: same as #3 cause$/);
     expect(r.text.split(cause).length - 1).toBe(1);
+    // Cut payloads are never pointed back to: two causes alike up to the cut may differ after it.
+    const long = (end: string) => `${'s'.repeat(2500)}${end}`;
+    const cutRun = env.fake.addExecution({ stateMachineArn: machine, name: 'cut-repeats', status: 'FAILED' });
+    env.fake.setHistory(cutRun.executionArn, [
+      { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+      { id: 2, type: 'LambdaFunctionFailed', previousEventId: 1, timestamp: at(1), lambdaFunctionFailedEventDetails: { error: 'E', cause: long('request-1') } },
+      { id: 3, type: 'LambdaFunctionFailed', previousEventId: 2, timestamp: at(2), lambdaFunctionFailedEventDetails: { error: 'E', cause: long('request-2') } },
+    ]);
+    const cutText = (await env.call('get_execution_history', { executionArn: cutRun.executionArn })).text;
+    expect(cutText).not.toContain('same as');
+    expect(cutText.split('(2509 chars, first 2000 shown)').length - 1).toBe(2);
+  });
+
+  it('newest first with maxItems 1, a run that ended after many retries says the state it ended in (the event it follows is read, its state is not)', async () => {
+    const machine = env.fake.addStateMachine('Retries');
+    const run = env.fake.addExecution({ stateMachineArn: machine, name: 'retries', status: 'FAILED' });
+    const history: FakeEvent[] = [
+      { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+      { id: 2, type: 'TaskStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Poll' } },
+    ];
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      for (const type of ['TaskScheduled', 'TaskStarted', 'TaskFailed']) {
+        const id = history.length + 1;
+        history.push({ id, type, previousEventId: id - 1, timestamp: at(id), ...(type === 'TaskFailed' ? { taskFailedEventDetails: { error: 'Busy' } } : {}) });
+      }
+    }
+    history.push({ id: history.length + 1, type: 'ExecutionFailed', previousEventId: history.length, timestamp: at(history.length + 1), executionFailedEventDetails: { error: 'Busy' } });
+    env.fake.setHistory(run.executionArn, history);
+    const r = await env.call('get_execution_history', { executionArn: run.executionArn, reverseOrder: true, maxItems: 1, pageSize: 2 });
+    expect(r.text).toMatch(/^#93 ←92 ExecutionFailed after \[Poll\] /m);
   });
 
   it('eventTypes that match nothing point at the failures the history does have', async () => {

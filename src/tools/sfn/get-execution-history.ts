@@ -134,8 +134,9 @@ export const getExecutionHistory = defineTool({
     // A retried failure's cause, or an item's data passed from state to state, often repeats word for
     // word: the answer's text shows it once and points back to it (structuredContent keeps each).
     const once = (data: Payload | undefined, label: string, v: HistoryEventView, seen?: Map<string, string>): string => {
-      if (!data || !seen || data.untrustedData.length < REPEAT_WORTH_CHARS) return ctx.fence.wrap(data, label);
-      const key = `${data.fullSize ?? ''}:${data.untrustedData}`;
+      // Only whole payloads: two cut ones may differ beyond the cut.
+      if (!data || !seen || data.truncated || data.untrustedData.length < REPEAT_WORTH_CHARS) return ctx.fence.wrap(data, label);
+      const key = data.untrustedData;
       const first = seen.get(key);
       if (first !== undefined) return `${label}: same as ${first}`;
       seen.set(key, `#${v.id} ${label}`);
@@ -251,7 +252,7 @@ export const getExecutionHistory = defineTool({
     // A run's end is named by the event it follows (after [State]), once that one is read.
     const unnamed = (v: HistoryEventView) =>
       RUN_ENDS.has(v.type)
-        ? v.previousEventId !== undefined && !names.has(v.previousEventId)
+        ? v.previousEventId !== undefined && names.stateOfEvent(v.previousEventId) === undefined && !names.isExecutionEvent(v.previousEventId)
         : v.stateName === undefined && !v.type.startsWith('Execution') && names.nameOf({ id: v.id, previousEventId: v.previousEventId, type: v.type }) === undefined;
     const worthNaming = (v: HistoryEventView) => args.stateName !== undefined || isFailureEvent(v.type) || /^(Map|Parallel)State(Succeeded|Failed|Aborted)$/.test(v.type);
     // Newest first, what decides a stretch of aborts without an end read (a running execution) lies further on.

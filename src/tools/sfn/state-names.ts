@@ -219,9 +219,9 @@ export class StateNameIndex implements PagingCarry {
     return this.walk(event.previousEventId);
   }
 
-  /** Whether the event `id` was read in this call. */
-  has(id: number | undefined): boolean {
-    return id !== undefined && this.nodes.has(id);
+  /** Whether the event `id` was read in this call and is an Execution* event (which belongs to no state). */
+  isExecutionEvent(id: number): boolean {
+    return this.nodes.get(id)?.type.startsWith('Execution') === true;
   }
 
   /** The state of the event `id` (what an ExecutionFailed follows: the state the run ended in), when it was read. */
