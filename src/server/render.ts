@@ -77,12 +77,23 @@ function cutLongValues<S>(structured: S, text: string, maxFieldChars: number): {
     if (line.length <= maxFieldChars + LINE_FRAME_CHARS || CONTINUATION_HINT.test(line) || FENCE_PREAMBLE.test(line)) return line;
     cut += 1;
     const kept = cutAt(line, maxFieldChars);
-    // A payload's own size note ("first 2000 shown") is no longer true of what is left.
-    const relabelled = kept.replace(/\((\d+) chars, first \d+ shown\)/, '($1 chars, cut further to fit the response budget)');
+    const relabelled = relabelCutPayload(kept);
     return `${relabelled}… [line cut from ${line.length} chars]${closingTagsIn(line.slice(kept.length))}`;
   });
   if (cut > 0) lines.push(`Note: values longer than ${maxFieldChars} characters were cut to keep this answer within the response budget.`);
   return { structured: fitted, text: lines.join('\n') };
+}
+
+const SIZE_NOTE = /\((\d+) chars, first \d+ shown\)/g;
+
+/**
+ * The size note ("first 2000 shown") of the payload a line was cut inside is no longer true of what
+ * is left: the last note, when no fence closes after it in the kept part.
+ */
+function relabelCutPayload(kept: string): string {
+  const last = [...kept.matchAll(SIZE_NOTE)].at(-1);
+  if (last === undefined || kept.includes('</untrusted-data-', last.index)) return kept;
+  return `${kept.slice(0, last.index)}(${last[1]} chars, cut further to fit the response budget)${kept.slice(last.index + last[0].length)}`;
 }
 
 /** Our own footer (it carries the token, which must stay whole); never a line of execution data. */

@@ -168,6 +168,10 @@ describe('ona faults', () => {
     env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': date } });
     const dated = await call('list_agent_executions');
     expect(dated.text).toMatch(/Next: Ona asked to wait 4\d s before calling again/);
+    // A 503 that asks for a long wait is answered at once too, with the wait.
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'maintenance'), headers: { 'retry-after': '600' } });
+    const unavailable = await call('list_agent_executions');
+    expect(unavailable.text).toMatch(/failed: unavailable \(HTTP 503\).*Next: Ona asked to wait 10 min before calling again \(Retry-After\)/);
     for (const [header, shown] of [['86400', '24 h'], ['2592000', '30 days'], ['99999999999999999999999', 'more than a year']]) {
       env.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': header as string } });
       expect((await call('list_agent_executions')).text).toContain(`Next: Ona asked to wait ${shown} before calling again`);

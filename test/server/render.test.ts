@@ -117,6 +117,11 @@ describe('fitToBudget()', () => {
     const relabelled = fitToBudget({}, sized, 1000, 200).text;
     expect(relabelled).toContain('failure message (300000 chars, cut further to fit the response budget): ');
     expect(relabelled).not.toContain('first 2000 shown');
+    // Two payloads on a line: only the one the cut fell in is relabelled.
+    const two = `${fence.wrap(payload('o'.repeat(3000), 500), 'output')} ${fence.wrap(payload('a'.repeat(3000), 2000), 'assignedVariables')}`;
+    const both = fitToBudget({}, two, 1000, 800).text;
+    expect(both).toContain('output (3000 chars, first 500 shown): ');
+    expect(both).toContain('assignedVariables (3000 chars, cut further to fit the response budget): ');
     // The note and what follows a cut payload are outside every fence.
     expect(out.text.indexOf('\nafter')).toBeGreaterThan(out.text.lastIndexOf(`</untrusted-data-${fence.id}>`, out.text.indexOf('\nafter')));
   });

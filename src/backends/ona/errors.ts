@@ -105,7 +105,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   }
   // Retries wait at most a few seconds; a longer wait the server asked for is passed on as it is.
   const wait = reply.retryAfterSeconds;
-  if (info.kind === 'throttled' && wait !== undefined && wait >= 1) {
+  // A 429 or a 502/503/504: retries gave up on, or never waited out, the wait asked for.
+  if ((info.kind === 'throttled' || info.kind === 'unavailable' || info.kind === 'timeout') && wait !== undefined && wait >= 1) {
     details.hint = `Ona asked to wait ${waitText(wait)} before calling again (Retry-After); call again after that, or narrow the request`;
   }
   return new BackendError('Ona', ctx.operation, info.kind, code, message, details);
