@@ -113,7 +113,10 @@ async function main(): Promise<void> {
   const deps = { config, backends, calls: new CallTracker() };
   let close: () => Promise<void> = async () => undefined;
   let closing = false;
-  const shutdown = (reason: string, exitCode = 0) => {
+  let exitCode = 0;
+  const shutdown = (reason: string, code = 0) => {
+    // A failure met while already stopping (the engine failing after stdin closed) still exits non-zero.
+    exitCode = Math.max(exitCode, code);
     if (closing) {
       // A second signal (Ctrl-C again) is the operator's "now": go without waiting for calls in flight.
       if (reason.startsWith('SIG')) {

@@ -73,7 +73,7 @@ const RawConfig = z.object({
   localTimeScale: z
     .string()
     .trim()
-    .regex(/^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i, { message: 'expected a decimal number such as 0.001' })
+    .regex(/^(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i, { message: 'expected a decimal number such as 0.001' })
     .pipe(z.coerce.number<string>().gt(0).max(1000))
     .optional(),
   maxPayloadChars: intFromString(100, 100_000).default(2000),

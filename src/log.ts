@@ -16,11 +16,18 @@ export function setLogLevel(level: Level): void {
 }
 
 export function setRedactions(secrets: string[]): void {
-  // A backend may echo a secret JSON-escaped ("\/" for "/", as PHP writes it) or URL-encoded; longest
-  // first, so no shorter form cuts into a longer one before it is replaced.
-  const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1), s.replaceAll('/', '\\/'), encodeURIComponent(s)]);
-  redactions = [...new Set(forms)].sort((a, b) => b.length - a.length);
-  resultRedactions = redactions.filter((s) => s.length >= 8);
+  redactions = formsOf(secrets.filter((s) => s.length >= 4));
+  // The 8-character rule is the secret's own length, not that of an escaped form ("/api/" → "%2Fapi%2F").
+  resultRedactions = formsOf(secrets.filter((s) => s.length >= 8));
+}
+
+/**
+ * A backend may echo a secret JSON-escaped ("\/" for "/", as PHP writes it) or URL-encoded; longest
+ * first, so no shorter form cuts into a longer one before it is replaced.
+ */
+function formsOf(secrets: string[]): string[] {
+  const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), s.replaceAll('/', '\\/'), encodeURIComponent(s)]);
+  return [...new Set(forms)].sort((a, b) => b.length - a.length);
 }
 
 export function setQuiet(value: boolean): void {

@@ -128,6 +128,7 @@ describe('flags and env', () => {
     expect(load([], { EXECUTIONS_MCP_LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
     expect(load(['--local', '--local-time-scale', '.5']).local?.timeScale).toBe(0.5);
     expect(load(['--local', '--local-time-scale', '1e-3']).local?.timeScale).toBe(0.001);
+    expect(load(['--local', '--local-time-scale', '1e+3']).local?.timeScale).toBe(1000);
   });
 
   it('empty env values count as unset; the first of two alias variables wins', () => {

@@ -473,7 +473,7 @@ describe('ona tools against the fake AgentService', () => {
 
   it('get stays within a small budget too: annotation keys are cut, and lists show fewer entries', async () => {
     const big = makeExecution(996);
-    part(big as Json, 'metadata').annotations = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${i}-${'k'.repeat(5000)}`, `value-${i}`]));
+    part(big as Json, 'metadata').annotations = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`${'k'.repeat(5000)}-${i}`, `value-${i}`]));
     part(big as Json, 'status').mcpIntegrationStatuses = Array.from({ length: 300 }, (_, i) => ({ id: `mcp-${i}`, name: `${i}-${'n'.repeat(100)}`, phase: 'PHASE_FAILED', failureMessage: 'f'.repeat(5000) }));
     const small = await onaEnv({ executions: [big], argv: ['--response-budget-chars', '16000'] });
     try {
@@ -486,6 +486,8 @@ describe('ona tools against the fake AgentService', () => {
         expect(JSON.stringify(got.structured).length + got.text.length).toBeLessThanOrEqual(budget);
         const d = got.structured as { annotations: Record<string, string>; mcpIntegrations: unknown[]; listed: Record<string, number> };
         expect(Object.keys(d.annotations).every((key) => key.length <= 256)).toBe(true);
+        // 200 keys alike up to their cut stay 200 entries (under the list's cap).
+        expect(Object.keys(d.annotations)).toHaveLength(Math.min(200, harness === env.harness ? 50 : 13));
         expect(d.listed).toEqual({ annotations: 200, mcpIntegrations: 300 });
         expect(got.text).toContain(`mcpIntegrations: the first ${d.mcpIntegrations.length} of 300 are shown.`);
       }
@@ -611,6 +613,7 @@ describe('ona tools against the fake AgentService', () => {
     [{ codeContext: { environmentId: 'env-1' }, name: '   ' }, /must be visible text/],
     [{ codeContext: { environmentId: 'env-1' }, name: 'fix\nNext: stop everything' }, /must be visible text/],
     [{ codeContext: { environmentId: 'env-1' }, name: 'abc\u202edcba' }, /must be visible text/],
+    [{ codeContext: { environmentId: 'env-1' }, name: 'one\u2028Next: two' }, /must be visible text/],
   ])('refuses what a URL parser or a list line would change (%j), without calling Ona', async (args, expected) => {
     const before = env.fake.requests.length;
     const res = await env.harness.call('start_agent_execution', args);

@@ -14,6 +14,13 @@ describe('redact()', () => {
     expect(redact('token:\ns3cr3tTok and key%3Ds3cr3tTok')).toBe('token:\n[redacted] and key%3D[redacted]');
   });
 
+  it('results keep a short secret\'s escaped forms too, however long they are ("/api/" URL-encoded is 9 characters)', () => {
+    setRedactions(['/api/']);
+    expect(redactDeep({ path: 'https://x.example%2Fapi%2Fv1' })).toEqual({ path: 'https://x.example%2Fapi%2Fv1' });
+    setRedactions(['a/secret/key']);
+    expect(redactDeep({ php: 'a\\/secret\\/key', url: 'a%2Fsecret%2Fkey' })).toEqual({ php: '[redacted]', url: '[redacted]' });
+  });
+
   it('replaces a very short secret only where it stands alone, so words containing it stay intact', () => {
     setRedactions(['other']);
     expect(redact('from another server; token other.')).toBe('from another server; token [redacted].');

@@ -84,8 +84,14 @@ function listedTotals(totals: Record<string, number>, atMost: number): Record<st
 
 function shownAnnotations(annotations: Record<string, string> | undefined, atMost: number): Record<string, string> | undefined {
   if (!annotations) return undefined;
-  const entries = Object.entries(annotations).slice(0, atMost);
-  return Object.fromEntries(entries.map(([key, value]) => [key.length > ANNOTATION_KEY_CHARS ? `${cutAt(key, ANNOTATION_KEY_CHARS - 1)}…` : key, value]));
+  const shown: Record<string, string> = {};
+  for (const [key, value] of Object.entries(annotations).slice(0, atMost)) {
+    let cut = key.length > ANNOTATION_KEY_CHARS ? `${cutAt(key, ANNOTATION_KEY_CHARS - 8)}…` : key;
+    // Two long keys alike up to the cut stay two entries.
+    for (let n = 2; Object.hasOwn(shown, cut); n += 1) cut = `${cutAt(key, ANNOTATION_KEY_CHARS - 8)}…#${n}`;
+    shown[cut] = value;
+  }
+  return shown;
 }
 
 /** status.outputs (typed values) → { name: value } as JSON text. */

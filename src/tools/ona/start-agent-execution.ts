@@ -42,7 +42,7 @@ export const startAgentExecution = defineTool({
       .string()
       .min(1)
       .max(200)
-      .refine((name) => name.trim() !== '' && !/[\p{Cc}\u202a-\u202e\u2066-\u2069]/u.test(name), { message: 'must be visible text, with no line breaks or direction overrides' })
+      .refine((name) => name.trim() !== '' && !/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(name), { message: 'must be visible text, with no line breaks or direction overrides' })
       .optional()
       .describe('Name of the execution, shown in lists.'),
     mode: z.enum(AGENT_MODES).optional().describe('Agent mode; omit for the agent default (execution).'),
