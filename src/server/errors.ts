@@ -47,6 +47,11 @@ export class BackendError extends Error {
   }
 }
 
+/** The same backend error with the next step its raiser knows better. */
+export function withHint(err: BackendError, hint: string): BackendError {
+  return new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint });
+}
+
 /** Failures after which a write may still have been carried out: the backend got the request, or may have. */
 const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
 

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
-import { BackendError, ToolError } from '../../server/errors.js';
+import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { EXECUTION_STATUSES, arnField, count, durationText, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
 
@@ -86,7 +86,7 @@ export const listExecutions = defineTool({
         ).catch((err: unknown) => {
           // Some endpoints refuse an EXPRESS machine with a ValidationException that names the type.
           if (err instanceof BackendError && err.code === 'ValidationException' && /express/i.test(err.message) && err.details.hint === undefined) {
-            throw new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint: EXPRESS_HINT });
+            throw withHint(err, EXPRESS_HINT);
           }
           throw err;
         });

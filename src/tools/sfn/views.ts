@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { BackendError, ToolError } from '../../server/errors.js';
+import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
 /** Shared Step Functions view pieces: normalised state, ARN checks, console links. */
@@ -102,7 +102,7 @@ export function expressRefusal(err: unknown, executionArn: string, what: string)
   const refused = err instanceof BackendError && (err.kind === 'invalid_argument' || err.kind === 'not_found');
   if (!refused || err.details.hint !== undefined || executionArn.split(':')[5] !== 'express') return err;
   const hint = `this is an EXPRESS execution (":express:" in its ARN): Step Functions keeps ${what} for EXPRESS workflows; with logging on, their events are in the state machine's CloudWatch Logs`;
-  return new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint });
+  return withHint(err, hint);
 }
 
 /** The per-call payload cut: inputs, outputs and causes, up to an eighth of the response budget (an answer holds several). */
