@@ -17,7 +17,7 @@ Usage: executions-mcp [options]
   --host H --port P          HTTP bind address (127.0.0.1:3000)    EXECUTIONS_MCP_HOST / _PORT
   --http-token T             bearer token required on HTTP         EXECUTIONS_MCP_HTTP_TOKEN
   --allowed-hosts a,b        extra Host/Origin names accepted      EXECUTIONS_MCP_ALLOWED_HOSTS
-  --allow-writes             register start/stop/redrive tools     EXECUTIONS_MCP_ALLOW_WRITES
+  --allow-writes[=false]     register start/stop/redrive tools     EXECUTIONS_MCP_ALLOW_WRITES
   --toolsets a,b             stepfunctions,ona (default: those configured)
   --local [DIR]              embedded Step Functions engine         EXECUTIONS_MCP_LOCAL
   --local-port N             also serve the engine's SFN API on 127.0.0.1:N

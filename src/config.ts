@@ -139,6 +139,15 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
       args.splice(localAt, takesDir ? 2 : 1);
     }
   }
+  // parseArgs booleans take no value, yet "--allow-writes=false" must turn writes off (over the env), not fail.
+  let allowWrites: string | undefined;
+  const writesFlags = args.filter((a) => a === '--allow-writes' || a.startsWith('--allow-writes='));
+  if (writesFlags.length > 1) throw new ConfigError('invalid --allow-writes: given more than once');
+  const writesAt = args.findIndex((a) => a.startsWith('--allow-writes='));
+  if (writesAt >= 0) {
+    allowWrites = (args[writesAt] ?? '').slice('--allow-writes='.length);
+    args.splice(writesAt, 1);
+  }
   const { values } = parseArgs({
     args,
     strict: true,
@@ -161,7 +170,7 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
   });
   // An empty value (a script's "$TOKEN" with TOKEN unset) would otherwise count as not given, and the
   // environment's value, or none (no token at all), would apply unnoticed.
-  const given: Record<string, unknown> = { ...values, local };
+  const given: Record<string, unknown> = { ...values, local, 'allow-writes': allowWrites };
   for (const [name, value] of Object.entries(given)) {
     if (typeof value === 'string' && value.trim() === '') throw new ConfigError(`invalid --${name}: an empty value (give one, or leave the flag out)`);
   }
@@ -171,7 +180,7 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
     port: values.port,
     httpToken: values['http-token'],
     allowedHosts: values['allowed-hosts'],
-    allowWrites: values['allow-writes'] ? 'true' : undefined,
+    allowWrites: values['allow-writes'] ? 'true' : allowWrites,
     toolsets: values.toolsets,
     local,
     localPort: values['local-port'],

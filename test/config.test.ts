@@ -152,6 +152,15 @@ describe('flags and env', () => {
     expect(load(['--allow-writes']).allowWrites).toBe(true);
   });
 
+  it('--allow-writes=VALUE sets writes either way, over the environment', () => {
+    expect(load(['--allow-writes=false'], { EXECUTIONS_MCP_ALLOW_WRITES: 'true' }).allowWrites).toBe(false);
+    expect(load(['--allow-writes=off']).allowWrites).toBe(false);
+    expect(load(['--allow-writes=true']).allowWrites).toBe(true);
+    expect(() => load(['--allow-writes=maybe'])).toThrow(/invalid --allow-writes \/ EXECUTIONS_MCP_ALLOW_WRITES: expected true or false, got "maybe"/);
+    expect(() => load(['--allow-writes='])).toThrow(/invalid --allow-writes: an empty value/);
+    expect(() => load(['--allow-writes', '--allow-writes=false'])).toThrow(/invalid --allow-writes: given more than once/);
+  });
+
   it('toolsets are deduplicated and an explicit list replaces the configured default', () => {
     const c = load(['--toolsets', 'stepfunctions,stepfunctions, ona']);
     expect(c.toolsets).toEqual(['stepfunctions', 'ona']);
