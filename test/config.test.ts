@@ -74,6 +74,8 @@ describe('flags and env', () => {
     AWS_REGION: 'eu-west-1',
     AWS_PROFILE: 'dev',
     AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9999',
+    AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: 'http://127.0.0.1:9997',
+    AWS_ENDPOINT_URL_DEVOPS_AGENT: 'http://127.0.0.1:9996',
     ONA_API_KEY: 'ona-key',
     ONA_BASE_URL: 'http://127.0.0.1:9998/api',
   };
@@ -100,7 +102,11 @@ describe('flags and env', () => {
       limits: { maxPayloadChars: 500, responseBudgetChars: 16000, callDeadlineMs: 5000, writesPerMinute: 5 },
       cursorSecret: 'cursor-secret-0123456789',
       logLevel: 'debug',
-      aws: { region: 'eu-west-1', profile: 'dev', endpoints: { sfn: 'http://127.0.0.1:9999' } },
+      aws: {
+        region: 'eu-west-1',
+        profile: 'dev',
+        endpoints: { sfn: 'http://127.0.0.1:9999', bedrockAgentRuntime: 'http://127.0.0.1:9997', devopsAgent: 'http://127.0.0.1:9996' },
+      },
       ona: { apiKey: 'ona-key', baseUrl: 'http://127.0.0.1:9998/api' },
     });
     expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key', 'cursor-secret-0123456789']));
