@@ -37,6 +37,12 @@ const AWS_CONFIG_CREDENTIALS = { accessKeys: { accessKeyId: 'local', secretAcces
 
 /** How long a run's event log may stay open once its result is in (its last events are on their way). */
 const EVENT_LOG_GRACE_MS = 1000;
+const ENDED_REASON: Record<'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED', string> = {
+  SUCCEEDED: 'the execution succeeded',
+  FAILED: 'the execution failed',
+  TIMED_OUT: 'the execution timed out',
+  ABORTED: 'the execution was stopped',
+};
 
 export class LocalEngine {
   readonly machines = new Map<string, LocalStateMachine>();
@@ -133,6 +139,10 @@ export class LocalEngine {
       handlers: this.options.handlers,
       calls: recorder,
       givenUp: () => controller.signal.aborted || runCallingHandler()?.signal?.aborted === true,
+      abortSources: () => {
+        const runSignal = runCallingHandler()?.signal;
+        return runSignal ? [controller.signal, runSignal] : [controller.signal];
+      },
       context: { executionArn: record.arn, executionName: record.name, stateMachineArn: sm.arn, signal: controller.signal },
       timeScale: this.options.timeScale,
       handlerFileHint: this.options.handlerFileHint,
@@ -153,7 +163,8 @@ export class LocalEngine {
       record.control = undefined;
       record.history.freeze();
       this.store.ended(record);
-      controller.abort();
+      // Handlers still running learn why (handlers that have returned are no longer listening).
+      controller.abort(new DOMException(ENDED_REASON[outcome.status], 'AbortError'));
     };
 
     // The history comes from the tap (every run, in order, as events happen); see run-tap.ts.

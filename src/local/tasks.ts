@@ -20,7 +20,10 @@ export interface TaskContext {
   executionArn: string;
   executionName: string;
   stateMachineArn: string;
-  /** Aborted when the execution is stopped, times out or the engine closes. */
+  /**
+   * Aborted while the handler runs if its execution ends (stopped, timed out, failed elsewhere) or
+   * the Map iteration or Parallel branch running it is given up; never once the handler has settled.
+   */
   signal: AbortSignal;
 }
 
@@ -171,9 +174,27 @@ export interface RunBinding {
   calls: TaskCallSink;
   /** True when the execution ended or the run calling the handler was given up on (a stop, or its Map failed). */
   givenUp(): boolean;
+  /** What aborts a handler called now: the execution's signal and that of the run calling it. */
+  abortSources(): AbortSignal[];
   context: Omit<TaskContext, 'stateName' | 'resource'>;
   timeScale: number;
   handlerFileHint: string;
+}
+
+/**
+ * A signal that follows the sources only until released: a handler that has returned must not see
+ * the abort that ends its execution later (it would undo work that succeeded).
+ */
+function handlerSignal(sources: AbortSignal[]): { signal: AbortSignal; release: () => void } {
+  const own = new AbortController();
+  const already = sources.find((s) => s.aborted);
+  if (already) {
+    own.abort(already.reason);
+    return { signal: own.signal, release: () => undefined };
+  }
+  const follow = (event: Event) => own.abort((event.target as AbortSignal).reason);
+  for (const source of sources) source.addEventListener('abort', follow, { once: true });
+  return { signal: own.signal, release: () => sources.forEach((source) => source.removeEventListener('abort', follow)) };
 }
 
 /** The wrapped handler of one Task state for one execution. Called synchronously by the library. */
@@ -203,13 +224,16 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
     // Like Lambda, the handler gets a serialised copy: changing it must not change the execution's data.
     const copy = JSON.parse(params) as Json;
     const payload = resource.lambdaInvoke && copy !== null && typeof copy === 'object' && !Array.isArray(copy) ? (copy.Payload ?? {}) : copy;
-    const ctx: TaskContext = { ...run.context, stateName, resource: wanted };
+    const call = handlerSignal(run.abortSources());
+    const ctx: TaskContext = { ...run.context, stateName, resource: wanted, signal: call.signal };
     return (async () => {
       let raw: unknown;
       try {
         raw = await handler(payload, ctx);
       } catch (err) {
         throw toTaskError(err, lambdaStyle);
+      } finally {
+        call.release();
       }
       const out = toJson(raw);
       if (exceedsPayloadLimit(out.text)) throw dataLimitExceeded(wanted);
