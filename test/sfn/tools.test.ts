@@ -496,6 +496,22 @@ describe('write tools', () => {
     expect(env.fake.execution(racing.executionArn)?.status).toBe('SUCCEEDED');
   });
 
+  it('stop_execution that loses a race with another stop says whose error and cause were recorded', async () => {
+    const racing = env.fake.addExecution({ stateMachineArn: orders, name: 'two-stops', status: 'RUNNING', startDate: 1_763_600_000 });
+    env.fake.onceBefore('StopExecution', () => {
+      Object.assign(racing, { status: 'ABORTED', stopDate: 1_763_600_100, error: 'Other.Stop', cause: 'stopped by the on-call engineer' });
+    });
+    const r = await env.call('stop_execution', { executionArn: racing.executionArn, error: 'Mine', cause: 'runaway' });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured).toEqual({ stopDate: '2025-11-20T00:55:00.000Z', status: 'ABORTED', alreadyEnded: true });
+    expect(r.text).toMatch(/was stopped by another request at 2025-11-20T00:55:00.000Z, before this stop reached it: it records error .*Other\.Stop.* and cause .*stopped by the on-call engineer.*, not this call's; nothing was changed\.$/);
+    // The winner's stop with the same error and cause as ours, or with none recorded, reads as ours.
+    const same = env.fake.addExecution({ stateMachineArn: orders, name: 'same-stop', status: 'RUNNING', startDate: 1_763_600_000 });
+    env.fake.onceBefore('StopExecution', () => Object.assign(same, { status: 'ABORTED', stopDate: 1_763_600_100, error: 'Mine' }));
+    const mine = await env.call('stop_execution', { executionArn: same.executionArn, error: 'Mine' });
+    expect(mine.structured).toEqual({ stopDate: '2025-11-20T00:55:00.000Z', status: 'ABORTED' });
+  });
+
   it('list_executions refuses an inverted time window instead of answering with nothing', async () => {
     const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: '1h', startedBefore: '2h' });
     expect(r.isError).toBe(true);

@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { compact, iso } from '../../server/render.js';
+import { compact, cutAt, iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
+
+const differs = (recorded: string | undefined, sent: string | undefined) => !!recorded && recorded !== (sent ?? '');
 
 /** Statuses an execution never leaves (a redrive starts it again, but as a new attempt the caller asks for). */
 const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -54,6 +56,19 @@ export const stopExecution = defineTool({
       return {
         structured: compact({ stopDate, status: after.status, alreadyEnded: true as const }),
         text: `${args.executionArn} ended ${ctx.fence.inline('status', after.status)}${stopDate ? ` at ${stopDate}` : ''} on its own, before the stop reached it; nothing was changed.`,
+      };
+    }
+    // A stop that raced ours got there first when the recorded error or cause is not ours (StopExecution
+    // answers a repeated stop as if it had stopped it). Without either recorded, it cannot be told.
+    const recordedByAnother = after?.status === 'ABORTED' && (differs(after.error, args.error) || differs(after.cause, args.cause));
+    if (after && recordedByAnother) {
+      const stopDate = iso(after.stopDate ?? out.stopDate);
+      const recorded = [after.error !== undefined ? `error ${ctx.fence.inline('error', after.error)}` : '', after.cause !== undefined ? `cause ${ctx.fence.inline('cause', cutAt(after.cause, 200))}` : '']
+        .filter(Boolean)
+        .join(' and ');
+      return {
+        structured: compact({ stopDate, status: 'ABORTED', alreadyEnded: true as const }),
+        text: `${args.executionArn} was stopped by another request${stopDate ? ` at ${stopDate}` : ''}, before this stop reached it: it records ${recorded}, not this call's; nothing was changed.`,
       };
     }
     const structured = { stopDate: iso(out.stopDate), status: 'ABORTED' };
