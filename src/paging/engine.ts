@@ -246,6 +246,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     const resumed = resumeIndex(page.items, state, spec.keyOf, trail);
     let startIndex = resumed.index;
     let anchored = resumed.anchored;
+    let byTrail = resumed.byTrail === true;
     // On a page boundary, a page shorter than asked may hold only part of the shift: with position
     // tokens and new items at the head, the item last returned can sit on the page after. Only where
     // a call resumes: pages read back to back within one call have no time to shift, and a backend
@@ -267,6 +268,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     if (lower !== undefined) {
       startIndex = lower;
       anchored = true;
+      byTrail = true;
     } else if (startIndex === undefined || shortBoundary || boundaryShifted) {
       // The cursor's items are not on the re-read page: new items at the head of a newest-first
       // list pushed them onward, or the backend cut this page shorter than before (it may return
@@ -275,7 +277,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       // the items after moved up by one.
       let aheadToken = page.nextToken && page.nextToken !== state.backendToken ? page.nextToken : undefined;
       let scanned = page.items.length;
-      let found: { token: string; page: BackendPage<R>; index: number } | undefined;
+      let found: { token: string; page: BackendPage<R>; index: number; byTrail: boolean } | undefined;
       // Pages the cursor's items turn out to be beyond: read past, so observed (see observePage).
       const passed: Array<BackendPage<R>> = [page];
       let stillNewer = endsInRepeat(page.items);
@@ -293,9 +295,10 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         }
         pagesFetched += 1;
         readAhead.set(aheadToken, { page: ahead, size: state.pageSize });
-        const index = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf) ?? trail.anchorIn(ahead.items);
+        const nextAt = indexOfKey(ahead.items, state.nextKeyHash, spec.keyOf);
+        const index = nextAt ?? trail.anchorIn(ahead.items);
         if (index !== undefined) {
-          found = { token: aheadToken, page: ahead, index };
+          found = { token: aheadToken, page: ahead, index, byTrail: nextAt === undefined };
           break;
         }
         passed.push(ahead);
@@ -309,6 +312,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         page = found.page;
         startIndex = found.index;
         anchored = true;
+        byTrail = found.byTrail;
       } else {
         // Inside a page whose items before the cursor are all gone, on a list not seen out of order,
         // the documented order (newest first) places the resume: the page is read from its head and
@@ -319,6 +323,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       }
     }
     if (resuming) repeatsPossible = !anchored;
+    // Placed after an item passed before the last one (which is not on the page): newest first, the
+    // items there newer than the last one passed joined the list behind the cursor since (an older
+    // run reaching a filtered status). Returned now, they would come out of order: they are left,
+    // as new items at the head are. Only on the page a continuation resumes on.
+    let behindCursorPossible = resuming && byTrail && !trail.isLast(page.items[(startIndex ?? 0) - 1]) && trail.mayBeNewestFirst();
     spec.observePage?.(page);
     // A page read again only to resume at its end (itemsCanLeave) has not stalled.
     const resumedAtEnd = resuming && state.offset > 0 && startIndex === state.offset;
@@ -349,6 +358,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
           continue;
         }
         repeatsPossible = false;
+      }
+      if (behindCursorPossible) {
+        if (trail.newerThanLast(time)) {
+          itemsScanned += 1;
+          continue;
+        }
+        behindCursorPossible = false;
       }
       const position = (): CursorState => positionAt(state, page.items, i, spec.keyOf);
       // A list seen out of order cannot be stopped at its first item outside the window: it is scanned on.
@@ -431,26 +447,31 @@ function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; bef
  * head); undefined when the item before the cursor is no longer on the page. Anchored when a key
  * placed it, so no item after it can be one returned before.
  */
-function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string, trail: Trail<R>): { index: number | undefined; anchored: boolean } {
+function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string, trail: Trail<R>): { index: number | undefined; anchored: boolean; byTrail?: boolean } {
   const at = (index: number | undefined) => ({ index, anchored: index !== undefined });
   // On a page boundary: normally at 0; after the items passed last if a shift repeated them here.
   // Only the head is searched: a shift moves them by the number of arrivals, and hashing every key
   // of a 1000-item page on each continuation would cost more than the page itself.
   if (state.offset <= 0) {
     const head = items.slice(0, BOUNDARY_SCAN);
-    const after = indexAfterKey(head, state.previousKeyHash, keyOf) ?? trail.anchorIn(head);
-    return after === undefined ? { index: 0, anchored: false } : at(after);
+    const afterPrevious = indexAfterKey(head, state.previousKeyHash, keyOf);
+    if (afterPrevious !== undefined) return at(afterPrevious);
+    const afterTrail = trail.anchorIn(head);
+    return afterTrail === undefined ? { index: 0, anchored: false } : { index: afterTrail, anchored: true, byTrail: true };
   }
   if (!state.previousKeyHash && !state.nextKeyHash) return { index: Math.min(state.offset, items.length), anchored: false };
-  // The first item not yet returned, where it was or wherever it moved (items before it may have
-  // vanished, e.g. left a statusFilter); else just after the last item returned, or those before it.
-  const next = items[state.offset];
-  if (state.nextKeyHash && next !== undefined && hashOf(next, keyOf) === state.nextKeyHash) return at(state.offset);
-  const movedNext = indexOfKey(items, state.nextKeyHash, keyOf);
-  if (movedNext !== undefined) return at(movedNext);
+  // Just after the last item returned, where it was or wherever it moved: an item that joined the
+  // list right after it (an older run reaching a filtered status) is not yet returned, so it comes
+  // next. Else the first item not yet returned (the last one returned left the list), or after the
+  // items passed before it.
   const previous = items[state.offset - 1];
   if (state.previousKeyHash && previous !== undefined && hashOf(previous, keyOf) === state.previousKeyHash) return at(state.offset);
-  return at(indexAfterKey(items, state.previousKeyHash, keyOf) ?? trail.anchorIn(items));
+  const afterPrevious = indexAfterKey(items, state.previousKeyHash, keyOf);
+  if (afterPrevious !== undefined) return at(afterPrevious);
+  const movedNext = indexOfKey(items, state.nextKeyHash, keyOf);
+  if (movedNext !== undefined) return at(movedNext);
+  const afterTrail = trail.anchorIn(items);
+  return { index: afterTrail, anchored: afterTrail !== undefined, byTrail: afterTrail !== undefined };
 }
 
 function indexOfKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {

@@ -140,6 +140,20 @@ export class Trail<R> {
     return (time > last && time >= newest) || this.holds(raw);
   }
 
+  /** Whether `raw` is the item passed last. */
+  isLast(raw: R | undefined): boolean {
+    const last = this.entries[this.entries.length - 1];
+    if (raw === undefined || last === undefined) return false;
+    const hash = hashOf(raw, this.keyOf)?.slice(0, TRAIL_HASH_CHARS);
+    return hash !== undefined && hash === this.hash(last)?.slice(0, TRAIL_HASH_CHARS);
+  }
+
+  /** Strictly more recent than the item passed last (false when either recency is unknown). */
+  newerThanLast(time: number | undefined): boolean {
+    const last = this.entries[this.entries.length - 1]?.time;
+    return time !== undefined && last !== undefined && time > last;
+  }
+
   private holds(raw: R): boolean {
     const hash = hashOf(raw, this.keyOf)?.slice(0, TRAIL_HASH_CHARS);
     return hash !== undefined && this.entries.some((entry) => this.hash(entry)?.slice(0, TRAIL_HASH_CHARS) === hash);

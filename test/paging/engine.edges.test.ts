@@ -79,6 +79,29 @@ describe('collect() resume edges', () => {
   });
 });
 
+describe('collect() and items that join the list between calls (an older run reaching the filtered status)', () => {
+  const recencyOf = (k: string) => Number(k.slice(1));
+  const without = (...gone: string[]) => runs().filter((k) => !gone.includes(k));
+
+  it('returns an item that joined just after the last one returned, when the call stopped inside a page', async () => {
+    const list = new MutableList(without('r17'));
+    const first = await collect(spec(list, { maxItems: 2, recencyOf }));
+    expect(first.items).toEqual(['r19', 'r18']);
+    list.items = runs();
+    const second = await collect(spec(list, { maxItems: 3, recencyOf, startingToken: first.nextToken }));
+    expect(second.items).toEqual(['r17', 'r16', 'r15']);
+  });
+
+  it('does not return, out of order, an item that joined just before the last one returned (it is behind the cursor)', async () => {
+    const list = new MutableList(without('r17'));
+    const first = await collect(spec(list, { maxItems: 3, pageSize: 3, itemsCanLeave: true, recencyOf }));
+    expect(first.items).toEqual(['r19', 'r18', 'r16']);
+    list.items = runs();
+    const second = await collect(spec(list, { maxItems: 3, pageSize: 3, itemsCanLeave: true, recencyOf, startingToken: first.nextToken }));
+    expect(second.items).toEqual(['r15', 'r14', 'r13']);
+  });
+});
+
 describe('collect() and a backend that hands back the token it was given', () => {
   it('stops there, says so, and does not read the same page again', async () => {
     const list = new MutableList(runs());
