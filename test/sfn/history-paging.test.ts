@@ -154,3 +154,30 @@ describe('a running execution read newest first from a backend whose page tokens
     }
   });
 });
+
+describe('a running execution read oldest first to the end of its history so far', () => {
+  it('says the run goes on and how to see the newest events; an ended one just ends', async () => {
+    const running = fake.addExecution({ stateMachineArn: machine, name: 'still-going', status: 'RUNNING' });
+    fake.setHistory(running.executionArn, buildHistory({ tasks: 2 }).filter((e) => e.type !== 'ExecutionSucceeded'));
+    const lastId = fake.history(running.executionArn).at(-1)?.id;
+    const pages: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await env.call('get_execution_history', { executionArn: running.executionArn, maxItems: 4, pageSize: 3, ...(token ? { startingToken: token } : {}) });
+      pages.push(r.text);
+      token = r.structured?.nextToken as string | undefined;
+    } while (token);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.at(-1)).toContain(`The execution has not ended (its history has no end event yet): more events will follow after #${lastId}. To see the newest, call again with reverseOrder=true`);
+    expect(pages.slice(0, -1).join('\n')).not.toContain('has not ended');
+    // Filtered down to nothing, the last page still tells.
+    const failures = await env.call('get_execution_history', { executionArn: running.executionArn, failuresOnly: true });
+    expect(failures.text).toContain('has not ended');
+
+    const ended = await env.call('get_execution_history', { executionArn: arn, maxItems: 1000 });
+    expect(ended.structured?.nextToken).toBeUndefined();
+    expect(ended.text).not.toContain('has not ended');
+    const newestFirst = await env.call('get_execution_history', { executionArn: running.executionArn, reverseOrder: true, maxItems: 1000 });
+    expect(newestFirst.text).not.toContain('has not ended');
+  });
+});

@@ -30,6 +30,8 @@ const REPEAT_WORTH_CHARS = 100;
 const PAYLOAD_LABEL = /(cause|parameters|input|output|assignedVariables)( \([^)]*\))?: <untrusted-data-/;
 /** Ends of a run whose line says the state it ended in (after [State]). */
 const RUN_ENDS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
+/** Events after which an execution's history grows no more (until a redrive). */
+const RUN_ENDED = new Set([...RUN_ENDS, 'ExecutionSucceeded']);
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
 const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
@@ -113,6 +115,8 @@ export const getExecutionHistory = defineTool({
       }
     };
     let readEnd: string | undefined;
+    /** The last event of the pages walked, and whether it is the history's last (no page after it). */
+    let lastRead: { id: number | undefined; type: string | undefined; atEnd: boolean } | undefined;
     /** Failure events of each type the walk read: what to point at when eventTypes matched nothing. */
     const failureTypesSeen = new Map<string, number>();
     /** reverseOrder asked, yet a page came oldest first: the backend ignores reverseOrder (some emulators do). */
@@ -217,6 +221,9 @@ export const getExecutionHistory = defineTool({
         for (const e of events) if (e.type && isFailureEvent(e.type)) failureTypesSeen.set(e.type, (failureTypesSeen.get(e.type) ?? 0) + 1);
         // Where the pages read so far end: a read-ahead after the walk starts there.
         readEnd = nextToken;
+        const last = events[events.length - 1];
+        if (last) lastRead = { id: last.id, type: last.type, atEnd: false };
+        if (lastRead && !nextToken) lastRead.atEnd = true;
         names.observe(events);
         outcomes.observe(events);
         if (!nextToken) outcomes.reachedEnd();
@@ -327,6 +334,7 @@ export const getExecutionHistory = defineTool({
       text: [
         ...collapseRuns(items, lines, heading),
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
+        !args.reverseOrder && !paging.nextToken && lastRead?.atEnd && !RUN_ENDED.has(lastRead.type ?? '') ? stillRunning(lastRead.id) : '',
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
           ? noEventsOfState(oneLine(args.stateName, 80), args.failuresOnly === true || args.eventTypes !== undefined)
           : '',
@@ -339,6 +347,12 @@ export const getExecutionHistory = defineTool({
     };
   },
 });
+
+/** Oldest first, a history read to its end that has no end event yet: the run goes on, and so will its history. */
+function stillRunning(lastId: number | undefined): string {
+  const after = lastId === undefined ? '' : ` after #${lastId}`;
+  return `The execution has not ended (its history has no end event yet): more events will follow${after}. To see the newest, call again with reverseOrder=true and a small maxItems.`;
+}
 
 /** eventTypes that matched nothing in a history whose failures are of other types (TaskFailed asked, LambdaFunctionFailed there). */
 function otherFailures(seen: Map<string, number>, asked: Set<string>): string {
