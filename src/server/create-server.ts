@@ -5,7 +5,7 @@ import { log, redactDeep, redactInResult } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { VERSION } from '../version.js';
 import { annotationsFor, type ToolContext, type ToolDefinition } from './define-tool.js';
-import { BackendError, ToolError, describeError } from './errors.js';
+import { BackendError, ToolError, describeError, refusedOutright } from './errors.js';
 import { selectTools } from './inventory.js';
 import { WriteRateLimiter } from './rate-limit.js';
 import type { CallTracker } from './activity.js';
@@ -75,6 +75,7 @@ async function runTool(
   // ends anything still waiting on a silent backend with a clear error instead of a hung call.
   const limit = callSignal(sdkCtx.mcpReq.signal, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
   const notes: string[] = [];
+  let writesSpent = 0;
   const ctx: ToolContext = {
     config: deps.config,
     backends: deps.backends,
@@ -84,7 +85,10 @@ async function runTool(
     cursors,
     fence,
     spendWrite() {
-      if (writeLimiter.tryAcquire()) return;
+      if (writeLimiter.tryAcquire()) {
+        writesSpent += 1;
+        return;
+      }
       throw new ToolError(
         `${tool.name} refused: the server allows ${writeLimiter.describe()} (EXECUTIONS_MCP_WRITES_PER_MINUTE); ` +
           `the next is possible in ${writeLimiter.secondsUntilFree()} s. Nothing was changed.`,
@@ -119,6 +123,8 @@ async function runTool(
     const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
+    // A write the backend refused outright changed nothing, so it does not count against the limit.
+    if (refusedOutright(err)) for (; writesSpent > 0; writesSpent -= 1) writeLimiter.refund();
     const text =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +

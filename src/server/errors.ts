@@ -59,6 +59,13 @@ export function outcomeUnknown(err: unknown): err is BackendError {
   return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind);
 }
 
+/** Failures that show the backend refused a request and changed nothing (it answered so, or was never reached). */
+const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'conflict', 'access_denied', 'unauthenticated', 'limit_exceeded', 'not_supported', 'unreachable']);
+
+export function refusedOutright(err: unknown): err is BackendError {
+  return err instanceof BackendError && REFUSED_OUTRIGHT.has(err.kind);
+}
+
 /**
  * "Code: message" of a backend error (`between` goes between them), on one line: the code and the
  * message came from the backend. The message's own closing stop would double the caller's.

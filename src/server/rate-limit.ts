@@ -18,6 +18,11 @@ export class WriteRateLimiter {
     return true;
   }
 
+  /** Takes back the latest write (one the backend refused outright). */
+  refund(): void {
+    this.stamps.pop();
+  }
+
   /** Seconds until the oldest write in the window leaves it. */
   secondsUntilFree(): number {
     const oldest = this.stamps[0];

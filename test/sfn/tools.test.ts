@@ -580,6 +580,33 @@ describe('the write limit', () => {
   });
 });
 
+describe('the write limit and writes the backend refused', () => {
+  it('a write the backend refused outright costs nothing; one whose outcome is unknown counts', async () => {
+    const limited = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+    try {
+      const succeeded = env.fake.executionsOf(orders).find((e) => e.status === 'SUCCEEDED')?.executionArn;
+      const redrives = env.fake.requestsFor('RedriveExecution').length;
+      for (let i = 0; i < 3; i += 1) expect((await limited.call('redrive_execution', { executionArn: succeeded })).text).toMatch(/ExecutionNotRedrivable/);
+      expect(env.fake.requestsFor('RedriveExecution').length).toBe(redrives + 3);
+      expect((await limited.call('start_execution', { stateMachineArn: orders, name: 'after-refusals' })).isError).toBeUndefined();
+      expect((await limited.call('start_execution', { stateMachineArn: orders, name: 'over-the-limit' })).text).toMatch(/^start_execution refused: the server allows 1 write/);
+    } finally {
+      await limited.close();
+    }
+    const unknown = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+    try {
+      const failed = env.fake.addExecution({ stateMachineArn: orders, name: 'redrive-lost', status: 'FAILED', startDate: 1_763_600_000 });
+      env.fake.inject({ kind: 'internal', status: 500 }, { op: 'RedriveExecution', times: 3 });
+      expect((await unknown.call('redrive_execution', { executionArn: failed.executionArn })).text).toMatch(/may have reached Step Functions anyway/);
+      env.fake.clearFaults();
+      expect((await unknown.call('start_execution', { stateMachineArn: orders, name: 'after-unknown' })).text).toMatch(/^start_execution refused: the server allows 1 write/);
+    } finally {
+      env.fake.clearFaults();
+      await unknown.close();
+    }
+  });
+});
+
 describe('the write limit covers every write tool', () => {
   it.each(['stop_execution', 'redrive_execution'] as const)('%s spends a write: the next write is refused and nothing reaches the backend', async (tool) => {
     const limited = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
