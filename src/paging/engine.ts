@@ -205,6 +205,32 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   const tokensRead = new Set<string>();
   /** Pages a look-ahead fetched, by backend token: when the cursor's items were not found there, they are the pages that come next. */
   const readAhead = new Map<string, { page: BackendPage<R>; size: number }>();
+  /**
+   * The first item from the head of the list on that is neither passed already nor newer than the
+   * item passed last, with the page it is on; undefined if not within LOOKAHEAD_FETCHES pages (or
+   * the time left). Pages read here are not returned, so they are not observed.
+   */
+  const rereadFromHead = async (): Promise<{ token: string | undefined; page: BackendPage<R>; index: number } | undefined> => {
+    let token: string | undefined;
+    const visited = new Set<string>();
+    for (let hop = 0; hop < LOOKAHEAD_FETCHES; hop += 1) {
+      let head: BackendPage<R>;
+      try {
+        // Not noted for order: the head follows the page read last, newer than it by nature.
+        head = await fetchWithinDeadline(token, state.pageSize);
+      } catch (err) {
+        if (err instanceof DeadlineReached || spec.signal.aborted) return undefined;
+        throw err;
+      }
+      pagesFetched += 1;
+      const index = head.items.findIndex((raw) => !trail.passedOrNewer(raw, timeOfNewestFirst(raw)));
+      if (index >= 0) return { token, page: head, index };
+      if (!head.nextToken || head.nextToken === token || visited.has(head.nextToken)) return undefined;
+      visited.add(head.nextToken);
+      token = head.nextToken;
+    }
+    return undefined;
+  };
   for (;;) {
     if (spec.signal.aborted) {
       if (pagesFetched === 0) throw abortError(spec.signal);
@@ -306,7 +332,21 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         stillNewer = endsInRepeat(ahead.items);
         aheadToken = ahead.nextToken && ahead.nextToken !== aheadToken ? ahead.nextToken : undefined;
       }
-      if (found) {
+      // Position tokens shift back when items before the cursor leave the list (a status filter):
+      // the items that moved from this page onto the one before are behind the token now. Newest
+      // first, the head of the list is read again down to the first item older than those passed.
+      const first = page.items[0];
+      const gapBehind =
+        resuming && spec.itemsCanLeave && state.backendToken !== undefined && trail.mayBeNewestFirst() && (first === undefined || trail.olderThanLast(timeOfNewestFirst(first)));
+      const fromHead = !found && gapBehind ? await rereadFromHead() : undefined;
+      if (fromHead) {
+        // The walk goes over the tokens it read at again, now from the head: no circle.
+        tokensRead.clear();
+        state = { ...state, backendToken: fromHead.token, offset: fromHead.index };
+        page = fromHead.page;
+        startIndex = fromHead.index;
+        anchored = true;
+      } else if (found) {
         for (const behind of passed) spec.observePage?.(behind);
         state = { ...state, backendToken: found.token, offset: found.index };
         page = found.page;

@@ -148,6 +148,17 @@ export class Trail<R> {
     return hash !== undefined && hash === this.hash(last)?.slice(0, TRAIL_HASH_CHARS);
   }
 
+  /** Strictly older than the item passed last (false when either recency is unknown). */
+  olderThanLast(time: number | undefined): boolean {
+    const last = this.entries[this.entries.length - 1]?.time;
+    return time !== undefined && last !== undefined && time < last;
+  }
+
+  /** One of the items passed last, or newer than the last of them: behind the cursor on a newest-first list. */
+  passedOrNewer(raw: R, time: number | undefined): boolean {
+    return this.newerThanLast(time) || this.holds(raw);
+  }
+
   /** Strictly more recent than the item passed last (false when either recency is unknown). */
   newerThanLast(time: number | undefined): boolean {
     const last = this.entries[this.entries.length - 1]?.time;

@@ -28,7 +28,11 @@ class MutableList {
 
 const codec = new CursorCodec('edges');
 
-function spec(list: MutableList, over: Partial<CollectSpec<string, string>> = {}): CollectSpec<string, string> {
+interface Pages {
+  fetchPage(token: string | undefined, pageSize: number, signal: AbortSignal): Promise<BackendPage<string>>;
+}
+
+function spec(list: Pages, over: Partial<CollectSpec<string, string>> = {}): CollectSpec<string, string> {
   return {
     tool: 'list_things',
     fingerprint: {},
@@ -99,6 +103,47 @@ describe('collect() and items that join the list between calls (an older run rea
     list.items = runs();
     const second = await collect(spec(list, { maxItems: 3, pageSize: 3, itemsCanLeave: true, recencyOf, startingToken: first.nextToken }));
     expect(second.items).toEqual(['r15', 'r14', 'r13']);
+  });
+});
+
+/** A newest-first list whose page tokens are positions ("from index N"), as Gitpod's offset tokens are. */
+class PositionList {
+  constructor(public items: string[]) {}
+
+  async fetchPage(token: string | undefined, pageSize: number): Promise<BackendPage<string>> {
+    const start = token === undefined ? 0 : Number(token);
+    const end = start + pageSize;
+    return { items: this.items.slice(start, end), nextToken: end < this.items.length ? String(end) : undefined };
+  }
+}
+
+describe('collect() with position tokens when items returned earlier leave the list (a status filter)', () => {
+  const recencyOf = (k: string) => Number(k.slice(1));
+
+  it.each([2, 3, 5])('one item a call, then %s of those returned leave: the items that moved behind the token still come, once', async (leaving) => {
+    const list = new PositionList(runs());
+    const returned: string[] = [];
+    let token: string | undefined;
+    const call = async () => {
+      const r = await collect(spec(list, { maxItems: 1, pageSize: 1, itemsCanLeave: true, recencyOf, startingToken: token }));
+      returned.push(...r.items);
+      token = r.nextToken;
+    };
+    for (let i = 0; i < 6; i += 1) await call();
+    expect(returned).toEqual(['r19', 'r18', 'r17', 'r16', 'r15', 'r14']);
+    list.items = list.items.filter((k) => !returned.slice(0, leaving).includes(k));
+    while (token) await call();
+    expect(returned).toEqual(runs());
+  });
+
+  it('the last page read emptied by the departures: the walk still goes on from where the items moved', async () => {
+    const list = new PositionList(['r05', 'r04', 'r03', 'r02', 'r01']);
+    const first = await collect(spec(list, { maxItems: 4, pageSize: 1, itemsCanLeave: true, recencyOf }));
+    expect(first.items).toEqual(['r05', 'r04', 'r03', 'r02']);
+    list.items = ['r03', 'r01'];
+    const second = await collect(spec(list, { maxItems: 4, pageSize: 1, itemsCanLeave: true, recencyOf, startingToken: first.nextToken }));
+    expect(second.items).toEqual(['r01']);
+    expect(second.nextToken).toBeUndefined();
   });
 });
 
