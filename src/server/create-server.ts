@@ -25,6 +25,8 @@ export interface ServerDeps {
 export interface CallerInfo {
   /** Authenticated client id (HTTP bearer token), bound into continuation tokens. */
   principal?: string | undefined;
+  /** Aborted when the connection that carries the call closed before its answer (HTTP). */
+  connectionClosed?: AbortSignal | undefined;
 }
 
 export const SERVER_INSTRUCTIONS =
@@ -73,7 +75,8 @@ async function runTool(
   let progressCount = 0;
   // List tools stop paging at deadlineAt and answer with what they have; this later, hard limit
   // ends anything still waiting on a silent backend with a clear error instead of a hung call.
-  const limit = callSignal(sdkCtx.mcpReq.signal, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
+  const signals = caller.connectionClosed ? [sdkCtx.mcpReq.signal, caller.connectionClosed] : sdkCtx.mcpReq.signal;
+  const limit = callSignal(signals, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
   const notes: string[] = [];
   let writesSpent = 0;
   const ctx: ToolContext = {

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { log } from '../log.js';
@@ -8,6 +9,7 @@ import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
 import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.js';
 import { requestGuard } from './guards.js';
+import { listen } from './listen.js';
 import { protoKeyRejection } from './message-check.js';
 
 /**
@@ -24,11 +26,21 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     cursors: deps.cursors ?? new CursorCodec(deps.config.cursorSecret ?? deps.config.http.token),
     writeLimiter: deps.writeLimiter ?? new WriteRateLimiter(deps.config.limits.writesPerMinute),
   };
+  // The SDK learns of a closed connection through the fetch Request's signal, which undici can stop
+  // delivering after a garbage collection (nodejs/undici#3644): calls then ran on after their client
+  // left. The Node response's own close event reaches the call through this request-scoped store.
+  const connection = new AsyncLocalStorage<AbortSignal>();
   const handler = toNodeHandler(
-    createMcpHandler(({ authInfo }) => createServer(shared, { principal: authInfo?.clientId })),
+    createMcpHandler(({ authInfo }) => createServer(shared, { principal: authInfo?.clientId, connectionClosed: connection.getStore() })),
     { onerror: (err) => log.error('bug: MCP HTTP handler failed', { error: `${err.name}: ${err.message}` }) },
   );
-  const mcp = (req: Parameters<typeof handler>[0], res: ServerResponse) => handler(req, withoutKeepAliveHeader(res));
+  const mcp = (req: Parameters<typeof handler>[0], res: ServerResponse) => {
+    const closed = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) closed.abort(new DOMException('the client closed the connection', 'AbortError'));
+    });
+    return connection.run(closed.signal, () => handler(req, withoutKeepAliveHeader(res)));
+  };
 
   const server = createHttpServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -120,29 +132,6 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
 
 /** How long a draining server still reads requests that reached it as the calls in flight ended. */
 const DRAIN_GRACE_MS = 100;
-
-/** A start failure that is the configuration's to fix: the CLI exits 2 with its one line. */
-export class ListenError extends Error {
-  override name = 'ListenError';
-}
-
-async function listen(server: Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const failed = (err: NodeJS.ErrnoException) => {
-      const where = `--port ${port} on ${host}`;
-      if (err.code === 'EADDRINUSE') reject(new ListenError(`${where} is already in use`));
-      else if (err.code === 'EACCES') reject(new ListenError(`${where} cannot be opened: permission denied`));
-      else if (err.code === 'EADDRNOTAVAIL') reject(new ListenError(`${where} cannot be opened: ${host} is not an address of this machine`));
-      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') reject(new ListenError(`${where} cannot be opened: ${host} does not resolve to an address`));
-      else reject(err);
-    };
-    server.once('error', failed);
-    server.listen(port, host, () => {
-      server.off('error', failed);
-      resolve();
-    });
-  });
-}
 
 /**
  * Connection is a hop-by-hop header that Node sets from the request: the SDK's own "keep-alive" on

@@ -542,6 +542,27 @@ describe('HTTP bodies the server refuses itself', () => {
     expect(cli.stderr()).not.toMatch(/"level":"error"/);
   });
 
+  it('a 2025-era call whose client goes away stops its backend request, also after the server collected garbage', async () => {
+    // undici's Request.signal can stop firing after a collection; the garbage here provokes one, as
+    // a busy server's own traffic does.
+    const arn = executionArn('Orders', 'client-leaves');
+    fake.inject({ kind: 'slow', ms: 60_000 }, { op: 'DescribeExecution', times: 1 });
+    const { port } = new URL(cli.url);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'describe_execution', arguments: { executionArn: arn } } });
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${Object.entries(MCP_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('')}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    socket.on('error', () => undefined);
+    await until(() => fake.requestsFor('DescribeExecution').some((r) => r.body.executionArn === arn), 'the backend request');
+    const garbage = JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'ping', params: { pad: 'x'.repeat(3 * 1024 * 1024) } });
+    for (let i = 0; i < 8; i += 1) await rawRequest(cli.url, { headers: MCP_HEADERS, body: garbage });
+    socket.destroy();
+    // Without the close reaching the call, the backend request stays open until the event stream's
+    // first keep-alive write fails, 15 s on.
+    await until(() => fake.requestsFor('DescribeExecution').some((r) => r.body.executionArn === arn && r.aborted), 'the backend request to be closed', 10_000);
+    fake.clearFaults();
+  });
+
   it('HEAD /healthz answers 200 without a body', async () => {
     const r = await rawRequest(cli.url, { method: 'HEAD', path: '/healthz' });
     expect(r.status).toBe(200);

@@ -1,0 +1,24 @@
+import type { Server } from 'node:http';
+
+/** A start failure that is the configuration's to fix: the CLI exits 2 with its one line. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+export async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      const where = `--port ${port} on ${host}`;
+      if (err.code === 'EADDRINUSE') reject(new ListenError(`${where} is already in use`));
+      else if (err.code === 'EACCES') reject(new ListenError(`${where} cannot be opened: permission denied`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new ListenError(`${where} cannot be opened: ${host} is not an address of this machine`));
+      else if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') reject(new ListenError(`${where} cannot be opened: ${host} does not resolve to an address`));
+      else reject(err);
+    };
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
