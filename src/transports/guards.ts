@@ -29,6 +29,12 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
       res.writeHead(400, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"more than one Host header"}');
       return { admitted: false };
     }
+    // A Host is host[:port] (RFC 9110 §7.2): userinfo, a path, a query or a fragment in it would pass
+    // the name check (the URL parser reads past them) and then break the request URL built from it.
+    if (req.headers.host !== undefined && /[@/?#\\\s]/.test(req.headers.host)) {
+      res.writeHead(400, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"invalid Host header: expected host[:port]"}');
+      return { admitted: false };
+    }
     // "localhost." is the same name as "localhost" (a fully qualified name's root dot), in Host and in Origin.
     if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '');
     if (req.headers.origin) req.headers.origin = req.headers.origin.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:[\]]+)\.(?=(:\d+)?$)/i, '$1');

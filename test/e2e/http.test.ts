@@ -83,6 +83,16 @@ describe('HTTP without a token (loopback)', () => {
     expect(rooted.status).toBe(403);
   });
 
+  it('a Host that is not host[:port] (userinfo, a path, a query) gets 400, and no error is logged', async () => {
+    const port = new URL(cli.url).port;
+    for (const host of ['x@localhost', `user:pw@127.0.0.1:${port}`, 'evil.com@localhost', 'a@[::1]', 'localhost/x', 'localhost?x', 'localhost#x']) {
+      const r = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host }, body: INITIALIZE });
+      expect(r.status, host).toBe(400);
+      expect(r.body).toBe('{"error":"invalid Host header: expected host[:port]"}');
+    }
+    expect(cli.stderr()).not.toMatch(/"level":"error"/);
+  });
+
   it('a fully qualified loopback Host ("localhost." with its root dot) is accepted', async () => {
     const port = new URL(cli.url).port;
     for (const host of ['localhost.', `localhost.:${port}`]) {
