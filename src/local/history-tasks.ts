@@ -75,7 +75,7 @@ export function taskFailed(sink: EventSink, scope: Scope, active: Active, error:
   const timedOut = error === 'States.Timeout';
   const kind = resource?.kind === 'lambda' ? 'LambdaFunction' : resource?.kind === 'activity' ? 'Activity' : 'Task';
   const type = `${kind}${timedOut ? 'TimedOut' : 'Failed'}`;
-  const details = kind === 'Task' ? { resourceType: resource?.resourceType, resource: resource?.resource, error, cause } : { error, cause };
+  const details = compact(kind === 'Task' ? { resourceType: resource?.resourceType, resource: resource?.resource, error, cause } : { error, cause });
   scope.lastId = sink.emitIn(scope, type, scope.lastId, ts, { [`${lower(type)}EventDetails`]: details });
   active.invocation = undefined;
 }

@@ -253,6 +253,8 @@ export class HistoryRecorder implements TaskCallSink {
   }
 
   private failCause(cause: string): string | undefined {
+    // An empty one (a task timeout's) is no cause: Step Functions leaves the field out.
+    if (cause === '') return undefined;
     return cause === FAIL_DEFAULT_CAUSE && this.anyFail((s) => !s.failHasCause) ? undefined : cause;
   }
 

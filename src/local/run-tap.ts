@@ -55,6 +55,8 @@ interface TapLink {
 /** The library's private shapes the tap relies on. */
 interface LibraryLogger {
   dispatch(event: LibraryEvent): void;
+  /** Gets the error object itself, before Retry and Catch read it. */
+  dispatchStateFailedEvent?(stateName: string, stateType: string, input: unknown, error: unknown): void;
   close?(): void;
 }
 interface ExecuteOptions {
@@ -117,10 +119,25 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
         }
         dispatch(event);
       };
+      const stateFailed = logger.dispatchStateFailedEvent?.bind(logger);
+      if (stateFailed) {
+        logger.dispatchStateFailedEvent = (stateName, stateType, stateInput, error) => {
+          withoutTimeoutCause(error);
+          stateFailed(stateName, stateType, stateInput, error);
+        };
+      }
     }
     return execute.call(this, input, options, cleanup);
   };
   proto[PATCHED] = true;
+}
+
+/**
+ * The library's task timeout carries its error name as its message too; Step Functions records a
+ * timeout with no cause (its history, ExecutionFailed, and a Catch's {"Error", "Cause": ""}).
+ */
+function withoutTimeoutCause(error: unknown): void {
+  if (error instanceof Error && error.name === 'States.Timeout' && error.message === 'States.Timeout' && error.cause === undefined) error.message = '';
 }
 
 /** A nested run that must not start: its event log ends empty and its result is null (nobody reads it: its Map already settled). */
