@@ -3,6 +3,7 @@ import { Frames } from './history-frames.js';
 import { scheduleTask, taskFailed, taskSucceeded } from './history-tasks.js';
 import type { Json, LibraryEvent } from './library.js';
 import type { RunNode } from './run-tap.js';
+import { templatePathCause } from './runtime-causes.js';
 import type { StateInfo } from './states.js';
 import type { Invocation, TaskCallSink } from './tasks.js';
 
@@ -51,7 +52,7 @@ export class HistoryRecorder implements TaskCallSink {
   /** The last StateExited output: the next state's input is usually the same object, stringified once. */
   private lastOutput: { value: unknown; json: string } | undefined;
   /** Where the last States.Runtime error happened: AWS names that state in the execution's cause. */
-  private runtimeFailure: { cause: string; state: string; enteredId: number } | undefined;
+  private runtimeFailure: { cause: string; shown: string; state: string; enteredId: number } | undefined;
   closed = false;
 
   constructor(private readonly opts: RecorderOptions) {
@@ -81,7 +82,7 @@ export class HistoryRecorder implements TaskCallSink {
         this.exited(scope, ev.state.name, ev.state.output ?? null, ts);
         return undefined;
       case 'StateFailed':
-        this.failed(scope, ev.state.name, errorText(ev.Error), causeText(ev.Cause), ts);
+        this.failed(scope, ev.state.name, errorText(ev.Error), causeText(ev.Cause), ev.state.input, ts);
         return undefined;
       case 'StateRetried':
         this.retried(scope, ev.state.name, ev.state.input, ts);
@@ -208,14 +209,14 @@ export class HistoryRecorder implements TaskCallSink {
     this.lastOutput = { value: output, json };
   }
 
-  private failed(scope: Scope, name: string, error: string, cause: string, ts: number): void {
+  private failed(scope: Scope, name: string, error: string, cause: string, input: Json, ts: number): void {
     const active = scope.active?.info.name === name ? scope.active : undefined;
     if (!active) return;
     // A Map/Parallel fails with the error of its item or branch: keep the state where it happened.
     // Items or branches failing alike after the first are not what failed their Map or Parallel
     // (States.Runtime is never caught: the first one fails the run).
     const known = this.runtimeFailure?.cause === cause;
-    if (error === RUNTIME_ERROR && !known) this.runtimeFailure = { cause, state: name, enteredId: active.enteredId };
+    if (error === RUNTIME_ERROR && !known) this.runtimeFailure = { cause, shown: templatePathCause(active.info, cause, input) ?? cause, state: name, enteredId: active.enteredId };
     if (active.info.type === 'Task' && active.invocation) {
       // The handler succeeded and ResultSelector/ResultPath/OutputPath failed: the task itself did not.
       if (active.invocation.result !== undefined) scope.lastId = taskSucceeded(this.sink, scope, active, ts);
@@ -245,7 +246,7 @@ export class HistoryRecorder implements TaskCallSink {
   private runtimeCause(error: string, cause: string): string {
     const at = this.runtimeFailure;
     if (error !== RUNTIME_ERROR || !at || at.cause !== cause) return cause;
-    return `An error occurred while executing the state '${at.state}' (entered at the event id #${at.enteredId}). ${cause}`;
+    return `An error occurred while executing the state '${at.state}' (entered at the event id #${at.enteredId}). ${at.shown}`;
   }
 
   private failError(error: string): string | undefined {

@@ -33,6 +33,19 @@ export interface StateInfo {
   itemsPath: string | undefined;
   /** Map states: concurrent iterations (the library runs at most 40, like AWS inline Maps). */
   maxConcurrency: number;
+  /** `field.$` entries of Parameters (ItemSelector on a Map) reading the state's input: field name → path. */
+  inputTemplatePaths: Array<{ field: string; path: string }>;
+}
+
+/** The `field.$` entries of a payload template whose value is a path into the input (not `$$`, not an intrinsic). */
+function templatePaths(template: unknown, out: Array<{ field: string; path: string }> = []): Array<{ field: string; path: string }> {
+  if (Array.isArray(template)) for (const item of template) templatePaths(item, out);
+  if (!isObject(template)) return out;
+  for (const [field, value] of Object.entries(template)) {
+    if (field.endsWith('.$') && typeof value === 'string' && value.startsWith('$') && !value.startsWith('$$')) out.push({ field, path: value });
+    else templatePaths(value, out);
+  }
+  return out;
 }
 
 export function isObject(value: unknown): value is JsonObject {
@@ -136,6 +149,7 @@ export function indexStates(definition: JsonObject): StateIndex {
         itemsPath: typeof state.ItemsPath === 'string' ? state.ItemsPath : undefined,
         // MaxConcurrencyPath is only known at run time: assume the default.
         maxConcurrency: num(state.MaxConcurrency) || 40,
+        inputTemplatePaths: templatePaths(type === 'Map' ? (state.ItemSelector ?? state.Parameters) : state.Parameters),
       });
     },
     (scope) => {

@@ -33,6 +33,10 @@ const machines: Record<string, unknown> = {
       },
     },
   },
+  'bad-nested-parameters': {
+    StartAt: 'P',
+    States: { P: { Type: 'Pass', InputPath: '$.order', Parameters: { ship: { 'to.$': '$.address', fixed: 1 } }, End: true } },
+  },
   'throws-object': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'throws', End: true } } },
   // Every item, and both branches, fail alike: the first failure is the one that fails the state.
   'bad-items': {
@@ -156,8 +160,16 @@ describe('States.Runtime failures name the state, like AWS', () => {
     expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
     const entered = events.find((e) => e.type === 'TaskStateEntered');
     expect(description.cause).toMatch(new RegExp(`^An error occurred while executing the state 'Pick' \\(entered at the event id #${entered?.id}\\)\\. \\S`));
-    expect(description.cause).toContain('$.missing');
+    // As Step Functions words it: the field and the input it looked in, which tell the fix.
+    expect(description.cause).toMatch(/\. The JSONPath '\$\.missing' specified for the field 'v\.\$' could not be found in the input '\{"v":1\}'$/);
     expect(events.map((e) => e.type)).not.toContain('LambdaFunctionScheduled');
+  });
+
+  it('a nested Parameters field after an InputPath: the input shown is the one the template read', async () => {
+    const { description } = await run('bad-nested-parameters', { order: { id: 7 }, other: true });
+    expect(description.cause).toBe(
+      `An error occurred while executing the state 'P' (entered at the event id #2). The JSONPath '$.address' specified for the field 'to.$' could not be found in the input '{"id":7}'`,
+    );
   });
 
   it.each([

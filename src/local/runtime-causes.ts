@@ -1,0 +1,27 @@
+import { evaluatePath } from './jsonpath.js';
+import type { Json } from './library.js';
+import type { StateInfo } from './states.js';
+
+const MISSING_PATH = /^Path expression '(.+)' does not point to a value$/;
+
+/**
+ * Step Functions' cause for a Parameters (or ItemSelector) path that finds nothing names the field
+ * and shows the input it looked in; the library's names only the path. Undefined when `cause` is
+ * not that failure, or no field of the state reads that path.
+ */
+export function templatePathCause(info: StateInfo, cause: string, stateInput: Json): string | undefined {
+  const path = MISSING_PATH.exec(cause)?.[1];
+  const entry = path === undefined ? undefined : info.inputTemplatePaths.find((p) => p.path === path);
+  if (!entry) return undefined;
+  const input = afterInputPath(info.inputPath, stateInput);
+  if (input === undefined) return undefined;
+  return `The JSONPath '${entry.path}' specified for the field '${entry.field}' could not be found in the input '${JSON.stringify(input)}'`;
+}
+
+/** The input a state's template reads: after its InputPath (null: an empty object); undefined when the path finds nothing. */
+function afterInputPath(inputPath: string | null | undefined, stateInput: Json): Json | undefined {
+  if (inputPath === null) return {};
+  if (inputPath === undefined) return stateInput;
+  const found = evaluatePath(inputPath, stateInput);
+  return found.ok ? found.value : undefined;
+}
