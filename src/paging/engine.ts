@@ -77,6 +77,12 @@ export interface CollectSpec<R, V> {
    */
   itemsCanLeave?: boolean | undefined;
   /**
+   * The backend's page tokens are positions (Gitpod's are offsets): items leaving before a token
+   * move the ones after it behind it, where only a walk from the head finds them again (at most
+   * LOOKAHEAD_FETCHES pages deep). Keyset tokens (Step Functions) need no such walk.
+   */
+  positionTokens?: boolean | undefined;
+  /**
    * Each page the walk reads or reads past, once, in walk order, before its items are viewed. A page
    * fetched only to look ahead is passed when (if) the walk reaches it, so what the carry saves is
    * never beyond the page the token points into.
@@ -192,7 +198,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   // A token from before trails were carried holds just the item before the cursor.
   const legacyTrail = start.previousKeyHash === undefined ? undefined : [start.previousTime === undefined ? [start.previousKeyHash] : [start.previousKeyHash, start.previousTime]];
   const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.orderEvidence ?? 0);
-  const noteOrder = recency ? trail.watchOrder(timeOfNewestFirst) : undefined;
+  let noteOrder = recency ? trail.watchOrder(timeOfNewestFirst) : undefined;
   // Where a resume found no key of the items passed last (they all left the list, or a shift pushed
   // them beyond reach), items newer than those, where the walk resumes, may be repeats a position
   // token shifted back into view: a continuation does not return them. Only that leading run: past
@@ -337,11 +343,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       // first, the head of the list is read again down to the first item older than those passed.
       const first = page.items[0];
       const gapBehind =
-        resuming && spec.itemsCanLeave && state.backendToken !== undefined && trail.mayBeNewestFirst() && (first === undefined || trail.olderThanLast(timeOfNewestFirst(first)));
+        resuming && spec.itemsCanLeave && spec.positionTokens && state.backendToken !== undefined && trail.mayBeNewestFirst() && (first === undefined || trail.olderThanLast(timeOfNewestFirst(first)));
       const fromHead = !found && gapBehind ? await rereadFromHead() : undefined;
       if (fromHead) {
-        // The walk goes over the tokens it read at again, now from the head: no circle.
+        // The walk goes over the tokens it read at again, now from the head: no circle; and its
+        // pages follow the head's, not the page read before the jump, for telling the list's order.
         tokensRead.clear();
+        noteOrder = recency ? trail.watchOrder(timeOfNewestFirst) : undefined;
         state = { ...state, backendToken: fromHead.token, offset: fromHead.index };
         page = fromHead.page;
         startIndex = fromHead.index;

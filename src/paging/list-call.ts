@@ -27,6 +27,8 @@ export interface ListCall<R, V> {
   observePage?(page: BackendPage<R>): void;
   /** Items can leave the listing between calls (a status filter): see CollectSpec.itemsCanLeave. */
   itemsCanLeave?: boolean;
+  /** The backend's page tokens are positions: see CollectSpec.positionTokens. */
+  positionTokens?: boolean;
   /** True when view or window may drop items; backend pages then stay at full size. */
   filtering?: boolean;
   carry?: PagingCarry;
@@ -82,6 +84,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     recencyOf: call.recencyOf?.bind(call),
     carry: call.carry,
     itemsCanLeave: call.itemsCanLeave,
+    positionTokens: call.positionTokens,
     observePage: call.observePage,
     deadlineAt: ctx.deadlineAt,
     signal: ctx.signal,

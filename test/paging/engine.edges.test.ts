@@ -125,7 +125,7 @@ describe('collect() with position tokens when items returned earlier leave the l
     const returned: string[] = [];
     let token: string | undefined;
     const call = async () => {
-      const r = await collect(spec(list, { maxItems: 1, pageSize: 1, itemsCanLeave: true, recencyOf, startingToken: token }));
+      const r = await collect(spec(list, { maxItems: 1, pageSize: 1, itemsCanLeave: true, positionTokens: true, recencyOf, startingToken: token }));
       returned.push(...r.items);
       token = r.nextToken;
     };
@@ -136,12 +136,41 @@ describe('collect() with position tokens when items returned earlier leave the l
     expect(returned).toEqual(runs());
   });
 
+  it('pages of three, the last two returned leaving after every call: every item that stays comes once, in order', async () => {
+    const all = Array.from({ length: 60 }, (_, i) => `r${String(59 - i).padStart(2, '0')}`);
+    const list = new PositionList([...all]);
+    const returned: string[] = [];
+    const left = new Set<string>();
+    let token: string | undefined;
+    do {
+      const r = await collect(spec(list, { maxItems: 3, pageSize: 3, itemsCanLeave: true, positionTokens: true, recencyOf, startingToken: token }));
+      returned.push(...r.items);
+      token = r.nextToken;
+      for (const gone of r.items.slice(-2)) left.add(gone);
+      list.items = list.items.filter((k) => !left.has(k));
+    } while (token);
+    expect(returned).toEqual(all);
+  });
+
+  it('keyset tokens need no walk from the head: a resume whose items all left costs a page or two', async () => {
+    const list = new MutableList(Array.from({ length: 400 }, (_, i) => `k${String(399 - i).padStart(3, '0')}`));
+    const keyRecency = (k: string) => Number(k.slice(1));
+    const first = await collect(spec(list, { maxItems: 303, pageSize: 100, itemsCanLeave: true, recencyOf: keyRecency }));
+    list.items = list.items.filter((k) => keyRecency(k) < 95 || keyRecency(k) > 110);
+    const fetched: Array<string | undefined> = [];
+    const second = await collect(
+      spec({ fetchPage: (token, size, signal) => (fetched.push(token), list.fetchPage(token, size, signal)) }, { maxItems: 5, pageSize: 100, itemsCanLeave: true, recencyOf: keyRecency, startingToken: first.nextToken }),
+    );
+    expect(second.items).toEqual(['k094', 'k093', 'k092', 'k091', 'k090']);
+    expect(fetched.length).toBeLessThanOrEqual(2);
+  });
+
   it('the last page read emptied by the departures: the walk still goes on from where the items moved', async () => {
     const list = new PositionList(['r05', 'r04', 'r03', 'r02', 'r01']);
-    const first = await collect(spec(list, { maxItems: 4, pageSize: 1, itemsCanLeave: true, recencyOf }));
+    const first = await collect(spec(list, { maxItems: 4, pageSize: 1, itemsCanLeave: true, positionTokens: true, recencyOf }));
     expect(first.items).toEqual(['r05', 'r04', 'r03', 'r02']);
     list.items = ['r03', 'r01'];
-    const second = await collect(spec(list, { maxItems: 4, pageSize: 1, itemsCanLeave: true, recencyOf, startingToken: first.nextToken }));
+    const second = await collect(spec(list, { maxItems: 4, pageSize: 1, itemsCanLeave: true, positionTokens: true, recencyOf, startingToken: first.nextToken }));
     expect(second.items).toEqual(['r01']);
     expect(second.nextToken).toBeUndefined();
   });

@@ -87,6 +87,8 @@ export const listAgentExecutions = defineTool({
       filtering: args.createdBefore !== undefined,
       // An execution leaves a phase filter as it runs on.
       itemsCanLeave: args.statusPhases !== undefined,
+      // Gitpod's public API pages by offset.
+      positionTokens: true,
       window: {
         after: args.createdAfter,
         before: args.createdBefore,
