@@ -78,7 +78,7 @@ async function runTool(
   const signals = caller.connectionClosed ? [sdkCtx.mcpReq.signal, caller.connectionClosed] : sdkCtx.mcpReq.signal;
   const limit = callSignal(signals, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
   const notes: string[] = [];
-  let writesSpent = 0;
+  const writesSpent: Array<{ refund(): void }> = [];
   const ctx: ToolContext = {
     config: deps.config,
     backends: deps.backends,
@@ -88,8 +88,9 @@ async function runTool(
     cursors,
     fence,
     spendWrite() {
-      if (writeLimiter.tryAcquire()) {
-        writesSpent += 1;
+      const ticket = writeLimiter.tryAcquire();
+      if (ticket) {
+        writesSpent.push(ticket);
         return;
       }
       throw new ToolError(
@@ -127,7 +128,7 @@ async function runTool(
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.
-    if (refusedOutright(err)) for (; writesSpent > 0; writesSpent -= 1) writeLimiter.refund();
+    if (refusedOutright(err)) for (const ticket of writesSpent) ticket.refund();
     const text =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +

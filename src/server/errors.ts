@@ -59,11 +59,12 @@ export function outcomeUnknown(err: unknown): err is BackendError {
   return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind);
 }
 
-/** Failures that show the backend refused a request and changed nothing (it answered so, or was never reached). */
-const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'conflict', 'access_denied', 'unauthenticated', 'limit_exceeded', 'not_supported', 'unreachable']);
+/** Failures that show the backend refused a request and changed nothing: it answered so. */
+const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'conflict', 'access_denied', 'unauthenticated', 'limit_exceeded', 'not_supported']);
 
+/** Only on the first attempt: a refusal after a retry may follow an attempt that was carried out. */
 export function refusedOutright(err: unknown): err is BackendError {
-  return err instanceof BackendError && REFUSED_OUTRIGHT.has(err.kind);
+  return err instanceof BackendError && REFUSED_OUTRIGHT.has(err.kind) && (err.details.attempts ?? 1) <= 1;
 }
 
 /**

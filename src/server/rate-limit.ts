@@ -8,19 +8,20 @@ export class WriteRateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records a write and returns true, or returns false when the limit is reached. */
-  tryAcquire(): boolean {
-    if (this.limit <= 0) return true;
+  /** Records a write and returns a ticket that can take it back, or returns false when the limit is reached. */
+  tryAcquire(): { refund(): void } | false {
+    if (this.limit <= 0) return { refund: () => undefined };
     const t = this.now();
     while (this.stamps.length > 0 && (this.stamps[0] ?? 0) <= t - this.windowMs) this.stamps.shift();
     if (this.stamps.length >= this.limit) return false;
     this.stamps.push(t);
-    return true;
+    // Takes back this write, if still counted (one the backend refused outright); not another's.
+    return { refund: () => this.remove(t) };
   }
 
-  /** Takes back the latest write (one the backend refused outright). */
-  refund(): void {
-    this.stamps.pop();
+  private remove(at: number): void {
+    const index = this.stamps.lastIndexOf(at);
+    if (index >= 0) this.stamps.splice(index, 1);
   }
 
   /** Seconds until the oldest write in the window leaves it. */
