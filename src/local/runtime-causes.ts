@@ -14,7 +14,8 @@ export function templatePathCause(info: StateInfo, cause: string, stateInput: Js
   const entry = path === undefined ? undefined : info.inputTemplatePaths.find((p) => p.path === path);
   if (!entry) return undefined;
   const input = afterInputPath(info.inputPath, stateInput);
-  if (input === undefined) return undefined;
+  // Found there, it was not the template that failed (an OutputPath or ResultSelector reading the same path).
+  if (input === undefined || evaluatePath(entry.path, input).ok) return undefined;
   return `The JSONPath '${entry.path}' specified for the field '${entry.field}' could not be found in the input '${JSON.stringify(input)}'`;
 }
 

@@ -33,6 +33,7 @@ const machines: Record<string, unknown> = {
       },
     },
   },
+  'bad-output-path': { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'a.$': '$.x' }, OutputPath: '$.x', End: true } } },
   'bad-nested-parameters': {
     StartAt: 'P',
     States: { P: { Type: 'Pass', InputPath: '$.order', Parameters: { ship: { 'to.$': '$.address', fixed: 1 } }, End: true } },
@@ -163,6 +164,13 @@ describe('States.Runtime failures name the state, like AWS', () => {
     // As Step Functions words it: the field and the input it looked in, which tell the fix.
     expect(description.cause).toMatch(/\. The JSONPath '\$\.missing' specified for the field 'v\.\$' could not be found in the input '\{"v":1\}'$/);
     expect(events.map((e) => e.type)).not.toContain('LambdaFunctionScheduled');
+  });
+
+  it('an OutputPath reading the path a Parameters field read fine is not blamed on that field', async () => {
+    const { description } = await run('bad-output-path', { x: 1 });
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(description.cause).toContain("'$.x'");
+    expect(description.cause).not.toContain('specified for the field');
   });
 
   it('a nested Parameters field after an InputPath: the input shown is the one the template read', async () => {
