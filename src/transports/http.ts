@@ -9,7 +9,7 @@ import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
 import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.js';
 import { requestGuard } from './guards.js';
-import { listen } from './listen.js';
+import { keepAliveForProxies, listen } from './listen.js';
 import { protoKeyRejection } from './message-check.js';
 
 /**
@@ -97,6 +97,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     await mcp(replay(authed, body.chunks), res);
   }
 
+  keepAliveForProxies(server);
   await listen(server, port, host);
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -22,3 +22,13 @@ export async function listen(server: Server, port: number, host: string): Promis
     });
   });
 }
+
+/**
+ * Idle keep-alive connections outlive a load balancer's (60 s on ALB and nginx's upstream default
+ * is shorter): with Node's 5 s, the server closes connections a proxy is about to reuse, and the
+ * proxy answers 502. Headers must still be allowed to arrive for longer than that.
+ */
+export function keepAliveForProxies(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}

@@ -573,6 +573,12 @@ describe('HTTP bodies the server refuses itself', () => {
     fake.clearFaults();
   });
 
+  it('keeps idle connections open longer than a load balancer does (65 s), so a proxy never reuses one being closed', async () => {
+    const r = await rawRequest(cli.url, { method: 'GET', path: '/healthz', headers: { connection: 'keep-alive' } });
+    expect(r.status).toBe(200);
+    expect(r.headers['keep-alive']).toBe('timeout=65');
+  });
+
   it('HEAD /healthz answers 200 without a body', async () => {
     const r = await rawRequest(cli.url, { method: 'HEAD', path: '/healthz' });
     expect(r.status).toBe(200);
