@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pause } from '../server/deadline.js';
+import { followSignals, pause } from '../server/deadline.js';
 import { cutAt } from '../server/render.js';
 import { evaluatePath, parseReferencePath } from './jsonpath.js';
 import type { Json } from './library.js';
@@ -181,22 +181,6 @@ export interface RunBinding {
   handlerFileHint: string;
 }
 
-/**
- * A signal that follows the sources only until released: a handler that has returned must not see
- * the abort that ends its execution later (it would undo work that succeeded).
- */
-function handlerSignal(sources: AbortSignal[]): { signal: AbortSignal; release: () => void } {
-  const own = new AbortController();
-  const already = sources.find((s) => s.aborted);
-  if (already) {
-    own.abort(already.reason);
-    return { signal: own.signal, release: () => undefined };
-  }
-  const follow = (event: Event) => own.abort((event.target as AbortSignal).reason);
-  for (const source of sources) source.addEventListener('abort', follow, { once: true });
-  return { signal: own.signal, release: () => sources.forEach((source) => source.removeEventListener('abort', follow)) };
-}
-
 /** The wrapped handler of one Task state for one execution. Called synchronously by the library. */
 export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding, timeoutSecondsPath?: string): (input: Json) => Promise<Json> {
   const lambdaStyle = resource.kind === 'lambda' || resource.lambdaInvoke;
@@ -224,7 +208,9 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
     // Like Lambda, the handler gets a serialised copy: changing it must not change the execution's data.
     const copy = JSON.parse(params) as Json;
     const payload = resource.lambdaInvoke && copy !== null && typeof copy === 'object' && !Array.isArray(copy) ? (copy.Payload ?? {}) : copy;
-    const call = handlerSignal(run.abortSources());
+    // Followed only while the handler runs: one that has returned must not see the abort that ends
+    // its execution later (it would undo work that succeeded).
+    const call = followSignals(run.abortSources());
     const ctx: TaskContext = { ...run.context, stateName, resource: wanted, signal: call.signal };
     return (async () => {
       let raw: unknown;
@@ -233,7 +219,7 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
       } catch (err) {
         throw toTaskError(err, lambdaStyle);
       } finally {
-        call.release();
+        call.dispose();
       }
       const out = toJson(raw);
       if (exceedsPayloadLimit(out.text)) throw dataLimitExceeded(wanted);
