@@ -9,7 +9,8 @@ import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
 import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.js';
 import { requestGuard } from './guards.js';
-import { keepAliveForProxies, listen } from './listen.js';
+import { keepAliveForProxies, listen, withoutKeepAliveHeader } from './listen.js';
+import { normaliseRequest } from './request-form.js';
 import { protoKeyRejection } from './message-check.js';
 
 /**
@@ -52,6 +53,12 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
 
   let closing = false;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = normaliseRequest(req);
+    if (refused) {
+      discardRest(req);
+      res.writeHead(refused.status, refused.headers).end(refused.body);
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0];
     if (closing) {
       // Draining: a request on a kept-alive connection must not start work it cannot answer.
@@ -133,17 +140,3 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
 
 /** How long a draining server still reads requests that reached it as the calls in flight ended. */
 const DRAIN_GRACE_MS = 100;
-
-/**
- * Connection is a hop-by-hop header that Node sets from the request: the SDK's own "keep-alive" on
- * event streams would override a client's "Connection: close" and hold its socket open.
- */
-function withoutKeepAliveHeader(res: ServerResponse): ServerResponse {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
-    const headers = args[1];
-    if (headers && !Array.isArray(headers) && String(headers.connection).toLowerCase() === 'keep-alive') delete headers.connection;
-    return writeHead.apply(this, args);
-  } as typeof writeHead;
-  return res;
-}

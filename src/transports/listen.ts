@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 
 /** A start failure that is the configuration's to fix: the CLI exits 2 with its one line. */
 export class ListenError extends Error {
@@ -31,4 +31,18 @@ export async function listen(server: Server, port: number, host: string): Promis
 export function keepAliveForProxies(server: Server): void {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+}
+
+/**
+ * Connection is a hop-by-hop header that Node sets from the request: the SDK's own "keep-alive" on
+ * event streams would override a client's "Connection: close" and hold its socket open.
+ */
+export function withoutKeepAliveHeader(res: ServerResponse): ServerResponse {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    const headers = args[1];
+    if (headers && !Array.isArray(headers) && String(headers.connection).toLowerCase() === 'keep-alive') delete headers.connection;
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+  return res;
 }

@@ -93,6 +93,42 @@ describe('HTTP without a token (loopback)', () => {
     expect(cli.stderr()).not.toMatch(/"level":"error"/);
   });
 
+  it('an absolute-form request target (as proxies send) is served; its authority is checked as the Host', async () => {
+    const port = new URL(cli.url).port;
+    const request = (target: string) =>
+      rawExchange(
+        Number(port),
+        `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(INITIALIZE)}\r\nConnection: close\r\n\r\n${INITIALIZE}`,
+      );
+    const served = await request(`http://127.0.0.1:${port}/mcp`);
+    expect(served.split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
+    expect(served).toContain('"protocolVersion"');
+    // The target's authority replaces Host (RFC 9112 §3.2.2), so a foreign one meets the rebinding guard.
+    expect((await request(`http://evil.example.com:${port}/mcp`)).split('\r\n')[0]).toBe('HTTP/1.1 403 Forbidden');
+    expect((await request(`http://127.0.0.1:${port}/elsewhere`)).split('\r\n')[0]).toBe('HTTP/1.1 404 Not Found');
+    for (const bad of [`http://user@127.0.0.1:${port}/mcp`, `ftp://127.0.0.1:${port}/mcp`]) {
+      const answer = await request(bad);
+      expect(answer.split('\r\n')[0], bad).toBe('HTTP/1.1 400 Bad Request');
+      expect(answer).toContain('invalid request target');
+    }
+    expect(cli.stderr()).not.toMatch(/"level":"error"/);
+  });
+
+  it('media types in Accept are read whatever their case', async () => {
+    const r = await rawRequest(cli.url, { headers: { 'content-type': 'Application/JSON', accept: 'Application/JSON, Text/Event-Stream' }, body: INITIALIZE });
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('"protocolVersion"');
+  });
+
+  it('a compressed body gets 415 naming the coding accepted, not a parse error', async () => {
+    const r = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, 'content-encoding': 'gzip' }, body: INITIALIZE });
+    expect(r.status).toBe(415);
+    expect(r.headers['accept-encoding']).toBe('identity');
+    expect(r.body).toContain('unsupported Content-Encoding');
+    const identity = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, 'content-encoding': 'identity' }, body: INITIALIZE });
+    expect(identity.status).toBe(200);
+  });
+
   it('a fully qualified loopback Host ("localhost." with its root dot) is accepted', async () => {
     const port = new URL(cli.url).port;
     for (const host of ['localhost.', `localhost.:${port}`]) {
