@@ -2,8 +2,11 @@ import type { CursorCodec, CursorState } from './token.js';
 import { callSignal, pause } from '../server/deadline.js';
 import { log } from '../log.js';
 import { ToolError } from '../server/errors.js';
-import { parseTimeBound } from './time.js';
 import { hashOf, Trail, type WireTrail } from './resume.js';
+import { endOfPage, indexOfKey, positionAt, resumeIndex } from './position.js';
+import { resolveWindow, windowVerdict, type TimeWindowSpec } from './window.js';
+
+export type { TimeWindowSpec } from './window.js';
 
 /**
  * The paging engine shared by every list tool. It follows backend tokens until maxItems, the
@@ -16,18 +19,6 @@ export type StopReason = 'exhausted' | 'maxItems' | 'responseBudget' | 'timeWind
 export interface BackendPage<R> {
   items: R[];
   nextToken?: string | undefined;
-}
-
-export interface TimeWindowSpec<R> {
-  /** Raw argument values (ISO-8601 or relative); resolved once and carried in the token. */
-  after?: string | undefined;
-  before?: string | undefined;
-  afterField: string;
-  beforeField: string;
-  /** Epoch ms of an item, or undefined when unknown (then the item is kept). */
-  timeOf(raw: R): number | undefined;
-  /** newest-first lists stop at the first item older than `after`; oldest-first at the first newer than `before`. */
-  order: 'newest-first' | 'oldest-first' | 'unordered';
 }
 
 export interface CollectSpec<R, V> {
@@ -129,7 +120,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     ? spec.codec.decode(spec.startingToken, spec.tool, spec.fingerprint, spec.principal)
     : { offset: 0, pageSize: spec.pageSize };
   if (start.carry !== undefined) spec.carry?.restore(start.carry);
-  const window = resolveWindow(spec, start, now());
+  const window = resolveWindow(spec.window, start, now());
   const items: V[] = [];
   let used = 0;
   let pagesFetched = 0;
@@ -417,7 +408,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const position = (): CursorState => positionAt(state, page.items, i, spec.keyOf);
       // A list seen out of order cannot be stopped at its first item outside the window: it is scanned on.
       const listed = trail.order === 'unordered' ? 'unordered' : undefined;
-      const verdict = window ? windowVerdict(spec.window as TimeWindowSpec<R>, window, raw, listed) : 'keep';
+      const verdict = window && spec.window ? windowVerdict(spec.window, window, raw, listed) : 'keep';
       if (verdict === 'stop') {
         itemsScanned += 1;
         return finish('timeWindow');
@@ -456,106 +447,14 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   }
 }
 
-function resolveWindow<R, V>(spec: CollectSpec<R, V>, start: CursorState, now: number) {
-  if (!spec.window) return undefined;
-  if (start.window) return start.window;
-  const { after, before, afterField, beforeField } = spec.window;
-  if (after === undefined && before === undefined) return undefined;
-  const resolved: { after?: number; before?: number } = {};
-  if (after !== undefined) resolved.after = parseTimeBound(after, afterField, now);
-  if (before !== undefined) resolved.before = parseTimeBound(before, beforeField, now);
-  if (resolved.after !== undefined && resolved.before !== undefined && resolved.after > resolved.before) {
-    throw new ToolError(
-      `${afterField} (${new Date(resolved.after).toISOString()}) is later than ${beforeField} (${new Date(resolved.before).toISOString()}), so nothing can match. ` +
-        'Relative ages count back from now: 2h is earlier than 1h.',
-    );
-  }
-  return resolved;
-}
-
-/** The cursor at the end of the page `state` read (its token and size), remembering what `boundary` does of its last item. */
-function endOfPage(state: CursorState, length: number, boundary: CursorState): CursorState {
-  const end: CursorState = { offset: length, pageSize: state.pageSize };
-  if (state.backendToken !== undefined) end.backendToken = state.backendToken;
-  if (boundary.previousKeyHash !== undefined) end.previousKeyHash = boundary.previousKeyHash;
-  return end;
-}
-
-function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: number; before?: number }, raw: R, seen?: 'unordered'): 'keep' | 'skip' | 'stop' {
-  const t = spec.timeOf(raw);
-  if (t === undefined) return 'keep';
-  const order = seen ?? spec.order;
-  if (window.after !== undefined && t < window.after) return order === 'newest-first' ? 'stop' : 'skip';
-  if (window.before !== undefined && t > window.before) return order === 'oldest-first' ? 'stop' : 'skip';
-  return 'keep';
-}
-
-/**
- * Where to resume inside a re-fetched page: at the offset, unless the page shifted (new items at its
- * head); undefined when the item before the cursor is no longer on the page. Anchored when a key
- * placed it, so no item after it can be one returned before.
- */
-function resumeIndex<R>(items: R[], state: CursorState, keyOf: (raw: R) => string, trail: Trail<R>): { index: number | undefined; anchored: boolean; byTrail?: boolean } {
-  const at = (index: number | undefined) => ({ index, anchored: index !== undefined });
-  // On a page boundary: normally at 0; after the items passed last if a shift repeated them here.
-  // Only the head is searched: a shift moves them by the number of arrivals, and hashing every key
-  // of a 1000-item page on each continuation would cost more than the page itself.
-  if (state.offset <= 0) {
-    const head = items.slice(0, BOUNDARY_SCAN);
-    const afterPrevious = indexAfterKey(head, state.previousKeyHash, keyOf);
-    if (afterPrevious !== undefined) return at(afterPrevious);
-    const afterTrail = trail.anchorIn(head);
-    return afterTrail === undefined ? { index: 0, anchored: false } : { index: afterTrail, anchored: true, byTrail: true };
-  }
-  if (!state.previousKeyHash && !state.nextKeyHash) return { index: Math.min(state.offset, items.length), anchored: false };
-  // Just after the last item returned, where it was or wherever it moved: an item that joined the
-  // list right after it (an older run reaching a filtered status) is not yet returned, so it comes
-  // next. Else the first item not yet returned (the last one returned left the list), or after the
-  // items passed before it.
-  const previous = items[state.offset - 1];
-  if (state.previousKeyHash && previous !== undefined && hashOf(previous, keyOf) === state.previousKeyHash) return at(state.offset);
-  const afterPrevious = indexAfterKey(items, state.previousKeyHash, keyOf);
-  if (afterPrevious !== undefined) return at(afterPrevious);
-  const movedNext = indexOfKey(items, state.nextKeyHash, keyOf);
-  if (movedNext !== undefined) return at(movedNext);
-  const afterTrail = trail.anchorIn(items);
-  return { index: afterTrail, anchored: afterTrail !== undefined, byTrail: afterTrail !== undefined };
-}
-
-function indexOfKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
-  const found = hash === undefined ? -1 : items.findIndex((raw) => hashOf(raw, keyOf) === hash);
-  return found >= 0 ? found : undefined;
-}
-
-function indexAfterKey<R>(items: R[], hash: string | undefined, keyOf: (raw: R) => string): number | undefined {
-  const found = indexOfKey(items, hash, keyOf);
-  return found === undefined ? undefined : found + 1;
-}
-
-function positionAt<R>(state: CursorState, items: R[], index: number, keyOf: (raw: R) => string): CursorState {
-  const position: CursorState = { offset: index, pageSize: state.pageSize };
-  if (state.backendToken !== undefined) position.backendToken = state.backendToken;
-  const previous = items[index - 1];
-  const previousHash = index > 0 && previous !== undefined ? hashOf(previous, keyOf) : undefined;
-  if (previousHash !== undefined) position.previousKeyHash = previousHash;
-  const next = items[index];
-  const nextHash = next === undefined ? undefined : hashOf(next, keyOf);
-  if (nextHash !== undefined) position.nextKeyHash = nextHash;
-  return position;
-}
-
 /** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */
 const MAX_TIMER_MS = 2_147_483_647;
-
-/** Head items of a page searched for a repeated last item when a cursor sits on a page boundary. */
-const BOUNDARY_SCAN = 100;
 
 /** Most backend calls spent looking for a cursor whose items moved (empty pages included). */
 const LOOKAHEAD_FETCHES = 25;
 /** Empty pages in a row fetched at once; after them, one page per EMPTY_PAGE_SPACING_MS at most. */
 const EMPTY_PAGES_UNPACED = 10;
 const EMPTY_PAGE_SPACING_MS = 50;
-
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';
