@@ -97,6 +97,17 @@ const VARIABLES: FakeEvent[] = [
   { id: 6, type: 'ExecutionSucceeded', previousEventId: 5, timestamp: at(5), executionSucceededEventDetails: { output: '{}' } },
 ];
 
+// An activity that sent no heartbeat within its 2 s: the TimedOut event says so without a cause; the limits are on ActivityScheduled.
+const TIMED_OUT: FakeEvent[] = [
+  { id: 1, type: 'ExecutionStarted', timestamp: at(0) },
+  { id: 2, type: 'TaskStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Review' } },
+  { id: 3, type: 'ActivityScheduled', previousEventId: 2, timestamp: at(2), activityScheduledEventDetails: { resource: 'arn:aws:states:us-east-1:123456789012:activity:review', timeoutInSeconds: 300, heartbeatInSeconds: 2 } },
+  { id: 4, type: 'ActivityStarted', previousEventId: 3, timestamp: at(3), activityStartedEventDetails: { workerName: 'w1' } },
+  { id: 5, type: 'ActivityTimedOut', previousEventId: 4, timestamp: at(5), activityTimedOutEventDetails: { error: 'States.Timeout' } },
+  { id: 6, type: 'ExecutionFailed', previousEventId: 5, timestamp: at(6), executionFailedEventDetails: { error: 'States.Timeout' } },
+];
+let timedOutArn: string;
+
 beforeAll(async () => {
   env = await startSfnEnv();
   const machine = env.fake.addStateMachine('Details');
@@ -109,6 +120,9 @@ beforeAll(async () => {
   const mapRun = env.fake.addExecution({ stateMachineArn: machine, name: 'map', status: 'FAILED' });
   env.fake.setHistory(mapRun.executionArn, MAP_FAILED);
   mapFailedArn = mapRun.executionArn;
+  const timedOut = env.fake.addExecution({ stateMachineArn: machine, name: 'timed-out', status: 'FAILED' });
+  env.fake.setHistory(timedOut.executionArn, TIMED_OUT);
+  timedOutArn = timedOut.executionArn;
 });
 
 afterAll(async () => {
@@ -120,6 +134,13 @@ type Event = { id: number; type: string; stateName?: string; location?: string; 
 const events = (r: { structured?: Record<string, unknown> }) => r.structured?.events as Event[];
 
 describe('history details', () => {
+  it('a scheduled task shows the time limits it ran under, which a cause-less *TimedOut event reached', async () => {
+    const r = await env.call('get_execution_history', { executionArn: timedOutArn });
+    expect(r.isError).toBeUndefined();
+    expect(events(r).find((e) => e.type === 'ActivityScheduled')).toMatchObject({ id: 3, stateName: 'Review', timeoutInSeconds: 300, heartbeatInSeconds: 2 });
+    expect(r.text).toMatch(/#3 ←2 ActivityScheduled \[Review\] \S+ timeoutInSeconds=300 heartbeatInSeconds=2 /);
+  });
+
   it('an EvaluationFailed event is named after the state its details name, however far back its StateEntered lies', async () => {
     // Pages of one event, however many are asked for: the reads ahead reach 5 events, not event 2.
     env.fake.capPages(1);

@@ -162,6 +162,8 @@ export const getExecutionHistory = defineTool({
         v.outcome ? `(${v.outcome})` : unmarkedText(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
+        v.timeoutInSeconds !== undefined ? `timeoutInSeconds=${v.timeoutInSeconds}` : '',
+        v.heartbeatInSeconds !== undefined ? `heartbeatInSeconds=${v.heartbeatInSeconds}` : '',
         v.redriveCount !== undefined ? `redriveCount=${v.redriveCount}` : '',
         ctx.fence.field('resource', v.resource ? oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256) : undefined),
         ctx.fence.field('mapRunArn', v.mapRunArn),

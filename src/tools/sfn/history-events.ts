@@ -83,6 +83,8 @@ export const HistoryEventView = z.object({
   location: z.string().optional().describe('EvaluationFailed: the field of the state whose evaluation failed.'),
   index: z.number().int().optional().describe('Map iteration index.'),
   length: z.number().int().optional().describe('Number of Map iterations.'),
+  timeoutInSeconds: z.number().int().optional().describe('TaskScheduled, ActivityScheduled, LambdaFunctionScheduled: the time limit the task ran under (a *TimedOut event reached it or its heartbeat).'),
+  heartbeatInSeconds: z.number().int().optional().describe('TaskScheduled, ActivityScheduled: the longest gap allowed between heartbeats.'),
   mapRunArn: z.string().optional(),
   redriveCount: z.number().int().optional(),
   input: PayloadSchema.optional(),
@@ -108,6 +110,8 @@ interface AnyDetails {
   parameters?: string;
   index?: number;
   length?: number;
+  timeoutInSeconds?: number;
+  heartbeatInSeconds?: number;
   mapRunArn?: string;
   redriveCount?: number;
   assignedVariables?: unknown;
@@ -139,6 +143,8 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
     location: text(d.location),
     index: count(d.index),
     length: count(d.length),
+    timeoutInSeconds: count(d.timeoutInSeconds),
+    heartbeatInSeconds: count(d.heartbeatInSeconds),
     mapRunArn: text(d.mapRunArn),
     redriveCount: count(d.redriveCount),
     input: data(d.input),
