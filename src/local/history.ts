@@ -3,7 +3,7 @@ import { Frames } from './history-frames.js';
 import { scheduleTask, taskFailed, taskSucceeded } from './history-tasks.js';
 import type { Json, LibraryEvent } from './library.js';
 import type { RunNode } from './run-tap.js';
-import { templatePathCause } from './runtime-causes.js';
+import { resultPathCause, templatePathCause } from './runtime-causes.js';
 import type { StateInfo } from './states.js';
 import type { Invocation, TaskCallSink } from './tasks.js';
 
@@ -30,6 +30,7 @@ export type { Outcome, WireEvent };
 const FAIL_DEFAULT_ERROR = 'FailStateError';
 const FAIL_DEFAULT_CAUSE = 'Execution failed because of a Fail state';
 const RUNTIME_ERROR = 'States.Runtime';
+const RESULT_PATH_ERROR = 'States.ResultPathMatchFailure';
 
 export interface RecorderOptions {
   states: Map<string, StateInfo>;
@@ -53,6 +54,8 @@ export class HistoryRecorder implements TaskCallSink {
   private lastOutput: { value: unknown; json: string } | undefined;
   /** Where the last States.Runtime error happened: AWS names that state in the execution's cause. */
   private runtimeFailure: { cause: string; shown: string; state: string; enteredId: number } | undefined;
+  /** The ResultPath that could not be applied last (the library's cause names nothing). */
+  private resultPathFailure: string | undefined;
   closed = false;
 
   constructor(private readonly opts: RecorderOptions) {
@@ -88,6 +91,8 @@ export class HistoryRecorder implements TaskCallSink {
         this.retried(scope, ev.state.name, ev.state.input, ts);
         return undefined;
       case 'StateCaught':
+        // The Catch's ResultPath is applied next, to the state's input: it fails there or not at all.
+        this.resultPathFailure = resultPathCause(ev.catch.catcher.ResultPath, ev.state.input);
         this.caught(scope, ev.state.name, ts);
         return undefined;
       case 'ExecutionSucceeded':
@@ -215,6 +220,8 @@ export class HistoryRecorder implements TaskCallSink {
     // A Map/Parallel fails with the error of its item or branch: keep the state where it happened.
     // Items or branches failing alike after the first are not what failed their Map or Parallel
     // (States.Runtime is never caught: the first one fails the run).
+    // Propagated through the Map or Parallel around it, it is the innermost state whose own ResultPath fails on its input.
+    if (error === RESULT_PATH_ERROR) this.resultPathFailure = resultPathCause(active.info.resultPath, input) ?? this.resultPathFailure;
     const known = this.runtimeFailure?.cause === cause;
     if (error === RUNTIME_ERROR && !known) this.runtimeFailure = { cause, shown: templatePathCause(active.info, cause, input) ?? cause, state: name, enteredId: active.enteredId };
     if (active.info.type === 'Task' && active.invocation) {
@@ -244,6 +251,7 @@ export class HistoryRecorder implements TaskCallSink {
 
   /** AWS names the state of a States.Runtime error: "An error occurred while executing the state 'X' (entered at the event id #N). …". */
   private runtimeCause(error: string, cause: string): string {
+    if (error === RESULT_PATH_ERROR && cause === RESULT_PATH_ERROR) return this.resultPathFailure ?? cause;
     const at = this.runtimeFailure;
     if (error !== RUNTIME_ERROR || !at || at.cause !== cause) return cause;
     return `An error occurred while executing the state '${at.state}' (entered at the event id #${at.enteredId}). ${at.shown}`;

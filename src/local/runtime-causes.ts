@@ -1,6 +1,20 @@
+import { cutAt } from '../server/render.js';
 import { evaluatePath } from './jsonpath.js';
 import type { Json } from './library.js';
-import type { StateInfo } from './states.js';
+import { isObject, type StateInfo } from './states.js';
+
+/** Step Functions' limit on a cause (characters). */
+const MAX_CAUSE = 32_768;
+
+/**
+ * Step Functions' cause for a ResultPath (a state's, or the Catch's that handled its failure) that
+ * cannot be applied: the state's input is not an object ("Unable to apply ReferencePath $.x to input
+ * \"a@x\""); the library's is only the error's name. Undefined when `path` cannot fail on `rawInput`.
+ */
+export function resultPathCause(path: unknown, rawInput: Json): string | undefined {
+  if (typeof path !== 'string' || path === '$' || isObject(rawInput)) return undefined;
+  return cutAt(`Unable to apply ReferencePath ${path} to input ${JSON.stringify(rawInput)}`, MAX_CAUSE);
+}
 
 const MISSING_PATH = /^Path expression '(.+)' does not point to a value$/;
 

@@ -33,6 +33,8 @@ export interface StateInfo {
   itemsPath: string | undefined;
   /** Map states: concurrent iterations (the library runs at most 40, like AWS inline Maps). */
   maxConcurrency: number;
+  /** As written: "$" or absent is the whole result, null the input kept. */
+  resultPath: string | null | undefined;
   /** `field.$` entries of Parameters (ItemSelector on a Map) reading the state's input: field name → path. */
   inputTemplatePaths: Array<{ field: string; path: string }>;
 }
@@ -149,6 +151,7 @@ export function indexStates(definition: JsonObject): StateIndex {
         itemsPath: typeof state.ItemsPath === 'string' ? state.ItemsPath : undefined,
         // MaxConcurrencyPath is only known at run time: assume the default.
         maxConcurrency: num(state.MaxConcurrency) || 40,
+        resultPath: state.ResultPath === null ? null : typeof state.ResultPath === 'string' ? state.ResultPath : undefined,
         inputTemplatePaths: templatePaths(type === 'Map' ? (state.ItemSelector ?? state.Parameters) : state.Parameters),
       });
     },

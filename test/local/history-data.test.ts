@@ -5,6 +5,11 @@ import { detailsOf, historyProblems, useLocalMachines } from './helpers.js';
 
 const L = 'arn:aws:lambda:us-east-1:123456789012:function:';
 
+function stringItems(send: Record<string, unknown>) {
+  const processor = { StartAt: 'Send', States: { Send: send, ...(send.Catch ? { Skip: { Type: 'Pass', End: true } } : {}) } };
+  return { StartAt: 'Notify', States: { Notify: { Type: 'Map', ItemsPath: '$.to', ResultPath: '$.sent', End: true, ItemProcessor: processor } } };
+}
+
 const machines: Record<string, unknown> = {
   mutate: {
     StartAt: 'T',
@@ -58,6 +63,9 @@ const machines: Record<string, unknown> = {
     },
   },
   'bad-result-path': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'echo', ResultPath: '$.r', End: true } } },
+  // Plain strings as Map items, as a recipient list often is: neither the Task's ResultPath nor its Catch's can apply.
+  'string-items': stringItems({ Type: 'Task', Resource: L + 'echo', ResultPath: '$.sent', End: true }),
+  'string-items-caught': stringItems({ Type: 'Task', Resource: L + 'throws', ResultPath: '$.sent', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Skip' }], End: true }),
   'context-state': {
     StartAt: 'C',
     States: {
@@ -197,6 +205,18 @@ describe('States.Runtime failures name the state, like AWS', () => {
     expect(description).toMatchObject({ status: 'FAILED', error: 'States.ResultPathMatchFailure' });
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'ExecutionFailed']);
     expect(historyProblems(events)).toEqual([]);
+    // As Step Functions words it, naming the path and the input it could not be applied to.
+    expect(description.cause).toBe('Unable to apply ReferencePath $.r to input 5');
+    expect(detailsOf(events.at(-1)).cause).toBe(description.cause);
+  });
+
+  it("inside a Map of strings, the cause names the ResultPath that failed: the Task's own, or its Catch's after the task failed", async () => {
+    const own = await run('string-items', { to: ['a@example.com'] });
+    expect(own.description).toMatchObject({ status: 'FAILED', error: 'States.ResultPathMatchFailure', cause: 'Unable to apply ReferencePath $.sent to input "a@example.com"' });
+    const caught = await run('string-items-caught', { to: ['x'] });
+    expect(caught.description).toMatchObject({ status: 'FAILED', error: 'States.ResultPathMatchFailure' });
+    expect(caught.description.cause).toBe('Unable to apply ReferencePath $.error to input "x"');
+    expect(historyProblems(caught.events)).toEqual([]);
   });
 });
 
