@@ -181,6 +181,31 @@ export interface RunBinding {
   handlerFileHint: string;
 }
 
+/** Why a handler's signal fired when its execution goes on: its Map item or Parallel branch was given up. */
+const GIVEN_UP_REASON = 'its Map iteration or Parallel branch was given up (another one failed)';
+
+/**
+ * A handler's signal, following the execution's signal (whose reason says how it ended) and those of
+ * the runs calling it. The library aborts a run without a reason, and on an execution timeout before
+ * it reports the timeout (synchronously, right after): the run's abort is read a microtask later,
+ * when the execution's reason is known.
+ */
+function followRunSignals([execution, ...runs]: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
+  const runGivenUp = new AbortController();
+  const onRun = () => queueMicrotask(() => runGivenUp.abort(new DOMException(GIVEN_UP_REASON, 'AbortError')));
+  if (runs.some((r) => r.aborted)) runGivenUp.abort(new DOMException(GIVEN_UP_REASON, 'AbortError'));
+  else for (const r of runs) r.addEventListener('abort', onRun, { once: true });
+  // The execution first: when both have fired, its reason is the one kept.
+  const followed = followSignals(execution ? [execution, runGivenUp.signal] : [runGivenUp.signal]);
+  return {
+    signal: followed.signal,
+    dispose: () => {
+      for (const r of runs) r.removeEventListener('abort', onRun);
+      followed.dispose();
+    },
+  };
+}
+
 /** The wrapped handler of one Task state for one execution. Called synchronously by the library. */
 export function taskHandler(stateName: string, resource: ResourceInfo, run: RunBinding, timeoutSecondsPath?: string): (input: Json) => Promise<Json> {
   const lambdaStyle = resource.kind === 'lambda' || resource.lambdaInvoke;
@@ -210,7 +235,7 @@ export function taskHandler(stateName: string, resource: ResourceInfo, run: RunB
     const payload = resource.lambdaInvoke && copy !== null && typeof copy === 'object' && !Array.isArray(copy) ? (copy.Payload ?? {}) : copy;
     // Followed only while the handler runs: one that has returned must not see the abort that ends
     // its execution later (it would undo work that succeeded).
-    const call = followSignals(run.abortSources());
+    const call = followRunSignals(run.abortSources());
     const ctx: TaskContext = { ...run.context, stateName, resource: wanted, signal: call.signal };
     return (async () => {
       let raw: unknown;

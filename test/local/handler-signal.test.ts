@@ -32,6 +32,7 @@ const { client, run } = useLocalMachines(
     succeeds: { StartAt: 'A', States: { A: task('ok', 'B'), B: task('ok') } },
     fails: { StartAt: 'A', States: { A: task('ok', 'B'), B: task('fails') } },
     stoppable: { StartAt: 'A', States: { A: task('ok', 'B'), B: task('slow') } },
+    'times-out': { StartAt: 'A', TimeoutSeconds: 1, States: { A: task('ok', 'B'), B: task('slow') } },
     'branch-fails': {
       StartAt: 'Both',
       States: {
@@ -79,11 +80,19 @@ describe('task handler signal', () => {
     expect(slow?.signal.reason).toMatchObject({ name: 'AbortError', message: 'the execution was stopped' });
   });
 
+  it('fires for the handler running when the execution times out, saying so', async () => {
+    const { arn, description } = await run('times-out');
+    expect(description.status).toBe('TIMED_OUT');
+    const slow = seenIn(arn).find((c) => c.what === 'slow');
+    expect(slow?.signal.reason).toMatchObject({ name: 'AbortError', message: 'the execution timed out' });
+  });
+
   it('fires for a Parallel branch given up when its sibling fails, though the execution goes on', async () => {
     const caught = await run('branch-fails');
     expect(caught.description.status).toBe('SUCCEEDED');
     const slow = seenIn(caught.arn).find((c) => c.what === 'slow');
     expect(slow?.signal.aborted).toBe(true);
+    expect(slow?.signal.reason).toMatchObject({ name: 'AbortError', message: 'its Map iteration or Parallel branch was given up (another one failed)' });
     const after = seenIn(caught.arn).filter((c) => c.what === 'ok');
     expect(after.length).toBe(1);
     expect(after[0]?.signal.aborted).toBe(false);
