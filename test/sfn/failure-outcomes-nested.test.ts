@@ -78,6 +78,11 @@ const TIMED_OUT_BEFORE_MAP_RETRY: Spec[] = [
   ...MAP_PREFIX.slice(0, 15),
   ['ExecutionTimedOut', 12, { executionTimedOutEventDetails: { error: 'States.Timeout' } }], // 16
 ];
+// Item 0's task failed and waits for its retry when the run times out (or is stopped), the end linked
+// to the Map, not to the item: nothing follows the failure.
+const WAITING_IN_MAP = (end: Spec): Spec[] => [...MAP_PREFIX.slice(0, 11), ['TaskFailed', 7, failed('Flaky')], end];
+const TIMED_OUT_IN_MAP_RETRY = WAITING_IN_MAP(['ExecutionTimedOut', 3, { executionTimedOutEventDetails: { error: 'States.Timeout' } }]);
+const STOPPED_IN_MAP_RETRY = WAITING_IN_MAP(['ExecutionAborted', 3, { executionAbortedEventDetails: { error: 'stop' } }]);
 // Item 0's task failed and waits for its retry; item 1 fails for good, and item 0's state is aborted.
 const SIBLING_ABORTED_BEFORE_RETRY: Spec[] = [
   ...MAP_PREFIX.slice(0, 11),
@@ -107,6 +112,8 @@ beforeAll(async () => {
   add('stoppedBeforeRetry', 'ABORTED', STOPPED_BEFORE_RETRY);
   add('timedOutBeforeMapRetry', 'TIMED_OUT', TIMED_OUT_BEFORE_MAP_RETRY);
   add('siblingAbortedBeforeRetry', 'FAILED', SIBLING_ABORTED_BEFORE_RETRY);
+  add('timedOutInMapRetry', 'TIMED_OUT', TIMED_OUT_IN_MAP_RETRY);
+  add('stoppedInMapRetry', 'ABORTED', STOPPED_IN_MAP_RETRY);
 });
 afterAll(async () => env.close());
 
@@ -224,6 +231,11 @@ describe('a failure the run was stopped or timed out after', () => {
         // Aborted because a sibling item failed: not what ended the run, and not a stop either.
         const sibling = await walk(arns.siblingAbortedBeforeRetry as string, { failuresOnly: true, reverseOrder, ...paging });
         expect([sibling.mark.get(12), sibling.mark.get(13), sibling.mark.get(15)]).toEqual(['then its state was aborted', '', undefined]);
+        // Inside a Map, with the end linked to no event of the item: nothing followed the failure.
+        const inMap = await walk(arns.timedOutInMapRetry as string, { failuresOnly: true, reverseOrder, ...paging });
+        expect([inMap.mark.get(12), inMap.mark.get(13)]).toEqual(['then the run timed out', '']);
+        const stoppedInMap = await walk(arns.stoppedInMapRetry as string, { failuresOnly: true, reverseOrder, ...paging });
+        expect([stoppedInMap.mark.get(12), stoppedInMap.mark.get(13)]).toEqual(['then the run was stopped', '']);
       });
     }
   }

@@ -145,11 +145,16 @@ export class FailureOutcomes implements PagingCarry {
       root = from;
     }
     const above = this.stopAbove(root, 0);
-    if (above !== 'aborted') return above;
-    // Its state was aborted: by the stop or the timeout that ended its run, if that is how it ended.
+    if (above !== undefined && above !== 'aborted') return above;
+    // Followed by something that was not a stop or a timeout: what that was tells its fate.
+    if (above === undefined && this.followed.has(root)) return undefined;
+    // Its state was aborted, or nothing followed it at all (it waited for a retry when its run ended:
+    // a failure that ended a run is linked to by the end, and AWS links a timeout inside a Map to
+    // no event of the item): by the stop or the timeout that ended its run, if that is how it ended.
     let end: number | undefined;
     for (const e of this.runEnds) if (e > id && (end === undefined || e < end)) end = e;
-    return (end === undefined ? (this.newestFirst ? this.lastRunEndedBy : undefined) : this.endedBy.get(end)) ?? 'aborted';
+    const endedBy = end === undefined ? (this.newestFirst ? this.lastRunEndedBy : undefined) : this.endedBy.get(end);
+    return endedBy ?? above;
   }
 
   /** Up the containers and aborts that followed: a stop or a timeout if one is reached, else 'aborted' if an abort was. */
