@@ -32,6 +32,12 @@ const FAIL_DEFAULT_CAUSE = 'Execution failed because of a Fail state';
 const RUNTIME_ERROR = 'States.Runtime';
 const RESULT_PATH_ERROR = 'States.ResultPathMatchFailure';
 
+/** The result of the task a Task state ran, when its handler returned one. */
+function taskResult(active: Active): Json | undefined {
+  const result = active.invocation?.result;
+  return result === undefined ? undefined : (JSON.parse(result) as Json);
+}
+
 export interface RecorderOptions {
   states: Map<string, StateInfo>;
   scaledWaits: ReadonlySet<string>;
@@ -223,7 +229,10 @@ export class HistoryRecorder implements TaskCallSink {
     // Propagated through the Map or Parallel around it, it is the innermost state whose own ResultPath fails on its input.
     if (error === RESULT_PATH_ERROR) this.resultPathFailure = resultPathCause(active.info.resultPath, input) ?? this.resultPathFailure;
     const known = this.runtimeFailure?.cause === cause;
-    if (error === RUNTIME_ERROR && !known) this.runtimeFailure = { cause, shown: templatePathCause(active.info, cause, input) ?? cause, state: name, enteredId: active.enteredId };
+    if (error === RUNTIME_ERROR && !known) {
+      const shown = templatePathCause(active.info, cause, input, taskResult(active)) ?? cause;
+      this.runtimeFailure = { cause, shown, state: name, enteredId: active.enteredId };
+    }
     if (active.info.type === 'Task' && active.invocation) {
       // The handler succeeded and ResultSelector/ResultPath/OutputPath failed: the task itself did not.
       if (active.invocation.result !== undefined) scope.lastId = taskSucceeded(this.sink, scope, active, ts);

@@ -23,13 +23,20 @@ const MISSING_PATH = /^Path expression '(.+)' does not point to a value$/;
  * and shows the input it looked in; the library's names only the path. Undefined when `cause` is
  * not that failure, or no field of the state reads that path.
  */
-export function templatePathCause(info: StateInfo, cause: string, stateInput: Json): string | undefined {
+export function templatePathCause(info: StateInfo, cause: string, stateInput: Json, taskResult?: Json): string | undefined {
   const path = MISSING_PATH.exec(cause)?.[1];
-  const entry = path === undefined ? undefined : info.inputTemplatePaths.find((p) => p.path === path);
-  if (!entry) return undefined;
-  const input = afterInputPath(info.inputPath, stateInput);
+  if (path === undefined) return undefined;
+  const entry = info.inputTemplatePaths.find((p) => p.path === path);
+  const input = entry ? afterInputPath(info.inputPath, stateInput) : undefined;
   // Found there, it was not the template that failed (an OutputPath or ResultSelector reading the same path).
-  if (input === undefined || evaluatePath(entry.path, input).ok) return undefined;
+  if (entry && input !== undefined && !evaluatePath(entry.path, input).ok) return notFound(entry, input);
+  // A Task's ResultSelector reads the task's result.
+  const selected = taskResult === undefined ? undefined : info.resultSelectorPaths.find((p) => p.path === path);
+  if (selected && taskResult !== undefined && !evaluatePath(selected.path, taskResult).ok) return notFound(selected, taskResult);
+  return undefined;
+}
+
+function notFound(entry: { field: string; path: string }, input: Json): string {
   return `The JSONPath '${entry.path}' specified for the field '${entry.field}' could not be found in the input '${JSON.stringify(input)}'`;
 }
 

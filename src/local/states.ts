@@ -37,6 +37,8 @@ export interface StateInfo {
   resultPath: string | null | undefined;
   /** `field.$` entries of Parameters (ItemSelector on a Map) reading the state's input: field name → path. */
   inputTemplatePaths: Array<{ field: string; path: string }>;
+  /** `field.$` entries of ResultSelector reading the state's result. */
+  resultSelectorPaths: Array<{ field: string; path: string }>;
 }
 
 /** The `field.$` entries of a payload template whose value is a path into the input (not `$$`, not an intrinsic). */
@@ -153,6 +155,7 @@ export function indexStates(definition: JsonObject): StateIndex {
         maxConcurrency: num(state.MaxConcurrency) || 40,
         resultPath: state.ResultPath === null ? null : typeof state.ResultPath === 'string' ? state.ResultPath : undefined,
         inputTemplatePaths: templatePaths(type === 'Map' ? (state.ItemSelector ?? state.Parameters) : state.Parameters),
+        resultSelectorPaths: templatePaths(state.ResultSelector),
       });
     },
     (scope) => {

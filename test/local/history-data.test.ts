@@ -62,6 +62,10 @@ const machines: Record<string, unknown> = {
       },
     },
   },
+  'bad-result-selector': {
+    StartAt: 'Get',
+    States: { Get: { Type: 'Task', Resource: L + 'echo', Parameters: { 'Key.$': '$.id' }, ResultSelector: { 'name.$': '$.Item.name' }, End: true } },
+  },
   'bad-result-path': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'echo', ResultPath: '$.r', End: true } } },
   // Plain strings as Map items, as a recipient list often is: neither the Task's ResultPath nor its Catch's can apply.
   'string-items': stringItems({ Type: 'Task', Resource: L + 'echo', ResultPath: '$.sent', End: true }),
@@ -172,6 +176,14 @@ describe('States.Runtime failures name the state, like AWS', () => {
     // As Step Functions words it: the field and the input it looked in, which tell the fix.
     expect(description.cause).toMatch(/\. The JSONPath '\$\.missing' specified for the field 'v\.\$' could not be found in the input '\{"v":1\}'$/);
     expect(events.map((e) => e.type)).not.toContain('LambdaFunctionScheduled');
+  });
+
+  it('a ResultSelector path not found: the cause names the field and shows the task result it looked in', async () => {
+    const { description } = await run('bad-result-selector', { id: 'k-1' });
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(description.cause).toBe(
+      `An error occurred while executing the state 'Get' (entered at the event id #2). The JSONPath '$.Item.name' specified for the field 'name.$' could not be found in the input '{"Key":"k-1"}'`,
+    );
   });
 
   it('an OutputPath reading the path a Parameters field read fine is not blamed on that field', async () => {
