@@ -43,6 +43,7 @@ const machines: Record<string, unknown> = {
     StartAt: 'P',
     States: { P: { Type: 'Pass', InputPath: '$.order', Parameters: { ship: { 'to.$': '$.address', fixed: 1 } }, End: true } },
   },
+  'no-json': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'no-json', End: true } } },
   'throws-object': { StartAt: 'T', States: { T: { Type: 'Task', Resource: L + 'throws', End: true } } },
   // Every item, and both branches, fail alike: the first failure is the one that fails the state.
   'bad-items': {
@@ -97,6 +98,7 @@ const L = '${L}';
 const attempts = new Map();
 export default {
   [L + 'echo']: async (input) => input,
+  [L + 'no-json']: async (input) => (input.kind === 'symbol' ? Symbol('s') : () => 1),
   // What a handler throws, as the input says: an error-like plain object, or a very long name.
   [L + 'throws']: async (input) => {
     if (input.kind === 'object') throw { name: 'QuotaExceeded', message: 'quota of 5 reached' };
@@ -154,6 +156,14 @@ describe('event data is what it was when the event happened', () => {
     expect(description.status).toBe('SUCCEEDED');
     expect(byType(events, 'PassStateEntered')[0]?.input).toBe('{"a":{"x":1},"b":{"y":2}}');
     expect(JSON.parse(String(byType(events, 'PassStateExited')[0]?.output))).toMatchObject({ r: { merged: { x: 1, y: 2 } } });
+  });
+});
+
+describe('a handler result with no JSON form', () => {
+  it.each(['symbol', 'function'])('a %s fails the task with LocalEngine.InvalidOutput, saying why', async (kind) => {
+    const { description } = await run('no-json', { kind });
+    expect(description).toMatchObject({ status: 'FAILED', error: 'LocalEngine.InvalidOutput' });
+    expect(description.cause).toContain(`a ${kind} has no JSON form`);
   });
 });
 
