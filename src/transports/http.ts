@@ -11,7 +11,7 @@ import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.j
 import { requestGuard } from './guards.js';
 import { keepAliveForProxies, listen, withoutKeepAliveHeader } from './listen.js';
 import { normaliseRequest } from './request-form.js';
-import { protoKeyRejection } from './message-check.js';
+import { bodyRejection } from './message-check.js';
 
 /**
  * Streamable HTTP, stateless: every request gets a fresh server instance from the same factory,
@@ -96,7 +96,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       res.writeHead(413, { 'content-type': 'application/json' }).end(jsonRpcError(null, -32000, TOO_LARGE));
       return;
     }
-    const rejection = protoKeyRejection(Buffer.concat(body.chunks).toString('utf8'));
+    const rejection = bodyRejection(Buffer.concat(body.chunks).toString('utf8'));
     if (rejection) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(jsonRpcError(rejection.id, rejection.code, rejection.message));
       return;

@@ -40,6 +40,8 @@ export function rejectionOf(line: string): Rejection | undefined {
     if ('params' in message && !isObject(message.params)) return invalid(id, '"params" must be an object');
     const meta = isObject(message.params) ? metaProblem(message.params) : undefined;
     if (meta !== undefined) return { id, code: INVALID_PARAMS, message: `Invalid params: ${meta}.` };
+    const params = paramsProblem(message.method, message.params);
+    if (params !== undefined) return { id, code: INVALID_PARAMS, message: `Invalid params: ${params}.` };
     // The SDK's parsing drops such a key without a word: an argument would be ignored, not refused.
     if (mayHoldProtoKey(line) && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
     return undefined;
@@ -48,21 +50,61 @@ export function rejectionOf(line: string): Rejection | undefined {
 }
 
 /**
- * For an HTTP body (one message or a batch): the answer to a message with a "__proto__" key
- * anywhere, which the SDK would drop without a word, as on stdio. Undefined otherwise, or when the
- * body is not JSON (the SDK answers that).
+ * For an HTTP body (one message or a batch), as on stdio: the answer to a message with a "__proto__"
+ * key anywhere, which the SDK would drop without a word, or with params the SDK would answer with
+ * an internal error (see paramsProblem). Undefined otherwise, or when the body is not JSON (the SDK
+ * answers that).
  */
-export function protoKeyRejection(body: string): Rejection | undefined {
-  if (!mayHoldProtoKey(body)) return undefined;
+export function bodyRejection(body: string): Rejection | undefined {
   let message: unknown;
   try {
     message = JSON.parse(body);
   } catch {
     return undefined;
   }
-  if (!hasProtoKey(message)) return undefined;
   const id = isObject(message) && validId(message.id) ? message.id : null;
-  return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
+  if (mayHoldProtoKey(body) && hasProtoKey(message)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
+  for (const one of Array.isArray(message) ? message : [message]) {
+    if (!isObject(one) || typeof one.method !== 'string') continue;
+    const problem = paramsProblem(one.method, one.params);
+    if (problem !== undefined) return { id: validId(one.id) ? one.id : null, code: INVALID_PARAMS, message: `Invalid params: ${problem}.` };
+  }
+  return undefined;
+}
+
+const PAGED_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
+
+/** Deeper than this outside a tool's arguments, params are no client's: the SDK's parsing overflows its stack on them. */
+const MAX_PARAMS_DEPTH = 64;
+
+/**
+ * Params of a wrong shape the SDK answers with -32603 and its schema's issues dumped as text (or,
+ * nested deep enough, a stack overflow), where JSON-RPC asks for -32602 and one sentence. The
+ * shapes clients get wrong; the SDK still checks the rest.
+ */
+function paramsProblem(method: string, params: unknown): string | undefined {
+  if (isObject(params) && nestedDeeperThan(params, MAX_PARAMS_DEPTH)) return `"params" is nested more than ${MAX_PARAMS_DEPTH} levels deep`;
+  if (method === 'initialize') {
+    if (!isObject(params)) return 'initialize needs "params" with protocolVersion, capabilities and clientInfo';
+    if (typeof params.protocolVersion !== 'string') return '"params.protocolVersion" must be a string';
+    if (!isObject(params.capabilities)) return '"params.capabilities" must be an object';
+    const info = params.clientInfo;
+    if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return '"params.clientInfo" must be an object with string "name" and "version"';
+  }
+  if (PAGED_METHODS.has(method) && isObject(params) && params.cursor !== undefined && typeof params.cursor !== 'string') return '"params.cursor" must be a string';
+  return undefined;
+}
+
+/** Iterative, and not into a tool call's arguments (checked against the tool's own schema). */
+function nestedDeeperThan(params: Record<string, unknown>, limit: number): boolean {
+  const pending: Array<[unknown, number]> = Object.entries(params).flatMap(([key, value]) => (key === 'arguments' ? [] : [[value, 1] as [unknown, number]]));
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop() as [unknown, number];
+    if (depth > limit) return true;
+    if (Array.isArray(value)) for (const item of value) pending.push([item, depth + 1]);
+    else if (isObject(value)) for (const item of Object.values(value)) pending.push([item, depth + 1]);
+  }
+  return false;
 }
 
 /** Whether JSON text can hold a "__proto__" key: written out, or with any of its letters escaped ("__pro\u0074o__"). */

@@ -114,6 +114,20 @@ describe('HTTP without a token (loopback)', () => {
     expect(cli.stderr()).not.toMatch(/"level":"error"/);
   });
 
+  it('params of the wrong shape get -32602 and one sentence, not an internal error with the schema dumped; deep nesting too', async () => {
+    const deep = `{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"experimental":{"x":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}},"clientInfo":{"name":"c","version":"1"}}}`;
+    for (const [body, id, why] of [
+      ['{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","clientInfo":{"name":"c","version":"1"}}}', 1, '"params.capabilities" must be an object'],
+      ['{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":5}}', 2, '"params.cursor" must be a string'],
+      [deep, 3, 'nested more than 64 levels deep'],
+    ] as const) {
+      const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body });
+      expect(r.status).toBe(400);
+      expect(JSON.parse(r.body)).toEqual({ jsonrpc: '2.0', id, error: { code: -32602, message: expect.stringContaining(why) } });
+    }
+    expect(cli.stderr()).not.toMatch(/"level":"error"|Maximum call stack/);
+  });
+
   it('media types in Accept are read whatever their case', async () => {
     const r = await rawRequest(cli.url, { headers: { 'content-type': 'Application/JSON', accept: 'Application/JSON, Text/Event-Stream' }, body: INITIALIZE });
     expect(r.status).toBe(200);

@@ -24,6 +24,14 @@ describe('rejectionOf()', () => {
       ['{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"t","arguments":{"\\u005f_proto__":1}}}', 7, -32602, 'the key "__proto__" is not allowed'],
       ['{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"t","arguments":{"__pro\\u0074o__":1}}}', 9, -32602, 'the key "__proto__" is not allowed'],
       [`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"t","arguments":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)},"b":{"__proto__":1}}}}`, 8, -32602, 'not allowed'],
+      // Shapes the SDK answers with -32603 and its schema issues dumped as text.
+      ['{"jsonrpc":"2.0","id":12,"method":"initialize"}', 12, -32602, 'initialize needs "params"'],
+      ['{"jsonrpc":"2.0","id":13,"method":"initialize","params":{"capabilities":{},"clientInfo":{"name":"c","version":"1"}}}', 13, -32602, '"params.protocolVersion" must be a string'],
+      ['{"jsonrpc":"2.0","id":14,"method":"initialize","params":{"protocolVersion":"2025-11-25","clientInfo":{"name":"c","version":"1"}}}', 14, -32602, '"params.capabilities" must be an object'],
+      ['{"jsonrpc":"2.0","id":15,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c"}}}', 15, -32602, '"params.clientInfo" must be an object with string "name" and "version"'],
+      ['{"jsonrpc":"2.0","id":16,"method":"tools/list","params":{"cursor":5}}', 16, -32602, '"params.cursor" must be a string'],
+      // Nested deep enough, the SDK's parsing overflows its stack (and says so).
+      [`{"jsonrpc":"2.0","id":17,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"experimental":{"x":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}},"clientInfo":{"name":"c","version":"1"}}}`, 17, -32602, 'nested more than 64 levels deep'],
     ];
     for (const [line, id, code, why] of cases) {
       expect(rejectionOf(line), line).toEqual({ id, code, message: expect.stringContaining(why) });
@@ -35,6 +43,9 @@ describe('rejectionOf()', () => {
       '{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"t","arguments":{},"_meta":{"progressToken":1}}}',
       '{"jsonrpc":"2.0","id":"y","method":"tools/call","params":{"name":"t","arguments":{"note":"a \\"__proto__\\": inside a string is data"}}}',
       '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+      '{"jsonrpc":"2.0","id":"i","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"roots":{}},"clientInfo":{"name":"c","version":"1"}}}',
+      '{"jsonrpc":"2.0","id":"l","method":"tools/list","params":{"cursor":"abc"}}',
+      `{"jsonrpc":"2.0","id":"d","method":"tools/call","params":{"name":"t","arguments":{"deep":${'['.repeat(500)}${']'.repeat(500)}}}}`,
       '{"jsonrpc":"2.0","id":7,"result":{}}',
       '{"jsonrpc":"2.0","id":8,"error":{"code":-1,"message":"no"}}',
       '  \r',
