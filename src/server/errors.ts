@@ -40,8 +40,11 @@ export class BackendError extends Error {
     readonly kind: ErrorKind,
     readonly code: string,
     message: string,
-    /** `hint` replaces the per-tool and generic advice when the raiser knows the next step better. */
-    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string } = {},
+    /**
+     * `hint` replaces the per-tool and generic advice when the raiser knows the next step better;
+     * `retryAfterSeconds` is the wait the backend asked for (Retry-After), for a tool that words its own advice.
+     */
+    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string; retryAfterSeconds?: number } = {},
   ) {
     super(message);
   }

@@ -305,6 +305,27 @@ describe('ona faults', () => {
     env.fake.executions.shift();
   });
 
+  it.each([
+    ['a 503 with Retry-After', 503, connectBody('unavailable', 'busy'), '3', /StartAgent failed: unavailable \(HTTP 503\)/],
+    ['a 500 internal with Retry-After', 500, connectBody('internal', 'boom'), '1', /StartAgent failed: internal \(HTTP 500\)/],
+    ['a 504 with Retry-After', 504, connectBody('deadline_exceeded', 'slow'), '5', /StartAgent failed: deadline_exceeded \(HTTP 504\)/],
+    ['a 502 HTML page with Retry-After', 502, '<html>bad gateway</html>', '2', /StartAgent failed: unavailable \(HTTP 502\)/],
+    ['a 408 with Retry-After', 408, 'request timeout', '2', /StartAgent failed: deadline_exceeded \(HTTP 408\)/],
+    ['a 500 data_loss', 500, connectBody('data_loss', 'lost'), undefined, /StartAgent failed: data_loss \(HTTP 500\)/],
+    ['a 499 canceled', 499, connectBody('canceled', 'the request was canceled'), undefined, /StartAgent failed: canceled \(HTTP 499\)/],
+  ])('a start whose outcome is unknown (%s) says the agent may have started, whatever else the reply asks', async (_label, status, body, retryAfter, summary) => {
+    const before = env.fake.requests.length;
+    env.fake.failNext({ kind: 'status', status, body, headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter } }, 1, 'StartAgent');
+    const res = await call('start_agent_execution', { codeContext: { projectId: 'prj-1' }, annotations: { try: 'unknown-outcome' } });
+    expect(res.isError).toBe(true);
+    expect(res.text).toMatch(summary);
+    expect(res.text).toMatch(/Next: the agent may have started anyway: check list_agent_executions \(newest first, or filter by the annotations you set\) before calling again/);
+    // The wait Ona asked for is passed on, but only for when the agent did not start.
+    if (retryAfter !== undefined) expect(res.text).toContain(`; if it did not, Ona asked to wait ${retryAfter} s (Retry-After) before calling again.`);
+    expect(res.text).not.toMatch(/narrow the request|call again in a little while|if it persists, report it/);
+    expect(env.fake.requests.length - before).toBe(1);
+  });
+
   it('malformed JSON and a wrong shape are malformed_response errors, and the server keeps serving', async () => {
     env.fake.failNext({ kind: 'malformed' });
     const bad = await call('list_agent_executions');

@@ -107,6 +107,7 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   const wait = reply.retryAfterSeconds;
   // A 429 or a 502/503/504: retries gave up on, or never waited out, the wait asked for.
   if ((info.kind === 'throttled' || info.kind === 'unavailable' || info.kind === 'timeout') && wait !== undefined && wait >= 1) {
+    details.retryAfterSeconds = wait;
     details.hint = `Ona asked to wait ${waitText(wait)} before calling again (Retry-After); call again after that, or narrow the request`;
   }
   return new BackendError('Ona', ctx.operation, info.kind, code, message, details);
@@ -114,7 +115,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
 
 const PAGE_TOKEN = /pag(e|ination)[\s._-]*token/i;
 
-function waitText(seconds: number): string {
+/** A wait in seconds as a person says it: "45 s", "2 min", "3 days". */
+export function waitText(seconds: number): string {
   if (seconds < 120) return `${Math.ceil(seconds)} s`;
   if (seconds < 2 * 3600) return `${Math.ceil(seconds / 60)} min`;
   if (seconds < 2 * 86_400) return `${Math.ceil(seconds / 3600)} h`;

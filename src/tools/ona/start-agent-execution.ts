@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import type { StartAgentRequest } from '../../backends/ona/schemas.js';
 import { defineTool } from '../../server/define-tool.js';
-import { ToolError } from '../../server/errors.js';
+import { waitText } from '../../backends/ona/errors.js';
+import { BackendError, ToolError, withHint, type ErrorKind } from '../../server/errors.js';
 import { compact } from '../../server/render.js';
 import { annotationsField } from './list-agent-executions.js';
 import { AGENT_MODES, idField } from './views.js';
@@ -59,11 +60,6 @@ export const startAgentExecution = defineTool({
     not_found: 'the agent, environment or project does not exist for this API key; check the ids',
     failed_precondition: 'the environment or project cannot host an agent right now (stopped or deleting?)',
     resource_exhausted: 'Ona refused to start more agents now (rate limit or quota); wait and call again',
-    // Not retried automatically: the agent may have started before the reply was lost.
-    unavailable: 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
-    timeout: 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
-    // Ona answered (even a 200 without an id): it took the request.
-    'StartAgent:malformed_response': 'Ona answered, so the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again',
   },
   async handler(args, ctx) {
     const cc = args.codeContext;
@@ -88,10 +84,35 @@ export const startAgentExecution = defineTool({
     if (args.annotations) request.annotations = args.annotations;
     const ona = await ctx.backends.ona();
     ctx.spendWrite();
-    const out = await ona.startAgent(request, ctx.signal);
+    let out: { agentExecutionId: string };
+    try {
+      out = await ona.startAgent(request, ctx.signal);
+    } catch (err) {
+      throw startFailure(err);
+    }
     return {
       structured: { agentExecutionId: out.agentExecutionId },
       text: `Started agent execution ${ctx.fence.inline('agentExecutionId', out.agentExecutionId)}. Next: get_agent_execution to follow it.`,
     };
   },
 });
+
+const MAY_HAVE_STARTED = 'the agent may have started anyway: check list_agent_executions (newest first, or filter by the annotations you set) before calling again';
+
+/**
+ * Failures after which the agent may have started: no answer (a timeout, a dropped connection),
+ * a 5xx, Ona's own data_loss or canceled, or an answer that is not StartAgent's (even a 200
+ * without an id: Ona took the request). StartAgent is not retried after any of them.
+ */
+const MAY_HAVE_STARTED_KINDS = new Set<ErrorKind>(['timeout', 'unavailable', 'internal', 'cancelled', 'malformed_response']);
+
+/**
+ * The advice for a failed start. Whether an agent may have started matters more than anything
+ * else the error says (a Retry-After on a 503 included): calling again blindly starts a second one.
+ */
+function startFailure(err: unknown): unknown {
+  if (!(err instanceof BackendError) || !MAY_HAVE_STARTED_KINDS.has(err.kind)) return err;
+  const wait = err.details.retryAfterSeconds;
+  const asked = wait !== undefined && wait >= 1 ? `; if it did not, Ona asked to wait ${waitText(wait)} (Retry-After) before calling again` : '';
+  return withHint(err, `${err.kind === 'malformed_response' ? 'Ona answered, so ' : ''}${MAY_HAVE_STARTED}${asked}`);
+}
