@@ -145,6 +145,7 @@ async function benchDescribe(fake: RemoteFake): Promise<void> {
     fence: new UntrustedFence(),
     progress: async () => undefined,
     spendWrite: () => undefined,
+    refundWrites: () => undefined,
     note: () => undefined,
   };
   const describe = { name: 'describe_execution', arguments: { executionArn: arn } };

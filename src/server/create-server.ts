@@ -98,6 +98,9 @@ async function runTool(
           `the next is possible in ${writeLimiter.secondsUntilFree()} s. Nothing was changed.`,
       );
     },
+    refundWrites() {
+      for (const ticket of writesSpent.splice(0)) ticket.refund();
+    },
     note(text) {
       notes.push(`Note: ${text}`);
     },
@@ -128,7 +131,7 @@ async function runTool(
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.
-    if (refusedOutright(err)) for (const ticket of writesSpent) ticket.refund();
+    if (refusedOutright(err)) ctx.refundWrites();
     const text =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +

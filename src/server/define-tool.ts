@@ -44,6 +44,12 @@ export interface ToolContext {
    * before the backend write, so a call refused earlier (bad input, nothing to stop) costs nothing.
    */
   spendWrite(): void;
+  /**
+   * Takes back the writes this call spent: the backend certainly carried none of them out (a 429
+   * on every attempt, a stop refused because the execution had ended). Errors the backend refused
+   * outright on the first attempt are taken back without it.
+   */
+  refundWrites(): void;
   /** A line for the end of the answer's text ("Note: …"): something the model must know about it. */
   note(text: string): void;
 }

@@ -750,4 +750,23 @@ describe('the write limit covers the Ona write tools', () => {
       await limited.close();
     }
   });
+
+  it('a start throttled with 429 on every attempt started nothing: it costs no write, and says so', async () => {
+    const limited = await onaEnv({ count: 3, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
+    try {
+      const args = { codeContext: { projectId: 'prj-1' } };
+      limited.fake.failNext({ kind: 'status', status: 429, body: JSON.stringify({ code: 'resource_exhausted', message: 'too many agents' }), headers: { 'retry-after': '0' } }, 3, 'StartAgent');
+      const throttled = await limited.harness.call('start_agent_execution', args);
+      expect(throttled.text).toMatch(/^Ona StartAgent failed after 3 attempts: resource_exhausted \(HTTP 429\).*Next: Ona refused to start more agents now \(rate limit or quota\), so nothing was started; wait a little and call again\.$/);
+      expect(limited.fake.requests.filter((r) => r.method === 'StartAgent')).toHaveLength(3);
+      // The only write of the minute is still there to spend.
+      const started = await limited.harness.call('start_agent_execution', args);
+      expect(started.isError, started.text).toBeUndefined();
+      expect(started.structured?.agentExecutionId).toMatch(/^started-/);
+      const refused = await limited.harness.call('start_agent_execution', args);
+      expect(refused.text).toMatch(/^start_agent_execution refused: the server allows 1 write call per 60 s/);
+    } finally {
+      await limited.close();
+    }
+  });
 });

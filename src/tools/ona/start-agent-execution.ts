@@ -59,7 +59,6 @@ export const startAgentExecution = defineTool({
     invalid_argument: 'check agentId, codeContext (exactly one of contextUrl, environmentId, projectId) and mode, then call again',
     not_found: 'the agent, environment or project does not exist for this API key; check the ids',
     failed_precondition: 'the environment or project cannot host an agent right now (stopped or deleting?)',
-    resource_exhausted: 'Ona refused to start more agents now (rate limit or quota); wait and call again',
   },
   async handler(args, ctx) {
     const cc = args.codeContext;
@@ -88,6 +87,8 @@ export const startAgentExecution = defineTool({
     try {
       out = await ona.startAgent(request, ctx.signal);
     } catch (err) {
+      // Retried only on 429s and refused connections: a 429 at the end means no attempt started anything.
+      if (err instanceof BackendError && err.kind === 'throttled') ctx.refundWrites();
       throw startFailure(err);
     }
     return {
@@ -111,8 +112,12 @@ const MAY_HAVE_STARTED_KINDS = new Set<ErrorKind>(['timeout', 'unavailable', 'in
  * else the error says (a Retry-After on a 503 included): calling again blindly starts a second one.
  */
 function startFailure(err: unknown): unknown {
-  if (!(err instanceof BackendError) || !MAY_HAVE_STARTED_KINDS.has(err.kind)) return err;
-  const wait = err.details.retryAfterSeconds;
-  const asked = wait !== undefined && wait >= 1 ? `; if it did not, Ona asked to wait ${waitText(wait)} (Retry-After) before calling again` : '';
+  if (!(err instanceof BackendError)) return err;
+  const wait = err.details.retryAfterSeconds !== undefined && err.details.retryAfterSeconds >= 1 ? waitText(err.details.retryAfterSeconds) : undefined;
+  if (err.kind === 'throttled') {
+    return withHint(err, `Ona refused to start more agents now (rate limit or quota), so nothing was started; ${wait ? `Ona asked to wait ${wait} (Retry-After): call again after that` : 'wait a little and call again'}`);
+  }
+  if (!MAY_HAVE_STARTED_KINDS.has(err.kind)) return err;
+  const asked = wait ? `; if it did not, Ona asked to wait ${wait} (Retry-After) before calling again` : '';
   return withHint(err, `${err.kind === 'malformed_response' ? 'Ona answered, so ' : ''}${MAY_HAVE_STARTED}${asked}`);
 }
