@@ -16,6 +16,17 @@ export function followSignals(sources: AbortSignal[]): { signal: AbortSignal; ab
   return { signal: controller.signal, abort, dispose: () => sources.forEach((source) => source.removeEventListener('abort', onAbort)) };
 }
 
+const deadlines = new WeakMap<AbortSignal, number>();
+
+/**
+ * When a signal from callSignal() aborts for lack of time (epoch ms); undefined for a signal with
+ * no time limit. A backend's retry waits no longer than this: a wait past it ends in a timeout
+ * that says less than the reply it waited on.
+ */
+export function deadlineOf(signal: AbortSignal): number | undefined {
+  return deadlines.get(signal);
+}
+
 /**
  * The request's signal (or any of several), also aborted (with a TimeoutError reason) after `ms`.
  * Hand-made rather than AbortSignal.any + AbortSignal.timeout, which cost ~20 µs per call and leave
@@ -24,6 +35,8 @@ export function followSignals(sources: AbortSignal[]): { signal: AbortSignal; ab
 export function callSignal(request: AbortSignal | AbortSignal[], ms: number): { signal: AbortSignal; timedOut(): boolean; dispose(): void } {
   const sources = Array.isArray(request) ? request : [request];
   const followed = followSignals(sources);
+  // The earliest time limit among the sources still holds: a nested limit never extends an outer one.
+  deadlines.set(followed.signal, Math.min(Date.now() + ms, ...sources.map((source) => deadlineOf(source) ?? Infinity)));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;

@@ -178,6 +178,27 @@ describe('ona faults', () => {
     }
   });
 
+  it("429 asking for a wait longer than the call has left: answered at once with the wait; a start says nothing was started", async () => {
+    // The retries could wait 10 s, but the call's time limit ends in 2 s (1 s deadline + 1 s grace).
+    const short = await onaEnv({ count: 3, writes: true, backend: { maxRetryDelayMs: 10_000 }, env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+    try {
+      short.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'too many agents'), headers: { 'retry-after': '3' } }, 1, 'StartAgent');
+      const began = Date.now();
+      const start = await short.harness.call('start_agent_execution', { codeContext: { projectId: 'prj-1' } });
+      expect(Date.now() - began, 'answered without waiting').toBeLessThan(1000);
+      expect(start.text).toMatch(
+        /^Ona StartAgent failed: resource_exhausted \(HTTP 429\).*Next: Ona refused to start more agents now \(rate limit or quota\), so nothing was started; Ona asked to wait 3 s \(Retry-After\): call again after that\.$/,
+      );
+      expect(start.text).not.toContain('may have started');
+      expect(short.fake.requests.filter((r) => r.method === 'StartAgent')).toHaveLength(1);
+      short.fake.failNext({ kind: 'status', status: 429, body: connectBody('resource_exhausted', 'quota'), headers: { 'retry-after': '3' } }, 1, 'ListAgentExecutions');
+      const list = await short.harness.call('list_agent_executions');
+      expect(list.text).toMatch(/ListAgentExecutions failed: resource_exhausted \(HTTP 429\).*Next: Ona asked to wait 3 s before calling again \(Retry-After\)/);
+    } finally {
+      await short.close();
+    }
+  });
+
   it.each([
     ['text/plain', '404 page not found'],
     ['text/html', '<html><body>Not Found</body></html>'],

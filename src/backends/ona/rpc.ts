@@ -1,7 +1,7 @@
 import { Agent, RetryAgent, request, type Dispatcher, type RetryHandler } from 'undici';
 import type * as z from 'zod';
 import { redactDeep } from '../../log.js';
-import { pause } from '../../server/deadline.js';
+import { deadlineOf, pause } from '../../server/deadline.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
 import { httpError, malformed, retryAfterSeconds, transportError, type ErrorContext, type ReplyHints } from './errors.js';
@@ -52,7 +52,7 @@ export interface Rpc {
  * waits is not waited out in part and then retried into the same refusal. The reply goes back at
  * once, and its wait is passed on to the caller (see httpError).
  */
-function retryRule(policy: RetryPolicy, options: RpcOptions): RetryHandler.RetryCallback {
+function retryRule(policy: RetryPolicy, options: RpcOptions, until: number): RetryHandler.RetryCallback {
   return (err, { state }, done) => {
     const { statusCode, code, headers } = err as Error & { statusCode?: number; code?: string; headers?: Record<string, string | string[] | undefined> };
     if (code && code !== 'UND_ERR_REQ_RETRY' && !RETRY_ERRORS[policy].includes(code)) return done(err);
@@ -61,9 +61,15 @@ function retryRule(policy: RetryPolicy, options: RpcOptions): RetryHandler.Retry
     const asked = retryAfterSeconds(headers?.['retry-after']);
     if (asked !== undefined && asked * 1000 > options.maxRetryDelayMs) return done(err);
     const backOff = asked !== undefined && asked > 0 ? asked * 1000 : Math.min(options.minRetryDelayMs * 2 ** (state.counter - 1), options.maxRetryDelayMs);
+    // A wait the call has no time left for (nor for the attempt after it) is not begun: the reply
+    // goes back now, with the wait Ona asked for, instead of a timeout that hides what Ona said.
+    if (Date.now() + backOff + RETRY_ATTEMPT_MS > until) return done(err);
     setTimeout(() => done(null), backOff);
   };
 }
+
+/** Time a retry needs after its back-off: one more request and its answer. */
+const RETRY_ATTEMPT_MS = 500;
 
 export function createRpc(options: RpcOptions): Rpc {
   // Created on first use of the backend, never at import time.
@@ -97,7 +103,7 @@ export function createRpc(options: RpcOptions): Rpc {
         statusCodes: RETRY_STATUS[policy],
         errorCodes: RETRY_ERRORS[policy],
         maxRetries: options.maxRetries,
-        retry: retryRule(policy, options),
+        retry: retryRule(policy, options, Math.min(Date.now() + options.timeoutMs, deadlineOf(signal) ?? Infinity)),
         // Hand the last reply (with its Connect error body) to us instead of a bodiless error.
         throwOnError: false,
       });
