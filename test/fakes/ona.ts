@@ -25,7 +25,9 @@ export type Fault =
   | { kind: 'wrongShape' }
   /** A 200 of 17 MiB: more than any reply the client accepts. */
   | { kind: 'huge' }
-  | { kind: 'slow'; ms: number };
+  | { kind: 'slow'; ms: number }
+  /** Another actor changes the execution the request names (it ends, or another caller stops it) just before the request is handled. */
+  | { kind: 'changeFirst'; change: (execution: RawExecution) => void };
 
 export interface RecordedRequest {
   method: string;
@@ -132,6 +134,9 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       }
       if (fault.kind === 'lostAnswer') {
         lost.add(res);
+      } else if (fault.kind === 'changeFirst') {
+        const named = fake.executions.find((e) => e.id === body.agentExecutionId);
+        if (named) fault.change(named);
       } else {
         // The reply comes after fault.ms, or never once the client has gone away.
         await new Promise<void>((resolve) => {

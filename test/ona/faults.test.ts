@@ -79,6 +79,70 @@ describe('ona faults', () => {
     expect(res.text).toMatch(/^A stop is under way for agent execution \S+ \(Ona refused a repeated request: it is already stopping\)\. Next: get_agent_execution/);
   });
 
+  /** A running execution of its own at the head of the fake's list, for the length of `body`. */
+  async function withRunning(id: string, body: (id: string) => Promise<void>): Promise<void> {
+    const running = makeExecution(0);
+    running.id = id;
+    env.fake.executions.unshift(running);
+    try {
+      await body(id);
+    } finally {
+      env.fake.executions.splice(env.fake.executions.indexOf(running), 1);
+    }
+  }
+  const methodsSince = (before: number) => env.fake.requests.slice(before).map((r) => r.method);
+
+  it('a stop refused because the execution ended on its own in between: it had already ended (failed), nothing was requested', async () => {
+    await withRunning('ends-before-stop', async (id) => {
+      const before = env.fake.requests.length;
+      env.fake.failNext(
+        {
+          kind: 'changeFirst',
+          change: (e) => {
+            e.status.phase = 'PHASE_STOPPED';
+            e.status.failureReason = 'AGENT_EXECUTION_FAILURE_REASON_LLM_INTEGRATION';
+            e.status.failureMessage = 'model quota exceeded';
+          },
+        },
+        1,
+        'StopAgentExecution',
+      );
+      const res = await call('stop_agent_execution', { agentExecutionId: id });
+      expect(res.isError, res.text).toBeUndefined();
+      expect(res.structured).toEqual({ agentExecutionId: id, stopRequested: false, alreadyEnded: true, state: 'failed' });
+      expect(res.text).toBe(`Agent execution ${id} ended (failed) on its own before this stop reached it; nothing was changed.`);
+      // Ona refused the stop (failed_precondition); the second look is the answer.
+      expect(methodsSince(before)).toEqual(['GetAgentExecution', 'StopAgentExecution', 'GetAgentExecution']);
+    });
+  });
+
+  it('a stop refused because another caller asked for one just before: already stopping, nothing was changed', async () => {
+    await withRunning('stopped-by-another', async (id) => {
+      env.fake.failNext({ kind: 'changeFirst', change: (e) => void (e.spec.desiredPhase = 'PHASE_STOPPED') }, 1, 'StopAgentExecution');
+      const res = await call('stop_agent_execution', { agentExecutionId: id });
+      expect(res.structured).toEqual({ agentExecutionId: id, stopRequested: true, alreadyStopping: true, state: 'running' });
+      expect(res.text).toMatch(/^A stop was requested for agent execution stopped-by-another by another caller just before this one \(still RUNNING\); nothing was changed\. Next: get_agent_execution/);
+    });
+  });
+
+  it.each([
+    ['failed_precondition', 400],
+    ['aborted', 409],
+  ])('a stop refused (%s) while a fresh read shows it still running: says what was read and what to do, not that it most likely ended', async (code, status) => {
+    await withRunning(`refused-${code}`, async (id) => {
+      const before = env.fake.requests.length;
+      env.fake.failNext({ kind: 'status', status, body: connectBody(code, 'cannot stop right now') }, 1, 'StopAgentExecution');
+      const res = await call('stop_agent_execution', { agentExecutionId: id });
+      expect(res.isError).toBe(true);
+      expect(res.text).toMatch(new RegExp(`^Ona StopAgentExecution failed: ${code} \\(HTTP ${status}\\): .*Ona said: cannot stop right now`));
+      expect(res.text).toContain(
+        `Next: read again after the refusal, agent execution ${id} is still RUNNING (running) with no stop requested, so nothing was stopped: call stop_agent_execution again in a few seconds; if Ona refuses again, get_agent_execution shows what it is doing.`,
+      );
+      expect(res.text).not.toMatch(/most likely ended|began stopping/);
+      expect(methodsSince(before)).toEqual(['GetAgentExecution', 'StopAgentExecution', 'GetAgentExecution']);
+    });
+  });
+
   it('a burst of calls reaches Ona at most 16 requests at a time, and every call is answered', async () => {
     env.fake.peakInFlight = 0;
     env.fake.failNext({ kind: 'slow', ms: 150 }, 40, 'ListAgentExecutions');
@@ -93,7 +157,7 @@ describe('ona faults', () => {
     const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');
     const res = await call('stop_agent_execution', { agentExecutionId: String(running?.id) });
     expect(res.text).toMatch(/StopAgentExecution failed: failed_precondition \(HTTP 400\): the agent execution is not in a state/);
-    expect(res.text).toMatch(/Next: it most likely ended or began stopping since it was looked at a moment ago: get_agent_execution shows its phase now\.$/);
+    expect(res.text).toMatch(/Next: read again after the refusal, agent execution \S+ is still RUNNING \(running\) with no stop requested/);
     env.fake.failNext({ kind: 'status', status: 403, body: connectBody('permission_denied', 'not a member of this organization') });
     const denied = await call('list_agent_executions');
     expect(denied.text).toMatch(/permission_denied \(HTTP 403\): the Ona API key's user may not do this/);

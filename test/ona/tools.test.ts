@@ -769,4 +769,20 @@ describe('the write limit covers the Ona write tools', () => {
       await limited.close();
     }
   });
+
+  it('a stop Ona refused because the execution had ended in between changed nothing: it costs no write', async () => {
+    const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
+    try {
+      const [first, second] = limited.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED') as [RawExecution, RawExecution];
+      limited.fake.failNext({ kind: 'changeFirst', change: (e) => void (e.status.phase = 'PHASE_STOPPED') }, 1, 'StopAgentExecution');
+      const ended = await limited.harness.call('stop_agent_execution', { agentExecutionId: first.id });
+      expect(ended.structured).toEqual({ agentExecutionId: first.id, stopRequested: false, alreadyEnded: true, state: 'succeeded' });
+      // The only write of the minute is still there to spend.
+      const stopped = await limited.harness.call('stop_agent_execution', { agentExecutionId: second.id });
+      expect(stopped.isError, stopped.text).toBeUndefined();
+      expect(stopped.structured).toEqual({ agentExecutionId: second.id, stopRequested: true });
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -1,7 +1,17 @@
 import * as z from 'zod';
-import { defineTool } from '../../server/define-tool.js';
-import { BackendError } from '../../server/errors.js';
+import type { AgentExecution } from '../../backends/ona/schemas.js';
+import { defineTool, type ToolContext, type ToolOutput } from '../../server/define-tool.js';
+import { BackendError, withHint } from '../../server/errors.js';
 import { idField, onaState, shortEnum, stateField } from './views.js';
+
+const StopOutputSchema = z.object({
+  agentExecutionId: z.string(),
+  stopRequested: z.boolean().describe('A stop is requested: by this call, or by an earlier one (alreadyStopping).'),
+  alreadyEnded: z.literal(true).optional().describe('It had ended (PHASE_STOPPED) before this call: nothing was changed.'),
+  alreadyStopping: z.literal(true).optional().describe('A stop had been requested before this call: nothing was changed.'),
+  state: stateField.optional().describe('Normalised state this call read, when nothing was changed.'),
+});
+type StopOutput = z.input<typeof StopOutputSchema>;
 
 export const stopAgentExecution = defineTool({
   name: 'stop_agent_execution',
@@ -14,20 +24,12 @@ export const stopAgentExecution = defineTool({
   inputSchema: z.object({
     agentExecutionId: idField('Id of the agent execution to stop (from list_agent_executions).'),
   }),
-  outputSchema: z.object({
-    agentExecutionId: z.string(),
-    stopRequested: z.boolean().describe('A stop is requested: by this call, or by an earlier one (alreadyStopping).'),
-    alreadyEnded: z.literal(true).optional().describe('It had ended (PHASE_STOPPED) before this call: nothing was changed.'),
-    alreadyStopping: z.literal(true).optional().describe('A stop had been requested before this call: nothing was changed.'),
-    state: stateField.optional().describe('Normalised state before this call, when nothing was changed.'),
-  }),
+  outputSchema: StopOutputSchema,
   errorHints: {
     not_found: 'call list_agent_executions with statusPhases=["PHASE_RUNNING","PHASE_WAITING_FOR_INPUT"] to find executions that can be stopped',
     // No answer: the stop may have been applied all the same.
     'StopAgentExecution:timeout': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
     'StopAgentExecution:unavailable': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
-    // It was running when looked at just before: it ended, or began stopping, in between.
-    'StopAgentExecution:conflict': 'it most likely ended or began stopping since it was looked at a moment ago: get_agent_execution shows its phase now',
   },
   async handler(args, ctx) {
     const id = args.agentExecutionId;
@@ -51,15 +53,8 @@ export const stopAgentExecution = defineTool({
     try {
       await ona.stopAgentExecution(id, ctx.signal);
     } catch (err) {
-      // Refused because it is stopping or stopped: an attempt of this call whose answer was lost
-      // (it is retried), or another caller, got there first. What it shows now is the answer.
       if (!(err instanceof BackendError) || err.kind !== 'conflict') throw err;
-      const now = await ona.getAgentExecution(id, ctx.signal);
-      if (now.spec?.desiredPhase !== 'PHASE_STOPPED' && now.status?.phase !== 'PHASE_STOPPED') throw err;
-      return {
-        structured: { agentExecutionId: id, stopRequested: true },
-        text: `A stop is under way for agent execution ${id} (Ona refused a repeated request: it is already ${now.status?.phase === 'PHASE_STOPPED' ? 'stopped' : 'stopping'}). Next: get_agent_execution to confirm it reached PHASE_STOPPED.`,
-      };
+      return refused(id, err, await ona.getAgentExecution(id, ctx.signal), ctx);
     }
     return {
       structured: { agentExecutionId: id, stopRequested: true },
@@ -67,3 +62,44 @@ export const stopAgentExecution = defineTool({
     };
   },
 });
+
+/**
+ * Ona refused the stop (failed_precondition, aborted): what the execution shows now is the answer.
+ * It was neither stopped nor stopping a moment ago, so it ended on its own, another caller asked to
+ * stop it, an attempt of this call whose answer was lost did (it is retried), or it is still running.
+ */
+function refused(id: string, err: BackendError, now: AgentExecution, ctx: ToolContext): ToolOutput<StopOutput> {
+  const state = onaState(now);
+  const ended = now.status?.phase === 'PHASE_STOPPED';
+  const stopAsked = now.spec?.desiredPhase === 'PHASE_STOPPED';
+  // One attempt, refused: nothing of this call reached the execution.
+  const onlyRefused = (err.details.attempts ?? 1) <= 1;
+  if (ended && (!stopAsked || onlyRefused)) {
+    // No stop of this call took effect (none was requested, or the only attempt was refused).
+    ctx.refundWrites();
+    return {
+      structured: { agentExecutionId: id, stopRequested: false, alreadyEnded: true, state },
+      text: `Agent execution ${id} ended (${state}) ${stopAsked ? 'after a stop another caller requested' : 'on its own'} before this stop reached it; nothing was changed.`,
+    };
+  }
+  if (stopAsked && onlyRefused) {
+    ctx.refundWrites();
+    return {
+      structured: { agentExecutionId: id, stopRequested: true, alreadyStopping: true, state },
+      text: `A stop was requested for agent execution ${id} by another caller just before this one (still ${shortEnum(now.status?.phase) || 'PENDING'}); nothing was changed. Next: get_agent_execution to confirm it reaches PHASE_STOPPED.`,
+    };
+  }
+  if (stopAsked) {
+    // An attempt of this call whose answer was lost may have asked for it: a stop is under way.
+    return {
+      structured: { agentExecutionId: id, stopRequested: true },
+      text: `A stop is under way for agent execution ${id} (Ona refused a repeated request: it is already ${ended ? 'stopped' : 'stopping'}). Next: get_agent_execution to confirm it reached PHASE_STOPPED.`,
+    };
+  }
+  // Still running with no stop requested: the refusal was about a passing state.
+  throw withHint(
+    err,
+    `read again after the refusal, agent execution ${id} is still ${shortEnum(now.status?.phase) || 'PENDING'} (${state}) with no stop requested, so nothing was stopped: ` +
+      'call stop_agent_execution again in a few seconds; if Ona refuses again, get_agent_execution shows what it is doing',
+  );
+}
