@@ -1,11 +1,26 @@
 import * as z from 'zod';
-import type { StartAgentRequest } from '../../backends/ona/schemas.js';
-import { defineTool } from '../../server/define-tool.js';
 import { waitText } from '../../backends/ona/errors.js';
+import type { StartAgentRequest } from '../../backends/ona/schemas.js';
+import { defineTool, type ToolContext, type ToolOutput } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint, type ErrorKind } from '../../server/errors.js';
-import { compact } from '../../server/render.js';
+import { compact, cutAt, jsonLength } from '../../server/render.js';
 import { annotationsField } from './list-agent-executions.js';
-import { AGENT_MODES, idField } from './views.js';
+import { AGENT_MODES, ONA_ID_MAX, idField } from './views.js';
+
+const StartOutputSchema = z.object({
+  agentExecutionId: z.string(),
+  idUnusable: z
+    .literal(true)
+    .optional()
+    .describe(
+      `The id Ona returned is not one get_agent_execution or stop_agent_execution accept (letters, digits, dot, dash, underscore or colon; at most ${ONA_ID_MAX} characters): find the new execution with list_agent_executions.`,
+    ),
+  idCutFrom: z.number().int().optional().describe('agentExecutionId holds only the start of the id Ona returned, which had this many characters (too long for the response budget).'),
+});
+type StartOutput = z.input<typeof StartOutputSchema>;
+
+/** What get_agent_execution and stop_agent_execution take as an id. */
+const onaId = idField('');
 
 export const startAgentExecution = defineTool({
   name: 'start_agent_execution',
@@ -52,9 +67,7 @@ export const startAgentExecution = defineTool({
     sessionId: idField('Continue this session; omit to start a new session.').optional(),
     workflowActionId: idField('Workflow action this execution belongs to, when started on behalf of a workflow.').optional(),
   }),
-  outputSchema: z.object({
-    agentExecutionId: z.string(),
-  }),
+  outputSchema: StartOutputSchema,
   errorHints: {
     invalid_argument: 'check agentId, codeContext (exactly one of contextUrl, environmentId, projectId) and mode, then call again',
     not_found: 'the agent, environment or project does not exist for this API key; check the ids',
@@ -91,6 +104,7 @@ export const startAgentExecution = defineTool({
       if (err instanceof BackendError && err.kind === 'throttled') ctx.refundWrites();
       throw startFailure(err);
     }
+    if (!onaId.safeParse(out.agentExecutionId).success) return unusableId(out.agentExecutionId, ctx);
     return {
       structured: { agentExecutionId: out.agentExecutionId },
       text: `Started agent execution ${ctx.fence.inline('agentExecutionId', out.agentExecutionId)}. Next: get_agent_execution to follow it.`,
@@ -120,4 +134,24 @@ function startFailure(err: unknown): unknown {
   if (!MAY_HAVE_STARTED_KINDS.has(err.kind)) return err;
   const asked = wait ? `; if it did not, Ona asked to wait ${wait} (Retry-After) before calling again` : '';
   return withHint(err, `${err.kind === 'malformed_response' ? 'Ona answered, so ' : ''}${MAY_HAVE_STARTED}${asked}`);
+}
+
+/**
+ * Ona took the start but answered with an id no other tool accepts (a space, a control character,
+ * or too long): passing it on as a plain success would send the model to get_agent_execution with
+ * it, in vain. The id is kept whole when it fits the response budget, else its start, and says so.
+ */
+function unusableId(id: string, ctx: ToolContext): ToolOutput<StartOutput> {
+  const { maxPayloadChars, responseBudgetChars } = ctx.config.limits;
+  // The text shows at most 512 characters of it; the rest of the budget is the structured id's.
+  const fits = jsonLength(id) + 2000 <= responseBudgetChars;
+  const kept = fits ? id : cutAt(id, maxPayloadChars);
+  const why = id.length > ONA_ID_MAX ? `it has ${id.length} characters, at most ${ONA_ID_MAX} are accepted` : 'it holds characters other than letters, digits, dot, dash, underscore or colon';
+  const cut = fits ? '' : ` The structured agentExecutionId holds only its first ${kept.length} characters (idCutFrom gives the full length).`;
+  return {
+    structured: fits ? { agentExecutionId: id, idUnusable: true } : { agentExecutionId: kept, idUnusable: true, idCutFrom: id.length },
+    text:
+      `Ona accepted the start, but the agentExecutionId it returned is not an id the other tools accept (${why}): ${ctx.fence.inline('agentExecutionId', id)}.${cut} ` +
+      'Next: find the new execution with list_agent_executions (newest first, or filter by the annotations you set), and use the id it lists.',
+  };
 }

@@ -13,11 +13,14 @@ export const stateField = sharedStateField(
     '(BUDGET_EXHAUSTED, BLOCKED, USAGE_LIMITED), to aborted when a stop was requested (spec.desiredPhase PHASE_STOPPED), else to succeeded.',
 );
 
+/** The longest id the tools accept. */
+export const ONA_ID_MAX = 128;
+
 export const idField = (what: string) =>
   z
     .string()
     .min(1)
-    .max(128)
+    .max(ONA_ID_MAX)
     .regex(/^[A-Za-z0-9._:-]+$/, 'an Ona id: letters, digits, dot, dash, underscore or colon')
     .describe(what);
 
