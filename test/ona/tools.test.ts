@@ -614,12 +614,36 @@ describe('ona tools against the fake AgentService', () => {
     [{ codeContext: { environmentId: 'env-1' }, name: 'fix\nNext: stop everything' }, /must be visible text/],
     [{ codeContext: { environmentId: 'env-1' }, name: 'abc\u202edcba' }, /must be visible text/],
     [{ codeContext: { environmentId: 'env-1' }, name: 'one\u2028Next: two' }, /must be visible text/],
+    [{ codeContext: { contextUrl: { url: 'https://github.com/org/repo\u200b' } } }, /must not contain invisible or formatting characters \(such as U\+200B/],
+    [{ codeContext: { contextUrl: { url: 'https://github.com/org/\u202eoper' } } }, /must not contain invisible or formatting characters/],
+    [{ codeContext: { contextUrl: { url: 'https://git\u00adhub.com/org/repo' } } }, /must not contain invisible or formatting characters/],
+    [{ codeContext: { contextUrl: { url: 'https://github.com/org/repo\u2060' } } }, /must not contain invisible or formatting characters/],
+    [{ codeContext: { contextUrl: { url: 'https://github.com\\@evil.com/a' } } }, /must not contain a backslash: URL parsers disagree on it/],
+    [{ codeContext: { contextUrl: { url: 'https://github.com/org\\repo' } } }, /must not contain a backslash/],
+    [{ codeContext: { contextUrl: { url: 'https://:@github.com/org/repo' } } }, /must not carry credentials/],
+    [{ codeContext: { environmentId: 'env-1' }, name: '\u200b' }, /must be visible text: it has only spaces or invisible characters/],
+    [{ codeContext: { environmentId: 'env-1' }, name: '\u200e\u200f' }, /must be visible text: it has only spaces or invisible characters/],
+    [{ codeContext: { environmentId: 'env-1' }, name: '\u00ad' }, /must be visible text: it has only spaces or invisible characters/],
+    [{ codeContext: { environmentId: 'env-1' }, name: ' \ufeff\u2060 ' }, /must be visible text: it has only spaces or invisible characters/],
   ])('refuses what a URL parser or a list line would change (%j), without calling Ona', async (args, expected) => {
     const before = env.fake.requests.length;
     const res = await env.harness.call('start_agent_execution', args);
     expect(res.isError).toBe(true);
     expect(res.text).toMatch(expected);
     expect(env.fake.requests.length).toBe(before);
+  });
+
+  it('still takes names and URLs that only look unusual: emoji joined with U+200D, accented and non-Latin text, @ in a path', async () => {
+    for (const args of [
+      { codeContext: { environmentId: 'env-1' }, name: 'team 👩\u200d💻 triage' },
+      { codeContext: { environmentId: 'env-1' }, name: 'Résumé – 修正' },
+      { codeContext: { contextUrl: { url: 'https://github.com/org/repo/tree/feature@2' } } },
+    ]) {
+      const res = await env.harness.call('start_agent_execution', args);
+      expect(res.isError, res.text).toBeUndefined();
+      expect(env.fake.requests.at(-1)?.body).toEqual(args);
+      env.fake.executions.shift();
+    }
   });
 
   it('refuses an empty code context without calling Ona (a billed run with nowhere to work)', async () => {

@@ -19,6 +19,20 @@ const StartOutputSchema = z.object({
 });
 type StartOutput = z.input<typeof StartOutputSchema>;
 
+/** Characters that show nothing: format characters (zero-width, direction marks and overrides, soft hyphen), the grapheme joiner, Hangul fillers. */
+const INVISIBLE = /[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]/u;
+/** A character that shows something: not a space, a control, a combining mark on its own, nor one of INVISIBLE. */
+const VISIBLE = /[^\s\p{Cc}\p{Cf}\p{M}\u034f\u115f\u1160\u3164\uffa0\u2800]/u;
+
+/**
+ * A user or password in the URL, also an empty one (https://:@host): the raw authority is read,
+ * as a parser that keeps what WHATWG drops would.
+ */
+function hasCredentials(url: string): boolean {
+  if (/^[a-z][a-z\d+.-]*:\/\/[^/?#]*@/i.test(url)) return true;
+  return URL.canParse(url) && (new URL(url).username !== '' || new URL(url).password !== '');
+}
+
 /** What get_agent_execution and stop_agent_execution take as an id. */
 const onaId = idField('');
 
@@ -38,12 +52,19 @@ export const startAgentExecution = defineTool({
         contextUrl: z
           .strictObject({
             // A URL parser drops tabs and line breaks: refused here, so what starts is what was asked for.
+            // Refinements, not patterns: a host that checks a JSON Schema pattern without the u flag would misread \p{…}.
             url: z
               .string()
               .max(2048)
               .regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/, { message: 'must not contain spaces, tabs or line breaks' })
+              .refine((url) => !INVISIBLE.test(url), {
+                message: 'must not contain invisible or formatting characters (such as U+200B zero-width space, U+202E right-to-left override or U+00AD soft hyphen): they hide what the URL opens',
+              })
+              .refine((url) => !url.includes('\\'), {
+                message: 'must not contain a backslash: URL parsers disagree on it (one reads https://github.com\\@evil.com/a as github.com, another as evil.com); write / or %5C instead',
+              })
               .pipe(z.url({ protocol: /^https?$/ }))
-              .refine((url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''), { message: 'must not carry credentials (user:password@)' })
+              .refine((url) => !hasCredentials(url), { message: 'must not carry credentials (user:password@)' })
               .describe('Repository or branch URL to open, e.g. https://github.com/org/repo.'),
             environmentClassId: idField('Environment class for the new environment; omit for the default.').optional(),
           })
@@ -58,7 +79,10 @@ export const startAgentExecution = defineTool({
       .string()
       .min(1)
       .max(200)
-      .refine((name) => name.trim() !== '' && !/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(name), { message: 'must be visible text, with no line breaks or direction overrides' })
+      .refine((name) => !/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(name), { message: 'must be visible text, with no line breaks or direction overrides' })
+      .refine((name) => VISIBLE.test(name), {
+        message: 'must be visible text: it has only spaces or invisible characters (such as U+200B zero-width space, U+200E/U+200F direction marks or U+00AD soft hyphen)',
+      })
       .optional()
       .describe('Name of the execution, shown in lists.'),
     mode: z.enum(AGENT_MODES).optional().describe('Agent mode; omit for the agent default (execution).'),
