@@ -443,6 +443,32 @@ describe('ona faults', () => {
     expect(cut.text.endsWith(next)).toBe(true);
   });
 
+  it('start refusals are worded for a start, with no execution yet; a Retry-After on a stop does not say to narrow it; a long Ona message ends in …', async () => {
+    const start = async (status: number, code: string, message: string) => {
+      env.fake.failNext({ kind: 'status', status, body: connectBody(code, message) }, 1, 'StartAgent');
+      return call('start_agent_execution', { codeContext: { projectId: 'prj-1' } });
+    };
+    const precondition = await start(400, 'failed_precondition', 'environment is stopping');
+    expect(precondition.text).toBe(
+      'Ona StartAgent failed: failed_precondition (HTTP 400): the environment, project or session cannot take a new agent in its current state (Ona said: environment is stopping). ' +
+        'Next: the environment or project cannot host an agent right now (stopped or deleting?).',
+    );
+    const exists = await start(409, 'already_exists', 'session already has an agent');
+    expect(exists.text).toMatch(/: Ona says what this start would create already exists \(Ona said: session already has an agent\)\. Next: check list_agent_executions/);
+    const aborted = await start(409, 'aborted', 'concurrent update');
+    expect(aborted.text).toMatch(/Next: Ona aborted the start because of a concurrent change, so nothing was started; call again\.$/);
+    for (const res of [precondition, exists, aborted]) expect(res.text).not.toMatch(/agent execution is not in a state|describe it and decide/);
+
+    const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'maintenance'), headers: { 'retry-after': '30' } }, 1, 'StopAgentExecution');
+    const stop = await call('stop_agent_execution', { agentExecutionId: String(running?.id) });
+    expect(stop.text).toMatch(/Next: Ona asked to wait 30 s before calling again \(Retry-After\); call again after that\.$/);
+
+    env.fake.failNext({ kind: 'status', status: 403, body: connectBody('permission_denied', `${'A'.repeat(299)}BCDEF`) });
+    const long = await call('list_agent_executions');
+    expect(long.text).toContain(`(Ona said: ${'A'.repeat(299)}B…)`);
+  });
+
   it('malformed JSON and a wrong shape are malformed_response errors, and the server keeps serving', async () => {
     env.fake.failNext({ kind: 'malformed' });
     const bad = await call('list_agent_executions');

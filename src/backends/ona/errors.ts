@@ -1,4 +1,5 @@
 import { BackendError, type ErrorKind } from '../../server/errors.js';
+import { cutAt } from '../../server/render.js';
 import { ConnectErrorSchema } from './schemas.js';
 
 /**
@@ -32,6 +33,14 @@ const CONNECT_CODES: Record<string, CodeInfo> = {
   internal: { kind: 'unavailable', explain: 'Ona had an internal error' },
   unknown: { kind: 'unavailable', explain: 'Ona failed with an unknown error' },
   data_loss: { kind: 'internal', explain: 'Ona reported data loss' },
+};
+
+/** Where a code means something else for one operation: StartAgent has no agent execution yet to be in a state. */
+const OPERATION_EXPLAIN: Record<string, Record<string, string>> = {
+  StartAgent: {
+    failed_precondition: 'the environment, project or session cannot take a new agent in its current state',
+    already_exists: 'Ona says what this start would create already exists',
+  },
 };
 
 /** Used when the body is not Connect JSON (proxies, load balancers). */
@@ -96,8 +105,9 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   const info = CONNECT_CODES[known] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
   // A code newer than this server is classified by the HTTP status, but shown as Ona sent it.
   const code = connect && !CONNECT_CODES[connect.code] && /^[a-z][a-z0-9_]{0,39}$/.test(connect.code) ? connect.code : known;
-  const serverMessage = connect?.message ? scrub(connect.message, ctx.secret).slice(0, 300) : '';
-  const message = serverMessage ? `${info.explain} (Ona said: ${serverMessage})` : info.explain;
+  const serverMessage = connect?.message ? cutMessage(scrub(connect.message, ctx.secret)) : '';
+  const explain = OPERATION_EXPLAIN[ctx.operation]?.[known] ?? info.explain;
+  const message = serverMessage ? `${explain} (Ona said: ${serverMessage})` : explain;
   const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts };
   // A page token Ona no longer takes (it expired): the filters are not what is wrong.
   if (known === 'invalid_argument' && PAGE_TOKEN.test(serverMessage)) {
@@ -108,12 +118,19 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   // A 429 or a 502/503/504: retries gave up on, or never waited out, the wait asked for.
   if ((info.kind === 'throttled' || info.kind === 'unavailable' || info.kind === 'timeout') && wait !== undefined && wait >= 1) {
     details.retryAfterSeconds = wait;
-    details.hint = `Ona asked to wait ${waitText(wait)} before calling again (Retry-After); call again after that, or narrow the request`;
+    // Only a listing can be narrowed (fewer items, a shorter time window).
+    const narrow = ctx.operation === 'ListAgentExecutions' ? ', or narrow the request' : '';
+    details.hint = `Ona asked to wait ${waitText(wait)} before calling again (Retry-After); call again after that${narrow}`;
   }
   return new BackendError('Ona', ctx.operation, info.kind, code, message, details);
 }
 
 const PAGE_TOKEN = /pag(e|ination)[\s._-]*token/i;
+
+/** Ona's own message, at most 300 characters; a cut one ends in "…" so it is not taken as whole. */
+function cutMessage(text: string): string {
+  return text.length <= 300 ? text : `${cutAt(text, 300)}…`;
+}
 
 /** A wait in seconds as a person says it: "45 s", "2 min", "3 days". */
 export function waitText(seconds: number): string {
