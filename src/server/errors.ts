@@ -67,7 +67,12 @@ const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'c
 
 /** Only on the first attempt: a refusal after a retry may follow an attempt that was carried out. */
 export function refusedOutright(err: unknown): err is BackendError {
-  return err instanceof BackendError && REFUSED_OUTRIGHT.has(err.kind) && (err.details.attempts ?? 1) <= 1;
+  return isRefusal(err) && (err.details.attempts ?? 1) <= 1;
+}
+
+/** The backend refused the request (bad argument, unknown resource, no permission, …): that attempt did nothing. */
+export function isRefusal(err: unknown): err is BackendError {
+  return err instanceof BackendError && REFUSED_OUTRIGHT.has(err.kind);
 }
 
 /**

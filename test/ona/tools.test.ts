@@ -794,6 +794,22 @@ describe('the write limit covers the Ona write tools', () => {
     }
   });
 
+  it('a start refused after a retried 429 started nothing either: it costs no write', async () => {
+    const limited = await onaEnv({ count: 3, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
+    try {
+      const args = { codeContext: { projectId: 'prj-1' } };
+      limited.fake.failNext({ kind: 'status', status: 429, body: JSON.stringify({ code: 'resource_exhausted', message: 'slow down' }), headers: { 'retry-after': '0' } }, 1, 'StartAgent');
+      limited.fake.failNext({ kind: 'status', status: 400, body: JSON.stringify({ code: 'invalid_argument', message: 'no such project' }) }, 1, 'StartAgent');
+      const refused = await limited.harness.call('start_agent_execution', args);
+      expect(refused.text).toMatch(/^Ona StartAgent failed after 2 attempts: invalid_argument/);
+      // The only write of the minute is still there to spend.
+      const started = await limited.harness.call('start_agent_execution', args);
+      expect(started.isError, started.text).toBeUndefined();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a stop Ona refused because the execution had ended in between changed nothing: it costs no write', async () => {
     const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
     try {

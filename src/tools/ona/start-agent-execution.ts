@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { waitText } from '../../backends/ona/errors.js';
 import type { StartAgentRequest } from '../../backends/ona/schemas.js';
 import { defineTool, type ToolContext, type ToolOutput } from '../../server/define-tool.js';
-import { BackendError, ToolError, withHint, type ErrorKind } from '../../server/errors.js';
+import { BackendError, ToolError, isRefusal, withHint, type ErrorKind } from '../../server/errors.js';
 import { compact, cutAt, jsonLength } from '../../server/render.js';
 import { annotationsField } from './list-agent-executions.js';
 import { AGENT_MODES, ONA_ID_MAX, idField } from './views.js';
@@ -126,8 +126,9 @@ export const startAgentExecution = defineTool({
     try {
       out = await ona.startAgent(request, ctx.signal);
     } catch (err) {
-      // Retried only on 429s and refused connections: a 429 at the end means no attempt started anything.
-      if (err instanceof BackendError && err.kind === 'throttled') ctx.refundWrites();
+      // Retried only on 429s and refused connections, which start nothing: a 429 or a refusal at the
+      // end means no attempt started anything, however many there were.
+      if ((err instanceof BackendError && err.kind === 'throttled') || isRefusal(err)) ctx.refundWrites();
       throw startFailure(err);
     }
     if (!onaId.safeParse(out.agentExecutionId).success) return unusableId(out.agentExecutionId, ctx);
