@@ -26,6 +26,8 @@ export class LineGate extends Transform {
   /** Inside an oversized line: its head, its latest tail, and how many bytes were dropped so far. */
   private dropping: { head: string; tail: Buffer; bytes: number } | undefined;
   private firstLine = true;
+  /** Whether an initialize request has gone to the server on this connection. */
+  private readonly connection = { initialized: false };
 
   constructor(private readonly options: LineGateOptions) {
     super();
@@ -76,7 +78,7 @@ export class LineGate extends Transform {
     // A byte-order mark before the first message (RFC 8259 lets a parser ignore it) is not part of it.
     const line = this.firstLine && whole[0] === 0xef && whole[1] === 0xbb && whole[2] === 0xbf ? whole.subarray(3) : whole;
     this.firstLine = false;
-    const rejection = rejectionOf(line.toString('utf8'));
+    const rejection = rejectionOf(line.toString('utf8'), this.connection);
     if (rejection) this.options.onRejected(rejection, line.length);
     else this.push(line);
   }

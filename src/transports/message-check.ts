@@ -15,7 +15,7 @@ const MESSAGE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params', 'result', 'er
  * stdio transport drops bad lines without a word, which leaves a client waiting for an answer that
  * never comes; this mirrors the shape its message schema accepts, so nothing it would take is refused.
  */
-export function rejectionOf(line: string): Rejection | undefined {
+export function rejectionOf(line: string, connection?: { initialized: boolean }): Rejection | undefined {
   if (line.trim() === '') return undefined;
   let message: unknown;
   try {
@@ -42,6 +42,11 @@ export function rejectionOf(line: string): Rejection | undefined {
     if (meta !== undefined) return { id, code: INVALID_PARAMS, message: `Invalid params: ${meta}.` };
     const params = paramsProblem(message.method, message.params);
     if (params !== undefined) return { id, code: INVALID_PARAMS, message: `Invalid params: ${params}.` };
+    // The SDK would re-negotiate the protocol version mid-connection (its HTTP path refuses a repeat).
+    if (message.method === 'initialize' && connection) {
+      if (connection.initialized) return invalid(id, 'this connection is initialized already (initialize comes once, first)');
+      connection.initialized = true;
+    }
     // The SDK's parsing drops such a key without a word: an argument would be ignored, not refused.
     if (mayHoldProtoKey(line) && hasProtoKey(message.params)) return { id, code: INVALID_PARAMS, message: 'Invalid params: the key "__proto__" is not allowed.' };
     return undefined;

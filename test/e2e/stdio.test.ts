@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,22 @@ describe('stdio', () => {
     await expect(client.callTool({ name: 'describe_execution', arguments: { executionArn: huge } }, { timeout: 20_000 })).rejects.toThrow(/more than the 4194304 bytes/);
     expect((await client.callTool({ name: 'list_state_machines', arguments: {} })).isError).toBeFalsy();
     await client.close();
+  });
+
+  it('a second initialize on the connection is refused; the protocol version agreed first stays', async () => {
+    const child = spawn(process.execPath, [CLI], { env: cliEnv(fake.url), stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const init = (id: number, version: string) =>
+      JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    child.stdin.write(`${init(1, '2025-11-25')}\n`);
+    child.stdin.write(`${init(2, '2024-11-05')}\n`);
+    child.stdin.end(`${JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' })}\n`);
+    await new Promise((resolve) => child.once('exit', resolve));
+    const answers = out.trim().split('\n').map((line) => JSON.parse(line) as { id: number; result?: { protocolVersion?: string }; error?: { code: number; message: string } });
+    expect(answers.find((a) => a.id === 1)?.result?.protocolVersion).toBe('2025-11-25');
+    expect(answers.find((a) => a.id === 2)?.error).toEqual({ code: -32600, message: expect.stringContaining('initialized already') });
+    expect(answers.find((a) => a.id === 3)?.result).toEqual({});
   });
 
   it('exits 0 when the host closes stdin', async () => {

@@ -38,6 +38,17 @@ describe('rejectionOf()', () => {
     }
   });
 
+  it('refuses a second initialize on one connection, which would re-negotiate the protocol version', () => {
+    const connection = { initialized: false };
+    const init = (id: number, version: string) =>
+      `{"jsonrpc":"2.0","id":${id},"method":"initialize","params":{"protocolVersion":"${version}","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}`;
+    expect(rejectionOf(init(1, '2025-11-25'), connection)).toBeUndefined();
+    expect(rejectionOf(init(2, '2024-11-05'), connection)).toEqual({ id: 2, code: -32600, message: expect.stringContaining('initialized already') });
+    expect(rejectionOf('{"jsonrpc":"2.0","id":3,"method":"tools/list"}', connection)).toBeUndefined();
+    // Another connection starts afresh.
+    expect(rejectionOf(init(1, '2025-11-25'), { initialized: false })).toBeUndefined();
+  });
+
   it('passes requests, notifications, responses and blank lines', () => {
     for (const line of [
       '{"jsonrpc":"2.0","id":"x","method":"tools/call","params":{"name":"t","arguments":{},"_meta":{"progressToken":1}}}',
