@@ -83,6 +83,12 @@ const TIMED_OUT_BEFORE_MAP_RETRY: Spec[] = [
 const WAITING_IN_MAP = (end: Spec): Spec[] => [...MAP_PREFIX.slice(0, 11), ['TaskFailed', 7, failed('Flaky')], end];
 const TIMED_OUT_IN_MAP_RETRY = WAITING_IN_MAP(['ExecutionTimedOut', 3, { executionTimedOutEventDetails: { error: 'States.Timeout' } }]);
 const STOPPED_IN_MAP_RETRY = WAITING_IN_MAP(['ExecutionAborted', 3, { executionAbortedEventDetails: { error: 'stop' } }]);
+// The same timed-out run, redriven (#14), and the redriven run stopped (#15): the newest run's stop is not the failure's.
+const TIMED_OUT_IN_MAP_THEN_REDRIVEN_AND_STOPPED: Spec[] = [
+  ...TIMED_OUT_IN_MAP_RETRY,
+  ['ExecutionRedriven', 13, { executionRedrivenEventDetails: { redriveCount: 1 } }],
+  ['ExecutionAborted', 14, { executionAbortedEventDetails: { error: 'stop' } }],
+];
 // Item 0's task failed and waits for its retry; item 1 fails for good, and item 0's state is aborted.
 const SIBLING_ABORTED_BEFORE_RETRY: Spec[] = [
   ...MAP_PREFIX.slice(0, 11),
@@ -114,6 +120,7 @@ beforeAll(async () => {
   add('siblingAbortedBeforeRetry', 'FAILED', SIBLING_ABORTED_BEFORE_RETRY);
   add('timedOutInMapRetry', 'TIMED_OUT', TIMED_OUT_IN_MAP_RETRY);
   add('stoppedInMapRetry', 'ABORTED', STOPPED_IN_MAP_RETRY);
+  add('redrivenThenStopped', 'ABORTED', TIMED_OUT_IN_MAP_THEN_REDRIVEN_AND_STOPPED);
 });
 afterAll(async () => env.close());
 
@@ -236,6 +243,11 @@ describe('a failure the run was stopped or timed out after', () => {
         expect([inMap.mark.get(12), inMap.mark.get(13)]).toEqual(['then the run timed out', '']);
         const stoppedInMap = await walk(arns.stoppedInMapRetry as string, { failuresOnly: true, reverseOrder, ...paging });
         expect([stoppedInMap.mark.get(12), stoppedInMap.mark.get(13)]).toEqual(['then the run was stopped', '']);
+        // A later run's stop is not what followed a failure of the run before the redrive: timed out
+        // when its own end was read with it, else no mark; never "stopped".
+        const redriven = await walk(arns.redrivenThenStopped as string, { failuresOnly: true, reverseOrder, ...paging });
+        if ('maxItems' in paging) expect(['then the run timed out', '']).toContain(redriven.mark.get(12));
+        else expect(redriven.mark.get(12)).toBe('then the run timed out');
       });
     }
   }

@@ -153,7 +153,10 @@ export class FailureOutcomes implements PagingCarry {
     // no event of the item): by the stop or the timeout that ended its run, if that is how it ended.
     let end: number | undefined;
     for (const e of this.runEnds) if (e > id && (end === undefined || e < end)) end = e;
-    const endedBy = end === undefined ? (this.newestFirst ? this.lastRunEndedBy : undefined) : this.endedBy.get(end);
+    // Newest first, its run's end may lie in an earlier call: it is the newest run's (whose end the
+    // token keeps) unless a redrive came after the failure, when how its own run ended is not known.
+    const redrivenAfter = () => [...this.outcomes].some(([e, outcome]) => outcome === 'redriven' && e > id);
+    const endedBy = end !== undefined ? this.endedBy.get(end) : this.newestFirst && !redrivenAfter() ? this.lastRunEndedBy : undefined;
     return endedBy ?? above;
   }
 
