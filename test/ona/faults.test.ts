@@ -451,7 +451,7 @@ describe('ona faults', () => {
     const precondition = await start(400, 'failed_precondition', 'environment is stopping');
     expect(precondition.text).toBe(
       'Ona StartAgent failed: failed_precondition (HTTP 400): the environment, project or session cannot take a new agent in its current state (Ona said: environment is stopping). ' +
-        'Next: the environment or project cannot host an agent right now (stopped or deleting?).',
+        'Next: the environment, project or session cannot take a new agent right now (stopped or deleting?).',
     );
     const exists = await start(409, 'already_exists', 'session already has an agent');
     expect(exists.text).toMatch(/: Ona says what this start would create already exists \(Ona said: session already has an agent\)\. Next: check list_agent_executions/);
@@ -559,7 +559,7 @@ describe('ona faults', () => {
     try {
       limited.fake.failNext({ kind: 'slow', ms: 5000 });
       const get = await limited.harness.call('get_agent_execution', { agentExecutionId: limited.fake.executions[0]?.id });
-      expect(get.text).toMatch(/^Ona GetAgentExecution failed: call_deadline: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: the backend did not answer in time/);
+      expect(get.text).toMatch(/^Ona GetAgentExecution failed: call_deadline: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: Ona did not answer in time; call again\./);
       limited.fake.failNext({ kind: 'slow', ms: 5000 });
       const start = await limited.harness.call('start_agent_execution', { codeContext: { projectId: 'prj-1' } });
       expect(start.text).toMatch(/^Ona StartAgent failed: call_deadline: .*Next: the agent may have started anyway/);

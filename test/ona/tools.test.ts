@@ -810,6 +810,34 @@ describe('the write limit covers the Ona write tools', () => {
     }
   });
 
+  it('a refused stop whose re-read fails says Ona refused it, and costs no write', async () => {
+    const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
+    try {
+      const [first, second] = limited.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED') as [RawExecution, RawExecution];
+      const unavailable = { kind: 'status' as const, status: 503, body: JSON.stringify({ code: 'unavailable', message: 'down' }) };
+      // It ends just before the stop arrives (so Ona refuses it), and Ona then fails every read.
+      limited.fake.failNext(
+        {
+          kind: 'changeFirst',
+          change: (e) => {
+            e.status.phase = 'PHASE_STOPPED';
+            limited.fake.failNext(unavailable, 3, 'GetAgentExecution');
+          },
+        },
+        1,
+        'StopAgentExecution',
+      );
+      const refused = await limited.harness.call('stop_agent_execution', { agentExecutionId: first.id });
+      expect(refused.isError).toBe(true);
+      expect(refused.text).toMatch(/^Ona StopAgentExecution failed: failed_precondition .*Next: Ona refused the stop, and reading agent execution \S+ again failed/);
+      // The only write of the minute is still there to spend.
+      const stopped = await limited.harness.call('stop_agent_execution', { agentExecutionId: second.id });
+      expect(stopped.isError, stopped.text).toBeUndefined();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a stop Ona refused because the execution had ended in between changed nothing: it costs no write', async () => {
     const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
     try {

@@ -19,6 +19,9 @@ export const getAgentExecution = defineTool({
   errorHints: {
     not_found: 'call list_agent_executions to find valid agent execution ids',
     invalid_argument: 'agentExecutionId must be an id as returned by list_agent_executions',
+    // One execution: nothing to narrow.
+    throttled: 'Ona is throttling requests (a rate limit or quota); wait a few seconds and call again',
+    timeout: 'Ona did not answer in time; call again',
   },
   async handler(args, ctx) {
     const ona = await ctx.backends.ona();

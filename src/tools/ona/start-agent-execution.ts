@@ -95,7 +95,7 @@ export const startAgentExecution = defineTool({
   errorHints: {
     invalid_argument: 'check agentId, codeContext (exactly one of contextUrl, environmentId, projectId) and mode, then call again',
     not_found: 'the agent, environment or project does not exist for this API key; check the ids',
-    failed_precondition: 'the environment or project cannot host an agent right now (stopped or deleting?)',
+    failed_precondition: 'the environment, project or session cannot take a new agent right now (stopped or deleting?)',
     already_exists: 'check list_agent_executions (newest first, or filter by the session or annotations you used) for the execution that already exists before starting another',
     aborted: 'Ona aborted the start because of a concurrent change, so nothing was started; call again',
   },

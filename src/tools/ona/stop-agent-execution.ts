@@ -30,6 +30,9 @@ export const stopAgentExecution = defineTool({
     // No answer: the stop may have been applied all the same.
     'StopAgentExecution:timeout': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
     'StopAgentExecution:unavailable': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
+    // One execution: nothing to narrow.
+    throttled: 'Ona is throttling requests (a rate limit or quota); wait a few seconds and call again',
+    timeout: 'Ona did not answer in time; calling stop_agent_execution again is safe',
   },
   async handler(args, ctx) {
     const id = args.agentExecutionId;
@@ -54,7 +57,15 @@ export const stopAgentExecution = defineTool({
       await ona.stopAgentExecution(id, ctx.signal);
     } catch (err) {
       if (!(err instanceof BackendError) || err.kind !== 'conflict') throw err;
-      return refused(id, err, await ona.getAgentExecution(id, ctx.signal), ctx);
+      let now: AgentExecution;
+      try {
+        now = await ona.getAgentExecution(id, ctx.signal);
+      } catch {
+        // The refusal is the answer; a refused only attempt did nothing.
+        if ((err.details.attempts ?? 1) <= 1) ctx.refundWrites();
+        throw withHint(err, `Ona refused the stop, and reading agent execution ${id} again failed: get_agent_execution shows its phase; call stop_agent_execution again if it is still running`);
+      }
+      return refused(id, err, now, ctx);
     }
     return {
       structured: { agentExecutionId: id, stopRequested: true },
