@@ -148,7 +148,7 @@ function toJson(value: unknown): { json: Json; text: string } {
   if (value === undefined) return { json: null, text: 'null' };
   try {
     const text = JSON.stringify(value) as string | undefined;
-    if (text === undefined) throw new Error(`a ${typeof value} has no JSON form`);
+    if (text === undefined) throw new Error(`${typeof value === 'object' ? 'an object whose toJSON gives nothing' : `a ${typeof value}`} has no JSON form`);
     return { json: JSON.parse(text) as Json, text };
   } catch (err) {
     throw new TaskError('LocalEngine.InvalidOutput', `the local handler returned a value that is not JSON: ${err instanceof Error ? err.message : String(err)}`);

@@ -10,7 +10,7 @@ import { WriteRateLimiter } from '../server/rate-limit.js';
 import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.js';
 import { requestGuard } from './guards.js';
 import { keepAliveForProxies, listen, withoutKeepAliveHeader } from './listen.js';
-import { normaliseRequest } from './request-form.js';
+import { answerRefusal, encodingRefusal, normaliseRequest } from './request-form.js';
 import { bodyRejection } from './message-check.js';
 
 /**
@@ -54,11 +54,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   let closing = false;
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = normaliseRequest(req);
-    if (refused) {
-      discardRest(req);
-      res.writeHead(refused.status, refused.headers).end(refused.body);
-      return;
-    }
+    if (refused) return answerRefusal(req, res, refused);
     const path = (req.url ?? '/').split('?')[0];
     if (closing) {
       // Draining: a request on a kept-alive connection must not start work it cannot answer.
@@ -87,6 +83,8 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
       await mcp(req, res);
       return;
     }
+    const encoded = encodingRefusal(req);
+    if (encoded) return answerRefusal(req, res, encoded);
     // The body is read here first, to refuse what the SDK would silently drop; the SDK then reads
     // the same bytes (and still answers bad JSON itself).
     const body = await readBody(req);

@@ -61,6 +61,8 @@ export function rejectionOf(line: string, connection?: { initialized: boolean })
  * answers that).
  */
 export function bodyRejection(body: string): Rejection | undefined {
+  // Most bodies (tool calls) can be told apart unparsed: the SDK parses them anyway.
+  if (!mayHoldProtoKey(body) && !body.includes('"initialize"') && !body.includes('/list"') && !opensMoreThan(body, MAX_PARAMS_DEPTH)) return undefined;
   let message: unknown;
   try {
     message = JSON.parse(body);
@@ -98,6 +100,16 @@ function paramsProblem(method: string, params: unknown): string | undefined {
   }
   if (PAGED_METHODS.has(method) && isObject(params) && params.cursor !== undefined && typeof params.cursor !== 'string') return '"params.cursor" must be a string';
   return undefined;
+}
+
+/** Whether the text opens more than `limit` objects and arrays in all: only then can it nest deeper. */
+function opensMoreThan(text: string, limit: number): boolean {
+  let opened = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if ((c === 0x7b || c === 0x5b) && ++opened > limit) return true;
+  }
+  return false;
 }
 
 /** Iterative, and not into a tool call's arguments (checked against the tool's own schema). */

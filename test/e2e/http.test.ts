@@ -128,6 +128,16 @@ describe('HTTP without a token (loopback)', () => {
     expect(cli.stderr()).not.toMatch(/"level":"error"|Maximum call stack/);
   });
 
+  it('in a batch, the message with params of the wrong shape is answered by its own id', async () => {
+    const batch = JSON.stringify([
+      { jsonrpc: '2.0', id: 'ok', method: 'ping' },
+      { jsonrpc: '2.0', id: 'bad', method: 'tools/list', params: { cursor: 5 } },
+    ]);
+    const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body: batch });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body)).toEqual({ jsonrpc: '2.0', id: 'bad', error: { code: -32602, message: expect.stringContaining('"params.cursor" must be a string') } });
+  });
+
   it('media types in Accept are read whatever their case', async () => {
     const r = await rawRequest(cli.url, { headers: { 'content-type': 'Application/JSON', accept: 'Application/JSON, Text/Event-Stream' }, body: INITIALIZE });
     expect(r.status).toBe(200);
@@ -249,6 +259,9 @@ describe('HTTP with --http-token', () => {
     expect(wrong.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     const almost = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, authorization: `Bearer ${token}x` }, body: INITIALIZE });
     expect(almost.status).toBe(401);
+    // Refusals of what a request carries come after the token: an anonymous caller learns nothing else.
+    const compressed = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, 'content-encoding': 'gzip' }, body: INITIALIZE });
+    expect(compressed.status).toBe(401);
     await expect(httpClient(cli.url)).rejects.toThrow();
   });
 
