@@ -754,10 +754,24 @@ describe('the documented example response', () => {
   });
 });
 
+/** An Ona environment whose server allows one write a minute, closed once `use` is done. */
+async function withOneWrite(count: number, use: (env: OnaEnv) => Promise<void>): Promise<void> {
+  const limited = await onaEnv({ count, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
+  try {
+    await use(limited);
+  } finally {
+    await limited.close();
+  }
+}
+
+/** Two running executions no stop was asked for. */
+function runningPair(env: OnaEnv): [RawExecution, RawExecution] {
+  return env.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED') as [RawExecution, RawExecution];
+}
+
 describe('the write limit covers the Ona write tools', () => {
   it.each(['start_agent_execution', 'stop_agent_execution'] as const)('%s spends a write: the next write is refused and no write reaches Ona', async (tool) => {
-    const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
-    try {
+    await withOneWrite(12, async (limited) => {
       const args = (i: number) =>
         tool === 'start_agent_execution'
           ? { codeContext: { contextUrl: { url: 'https://github.com/acme/payments-service' } }, name: `limit-${i}` }
@@ -770,14 +784,11 @@ describe('the write limit covers the Ona write tools', () => {
       expect(refused.text).toMatch(new RegExp(`^${tool} refused: the server allows 1 write call per 60 s`));
       // A stop may look first (a read); no write reaches Ona.
       expect(writes()).toBe(before);
-    } finally {
-      await limited.close();
-    }
+    });
   });
 
   it('a start throttled with 429 on every attempt started nothing: it costs no write, and says so', async () => {
-    const limited = await onaEnv({ count: 3, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
-    try {
+    await withOneWrite(3, async (limited) => {
       const args = { codeContext: { projectId: 'prj-1' } };
       limited.fake.failNext({ kind: 'status', status: 429, body: JSON.stringify({ code: 'resource_exhausted', message: 'too many agents' }), headers: { 'retry-after': '0' } }, 3, 'StartAgent');
       const throttled = await limited.harness.call('start_agent_execution', args);
@@ -789,14 +800,11 @@ describe('the write limit covers the Ona write tools', () => {
       expect(started.structured?.agentExecutionId).toMatch(/^started-/);
       const refused = await limited.harness.call('start_agent_execution', args);
       expect(refused.text).toMatch(/^start_agent_execution refused: the server allows 1 write call per 60 s/);
-    } finally {
-      await limited.close();
-    }
+    });
   });
 
   it('a start refused after a retried 429 started nothing either: it costs no write', async () => {
-    const limited = await onaEnv({ count: 3, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
-    try {
+    await withOneWrite(3, async (limited) => {
       const args = { codeContext: { projectId: 'prj-1' } };
       limited.fake.failNext({ kind: 'status', status: 429, body: JSON.stringify({ code: 'resource_exhausted', message: 'slow down' }), headers: { 'retry-after': '0' } }, 1, 'StartAgent');
       limited.fake.failNext({ kind: 'status', status: 400, body: JSON.stringify({ code: 'invalid_argument', message: 'no such project' }) }, 1, 'StartAgent');
@@ -805,15 +813,12 @@ describe('the write limit covers the Ona write tools', () => {
       // The only write of the minute is still there to spend.
       const started = await limited.harness.call('start_agent_execution', args);
       expect(started.isError, started.text).toBeUndefined();
-    } finally {
-      await limited.close();
-    }
+    });
   });
 
   it('a refused stop whose re-read fails says Ona refused it, and costs no write', async () => {
-    const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
-    try {
-      const [first, second] = limited.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED') as [RawExecution, RawExecution];
+    await withOneWrite(12, async (limited) => {
+      const [first, second] = runningPair(limited);
       const unavailable = { kind: 'status' as const, status: 503, body: JSON.stringify({ code: 'unavailable', message: 'down' }) };
       // It ends just before the stop arrives (so Ona refuses it), and Ona then fails every read.
       limited.fake.failNext(
@@ -833,15 +838,12 @@ describe('the write limit covers the Ona write tools', () => {
       // The only write of the minute is still there to spend.
       const stopped = await limited.harness.call('stop_agent_execution', { agentExecutionId: second.id });
       expect(stopped.isError, stopped.text).toBeUndefined();
-    } finally {
-      await limited.close();
-    }
+    });
   });
 
   it('a stop Ona refused because the execution had ended in between changed nothing: it costs no write', async () => {
-    const limited = await onaEnv({ count: 12, writes: true, env: { EXECUTIONS_MCP_WRITES_PER_MINUTE: '1' } });
-    try {
-      const [first, second] = limited.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED') as [RawExecution, RawExecution];
+    await withOneWrite(12, async (limited) => {
+      const [first, second] = runningPair(limited);
       limited.fake.failNext({ kind: 'changeFirst', change: (e) => void (e.status.phase = 'PHASE_STOPPED') }, 1, 'StopAgentExecution');
       const ended = await limited.harness.call('stop_agent_execution', { agentExecutionId: first.id });
       expect(ended.structured).toEqual({ agentExecutionId: first.id, stopRequested: false, alreadyEnded: true, state: 'succeeded' });
@@ -849,8 +851,6 @@ describe('the write limit covers the Ona write tools', () => {
       const stopped = await limited.harness.call('stop_agent_execution', { agentExecutionId: second.id });
       expect(stopped.isError, stopped.text).toBeUndefined();
       expect(stopped.structured).toEqual({ agentExecutionId: second.id, stopRequested: true });
-    } finally {
-      await limited.close();
-    }
+    });
   });
 });
