@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
+import { BASE_EPOCH_S, type ExecutionStatus, type FakeEvent } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -111,18 +111,15 @@ let timedOutArn: string;
 beforeAll(async () => {
   env = await startSfnEnv();
   const machine = env.fake.addStateMachine('Details');
-  const failed = env.fake.addExecution({ stateMachineArn: machine, name: 'evaluation', status: 'FAILED' });
-  env.fake.setHistory(failed.executionArn, EVALUATION_FAILED);
-  evaluationArn = failed.executionArn;
-  const succeeded = env.fake.addExecution({ stateMachineArn: machine, name: 'variables', status: 'SUCCEEDED' });
-  env.fake.setHistory(succeeded.executionArn, VARIABLES);
-  variablesArn = succeeded.executionArn;
-  const mapRun = env.fake.addExecution({ stateMachineArn: machine, name: 'map', status: 'FAILED' });
-  env.fake.setHistory(mapRun.executionArn, MAP_FAILED);
-  mapFailedArn = mapRun.executionArn;
-  const timedOut = env.fake.addExecution({ stateMachineArn: machine, name: 'timed-out', status: 'FAILED' });
-  env.fake.setHistory(timedOut.executionArn, TIMED_OUT);
-  timedOutArn = timedOut.executionArn;
+  const add = (name: string, status: ExecutionStatus, history: FakeEvent[]): string => {
+    const { executionArn } = env.fake.addExecution({ stateMachineArn: machine, name, status });
+    env.fake.setHistory(executionArn, history);
+    return executionArn;
+  };
+  evaluationArn = add('evaluation', 'FAILED', EVALUATION_FAILED);
+  variablesArn = add('variables', 'SUCCEEDED', VARIABLES);
+  mapFailedArn = add('map', 'FAILED', MAP_FAILED);
+  timedOutArn = add('timed-out', 'FAILED', TIMED_OUT);
 });
 
 afterAll(async () => {
