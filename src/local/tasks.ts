@@ -193,8 +193,9 @@ const GIVEN_UP_REASON = 'its Map iteration or Parallel branch was given up (anot
  */
 function followRunSignals([execution, ...runs]: AbortSignal[]): { signal: AbortSignal; dispose(): void } {
   const runGivenUp = new AbortController();
-  const onRun = () => queueMicrotask(() => runGivenUp.abort(new DOMException(GIVEN_UP_REASON, 'AbortError')));
-  if (runs.some((r) => r.aborted)) runGivenUp.abort(new DOMException(GIVEN_UP_REASON, 'AbortError'));
+  const giveUp = () => runGivenUp.abort(new DOMException(GIVEN_UP_REASON, 'AbortError'));
+  const onRun = () => queueMicrotask(giveUp);
+  if (runs.some((r) => r.aborted)) giveUp();
   else for (const r of runs) r.addEventListener('abort', onRun, { once: true });
   // The execution first: when both have fired, its reason is the one kept.
   const followed = followSignals(execution ? [execution, runGivenUp.signal] : [runGivenUp.signal]);

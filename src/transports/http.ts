@@ -7,7 +7,7 @@ import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
 import { WriteRateLimiter } from '../server/rate-limit.js';
-import { TOO_LARGE, discardRest, jsonRpcError, readBody, replay } from './body.js';
+import { TOO_LARGE, jsonRpcError, readBody, replay } from './body.js';
 import { requestGuard } from './guards.js';
 import { keepAliveForProxies, listen, withoutKeepAliveHeader } from './listen.js';
 import { answerRefusal, encodingRefusal, normaliseRequest } from './request-form.js';
@@ -89,11 +89,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
     // the same bytes (and still answers bad JSON itself).
     const body = await readBody(req);
     if (body.kind === 'gone') return;
-    if (body.kind === 'tooLarge') {
-      discardRest(req);
-      res.writeHead(413, { 'content-type': 'application/json' }).end(jsonRpcError(null, -32000, TOO_LARGE));
-      return;
-    }
+    if (body.kind === 'tooLarge') return answerRefusal(req, res, { status: 413, headers: { 'content-type': 'application/json' }, body: jsonRpcError(null, -32000, TOO_LARGE) });
     const rejection = bodyRejection(Buffer.concat(body.chunks).toString('utf8'));
     if (rejection) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(jsonRpcError(rejection.id, rejection.code, rejection.message));
