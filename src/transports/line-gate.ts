@@ -9,9 +9,12 @@ export interface LineGateOptions {
   onRejected(rejection: Rejection, bytes: number): void;
   /** Awaited when the input ends, before the end is passed on (lets calls in flight answer). */
   beforeEnd(): Promise<void>;
+  /** What to wait for before the next line goes on, or undefined to go on now (see startStdio). */
+  holdInput?(): Promise<void> | undefined;
 }
 
 const HEAD_BYTES = 4096;
+const LINES_BEFORE_YIELD = 32;
 
 /**
  * Sits between stdin and the MCP stdio transport. The SDK's transport closes the whole connection
@@ -34,8 +37,25 @@ export class LineGate extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    let start = 0;
+    this.consume(chunk, 0, done);
+  }
+
+  /** Passes on the lines of `chunk` from `start`; a hold pauses it, and with it the reading of stdin. */
+  private consume(chunk: Buffer, from: number, done: TransformCallback): void {
+    let start = from;
+    let linesPassed = 0;
     for (;;) {
+      const hold = this.options.holdInput?.();
+      if (hold) {
+        void hold.then(() => this.consume(chunk, start, done));
+        return;
+      }
+      // A chunk holds up to a thousand small requests: let the ones passed on answer before the
+      // next go, so that the hold sees their answers queued.
+      if (linesPassed === LINES_BEFORE_YIELD && this.options.holdInput) {
+        setImmediate(() => this.consume(chunk, start, done));
+        return;
+      }
       const newline = chunk.indexOf(0x0a, start);
       const piece = chunk.subarray(start, newline < 0 ? chunk.length : newline + 1);
       if (this.dropping) {
@@ -59,6 +79,7 @@ export class LineGate extends Transform {
         this.pendingBytes = 0;
       }
       start = newline + 1;
+      linesPassed += 1;
     }
     done();
   }

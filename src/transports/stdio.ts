@@ -8,6 +8,11 @@ import { LineGate } from './line-gate.js';
 
 /** A JSON-RPC message longer than this is refused (tool inputs are at most 256 KiB). */
 const MAX_LINE_BYTES = 4 * 1024 * 1024;
+/**
+ * Answers written but not yet read by the host, past which no more requests are read: a host that
+ * floods requests without reading stdout would otherwise grow the queue (and memory) without bound.
+ */
+const MAX_UNREAD_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
  * stdio: one pinned server instance per connection, writing to `protocolOut` (see takeStdout).
@@ -34,6 +39,7 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
       // Not on 'end': a transport closed early (stdout broken) stops reading, and 'end' never comes.
       setImmediate(closed);
     },
+    holdInput: () => untilRead(protocolOut),
   });
   process.stdin.pipe(input);
   const transport = new StdioServerTransport(input, protocolOut);
@@ -50,6 +56,18 @@ export function startStdio(deps: ServerDeps, protocolOut: Writable, onClosed: ()
     await deps.backends.close();
   }
   return { close: shutdown };
+}
+
+/** Resolves once the host has read what is queued on `out`; undefined when little is queued. */
+function untilRead(out: Writable): Promise<void> | undefined {
+  if (out.writableLength <= MAX_UNREAD_ANSWER_BYTES || out.destroyed) return undefined;
+  return new Promise((resolve) => {
+    const release = () => {
+      out.off('drain', release).off('close', release).off('error', release);
+      resolve();
+    };
+    out.on('drain', release).on('close', release).on('error', release);
+  });
 }
 
 /** A call that just finished still has its answer to write: let it reach stdout (bounded). */

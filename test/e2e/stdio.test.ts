@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildHistory, executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
 import { CLI, cliEnv, runCli, succeedingCaller, type CallResult } from './cli.js';
 
@@ -125,6 +125,32 @@ describe('stdio', () => {
     expect(answers.find((a) => a.id === 1)?.result?.protocolVersion).toBe('2025-11-25');
     expect(answers.find((a) => a.id === 2)?.error).toEqual({ code: -32600, message: expect.stringContaining('initialized already') });
     expect(answers.find((a) => a.id === 3)?.result).toEqual({});
+  });
+
+  it('a host that stops reading answers stops the server reading requests; every answer comes once it reads again', async () => {
+    const child = spawn(process.execPath, [CLI], { env: cliEnv(fake.url), stdio: ['pipe', 'pipe', 'ignore'] });
+    const ids: unknown[] = [];
+    let tail = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      const lines = (tail + c).split('\n');
+      tail = lines.pop() ?? '';
+      for (const line of lines) ids.push((JSON.parse(line) as { id: unknown }).id);
+    });
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } })}\n`);
+    await vi.waitFor(() => expect(ids).toEqual([0]), { timeout: 10_000 });
+    child.stdout.pause();
+    // 300 tool listings (about 20 KB of answer each) fill the server's queue of unread answers;
+    // the pings after them, 1 MB of requests, are not read until the host reads again.
+    const pad = 'p'.repeat(10_000);
+    for (let id = 1; id <= 300; id += 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' })}\n`);
+    for (let id = 301; id <= 400; id += 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { pad } } })}\n`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(child.stdin.writableLength).toBeGreaterThan(0);
+    child.stdout.resume();
+    await vi.waitFor(() => expect(ids).toHaveLength(401), { timeout: 30_000 });
+    expect([...ids].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 401 }, (_, i) => i));
+    child.stdin.end();
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
 
   it('exits 0 when the host closes stdin', async () => {
