@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation } from '@modelcontextprotocol/node';
 import type { Config } from '../config.js';
+import { allowOrigin, answerPreflight, isPreflight } from './cors.js';
 
 /** Who a request came as: the token's own identity when a token is configured and matched. */
 export type Admission = { admitted: false } | { admitted: true; principal: string | undefined };
@@ -9,7 +10,7 @@ export type Admission = { admitted: false } | { admitted: true; principal: strin
 /**
  * The checks every /mcp request passes before the MCP handler sees it: Host and Origin against
  * the known names (DNS rebinding), then the bearer token when one is set. A refused request has
- * already been answered (403 or 401).
+ * already been answered (403 or 401), and so has a browser's CORS preflight (204).
  */
 export function requestGuard(http: Config['http']): (req: IncomingMessage, res: ServerResponse) => Admission {
   const { host, token, allowedHosts } = http;
@@ -39,6 +40,11 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
     if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '');
     if (req.headers.origin) req.headers.origin = req.headers.origin.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:[\]]+)\.(?=(:\d+)?$)/i, '$1');
     if (!checkHost(req, res) || !checkOrigin(req, res)) return { admitted: false };
+    allowOrigin(req, res);
+    if (isPreflight(req)) {
+      answerPreflight(req, res);
+      return { admitted: false };
+    }
     if (!expected) return { admitted: true, principal: undefined };
     const header = req.headers.authorization ?? '';
     // The auth scheme is case-insensitive (RFC 9110 §11.1).

@@ -210,6 +210,26 @@ describe('HTTP without a token (loopback)', () => {
     expect(good.status).toBe(200);
   });
 
+  it('a browser page on a loopback Origin may call it (CORS); a foreign Origin gets no preflight either', async () => {
+    const origin = 'http://localhost:6274';
+    const preflightHeaders = { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'Content-Type, mcp-protocol-version' };
+    const preflight = await rawRequest(cli.url, { method: 'OPTIONS', headers: preflightHeaders });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+    expect(preflight.headers['access-control-allow-headers']).toBe('content-type, mcp-protocol-version');
+    const foreign = await rawRequest(cli.url, { method: 'OPTIONS', headers: { ...preflightHeaders, origin: 'https://evil.example.com' } });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    const answered = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, origin }, body: INITIALIZE });
+    expect(answered.status).toBe(200);
+    expect(answered.headers['access-control-allow-origin']).toBe(origin);
+    expect(answered.headers['access-control-expose-headers']).toContain('mcp-session-id');
+    // Without an Origin (not a browser), no CORS headers.
+    const plain = await rawRequest(cli.url, { headers: MCP_HEADERS, body: INITIALIZE });
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('GET /healthz answers; other paths are 404', async () => {
     const health = await rawRequest(cli.url, { method: 'GET', path: '/healthz' });
     expect(health.status).toBe(200);
@@ -263,6 +283,25 @@ describe('HTTP with --http-token', () => {
     const compressed = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, 'content-encoding': 'gzip' }, body: INITIALIZE });
     expect(compressed.status).toBe(401);
     await expect(httpClient(cli.url)).rejects.toThrow();
+  });
+
+  it('a browser preflight needs no token (it carries none); the call after it does, and a browser can read its 401', async () => {
+    const origin = 'http://127.0.0.1:5173';
+    const preflight = await rawRequest(cli.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type', 'access-control-request-private-network': 'true' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toBe('authorization, content-type');
+    expect(preflight.headers['access-control-allow-private-network']).toBe('true');
+    const refused = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, origin }, body: INITIALIZE });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['access-control-allow-origin']).toBe(origin);
+    expect(refused.headers['access-control-expose-headers']).toContain('www-authenticate');
+    const served = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, origin, authorization: `Bearer ${token}` }, body: INITIALIZE });
+    expect(served.status).toBe(200);
+    // OPTIONS that is not a preflight (no Origin) still needs the token.
+    expect((await rawRequest(cli.url, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST' } })).status).toBe(401);
   });
 
   it('the right token works in both eras, and the token never reaches the log', async () => {
