@@ -197,6 +197,22 @@ describe('describe_execution', () => {
     expect(r.text).toContain('(12.5s)');
   });
 
+  it('names in the text the version and alias that ran, the Map Run of a child and the trace header, not only in structuredContent', async () => {
+    const arn = executionArn('Orders', 'versioned-child');
+    const fields = {
+      stateMachineVersionArn: `${orders}:7`,
+      stateMachineAliasArn: `${orders}:prod`,
+      mapRunArn: mapRun,
+      traceHeader: 'Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1',
+    };
+    env.fake.inject({ kind: 'raw', status: 200, body: JSON.stringify({ executionArn: arn, stateMachineArn: orders, name: 'versioned-child', status: 'RUNNING', startDate: 1_763_600_000, ...fields }) }, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: arn });
+    expect(r.structured).toMatchObject(fields);
+    for (const [label, value] of Object.entries(fields).filter(([label]) => label !== 'traceHeader')) expect(r.text).toContain(`${label}: ${value}`);
+    // Free text a caller chose: shown inside the untrusted-data fence.
+    expect(r.text).toMatch(/traceHeader: <untrusted-data-[0-9a-f]+>Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1<\/untrusted-data-/);
+  });
+
   it('says in the text that a run which succeeded was redriven, and when', async () => {
     const machine = env.fake.addStateMachine('RedrivenOnce');
     const arn = env.fake.addExecution({ stateMachineArn: machine, name: 'redriven-ok', status: 'SUCCEEDED', redriveCount: 2, redriveDate: BASE_EPOCH_S + 60 }).executionArn;

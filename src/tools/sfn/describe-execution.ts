@@ -90,6 +90,11 @@ export const describeExecution = defineTool({
       `${ctx.fence.inline('name', structured.name ?? structured.executionArn)}  ${ctx.fence.inline('status', structured.status)}  started ${shortTime(structured.startDate) || 'at an unknown time'}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
       ctx.fence.labelled('executionArn', structured.executionArn),
       ctx.fence.labelled('stateMachineArn', structured.stateMachineArn),
+      // Which version ran, and the Map Run a child belongs to (list_executions takes it as mapRunArn).
+      ctx.fence.labelled('stateMachineVersionArn', structured.stateMachineVersionArn),
+      ctx.fence.labelled('stateMachineAliasArn', structured.stateMachineAliasArn),
+      ctx.fence.labelled('mapRunArn', structured.mapRunArn),
+      ctx.fence.labelled('traceHeader', structured.traceHeader),
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
       structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
