@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Console } from 'node:console';
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, type Config } from './config.js';
+import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, shownUrl, type Config } from './config.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
 import { CallTracker } from './server/activity.js';
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     ...(toolsets.includes('stepfunctions') && {
       region: config.local ? 'local engine' : (config.aws.region ?? '(from AWS config)'),
       profile: config.local ? undefined : (config.aws.profile ?? '(default chain)'),
-      sfnEndpoint: config.local ? `embedded (${config.local.dir})` : (config.aws.endpoints.sfn ?? 'AWS'),
+      sfnEndpoint: config.local ? `embedded (${config.local.dir})` : (config.aws.endpoints.sfn ? shownUrl(config.aws.endpoints.sfn) : 'AWS'),
     }),
     ...(toolsets.includes('ona') && { onaBaseUrl: config.ona.baseUrl, onaKey: config.ona.apiKey ? 'set' : 'missing: set ONA_API_KEY' }),
   });

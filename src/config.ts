@@ -403,16 +403,33 @@ export function secretsOf(config: Config): string[] {
   );
 }
 
+const SECRET_PARAM = /token|sig|key|secret|credential|password|auth/i;
+
 /** What an endpoint URL may carry that must not be logged: a password, and query values (presigned tokens). */
 function urlSecrets(url: string | undefined): string[] {
   if (!url) return [];
   try {
     const parsed = new URL(url);
-    const secretParams = [...parsed.searchParams].filter(([name]) => /token|sig|key|secret|credential|password|auth/i.test(name)).map(([, value]) => value);
+    const secretParams = [...parsed.searchParams].filter(([name]) => SECRET_PARAM.test(name)).map(([, value]) => value);
     const values = [parsed.password, ...secretParams];
     return [...values, ...values.map((v) => encodeURIComponent(v))];
   } catch {
     return [];
+  }
+}
+
+/**
+ * An endpoint URL as the start-up log shows it: its password and secret query values masked by
+ * position, whatever their length (redaction by value spares secrets under 4 characters).
+ */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = 'redacted';
+    for (const [name] of parsed.searchParams) if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, 'redacted');
+    return parsed.href;
+  } catch {
+    return '(not a URL)';
   }
 }
 

@@ -153,6 +153,15 @@ describe('stdio', () => {
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
 
+  it('the start-up log masks an endpoint URL\'s password and signed query values, however short', async () => {
+    const endpoint = fake.url.replace('http://', 'http://admin:pw@') + '?X-Amz-Signature=ab&region=us-east-1';
+    const r = await runCli([], cliEnv(fake.url, { AWS_ENDPOINT_URL_SFN: endpoint }));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`"sfnEndpoint":"${fake.url.replace('http://', 'http://admin:redacted@')}/?X-Amz-Signature=redacted&region=us-east-1"`);
+    expect(r.stderr).not.toContain(':pw@');
+    expect(r.stderr).not.toContain('=ab');
+  });
+
   it('exits 0 when the host closes stdin', async () => {
     const r = await runCli([], cliEnv(fake.url));
     expect(r.code).toBe(0);
