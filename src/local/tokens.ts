@@ -26,7 +26,9 @@ export class TokenCodec {
       );
     }
     const [body, mac, extra] = token.split('.');
-    if (!body || !mac || extra !== undefined || !this.verify(body, mac)) throw invalid(token);
+    if (!body || !mac || extra !== undefined) throw invalid(token);
+    // Well formed but signed with another key: another engine process (a restart, another replica).
+    if (!this.verify(body, mac)) throw new ApiError('InvalidToken', 'Invalid Token: not issued by this engine (an embedded engine reads only its own tokens, and they end with its process)');
     let fields: unknown;
     try {
       fields = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));

@@ -101,7 +101,7 @@ const GENERIC_HINTS: Record<ErrorKind, string> = {
   cancelled: 'the call was cancelled',
   malformed_response: "the backend's reply is not one its API gives; a passing fault goes away when called again, a lasting one means the server's endpoint is not that backend's API (check the server's endpoint configuration)",
   unreachable: "the server could not reach the backend endpoint; check the server's endpoint and network configuration",
-  expired_token: 'the continuation token expired; call again without startingToken to start over',
+  expired_token: 'the backend no longer accepts the continuation token (it expired, or the backend that issued it has restarted since); call again without startingToken to start over',
   limit_exceeded: 'a service limit was reached; wait for running work to finish or raise the limit',
   not_supported: 'this operation is not supported here',
   not_configured: "this backend is not configured on the server; see the README's configuration table",

@@ -250,6 +250,8 @@ describe('paging', () => {
     const token = page.nextToken ?? '';
     const tampered = `${token.slice(0, -2)}xx`;
     await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), nextToken: tampered }))).rejects.toBeInstanceOf(InvalidToken);
+    // As a token of another engine process reads (a restart, another replica): signed with another key.
+    await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), nextToken: tampered }))).rejects.toThrow(/not issued by this engine/);
     await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), statusFilter: 'FAILED', nextToken: token }))).rejects.toBeInstanceOf(
       InvalidToken,
     );

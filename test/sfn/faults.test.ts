@@ -91,7 +91,7 @@ describe('modeled errors become actionable isError results', () => {
     fake.inject({ kind: 'expiredToken' }, { op: 'ListExecutions' });
     const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5, pageSize: 5, startingToken: token });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\).*expired.*Next: the continuation token expired; call again without startingToken/);
+    expect(r.text).toMatch(/ListExecutions failed: InvalidToken \(HTTP 400\).*expired.*Next: the backend no longer accepts the continuation token \(it expired.*call again without startingToken/);
   });
 
   it('a backend that rejects its own token mid-call is a backend fault, not an expired continuation', async () => {
