@@ -173,6 +173,12 @@ describe('transport faults with maxAttempts 1', () => {
     [200, '[1,2,3]', /failed: MalformedResponse/],
     [413, '<html>413 Request Entity Too Large</html>', /failed: UnreadableErrorReply \(HTTP 413\): the request was too large for the endpoint\. Next: check the arguments/],
     [200, '{"status":"SUCCEEDED","startDate":"yesterday"}', /failed: .*could not be parsed \(not JSON, or a field of the wrong type\)/],
+    // Statuses Step Functions never answers with: what answers at that address is something else.
+    [404, '{"message":"Not Found"}', /failed: Unknown \(HTTP 404\): the endpoint answered HTTP 404, which Step Functions never does.*Next: check the server's endpoint configuration \(AWS_ENDPOINT_URL_SFN\)/],
+    [404, '<html>404 Not Found</html>', /failed: UnreadableErrorReply \(HTTP 404\): the endpoint answered HTTP 404.*Next: check the server's endpoint configuration/],
+    [301, '', /failed: Unknown \(HTTP 301\): the endpoint answered HTTP 301.*Next: check the server's endpoint configuration/],
+    [407, '<html>Proxy Authentication Required</html>', /failed: UnreadableErrorReply \(HTTP 407\): a proxy between the server and Step Functions asked for credentials.*Next: check the server's endpoint configuration/],
+    [408, '', /failed: Unknown \(HTTP 408\)\. Next: the backend did not answer in time; call again/],
   ] as const)('HTTP %i with body %s is classified by what came back, never as a JavaScript error', async (status, body, expected) => {
     fake.inject({ kind: 'raw', status, body, contentType: body.startsWith('<') ? 'text/html' : undefined }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });

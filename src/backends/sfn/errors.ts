@@ -76,10 +76,22 @@ interface SdkErrorLike {
   $response?: unknown;
 }
 
+/**
+ * Statuses an AWS JSON API never answers with, unless with an error code of its own: a redirect, a
+ * wrong path or method, a proxy wanting credentials. Something else answered at the endpoint's address.
+ */
+function foreignStatus(code: string, status: number | undefined): boolean {
+  if (status === undefined || KIND_BY_CODE[code] || THROTTLING.has(code)) return false;
+  return (status >= 300 && status < 400) || status === 404 || status === 405 || status === 407;
+}
+
 export function awsErrorKind(code: string, status: number | undefined, err: SdkErrorLike): ErrorKind {
   if (THROTTLING.has(code)) return 'throttled';
   const known = KIND_BY_CODE[code];
   if (known) return known;
+  if (foreignStatus(code, status)) return 'unreachable';
+  // A proxy's "request timeout": the request did not get through in time.
+  if (status === 408) return 'timeout';
   if (err.code && NETWORK_CODES.has(err.code)) {
     if (err.code === 'ETIMEDOUT') return 'timeout';
     return DROPPED_CODES.has(err.code) ? 'unavailable' : 'unreachable';
@@ -128,7 +140,14 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
-  if (kind === 'unreachable') message = `could not connect to the Step Functions endpoint (${code})`;
+  const foreign = foreignStatus(code, status);
+  if (kind === 'unreachable') {
+    message = !foreign
+      ? `could not connect to the Step Functions endpoint (${code})`
+      : status === 407
+        ? 'a proxy between the server and Step Functions asked for credentials (HTTP 407)'
+        : `the endpoint answered HTTP ${status}, which Step Functions never does: what answers at that address is not the Step Functions API`;
+  }
 
   const dropped = kind === 'unavailable' && DROPPED_CODES.has(code);
   // Dropped with a status: the reply had begun, and its body was cut off.
@@ -138,5 +157,6 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,
+    ...(foreign && { hint: "check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way; calling again will not help" }),
   });
 }
