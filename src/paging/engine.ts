@@ -1,4 +1,4 @@
-import type { CursorCodec, CursorState } from './token.js';
+import { stableHash, TOKENS_CARRIED, type CursorCodec, type CursorState } from './token.js';
 import { callSignal, pause } from '../server/deadline.js';
 import { log } from '../log.js';
 import { ToolError } from '../server/errors.js';
@@ -171,6 +171,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const passed = trail.save();
       if (passed !== undefined) next.trail = passed;
       if (trail.orderEvidence !== 0) next.orderEvidence = trail.orderEvidence;
+      // Carried on, so that a backend leading round in a circle is caught across calls too.
+      if (tokensRead.size > 0) next.tokensRead = [...tokensRead].slice(-TOKENS_CARRIED);
       const carried = spec.carry?.save();
       if (carried !== undefined) next.carry = carried;
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
@@ -198,8 +200,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   /** The resume was placed by recency alone (no key found where keys were expected): newest first is assumed. */
   let placedByRecency = false;
   let lastFetchAt = 0;
-  /** Backend tokens this call has read pages at: one handed out again leads round in a circle. */
-  const tokensRead = new Set<string>();
+  /** Backend tokens (hashed) the walk read pages at, in this call and last in the calls before: one handed out again leads round in a circle. */
+  const tokensRead = new Set<string>(start.tokensRead);
   /** Pages a look-ahead fetched, by backend token: when the cursor's items were not found there, they are the pages that come next. */
   const readAhead = new Map<string, { page: BackendPage<R>; size: number }>();
   /**
@@ -258,7 +260,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
       throw err;
     }
-    if (state.backendToken !== undefined) tokensRead.add(state.backendToken);
+    if (state.backendToken !== undefined) tokensRead.add(tokenHash(state.backendToken));
     if (!early) {
       pagesFetched += 1;
       lastFetchAt = now();
@@ -375,7 +377,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // positions repeats it at the head of the next page when new items arrived in between.
     const atPageEnd = (): CursorState | undefined => {
       if (!page.nextToken) return undefined;
-      if (page.nextToken === state.backendToken || tokensRead.has(page.nextToken)) {
+      if (page.nextToken === state.backendToken || tokensRead.has(tokenHash(page.nextToken))) {
         // Following it would read the same page (or pages) forever: the listing ends here, but not silently.
         log.warn('the backend returned the page token it was given; the listing stops there', { tool: spec.tool, source: spec.source });
         repeatedToken = true;
@@ -445,6 +447,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       return finish('responseBudget', state);
     }
   }
+}
+
+/** A backend token as remembered: hashed, so that a continuation carries a dozen at little cost. */
+function tokenHash(token: string): string {
+  return stableHash(token, 11);
 }
 
 /** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */

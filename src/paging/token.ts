@@ -35,7 +35,12 @@ export interface CursorState {
   trail?: WireTrail;
   /** The order the walk has seen (Trail.orderEvidence): -1 unordered, else falls of recency seen. */
   orderEvidence?: number;
+  /** Hashes of the backend tokens the walk read pages at last (oldest first), to tell a token cycle across calls. */
+  tokensRead?: string[];
 }
+
+/** How many backend tokens a continuation remembers: a cycle of up to this many pages is caught. */
+export const TOKENS_CARRIED = 12;
 
 interface WireCursor {
   v: 2;
@@ -55,6 +60,7 @@ interface WireCursor {
   z?: number;
   r?: WireTrail;
   u?: number;
+  g?: string[];
 }
 
 const PREFIX = 'em1';
@@ -105,6 +111,7 @@ export class CursorCodec {
     if (state.avgItemChars !== undefined) wire.z = state.avgItemChars;
     if (state.trail !== undefined) wire.r = state.trail;
     if (state.orderEvidence) wire.u = state.orderEvidence;
+    if (state.tokensRead?.length) wire.g = state.tokensRead;
     const json = Buffer.from(JSON.stringify(wire));
     const plain = json.toString('base64url');
     const deflated = json.length >= DEFLATE_FROM ? deflateRawSync(json).toString('base64url') : undefined;
@@ -165,6 +172,7 @@ export class CursorCodec {
     if (typeof wire.z === 'number' && wire.z > 0) state.avgItemChars = wire.z;
     if (wire.r !== undefined) state.trail = wire.r;
     if (wire.u !== undefined) state.orderEvidence = wire.u;
+    if (wire.g !== undefined) state.tokensRead = wire.g;
     return state;
   }
 
@@ -192,7 +200,8 @@ function wellFormed(wire: WireCursor): boolean {
     (wire.b === undefined || typeof wire.b === 'number') &&
     (wire.z === undefined || int(wire.z, 1, 10_000_000)) &&
     (wire.r === undefined || wellFormedTrail(wire.r)) &&
-    (wire.u === undefined || int(wire.u, -1, 255))
+    (wire.u === undefined || int(wire.u, -1, 255)) &&
+    (wire.g === undefined || (Array.isArray(wire.g) && wire.g.length <= TOKENS_CARRIED && wire.g.every((h: unknown) => typeof h === 'string' && h.length <= 16)))
   );
 }
 

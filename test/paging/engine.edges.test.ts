@@ -213,6 +213,29 @@ describe('collect() and a backend that hands back the token it was given', () =>
     // The first page (no token) → A → B → A: three pages read, the circle seen on the third.
     expect(fetches).toBe(3);
   });
+
+  it('sees a circle across continuations too: following nextToken ends, with every item once', async () => {
+    // Pages of 10 distinct items: (none) → A → B → A …; each call stops inside the circle (maxItems 7).
+    const pageOf = (token: string | undefined) => Array.from({ length: 10 }, (_, i) => `${token ?? 'first'}-${i}`);
+    const circle = (startingToken?: string) =>
+      spec(new MutableList([]), {
+        maxItems: 7,
+        startingToken,
+        fetchPage: async (token) => ({ items: pageOf(token), nextToken: token === 'A' ? 'B' : 'A' }),
+      });
+    const seen: string[] = [];
+    let next: string | undefined;
+    let calls = 0;
+    do {
+      const r = await collect(circle(next));
+      seen.push(...r.items);
+      next = r.nextToken;
+      calls += 1;
+      if (next === undefined) expect(r).toMatchObject({ stopReason: 'exhausted', repeatedToken: true });
+    } while (next !== undefined && calls < 20);
+    expect(next).toBeUndefined();
+    expect(seen).toEqual([...pageOf(undefined), ...pageOf('A'), ...pageOf('B')]);
+  });
 });
 
 describe('collect() with items that have no key', () => {
