@@ -138,10 +138,14 @@ export class LocalEngine {
     const binding: RunBinding = {
       handlers: this.options.handlers,
       calls: recorder,
-      givenUp: () => controller.signal.aborted || runCallingHandler()?.signal?.aborted === true,
+      givenUp: () => {
+        const run = runCallingHandler();
+        return controller.signal.aborted || run?.signal?.aborted === true || run?.givenUp.aborted === true;
+      },
       abortSources: () => {
-        const runSignal = runCallingHandler()?.signal;
-        return runSignal ? [controller.signal, runSignal] : [controller.signal];
+        const run = runCallingHandler();
+        if (!run) return [controller.signal];
+        return run.signal ? [controller.signal, run.signal, run.givenUp] : [controller.signal, run.givenUp];
       },
       context: { executionArn: record.arn, executionName: record.name, stateMachineArn: sm.arn, signal: controller.signal },
       timeScale: this.options.timeScale,

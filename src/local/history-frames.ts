@@ -76,11 +76,7 @@ export class Frames {
    * (a retry may follow).
    */
   fail(scope: Scope, active: Active, frame: Frame, ts: number): void {
-    for (const item of frame.items) if (!item.closed) this.endItem(item, frame, 'aborted', ts);
-    for (const branch of frame.branches) {
-      if (!branch.closed) this.abortScope(branch, ts);
-      branch.closed = true;
-    }
+    this.abortOthers(frame, ts);
     frame.failed = true;
     if (frame.machine) this.retired.add(frame.machine);
     scope.pending = { active, prev: frame.failedLastId ?? frame.lastEventId };
@@ -115,12 +111,24 @@ export class Frames {
     const frame = child.frame;
     if (!frame || child.closed) return;
     this.flush(child, ts);
-    if (child.index !== undefined) {
-      this.endItem(child, frame, end, ts);
-      return;
+    if (child.index !== undefined) this.endItem(child, frame, end, ts);
+    else {
+      if (end === 'failed') frame.failedLastId ??= child.lastId;
+      child.closed = true;
     }
-    if (end === 'failed') frame.failedLastId ??= child.lastId;
-    child.closed = true;
+    // A failed item or branch fails its Map or Parallel, whose other items and branches Step Functions
+    // stops now. The library stops them only a few promise turns later, when its Map or Parallel
+    // fails: a sibling's handler that settles in between must not be recorded as its result.
+    if (end === 'failed') this.abortOthers(frame, ts);
+  }
+
+  /** *StateAborted for what still runs in a frame's open items (then MapIterationAborted) and branches. */
+  private abortOthers(frame: Frame, ts: number): void {
+    for (const item of frame.items) if (!item.closed) this.endItem(item, frame, 'aborted', ts);
+    for (const branch of frame.branches) {
+      if (!branch.closed) this.abortScope(branch, ts);
+      branch.closed = true;
+    }
   }
 
   /** Emits the deferred MapStateFailed/ParallelStateFailed of a scope once it is known not to be retried. */

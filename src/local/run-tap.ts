@@ -35,6 +35,12 @@ export interface RunNode {
   readonly state: ContextState;
   /** Aborted when this run is: the execution stopped or ended, or its Map/Parallel gave up on it. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * Aborted as soon as the tap sees another item or branch of its Map or Parallel fail (which fails
+   * that state), or this happens to a run it is nested in: a few promise turns before the library
+   * aborts `signal`, in which a handler may settle and the run move on to its next state.
+   */
+  readonly givenUp: AbortSignal;
 }
 
 export interface RunTap {
@@ -78,6 +84,10 @@ export function tapRunOptions(tap: RunTap): Record<symbol, unknown> {
 
 let nextRunId = 0;
 
+/** What gives each run up, and the nested runs still running in it (the items or branches of its current Map or Parallel). */
+const giveUps = new WeakMap<RunNode, AbortController>();
+const liveChildren = new WeakMap<RunNode, Set<RunNode>>();
+
 /** Map attempts (the iterator StateMachine the library makes for each) one of whose iterations failed: the Map failed. */
 const failedMaps = new WeakSet<object>();
 
@@ -105,7 +115,22 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
     const logger = options.eventLogger;
     if (runOptions && link && logger && typeof logger.dispatch === 'function') {
       if (link.node && (options.abortSignal?.aborted || failedMaps.has(this))) return endUnstarted(logger, cleanup);
-      const node: RunNode = { id: ++nextRunId, parent: link.node, machine: this, state: { Name: '', EnteredTime: '', RetryCount: 0 }, signal: options.abortSignal };
+      const giveUp = new AbortController();
+      const node: RunNode = {
+        id: ++nextRunId,
+        parent: link.node,
+        machine: this,
+        state: { Name: '', EnteredTime: '', RetryCount: 0 },
+        signal: options.abortSignal,
+        givenUp: giveUp.signal,
+      };
+      giveUps.set(node, giveUp);
+      if (link.node) {
+        if (link.node.givenUp.aborted) giveUp.abort();
+        let siblings = liveChildren.get(link.node);
+        if (!siblings) liveChildren.set(link.node, (siblings = new Set()));
+        siblings.add(node);
+      }
       // runOptions is this run's own copy; nested runs copy it again, so they see this node as parent.
       runOptions[TAP] = { tap: link.tap, node };
       runOptions.context = { ...runOptions.context, State: node.state };
@@ -166,8 +191,22 @@ function observe(tap: RunTap, node: RunNode, event: LibraryEvent): void {
   } else if (event.type === 'StateRetried') {
     node.state.RetryCount += 1;
     lastActiveRun = node;
-  } else if (event.type === 'ExecutionFailed' && node.parent) {
+  } else if (RUN_ENDS.has(event.type) && node.parent) {
+    const siblings = liveChildren.get(node.parent);
+    // A run aborted before its handler failed still reports that failure later, when the live runs
+    // may be those of the retried Map or Parallel: only a failure that ends a live run fails them.
+    const wasLive = siblings?.delete(node) === true;
+    if (event.type !== 'ExecutionFailed') return;
     // Its Map fails with it. (A Parallel branch's StateMachine runs once: marking it changes nothing.)
     failedMaps.add(node.machine);
+    // And so does its Parallel: Step Functions stops the other items or branches now.
+    if (wasLive) for (const sibling of siblings ?? []) giveUpRun(sibling);
   }
+}
+
+const RUN_ENDS = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimeout']);
+
+function giveUpRun(node: RunNode): void {
+  giveUps.get(node)?.abort();
+  for (const child of liveChildren.get(node) ?? []) giveUpRun(child);
 }

@@ -173,7 +173,7 @@ export interface TaskCallSink {
 export interface RunBinding {
   handlers: HandlerSet;
   calls: TaskCallSink;
-  /** True when the execution ended or the run calling the handler was given up on (a stop, or its Map failed). */
+  /** True when the execution ended or the run calling the handler was given up on (a stop, or its Map or Parallel failed). */
   givenUp(): boolean;
   /** What aborts a handler called now: the execution's signal and that of the run calling it. */
   abortSources(): AbortSignal[];

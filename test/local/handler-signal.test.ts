@@ -10,13 +10,30 @@ import { smArn, useLocalMachines, waitForStatus } from './helpers.js';
 
 const FN = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
 
-// Every call keeps its signal; `slow` runs until aborted, `fails` throws.
+// Every call keeps its signal; `slow` runs until aborted, `fails` throws. In an execution, `fails-once`
+// fails its first call only; the first call of `stubborn` ignores its abort and fails once the second
+// has been made, which returns after letting that failure be processed.
 const handlers = `
 const seen = (globalThis.__handlerSignals ??= []);
+const calls = new Map();
+const releases = new Map();
+const callNumber = (ctx, what) => { const key = what + ctx.executionName; calls.set(key, (calls.get(key) ?? 0) + 1); return calls.get(key); };
+const failWith = (name) => { const e = new Error(name); e.name = name; throw e; };
 const keep = (ctx, what) => { seen.push({ execution: ctx.executionName, what, signal: ctx.signal }); };
 export default {
   '${FN('ok')}': async (input, ctx) => { keep(ctx, 'ok'); return input; },
   '${FN('fails')}': async (input, ctx) => { keep(ctx, 'fails'); const e = new Error('no'); e.name = 'Broken'; throw e; },
+  '${FN('fails-once')}': async (input, ctx) => { keep(ctx, 'fails-once'); if (callNumber(ctx, 'fails-once') === 1) failWith('FirstTry'); return input; },
+  '${FN('stubborn')}': async (input, ctx) => {
+    keep(ctx, 'stubborn');
+    if (callNumber(ctx, 'stubborn') === 1) {
+      await new Promise((resolve) => releases.set(ctx.executionName, resolve));
+      failWith('TooLate');
+    }
+    releases.get(ctx.executionName)();
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    return input;
+  },
   '${FN('slow')}': (input, ctx) => new Promise((resolve) => {
     keep(ctx, 'slow');
     const t = setTimeout(() => resolve('late'), 60000);
@@ -46,6 +63,20 @@ const { client, run } = useLocalMachines(
           Next: 'After',
         },
         After: task('ok'),
+      },
+    },
+    'retried-parallel': {
+      StartAt: 'Both',
+      States: {
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'Stubborn', States: { Stubborn: task('stubborn') } },
+            { StartAt: 'Once', States: { Once: task('fails-once') } },
+          ],
+          Retry: [{ ErrorEquals: ['FirstTry'], IntervalSeconds: 1, MaxAttempts: 1 }],
+          End: true,
+        },
       },
     },
   },
@@ -96,5 +127,12 @@ describe('task handler signal', () => {
     const after = seenIn(caught.arn).filter((c) => c.what === 'ok');
     expect(after.length).toBe(1);
     expect(after[0]?.signal.aborted).toBe(false);
+  });
+
+  it('does not fire for a retried Parallel\'s branches when a branch of the failed attempt fails late', async () => {
+    const { arn, description } = await run('retried-parallel');
+    expect(description.status).toBe('SUCCEEDED');
+    const stubborn = seenIn(arn).filter((c) => c.what === 'stubborn');
+    expect(stubborn.map((c) => c.signal.aborted)).toEqual([true, false]);
   });
 });

@@ -121,6 +121,41 @@ const machines: Record<string, unknown> = {
       },
     },
   },
+  // As the ship-order example without an orderId: the Pass branch fails before the quick handlers of
+  // the other branches settle (one with a result, one with an error of its own).
+  'par-fast-siblings': {
+    StartAt: 'P',
+    States: {
+      P: {
+        Type: 'Parallel',
+        End: true,
+        Branches: [
+          { StartAt: 'Ok', States: { Ok: task('echo') } },
+          { StartAt: 'Ko', States: { Ko: task('always-fail') } },
+          { StartAt: 'Bad', States: { Bad: { Type: 'Pass', Parameters: { 'id.$': '$.missing' }, End: true } } },
+        ],
+      },
+    },
+  },
+  // The same in a Map: the item that fails does so before the other items' quick handlers settle.
+  'map-fast-siblings': {
+    StartAt: 'M',
+    States: {
+      M: {
+        Type: 'Map',
+        End: true,
+        Iterator: {
+          StartAt: 'Which',
+          States: {
+            Which: { Type: 'Choice', Choices: [{ Variable: '$.bad', IsPresent: true, Next: 'Bad' }], Default: 'Work' },
+            Bad: { Type: 'Pass', Parameters: { 'id.$': '$.missing' }, End: true },
+            Work: { Type: 'Task', Resource: L + 'echo', Next: 'Then' },
+            Then: { Type: 'Task', Resource: L + 'count', End: true },
+          },
+        },
+      },
+    },
+  },
   'retry-map': {
     StartAt: 'M',
     States: {
@@ -143,6 +178,7 @@ export default {
   [L + 'echo']: async (input) => input,
   [L + 'always-fail']: async () => { const e = new Error('always fails'); e.name = 'Boom'; throw e; },
   [L + 'late-fail']: async () => { await new Promise((r) => setTimeout(r, 100)); const e = new Error('failed late'); e.name = 'Late'; throw e; },
+  [L + 'count']: async (input) => { globalThis.__afterFailure = (globalThis.__afterFailure ?? 0) + 1; return input; },
   [L + 'sig']: (input, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve('stopped'))),
 };`;
 
@@ -235,6 +271,34 @@ describe('nested Map and Parallel histories', () => {
     const last = (state: string) => events.filter((e) => names(e) === state && !e.type?.endsWith('Aborted')).at(-1)?.id;
     expect(events.slice(-4, -2).map((e) => e.previousEventId)).toEqual([last('Slow'), last('Hold')]);
     expect(events.at(-2)?.previousEventId).toBe(failed?.id);
+  });
+
+  it('a branch failing before its siblings\' quick handlers settle: they are aborted, and what they return or throw later is not recorded', async () => {
+    const { events, description } = await run('par-fast-siblings');
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    expect(events.filter((e) => /^LambdaFunction(Succeeded|Failed)$|Exited$/.test(e.type ?? ''))).toEqual([]);
+    expect(events.slice(-4).map((e) => `${e.type}:${names(e) ?? ''}`)).toEqual(['TaskStateAborted:Ok', 'TaskStateAborted:Ko', 'ParallelStateFailed:P', 'ExecutionFailed:']);
+    const started = (state: string) => events.find((e) => e.type === 'LambdaFunctionStarted' && names(e) === state)?.id;
+    expect(events.slice(-4, -2).map((e) => e.previousEventId)).toEqual([started('Ok'), started('Ko')]);
+    expect(events.at(-2)?.previousEventId).toBe(events.find((e) => e.type === 'PassStateEntered')?.id);
+  });
+
+  it('a Map item failing before its siblings\' quick handlers settle: they are aborted, record no result and run no further state', async () => {
+    const { events, description } = await run('map-fast-siblings', [{}, { bad: true }, {}]);
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(historyProblems(events)).toEqual([]);
+    const names = stateNames(events);
+    expect(events.filter((e) => e.type === 'LambdaFunctionSucceeded' || (e.type === 'TaskStateExited'))).toEqual([]);
+    expect(events.filter((e) => e.type?.startsWith('MapIteration') && e.type !== 'MapIterationStarted').map((e) => `${e.type}:${detailsOf(e).index}`)).toEqual([
+      'MapIterationFailed:1',
+      'MapIterationAborted:0',
+      'MapIterationAborted:2',
+    ]);
+    expect(events.filter((e) => e.type === 'TaskStateAborted').map(names)).toEqual(['Work', 'Work']);
+    expect(events.slice(-2).map((e) => e.type)).toEqual(['MapStateFailed', 'ExecutionFailed']);
+    expect((globalThis as { __afterFailure?: number }).__afterFailure).toBeUndefined();
   });
 
   it('StopExecution inside Map → Parallel: every running state, branch and iteration is aborted, each in its own iteration', async () => {

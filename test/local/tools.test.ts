@@ -88,6 +88,23 @@ describe('Step Functions tools on the local engine', () => {
     ]);
   });
 
+  it('ship-order without an orderId: the warehouse branch fails first, and failuresOnly shows only what ended the run', async () => {
+    const started = await h.call('start_execution', { stateMachineArn: arn('ship-order'), input: '{}' });
+    const executionArn = String(started.structured?.executionArn);
+    expect((await until(executionArn, (s) => s !== 'RUNNING')).structured).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    const failures = await h.call('get_execution_history', { executionArn, failuresOnly: true, reverseOrder: true });
+    const events = failures.structured?.events as Array<{ type: string; stateName?: string }>;
+    expect(events.map((e) => [e.type, e.stateName])).toEqual([
+      ['ExecutionFailed', undefined],
+      ['ParallelStateFailed', 'PrepareShipment'],
+    ]);
+    // The label and courier branches were still running: aborted, their handlers' outcomes unrecorded.
+    const all = await h.call('get_execution_history', { executionArn, includeExecutionData: false });
+    const types = (all.structured?.events as Array<{ type: string; stateName?: string }>).map((e) => `${e.type}:${e.stateName ?? ''}`);
+    expect(types.slice(-4)).toEqual(['TaskStateAborted:BookCourier', 'TaskStateAborted:PrintLabel', 'ParallelStateFailed:PrepareShipment', 'ExecutionFailed:']);
+    expect(types.filter((t) => /^LambdaFunction(Succeeded|Failed)|Exited/.test(t))).toEqual([]);
+  });
+
   it('list_executions with statusFilter, and stop_execution of the long-running report', async () => {
     const started = await h.call('start_execution', { stateMachineArn: arn('nightly-report'), name: 'tonight' });
     const executionArn = String(started.structured?.executionArn);
