@@ -5,7 +5,7 @@ import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, 
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
 import { CallTracker } from './server/activity.js';
-import { ToolError } from './server/errors.js';
+import { loadInBackground, type BackgroundEngine } from './local/background.js';
 import { takeStdout } from './transports/stdout.js';
 import type { Writable } from 'node:stream';
 import { VERSION } from './version.js';
@@ -71,27 +71,22 @@ async function main(): Promise<void> {
     globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
   }
 
+  let closing = false;
+  let exitCode = 0;
   const overrides: BackendOverrides = {};
-  let localClose: (() => Promise<void>) | undefined;
+  let local: BackgroundEngine | undefined;
   if (config.local) {
-    // The engine loads in the background so the server answers initialize and tools/list at once;
-    // the first Step Functions call waits for it. A broken DIR (or a handlers.mjs that fails or never
-    // settles, or a --local-port in use) stops the process with exit code 2, once the calls that
-    // waited for the engine have been told why.
-    const loading = import('./local/index.js').then(({ startLocalEngine }) => startLocalEngine(config));
-    const engine = withinTime(loading, config.limits.callDeadlineMs, () => new Error(`it did not finish loading within ${config.limits.callDeadlineMs} ms: does ${config.local?.dir}/handlers.mjs wait on something that never settles?`));
-    engine.catch((err: unknown) => {
-      process.stderr.write(`executions-mcp: local engine: ${err instanceof Error ? err.message : String(err)}\n`);
-      shutdown('the local engine failed to start', 2);
+    // A broken DIR (or a handlers.mjs that fails or never settles, or a --local-port in use) stops
+    // the process with exit code 2, once the client could learn why (see background.ts).
+    local = loadInBackground(config, {
+      failed: (reason) => {
+        process.stderr.write(`executions-mcp: local engine: ${reason}\n`);
+        // Whatever ends the process from now on (the host closing stdin too) ends it with code 2.
+        exitCode = Math.max(exitCode, 2);
+      },
+      stop: () => shutdown('the local engine failed to start', 2),
     });
-    overrides.sfn = async () => {
-      try {
-        return await (await engine).sfnBackend();
-      } catch (err) {
-        throw new ToolError(`The embedded Step Functions engine failed to start (${err instanceof Error ? err.message : String(err)}); the server is stopping. Next: fix it and restart the server.`);
-      }
-    };
-    localClose = async () => (await engine).close();
+    overrides.sfn = local.sfn;
   }
   const backends = createBackends(config, overrides);
   const toolsets = activeToolsets(config);
@@ -110,10 +105,8 @@ async function main(): Promise<void> {
   const reserved = toolsets.filter((t) => RESERVED_TOOLSETS.includes(t));
   if (reserved.length > 0) log.warn(`toolsets ${reserved.join(', ')} have no tools in this version yet; they are ignored`);
 
-  const deps = { config, backends, calls: new CallTracker() };
+  const deps = { config, backends, calls: new CallTracker(), onInitialized: local?.initialized };
   let close: () => Promise<void> = async () => undefined;
-  let closing = false;
-  let exitCode = 0;
   const shutdown = (reason: string, code = 0) => {
     // A failure met while already stopping (the engine failing after stdin closed) still exits non-zero.
     exitCode = Math.max(exitCode, code);
@@ -133,7 +126,7 @@ async function main(): Promise<void> {
     // The local engine stops its executions only once the calls in flight have answered.
     void close()
       .catch(() => undefined)
-      .then(() => localClose?.())
+      .then(() => local?.close())
       .catch(() => undefined)
       .then(() => process.exit(exitCode));
   };
@@ -144,16 +137,6 @@ async function main(): Promise<void> {
   // Not once(): after the first, the default action of a second one would kill the process unlogged.
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-/** `work`, or the error `late()` makes once `ms` have passed without it settling. */
-function withinTime<T>(work: Promise<T>, ms: number, late: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(late()), ms);
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 // Node's own warnings (e.g. MaxListenersExceeded) as JSON log lines, like everything else on stderr.

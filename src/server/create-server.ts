@@ -20,6 +20,8 @@ export interface ServerDeps {
   writeLimiter?: WriteRateLimiter;
   /** Tool calls in flight, for a shutdown that lets them answer. */
   calls?: CallTracker;
+  /** A client has read the answer to initialize (its notifications/initialized). */
+  onInitialized?: (() => void) | undefined;
 }
 
 export interface CallerInfo {
@@ -42,6 +44,7 @@ export function createServer(deps: ServerDeps, caller: CallerInfo = {}): McpServ
     { name: 'executions-mcp', version: VERSION },
     { capabilities: { tools: { listChanged: false } }, instructions: SERVER_INSTRUCTIONS },
   );
+  if (deps.onInitialized) server.server.oninitialized = deps.onInitialized;
   for (const tool of selectTools(deps.config)) {
     server.registerTool(
       tool.name,

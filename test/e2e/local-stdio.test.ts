@@ -39,6 +39,7 @@ interface Session {
   sendRaw(text: string): void;
   response(id: number): Promise<Record<string, unknown>>;
   stdoutLines: string[];
+  stderr(): string;
   exited: Promise<number | null>;
   closeStdin(): void;
   destroyStderr(): void;
@@ -69,13 +70,15 @@ function startCli(args: string[], logLevel = 'error', env: Record<string, string
       }
     }
   });
-  child.stderr.resume();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
     send: (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`),
     sendRaw: (text) => child.stdin.write(text),
     response: (id) => new Promise((resolve) => waiters.set(id, resolve)),
     stdoutLines,
+    stderr: () => stderr,
     exited,
     closeStdin: () => child.stdin.end(),
     destroyStderr: () => child.stderr.destroy(),
@@ -224,6 +227,66 @@ describe('local mode over stdio', () => {
     } finally {
       rmSync(broken, { recursive: true, force: true });
     }
+  });
+});
+
+describe('local mode over stdio: a handlers.mjs that fails before the host has said anything', () => {
+  let broken: string;
+  beforeAll(() => {
+    broken = mkdtempSync(join(tmpdir(), 'emcp-broken-'));
+    writeFileSync(join(broken, 'noisy.asl.json'), JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }));
+    writeFileSync(join(broken, 'handlers.mjs'), 'throw new Error("handler load boom");\nexport default {};\n');
+  });
+  afterAll(() => {
+    rmSync(broken, { recursive: true, force: true });
+  });
+
+  /** The CLI on the broken DIR, once it has reported the failure on stderr (the host has sent nothing yet). */
+  async function failedCli(env: Record<string, string> = {}): Promise<Session> {
+    const s = startCli(['--local', broken], 'error', env);
+    await until(() => s.stderr().includes('local engine:'), 'the engine failure on stderr');
+    return s;
+  }
+
+  /** initialize(), or an error saying the server exited without answering it. */
+  async function initializeBeforeExit(s: Session): Promise<void> {
+    const exited = s.exited.then((code) => Promise.reject(new Error(`the server exited (${code}) without answering initialize`)));
+    await Promise.race([initialize(s), exited]);
+  }
+
+  it('initialize is answered, a Step Functions call is told why (file and message, no stack), then the server exits 2', async () => {
+    const s = await failedCli();
+    await initializeBeforeExit(s);
+    const listed = s.response(2);
+    s.send({ id: 2, method: 'tools/list' });
+    expect(JSON.stringify(await listed)).toContain('list_state_machines');
+    const answer = s.response(3);
+    s.send({ id: 3, method: 'tools/call', params: { name: 'list_state_machines', arguments: {} } });
+    const r = (await answer) as { result?: { isError?: boolean; content?: Array<{ text: string }> } };
+    expect(r.result?.isError).toBe(true);
+    const text = r.result?.content?.[0]?.text ?? '';
+    expect(text).toContain(`failed to start (${join(broken, 'handlers.mjs')} cannot be loaded: Error: handler load boom); the server is stopping`);
+    expect(text).not.toMatch(/\n\s+at /);
+    expect(await exitCodeOrKill(s.exited, () => s.kill(), 8000)).toBe(2);
+  });
+
+  it('a host that initializes and calls nothing: the server still exits 2, a short while later', async () => {
+    const s = await failedCli();
+    await initializeBeforeExit(s);
+    expect(await exitCodeOrKill(s.exited, () => s.kill(), 8000)).toBe(2);
+  });
+
+  it('a host that never initializes: the server exits 2 after the call time limit', async () => {
+    const s = await failedCli({ EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' });
+    expect(await exitCodeOrKill(s.exited, () => s.kill(), 8000)).toBe(2);
+    expect(s.stdoutLines).toEqual([]);
+  });
+
+  it('a host that closes stdin after the failure: the exit code is still 2', async () => {
+    const s = await failedCli();
+    await initializeBeforeExit(s);
+    s.closeStdin();
+    expect(await exitCodeOrKill(s.exited, () => s.kill(), 8000)).toBe(2);
   });
 });
 
