@@ -430,6 +430,21 @@ describe('a start whose answer is lost', () => {
     expect(fake.requestsFor('StartExecution').slice(before)).toHaveLength(2);
   });
 
+  it.each([
+    [407, '<html>Proxy Authentication Required</html>'],
+    [302, ''],
+  ] as const)('a start sent again after a lost answer and answered %i by something else still says it may have started, and names it', async (status, body) => {
+    const before = fake.requestsFor('StartExecution').length;
+    fake.inject({ kind: 'lostAnswer' }, { op: 'StartExecution' });
+    fake.inject({ kind: 'raw', status, body, contentType: body ? 'text/html' : undefined }, { op: 'StartExecution' });
+    const r = await env.call('start_execution', { stateMachineArn: orders, input: '{}' });
+    fake.clearFaults();
+    expect(r.isError).toBe(true);
+    expect(fake.execution(executionArn('Orders', named(before)))?.status).toBe('RUNNING');
+    expect(r.text).toContain(`The execution may have started anyway, as ${named(before)}.`);
+    expect(r.text).not.toContain('calling again will not help');
+  });
+
   it('when the machine\'s type cannot be read, the start is not sent again and the answer names the execution', async () => {
     const before = fake.requestsFor('StartExecution').length;
     fake.inject({ kind: 'lostAnswer' }, { op: 'StartExecution' });
@@ -525,6 +540,22 @@ describe('a redrive that gets no answer', () => {
     } finally {
       fake.clearFaults();
       await limited.close();
+    }
+  });
+
+  it('a redrive whose SDK retry is answered 407 by a proxy, after an attempt that took effect, still may have happened', async () => {
+    const retrying = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'] });
+    try {
+      const failed = fake.addExecution({ stateMachineArn: orders, name: 'proxy-redrive', status: 'FAILED', startDate: 1_763_600_000, stopDate: 1_763_600_060 });
+      fake.inject({ kind: 'lostAnswer' }, { op: 'RedriveExecution' });
+      fake.inject({ kind: 'raw', status: 407, body: '<html>Proxy Authentication Required</html>', contentType: 'text/html' }, { op: 'RedriveExecution' });
+      const r = await retrying.call('redrive_execution', { executionArn: failed.executionArn });
+      expect(failed.redriveCount).toBe(1);
+      expect(r.text).toContain('The redrive may have reached Step Functions anyway.');
+      expect(r.text).toMatch(/clientToken="[0-9a-f-]{36}"/);
+    } finally {
+      fake.clearFaults();
+      await retrying.close();
     }
   });
 

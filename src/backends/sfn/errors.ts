@@ -80,8 +80,9 @@ interface SdkErrorLike {
  * Statuses an AWS JSON API never answers with, unless with an error code of its own: a redirect, a
  * wrong path or method, a proxy wanting credentials. Something else answered at the endpoint's address.
  */
-function foreignStatus(code: string, status: number | undefined): boolean {
-  if (status === undefined || KIND_BY_CODE[code] || THROTTLING.has(code)) return false;
+function foreignStatus(code: string, status: number | undefined, err: SdkErrorLike): boolean {
+  // After a retry, an attempt before may have reached Step Functions: the outcome stays unknown.
+  if (status === undefined || KIND_BY_CODE[code] || THROTTLING.has(code) || (err.$metadata?.attempts ?? 1) > 1) return false;
   return (status >= 300 && status < 400) || status === 404 || status === 405 || status === 407;
 }
 
@@ -89,7 +90,7 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   if (THROTTLING.has(code)) return 'throttled';
   const known = KIND_BY_CODE[code];
   if (known) return known;
-  if (foreignStatus(code, status)) return 'unreachable';
+  if (foreignStatus(code, status, err)) return 'unreachable';
   // A proxy's "request timeout": the request did not get through in time.
   if (status === 408) return 'timeout';
   if (err.code && NETWORK_CODES.has(err.code)) {
@@ -140,7 +141,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
-  const foreign = foreignStatus(code, status);
+  const foreign = foreignStatus(code, status, e);
   if (kind === 'unreachable') {
     message = !foreign
       ? `could not connect to the Step Functions endpoint (${code})`

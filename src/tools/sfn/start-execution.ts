@@ -44,8 +44,12 @@ function unknownOutcome(err: BackendError, name: string, arn: string, type: stri
  * input. When this call sent the start again after an unknown outcome, or the caller retries with a
  * name handed back after a failure, that execution is most likely the one this start asked for.
  */
+function isAlreadyExists(err: unknown): err is BackendError {
+  return err instanceof BackendError && err.code === 'ExecutionAlreadyExists';
+}
+
 function alreadyExists(err: unknown, name: string, arn: string, resent: boolean): unknown {
-  if (!(err instanceof BackendError) || err.code !== 'ExecutionAlreadyExists') return err;
+  if (!isAlreadyExists(err)) return err;
   const why = resent
     ? 'an earlier attempt of this call most likely started it, and it has since ended'
     : 'it has ended, or it runs with another input (names stay reserved for 90 days)';
@@ -131,7 +135,9 @@ export const startExecution = defineTool({
       try {
         out = await sfn.startExecution(request, ctx.signal, { resend: true });
       } catch (again) {
-        throw outcomeUnknown(again) ? unknownOutcome(again, name, arn, type) : alreadyExists(again, name, arn, true);
+        // Only ExecutionAlreadyExists tells what the first attempt did; any other failure leaves it unknown.
+        if (isAlreadyExists(again)) throw alreadyExists(again, name, arn, true);
+        throw again instanceof BackendError ? unknownOutcome(again, name, arn, type) : again;
       }
     }
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
