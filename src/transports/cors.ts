@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * CORS for browser-based clients (an inspector's web UI, a web IDE) on an Origin the guard has
- * already accepted: loopback, or a name given with --allowed-hosts. It widens nothing: a foreign
- * Origin is refused before this runs, and a browser still has to send the bearer token.
+ * already accepted (loopback, or a name given with --allowed-hosts), only when the server has a
+ * bearer token: a foreign Origin is refused before this runs, and the page must send the token.
  */
 
 /** Headers a browser may read from an answer: the session, the protocol version, the auth challenge. */

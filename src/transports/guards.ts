@@ -40,12 +40,14 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
     if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '');
     if (req.headers.origin) req.headers.origin = req.headers.origin.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:[\]]+)\.(?=(:\d+)?$)/i, '$1');
     if (!checkHost(req, res) || !checkOrigin(req, res)) return { admitted: false };
+    // Without a token, CORS would let any page served from a loopback address call the server: a
+    // browser client needs --http-token, which the page must then hold.
+    if (!expected) return { admitted: true, principal: undefined };
     allowOrigin(req, res);
     if (isPreflight(req)) {
       answerPreflight(req, res);
       return { admitted: false };
     }
-    if (!expected) return { admitted: true, principal: undefined };
     const header = req.headers.authorization ?? '';
     // The auth scheme is case-insensitive (RFC 9110 §11.1).
     const match = /^bearer\s+(.+)$/i.exec(header);
