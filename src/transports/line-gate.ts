@@ -15,6 +15,8 @@ export interface LineGateOptions {
 
 const HEAD_BYTES = 4096;
 const LINES_BEFORE_YIELD = 32;
+/** Requests read but held back (answers unread) past which stdin is not read until they go on. */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
 /**
  * Sits between stdin and the MCP stdio transport. The SDK's transport closes the whole connection
@@ -29,6 +31,17 @@ export class LineGate extends Transform {
   /** Inside an oversized line: its head, its latest tail, and how many bytes were dropped so far. */
   private dropping: { head: string; tail: Buffer; bytes: number } | undefined;
   private firstLine = true;
+  /** Lines (and refusals) not handed on yet, in order: they wait while answers are unread. */
+  private queue: Array<{ bytes: number; handle: () => void }> = [];
+  private queuedBytes = 0;
+  private draining = false;
+  /** The input has ended: holds no longer apply. */
+  private ending = false;
+  /** The callback that lets stdin be read again, held while too much waits in the queue. */
+  private readMore: TransformCallback | undefined;
+  private whenDrained: (() => void) | undefined;
+  /** The drain waiting for the host to read, to go on at once when the input ends. */
+  private heldStep: (() => void) | undefined;
   /** Whether an initialize request has gone to the server on this connection. */
   private readonly connection = { initialized: false };
 
@@ -37,25 +50,8 @@ export class LineGate extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.consume(chunk, 0, done);
-  }
-
-  /** Passes on the lines of `chunk` from `start`; a hold pauses it, and with it the reading of stdin. */
-  private consume(chunk: Buffer, from: number, done: TransformCallback): void {
-    let start = from;
-    let linesPassed = 0;
+    let start = 0;
     for (;;) {
-      const hold = this.options.holdInput?.();
-      if (hold) {
-        void hold.then(() => this.consume(chunk, start, done));
-        return;
-      }
-      // A chunk holds up to a thousand small requests: let the ones passed on answer before the
-      // next go, so that the hold sees their answers queued.
-      if (linesPassed === LINES_BEFORE_YIELD && this.options.holdInput) {
-        setImmediate(() => this.consume(chunk, start, done));
-        return;
-      }
       const newline = chunk.indexOf(0x0a, start);
       const piece = chunk.subarray(start, newline < 0 ? chunk.length : newline + 1);
       if (this.dropping) {
@@ -72,27 +68,94 @@ export class LineGate extends Transform {
       }
       if (newline < 0) break;
       if (this.dropping) {
-        this.refuseOversized();
+        const dropped = this.dropping;
+        this.dropping = undefined;
+        this.enqueue(0, () => this.refuseOversized(dropped));
       } else {
-        this.passOn(Buffer.concat(this.pending));
-        this.pending = [];
-        this.pendingBytes = 0;
+        const line = Buffer.concat(this.pending);
+        this.enqueue(line.length, () => this.passOn(line));
       }
+      this.pending = [];
+      this.pendingBytes = 0;
       start = newline + 1;
-      linesPassed += 1;
     }
-    done();
+    // Lines wait while answers are unread (holdInput); past a limit, stdin is not read either.
+    if (this.queuedBytes > MAX_QUEUED_BYTES) this.readMore = done;
+    else done();
   }
 
   override _flush(done: TransformCallback): void {
     // A last line without its newline still counts as a message (the transport parses only
     // complete lines); an oversized one cut off by the end is still reported.
-    if (this.dropping) this.refuseOversized();
-    else if (this.pendingBytes > 0) this.passOn(Buffer.concat([...this.pending, Buffer.from('\n')]));
+    const dropped = this.dropping;
+    this.dropping = undefined;
+    if (dropped) this.enqueue(0, () => this.refuseOversized(dropped));
+    else if (this.pendingBytes > 0) {
+      const line = Buffer.concat([...this.pending, Buffer.from('\n')]);
+      this.enqueue(line.length, () => this.passOn(line));
+    }
+    // The host has sent all it will: what waits goes on now, unread answers or not.
+    this.ending = true;
     // Let the last lines reach the server before waiting for the calls they started.
-    setImmediate(() => {
-      void this.options.beforeEnd().then(() => done());
-    });
+    const end = () => setImmediate(() => void this.options.beforeEnd().then(() => done()));
+    if (!this.draining && this.queue.length === 0) {
+      end();
+      return;
+    }
+    this.whenDrained = end;
+    const held = this.heldStep;
+    this.heldStep = undefined;
+    if (held) held();
+    else this.drain();
+  }
+
+  private enqueue(bytes: number, handle: () => void): void {
+    this.queue.push({ bytes, handle });
+    this.queuedBytes += bytes;
+    this.drain();
+  }
+
+  /** Hands the queued lines on in order, waiting while holdInput says answers are unread. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    let passed = 0;
+    const step = (): void => {
+      for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
+        const hold = this.ending ? undefined : this.options.holdInput?.();
+        if (hold) {
+          // Resumed by whichever comes first: the host reading, or the input ending (_flush).
+          this.heldStep = step;
+          void hold.then(() => {
+            if (this.heldStep !== step) return;
+            this.heldStep = undefined;
+            step();
+          });
+          return;
+        }
+        // Many small requests arrive together: let those passed on answer before the next go,
+        // so that the hold sees their answers queued.
+        if (passed === LINES_BEFORE_YIELD && this.options.holdInput) {
+          passed = 0;
+          setImmediate(step);
+          return;
+        }
+        this.queue.shift();
+        this.queuedBytes -= next.bytes;
+        next.handle();
+        passed += 1;
+        const readMore = this.readMore;
+        if (readMore && this.queuedBytes <= MAX_QUEUED_BYTES) {
+          this.readMore = undefined;
+          readMore();
+        }
+      }
+      this.draining = false;
+      const drained = this.whenDrained;
+      this.whenDrained = undefined;
+      drained?.();
+    };
+    step();
   }
 
   private passOn(whole: Buffer): void {
@@ -104,9 +167,7 @@ export class LineGate extends Transform {
     else this.push(line);
   }
 
-  private refuseOversized(): void {
-    const { head, tail, bytes } = this.dropping ?? { head: '', tail: Buffer.alloc(0), bytes: 0 };
-    this.dropping = undefined;
+  private refuseOversized({ head, tail, bytes }: { head: string; tail: Buffer; bytes: number }): void {
     const id = requestIdIn({ head, tail: tail.toString('utf8') }) ?? null;
     this.options.onRejected({ id, code: INVALID_REQUEST, message: `Request refused: ${bytes} bytes is more than the ${this.options.maxLineBytes} bytes a message may have.` }, bytes);
   }

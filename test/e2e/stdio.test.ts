@@ -140,16 +140,26 @@ describe('stdio', () => {
     await vi.waitFor(() => expect(ids).toEqual([0]), { timeout: 10_000 });
     child.stdout.pause();
     // 300 tool listings (about 20 KB of answer each) fill the server's queue of unread answers;
-    // the pings after them, 1 MB of requests, are not read until the host reads again.
-    const pad = 'p'.repeat(10_000);
+    // the pings after them, 12 MB of requests, wait, and past 8 MiB of them stdin is not read.
+    const pad = 'p'.repeat(12_000);
     for (let id = 1; id <= 300; id += 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' })}\n`);
-    for (let id = 301; id <= 400; id += 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { pad } } })}\n`);
+    for (let id = 301; id <= 1300; id += 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'ping', params: { _meta: { pad } } })}\n`);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(child.stdin.writableLength).toBeGreaterThan(0);
     child.stdout.resume();
-    await vi.waitFor(() => expect(ids).toHaveLength(401), { timeout: 30_000 });
-    expect([...ids].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 401 }, (_, i) => i));
+    await vi.waitFor(() => expect(ids).toHaveLength(1301), { timeout: 30_000 });
+    expect([...ids].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 1301 }, (_, i) => i));
     child.stdin.end();
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  });
+
+  it('a host that closes stdin without reading the answers still sees the server exit (0)', async () => {
+    const child = spawn(process.execPath, [CLI], { env: cliEnv(fake.url), stdio: ['pipe', 'pipe', 'ignore'] });
+    child.stdout.pause();
+    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } })}\n`);
+    for (let id = 1; id <= 400; id += 1) child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' })}\n`);
+    child.stdin.end();
+    // Held answers or not, the end of input ends the server (the test's time limit is the failure).
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
   });
 
