@@ -11,6 +11,8 @@ import { text } from './views.js';
  * - Map/Parallel Started/Succeeded/Failed/Aborted belong to the Map or Parallel state itself, found
  *   by walking back, across nested containers, to its own *StateStarted (whose previous event is
  *   its StateEntered). Walking naively would name the last branch's state instead.
+ * - after a redrive (ExecutionRedriven, linked to the run's end), the containers the failure that
+ *   ended the run closed are open again: their new end events belong to them too.
  * Whole pages are observed before any event is named, and names also propagate from newer to older
  * events inside one state, so reverseOrder works too. What a continuation needs travels in the token,
  * capped at about 1.5 KB.
@@ -28,10 +30,25 @@ interface Node {
 
 type Container = 'Map' | 'Parallel';
 
+/** Where a failure that closed containers ran: the innermost one's *StateStarted (0: the top level), and its state. */
+interface Failed {
+  scope: number | undefined;
+  owner: string | undefined;
+}
+
 const MAX_WALK = 4096;
 const CARRY_CHARS = 1500;
 
 const CONTAINER_EVENT = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$/;
+/** The end of a run, which nothing but a redrive (ExecutionRedriven) links to. */
+const RUN_END = /^Execution(Failed|TimedOut|Aborted)$/;
+/** Execution events a later event may still link to: a run's end (by a redrive) and a redrive (by what it runs again). */
+const REDRIVE_LINKED = /^Execution(Failed|TimedOut|Aborted|Redriven)$/;
+/**
+ * What a run's end links back through to the failure that caused it: the ends of the containers
+ * that failure closed, and a Distributed Map's run. A redrive opens them again.
+ */
+const CLOSED_BY_FAILURE = /^(Map|Parallel)State(Failed|Aborted)$|^MapRun(Failed|Aborted)$/;
 /** A Map item that ended without failing. A failed item's last event is what a retry of its Map links to: always kept. */
 const ITEM_DONE = /^MapIteration(Succeeded|Aborted)$/;
 
@@ -98,6 +115,8 @@ export class StateNameIndex implements PagingCarry {
   /** Oldest first: Map/Parallel starts whose *StateExited has been read: nothing links into them any more. */
   private readonly exited = new Set<number>();
   private lastPage: HistoryEvent[] = [];
+  /** Oldest first: the failed container ends and run ends read → where the failure they follow ran (see failureOf). */
+  private readonly failedAt = new Map<number, Failed>();
   /** Id an item's MapIteration* event follows → the Map state it names. */
   private readonly iterationAfter = new Map<number, string>();
 
@@ -135,7 +154,11 @@ export class StateNameIndex implements PagingCarry {
       const started = (e.id !== undefined ? this.closes.get(e.id) : undefined) ?? this.startedIdOf(e);
       if (started !== undefined) this.closeContainer(started, e.id);
     }
-    if (!this.newestFirst) for (const e of events) this.trackExit(e.type ?? '', e.previousEventId || undefined);
+    if (!this.newestFirst) {
+      for (const e of events) this.trackExit(e.type ?? '', e.previousEventId || undefined);
+      // After the containers that ended on this page are closed: a redrive opens its run's again.
+      for (const e of events) if (e.type === 'ExecutionRedriven' && e.id !== undefined) this.reopen(this.scopes.get(e.id));
+    }
     this.lastPage = events;
   }
 
@@ -151,6 +174,41 @@ export class StateNameIndex implements PagingCarry {
     this.endedKinds.set(started, ended.kind);
     if (endId !== undefined) this.endedAt.set(started, endId);
     this.open.delete(started);
+  }
+
+  /**
+   * A redrive runs the failed state again inside the containers its failure closed: `start` (the
+   * innermost, where the run's end sits) and those around it are open again, to be closed by the
+   * end events the redriven run writes.
+   */
+  private reopen(start: number | undefined): void {
+    for (let at = start, hops = 0; at !== undefined && at !== 0 && hops < MAX_WALK; at = this.scopes.get(at), hops += 1) {
+      const name = this.ended.get(at);
+      const kind = this.kindAt(at);
+      if (this.open.has(at) || name === undefined || kind === undefined) continue;
+      this.open.set(at, { kind, name });
+      this.ended.delete(at);
+      this.endedKinds.delete(at);
+      this.endedAt.delete(at);
+    }
+  }
+
+  /**
+   * Where the failure a failed container's end (or a run's end) follows ran: the *StateStarted of
+   * the innermost container it closed (0: the top level), and its state (the one a redrive runs
+   * again). Passed down the chain of ends, which a page split may cut.
+   */
+  private failureOf(prev: number): Failed {
+    const carried = this.failedAt.get(prev);
+    if (carried) return carried;
+    // A container that failed before anything ran in it (a Map whose items could not be read) links its end to its start.
+    const scope = this.isStart(prev) ? prev : this.scopes.get(prev);
+    return { scope, owner: this.walk(prev) };
+  }
+
+  /** Whether an event is a Map/Parallel *StateStarted, read here or carried in the token. */
+  private isStart(id: number): boolean {
+    return /^(Map|Parallel)StateStarted$/.test(this.nodes.get(id)?.type ?? '') || (!this.nodes.has(id) && (this.open.has(id) || this.endedKinds.has(id)));
   }
 
   /**
@@ -179,6 +237,15 @@ export class StateNameIndex implements PagingCarry {
       this.scopes.set(id, 0);
       return;
     }
+    if (RUN_END.test(type) || CLOSED_BY_FAILURE.test(type)) {
+      const failed = this.failureOf(prev);
+      this.failedAt.set(id, failed);
+      // A run's end sits where the failure it follows ran, so that a redrive linked to it runs there again.
+      if (RUN_END.test(type)) {
+        if (failed.scope !== undefined) this.scopes.set(id, failed.scope);
+        return;
+      }
+    }
     const attempt = this.restartOf(type, prev)?.attempt;
     if (attempt !== undefined) {
       // A retried Map or Parallel runs beside its failed attempt, not inside it.
@@ -187,9 +254,7 @@ export class StateNameIndex implements PagingCarry {
       return;
     }
     // A start read in an earlier call is known as one of the open containers carried over.
-    const prevIsStart =
-      /^(Map|Parallel)StateStarted$/.test(this.nodes.get(prev)?.type ?? '') || (!this.nodes.has(prev) && (this.open.has(prev) || this.endedKinds.has(prev)));
-    const inside = prevIsStart ? prev : this.scopes.get(prev);
+    const inside = this.isStart(prev) ? prev : this.scopes.get(prev);
     if (exitsPastEnd(type, this.isEndEvent(prev))) {
       // It runs beside the container it exits, not inside it.
       const parent = inside === undefined || inside === 0 ? inside : this.scopes.get(inside);
@@ -241,6 +306,10 @@ export class StateNameIndex implements PagingCarry {
       const node = this.nodes.get(id);
       if (!node) return undefined;
       if (node.own) return node.own;
+      // Through a run's end (from a redrive) into the failure that ended it, past container ends
+      // whose carried owners name the containers.
+      const failed = RUN_END.test(node.type) ? this.failedAt.get(id)?.owner : undefined;
+      if (failed) return failed;
       id = node.prev;
     }
     return undefined;
@@ -326,18 +395,26 @@ export class StateNameIndex implements PagingCarry {
   private startedIdOf(event: EventLike): number | undefined {
     const kind: Container = (event.type ?? '').startsWith('Map') ? 'Map' : 'Parallel';
     let depth = 0;
+    // Back through a redrive and the run's end it follows: the ends of the containers the failure
+    // closed (up to the failure itself) are open again, and open no level.
+    let reopened = false;
     let id = event.previousEventId;
     for (let hops = 0; id !== undefined && hops < MAX_WALK; hops += 1) {
       if (depth === 0 && this.open.has(id) && this.open.get(id)?.kind === kind) return id;
       const node = this.nodes.get(id);
       if (!node) return undefined;
-      if (node.type === `${kind}StateStarted`) {
+      if (RUN_END.test(node.type)) reopened = true;
+      else if (reopened && CLOSED_BY_FAILURE.test(node.type)) {
+        // Passed, like a run's end: its container is the one the redrive runs in again.
+      } else if (node.type === `${kind}StateStarted`) {
+        reopened = false;
         if (depth === 0) return id;
         // A nested container's retry starts no new level: the walk goes on into the attempt it
         // replaces, whose own start closes the level its end opened.
         if (!this.startsAgain(kind, node.prev)) depth -= 1;
-      } else if (isContainerEnd(kind, node.type) || (node.type === `${kind}StateExited` && exitsPastEnd(node.type, this.isEndEvent(node.prev)))) {
-        depth += 1;
+      } else {
+        reopened = false;
+        if (isContainerEnd(kind, node.type) || (node.type === `${kind}StateExited` && exitsPastEnd(node.type, this.isEndEvent(node.prev)))) depth += 1;
       }
       id = node.prev;
     }
@@ -352,6 +429,8 @@ export class StateNameIndex implements PagingCarry {
     const node = this.nodes.get(id);
     // Not read here: a carried owner, or a container start this call saw end.
     if (!node) return this.walk(id) ?? this.ended.get(id) ?? this.open.get(id)?.name;
+    // A run's end or a redrive belongs to no state: what a walk through it finds (the state that failed).
+    if (node.type.startsWith('Execution')) return this.walk(id);
     return node.own ?? this.nameOf({ id, previousEventId: node.prev, type: node.type });
   }
 
@@ -369,7 +448,8 @@ export class StateNameIndex implements PagingCarry {
    */
   save(): unknown {
     const onPage = new Set(this.lastPage.map((e) => e.id));
-    const wanted: Array<[number, string]> = [];
+    // [id, tagged name, scope when it is not the event's own]
+    const wanted: Array<[number, string, number?]> = [];
     // Innermost (newest) open containers first: they are the likeliest to end next.
     if (!this.newestFirst) for (const [id, c] of [...this.open].reverse()) wanted.push([id, `${c.kind === 'Map' ? 'M' : 'P'}${c.name}`]);
     const add = (id: number | undefined, name: string | undefined) => {
@@ -385,11 +465,27 @@ export class StateNameIndex implements PagingCarry {
       const tag = entered ? 'E' : startKind === 'Map' ? 'm' : startKind === 'Parallel' ? 'p' : end ? 'x' : '=';
       wanted.push([id, `${tag}${name ?? ''}`]);
     };
+    // The containers a failure closed, from the innermost: a redrive opens them again.
+    const addClosed = (scope: number | undefined) => {
+      for (let at = scope, hops = 0; at !== undefined && at !== 0 && hops < MAX_WALK; at = this.scopes.get(at), hops += 1) add(at, this.ended.get(at) ?? this.open.get(at)?.name);
+    };
+    // 'F': a failed container's end, and where its failure ran (see failureOf), for the end of the
+    // run that may follow; its scope is the failure's.
+    const addFailed = (id: number) => {
+      const failed = this.failedAt.get(id);
+      if (failed === undefined || this.newestFirst) return;
+      const name = `F${failed.owner ?? ''}`;
+      wanted.push(failed.scope === undefined ? [id, name] : [id, name, failed.scope]);
+      addClosed(failed.scope);
+    };
     // A cursor inside the last page re-reads it: what it links to outside itself comes first, and
     // the name of a Map or Parallel started again there, which the re-read may not find again.
     for (const e of this.lastPage) {
       if (e.id !== undefined && this.restartOf(e.type ?? '', e.previousEventId || undefined)) add(e.id, this.nameOf(e));
-      if (e.previousEventId && !onPage.has(e.previousEventId)) add(e.previousEventId, this.ownerOf(e.previousEventId));
+      if (e.previousEventId && !onPage.has(e.previousEventId)) {
+        add(e.previousEventId, this.ownerOf(e.previousEventId));
+        addFailed(e.previousEventId);
+      }
     }
     // The re-read begins where the containers that ended on the page were still open: their starts
     // (kind, name, scope) let it close them again, and the containers around them. One that also
@@ -398,8 +494,18 @@ export class StateNameIndex implements PagingCarry {
       for (const [start, end] of [...this.endedAt].reverse()) if (onPage.has(end) && !onPage.has(start)) add(start, this.ended.get(start));
     }
     if (!this.newestFirst) {
+      let newestFailed: number | undefined;
+      for (const [id, node] of this.nodes) {
+        if (this.linked.has(id)) continue;
+        if (CLOSED_BY_FAILURE.test(node.type) && (newestFailed === undefined || id > newestFailed)) newestFailed = id;
+        // A run's end: a redrive read later opens the containers its failure closed again.
+        if (RUN_END.test(node.type)) addClosed(this.scopes.get(id));
+      }
+      // The newest failed container's end nothing links to yet: the end of the run may follow it.
+      // (Older ones, the aborted branches of a failure, are followed by their container's failure.)
+      if (newestFailed !== undefined) addFailed(newestFailed);
       const tips: number[] = [];
-      for (const [id, node] of this.nodes) if (!this.linked.has(id) && !node.type.startsWith('Execution')) tips.push(id);
+      for (const [id, node] of this.nodes) if (!this.linked.has(id) && (!node.type.startsWith('Execution') || REDRIVE_LINKED.test(node.type))) tips.push(id);
       for (const id of new Set([...this.owners.keys(), ...this.scopes.keys()])) if (!this.linked.has(id) && !this.nodes.has(id) && !this.open.has(id)) tips.push(id);
       const stale = this.staleTips(tips);
       for (const id of tips.sort((a, b) => b - a)) if (!stale.has(id)) add(id, this.ownerOf(id));
@@ -408,11 +514,12 @@ export class StateNameIndex implements PagingCarry {
     const entries: Array<[number, number] | [number, number, number]> = [];
     const seen = new Set<string>();
     let size = 20;
-    for (const [id, name] of wanted) {
+    for (const entry of wanted) {
+      const [id, name] = entry;
       const key = `${id}:${name}`;
       if (seen.has(key)) continue;
       let index = names.indexOf(name);
-      const scope = this.scopes.get(id);
+      const scope = entry.length > 2 ? entry[2] : this.scopes.get(id);
       const cost = String(id).length + 4 + (index < 0 ? name.length + 3 : 0) + (scope === undefined ? 0 : String(scope).length + 1);
       if (size + cost > CARRY_CHARS) continue;
       if (index < 0) index = names.push(name) - 1;
@@ -478,6 +585,10 @@ export class StateNameIndex implements PagingCarry {
       if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') continue;
       const tagged = n[entry[1]];
       if (typeof tagged !== 'string' || tagged.length < 1) continue;
+      if (tagged[0] === 'F') {
+        if (!this.newestFirst) this.failedAt.set(entry[0], { scope: typeof entry[2] === 'number' ? entry[2] : undefined, owner: tagged.slice(1) || undefined });
+        continue;
+      }
       if (typeof entry[2] === 'number' && !this.newestFirst) this.scopes.set(entry[0], entry[2]);
       const [id, tag, name] = [entry[0], tagged[0], tagged.slice(1)];
       // What the event is counts even without a name: its kind decides what links to it.
