@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
 import { isFailureEvent, isRedriveEvent, isStateAbort } from './history-events.js';
+import { MapAttempts } from './map-attempts.js';
 
 /** What happened after a failure: the state ran again (Retry), moved on (Catch), or the failed run was redriven. */
 export type FailureOutcome = 'retried' | 'caught' | 'redriven';
@@ -27,9 +28,9 @@ const RUN_ENDED = /^Execution(Succeeded|Failed|Aborted|TimedOut)$/;
 const CARRY_ENTRIES = 200;
 /** Bubbling chains are as deep as the nesting of Map and Parallel states. */
 const MAX_DEPTH = 64;
-type Entry = FailureOutcome | EndedBy | 'followed' | 'pending';
-const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p', stopped: 's', timedOut: 't', aborted: 'a' };
-const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending', s: 'stopped', t: 'timedOut', a: 'aborted' };
+type Entry = FailureOutcome | EndedBy | 'followed' | 'pending' | 'unknown';
+const CODE: Record<Entry, string> = { retried: 'r', caught: 'c', redriven: 'd', followed: 'f', pending: 'p', stopped: 's', timedOut: 't', aborted: 'a', unknown: 'n' };
+const DECODE: Record<string, Entry> = { r: 'retried', c: 'caught', d: 'redriven', f: 'followed', p: 'pending', s: 'stopped', t: 'timedOut', a: 'aborted', n: 'unknown' };
 
 /**
  * Tells which failure events were retried, caught or redriven, from the event that links to each,
@@ -53,6 +54,8 @@ export class FailureOutcomes implements PagingCarry {
   private readonly bubbledFrom = new Map<number, number>();
   /** Newest first, restored: followed by a failure whose own fate was not known yet (the run goes on). */
   private readonly pending = new Set<number>();
+  /** Newest first, restored: followed by a failure whose fate this call cannot know (an item whose Map attempt was not known). */
+  private readonly unknownFate = new Set<number>();
   /** Newest first: the execution had not ended when the history was first read. */
   private running: boolean | undefined;
   /** Newest first: the last run was stopped or timed out (its end may lie in an earlier call). */
@@ -74,8 +77,12 @@ export class FailureOutcomes implements PagingCarry {
   private runningAtEnd = false;
   /** Oldest first: type of the newest event read so far. */
   private lastType: string | undefined;
+  /** The Map attempt each failed item ran in: items that failed beside the one the Map reacted to share its outcome. */
+  private readonly attempts: MapAttempts;
 
-  constructor(private readonly newestFirst: boolean) {}
+  constructor(private readonly newestFirst: boolean) {
+    this.attempts = new MapAttempts(newestFirst);
+  }
 
   observe(events: HistoryEvent[]): void {
     this.lastPage = new Set();
@@ -119,6 +126,18 @@ export class FailureOutcomes implements PagingCarry {
       }
       if (NEW_ATTEMPT.test(type)) this.settle(prev, 'retried');
       else if (EXITED.test(type)) this.settle(prev, 'caught');
+    }
+    this.attempts.observe(events);
+    this.settleSiblings();
+  }
+
+  /** Items that failed beside the one their Map reacted to: the outcome of their attempt, once known. */
+  private settleSiblings(): void {
+    for (const id of this.attempts.siblings()) {
+      if (this.outcomes.has(id)) continue;
+      const attempt = this.attempts.attemptOf(id);
+      const outcome = attempt === undefined ? undefined : attempt.failure !== undefined ? this.outcomes.get(attempt.failure) : DECODE[attempt.carried?.code ?? ''];
+      if (outcome === 'retried' || outcome === 'caught' || outcome === 'redriven') this.settle(id, outcome);
     }
   }
 
@@ -191,11 +210,18 @@ export class FailureOutcomes implements PagingCarry {
    * one string of code letters and id deltas: "r513c4f2" is 513 retried, 509 caught, 507 followed.
    */
   save(): unknown {
-    if (!this.newestFirst) return undefined;
+    const attempts = this.attempts.save((end) => {
+      const outcome = end.failure !== undefined ? this.outcomes.get(end.failure) : undefined;
+      return outcome !== undefined ? CODE[outcome] : (end.carried?.code ?? '');
+    });
+    // Oldest first, the rest is read again or ahead: only which Map each pending item failure ran in.
+    if (!this.newestFirst) return attempts === undefined ? undefined : { m: attempts };
     const wanted = (id: number) => !this.seen.has(id) || (this.lastPage.has(id) && this.failures.has(id));
     const entries = new Map<number, Entry>();
     for (const id of this.followed) {
-      if (wanted(id)) entries.set(id, this.bubbledTo.has(id) && this.unmarkedNewestFirst(id, 0) === 'running' ? 'pending' : (this.stoppedAfter(id) ?? 'followed'));
+      if (!wanted(id)) continue;
+      const fate = this.bubbledTo.has(id) ? this.unmarkedNewestFirst(id, 0) : undefined;
+      entries.set(id, fate === 'running' ? 'pending' : fate === 'notCarried' || this.unknownFate.has(id) ? 'unknown' : (this.stoppedAfter(id) ?? 'followed'));
     }
     for (const [id, outcome] of this.outcomes) if (wanted(id)) entries.set(id, outcome);
     const sorted = [...entries].sort((a, b) => b[0] - a[0]);
@@ -215,12 +241,15 @@ export class FailureOutcomes implements PagingCarry {
       ...(uncertain > 0 && { u: uncertain }),
       ...(this.unlinkedRedrive && { d: 1 }),
       ...(this.lastRunEndedBy && { x: CODE[this.lastRunEndedBy] }),
+      ...(attempts !== undefined && { m: attempts }),
     };
   }
 
   restore(saved: unknown): void {
     if (!saved || typeof saved !== 'object') return;
-    const { e, run, u, d, x } = saved as Record<string, unknown>;
+    const { e, run, u, d, x, m } = saved as Record<string, unknown>;
+    this.attempts.restore(m);
+    if (!this.newestFirst) return;
     this.running = run === 1;
     const endedBy = typeof x === 'string' ? DECODE[x] : undefined;
     if (endedBy === 'stopped' || endedBy === 'timedOut') this.lastRunEndedBy = endedBy;
@@ -228,7 +257,7 @@ export class FailureOutcomes implements PagingCarry {
     if (typeof u === 'number' && Number.isSafeInteger(u) && u > 0) this.uncertainUpTo = u;
     if (typeof e !== 'string') return;
     let last = 0;
-    for (const [, code, digits] of e.matchAll(/([rcdfpsta])(\d{1,16})/g)) {
+    for (const [, code, digits] of e.matchAll(/([rcdfpstan])(\d{1,16})/g)) {
       const what = DECODE[code ?? ''];
       const id = last === 0 ? Number(digits) : last - Number(digits);
       if (!what || !Number.isSafeInteger(id) || id <= 0) return;
@@ -239,17 +268,25 @@ export class FailureOutcomes implements PagingCarry {
       }
       this.followed.add(id);
       if (what === 'pending') this.pending.add(id);
+      else if (what === 'unknown') this.unknownFate.add(id);
       else if (what !== 'followed') this.endedBy.set(id, what);
     }
   }
 
   private unmarkedNewestFirst(id: number, depth: number): Unmarked {
+    // An item that failed beside the one its Map reacted to: as that one.
+    const failure = this.attempts.attemptOf(id)?.failure;
+    if (failure !== undefined && depth < MAX_DEPTH) return this.unmarkedNewestFirst(failure, depth + 1);
+    // Its attempt may end at a failure whose lead item a later call reads: not known here.
+    if (this.attempts.awaitsLead(id)) return 'notCarried';
     if (this.followed.has(id)) {
       if (this.pending.has(id)) return 'running';
+      if (this.unknownFate.has(id)) return 'notCarried';
       // Followed by the container failure it bubbled into: that one's fate is this one's.
-      const into = this.bubbledTo.get(id) ?? [];
-      if (depth < MAX_DEPTH && into.some((b) => !this.outcomes.has(b) && this.unmarkedNewestFirst(b, depth + 1) === 'running')) return 'running';
-      return 'ended';
+      const into = depth < MAX_DEPTH ? (this.bubbledTo.get(id) ?? []) : [];
+      const fates = into.filter((b) => !this.outcomes.has(b)).map((b) => this.unmarkedNewestFirst(b, depth + 1));
+      if (fates.includes('running')) return 'running';
+      return fates.includes('notCarried') ? 'notCarried' : 'ended';
     }
     if (this.runEnds.has(id)) return 'ended';
     if (id <= this.uncertainUpTo) return 'notCarried';
@@ -263,6 +300,9 @@ export class FailureOutcomes implements PagingCarry {
    */
   private settled(id: number, depth: number): boolean {
     if (this.complete || this.outcomes.has(id)) return true;
+    // An item that failed beside the one its Map reacted to: settled with that one.
+    const attempt = this.attempts.attemptOf(id);
+    if (attempt) return attempt.failure === undefined || depth >= MAX_DEPTH || this.settled(attempt.failure, depth + 1);
     if (!this.followed.has(id)) return !this.runEnds.has(id) && this.lastRunEnd !== undefined && this.lastRunEnd > id;
     const into = this.bubbledTo.get(id) ?? [];
     return depth >= MAX_DEPTH || into.every((b) => this.settled(b, depth + 1));
