@@ -128,6 +128,7 @@ export const getExecutionHistory = defineTool({
     // An aborted state is never retried or caught: nothing is waited for after it.
     const unmarkedText = (v: HistoryEventView): string =>
       isFailureEvent(v.type) && !isStateAbort(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
+    const markOf = (v: HistoryEventView): string => (v.outcome ? `(${v.outcome})` : unmarkedText(v));
     // A plain name shows bare in brackets, exactly (so it works as the stateName filter); any other is fenced.
     const stateLabel = (name: string | undefined): string =>
       name === undefined ? '' : isPlainStateName(name) ? `[${exactLine(name)}]` : ctx.fence.wrap(payload(name, 512), 'state');
@@ -159,7 +160,7 @@ export const getExecutionHistory = defineTool({
         v.stateName === undefined && args.stateName ? '[state not known]' : '',
         // Milliseconds kept: events of a fast run often share one second.
         v.timestamp ?? '',
-        v.outcome ? `(${v.outcome})` : unmarkedText(v),
+        markOf(v),
         v.index !== undefined ? `index=${v.index}` : '',
         v.length !== undefined ? `length=${v.length}` : '',
         v.timeoutInSeconds !== undefined ? `timeoutInSeconds=${v.timeoutInSeconds}` : '',
@@ -334,7 +335,7 @@ export const getExecutionHistory = defineTool({
       structured: { events: items, ...paging },
       fitsBudget,
       text: [
-        ...collapseRuns(items, lines, heading),
+        ...collapseRuns(items, lines, heading, markOf),
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
         !args.reverseOrder && !paging.nextToken && lastRead?.atEnd && !RUN_ENDED.has(lastRead.type ?? '') ? stillRunning(lastRead.id) : '',
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined

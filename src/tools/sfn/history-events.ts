@@ -168,27 +168,31 @@ function cutByBackend(details: { truncated?: unknown } | undefined): { truncated
   return details?.truncated === true ? { truncated: true } : undefined;
 }
 
+/** What a collapsed run's line shows of each event besides its heading and time: events showing more stay on their own lines. */
+const COLLAPSIBLE = new Set(['id', 'previousEventId', 'type', 'timestamp', 'stateName', 'outcome', 'index']);
+
 /**
- * Three or more events with consecutive ids, of the same type and state and without payloads (e.g.
- * the aborted siblings of a failed Map item) read as one line in the text, their iteration indexes
- * listed; structuredContent keeps them all.
+ * Three or more events with consecutive ids, of the same type, state and mark (retried, caught, or
+ * what followed) and without anything else to show (e.g. the aborted siblings of a failed Map item)
+ * read as one line in the text, their iteration indexes listed; structuredContent keeps them all.
  */
-export function collapseRuns(items: HistoryEventView[], lines: string[], heading: (v: HistoryEventView) => string): string[] {
+export function collapseRuns(items: HistoryEventView[], lines: string[], heading: (v: HistoryEventView) => string, mark: (v: HistoryEventView) => string): string[] {
   const out: string[] = [];
-  const plain = (v: HistoryEventView) => !v.cause && !v.input && !v.output && !v.parameters && !v.assignedVariables && !v.error && !v.resource && !v.location;
+  const plain = (v: HistoryEventView) => Object.keys(v).every((key) => COLLAPSIBLE.has(key));
   for (let i = 0; i < items.length; ) {
     const first = items[i] as HistoryEventView;
+    const firstMark = mark(first);
     let j = i + 1;
     for (; j < items.length; j += 1) {
       const v = items[j] as HistoryEventView;
       const adjacent = Math.abs(v.id - (items[j - 1] as HistoryEventView).id) === 1;
-      if (!adjacent || !plain(first) || !plain(v) || v.type !== first.type || v.stateName !== first.stateName) break;
+      if (!adjacent || !plain(first) || !plain(v) || v.type !== first.type || v.stateName !== first.stateName || mark(v) !== firstMark) break;
     }
     if (j - i >= 3) {
       const run = items.slice(i, j);
       const last = run[run.length - 1] as HistoryEventView;
       const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
-      out.push(`#${first.id}…#${last.id} ${heading(first)} ×${run.length}${indexes}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
+      out.push(`#${first.id}…#${last.id} ${heading(first)} ×${run.length}${indexes}${firstMark ? ` ${firstMark}` : ''}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
     } else {
       out.push(...lines.slice(i, j));
     }
