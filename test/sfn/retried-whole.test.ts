@@ -2,7 +2,7 @@ import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyEvents } from '../helpers/history-walk.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { eventsOf, MAP_IN_MAP_BOTH_RETRIED, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
+import { entered, eventsOf, exited, MAP_IN_MAP_BOTH_RETRIED, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
 
 /**
  * A Map or Parallel retried as a whole, in the shape AWS records (see history-specs.ts): the failed
@@ -17,6 +17,22 @@ interface Case {
   /** Container events (Map/Parallel Started, Succeeded, Failed) and the state each belongs to. */
   names: Record<number, string>;
 }
+
+// A Distributed Map retried by its own Retry, if AWS writes only a new MapRunStarted linked to the
+// failed run's MapRunFailed (no new MapStateStarted: a shape not confirmed, handled all the same).
+const run = (id: string) => ({ mapRunStartedEventDetails: { mapRunArn: `arn:aws:states:us-east-1:123456789012:mapRun:RetriedWhole/Shard:${id}` } });
+const MAP_RUN_RETRIED: Spec[] = [
+  ['ExecutionStarted', 0],
+  ['MapStateEntered', 1, entered('Shard')],
+  ['MapStateStarted', 2], // 3
+  ['MapRunStarted', 3, run('run-1')], // 4
+  ['MapRunFailed', 4, { mapRunFailedEventDetails: { error: 'States.ExceedToleratedFailureThreshold' } }], // 5: retried
+  ['MapRunStarted', 5, run('run-2')], // 6
+  ['MapRunSucceeded', 6], // 7
+  ['MapStateSucceeded', 7], // 8
+  ['MapStateExited', 8, exited('Shard')],
+  ['ExecutionSucceeded', 9],
+];
 
 const CASES: Record<string, Case> = {
   map: { status: 'FAILED', specs: MAP_RETRIED_WHOLE, retried: [5, 6, 9, 10], names: { 3: 'Fanout', 7: 'Fanout', 11: 'Fanout', 15: 'Fanout' } },
@@ -33,6 +49,7 @@ const CASES: Record<string, Case> = {
     retried: [11, 12, 18, 19, 20, 21],
     names: { 3: 'Outer', 6: 'Inner', 13: 'Inner', 20: 'Inner', 22: 'Outer', 27: 'Outer' },
   },
+  mapRunRetried: { status: 'SUCCEEDED', specs: MAP_RUN_RETRIED, retried: [5], names: { 3: 'Shard', 4: 'Shard', 5: 'Shard', 6: 'Shard', 7: 'Shard', 8: 'Shard' } },
   // The same up to Inner's second failure; then Outer fails too.
   mapInMapFailed: {
     status: 'FAILED',

@@ -13,8 +13,11 @@ export type FailureOutcome = 'retried' | 'caught' | 'redriven';
 export type Unmarked = 'ended' | 'stopped' | 'timedOut' | 'aborted' | 'notRead' | 'running' | 'notCarried';
 type EndedBy = 'stopped' | 'timedOut' | 'aborted';
 
-/** A new attempt links to the failure it follows: TaskScheduled (and its Lambda/Activity variants), or a Map/Parallel started again. */
-const NEW_ATTEMPT = /^(Task|LambdaFunction|Activity)Scheduled$|^(Map|Parallel)StateStarted$/;
+/**
+ * A new attempt links to the failure it follows: TaskScheduled (and its Lambda/Activity variants), a
+ * Map/Parallel started again, or a Distributed Map's new run after the MapRunFailed of the last one.
+ */
+const NEW_ATTEMPT = /^(Task|LambdaFunction|Activity)Scheduled$|^(Map|Parallel)StateStarted$|^MapRunStarted$/;
 /** A state that exits right after a failure had the error caught; an uncaught one fails the execution, iteration or branch instead. */
 const EXITED = /StateExited$/;
 /**
