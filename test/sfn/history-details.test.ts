@@ -108,6 +108,27 @@ const TIMED_OUT: FakeEvent[] = [
 ];
 let timedOutArn: string;
 
+// Who ran what: the execution (its role, the version and alias it was started through) and a task
+// run in another region with a role of another account, retried in the execution's own region.
+const machineArn = 'arn:aws:states:us-east-1:123456789012:stateMachine:Details';
+const lambda = { resourceType: 'lambda', resource: 'invoke', parameters: '{}' };
+const WHO_RAN: FakeEvent[] = [
+  {
+    id: 1,
+    type: 'ExecutionStarted',
+    timestamp: at(0),
+    executionStartedEventDetails: { input: '{}', roleArn: 'arn:aws:iam::123456789012:role/orders-sfn', stateMachineVersionArn: `${machineArn}:3`, stateMachineAliasArn: `${machineArn}:prod` },
+  },
+  { id: 2, type: 'TaskStateEntered', previousEventId: 1, timestamp: at(1), stateEnteredEventDetails: { name: 'Charge' } },
+  { id: 3, type: 'TaskScheduled', previousEventId: 2, timestamp: at(2), taskScheduledEventDetails: { ...lambda, region: 'eu-west-1', taskCredentials: { roleArn: 'arn:aws:iam::210987654321:role/charge' } } },
+  { id: 4, type: 'TaskFailed', previousEventId: 3, timestamp: at(3), taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'AccessDenied' } },
+  { id: 5, type: 'TaskScheduled', previousEventId: 4, timestamp: at(4), taskScheduledEventDetails: { ...lambda, region: 'us-east-1' } },
+  { id: 6, type: 'TaskSucceeded', previousEventId: 5, timestamp: at(5), taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: '{}' } },
+  { id: 7, type: 'TaskStateExited', previousEventId: 6, timestamp: at(6), stateExitedEventDetails: { name: 'Charge' } },
+  { id: 8, type: 'ExecutionSucceeded', previousEventId: 7, timestamp: at(7), executionSucceededEventDetails: { output: '{}' } },
+];
+let whoRanArn: string;
+
 beforeAll(async () => {
   env = await startSfnEnv();
   const machine = env.fake.addStateMachine('Details');
@@ -120,13 +141,14 @@ beforeAll(async () => {
   variablesArn = add('variables', 'SUCCEEDED', VARIABLES);
   mapFailedArn = add('map', 'FAILED', MAP_FAILED);
   timedOutArn = add('timed-out', 'FAILED', TIMED_OUT);
+  whoRanArn = add('who-ran', 'SUCCEEDED', WHO_RAN);
 });
 
 afterAll(async () => {
   await env.close();
 });
 
-type Event = { id: number; type: string; stateName?: string; location?: string; error?: string; cause?: { untrustedData: string }; assignedVariables?: { untrustedData: string }; outputDetails?: unknown; assignedVariablesDetails?: unknown; output?: { untrustedData: string } };
+type Event = { id: number; type: string; stateName?: string; workerName?: string; region?: string; taskRoleArn?: string; roleArn?: string; stateMachineVersionArn?: string; stateMachineAliasArn?: string; location?: string; error?: string; cause?: { untrustedData: string }; assignedVariables?: { untrustedData: string }; outputDetails?: unknown; assignedVariablesDetails?: unknown; output?: { untrustedData: string } };
 
 const events = (r: { structured?: Record<string, unknown> }) => r.structured?.events as Event[];
 
@@ -136,6 +158,24 @@ describe('history details', () => {
     expect(r.isError).toBeUndefined();
     expect(events(r).find((e) => e.type === 'ActivityScheduled')).toMatchObject({ id: 3, stateName: 'Review', timeoutInSeconds: 300, heartbeatInSeconds: 2 });
     expect(r.text).toMatch(/#3 ←2 ActivityScheduled \[Review\] \S+ timeoutInSeconds=300 heartbeatInSeconds=2 /);
+  });
+
+  it('the worker that took an activity task is shown: the one a heartbeat timeout waited on', async () => {
+    const r = await env.call('get_execution_history', { executionArn: timedOutArn });
+    expect(events(r).find((e) => e.type === 'ActivityStarted')).toMatchObject({ id: 4, stateName: 'Review', workerName: 'w1' });
+    expect(r.text).toMatch(/^#4 ←3 ActivityStarted \[Review\] \S+ workerName=w1$/m);
+  });
+
+  it('the execution shows its role, version and alias; a task the role it ran with, and its region when not the execution\'s', async () => {
+    const r = await env.call('get_execution_history', { executionArn: whoRanArn });
+    const byId = new Map(events(r).map((e) => [e.id, e]));
+    expect(byId.get(1)).toMatchObject({ roleArn: 'arn:aws:iam::123456789012:role/orders-sfn', stateMachineVersionArn: `${machineArn}:3`, stateMachineAliasArn: `${machineArn}:prod` });
+    expect(byId.get(3)).toMatchObject({ region: 'eu-west-1', taskRoleArn: 'arn:aws:iam::210987654321:role/charge' });
+    expect(byId.get(5)).toMatchObject({ region: 'us-east-1' });
+    // Compactly: the version and alias of the execution's own machine by their suffix, the region only when not the execution's.
+    expect(r.text).toMatch(/^#1 ExecutionStarted \S+ version=3 alias=prod roleArn=arn:aws:iam::123456789012:role\/orders-sfn input: /m);
+    expect(r.text).toMatch(/^#3 ←2 TaskScheduled \[Charge\] \S+ region=eu-west-1 taskRoleArn=arn:aws:iam::210987654321:role\/charge resource=lambda:invoke /m);
+    expect(r.text).toMatch(/^#5 ←4 TaskScheduled \[Charge\] \S+ resource=lambda:invoke /m);
   });
 
   it('an EvaluationFailed event is named after the state its details name, however far back its StateEntered lies', async () => {

@@ -10,7 +10,7 @@ import { HISTORY_EVENT_TYPES, HistoryEventView, collapseRuns, isFailureEvent, is
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
-import { arnField, expressRefusal, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn } from './views.js';
+import { arnField, expressRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn } from './views.js';
 
 /** Empty pages with a token a read-ahead follows on top of the pages it reads. */
 const EMPTY_PAGES_FOLLOWED = 25;
@@ -147,6 +147,12 @@ export const getExecutionHistory = defineTool({
       seen.set(key, `#${v.id} ${label}`);
       return ctx.fence.wrap(data, label);
     };
+    // A task runs in the execution's region unless its resource says otherwise: only another region is worth a word.
+    const executionRegion = args.executionArn.split(':')[3];
+    // A version or alias of the execution's own state machine shows as its suffix (":3", ":prod"); another whole.
+    const machinePrefix = `${machineArnOf(args.executionArn)}:`;
+    const ofMachine = (label: string, short: string, arn: string | undefined): string =>
+      arn?.startsWith(machinePrefix) && arn.length > machinePrefix.length ? ctx.fence.field(short, arn.slice(machinePrefix.length)) : ctx.fence.field(label, arn);
     // The run's end names no state, yet the state it ended in is what a triage is after.
     const endedIn = (v: HistoryEventView): string => {
       if (!RUN_ENDS.has(v.type)) return '';
@@ -166,6 +172,12 @@ export const getExecutionHistory = defineTool({
         v.timeoutInSeconds !== undefined ? `timeoutInSeconds=${v.timeoutInSeconds}` : '',
         v.heartbeatInSeconds !== undefined ? `heartbeatInSeconds=${v.heartbeatInSeconds}` : '',
         v.redriveCount !== undefined ? `redriveCount=${v.redriveCount}` : '',
+        ofMachine('stateMachineVersionArn', 'version', v.stateMachineVersionArn),
+        ofMachine('stateMachineAliasArn', 'alias', v.stateMachineAliasArn),
+        ctx.fence.field('roleArn', v.roleArn),
+        ctx.fence.field('workerName', v.workerName),
+        v.region !== executionRegion ? ctx.fence.field('region', v.region) : '',
+        ctx.fence.field('taskRoleArn', v.taskRoleArn),
         ctx.fence.field('resource', v.resource ? oneLine(`${v.resourceType ? `${v.resourceType}:` : ''}${v.resource}`, 256) : undefined),
         ctx.fence.field('mapRunArn', v.mapRunArn),
         ctx.fence.field('error', v.error),

@@ -87,6 +87,12 @@ export const HistoryEventView = z.object({
   heartbeatInSeconds: z.number().int().optional().describe('TaskScheduled, ActivityScheduled: the longest gap allowed between heartbeats.'),
   mapRunArn: z.string().optional(),
   redriveCount: z.number().int().optional(),
+  workerName: z.string().optional().describe('ActivityStarted: the worker that took the task (the one a heartbeat timeout waited on).'),
+  region: z.string().optional().describe('TaskScheduled: the region the task ran in.'),
+  taskRoleArn: z.string().optional().describe('TaskScheduled, LambdaFunctionScheduled: the role the task ran with (taskCredentials.roleArn; Credentials in the state).'),
+  roleArn: z.string().optional().describe('ExecutionStarted: the role the execution ran with.'),
+  stateMachineVersionArn: z.string().optional().describe('ExecutionStarted: the state machine version that ran.'),
+  stateMachineAliasArn: z.string().optional().describe('ExecutionStarted: the alias the execution was started through.'),
   input: PayloadSchema.optional(),
   output: PayloadSchema.optional(),
   parameters: PayloadSchema.optional(),
@@ -114,6 +120,12 @@ interface AnyDetails {
   heartbeatInSeconds?: number;
   mapRunArn?: string;
   redriveCount?: number;
+  workerName?: string;
+  region?: string;
+  taskCredentials?: { roleArn?: unknown };
+  roleArn?: string;
+  stateMachineVersionArn?: string;
+  stateMachineAliasArn?: string;
   assignedVariables?: unknown;
   inputDetails?: { truncated?: unknown };
   outputDetails?: { truncated?: unknown };
@@ -147,6 +159,12 @@ export function viewEvent(e: HistoryEvent, stateName: string | undefined, maxPay
     heartbeatInSeconds: count(d.heartbeatInSeconds),
     mapRunArn: text(d.mapRunArn),
     redriveCount: count(d.redriveCount),
+    workerName: text(d.workerName),
+    region: text(d.region),
+    taskRoleArn: text(d.taskCredentials?.roleArn),
+    roleArn: text(d.roleArn),
+    stateMachineVersionArn: text(d.stateMachineVersionArn),
+    stateMachineAliasArn: text(d.stateMachineAliasArn),
     input: data(d.input),
     output: data(d.output),
     parameters: data(d.parameters),
