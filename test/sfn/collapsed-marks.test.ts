@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { entered, eventsOf, exited, iter, type Spec } from './history-specs.js';
+import { addHistories, lineOf, entered, exited, iter, type Spec } from './history-specs.js';
 
 /**
  * The text collapses runs of three or more like events into one line; a failure's mark (retried,
@@ -47,26 +47,13 @@ const CASES: Record<string, { status: 'FAILED' | 'SUCCEEDED'; specs: Spec[] }> =
 };
 
 let env: SfnEnv;
-const arns: Record<string, string> = {};
+let arns: Record<string, string> = {};
 beforeAll(async () => {
   env = await startSfnEnv();
-  const machine = env.fake.addStateMachine('Collapsed');
-  for (const [name, c] of Object.entries(CASES)) {
-    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: c.status }).executionArn;
-    env.fake.setHistory(arns[name] as string, eventsOf(c.specs));
-  }
+  arns = addHistories(env.fake, 'Collapsed', CASES);
 });
 afterAll(async () => env.close());
 
-/** The text line that shows event `id`: its own, or the collapsed run's ("#12…#10 …"). */
-function lineOf(lines: string[], id: number): string | undefined {
-  return lines.find((line) => {
-    const run = /^#(\d+)…#(\d+) /.exec(line);
-    if (!run) return line.startsWith(`#${id} `);
-    const [a, b] = [Number(run[1]), Number(run[2])];
-    return id >= Math.min(a, b) && id <= Math.max(a, b);
-  });
-}
 
 describe('collapsed runs of failures keep their marks', () => {
   for (const name of Object.keys(CASES)) {
@@ -77,7 +64,7 @@ describe('collapsed runs of failures keep their marks', () => {
         const events = r.structured?.events as Array<{ id: number; outcome?: string }>;
         expect(events.some((e) => e.outcome)).toBe(true);
         for (const e of events) {
-          const line = lineOf(lines, e.id) ?? '';
+          const line = lineOf(lines, e.id);
           const marks = line.match(/\((retried|caught|redriven)\)/g) ?? [];
           expect(`#${e.id}: ${marks.join(' ')}`, line).toBe(`#${e.id}: ${e.outcome ? `(${e.outcome})` : ''}`);
         }

@@ -1,4 +1,5 @@
-import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
+import type { ExecutionStatus } from '@aws-sdk/client-sfn';
+import { BASE_EPOCH_S, type FakeEvent, type FakeSfn } from '../fakes/sfn.js';
 
 /** Compact history fixtures: [type, previousEventId, details]; ids are positions from 1, one second apart. */
 export type Spec = [type: string, prev: number, details?: Record<string, unknown>];
@@ -10,6 +11,34 @@ export const iter = (kind: string, index: number, name = 'Each') => ({ [`mapIter
 
 export const eventsOf = (specs: Spec[]): FakeEvent[] =>
   specs.map(([type, prev, details], i) => ({ id: i + 1, type, timestamp: BASE_EPOCH_S + i, ...(prev ? { previousEventId: prev } : {}), ...details }));
+
+/** Registers one execution per case on a new state machine, its history built from the case's specs; returns the ARNs by case name. */
+export function addHistories(
+  fake: FakeSfn,
+  machineName: string,
+  cases: Record<string, { status: ExecutionStatus; specs: Spec[] }>,
+  extra: { redriveCount?: number } = {},
+): Record<string, string> {
+  const machine = fake.addStateMachine(machineName);
+  const arns: Record<string, string> = {};
+  for (const [name, c] of Object.entries(cases)) {
+    const arn = fake.addExecution({ stateMachineArn: machine, name, status: c.status, ...extra }).executionArn;
+    fake.setHistory(arn, eventsOf(c.specs));
+    arns[name] = arn;
+  }
+  return arns;
+}
+
+/** The text line that shows event `id`: its own, or the collapsed run's ("#12…#10 …"); '' when none. */
+export function lineOf(lines: string[], id: number): string {
+  const line = lines.find((l) => {
+    const run = /^#(\d+)…#(\d+) /.exec(l);
+    if (!run) return l.startsWith(`#${id} `);
+    const [a, b] = [Number(run[1]), Number(run[2])];
+    return id >= Math.min(a, b) && id <= Math.max(a, b);
+  });
+  return line ?? '';
+}
 
 // A Parallel whose branch task fails; the Parallel's Catch handles it.
 export const PARALLEL_CAUGHT: Spec[] = [

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { entered, eventsOf, exited, iter, type Spec } from './history-specs.js';
+import { addHistories, lineOf, entered, exited, iter, type Spec } from './history-specs.js';
 
 /**
  * Several items of one Map attempt fail: the Map's failure (or the retry of the whole Map) links to
@@ -41,26 +41,13 @@ const CASES: Record<string, { status: 'FAILED' | 'SUCCEEDED'; specs: Spec[]; out
 };
 
 let env: SfnEnv;
-const arns: Record<string, string> = {};
+let arns: Record<string, string> = {};
 beforeAll(async () => {
   env = await startSfnEnv();
-  const machine = env.fake.addStateMachine('Siblings');
-  for (const [name, c] of Object.entries(CASES)) {
-    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: c.status }).executionArn;
-    env.fake.setHistory(arns[name] as string, eventsOf(c.specs));
-  }
+  arns = addHistories(env.fake, 'Siblings', CASES);
 });
 afterAll(async () => env.close());
 
-/** The text line that shows event `id`: its own, or the collapsed run's ("#12…#10 …"). */
-function lineOf(lines: string[], id: number): string {
-  const line = lines.find((l) => {
-    const run = /^#(\d+)…#(\d+) /.exec(l);
-    if (!run) return l.startsWith(`#${id} `);
-    return id >= Math.min(Number(run[1]), Number(run[2])) && id <= Math.max(Number(run[1]), Number(run[2]));
-  });
-  return line ?? '';
-}
 
 /** Every failure returned, following nextToken: its outcome, and the text line that shows it. */
 async function failures(executionArn: string, args: Record<string, unknown>): Promise<Map<number, { outcome?: string; line: string }>> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyEvents } from '../helpers/history-walk.js';
 import { mapRunArnOf } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { entered, eventsOf, exited, failed, type Spec } from './history-specs.js';
+import { addHistories, entered, exited, failed, type Spec } from './history-specs.js';
 
 /**
  * A run redriven after a Map or Parallel failed: ExecutionRedriven links to the end of the run it
@@ -127,14 +127,10 @@ const CASES: Record<string, Case> = {
 };
 
 let env: SfnEnv;
-const arns: Record<string, string> = {};
+let arns: Record<string, string> = {};
 beforeAll(async () => {
   env = await startSfnEnv();
-  const machine = env.fake.addStateMachine('Redriven');
-  for (const [name, c] of Object.entries(CASES)) {
-    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: c.status, redriveCount: 1 }).executionArn;
-    env.fake.setHistory(arns[name] as string, eventsOf(c.specs));
-  }
+  arns = addHistories(env.fake, 'Redriven', CASES, { redriveCount: 1 });
 });
 afterAll(async () => env.close());
 

@@ -2,7 +2,7 @@ import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyEvents } from '../helpers/history-walk.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
-import { entered, eventsOf, exited, MAP_IN_MAP_BOTH_RETRIED, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
+import { addHistories, entered, exited, MAP_IN_MAP_BOTH_RETRIED, MAP_OF_PARALLEL_RETRIED_WHOLE, MAP_RETRIED_WHOLE, PARALLEL_RETRIED_WHOLE, type Spec } from './history-specs.js';
 
 /**
  * A Map or Parallel retried as a whole, in the shape AWS records (see history-specs.ts): the failed
@@ -60,14 +60,10 @@ const CASES: Record<string, Case> = {
 };
 
 let env: SfnEnv;
-const arns: Record<string, string> = {};
+let arns: Record<string, string> = {};
 beforeAll(async () => {
   env = await startSfnEnv();
-  const machine = env.fake.addStateMachine('RetriedWhole');
-  for (const [name, c] of Object.entries(CASES)) {
-    arns[name] = env.fake.addExecution({ stateMachineArn: machine, name, status: c.status }).executionArn;
-    env.fake.setHistory(arns[name] as string, eventsOf(c.specs));
-  }
+  arns = addHistories(env.fake, 'RetriedWhole', CASES);
 });
 afterAll(async () => env.close());
 
