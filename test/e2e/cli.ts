@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
@@ -118,4 +121,12 @@ export function succeedingCaller(client: Client, expectOk: (result: CallResult, 
     expectOk(r, name);
     return r.structuredContent ?? {};
   };
+}
+
+/** A --local DIR with one state machine and a handlers.mjs that throws as soon as it loads. */
+export function brokenLocalDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'emcp-broken-'));
+  writeFileSync(join(dir, 'noisy.asl.json'), JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }));
+  writeFileSync(join(dir, 'handlers.mjs'), 'throw new Error("handler load boom");\nexport default {};\n');
+  return dir;
 }

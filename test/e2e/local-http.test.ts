@@ -1,18 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.js';
-import { httpClient, startHttpCli, type CallResult } from './cli.js';
+import { brokenLocalDir, httpClient, startHttpCli, type CallResult } from './cli.js';
 
 /** The built CLI in local mode over HTTP, with a handlers.mjs that fails as soon as it loads. */
 
 let broken: string;
 
 beforeAll(() => {
-  broken = mkdtempSync(join(tmpdir(), 'emcp-broken-http-'));
-  writeFileSync(join(broken, 'noisy.asl.json'), JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }));
-  writeFileSync(join(broken, 'handlers.mjs'), 'throw new Error("handler load boom");\nexport default {};\n');
+  broken = brokenLocalDir();
 });
 
 afterAll(() => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.js';
+import { brokenLocalDir } from './cli.js';
 
 /**
  * The built CLI in local mode over raw stdio: user task handlers that write to console must not
@@ -233,9 +234,7 @@ describe('local mode over stdio', () => {
 describe('local mode over stdio: a handlers.mjs that fails before the host has said anything', () => {
   let broken: string;
   beforeAll(() => {
-    broken = mkdtempSync(join(tmpdir(), 'emcp-broken-'));
-    writeFileSync(join(broken, 'noisy.asl.json'), JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }));
-    writeFileSync(join(broken, 'handlers.mjs'), 'throw new Error("handler load boom");\nexport default {};\n');
+    broken = brokenLocalDir();
   });
   afterAll(() => {
     rmSync(broken, { recursive: true, force: true });
