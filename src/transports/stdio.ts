@@ -9,8 +9,8 @@ import { LineGate } from './line-gate.js';
 /** A JSON-RPC message longer than this is refused (tool inputs are at most 256 KiB). */
 const MAX_LINE_BYTES = 4 * 1024 * 1024;
 /**
- * Answers written but not yet read by the host, past which no more requests are read: a host that
- * floods requests without reading stdout would otherwise grow the queue (and memory) without bound.
+ * Answers written but not yet read by the host, past which further requests wait (see LineGate): a
+ * host that floods requests without reading stdout would otherwise grow memory without bound.
  */
 const MAX_UNREAD_ANSWER_BYTES = 4 * 1024 * 1024;
 
