@@ -1,7 +1,21 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { PagingCarry } from '../../paging/engine.js';
-import { detailsOf } from './history-events.js';
-import { text } from './views.js';
+import {
+  CLOSED_BY_FAILURE,
+  CONTAINER_EVENT,
+  ITEM_DONE,
+  REDRIVE_LINKED,
+  RUN_END,
+  containerKind,
+  exitsPastEnd,
+  isContainerStart,
+  isContainerEnd,
+  linksWithinState,
+  ownName,
+  type Container,
+  type EventLike,
+} from './state-event-kinds.js';
+import { packCarry, unpackCarry } from './state-names-carry.js';
 
 /**
  * Which state each history event belongs to. Step Functions names only StateEntered/StateExited
@@ -14,12 +28,9 @@ import { text } from './views.js';
  * - after a redrive (ExecutionRedriven, linked to the run's end), the containers the failure that
  *   ended the run closed are open again: their new end events belong to them too.
  * Whole pages are observed before any event is named, and names also propagate from newer to older
- * events inside one state, so reverseOrder works too. What a continuation needs travels in the token,
- * capped at about 1.5 KB.
+ * events inside one state, so reverseOrder works too. What a continuation needs travels in the token
+ * (state-names-carry.ts).
  */
-
-/** What naming needs of an event: a HistoryEvent, or the view of one. */
-type EventLike = Pick<HistoryEvent, 'id' | 'previousEventId'> & { type?: string };
 
 interface Node {
   type: string;
@@ -28,8 +39,6 @@ interface Node {
   own: string | undefined;
 }
 
-type Container = 'Map' | 'Parallel';
-
 /** Where a failure that closed containers ran: the innermost one's *StateStarted (0: the top level), and its state. */
 interface Failed {
   scope: number | undefined;
@@ -37,52 +46,6 @@ interface Failed {
 }
 
 const MAX_WALK = 4096;
-const CARRY_CHARS = 1500;
-
-const CONTAINER_EVENT = /^(Map|Parallel)State(Started|Succeeded|Failed|Aborted)$/;
-/** The end of a run, which nothing but a redrive (ExecutionRedriven) links to. */
-const RUN_END = /^Execution(Failed|TimedOut|Aborted)$/;
-/** Execution events a later event may still link to: a run's end (by a redrive) and a redrive (by what it runs again). */
-const REDRIVE_LINKED = /^Execution(Failed|TimedOut|Aborted|Redriven)$/;
-/**
- * What a run's end links back through to the failure that caused it: the ends of the containers
- * that failure closed, and a Distributed Map's run. A redrive opens them again.
- */
-const CLOSED_BY_FAILURE = /^(Map|Parallel)State(Failed|Aborted)$|^MapRun(Failed|Aborted)$/;
-/** A Map item that ended without failing. A failed item's last event is what a retry of its Map links to: always kept. */
-const ITEM_DONE = /^MapIteration(Succeeded|Aborted)$/;
-
-function ownName(e: EventLike): string | undefined {
-  const type = e.type ?? '';
-  // The one event besides these that names its state; it links to the event before it, whatever that was.
-  if (type === 'EvaluationFailed') return text(detailsOf(e)?.state);
-  if (!/State(Entered|Exited)$/.test(type) && !type.startsWith('MapIteration')) return undefined;
-  return text(detailsOf(e)?.name);
-}
-
-function containerKind(type: string): Container {
-  return type.startsWith('Map') ? 'Map' : 'Parallel';
-}
-
-function isContainerEnd(kind: Container, type: string): boolean {
-  return type === `${kind}StateSucceeded` || type === `${kind}StateFailed` || type === `${kind}StateAborted`;
-}
-
-/**
- * A Map's MapStateExited links to the Map's last iteration event, past its MapStateSucceeded (as
- * AWS records it; a Parallel's links to its end): a walk back through it enters the container
- * without meeting its end event.
- */
-function exitsPastEnd(type: string, prevIsEnd: boolean | undefined): boolean {
-  if (!/^(Map|Parallel)StateExited$/.test(type)) return false;
-  // Not known (read in an earlier call, carried without its kind): a Map's exit is past its end, a Parallel's is not.
-  return prevIsEnd === undefined ? type.startsWith('Map') : !prevIsEnd;
-}
-
-/** Links that stay inside one state, along which a known owner can be handed to the older event. */
-function linksWithinState(type: string): boolean {
-  return !type.endsWith('StateEntered') && !type.startsWith('Execution') && !type.startsWith('MapIteration') && !CONTAINER_EVENT.test(type);
-}
 
 export class StateNameIndex implements PagingCarry {
   /** reverseOrder: later calls read older events, which newer ones name; else the other way round. */
@@ -134,7 +97,7 @@ export class StateNameIndex implements PagingCarry {
     }
     for (const e of events) {
       const type = e.type ?? '';
-      if (e.id !== undefined && /^(Map|Parallel)StateStarted$/.test(type)) {
+      if (e.id !== undefined && isContainerStart(type)) {
         const name = this.nameOf(e);
         if (name) this.open.set(e.id, { kind: containerKind(type), name });
         // The failed attempt a retry replaces writes no end event of its own: it ends here.
@@ -208,7 +171,7 @@ export class StateNameIndex implements PagingCarry {
 
   /** Whether an event is a Map/Parallel *StateStarted, read here or carried in the token. */
   private isStart(id: number): boolean {
-    return /^(Map|Parallel)StateStarted$/.test(this.nodes.get(id)?.type ?? '') || (!this.nodes.has(id) && (this.open.has(id) || this.endedKinds.has(id)));
+    return isContainerStart(this.nodes.get(id)?.type ?? '') || (!this.nodes.has(id) && (this.open.has(id) || this.endedKinds.has(id)));
   }
 
   /**
@@ -217,7 +180,7 @@ export class StateNameIndex implements PagingCarry {
    * undefined when it is out of sight. Not a restart: undefined.
    */
   private restartOf(type: string, prev: number | undefined): { attempt: number | undefined } | undefined {
-    if (prev === undefined || !/^(Map|Parallel)StateStarted$/.test(type)) return undefined;
+    if (prev === undefined || !isContainerStart(type)) return undefined;
     const kind = containerKind(type);
     const again = this.startsAgain(kind, prev);
     if (!again && (this.nodes.has(prev) || this.enteredBefore.has(prev))) return undefined;
@@ -459,7 +422,7 @@ export class StateNameIndex implements PagingCarry {
       const type = this.nodes.get(id)?.type ?? '';
       const entered = /^(Map|Parallel)StateEntered$/.test(type) || this.enteredBefore.has(id);
       // 'm'/'p': a Map/Parallel start that has ended: a re-read of its events still runs inside it.
-      const startKind = /^(Map|Parallel)StateStarted$/.test(type) ? containerKind(type) : this.endedKinds.get(id);
+      const startKind = isContainerStart(type) ? containerKind(type) : this.endedKinds.get(id);
       // 'x': a Map/Parallel end event, which a caught container's exit links to.
       const end = this.isEndEvent(id) === true;
       const tag = entered ? 'E' : startKind === 'Map' ? 'm' : startKind === 'Parallel' ? 'p' : end ? 'x' : '=';
@@ -510,31 +473,14 @@ export class StateNameIndex implements PagingCarry {
       const stale = this.staleTips(tips);
       for (const id of tips.sort((a, b) => b - a)) if (!stale.has(id)) add(id, this.ownerOf(id));
     }
-    const names: string[] = [];
-    const entries: Array<[number, number] | [number, number, number]> = [];
-    const seen = new Set<string>();
-    let size = 20;
-    for (const entry of wanted) {
-      const [id, name] = entry;
-      const key = `${id}:${name}`;
-      if (seen.has(key)) continue;
-      let index = names.indexOf(name);
-      const scope = entry.length > 2 ? entry[2] : this.scopes.get(id);
-      const cost = String(id).length + 4 + (index < 0 ? name.length + 3 : 0) + (scope === undefined ? 0 : String(scope).length + 1);
-      if (size + cost > CARRY_CHARS) continue;
-      if (index < 0) index = names.push(name) - 1;
-      entries.push(scope === undefined ? [id, index] : [id, index, scope]);
-      seen.add(key);
-      size += cost;
-    }
-    return entries.length > 0 ? { n: names, e: entries } : undefined;
+    return packCarry(wanted, (id) => this.scopes.get(id));
   }
 
   /** Which container a Map/Parallel *StateExited leaves: its end event's (a Parallel's, a caught one's), its last item's scope (a Map's), or its start (an empty Map). */
   private trackExit(type: string, prev: number | undefined): void {
     if (prev === undefined || !/^(Map|Parallel)StateExited$/.test(type)) return;
     const prevType = this.nodes.get(prev)?.type ?? '';
-    const container = /^(Map|Parallel)StateStarted$/.test(prevType) ? prev : this.isEndEvent(prev) === true ? this.closes.get(prev) : this.scopes.get(prev);
+    const container = isContainerStart(prevType) ? prev : this.isEndEvent(prev) === true ? this.closes.get(prev) : this.scopes.get(prev);
     if (container !== undefined && container !== 0) this.exited.add(container);
   }
 
@@ -578,19 +524,12 @@ export class StateNameIndex implements PagingCarry {
   }
 
   restore(saved: unknown): void {
-    if (!saved || typeof saved !== 'object') return;
-    const { n, e } = saved as { n?: unknown; e?: unknown };
-    if (!Array.isArray(n) || !Array.isArray(e)) return;
-    for (const entry of e) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[1] !== 'number') continue;
-      const tagged = n[entry[1]];
-      if (typeof tagged !== 'string' || tagged.length < 1) continue;
-      if (tagged[0] === 'F') {
-        if (!this.newestFirst) this.failedAt.set(entry[0], { scope: typeof entry[2] === 'number' ? entry[2] : undefined, owner: tagged.slice(1) || undefined });
+    for (const { id, tag, name, scope } of unpackCarry(saved)) {
+      if (tag === 'F') {
+        if (!this.newestFirst) this.failedAt.set(id, { scope, owner: name || undefined });
         continue;
       }
-      if (typeof entry[2] === 'number' && !this.newestFirst) this.scopes.set(entry[0], entry[2]);
-      const [id, tag, name] = [entry[0], tagged[0], tagged.slice(1)];
+      if (scope !== undefined && !this.newestFirst) this.scopes.set(id, scope);
       // What the event is counts even without a name: its kind decides what links to it.
       if (tag === 'E') this.enteredBefore.add(id);
       if (tag === 'x') this.endsBefore.add(id);
