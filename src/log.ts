@@ -15,19 +15,50 @@ export function setLogLevel(level: Level): void {
   threshold = level;
 }
 
+/** Secrets from the configuration, and those learnt later (credentials the AWS SDK resolved). */
+let configured: string[] = [];
+const learnt = new Set<string>();
+/** Credentials refresh (an assumed role's, hourly): older ones are dropped past this many. */
+const MAX_LEARNT = 16;
+
 export function setRedactions(secrets: string[]): void {
-  redactions = formsOf(secrets.filter((s) => s.length >= 4));
+  configured = secrets;
+  learnt.clear();
+  rebuild();
+}
+
+/** Adds secrets known only once resolved, such as the credentials of an AWS profile or role. */
+export function addRedactions(secrets: Array<string | undefined>): void {
+  const fresh = secrets.filter((s): s is string => s !== undefined && s.length >= 4 && !learnt.has(s) && !configured.includes(s));
+  if (fresh.length === 0) return;
+  for (const secret of fresh) learnt.add(secret);
+  for (const old of learnt) if (learnt.size > MAX_LEARNT) learnt.delete(old);
+  rebuild();
+}
+
+function rebuild(): void {
+  const all = [...configured, ...learnt];
+  redactions = formsOf(all.filter((s) => s.length >= 4));
   // The 8-character rule is the secret's own length, not that of an escaped form ("/api/" → "%2Fapi%2F").
-  resultRedactions = formsOf(secrets.filter((s) => s.length >= 8));
+  resultRedactions = formsOf(all.filter((s) => s.length >= 8));
 }
 
 /**
- * A backend may echo a secret JSON-escaped ("\/" for "/", as PHP writes it) or URL-encoded; longest
- * first, so no shorter form cuts into a longer one before it is replaced.
+ * A backend may echo a secret JSON-escaped ("\/" for "/", as PHP writes it) or URL-encoded, by
+ * whichever encoder: JavaScript's, RFC 3986's (which also encodes !'()*), either with "/" left as is
+ * (Python's quote), each with upper or lower-case hex (.NET writes "%2f"). Longest first, so no
+ * shorter form cuts into a longer one before it is replaced.
  */
 function formsOf(secrets: string[]): string[] {
-  const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), s.replaceAll('/', '\\/'), encodeURIComponent(s)]);
+  const forms = secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1), s.replaceAll('/', '\\/'), ...percentForms(s)]);
   return [...new Set(forms)].sort((a, b) => b.length - a.length);
+}
+
+function percentForms(secret: string): string[] {
+  const js = encodeURIComponent(secret);
+  const rfc = js.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const upper = [js, rfc, js.replaceAll('%2F', '/'), rfc.replaceAll('%2F', '/')];
+  return [...upper, ...upper.map((form) => form.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()))];
 }
 
 export function setQuiet(value: boolean): void {

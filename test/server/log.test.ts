@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { log, redact, redactDeep, setLogLevel, setQuiet, setRedactions } from '../../src/log.js';
+import { addRedactions, log, redact, redactDeep, setLogLevel, setQuiet, setRedactions } from '../../src/log.js';
 
 describe('redact()', () => {
   afterEach(() => setRedactions([]));
@@ -26,6 +26,31 @@ describe('redact()', () => {
     expect(redact('from another server; token other.')).toBe('from another server; token [redacted].');
     setRedactions(['a.b+c']);
     expect(redact('secret a.b+c and axbxc')).toBe('secret [redacted] and axbxc');
+  });
+});
+
+describe('encoded forms of a secret', () => {
+  afterEach(() => setRedactions([]));
+  const SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCY!'()*";
+
+  it.each([
+    ['JavaScript (encodeURIComponent)', encodeURIComponent(SECRET)],
+    ['.NET (lower-case hex)', encodeURIComponent(SECRET).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())],
+    ["Python's quote (\"/\" kept, !'()* encoded)", 'wJalrXUtnFEMI/K7MDENG%2BbPxRfiCY%21%27%28%29%2A'],
+    ['RFC 3986, lower-case hex', 'wJalrXUtnFEMI%2fK7MDENG%2bbPxRfiCY%21%27%28%29%2a'],
+  ])('%s is redacted in results and logs', (_, form) => {
+    setRedactions([SECRET]);
+    expect(redactDeep({ url: `https://x.example/?sig=${form}&a=1` })).toEqual({ url: 'https://x.example/?sig=[redacted]&a=1' });
+    expect(redact(`sig=${form}`)).toBe('sig=[redacted]');
+  });
+
+  it('secrets learnt after start (resolved credentials) are redacted beside the configured ones, and a reset forgets them', () => {
+    setRedactions(['configured-secret-1234']);
+    addRedactions(['profile-secret-key-5678', undefined, 'ab']);
+    expect(redact('configured-secret-1234 profile-secret-key-5678 ab')).toBe('[redacted] [redacted] ab');
+    expect(redactDeep({ v: 'profile-secret-key-5678' })).toEqual({ v: '[redacted]' });
+    setRedactions([]);
+    expect(redact('profile-secret-key-5678')).toBe('profile-secret-key-5678');
   });
 });
 
