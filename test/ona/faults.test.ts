@@ -599,6 +599,21 @@ describe('ona faults', () => {
       env.fake.executions.shift();
     }
   });
+
+  it("another of the server's secrets echoed in an Ona error message is redacted before the message is cut at 300 characters", async () => {
+    const other = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    // The secret straddles the cut: a cut first would keep its first 15 characters.
+    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('invalid_argument', `${'y'.repeat(285)}${other}`) });
+    setRedactions([API_KEY, other]);
+    try {
+      const res = await call('list_agent_executions', { maxItems: 1 });
+      expect(res.isError).toBe(true);
+      expect(res.text).not.toContain(other.slice(0, 6));
+      expect(res.text).toContain(`${'y'.repeat(285)}[redacted]`);
+    } finally {
+      setRedactions([]);
+    }
+  });
 });
 
 describe('ona configuration', () => {

@@ -1,3 +1,4 @@
+import { redact } from '../../log.js';
 import { BackendError, type ErrorKind } from '../../server/errors.js';
 import { cutAt } from '../../server/render.js';
 import { ConnectErrorSchema } from './schemas.js';
@@ -85,7 +86,7 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   // Redirects are not followed (the API key must not travel to another host): the endpoint moved.
   if (status >= 300 && status < 400) {
     const to = location ? originOf(location) : undefined;
-    const where = to ? ` to ${scrub(to, ctx.secret)}` : '';
+    const where = to ? ` to ${redact(scrub(to, ctx.secret))}` : '';
     return new BackendError('Ona', ctx.operation, 'unreachable', 'redirect', `the Ona endpoint redirects${where} (HTTP ${status}); set ONA_BASE_URL to where the API now is`, {
       httpStatus: status,
       attempts: ctx.attempts,
@@ -105,7 +106,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   const info = CONNECT_CODES[known] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
   // A code newer than this server is classified by the HTTP status, but shown as Ona sent it.
   const code = connect && !CONNECT_CODES[connect.code] && /^[a-z][a-z0-9_]{0,39}$/.test(connect.code) ? connect.code : known;
-  const serverMessage = connect?.message ? cutMessage(scrub(connect.message, ctx.secret)) : '';
+  // Redacted before the cut, which could keep a secret's first characters.
+  const serverMessage = connect?.message ? cutMessage(redact(scrub(connect.message, ctx.secret))) : '';
   const explain = OPERATION_EXPLAIN[ctx.operation]?.[known] ?? info.explain;
   const message = serverMessage ? `${explain} (Ona said: ${serverMessage})` : explain;
   const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts };
