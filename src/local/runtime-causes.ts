@@ -1,3 +1,4 @@
+import { redactInResult } from '../log.js';
 import { cutAt } from '../server/render.js';
 import { evaluatePath } from './jsonpath.js';
 import type { Json } from './library.js';
@@ -13,7 +14,8 @@ const MAX_CAUSE = 32_768;
  */
 export function resultPathCause(path: unknown, rawInput: Json): string | undefined {
   if (typeof path !== 'string' || path === '$' || isObject(rawInput)) return undefined;
-  return cutAt(`Unable to apply ReferencePath ${path} to input ${JSON.stringify(rawInput)}`, MAX_CAUSE);
+  // Redacted before the cut, which could keep the first characters of a secret in the input.
+  return cutAt(redactInResult(`Unable to apply ReferencePath ${path} to input ${JSON.stringify(rawInput)}`), MAX_CAUSE);
 }
 
 const MISSING_PATH = /^Path expression '(.+)' does not point to a value$/;

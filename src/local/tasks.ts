@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { followSignals, pause } from '../server/deadline.js';
+import { redactInResult } from '../log.js';
 import { cutAt } from '../server/render.js';
 import { evaluatePath, parseReferencePath } from './jsonpath.js';
 import type { Json } from './library.js';
@@ -122,11 +123,12 @@ function toTaskError(err: unknown, lambdaStyle: boolean): TaskError {
     if (typeof name === 'string' && name !== '') error = name;
     cause = typeof message === 'string' ? message : jsonOr(err, cause);
   }
-  error = cutAt(error, MAX_ERROR);
-  if (!lambdaStyle) return new TaskError(error, cutAt(cause, MAX_CAUSE));
+  // Redacted before the cut, which could keep the first characters of a secret a handler echoed.
+  error = cutAt(redactInResult(error), MAX_ERROR);
+  if (!lambdaStyle) return new TaskError(error, cutAt(redactInResult(cause), MAX_CAUSE));
   // Lambda reports failures as a JSON document in Cause; keep that shape for Lambda resources: the
   // message is cut inside it, until the document (escapes included) fits.
-  let message = cause;
+  let message = redactInResult(cause);
   let document = JSON.stringify({ errorMessage: message, errorType: error });
   while (document.length > MAX_CAUSE) {
     message = cutAt(message, Math.floor((message.length * MAX_CAUSE) / document.length) - 1);
