@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -89,6 +92,40 @@ describe('stdio', () => {
     expect(described.structuredContent?.input).toEqual({ untrustedData: '{"awsKey":"[redacted]","note":"kept"}' });
     expect(JSON.stringify(described)).not.toContain('e2e-secret');
     await client.close();
+  });
+
+  it('the credentials of an AWS profile, resolved by the SDK, are redacted like those of the environment', async () => {
+    const secretKey = 'PROFILEsecretKEY/abcdefghijklmnop+0123456';
+    const sessionToken = 'PROFILEsessionTOKEN/zyxwvutsrqponm+987654==';
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-profile-'));
+    writeFileSync(join(dir, 'credentials'), `[dev]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = ${secretKey}\naws_session_token = ${sessionToken}\n`);
+    const env: Record<string, string> = { ...cliEnv(fake.url), AWS_PROFILE: 'dev', AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials'), AWS_CONFIG_FILE: join(dir, 'config') };
+    // No keys in the environment: the SDK's chain reads the profile.
+    delete env.AWS_ACCESS_KEY_ID;
+    delete env.AWS_SECRET_ACCESS_KEY;
+    const transport = new StdioClientTransport({ command: process.execPath, args: [CLI], env, stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const client = new Client({ name: 'e2e', version: '0' });
+    await client.connect(transport);
+    try {
+      const echoed = fake.addExecution({ stateMachineArn: orders, name: 'e2e-profile-echo', status: 'FAILED', cause: `signed with ${secretKey} and ${encodeURIComponent(sessionToken)}` });
+      const described = (await client.callTool({ name: 'describe_execution', arguments: { executionArn: echoed.executionArn } })) as CallResult;
+      expect(described.content?.[0]?.text).toContain('signed with [redacted] and [redacted]');
+      // An error message echoing the token, as a proxy rejecting the request might.
+      fake.inject({ kind: 'error', type: 'UnrecognizedClientException', message: `The security token ${sessionToken} is invalid`, status: 400 }, { op: 'DescribeExecution' });
+      const refused = (await client.callTool({ name: 'describe_execution', arguments: { executionArn: echoed.executionArn } })) as CallResult;
+      expect(refused.isError).toBe(true);
+      expect(refused.content?.[0]?.text).toContain('The security token [redacted] is invalid');
+      await client.close();
+      for (const shown of [JSON.stringify(described), JSON.stringify(refused), stderr]) {
+        expect(shown).not.toContain('PROFILEsecret');
+        expect(shown).not.toContain('PROFILEsession');
+      }
+    } finally {
+      fake.clearFaults();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('SIGTERM lets a call in flight answer before the process exits', async () => {

@@ -19,7 +19,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import type { Config } from '../../config.js';
-import { log, redactDeep } from '../../log.js';
+import { addRedactions, log, redactDeep } from '../../log.js';
 import { BackendError } from '../../server/errors.js';
 import { toBackendError } from './errors.js';
 
@@ -66,6 +66,24 @@ const SDK_LOGGER = {
 } as Partial<SdkLogger> as SdkLogger;
 type SdkLogger = NonNullable<SFNClientConfig['logger']>;
 
+type DefaultChain = typeof import('@aws-sdk/credential-provider-node').defaultProvider;
+
+/**
+ * The SDK's own credential chain, whose secrets (a profile's keys, an assumed role's or SSO's
+ * session) are redacted like those set in the environment once resolved, before the request they
+ * sign is sent: a backend or proxy that echoes them back shows none of it.
+ */
+function redactedChain(chain: DefaultChain): DefaultChain {
+  return (init) => {
+    const provider = chain(init);
+    return async (options) => {
+      const identity = await provider(options);
+      addRedactions([identity.secretAccessKey, identity.sessionToken]);
+      return identity;
+    };
+  };
+}
+
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
@@ -100,6 +118,7 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   } else {
     if (config.aws.profile) clientConfig.profile = config.aws.profile;
     if (config.aws.endpoints.sfn) clientConfig.endpoint = config.aws.endpoints.sfn;
+    clientConfig.credentialDefaultProvider = redactedChain((await import('@aws-sdk/credential-provider-node')).defaultProvider);
   }
   const client: SFNClient = new sdk.SFNClient(clientConfig);
   let startClient: SFNClient | undefined;
