@@ -130,7 +130,7 @@ async function runTool(
     // Lone surrogates (a handler's broken string) as U+FFFD: some hosts refuse text that is not valid Unicode.
     const text = wellFormed(redactInResult([fence.preamble() + out.text, ...notes].join('\n')));
     const structured = redactDeep(out.structured as Record<string, unknown>);
-    const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars);
+    const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars, fence.id);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.

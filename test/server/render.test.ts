@@ -94,7 +94,7 @@ describe('fitToBudget()', () => {
 
   it('leaves an answer within the budget untouched', () => {
     const structured = { name: 'x'.repeat(100) };
-    expect(fitToBudget(structured, 'short', 10_000, 50)).toEqual({ structured, text: 'short' });
+    expect(fitToBudget(structured, 'short', 10_000, 50, new UntrustedFence().id)).toEqual({ structured, text: 'short' });
   });
 
   it('cuts overlong values and lines, keeps fences closed and the continuation hint whole', () => {
@@ -104,7 +104,7 @@ describe('fitToBudget()', () => {
     const hint = continuationHint('list_executions', 2, 'maxItems', `em2.${'t'.repeat(3000)}`, 'executions');
     const text = [oneLine, multiLine, 'after', hint].join('\n');
     const token = `em2.${'t'.repeat(3000)}`;
-    const out = fitToBudget({ name: 'n'.repeat(100_000), nextToken: token }, text, 20_000, 2000);
+    const out = fitToBudget({ name: 'n'.repeat(100_000), nextToken: token }, text, 20_000, 2000, fence.id);
     expect(out.structured.name).toBe(`${'n'.repeat(2000)}… [cut from 100000 chars]`);
     expect(out.structured.nextToken).toBe(token);
     expect(balanced(out.text, fence.id)).toBe(true);
@@ -114,14 +114,20 @@ describe('fitToBudget()', () => {
     // A payload's size note no longer claims its first 2000 characters are shown.
     const sized = fence.wrap(payload('s'.repeat(300_000), 2000), 'failure message');
     expect(sized).toContain('(300000 chars, first 2000 shown)');
-    const relabelled = fitToBudget({}, sized, 1000, 200).text;
+    const relabelled = fitToBudget({}, sized, 1000, 200, fence.id).text;
     expect(relabelled).toContain('failure message (300000 chars, cut further to fit the response budget): ');
     expect(relabelled).not.toContain('first 2000 shown');
     // Two payloads on a line: only the one the cut fell in is relabelled.
     const two = `${fence.wrap(payload('o'.repeat(3000), 500), 'output')} ${fence.wrap(payload('a'.repeat(3000), 2000), 'assignedVariables')}`;
-    const both = fitToBudget({}, two, 1000, 800).text;
+    const both = fitToBudget({}, two, 1000, 800, fence.id).text;
     expect(both).toContain('output (3000 chars, first 500 shown): ');
     expect(both).toContain('assignedVariables (3000 chars, cut further to fit the response budget): ');
+    // A cut inside one of the answer's own tags drops the half tag: the fence is closed once, or never opened.
+    const pair = (n: number) => `${fence.wrap({ untrustedData: 'a'.repeat(n) }, 'x')} ${fence.wrap({ untrustedData: 'b'.repeat(1000) }, 'y')}`;
+    const inClosing = fitToBudget({}, pair(158), 1000, 200, fence.id).text.split('\n')[0];
+    expect(inClosing).toBe(`x: <untrusted-data-${fence.id}>${'a'.repeat(158)}… [line cut from ${pair(158).length} chars]</untrusted-data-${fence.id}>`);
+    const inOpening = fitToBudget({}, pair(129), 1000, 200, fence.id).text.split('\n')[0];
+    expect(inOpening).toBe(`x: <untrusted-data-${fence.id}>${'a'.repeat(129)}</untrusted-data-${fence.id}> y: … [line cut from ${pair(129).length} chars]`);
     // The note and what follows a cut payload are outside every fence.
     expect(out.text.indexOf('\nafter')).toBeGreaterThan(out.text.lastIndexOf(`</untrusted-data-${fence.id}>`, out.text.indexOf('\nafter')));
   });
