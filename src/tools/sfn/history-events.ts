@@ -21,10 +21,18 @@ export function shownStateName(name: string): string {
 }
 
 /** Names shown bare in a line's brackets; others (brackets, parentheses, quotes, markup) could pass for the line's own marks and are fenced. */
-const PLAIN_STATE_NAME = /^[\p{L}\p{N}\p{M}\p{So} _.,:;/@+&'#!?%*-]+$/u;
+const PLAIN_STATE_NAME = /^[\p{L}\p{N}\p{M}\p{So} _.,:;/@+&#!?%*-]+$/u;
+
+/**
+ * Letters, marks and symbols that are still not plain: those that show as nothing or a blank
+ * (Hangul fillers, variation selectors, the braille blank: a name could hide words between
+ * visible ones), quote-like modifier letters and ornaments, and ⏎, the line break mark of the
+ * server's own fenced text.
+ */
+const NOT_PLAIN = /[\p{Default_Ignorable_Code_Point}\u2800\u23ce\u02b9-\u02bc\u02ee\u275b-\u2760\u{1f676}-\u{1f678}]/u;
 
 export function isPlainStateName(name: string): boolean {
-  return PLAIN_STATE_NAME.test(name);
+  return PLAIN_STATE_NAME.test(name) && !NOT_PLAIN.test(name);
 }
 
 export const HISTORY_EVENT_TYPES = [
