@@ -101,7 +101,7 @@ export class CursorCodec {
       o: state.offset,
       s: state.pageSize,
     };
-    if (principal) wire.p = stableHash(principal, 12);
+    if (principal) wire.p = this.principalTag(principal);
     if (state.backendToken !== undefined) wire.t = state.backendToken;
     if (state.previousKeyHash) wire.h = state.previousKeyHash;
     if (state.nextKeyHash) wire.k = state.nextKeyHash;
@@ -150,7 +150,7 @@ export class CursorCodec {
     if (wire.n !== tool) {
       throw new ToolError(`startingToken was issued by ${wire.n}, not ${tool}; pass it back to ${wire.n} with the same arguments.`);
     }
-    if ((wire.p ?? '') !== (principal ? stableHash(principal, 12) : '')) {
+    if ((wire.p ?? '') !== (principal ? this.principalTag(principal) : '')) {
       throw new ToolError('startingToken was issued to a different client; omit startingToken to start from the beginning.');
     }
     if (wire.f !== stableHash(canonicalJson(fingerprint))) {
@@ -174,6 +174,14 @@ export class CursorCodec {
     if (wire.u !== undefined) state.orderEvidence = wire.u;
     if (wire.g !== undefined) state.tokensRead = wire.g;
     return state;
+  }
+
+  /**
+   * The caller a token is bound to, keyed: the token's body is readable, and an unkeyed hash of
+   * the principal (a digest of the HTTP token) would let its holder test guesses of that token offline.
+   */
+  private principalTag(principal: string): string {
+    return createHmac('sha256', this.key).update(`principal:${principal}`).digest('base64url').slice(0, 12);
   }
 
   private mac(body: string): string {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
 import { until } from '../helpers/wait.js';
@@ -338,6 +340,14 @@ describe('continuation tokens across replicas', () => {
       const page = (await (await connect(first, 'team-a-token-0123456789')).callTool({ name: 'list_executions', arguments: { stateMachineArn: orders, maxItems: 3 } })) as CallResult;
       const startingToken = page.structuredContent?.nextToken as string;
       expect(startingToken).toEqual(expect.any(String));
+      // Its body is readable: the caller it is bound to must not be a plain digest of the HTTP token,
+      // which would let whoever holds the continuation token test guesses of the HTTP token offline.
+      const [prefix = '', body = ''] = startingToken.split('.');
+      const bytes = Buffer.from(body, 'base64url');
+      const wire = JSON.parse((prefix === 'em1z' ? inflateRawSync(bytes) : bytes).toString('utf8')) as { p?: string };
+      const sha256 = (text: string) => createHash('sha256').update(text);
+      expect(wire.p).toMatch(/^[\w-]{12}$/);
+      expect(wire.p).not.toBe(sha256(`bearer:${sha256('team-a-token-0123456789').digest('hex').slice(0, 32)}`).digest('base64url').slice(0, 12));
       const args = { stateMachineArn: orders, maxItems: 3, startingToken };
       const continued = (await (await connect(twin, 'team-a-token-0123456789')).callTool({ name: 'list_executions', arguments: args })) as CallResult;
       expect(continued.isError, continued.content?.[0]?.text).toBeUndefined();
