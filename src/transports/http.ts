@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import { isLoopbackHost } from '../config.js';
 import { log } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { createServer, type ServerDeps } from '../server/create-server.js';
@@ -103,7 +104,16 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/mcp`;
-  log.info('listening', { url, auth: token ? 'bearer token' : 'none (loopback only)' });
+  // Without a token, Host names beyond loopback are what a reverse proxy sends: its public
+  // traffic is then served unauthenticated, so the log must not say "loopback only".
+  const remoteNames = token ? [] : allowedHosts.filter((name) => !isLoopbackHost(name));
+  log.info('listening', { url, auth: token ? 'bearer token' : remoteNames.length > 0 ? 'none' : 'none (loopback only)' });
+  if (remoteNames.length > 0) {
+    log.warn(
+      `no authentication: requests naming ${remoteNames.join(', ')} in their Host header (what a reverse proxy forwards) are served without authentication; ` +
+        'set --http-token, unless the proxy authenticates every request itself',
+    );
+  }
   if ((host === '0.0.0.0' || host === '::') && allowedHosts.length === 0) {
     // The DNS-rebinding guard accepts only the names it knows: say so before a remote client gets 403.
     log.warn(`listening on every interface, but only loopback Host names are accepted; remote clients get 403 until --allowed-hosts lists the names or addresses they connect to`);
