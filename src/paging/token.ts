@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ToolError } from '../server/errors.js';
 import { MAX_TOKEN_CHARS } from './fields.js';
@@ -83,13 +83,28 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/**
+ * The key for a shared secret (the cursor secret, or else the HTTP token), by scrypt: a token's body
+ * and MAC are readable, so whoever holds one can test guesses of the secret offline. A fast hash
+ * made each guess cost nanoseconds; this makes it about 0.1 s and 32 MiB. Derived once per secret.
+ */
+const derivedKeys = new Map<string, Buffer>();
+function keyFor(secret: string): Buffer {
+  let key = derivedKeys.get(secret);
+  if (!key) {
+    key = scryptSync(secret, 'executions-mcp-cursor', 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    derivedKeys.set(secret, key);
+  }
+  return key;
+}
+
 export class CursorCodec {
   private readonly key: Buffer;
 
   constructor(secret: string | undefined, private readonly now: () => number = Date.now) {
     // A shared secret lets replicas continue each other's tokens; without one, a random key binds
     // tokens to this process (a key derived from public text would let anyone forge them).
-    this.key = secret === undefined ? randomBytes(32) : createHash('sha256').update(`executions-mcp-cursor:${secret}`).digest();
+    this.key = secret === undefined ? randomBytes(32) : keyFor(secret);
   }
 
   encode(tool: string, fingerprint: unknown, principal: string | undefined, state: CursorState): string {
