@@ -107,7 +107,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   // Without a token, Host names beyond loopback are what a reverse proxy sends: its public
   // traffic is then served unauthenticated, so the log must not say "loopback only".
   const remoteNames = token ? [] : allowedHosts.filter((name) => !isLoopbackHost(name));
-  log.info('listening', { url, auth: token ? 'bearer token' : remoteNames.length > 0 ? 'none' : 'none (loopback only)' });
+  // The notes come before the "listening" line: whoever waits for that line has read them too.
   if (remoteNames.length > 0) {
     log.warn(
       `no authentication: requests naming ${remoteNames.join(', ')} in their Host header (what a reverse proxy forwards) are served without authentication; ` +
@@ -121,6 +121,7 @@ export async function startHttp(deps: ServerDeps): Promise<{ server: Server; url
   if (!deps.config.cursorSecret && !token) {
     log.info('continuation tokens are bound to this process; set EXECUTIONS_MCP_CURSOR_SECRET on every replica to share them');
   }
+  log.info('listening', { url, auth: token ? 'bearer token' : remoteNames.length > 0 ? 'none' : 'none (loopback only)' });
   return {
     server,
     url,

@@ -546,22 +546,19 @@ describe('--allowed-hosts', () => {
       // What the warning is about: a proxy's request naming that host is served with no credentials.
       const proxied = await rawRequest(open.url, { headers: { ...MCP_HEADERS, host: 'mcp.example.com' }, body: INITIALIZE });
       expect(proxied.status, proxied.body).toBe(200);
-      // The start-up lines end with the note on continuation tokens (no cursor secret here).
-      const logged = async (cli: RunningCli) => {
-        await until(() => cli.stderr().includes('continuation tokens are bound to this process'), 'the start-up lines');
-        return cli.stderr().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: string; message: string; auth?: string });
-      };
+      // The start-up notes come before the "listening" line, which startHttpCli has read.
+      const logged = (cli: RunningCli) => cli.stderr().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { level: string; message: string; auth?: string });
       const auth = (lines: Array<{ message: string; auth?: string }>) => lines.find((l) => l.message === 'listening')?.auth;
       const warnings = (lines: Array<{ level: string; message: string }>) => lines.filter((l) => l.level === 'warn').map((l) => l.message);
-      const openLines = await logged(open);
+      const openLines = logged(open);
       expect(auth(openLines)).toBe('none');
       expect(warnings(openLines)).toEqual([
         'no authentication: requests naming mcp.example.com in their Host header (what a reverse proxy forwards) are served without authentication; set --http-token, unless the proxy authenticates every request itself',
       ]);
-      const loopbackLines = await logged(loopbackOnly);
+      const loopbackLines = logged(loopbackOnly);
       expect(auth(loopbackLines)).toBe('none (loopback only)');
       expect(warnings(loopbackLines)).toEqual([]);
-      const tokenLines = await logged(withToken);
+      const tokenLines = logged(withToken);
       expect(auth(tokenLines)).toBe('bearer token');
       expect(warnings(tokenLines)).toEqual([]);
     } finally {
