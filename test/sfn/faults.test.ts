@@ -393,6 +393,23 @@ describe('a write that gets no answer', () => {
   });
 });
 
+describe('a stop answered unreadably', () => {
+  it.each([[{ kind: 'malformed' }], [{ kind: 'cutBody' }], [{ kind: 'internal', status: 500 }]] as const)(
+    'after %o on every attempt the answer says the stop may have been applied, not only that the reply was bad',
+    async (fault) => {
+      const running = fake.addExecution({ stateMachineArn: orders, name: `garbled-stop-${fault.kind}`, status: 'RUNNING', startDate: 1_763_600_000 });
+      fake.inject(fault, { op: 'StopExecution', times: 5 });
+      try {
+        const r = await env.call('stop_execution', { executionArn: running.executionArn });
+        expect(r.isError).toBe(true);
+        expect(r.text).toContain('Next: the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe');
+      } finally {
+        fake.clearFaults();
+      }
+    },
+  );
+});
+
 describe('a start whose answer is lost', () => {
   const named = (before: number): string => fake.requestsFor('StartExecution')[before]?.body.name as string;
 

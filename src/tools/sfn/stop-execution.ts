@@ -31,6 +31,8 @@ export const stopExecution = defineTool({
     // No answer: the stop may have been applied all the same.
     'StopExecution:timeout': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
     'StopExecution:unavailable': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
+    // An unreadable reply may follow a stop that was applied: a second call would then find it ended, as if someone else had stopped it.
+    'StopExecution:malformed_response': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
   },
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
