@@ -374,6 +374,28 @@ describe('a backend that never answers', () => {
   });
 });
 
+describe('a call time limit above 30 s', () => {
+  // Slow by nature: the request must hang past the SDK's old fixed 30 s request timeout.
+  it('a backend that stops answering mid-walk ends the call by its deadline, keeping the pages read, not by a request timeout that dropped them', { timeout: 60_000 }, async () => {
+    const long = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '32000' } });
+    try {
+      const machine = fake.addStateMachine('LongDeadline');
+      fake.addExecutions(machine, 30);
+      // The first page answers at once; every later one hangs.
+      fake.inject({ kind: 'slow', ms: 0 }, { op: 'ListExecutions' });
+      fake.inject({ kind: 'slow', ms: 120_000 }, { op: 'ListExecutions', times: 1e6 });
+      const r = await long.call('list_executions', { stateMachineArn: machine, pageSize: 10, maxItems: 30 });
+      expect(r.isError, r.text).toBeUndefined();
+      expect(r.structured?.stopReason).toBe('deadline');
+      expect((r.structured?.executions as unknown[]).length).toBe(10);
+      expect(r.structured?.nextToken).toEqual(expect.any(String));
+    } finally {
+      fake.clearFaults();
+      await long.close();
+    }
+  });
+});
+
 describe('a write that gets no answer', () => {
   it.each([
     ['stop_execution', 'StopExecution', 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe'],

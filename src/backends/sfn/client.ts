@@ -100,7 +100,9 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     retryMode: 'standard',
     // throwOnRequestTimeout: without it the SDK only logs a warning and keeps waiting.
     requestHandler: options.requestHandler ?? {
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      // Past the call's time limit: a request that hangs ends the call by its deadline, which keeps
+      // what was collected (with a nextToken), not by an error that drops it. At least 30 s.
+      requestTimeout: options.requestTimeoutMs ?? Math.max(30_000, config.limits.callDeadlineMs + 5_000),
       connectionTimeout: 5_000,
       throwOnRequestTimeout: true,
       httpAgent: { maxSockets: MAX_SOCKETS },
