@@ -133,6 +133,7 @@ export class LocalEngine {
       scaledWaits: new Set(runtime.scaledWaits.keys()),
       region: this.options.scope.region,
       roleArn: this.options.roleArn,
+      inputText: record.input,
       append: (event) => record.history.append(event),
     });
     const binding: RunBinding = {

@@ -43,6 +43,8 @@ export interface RecorderOptions {
   scaledWaits: ReadonlySet<string>;
   region: string;
   roleArn: string;
+  /** The execution's input as submitted: the library parses it, which rounds numbers beyond doubles. */
+  inputText: string;
   append: (event: WireEvent) => void;
 }
 
@@ -147,7 +149,7 @@ export class HistoryRecorder implements TaskCallSink {
       this.executionInput = input;
       this.scopes.set(run.id, this.root);
       this.sink.emit('ExecutionStarted', 0, ts, {
-        executionStartedEventDetails: { input: jsonText(input), inputDetails: NOT_TRUNCATED, roleArn: this.opts.roleArn },
+        executionStartedEventDetails: { input: this.opts.inputText, inputDetails: NOT_TRUNCATED, roleArn: this.opts.roleArn },
       });
       return;
     }
