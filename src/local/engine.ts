@@ -6,7 +6,7 @@ import { ApiError, UNSUPPORTED } from './errors.js';
 import { EXECUTION_CONTEXT_KEY, executionContext, retargetExecutionContext } from './execution-context.js';
 import { CONSTANTS_CONTEXT_KEY, workAroundLibrary } from './library-fixes.js';
 import { HistoryRecorder, type Outcome } from './history.js';
-import { installRootPathFix, loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
+import { installPathFixes, loadLibrary, type Execution, type Json, type LibraryStateMachine, type StateMachineDefinition } from './library.js';
 import type { StateInfo } from './states.js';
 import { ExecutionStore, type ExecutionRecord } from './store.js';
 import { installRunTap, runCallingHandler, tapRunOptions, type RunTap } from './run-tap.js';
@@ -105,7 +105,7 @@ export class LocalEngine {
     const unsupported = sm.problems.filter((p) => p.unsupported);
     if (unsupported.length > 0) throw new ApiError(UNSUPPORTED, `${unsupported.map((p) => p.message).join('; ')} (${file})`);
     if (sm.problems.length > 0) throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${sm.problems.map((p) => p.message).join('; ')} (${file})`);
-    const [lib] = await Promise.all([loadLibrary(), installRootPathFix()]);
+    const [lib] = await Promise.all([loadLibrary(), installPathFixes()]);
     installRunTap(lib.StateMachine);
     try {
       // Validates the definition as written (asl-validator); the runtime copy skips validation.

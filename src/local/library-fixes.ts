@@ -1,5 +1,6 @@
 import type { Json } from './library.js';
-import { mapCalls, parseIntrinsic, printIntrinsic } from './intrinsics.js';
+import { markPath, type ArgumentFix } from './intrinsic-args.js';
+import { mapCalls, parseIntrinsic, printIntrinsic, type IntrinsicCall } from './intrinsics.js';
 import { isObject, walkStates, type JsonObject } from './states.js';
 
 /**
@@ -8,7 +9,7 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  * describe and the history show):
  * - ResultPath "$", in a state or a Catch, writes the result under a key named "$": it is the
  *   default, so it is left out; "$['a b']" loses its "$" the same way. ("$" on 0, false, "" or null
- *   is mended where it fails, in jsonpath-plus: see installRootPathFix.)
+ *   is mended where it fails, in jsonpath-plus: see installPathFixes.)
  * - A Pass `Result` of 0, false, "" or null passes the input through: the value is put in the
  *   context object, under CONSTANTS_CONTEXT_KEY, and the state reads it as its input.
  * - `IsPresent`, `IsNull`, `IsNumeric`, `IsString`, `IsBoolean` or `IsTimestamp` false never
@@ -19,6 +20,8 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  * - States.JsonMerge merges into its first argument, which is the state's input itself (or the
  *   execution input): later iterations and states then read the merged object. The first argument
  *   is first merged with nothing, whose result the library hands on as a copy.
+ * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
+ *   States.Format) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
 
@@ -102,16 +105,33 @@ function fixTemplate(template: unknown): unknown {
   return fixed;
 }
 
+/** Calls whose arguments need a fix, by name. */
+const MENDED_CALLS = ['States.JsonMerge', 'States.Format'];
+
 function fixExpression(expression: string): string {
-  if (!expression.includes('States.JsonMerge')) return expression;
+  if (!MENDED_CALLS.some((name) => expression.includes(name))) return expression;
   const call = parseIntrinsic(expression);
   if (call === undefined) return expression;
-  const mended = mapCalls(call, (c) => {
-    const [target, ...rest] = c.args;
-    if (c.name !== 'States.JsonMerge' || target === undefined) return c;
-    // Merging nothing into it changes nothing, and the library passes a call's result on as a copy.
-    const copy = { name: 'States.JsonMerge', args: [target, { name: 'States.StringToJson', args: ["'{}'"] }, 'false'] };
-    return { name: c.name, args: [copy, ...rest] };
-  });
-  return printIntrinsic(mended);
+  return printIntrinsic(mapCalls(call, fixCall));
+}
+
+function fixCall(call: IntrinsicCall): IntrinsicCall {
+  const [first, ...rest] = call.args;
+  if (first === undefined) return call;
+  switch (call.name) {
+    case 'States.JsonMerge': {
+      // Merging nothing into it changes nothing, and the library passes a call's result on as a copy.
+      const copy = { name: 'States.JsonMerge', args: [first, { name: 'States.StringToJson', args: ["'{}'"] }, 'false'] };
+      return { name: call.name, args: [copy, ...rest] };
+    }
+    case 'States.Format':
+      // The values after the template may be objects or arrays (intrinsic-args.ts).
+      return { name: call.name, args: [first, ...rest.map((arg) => markIfPath(arg, 'format'))] };
+    default:
+      return call;
+  }
+}
+
+function markIfPath(arg: IntrinsicCall | string, fix: ArgumentFix): IntrinsicCall | string {
+  return typeof arg === 'string' && arg.startsWith('$') ? markPath(arg, fix) : arg;
 }

@@ -1,4 +1,5 @@
 import type { StateMachine as LibStateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
+import { fixArgument, unmarkPath } from './intrinsic-args.js';
 
 /** Lazy access to aws-local-stepfunctions: importing it costs ~140 ms, so only the engine loads it. */
 
@@ -40,20 +41,28 @@ export function installPromisePolyfill(): void {
 }
 
 /**
- * jsonpath-plus, which the library evaluates paths with, answers nothing for "$" on 0, false, "" or
- * null: "x.$": "$" in Parameters, ItemSelector or ResultSelector, or a Choice on "$", then fails with
- * States.Runtime where Step Functions reads the value. Its evaluate() answers those itself. Installed
- * once, when the engine first builds a machine, never at import.
+ * Installed once, when the engine first builds a machine, never at import, on jsonpath-plus, which
+ * the library evaluates every path with:
+ * - It answers nothing for "$" on 0, false, "" or null: "x.$": "$" in Parameters, ItemSelector or
+ *   ResultSelector, or a Choice on "$", then fails with States.Runtime where Step Functions reads
+ *   the value. Its evaluate() answers those itself.
+ * - A path argument of an intrinsic function that library-fixes marked is read without its mark,
+ *   and the value found is fixed for the function (intrinsic-args.ts).
  */
-let rootPathFix: Promise<void> | undefined;
-export function installRootPathFix(): Promise<void> {
-  rootPathFix ??= import('jsonpath-plus').then(({ JSONPath }) => {
+let pathFixes: Promise<void> | undefined;
+export function installPathFixes(): Promise<void> {
+  pathFixes ??= import('jsonpath-plus').then(({ JSONPath }) => {
     type Evaluate = (this: { wrap?: boolean }, expr: unknown, ...rest: unknown[]) => unknown;
     const proto = JSONPath.prototype as unknown as { evaluate: Evaluate };
     const evaluate = proto.evaluate;
-    proto.evaluate = function rootOfFalsy(expr, ...rest) {
+    proto.evaluate = function fixedEvaluate(expr, ...rest): unknown {
       if (typeof expr === 'object' && expr !== null && !Array.isArray(expr)) {
         const { path, json } = expr as { path?: unknown; json?: unknown };
+        const marked = typeof path === 'string' ? unmarkPath(path) : undefined;
+        if (marked) {
+          const found: unknown = fixedEvaluate.call(this, { ...expr, path: marked.path }, ...rest);
+          return found === undefined ? undefined : fixArgument(found, marked.fix);
+        }
         if (path === '$' && (json === 0 || json === false || json === '' || json === null)) {
           const wrap = Object.hasOwn(expr, 'wrap') ? (expr as { wrap?: boolean }).wrap : this.wrap;
           return wrap === false ? json : [json];
@@ -62,5 +71,5 @@ export function installRootPathFix(): Promise<void> {
       return evaluate.call(this, expr, ...rest);
     };
   });
-  return rootPathFix;
+  return pathFixes;
 }

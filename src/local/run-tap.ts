@@ -1,3 +1,4 @@
+import { mendIntrinsicError } from './intrinsic-args.js';
 import type { LibraryEvent } from './library.js';
 
 /**
@@ -148,6 +149,7 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
       if (stateFailed) {
         logger.dispatchStateFailedEvent = (stateName, stateType, stateInput, error) => {
           withoutTimeoutCause(error);
+          mendIntrinsicError(error);
           stateFailed(stateName, stateType, stateInput, error);
         };
       }

@@ -1,0 +1,58 @@
+/**
+ * Intrinsic function arguments that aws-local-stepfunctions 3.0.0 refuses where Step Functions
+ * takes them. Its functions cannot be reached, but it reads every path argument through
+ * jsonpath-plus, which the engine patches (library.ts). So library-fixes marks such a path argument
+ * with a suffix naming the fix, and the patched evaluator finds the value without the suffix and
+ * fixes it before the function sees it:
+ * - `format`: States.Format renders an object or array as Step Functions does (Java's toString of
+ *   a map or list: `{a=1, b=[x, y]}`, strings unquoted); the library takes only scalars.
+ *
+ * An argument that is itself a call (States.Format('{}', States.Array(1))) is not a path, so it is
+ * not fixed.
+ */
+
+export type ArgumentFix = 'format';
+
+const MARK = '#executions-mcp:';
+const FIXES: readonly ArgumentFix[] = ['format'];
+const MARKS = new RegExp(`${MARK}(?:${FIXES.join('|')})`, 'g');
+
+export function markPath(path: string, fix: ArgumentFix): string {
+  return `${path}${MARK}${fix}`;
+}
+
+/** The path without its mark and the fix it asks for; undefined when it is not marked. */
+export function unmarkPath(path: string): { path: string; fix: ArgumentFix } | undefined {
+  const at = path.lastIndexOf(MARK);
+  if (at < 0) return undefined;
+  const fix = FIXES.find((f) => f === path.slice(at + MARK.length));
+  return fix === undefined ? undefined : { path: path.slice(0, at), fix };
+}
+
+/** Messages that quote a marked path (one that points to no value) quote it as written. */
+function withoutMarks(text: string): string {
+  return text.replace(MARKS, '');
+}
+
+/** The value a marked path argument hands the function; undefined (nothing found) stays undefined. */
+export function fixArgument(value: unknown, fix: ArgumentFix): unknown {
+  switch (fix) {
+    case 'format':
+      return typeof value === 'object' && value !== null ? formatText(value) : value;
+  }
+}
+
+/** Step Functions' text of a value in States.Format: Java's Map and List toString, other values as JSON. */
+export function formatText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.map(formatText).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{${Object.entries(value).map(([k, v]) => `${k}=${formatText(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** A state's error as Step Functions reports it; called before Retry and Catch read it. */
+export function mendIntrinsicError(error: unknown): void {
+  if (error instanceof Error && error.message.includes(MARK)) error.message = withoutMarks(error.message);
+}

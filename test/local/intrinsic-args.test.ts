@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { smArn, useLocalMachines } from './helpers.js';
+
+/** Intrinsic function arguments aws-local-stepfunctions 3.0.0 refuses, taken as Step Functions takes them. */
+
+const pass = (parameters: Record<string, unknown>) => ({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: parameters, End: true } } });
+
+const machines: Record<string, unknown> = {
+  // AWS-recorded: States.Format('fst={}', $.obj) of {"Arg1":1,"Arg2":[]} is "fst={Arg1=1, Arg2=[]}".
+  'format-object': pass({
+    'obj.$': "States.Format('fst={}', $.obj)",
+    'list.$': "States.Format('{} and {}', $.list, $.n)",
+    'nested.$': "States.Format('{}', $.nested)",
+    'machine.$': "States.Format('{}', $$.StateMachine)",
+    'inner.$': "States.JsonToString(States.Format('[{}]', $.obj))",
+  }),
+  'format-missing': pass({ 'v.$': "States.Format('{}', $.missing)" }),
+};
+
+describe('intrinsic function arguments', () => {
+  const { run } = useLocalMachines(machines);
+
+  it('States.Format renders an object or array as Step Functions does: {k=v, k2=v2}, [a, b], strings unquoted', async () => {
+    const input = { obj: { Arg1: 1, Arg2: [] }, list: [1, 'two', null, true], n: 3, nested: { a: { b: 'x', c: null }, l: [[1], { d: 2.5 }] } };
+    const { description } = await run('format-object', input);
+    expect(description.status, description.cause).toBe('SUCCEEDED');
+    expect(JSON.parse(description.output ?? '')).toEqual({
+      obj: 'fst={Arg1=1, Arg2=[]}',
+      list: '[1, two, null, true] and 3',
+      nested: '{a={b=x, c=null}, l=[[1], {d=2.5}]}',
+      machine: `{Id=${smArn('format-object')}, Name=format-object}`,
+      inner: '"[{Arg1=1, Arg2=[]}]"',
+    });
+  });
+
+  it('a Format argument that points to nothing fails with the path as written', async () => {
+    const { description } = await run('format-missing', {});
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(description.cause).toContain("Path expression '$.missing' does not point to a value");
+    expect(description.cause).not.toContain('executions-mcp');
+  });
+});
