@@ -6,15 +6,16 @@
  * fixes it before the function sees it:
  * - `format`: States.Format renders an object or array as Step Functions does (Java's toString of
  *   a map or list: `{a=1, b=[x, y]}`, strings unquoted); the library takes only scalars.
+ * - `integer`: States.MathRandom takes the integer part of a non-integer bound; the library refuses it.
  *
  * An argument that is itself a call (States.Format('{}', States.Array(1))) is not a path, so it is
  * not fixed.
  */
 
-export type ArgumentFix = 'format';
+export type ArgumentFix = 'format' | 'integer';
 
 const MARK = '#executions-mcp:';
-const FIXES: readonly ArgumentFix[] = ['format'];
+const FIXES: readonly ArgumentFix[] = ['format', 'integer'];
 const MARKS = new RegExp(`${MARK}(?:${FIXES.join('|')})`, 'g');
 
 export function markPath(path: string, fix: ArgumentFix): string {
@@ -39,6 +40,8 @@ export function fixArgument(value: unknown, fix: ArgumentFix): unknown {
   switch (fix) {
     case 'format':
       return typeof value === 'object' && value !== null ? formatText(value) : value;
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : value;
   }
 }
 

@@ -21,7 +21,7 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  *   execution input): later iterations and states then read the merged object. The first argument
  *   is first merged with nothing, whose result the library hands on as a copy.
  * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
- *   States.Format) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
+ *   States.Format, a non-integer bound to States.MathRandom) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
 
@@ -106,7 +106,7 @@ function fixTemplate(template: unknown): unknown {
 }
 
 /** Calls whose arguments need a fix, by name. */
-const MENDED_CALLS = ['States.JsonMerge', 'States.Format'];
+const MENDED_CALLS = ['States.JsonMerge', 'States.Format', 'States.MathRandom'];
 
 function fixExpression(expression: string): string {
   if (!MENDED_CALLS.some((name) => expression.includes(name))) return expression;
@@ -127,6 +127,12 @@ function fixCall(call: IntrinsicCall): IntrinsicCall {
     case 'States.Format':
       // The values after the template may be objects or arrays (intrinsic-args.ts).
       return { name: call.name, args: [first, ...rest.map((arg) => markIfPath(arg, 'format'))] };
+    case 'States.MathRandom': {
+      // Step Functions takes the integer part of each bound. (A literal with a fraction does not pass validation.)
+      const [end, ...seed] = rest;
+      const bounds = end === undefined ? [first] : [first, end];
+      return { name: call.name, args: [...bounds.map((arg) => markIfPath(arg, 'integer')), ...seed] };
+    }
     default:
       return call;
   }

@@ -15,6 +15,12 @@ const machines: Record<string, unknown> = {
     'inner.$': "States.JsonToString(States.Format('[{}]', $.obj))",
   }),
   'format-missing': pass({ 'v.$': "States.Format('{}', $.missing)" }),
+  // LocalStack's AWS-validated test_math_random reads bounds 12.5 and 44.51 from the input.
+  'random-bounds': pass({
+    'paths.$': 'States.MathRandom($.f1, $.f2)',
+    'negative.$': 'States.MathRandom($$.Execution.Input.low, -1, 42)',
+    'nested.$': 'States.ArrayGetItem(States.Array(States.MathRandom($.f1, $.thirteen)), 0)',
+  }),
 };
 
 describe('intrinsic function arguments', () => {
@@ -31,6 +37,17 @@ describe('intrinsic function arguments', () => {
       machine: `{Id=${smArn('format-object')}, Name=format-object}`,
       inner: '"[{Arg1=1, Arg2=[]}]"',
     });
+  });
+
+  it('States.MathRandom takes the integer part of non-integer bounds and returns an integer between them', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const { description } = await run('random-bounds', { f1: 12.5, f2: 44.51, low: -3.7, thirteen: 13.9 });
+      expect(description.status, description.cause).toBe('SUCCEEDED');
+      const out = JSON.parse(description.output ?? '') as Record<string, number>;
+      expect(out.paths).toSatisfy((n: number) => Number.isInteger(n) && n >= 12 && n <= 44);
+      expect(out.negative).toSatisfy((n: number) => Number.isInteger(n) && n >= -3 && n <= -1);
+      expect(out.nested).toSatisfy((n: number) => n === 12 || n === 13);
+    }
   });
 
   it('a Format argument that points to nothing fails with the path as written', async () => {
