@@ -7,15 +7,16 @@
  * - `format`: States.Format renders an object or array as Step Functions does (Java's toString of
  *   a map or list: `{a=1, b=[x, y]}`, strings unquoted); the library takes only scalars.
  * - `integer`: States.MathRandom takes the integer part of a non-integer bound; the library refuses it.
+ * - `json`: States.StringToJson of an empty or blank string is null; the library's JSON.parse throws.
  *
  * An argument that is itself a call (States.Format('{}', States.Array(1))) is not a path, so it is
  * not fixed.
  */
 
-export type ArgumentFix = 'format' | 'integer';
+export type ArgumentFix = 'format' | 'integer' | 'json';
 
 const MARK = '#executions-mcp:';
-const FIXES: readonly ArgumentFix[] = ['format', 'integer'];
+const FIXES: readonly ArgumentFix[] = ['format', 'integer', 'json'];
 const MARKS = new RegExp(`${MARK}(?:${FIXES.join('|')})`, 'g');
 
 export function markPath(path: string, fix: ArgumentFix): string {
@@ -42,7 +43,14 @@ export function fixArgument(value: unknown, fix: ArgumentFix): unknown {
       return typeof value === 'object' && value !== null ? formatText(value) : value;
     case 'integer':
       return typeof value === 'number' ? Math.trunc(value) : value;
+    case 'json':
+      return isBlank(value) ? 'null' : value;
   }
+}
+
+/** An empty or whitespace-only string: JSON text of nothing, which Step Functions reads as null. */
+export function isBlank(value: unknown): boolean {
+  return typeof value === 'string' && value.trim() === '';
 }
 
 /** Step Functions' text of a value in States.Format: Java's Map and List toString, other values as JSON. */

@@ -1,5 +1,5 @@
 import type { Json } from './library.js';
-import { markPath, type ArgumentFix } from './intrinsic-args.js';
+import { isBlank, markPath, type ArgumentFix } from './intrinsic-args.js';
 import { mapCalls, parseIntrinsic, printIntrinsic, type IntrinsicCall } from './intrinsics.js';
 import { isObject, walkStates, type JsonObject } from './states.js';
 
@@ -21,7 +21,7 @@ import { isObject, walkStates, type JsonObject } from './states.js';
  *   execution input): later iterations and states then read the merged object. The first argument
  *   is first merged with nothing, whose result the library hands on as a copy.
  * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
- *   States.Format, a non-integer bound to States.MathRandom) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
+ *   States.Format, a non-integer bound to States.MathRandom, a blank string to States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
 
@@ -106,7 +106,7 @@ function fixTemplate(template: unknown): unknown {
 }
 
 /** Calls whose arguments need a fix, by name. */
-const MENDED_CALLS = ['States.JsonMerge', 'States.Format', 'States.MathRandom'];
+const MENDED_CALLS = ['States.JsonMerge', 'States.Format', 'States.MathRandom', 'States.StringToJson'];
 
 function fixExpression(expression: string): string {
   if (!MENDED_CALLS.some((name) => expression.includes(name))) return expression;
@@ -133,6 +133,10 @@ function fixCall(call: IntrinsicCall): IntrinsicCall {
       const bounds = end === undefined ? [first] : [first, end];
       return { name: call.name, args: [...bounds.map((arg) => markIfPath(arg, 'integer')), ...seed] };
     }
+    case 'States.StringToJson':
+      // Of an empty or blank string it is null.
+      if (typeof first === 'string' && first.startsWith("'") && isBlank(first.slice(1, -1))) return { name: call.name, args: ["'null'", ...rest] };
+      return { name: call.name, args: [markIfPath(first, 'json'), ...rest] };
     default:
       return call;
   }

@@ -21,6 +21,14 @@ const machines: Record<string, unknown> = {
     'negative.$': 'States.MathRandom($$.Execution.Input.low, -1, 42)',
     'nested.$': 'States.ArrayGetItem(States.Array(States.MathRandom($.f1, $.thirteen)), 0)',
   }),
+  // LocalStack's AWS-validated test_string_to_json: "" and " " give null.
+  'json-blank': pass({
+    'empty.$': 'States.StringToJson($.empty)',
+    'space.$': 'States.StringToJson($.space)',
+    'literal.$': "States.StringToJson(' ')",
+    'object.$': 'States.StringToJson($.text)',
+  }),
+  'json-malformed': pass({ 'v.$': 'States.StringToJson($.text)' }),
 };
 
 describe('intrinsic function arguments', () => {
@@ -48,6 +56,14 @@ describe('intrinsic function arguments', () => {
       expect(out.negative).toSatisfy((n: number) => Number.isInteger(n) && n >= -3 && n <= -1);
       expect(out.nested).toSatisfy((n: number) => n === 12 || n === 13);
     }
+  });
+
+  it('States.StringToJson of an empty or blank string is null', async () => {
+    const { description } = await run('json-blank', { empty: '', space: ' \n\t', text: ' {"a": [1]} ' });
+    expect(description.status, description.cause).toBe('SUCCEEDED');
+    expect(JSON.parse(description.output ?? '')).toEqual({ empty: null, space: null, literal: null, object: { a: [1] } });
+    // Malformed JSON still fails.
+    expect((await run('json-malformed', { text: '{a' })).description.status).toBe('FAILED');
   });
 
   it('a Format argument that points to nothing fails with the path as written', async () => {
