@@ -10,7 +10,7 @@
  * - `json`: States.StringToJson of an empty or blank string is null; the library's JSON.parse throws.
  *
  * An argument that is itself a call (States.Format('{}', States.Array(1))) is not a path, so it is
- * not fixed.
+ * not fixed. What the functions throw is mended too: see mendIntrinsicError.
  */
 
 export type ArgumentFix = 'format' | 'integer' | 'json';
@@ -63,7 +63,29 @@ export function formatText(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** A state's error as Step Functions reports it; called before Retry and Catch read it. */
+/** The library's class of each intrinsic function (StatesBase64Decode), where its code throws. */
+const INTRINSIC_FRAME = /\n\s*at States([A-Z]\w*)\.execute \(/;
+
+/**
+ * A state's error as Step Functions reports it; called before Retry and Catch read it:
+ * - A message quoting a marked path quotes it as written.
+ * - What an intrinsic function's own code throws (atob's InvalidCharacterError in
+ *   States.Base64Decode, JSON.parse's SyntaxError in States.StringToJson) becomes States.Runtime,
+ *   naming the function, as the library's other intrinsic failures are (neither retried nor caught).
+ */
 export function mendIntrinsicError(error: unknown): void {
-  if (error instanceof Error && error.message.includes(MARK)) error.message = withoutMarks(error.message);
+  if (!(error instanceof Error || error instanceof DOMException)) return;
+  if (error.message.includes(MARK)) redefine(error, 'message', withoutMarks(error.message));
+  if (error.name.startsWith('States.')) return;
+  const fn = INTRINSIC_FRAME.exec(error.stack ?? '')?.[1];
+  if (fn === undefined) return;
+  redefine(error, 'message', `Intrinsic function States.${fn} failed: ${error.name}: ${error.message}`);
+  redefine(error, 'name', 'States.Runtime');
+  redefine(error, 'isRetryable', false);
+  redefine(error, 'isCatchable', false);
+}
+
+/** A DOMException's name and message are getters: an own property shadows them. */
+function redefine(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: false });
 }

@@ -5,6 +5,8 @@ import { smArn, useLocalMachines } from './helpers.js';
 
 const pass = (parameters: Record<string, unknown>) => ({ StartAt: 'P', States: { P: { Type: 'Pass', Parameters: parameters, End: true } } });
 
+const ECHO = 'arn:aws:lambda:us-east-1:123456789012:function:echo';
+
 const machines: Record<string, unknown> = {
   // AWS-recorded: States.Format('fst={}', $.obj) of {"Arg1":1,"Arg2":[]} is "fst={Arg1=1, Arg2=[]}".
   'format-object': pass({
@@ -29,10 +31,19 @@ const machines: Record<string, unknown> = {
     'object.$': 'States.StringToJson($.text)',
   }),
   'json-malformed': pass({ 'v.$': 'States.StringToJson($.text)' }),
+  'base64-invalid': {
+    StartAt: 'P',
+    States: {
+      P: { Type: 'Task', Resource: ECHO, Parameters: { 'v.$': "States.Base64Decode('!!!notbase64')" }, Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }], End: true },
+      Caught: { Type: 'Pass', End: true },
+    },
+  },
+  'base64-path': pass({ 'v.$': 'States.Base64Decode($.text)' }),
+  'base64-encode': pass({ 'v.$': 'States.Base64Encode($.text)' }),
 };
 
 describe('intrinsic function arguments', () => {
-  const { run } = useLocalMachines(machines);
+  const { run } = useLocalMachines(machines, `export default { '${ECHO}': async (input) => input };`);
 
   it('States.Format renders an object or array as Step Functions does: {k=v, k2=v2}, [a, b], strings unquoted', async () => {
     const input = { obj: { Arg1: 1, Arg2: [] }, list: [1, 'two', null, true], n: 3, nested: { a: { b: 'x', c: null }, l: [[1], { d: 2.5 }] } };
@@ -62,8 +73,16 @@ describe('intrinsic function arguments', () => {
     const { description } = await run('json-blank', { empty: '', space: ' \n\t', text: ' {"a": [1]} ' });
     expect(description.status, description.cause).toBe('SUCCEEDED');
     expect(JSON.parse(description.output ?? '')).toEqual({ empty: null, space: null, literal: null, object: { a: [1] } });
-    // Malformed JSON still fails.
-    expect((await run('json-malformed', { text: '{a' })).description.status).toBe('FAILED');
+  });
+
+  it("what an intrinsic function's own code throws fails the execution with States.Runtime, naming the function, uncaught", async () => {
+    const failed = (cause: string) => ({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringContaining(cause) as unknown });
+    const { description, events } = await run('base64-invalid');
+    expect(description).toMatchObject(failed("An error occurred while executing the state 'P' (entered at the event id #2). Intrinsic function States.Base64Decode failed: "));
+    expect(events.map((e) => e.type)).not.toContain('TaskStateExited');
+    expect((await run('base64-path', { text: 'a=b' })).description).toMatchObject(failed('Intrinsic function States.Base64Decode failed: '));
+    expect((await run('base64-encode', { text: '€' })).description).toMatchObject(failed('Intrinsic function States.Base64Encode failed: '));
+    expect((await run('json-malformed', { text: '{a' })).description).toMatchObject(failed('Intrinsic function States.StringToJson failed: SyntaxError: '));
   });
 
   it('a Format argument that points to nothing fails with the path as written', async () => {
