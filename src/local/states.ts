@@ -1,3 +1,4 @@
+import { aslRuleProblems } from './asl-rules.js';
 import { classifyResource, type ResourceInfo } from './resources.js';
 
 /**
@@ -61,25 +62,31 @@ export interface WalkedState {
   state: JsonObject;
   parent: string | undefined;
   branch: number | undefined;
+  /** JSON Pointer to the state in the definition (/States/M/ItemProcessor/States/A), as AWS names a field in validation errors. */
+  pointer: string;
 }
 
 /** Every state of a definition, depth first; `scope` objects (the machine, iterators, branches) included. */
 export function walkStates(definition: JsonObject, visit: (s: WalkedState) => void, onScope?: (scope: JsonObject) => void): void {
-  const walkScope = (scope: unknown, parent: string | undefined, branch: number | undefined) => {
+  const walkScope = (scope: unknown, parent: string | undefined, branch: number | undefined, at: string) => {
     if (!isObject(scope)) return;
     onScope?.(scope);
     const states = scope.States;
     if (!isObject(states)) return;
     for (const [name, state] of Object.entries(states)) {
       if (!isObject(state)) continue;
-      visit({ name, state, parent, branch });
-      if (state.Type === 'Map') walkScope(state.ItemProcessor ?? state.Iterator, name, undefined);
+      const pointer = `${at}/States/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      visit({ name, state, parent, branch, pointer });
+      if (state.Type === 'Map') {
+        const field = state.ItemProcessor === undefined ? 'Iterator' : 'ItemProcessor';
+        walkScope(state[field], name, undefined, `${pointer}/${field}`);
+      }
       if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
-        state.Branches.forEach((b, i) => walkScope(b, name, i));
+        state.Branches.forEach((b, i) => walkScope(b, name, i, `${pointer}/Branches/${i}`));
       }
     }
   };
-  walkScope(definition, undefined, undefined);
+  walkScope(definition, undefined, undefined, '');
 }
 
 export interface DefinitionProblem {
@@ -105,7 +112,7 @@ export function indexStates(definition: JsonObject): StateIndex {
   }
   walkStates(
     definition,
-    ({ name, state, parent, branch }) => {
+    ({ name, state, parent, branch, pointer }) => {
       const type = String(state.Type);
       if (states.has(name)) problems.push({ unsupported: false, message: `state name "${name}" is used more than once; state names must be unique across the state machine` });
       if (!STATE_TYPES.has(type)) {
@@ -130,7 +137,7 @@ export function indexStates(definition: JsonObject): StateIndex {
         }
       }
       if (type === 'Task') for (const message of taskProblems(name, state)) unsupported(message);
-      for (const message of errorHandlerProblems(name, state)) problems.push({ unsupported: false, message });
+      for (const message of aslRuleProblems({ name, state, pointer })) problems.push({ unsupported: false, message });
       if (typeof state.ResultPath === 'string' && state.ResultPath.startsWith('$$')) {
         problems.push({ unsupported: false, message: `state "${name}" has ResultPath "${state.ResultPath}", a context path, where only a path into the state's data is allowed` });
       }
@@ -166,36 +173,6 @@ export function indexStates(definition: JsonObject): StateIndex {
   );
   const seen = new Set<string>();
   return { states, problems: problems.filter((p) => !seen.has(p.message) && seen.add(p.message)) };
-}
-
-/** The ASL rule AWS enforces and the library does not: States.ALL alone in its ErrorEquals, in the last Retrier or Catcher. */
-function errorHandlerProblems(name: string, state: JsonObject): string[] {
-  const out: string[] = [];
-  for (const field of ['Retry', 'Catch'] as const) {
-    const entries = state[field];
-    if (!Array.isArray(entries)) continue;
-    entries.forEach((entry, i) => {
-      if (field === 'Retry' && isObject(entry)) out.push(...retrierProblems(name, i, entry));
-      if (field === 'Catch' && isObject(entry) && typeof entry.ResultPath === 'string' && entry.ResultPath.startsWith('$$')) {
-        out.push(`state "${name}": Catch[${i}] has ResultPath "${entry.ResultPath}", a context path, where only a path into the state's data is allowed`);
-      }
-      const errors: unknown = isObject(entry) ? entry.ErrorEquals : undefined;
-      if (!Array.isArray(errors) || !errors.includes('States.ALL')) return;
-      if (errors.length > 1) out.push(`state "${name}": States.ALL must appear alone in the ErrorEquals of ${field}[${i}]`);
-      if (i !== entries.length - 1) out.push(`state "${name}": the ${field} entry with States.ALL must be the last one (it is ${field}[${i}] of ${entries.length})`);
-    });
-  }
-  return out;
-}
-
-/** What Step Functions refuses in a retrier and the library would run anyway. */
-function retrierProblems(name: string, i: number, retrier: JsonObject): string[] {
-  const out: string[] = [];
-  const rate = retrier.BackoffRate;
-  if (rate !== undefined && !(typeof rate === 'number' && rate >= 1)) out.push(`state "${name}": Retry[${i}] has BackoffRate ${JSON.stringify(rate)}; it must be a number of at least 1.0`);
-  const jitter = retrier.JitterStrategy;
-  if (jitter !== undefined && jitter !== 'FULL' && jitter !== 'NONE') out.push(`state "${name}": Retry[${i}] has JitterStrategy ${JSON.stringify(jitter)}; it must be FULL or NONE`);
-  return out;
 }
 
 /** Task features the library would silently ignore (it neither waits for a token nor sends heartbeats). */

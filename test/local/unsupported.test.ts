@@ -32,6 +32,14 @@ const machines: Record<string, unknown> = {
   AllNotLast: task({ Retry: [{ ErrorEquals: ['States.ALL'] }, { ErrorEquals: ['Custom'] }] }),
   AllNotAlone: task({ Catch: [{ ErrorEquals: ['Custom', 'States.ALL'], Next: 'T' }] }),
   SlowingRetry: task({ Retry: [{ ErrorEquals: ['Custom'], BackoffRate: 0.5 }, { ErrorEquals: ['Other'], JitterStrategy: 'PARTIAL' }] }),
+  EmptyErrors: task({ Retry: [{ ErrorEquals: [] }], Catch: [{ ErrorEquals: [], Next: 'T' }] }),
+  ZeroDelays: task({ Retry: [{ ErrorEquals: ['Custom'], IntervalSeconds: 0, MaxDelaySeconds: 0, MaxAttempts: 1.5 }] }),
+  NestedEmptyErrors: {
+    StartAt: 'Each',
+    States: { Each: { Type: 'Map', ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Pass', End: true } } }, Retry: [{ ErrorEquals: [] }], End: true } },
+  },
+  FailBadPaths: { StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: 'not a path', CausePath: '$.why[*]' } } },
+  FailPaths: { StartAt: 'F', States: { F: { Type: 'Fail', ErrorPath: "$['error code']", CausePath: '$$.Execution.Name' } } },
   ContextResult: task({ ResultPath: '$$.x', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$$.y', Next: 'T' }] }),
   // A Choice whose default state is named Default: valid for AWS, misread by the library's checks.
   FieldNamed: {
@@ -65,6 +73,16 @@ const INVALID: Array<[string, RegExp]> = [
   ['AllNotLast', /state "T": the Retry entry with States\.ALL must be the last one \(it is Retry\[0\] of 2\)/],
   ['AllNotAlone', /state "T": States\.ALL must appear alone in the ErrorEquals of Catch\[0\]/],
   ['SlowingRetry', /state "T": Retry\[0\] has BackoffRate 0\.5; it must be a number of at least 1\.0; state "T": Retry\[1\] has JitterStrategy "PARTIAL"; it must be FULL or NONE/],
+  ['EmptyErrors', /state "T": Retry\[0\] has an empty ErrorEquals; it must name at least one error \(\/States\/T\/Retry\/0\/ErrorEquals\); state "T": Catch\[0\] has an empty ErrorEquals; .* \(\/States\/T\/Catch\/0\/ErrorEquals\)/],
+  [
+    'ZeroDelays',
+    /state "T": Retry\[0\] has IntervalSeconds 0; it must be an integer from 1 to 99999999 \(\/States\/T\/Retry\/0\/IntervalSeconds\); state "T": Retry\[0\] has MaxAttempts 1\.5; it must be an integer from 0 to 99999999 \(\/States\/T\/Retry\/0\/MaxAttempts\); state "T": Retry\[0\] has MaxDelaySeconds 0; it must be an integer from 1 to 31622401 \(\/States\/T\/Retry\/0\/MaxDelaySeconds\)/,
+  ],
+  ['NestedEmptyErrors', /state "Each": Retry\[0\] has an empty ErrorEquals; it must name at least one error \(\/States\/Each\/Retry\/0\/ErrorEquals\)/],
+  [
+    'FailBadPaths',
+    /Fail state "F" has ErrorPath "not a path", which is not a reference path like \$\.error or \$\$\.Execution\.Name, nor an intrinsic function \(\/States\/F\/ErrorPath\); Fail state "F" has CausePath "\$\.why\[\*\]", .* \(\/States\/F\/CausePath\)/,
+  ],
   ['ContextResult', /state "T": Catch\[0\] has ResultPath "\$\$\.y", a context path.*; state "T" has ResultPath "\$\$\.x", a context path, where only a path into the state's data is allowed/],
 ];
 
@@ -102,6 +120,11 @@ describe('features the embedded engine does not support', () => {
   it('still runs a Task without those features', async () => {
     const s = await start('Plain');
     expect((await waitForStatus(t.inProcess, s.executionArn ?? '')).status).toBe('SUCCEEDED');
+  });
+
+  it('runs a Fail state whose ErrorPath and CausePath are reference paths', async () => {
+    const s = await t.inProcess.send(new StartExecutionCommand({ stateMachineArn: smArn('FailPaths'), name: 'run-1', input: '{"error code": "E42"}' }));
+    expect(await waitForStatus(t.inProcess, s.executionArn ?? '')).toMatchObject({ status: 'FAILED', error: 'E42', cause: 'run-1' });
   });
 
   it('warns about each one at load', async () => {
