@@ -11,6 +11,8 @@ export interface RuledState {
   state: JsonObject;
   /** JSON Pointer to the state (/States/A). */
   pointer: string;
+  /** The state is in JSONata (refused as unsupported): its fields are not checked. */
+  jsonata: boolean;
 }
 
 /** Step Functions' ranges for a retrier's integer fields. */
@@ -21,7 +23,64 @@ const RETRIER_INTEGERS: Array<[field: string, min: number, max: number]> = [
 ];
 
 export function aslRuleProblems(s: RuledState): string[] {
-  return [...errorHandlerProblems(s), ...failPathProblems(s)];
+  return [...nameProblems(s), ...fieldProblems(s), ...errorHandlerProblems(s), ...failPathProblems(s)];
+}
+
+const MACHINE_FIELDS = ['Comment', 'StartAt', 'States', 'TimeoutSeconds', 'Version', 'QueryLanguage'];
+const MAX_NAME = 80;
+
+/** The top level of a definition: the validator reports an unknown field as " is invalid", naming nothing. */
+export function machineProblems(definition: JsonObject): string[] {
+  return Object.keys(definition)
+    .filter((field) => !MACHINE_FIELDS.includes(field))
+    .map((field) => `the state machine has field ${field}, which a state machine cannot have (/${field})`);
+}
+
+function nameProblems({ name, pointer }: RuledState): string[] {
+  const length = [...name].length;
+  return length > MAX_NAME ? [`state name "${name}" is ${length} characters long; the limit is ${MAX_NAME} (${pointer})`] : [];
+}
+
+/**
+ * The fields each state type may have (JSONPath states; JSONata is refused as unsupported). The
+ * library's validator reports a field of another type as "/States/A/Type is invalid" or "must
+ * match exactly one schema in oneOf", which names neither the field nor the state.
+ */
+const COMMON = ['Type', 'Comment', 'QueryLanguage'];
+const FLOW = ['Next', 'End', 'InputPath', 'OutputPath', 'Assign'];
+const RESULT = ['ResultPath', 'Parameters', 'ResultSelector', 'Retry', 'Catch'];
+const FIELDS: Record<string, { allowed: string[]; required: string[] }> = {
+  Pass: { allowed: [...FLOW, 'ResultPath', 'Parameters', 'Result'], required: [] },
+  Task: {
+    allowed: [...FLOW, ...RESULT, 'Resource', 'TimeoutSeconds', 'TimeoutSecondsPath', 'HeartbeatSeconds', 'HeartbeatSecondsPath', 'Credentials'],
+    required: ['Resource'],
+  },
+  Choice: { allowed: ['Choices', 'Default', 'InputPath', 'OutputPath', 'Assign'], required: ['Choices'] },
+  Wait: { allowed: [...FLOW, 'Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'], required: [] },
+  Succeed: { allowed: ['InputPath', 'OutputPath'], required: [] },
+  Fail: { allowed: ['Error', 'ErrorPath', 'Cause', 'CausePath'], required: [] },
+  Parallel: { allowed: [...FLOW, ...RESULT, 'Branches'], required: ['Branches'] },
+  Map: {
+    allowed: [
+      ...FLOW,
+      ...RESULT,
+      ...['ItemsPath', 'ItemSelector', 'ItemProcessor', 'Iterator', 'MaxConcurrency', 'MaxConcurrencyPath', 'Label'],
+      ...['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'ToleratedFailureCount', 'ToleratedFailureCountPath'],
+    ],
+    required: [],
+  },
+};
+
+function fieldProblems({ name, state, pointer, jsonata }: RuledState): string[] {
+  const type = String(state.Type);
+  const fields = FIELDS[type];
+  if (fields === undefined || jsonata) return [];
+  const out: string[] = [];
+  for (const field of Object.keys(state)) {
+    if (!COMMON.includes(field) && !fields.allowed.includes(field)) out.push(`${type} state "${name}" has field ${field}, which a ${type} state cannot have (${pointer}/${field})`);
+  }
+  for (const field of fields.required) if (state[field] === undefined) out.push(`${type} state "${name}" has no ${field}, which a ${type} state must have (${pointer})`);
+  return out;
 }
 
 /** Retry and Catch: ErrorEquals names at least one error, and States.ALL alone, in the last entry. */

@@ -12,6 +12,7 @@ import { ExecutionStore, type ExecutionRecord } from './store.js';
 import { installRunTap, runCallingHandler, tapRunOptions, type RunTap } from './run-tap.js';
 import { dataLimitExceeded, exceedsPayloadLimit, scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
+import { explainValidation } from './validator-messages.js';
 
 /** Runs executions on aws-local-stepfunctions and keeps their records and histories. */
 
@@ -111,7 +112,9 @@ export class LocalEngine {
       // Validates the definition as written (asl-validator); the runtime copy skips validation.
       new lib.StateMachine(sm.definition as unknown as StateMachineDefinition);
     } catch (err) {
-      const message = err instanceof Error ? err.message.replace(/\s+/g, ' ').trim() : String(err);
+      // The definition as written: the validator fills in fields of the one it is given.
+      const explained = err instanceof Error ? explainValidation(err.message, JSON.parse(sm.definitionText)) : String(err);
+      const message = explained.replace(/\s+/g, ' ').trim();
       throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${message} (${file})`);
     }
     const rt = runtimeDefinition(sm.definition, this.options.timeScale);

@@ -1,4 +1,4 @@
-import { aslRuleProblems } from './asl-rules.js';
+import { aslRuleProblems, machineProblems } from './asl-rules.js';
 import { classifyResource, type ResourceInfo } from './resources.js';
 
 /**
@@ -110,6 +110,7 @@ export function indexStates(definition: JsonObject): StateIndex {
   if (definition.QueryLanguage === 'JSONata') {
     unsupported('QueryLanguage "JSONata" is not supported by the embedded engine (only JSONPath definitions run locally)');
   }
+  for (const message of machineProblems(definition)) problems.push({ unsupported: false, message });
   walkStates(
     definition,
     ({ name, state, parent, branch, pointer }) => {
@@ -137,7 +138,8 @@ export function indexStates(definition: JsonObject): StateIndex {
         }
       }
       if (type === 'Task') for (const message of taskProblems(name, state)) unsupported(message);
-      for (const message of aslRuleProblems({ name, state, pointer })) problems.push({ unsupported: false, message });
+      const jsonata = definition.QueryLanguage === 'JSONata' || state.QueryLanguage === 'JSONata';
+      for (const message of aslRuleProblems({ name, state, pointer, jsonata })) problems.push({ unsupported: false, message });
       if (typeof state.ResultPath === 'string' && state.ResultPath.startsWith('$$')) {
         problems.push({ unsupported: false, message: `state "${name}" has ResultPath "${state.ResultPath}", a context path, where only a path into the state's data is allowed` });
       }
