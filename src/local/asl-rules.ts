@@ -1,4 +1,4 @@
-import { isObject, type JsonObject } from './states.js';
+import { isObject, type JsonObject } from './json.js';
 
 /**
  * ASL rules Step Functions enforces when a state machine is created and the library's validator
@@ -41,14 +41,14 @@ function nameProblems({ name, pointer }: RuledState): string[] {
   return length > MAX_NAME ? [`state name "${name}" is ${length} characters long; the limit is ${MAX_NAME} (${pointer})`] : [];
 }
 
+const COMMON = ['Type', 'Comment', 'QueryLanguage'];
+const FLOW = ['Next', 'End', 'InputPath', 'OutputPath', 'Assign'];
+const RESULT = ['ResultPath', 'Parameters', 'ResultSelector', 'Retry', 'Catch'];
 /**
  * The fields each state type may have (JSONPath states; JSONata is refused as unsupported). The
  * library's validator reports a field of another type as "/States/A/Type is invalid" or "must
  * match exactly one schema in oneOf", which names neither the field nor the state.
  */
-const COMMON = ['Type', 'Comment', 'QueryLanguage'];
-const FLOW = ['Next', 'End', 'InputPath', 'OutputPath', 'Assign'];
-const RESULT = ['ResultPath', 'Parameters', 'ResultSelector', 'Retry', 'Catch'];
 const FIELDS: Record<string, { allowed: string[]; required: string[] }> = {
   Pass: { allowed: [...FLOW, 'ResultPath', 'Parameters', 'Result'], required: [] },
   Task: {

@@ -1,7 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INVALID_NAME, executionArnPrefix, stateMachineArn, type ArnScope } from './arns.js';
-import { indexStates, isObject, type DefinitionProblem, type JsonObject, type StateInfo } from './states.js';
+import { isObject, type JsonObject } from './json.js';
+import { indexStates, type DefinitionProblem, type StateInfo } from './states.js';
 
 /** State machines of the definitions directory: every `<name>.asl.json`, read once at start. */
 

@@ -1,5 +1,6 @@
 import type { Json } from './library.js';
-import { isObject, walkStates, type JsonObject } from './states.js';
+import { isObject, type JsonObject } from './json.js';
+import { walkStates } from './states.js';
 
 /**
  * `$$.Execution` as Step Functions gives it, in every Map iteration and Parallel branch too.

@@ -1,7 +1,8 @@
 import type { Json } from './library.js';
 import { isBlank, markPath, type ArgumentFix } from './intrinsic-args.js';
 import { mapCalls, parseIntrinsic, printIntrinsic, type IntrinsicCall } from './intrinsics.js';
-import { isObject, walkStates, type JsonObject } from './states.js';
+import { isObject, type JsonObject } from './json.js';
+import { walkStates } from './states.js';
 
 /**
  * Rewrites of the definition copy the library runs, where aws-local-stepfunctions 3.0.0 gives

@@ -2,7 +2,8 @@ import { redactInResult } from '../log.js';
 import { cutAt } from '../server/render.js';
 import { evaluatePath } from './jsonpath.js';
 import type { Json } from './library.js';
-import { isObject, type StateInfo } from './states.js';
+import { isObject } from './json.js';
+import type { StateInfo } from './states.js';
 
 /** Step Functions' limit on a cause (characters). */
 const MAX_CAUSE = 32_768;

@@ -1,4 +1,5 @@
 import { aslRuleProblems, machineProblems } from './asl-rules.js';
+import { isObject, type JsonObject } from './json.js';
 import { classifyResource, type ResourceInfo } from './resources.js';
 
 /**
@@ -12,7 +13,6 @@ const STATE_TYPES = new Set<string>(['Task', 'Parallel', 'Map', 'Pass', 'Wait', 
 /** State names aws-local-stepfunctions 3.0.0 (or its asl-validator) cannot run: fields it looks up by name anywhere in a definition. */
 const LIBRARY_FIELD_NAMES = new Set(['StartAt', 'States', 'Next', 'Default', 'Branches', 'Iterator']);
 
-export type JsonObject = Record<string, unknown>;
 
 export interface StateInfo {
   name: string;
@@ -53,9 +53,6 @@ function templatePaths(template: unknown, out: Array<{ field: string; path: stri
   return out;
 }
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export interface WalkedState {
   name: string;

@@ -1,5 +1,6 @@
 import { parseReferencePath } from './jsonpath.js';
-import { isObject, walkStates, type JsonObject } from './states.js';
+import { isObject, type JsonObject } from './json.js';
+import { walkStates } from './states.js';
 
 /**
  * The definition the library runs, and the Wait overrides, for a time-scale factor F:

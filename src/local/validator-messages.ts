@@ -1,4 +1,4 @@
-import { isObject } from './states.js';
+import { isObject } from './json.js';
 
 /**
  * The library's validator (asl-validator) message for an invalid definition, made to point at what
