@@ -79,7 +79,9 @@ export function mendIntrinsicError(error: unknown): void {
   if (error.name.startsWith('States.')) return;
   const fn = INTRINSIC_FRAME.exec(error.stack ?? '')?.[1];
   if (fn === undefined) return;
-  redefine(error, 'message', `Intrinsic function States.${fn} failed: ${error.name}: ${error.message}`);
+  // V8's JSON.parse message quotes the input's first 10 characters: a cut no redaction could match.
+  const message = error.name === 'SyntaxError' ? error.message.replace(/,? ".*"(\.\.\.)? is not valid JSON$/s, ' is not valid JSON') : error.message;
+  redefine(error, 'message', `Intrinsic function States.${fn} failed: ${error.name}: ${message}`);
   redefine(error, 'name', 'States.Runtime');
   redefine(error, 'isRetryable', false);
   redefine(error, 'isCatchable', false);

@@ -20,6 +20,7 @@ const { run } = useLocalMachines(
     'service-task': { StartAt: 'Send', States: { Send: { Type: 'Task', Resource: SQS, End: true } } },
     'lambda-task': { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: LAMBDA, End: true } } },
     'bad-result-path': { StartAt: 'Put', States: { Put: { Type: 'Pass', Result: 1, ResultPath: '$.x', End: true } } },
+    'parse-text': { StartAt: 'Parse', States: { Parse: { Type: 'Pass', Parameters: { 'v.$': 'States.StringToJson($.text)' }, End: true } } },
   },
   handlers,
 );
@@ -44,4 +45,13 @@ it('a ResultPath that cannot apply to an input holding a secret at the cut', asy
   expect(description.status).toBe('FAILED');
   expect(description.cause).not.toContain(SECRET.slice(0, 6));
   expect(description.cause).toContain(`${'x'.repeat(20)}[redacted]`);
+});
+
+it('States.StringToJson of text that starts with a secret: the parser\'s message quotes none of it', async () => {
+  // V8's JSON.parse message quotes the input's first 10 characters, a cut no redaction could match.
+  const { description } = await run('parse-text', { text: `${SECRET} is not JSON` });
+  expect(description.status).toBe('FAILED');
+  expect(description.error).toBe('States.Runtime');
+  expect(description.cause).toContain('Intrinsic function States.StringToJson failed: SyntaxError');
+  expect(description.cause).not.toContain(SECRET.slice(0, 6));
 });
