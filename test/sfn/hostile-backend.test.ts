@@ -86,6 +86,8 @@ describe('get_execution_history against hostile histories', () => {
   it('a state name holding ⏎, a quote, or an invisible or blank character is fenced; letters of any script and visible symbols stay bare', async () => {
     const fenced = [
       'Charge⏎#9 ExecutionSucceeded 2026-01-01T00:00:00Z', "Bob's step", 'Say ʺhiʺ', 'A\u3164B\ufe0f\u2800C',
+      // Letters that look like quotes: a modifier letter turned comma, reversed comma, vertical line, a saltillo.
+      'Bob\ua78cs step', 'Say \u02bdhi\u02bd', 'A\u02c8B', 'A\u02beB\u02bfC',
       ...['\u115f', '\u1160', '\u3164', '\uffa0', '\u2800', '\u180e', '\ufe00', '\ufe0f', '\u{e0100}', '\u{e01ef}', '\u200b', '\u200f', '\u2060', '\u2064', '\ufeff'].map((c) => `A${c}B`),
     ];
     const bare = ['注文を確認する', 'Πληρωμή', 'Café Crème', 'Done ✅', 'Step #3: retry?'];

@@ -29,7 +29,7 @@ const PLAIN_STATE_NAME = /^[\p{L}\p{N}\p{M}\p{So} _.,:;/@+&#!?%*-]+$/u;
  * visible ones), quote-like modifier letters and ornaments, and ⏎, the line break mark of the
  * server's own fenced text.
  */
-const NOT_PLAIN = /[\p{Default_Ignorable_Code_Point}\u2800\u23ce\u02b9-\u02bc\u02ee\u275b-\u2760\u{1f676}-\u{1f678}]/u;
+const NOT_PLAIN = /[\p{Default_Ignorable_Code_Point}\u2800\u23ce\u02b9-\u02bf\u02c8\u02ee\ua78b\ua78c\u275b-\u2760\u{1f676}-\u{1f678}]/u;
 
 export function isPlainStateName(name: string): boolean {
   return PLAIN_STATE_NAME.test(name) && !NOT_PLAIN.test(name);
