@@ -99,12 +99,20 @@ function keyFor(secret: string): Buffer {
 }
 
 export class CursorCodec {
-  private readonly key: Buffer;
+  private readonly secret: string | undefined;
+  /** Derived at first use: scrypt's 0.1 s is kept off the start-up path. */
+  private derived: Buffer | undefined;
 
   constructor(secret: string | undefined, private readonly now: () => number = Date.now) {
     // A shared secret lets replicas continue each other's tokens; without one, a random key binds
     // tokens to this process (a key derived from public text would let anyone forge them).
-    this.key = secret === undefined ? randomBytes(32) : keyFor(secret);
+    this.derived = secret === undefined ? randomBytes(32) : undefined;
+    this.secret = secret;
+  }
+
+  private get key(): Buffer {
+    this.derived ??= keyFor(this.secret ?? '');
+    return this.derived;
   }
 
   encode(tool: string, fingerprint: unknown, principal: string | undefined, state: CursorState): string {
