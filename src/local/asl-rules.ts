@@ -133,7 +133,12 @@ function failPathProblems({ name, state, pointer }: RuledState): string[] {
   return out;
 }
 
-/** `$` then `.name`, `['name']` or `[0]` steps, or the same after `$$`: a path to one value (no wildcards, filters, slices or `..`). */
+/**
+ * `$` then `.name`, `['name']` or `[0]` steps, or the same after `$$`: a path to one value (no
+ * wildcards, filters, slices or `..`). Wider than jsonpath.ts's parseReferencePath, which refuses
+ * what it cannot evaluate itself (context paths, names not starting with a letter) and lets the
+ * library handle it: here a refusal rejects the definition, so only what AWS rejects is refused.
+ */
 const REFERENCE_PATH = /^\$\$?(?:\.[^.[\]*'"]+|\['(?:[^'\\]|\\.)*'\]|\["(?:[^"\\]|\\.)*"\]|\[\d+\])*$/;
 
 export function isReferencePath(path: string): boolean {

@@ -22,7 +22,8 @@ import { walkStates } from './states.js';
  *   execution input): later iterations and states then read the merged object. The first argument
  *   is first merged with nothing, whose result the library hands on as a copy.
  * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
- *   States.Format, a non-integer bound to States.MathRandom, a blank string to States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
+ *   States.Format, a non-integer bound to States.MathRandom, a blank string to
+ *   States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
 

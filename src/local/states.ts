@@ -1,5 +1,5 @@
 import { aslRuleProblems, machineProblems } from './asl-rules.js';
-import { isObject, type JsonObject } from './json.js';
+import { isObject, pointerStep, type JsonObject } from './json.js';
 import { classifyResource, type ResourceInfo } from './resources.js';
 
 /**
@@ -12,7 +12,6 @@ export type StateType = 'Task' | 'Parallel' | 'Map' | 'Pass' | 'Wait' | 'Choice'
 const STATE_TYPES = new Set<string>(['Task', 'Parallel', 'Map', 'Pass', 'Wait', 'Choice', 'Succeed', 'Fail']);
 /** State names aws-local-stepfunctions 3.0.0 (or its asl-validator) cannot run: fields it looks up by name anywhere in a definition. */
 const LIBRARY_FIELD_NAMES = new Set(['StartAt', 'States', 'Next', 'Default', 'Branches', 'Iterator']);
-
 
 export interface StateInfo {
   name: string;
@@ -53,7 +52,6 @@ function templatePaths(template: unknown, out: Array<{ field: string; path: stri
   return out;
 }
 
-
 export interface WalkedState {
   name: string;
   state: JsonObject;
@@ -72,7 +70,7 @@ export function walkStates(definition: JsonObject, visit: (s: WalkedState) => vo
     if (!isObject(states)) return;
     for (const [name, state] of Object.entries(states)) {
       if (!isObject(state)) continue;
-      const pointer = `${at}/States/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const pointer = `${at}/States/${pointerStep(name)}`;
       visit({ name, state, parent, branch, pointer });
       if (state.Type === 'Map') {
         const field = state.ItemProcessor === undefined ? 'Iterator' : 'ItemProcessor';

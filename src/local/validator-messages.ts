@@ -1,4 +1,4 @@
-import { isObject } from './json.js';
+import { isObject, pointerStep } from './json.js';
 
 /**
  * The library's validator (asl-validator) message for an invalid definition, made to point at what
@@ -43,7 +43,7 @@ function filledIn(line: string, definition: unknown): boolean {
 function statesContainers(node: unknown, at = '', out: string[] = []): string[] {
   if (typeof node !== 'object' || node === null) return out;
   if (!Array.isArray(node) && Object.hasOwn(node, 'States')) out.push(at);
-  for (const [key, value] of Object.entries(node)) statesContainers(value, `${at}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, out);
+  for (const [key, value] of Object.entries(node)) statesContainers(value, `${at}/${pointerStep(key)}`, out);
   return out;
 }
 
