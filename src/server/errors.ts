@@ -42,9 +42,11 @@ export class BackendError extends Error {
     message: string,
     /**
      * `hint` replaces the per-tool and generic advice when the raiser knows the next step better;
-     * `retryAfterSeconds` is the wait the backend asked for (Retry-After), for a tool that words its own advice.
+     * `retryAfterSeconds` is the wait the backend asked for (Retry-After), for a tool that words its own advice;
+     * `everyAttemptRefused`: the backend answered every attempt the client made with a refusal (throttling
+     * or a 4xx error of its own), so none of them was carried out, however many were made.
      */
-    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string; retryAfterSeconds?: number } = {},
+    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string; retryAfterSeconds?: number; everyAttemptRefused?: boolean } = {},
   ) {
     super(message);
   }
@@ -59,20 +61,38 @@ export function withHint(err: BackendError, hint: string): BackendError {
 const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
 
 export function outcomeUnknown(err: unknown): err is BackendError {
-  return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind);
+  return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind) && err.details.everyAttemptRefused !== true;
 }
 
 /** Failures that show the backend refused a request and changed nothing: it answered so. */
 const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'conflict', 'access_denied', 'unauthenticated', 'limit_exceeded', 'not_supported']);
 
-/** Only on the first attempt: a refusal after a retry may follow an attempt that was carried out. */
+/**
+ * Changed nothing: a refusal on the first attempt, or every attempt refused (a refusal after a retry
+ * may otherwise follow an attempt that was carried out).
+ */
 export function refusedOutright(err: unknown): err is BackendError {
-  return isRefusal(err) && (err.details.attempts ?? 1) <= 1;
+  if (!(err instanceof BackendError)) return false;
+  return err.details.everyAttemptRefused === true || (isRefusal(err) && (err.details.attempts ?? 1) <= 1);
 }
 
 /** The backend refused the request (bad argument, unknown resource, no permission, …): that attempt did nothing. */
 export function isRefusal(err: unknown): err is BackendError {
   return err instanceof BackendError && REFUSED_OUTRIGHT.has(err.kind);
+}
+
+/** An attempt that ended with this kind of error was not carried out: the backend refused it. */
+export function isRefusedKind(kind: ErrorKind): boolean {
+  return kind === 'throttled' || REFUSED_OUTRIGHT.has(kind);
+}
+
+/**
+ * A write throttled at every attempt changed nothing: the advice says so (and the write is not
+ * counted against the limit, see refusedOutright). Other errors pass through unchanged.
+ */
+export function throttledEveryAttempt(err: unknown, nothingDone: string): unknown {
+  if (!(err instanceof BackendError) || err.kind !== 'throttled' || err.details.everyAttemptRefused !== true) return err;
+  return withHint(err, `${err.backend} refused every attempt (throttling), so ${nothingDone}; wait a few seconds and call again`);
 }
 
 /**

@@ -18,10 +18,11 @@ import type {
   StopExecutionInput,
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
+import type { MiddlewareStack } from '@smithy/types';
 import type { Config } from '../../config.js';
 import { addRedactions, log, redactDeep } from '../../log.js';
 import { BackendError } from '../../server/errors.js';
-import { toBackendError } from './errors.js';
+import { attemptRefused, toBackendError } from './errors.js';
 
 /** The Step Functions operations the tools use, behind one narrow module. */
 export interface SfnBackend {
@@ -130,13 +131,16 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     return startClient;
   };
 
-  const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>, input?: object): Promise<T> => {
+  const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>, input?: object, attempts?: AttemptWatch): Promise<T> => {
     try {
       // A reply that echoes one of the server's secrets is redacted as it arrives, before any view
       // cuts a value (a cut could keep part of a secret that a later redaction no longer matches).
       return redactDeep(await run());
     } catch (err) {
-      const error = toBackendError(operation, err, signal);
+      let error = toBackendError(operation, err, signal);
+      if (error instanceof BackendError && attempts?.everyRefused()) {
+        error = new BackendError(error.backend, error.operation, error.kind, error.code, error.message, { ...error.details, everyAttemptRefused: true });
+      }
       if (input && error instanceof BackendError && (error.kind === 'not_found' || error.kind === 'invalid_argument')) {
         const hint = regionMismatch(input, await clientRegion(client));
         if (hint) throw new BackendError(error.backend, error.operation, error.kind, error.code, error.message, { ...error.details, hint });
@@ -163,17 +167,26 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
         if (out.events.some((e) => typeof e.id !== 'number' || typeof e.type !== 'string')) throw malformed('GetExecutionHistory', 'the reply has an event without a numeric id or a type');
         return out;
       }, input),
-    startExecution: (input, signal, options) =>
-      call('StartExecution', signal, async () => {
+    startExecution: (input, signal, options) => {
+      const attempts = new AttemptWatch();
+      const command = attempts.watch(new sdk.StartExecutionCommand(input));
+      return call('StartExecution', signal, async () => {
         const sender = options?.resend ? client : await refusalsRetried();
-        const out = requireMembers('StartExecution', await sender.send(new sdk.StartExecutionCommand(input), { abortSignal: signal }), ['executionArn']);
+        const out = requireMembers('StartExecution', await sender.send(command, { abortSignal: signal }), ['executionArn']);
         if (typeof out.executionArn !== 'string' || out.executionArn === '') throw malformed('StartExecution', 'the reply\'s executionArn is not a non-empty text');
         return out;
-      }, input),
-    stopExecution: (input, signal) =>
-      call('StopExecution', signal, () => client.send(new sdk.StopExecutionCommand(input), { abortSignal: signal }), input),
-    redriveExecution: (input, signal) =>
-      call('RedriveExecution', signal, () => client.send(new sdk.RedriveExecutionCommand(input), { abortSignal: signal }), input),
+      }, input, attempts);
+    },
+    stopExecution: (input, signal) => {
+      const attempts = new AttemptWatch();
+      const command = attempts.watch(new sdk.StopExecutionCommand(input));
+      return call('StopExecution', signal, () => client.send(command, { abortSignal: signal }), input, attempts);
+    },
+    redriveExecution: (input, signal) => {
+      const attempts = new AttemptWatch();
+      const command = attempts.watch(new sdk.RedriveExecutionCommand(input));
+      return call('RedriveExecution', signal, () => client.send(command, { abortSignal: signal }), input, attempts);
+    },
     close: () => {
       client.destroy();
       startClient?.destroy();
@@ -182,6 +195,39 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
 }
 
 type RetryStrategy = Awaited<ReturnType<SFNClient['config']['retryStrategy']>>;
+
+/**
+ * How each attempt the SDK makes for one write ended (it sits inside the retry loop): when the
+ * service refused every one (throttling, or a 4xx error of its own), none was carried out however
+ * many were made, and the write changed nothing. The final error alone cannot tell: a throttled
+ * last attempt may follow a 5xx or a dropped connection that did take effect.
+ */
+class AttemptWatch {
+  private refused = 0;
+  private other = 0;
+
+  watch<C extends { middlewareStack: MiddlewareStack<I, O> }, I extends object, O extends object>(command: C & { middlewareStack: MiddlewareStack<I, O> }): C {
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          const out = await next(args);
+          this.other += 1;
+          return out;
+        } catch (err) {
+          if (attemptRefused(err)) this.refused += 1;
+          else this.other += 1;
+          throw err;
+        }
+      },
+      { step: 'deserialize', priority: 'high', name: 'executionsMcpAttemptWatch' },
+    );
+    return command;
+  }
+
+  everyRefused(): boolean {
+    return this.refused > 0 && this.other === 0;
+  }
+}
 
 /**
  * The SDK's retries, for what the service refused outright only (throttling): a dropped connection

@@ -1,4 +1,4 @@
-import { BackendError, type ErrorKind, isAbort, isDeadline } from '../../server/errors.js';
+import { BackendError, type ErrorKind, isAbort, isDeadline, isRefusedKind } from '../../server/errors.js';
 
 /** AWS SDK v3 error → BackendError. Shared by the AWS backends through awsErrorKind. */
 
@@ -110,6 +110,14 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   if (status === 404) return 'not_found';
   if (status !== undefined && status >= 400) return 'invalid_argument';
   return 'internal';
+}
+
+/** One attempt's error (as the SDK raises it, before retries) is the service refusing the request: it was not carried out. */
+export function attemptRefused(err: unknown): boolean {
+  if (!(err instanceof Error) || isAbort(err)) return false;
+  const e = err as Error & SdkErrorLike;
+  const code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
+  return isRefusedKind(awsErrorKind(code, e.$metadata?.httpStatusCode, e));
 }
 
 export function toBackendError(operation: string, err: unknown, signal?: AbortSignal): unknown {

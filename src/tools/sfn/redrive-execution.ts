@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { ToolError, errorSummary, outcomeUnknown } from '../../server/errors.js';
+import { ToolError, errorSummary, outcomeUnknown, throttledEveryAttempt } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
@@ -49,7 +49,7 @@ export const redriveExecution = defineTool({
             `Next: describe_execution shows its status and redriveCount; to retry, call redrive_execution again with clientToken="${clientToken}" so that it cannot redrive twice.`,
         );
       }
-      throw err;
+      throw throttledEveryAttempt(err, 'nothing was redriven');
     }
     const structured = { redriveDate: iso(out.redriveDate) };
     return {

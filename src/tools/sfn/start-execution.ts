@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { SfnBackend } from '../../backends/sfn/client.js';
-import { BackendError, ToolError, errorSummary, outcomeUnknown } from '../../server/errors.js';
+import { BackendError, ToolError, errorSummary, outcomeUnknown, throttledEveryAttempt } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
@@ -127,7 +127,7 @@ export const startExecution = defineTool({
     try {
       out = await sfn.startExecution(request, ctx.signal);
     } catch (first) {
-      if (!outcomeUnknown(first)) throw alreadyExists(first, name, arn, false);
+      if (!outcomeUnknown(first)) throw alreadyExists(throttledEveryAttempt(first, 'nothing was started'), name, arn, false);
       // The request may have reached Step Functions. Only a STANDARD start is idempotent: an EXPRESS
       // one sent again would start a second execution, so it is sent again only once the type is known.
       const type = await machineType(sfn, args.stateMachineArn, ctx.signal);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
+import { throttledEveryAttempt } from '../../server/errors.js';
 import { compact, cutAt, iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
@@ -31,6 +32,8 @@ export const stopExecution = defineTool({
     // No answer: the stop may have been applied all the same.
     'StopExecution:timeout': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
     'StopExecution:unavailable': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
+    // Throttled at the last attempt only: an attempt before may have been a 5xx that was applied.
+    'StopExecution:throttled': 'the stop may have reached Step Functions at an earlier attempt: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
     // An unreadable reply may follow a stop that was applied: a second call would then find it ended, as if someone else had stopped it.
     'StopExecution:malformed_response': 'the stop may have reached Step Functions anyway: describe_execution shows whether the execution is ABORTED; calling stop_execution again is safe',
   },
@@ -49,7 +52,9 @@ export const stopExecution = defineTool({
       };
     }
     ctx.spendWrite();
-    const out = await sfn.stopExecution({ executionArn: args.executionArn, error: args.error, cause: args.cause }, ctx.signal);
+    const out = await sfn.stopExecution({ executionArn: args.executionArn, error: args.error, cause: args.cause }, ctx.signal).catch((err: unknown) => {
+      throw throttledEveryAttempt(err, 'nothing was stopped');
+    });
     // The execution may have ended on its own between the look and the stop, which then answers
     // with its old stop date as if it had stopped it: look again (a failed look changes nothing).
     const after = await sfn.describeExecution({ executionArn: args.executionArn, includedData: 'METADATA_ONLY' }, ctx.signal).catch(() => undefined);

@@ -1,0 +1,120 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { WriteRateLimiter } from '../../src/server/rate-limit.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * A write throttled at every attempt the SDK made was refused each time: nothing happened, the
+ * answer says so and the write costs nothing against the limit. Throttled only at the last attempt,
+ * after a 5xx that may have been applied, the outcome stays unknown.
+ */
+
+let fake: FakeSfn;
+let orders: string;
+let env: SfnEnv;
+
+beforeAll(async () => {
+  fake = await startFakeSfn();
+  orders = fake.addStateMachine('Orders');
+  // Three SDK attempts; one write a minute, so a write that was counted shows in the next call.
+  env = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+});
+
+afterAll(async () => {
+  await env.close();
+  await fake.close();
+});
+
+afterEach(() => {
+  fake.clearFaults();
+});
+
+const THROTTLE = { kind: 'throttle', status: 400 } as const;
+
+/** The write allowance is unspent: a write that reaches the backend is accepted, and spends it again. */
+async function expectAllowanceLeft(tag: string): Promise<void> {
+  const probe = fake.addExecution({ stateMachineArn: orders, name: `probe-${tag}`, status: 'RUNNING', startDate: 1_763_600_000 });
+  const stopped = await env.call('stop_execution', { executionArn: probe.executionArn });
+  expect(stopped.isError, stopped.text).toBeUndefined();
+  // Spent now: the one write of this minute is gone; the limiter restarts for the next test.
+  await env.close();
+  env = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+}
+
+describe('throttled at every attempt', () => {
+  it('start_execution on a STANDARD machine: nothing was started, it is not sent again, and it costs no write', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    const executions = fake.executions.length;
+    fake.inject(THROTTLE, { op: 'StartExecution', times: 10 });
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: 'throttled-start' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(
+      /^Step Functions StartExecution failed after 3 attempts: ThrottlingException \(HTTP 400\)[^\n]*Next: Step Functions refused every attempt \(throttling\), so nothing was started; wait a few seconds and call again\.$/,
+    );
+    expect(r.text).not.toContain('may have started');
+    // The three attempts of one send; no second send after asking the machine's type.
+    expect(fake.requestsFor('StartExecution').slice(before).map((q) => q.fault)).toEqual(['throttle', 'throttle', 'throttle']);
+    expect(fake.requestsFor('DescribeStateMachine')).toHaveLength(0);
+    expect(fake.executions.length).toBe(executions);
+    fake.clearFaults();
+    await expectAllowanceLeft('start');
+  });
+
+  it('redrive_execution: nothing was redriven, no clientToken to keep, and it costs no write', async () => {
+    const failed = fake.addExecution({ stateMachineArn: orders, name: 'throttled-redrive', status: 'FAILED', startDate: 1_763_600_000, stopDate: 1_763_600_060 });
+    fake.inject(THROTTLE, { op: 'RedriveExecution', times: 10 });
+    const r = await env.call('redrive_execution', { executionArn: failed.executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions RedriveExecution failed after 3 attempts: ThrottlingException\b.*Next: Step Functions refused every attempt \(throttling\), so nothing was redriven; wait a few seconds and call again\.$/);
+    expect(r.text).not.toContain('may have reached');
+    expect(failed.redriveCount ?? 0).toBe(0);
+    fake.clearFaults();
+    await expectAllowanceLeft('redrive');
+  });
+
+  it('stop_execution: nothing was stopped, and it costs no write', async () => {
+    const running = fake.addExecution({ stateMachineArn: orders, name: 'throttled-stop', status: 'RUNNING', startDate: 1_763_600_000 });
+    fake.inject(THROTTLE, { op: 'StopExecution', times: 10 });
+    const r = await env.call('stop_execution', { executionArn: running.executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions StopExecution failed after 3 attempts: ThrottlingException\b.*Next: Step Functions refused every attempt \(throttling\), so nothing was stopped; wait a few seconds and call again\.$/);
+    expect(running.status).toBe('RUNNING');
+    fake.clearFaults();
+    await expectAllowanceLeft('stop');
+  });
+
+  it('a refusal of another kind after throttling (too many running executions) also changed nothing', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    fake.inject(THROTTLE, { op: 'StartExecution' });
+    fake.inject({ kind: 'error', type: 'ExecutionLimitExceeded', message: 'too many running' }, { op: 'StartExecution' });
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: 'limit-after-throttle' });
+    expect(r.text).toMatch(/^Step Functions StartExecution failed after 2 attempts: ExecutionLimitExceeded\b/);
+    expect(fake.requestsFor('StartExecution').slice(before)).toHaveLength(2);
+    fake.clearFaults();
+    await expectAllowanceLeft('limit');
+  });
+});
+
+describe('throttled after an attempt that may have been applied', () => {
+  it('redrive_execution: a 500 then throttling may have redriven; the write counts', async () => {
+    const failed = fake.addExecution({ stateMachineArn: orders, name: 'mixed-redrive', status: 'FAILED', startDate: 1_763_600_000, stopDate: 1_763_600_060 });
+    fake.inject({ kind: 'internal', status: 500 }, { op: 'RedriveExecution' });
+    fake.inject(THROTTLE, { op: 'RedriveExecution', times: 5 });
+    const r = await env.call('redrive_execution', { executionArn: failed.executionArn });
+    expect(r.text).toMatch(/^Step Functions RedriveExecution failed: ThrottlingException\b.*The redrive may have reached Step Functions anyway\. .*clientToken="[0-9a-f-]{36}"/);
+    fake.clearFaults();
+    const next = fake.addExecution({ stateMachineArn: orders, name: 'mixed-redrive-next', status: 'RUNNING', startDate: 1_763_600_000 });
+    expect((await env.call('stop_execution', { executionArn: next.executionArn })).text).toMatch(/^stop_execution refused: the server allows 1 write/);
+    await env.close();
+    env = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+  });
+
+  it('stop_execution: a dropped connection then throttling may have stopped it; describe_execution tells', async () => {
+    const running = fake.addExecution({ stateMachineArn: orders, name: 'mixed-stop', status: 'RUNNING', startDate: 1_763_600_000 });
+    fake.inject({ kind: 'lostAnswer' }, { op: 'StopExecution' });
+    fake.inject(THROTTLE, { op: 'StopExecution', times: 5 });
+    const r = await env.call('stop_execution', { executionArn: running.executionArn });
+    expect(running.status).toBe('ABORTED');
+    expect(r.text).toMatch(/^Step Functions StopExecution failed after 3 attempts: ThrottlingException\b.*Next: the stop may have reached Step Functions at an earlier attempt: describe_execution shows whether the execution is ABORTED/);
+  });
+});
