@@ -61,7 +61,9 @@ export function withHint(err: BackendError, hint: string): BackendError {
 const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
 
 export function outcomeUnknown(err: unknown): err is BackendError {
-  return err instanceof BackendError && OUTCOME_UNKNOWN.has(err.kind) && err.details.everyAttemptRefused !== true;
+  if (!(err instanceof BackendError) || err.details.everyAttemptRefused === true) return false;
+  // After a retry, even a refusal may follow an attempt that was carried out (its answer lost).
+  return OUTCOME_UNKNOWN.has(err.kind) || (err.details.attempts ?? 1) > 1;
 }
 
 /** Failures that show the backend refused a request and changed nothing: it answered so. */

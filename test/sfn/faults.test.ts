@@ -179,6 +179,10 @@ describe('transport faults with maxAttempts 1', () => {
     [301, '', /failed: Unknown \(HTTP 301\): the endpoint answered HTTP 301.*Next: check the server's endpoint configuration/],
     [407, '<html>Proxy Authentication Required</html>', /failed: UnreadableErrorReply \(HTTP 407\): a proxy between the server and Step Functions asked for credentials.*Next: check the server's endpoint configuration/],
     [408, '', /failed: Unknown \(HTTP 408\)\. Next: the backend did not answer in time; call again/],
+    // Step Functions names every error: a 4xx refusal without a name came from something on the way.
+    [400, '<html><body>Bad Request</body></html>', /failed: UnreadableErrorReply \(HTTP 400\): the endpoint answered HTTP 400 without a Step Functions error code, which Step Functions always sends\. Next: a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration \(AWS_ENDPOINT_URL_SFN\)/],
+    [400, '', /failed: Unknown \(HTTP 400\): the endpoint answered HTTP 400 without a Step Functions error code.*Next: a proxy or gateway/],
+    [400, '{"message":"bad request"}', /failed: Unknown \(HTTP 400\): bad request\. Next: a proxy or gateway/],
   ] as const)('HTTP %i with body %s is classified by what came back, never as a JavaScript error', async (status, body, expected) => {
     fake.inject({ kind: 'raw', status, body, contentType: body.startsWith('<') ? 'text/html' : undefined }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });

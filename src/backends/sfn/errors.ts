@@ -64,6 +64,8 @@ const THROTTLING = new Set([
 const JS_ERROR_NAMES = new Set(['SyntaxError', 'TypeError', 'RangeError']);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+/** Codes an error reply without a Step Functions error name ends up with (after the rewording below). */
+const UNNAMED_CODES = new Set(['Unknown', 'UnknownError', 'UnreadableErrorReply']);
 /** The connection was made, then lost: a transient backend failure, not a configuration problem. */
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
@@ -106,6 +108,8 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   if (status === 403) return 'access_denied';
   // Too large for the endpoint (or a proxy before it): sending it again cannot help.
   if (status === 413) return 'invalid_argument';
+  // An error reply (4xx) that is not JSON was not Step Functions' answer: something refused the request on the way.
+  if (status !== undefined && status >= 400 && status < 500 && JS_ERROR_NAMES.has(code)) return 'invalid_argument';
   if (JS_ERROR_NAMES.has(code) || /deserializ|unexpected token|JSON/i.test(err.message ?? '')) return 'malformed_response';
   if (status === 404) return 'not_found';
   if (status !== undefined && status >= 400) return 'invalid_argument';
@@ -158,14 +162,23 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
         : `the endpoint answered HTTP ${status}, which Step Functions never does: what answers at that address is not the Step Functions API`;
   }
 
+  // Step Functions names every error it answers with (__type): a 4xx refusal without a name came
+  // from a proxy or gateway on the way, or from an endpoint that is not the Step Functions API.
+  const unnamed = kind === 'invalid_argument' && status !== undefined && status !== 413 && UNNAMED_CODES.has(code);
   const dropped = kind === 'unavailable' && DROPPED_CODES.has(code);
   // Dropped with a status: the reply had begun, and its body was cut off.
   if (dropped) message = `the connection to the Step Functions endpoint was dropped ${status === undefined ? 'before it answered' : 'while it was answering'} (${code})`;
   if (message === 'UnknownError' || message === code) message = '';
+  if (unnamed && (!message || code === 'UnreadableErrorReply')) {
+    message = `the endpoint answered HTTP ${status} without a Step Functions error code, which Step Functions always sends`;
+  }
   return new BackendError('Step Functions', operation, kind, code, message, {
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,
     ...(foreign && { hint: "check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way; calling again will not help" }),
+    ...(unnamed && {
+      hint: "a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way, then the arguments",
+    }),
   });
 }
