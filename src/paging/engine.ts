@@ -1,7 +1,7 @@
 import { stableHash, TOKENS_CARRIED, type CursorCodec, type CursorState } from './token.js';
 import { callSignal, pause } from '../server/deadline.js';
 import { log } from '../log.js';
-import { ToolError } from '../server/errors.js';
+import { BackendError, ToolError } from '../server/errors.js';
 import { hashOf, Trail, type WireTrail } from './resume.js';
 import { endOfPage, indexOfKey, positionAt, resumeIndex } from './position.js';
 import { resolveWindow, windowVerdict, type TimeWindowSpec } from './window.js';
@@ -114,6 +114,23 @@ export interface Collected<V> {
   repeatedToken?: true;
 }
 
+/** What a walk cut short by a backend fault had read, with a token that re-reads the page that failed. */
+export type Interrupted<V> = Omit<Collected<V>, 'stopReason'> & { nextToken: string };
+
+/**
+ * A backend fault (retries spent) after this call had read pages: thrown instead of the bare fault
+ * so that what was read is not lost. No stopReason: the call ends as an error, not a stop.
+ */
+export class WalkInterrupted<V> extends Error {
+  override name = 'WalkInterrupted';
+  constructor(
+    readonly fault: BackendError,
+    readonly read: Interrupted<V>,
+  ) {
+    super(fault.message);
+  }
+}
+
 export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<V>> {
   const now = spec.now ?? Date.now;
   const start: CursorState = spec.startingToken
@@ -160,8 +177,10 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   let repeatedToken = false;
   /** The boundary after the page read last, and the end of that page, where a later call resumes instead (itemsCanLeave). */
   let pageEnd: { boundary: CursorState; end: CursorState } | undefined;
-  const finish = (stopReason: StopReason, at?: CursorState): Collected<V> => {
-    const result: Collected<V> = { items, stopReason, pagesFetched, itemsScanned };
+  const finish = (stopReason: StopReason, at?: CursorState): Collected<V> => ({ items, stopReason, ...pagingAt(at) });
+  /** The paging fields of an answer that ends at `at` (undefined: at the end of the list). */
+  const pagingAt = (at?: CursorState): Omit<Collected<V>, 'items' | 'stopReason'> => {
+    const result: Omit<Collected<V>, 'items' | 'stopReason'> = { pagesFetched, itemsScanned };
     if (repeatedToken) result.repeatedToken = true;
     const next = at !== undefined && at === pageEnd?.boundary ? pageEnd.end : at;
     if (next) {
@@ -258,6 +277,12 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         );
       }
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
+      // Pages read before the fault are not lost: the token points at the page that failed, as a
+      // deadline here would. Before any page, the caller still has the token it came with.
+      if (err instanceof BackendError && pagesFetched > 0) {
+        const read = pagingAt(state);
+        if (read.nextToken !== undefined) throw new WalkInterrupted(err, { items, ...read, nextToken: read.nextToken });
+      }
       throw err;
     }
     if (state.backendToken !== undefined) tokensRead.add(tokenHash(state.backendToken));

@@ -1,7 +1,7 @@
 import type { ToolContext } from '../server/define-tool.js';
-import { BackendError } from '../server/errors.js';
+import { BackendError, PartialListError } from '../server/errors.js';
 import { itemSize } from '../server/render.js';
-import { collect, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
+import { collect, WalkInterrupted, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
 import { fingerprintOf } from './fields.js';
 
 /** Room kept for the answer's envelope: header, continuation hint (with its token) and paging fields. */
@@ -89,6 +89,11 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     deadlineAt: ctx.deadlineAt,
     signal: ctx.signal,
     onProgress: (pages, items) => ctx.progress(pages, `fetched ${pages} page(s), ${items} item(s) so far`),
+  }).catch((err: unknown) => {
+    // The server renders the fault with what was read before it (as text lines: the answer is an error).
+    if (!(err instanceof WalkInterrupted)) throw err;
+    const { items, pagesFetched, nextToken } = (err as WalkInterrupted<V>).read;
+    throw new PartialListError(err.fault, { lines: items.map((item) => lines.get(item) ?? ''), pagesFetched, nextToken });
   });
   if (collected.repeatedToken) {
     ctx.note(`${call.source ?? 'the backend'} handed back the page token it was given, so paging stopped here: more items may exist that this listing cannot reach.`);

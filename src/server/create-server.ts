@@ -5,7 +5,7 @@ import { log, redactDeep, redactInResult } from '../log.js';
 import { CursorCodec } from '../paging/token.js';
 import { VERSION } from '../version.js';
 import { annotationsFor, type ToolContext, type ToolDefinition } from './define-tool.js';
-import { BackendError, ToolError, describeError, refusedOutright } from './errors.js';
+import { BackendError, PartialListError, ToolError, describeError, refusedOutright } from './errors.js';
 import { selectTools } from './inventory.js';
 import { WriteRateLimiter } from './rate-limit.js';
 import type { CallTracker } from './activity.js';
@@ -136,16 +136,30 @@ async function runTool(
     // A write the backend refused outright changed nothing, so it does not count against the limit.
     if (refusedOutright(err)) ctx.refundWrites();
     const text =
-      limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError)
+      limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError) && !(err instanceof PartialListError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +
           (tool.operation === 'read'
             ? 'Next: call again; if it persists, the backend is unhealthy.'
             : 'The request may have been carried out anyway. Next: check with the matching list or get tool before calling again.')
         : describeError(err, tool.name, tool.errorHints);
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
+    if (err instanceof PartialListError) return { isError: true, content: [{ type: 'text', text: partialText(text, err.read.lines, fence, deps.config) }] };
     return { isError: true, content: [{ type: 'text', text: wellFormed(text) }] };
   } finally {
     limit.dispose();
     finished?.();
   }
+}
+
+/**
+ * A fault's text followed by the items read before it: item lines are answer data, so they get
+ * what a successful answer's text gets (fence preamble, redaction, budget cut, well-formed text).
+ * No structuredContent: clients do not check an error's against the outputSchema.
+ */
+function partialText(head: string, lines: string[], fence: UntrustedFence, config: Config): string {
+  const { responseBudgetChars, maxPayloadChars } = config.limits;
+  // Redacted before the cut, which could keep a secret's first characters.
+  const items = fitToBudget({}, redactInResult(lines.join('\n')), responseBudgetChars - head.length, maxPayloadChars, fence.id).text;
+  // The preamble right before the lines it is about, after the fault and the call that goes on.
+  return wellFormed([redactInResult(head), fence.preamble() + items].filter(Boolean).join('\n'));
 }

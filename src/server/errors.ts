@@ -52,6 +52,20 @@ export class BackendError extends Error {
   }
 }
 
+/**
+ * A list walk a backend fault cut short after it had read pages: the fault, what was read before
+ * it (item text lines, fenced where untrusted) and a token that goes on from the page that failed.
+ */
+export class PartialListError extends Error {
+  override name = 'PartialListError';
+  constructor(
+    readonly fault: BackendError,
+    readonly read: { lines: string[]; pagesFetched: number; nextToken: string },
+  ) {
+    super(fault.message);
+  }
+}
+
 /** The same backend error with the next step its raiser knows better. */
 export function withHint(err: BackendError, hint: string): BackendError {
   return new BackendError(err.backend, err.operation, err.kind, err.code, err.message, { ...err.details, hint });
@@ -147,6 +161,7 @@ const CODE_HINTS: Record<string, string> = {
 /** Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret. */
 export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
   if (err instanceof ToolError) return redact(err.message);
+  if (err instanceof PartialListError) return `${describeError(err.fault, toolName, hints)}\n${readBeforeFault(err, toolName)}`;
   if (err instanceof BackendError) {
     const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
@@ -160,6 +175,16 @@ export function describeError(err: unknown, toolName: string, hints: ErrorHints 
     stack: err instanceof Error ? err.stack : undefined,
   });
   return `${toolName} failed with an internal error in executions-mcp (logged on the server). Call again; if it persists, report it.`;
+}
+
+/** What a walk read before its fault, and the call that goes on from there; the item lines follow it (not part of this text). */
+function readBeforeFault(err: PartialListError, toolName: string): string {
+  const { lines, pagesFetched, nextToken } = err.read;
+  const pages = `${pagesFetched} page(s)`;
+  const resume = `call ${toolName} again with the same other arguments and startingToken="${nextToken}"`;
+  return lines.length > 0
+    ? `Read before the fault: ${lines.length} item(s) from ${pages}, listed below. To go on from the page that failed without reading these again, ${resume}.`
+    : `Read before the fault: ${pages}, none with a matching item. To go on from the page that failed without scanning those again, ${resume}.`;
 }
 
 /** The abort reason of AbortSignal.timeout(): the call's time limit, not the client, ended it. */

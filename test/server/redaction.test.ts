@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { setRedactions } from '../../src/log.js';
+import { BASE_EPOCH_S } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from '../sfn/env.js';
 
 /** The server's secrets, echoed back by a backend, never reach a client: not even a cut-off part of one. */
@@ -62,4 +63,19 @@ it('an echoed secret is redacted JSON-escaped ("\\/" for "/") and URL-encoded to
   const shown = JSON.stringify(r.structured) + r.text;
   expect(shown).not.toContain('secretSessionToken');
   expect(shown).toContain('{"php":"[redacted]","url":"https://x.example/?t=[redacted]"}');
+});
+
+it('items read before a backend fault are redacted as a successful answer\'s are, short values left alone', async () => {
+  const machine = env.fake.addStateMachine('RedactPartial');
+  env.fake.addExecutions(machine, 8);
+  env.fake.addExecution({ stateMachineArn: machine, name: SECRET, status: 'SUCCEEDED', startDate: BASE_EPOCH_S + 60 });
+  env.fake.addExecution({ stateMachineArn: machine, name: SHORT, status: 'SUCCEEDED', startDate: BASE_EPOCH_S + 120 });
+  env.fake.inject({ kind: 'slow', ms: 0 }, { op: 'ListExecutions', times: 2 });
+  env.fake.inject({ kind: 'internal', status: 503 }, { op: 'ListExecutions' });
+  const r = await env.call('list_executions', { stateMachineArn: machine, pageSize: 2 });
+  expect(r.isError).toBe(true);
+  expect(r.text).toContain('Read before the fault: 4 item(s) from 2 page(s)');
+  expect(r.text).not.toContain(SECRET.slice(0, 24));
+  expect(r.text).toContain(':execution:RedactPartial:[redacted]');
+  expect(r.text).toMatch(/^true {2}SUCCEEDED .*:execution:RedactPartial:true$/m);
 });

@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { onaEnv, type OnaEnv } from './env.js';
+
+/**
+ * list_agent_executions cut short by an Ona fault that outlasts the retries: the isError answer
+ * lists what was read before it, and its token goes on from the page that failed.
+ */
+
+const unavailable = { kind: 'status', status: 503, body: JSON.stringify({ code: 'unavailable', message: 'maintenance' }) } as const;
+
+let env: OnaEnv | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+/** Lets the first `pages` list requests through, then fails every attempt (the first and two retries) of the next. */
+function failAfter(opened: OnaEnv, pages: number): void {
+  opened.fake.failNext({ kind: 'slow', ms: 0 }, pages, 'ListAgentExecutions');
+  opened.fake.failNext(unavailable, 3, 'ListAgentExecutions');
+}
+
+function namesIn(text: string): string[] {
+  return [...text.matchAll(/name=(fix-flaky-tests-\d+)/g)].map((m) => m[1] as string);
+}
+
+function tokenIn(text: string): string {
+  const token = /startingToken="([^"]+)"/.exec(text)?.[1];
+  expect(token, text).toBeDefined();
+  return token as string;
+}
+
+/** Every execution name the listing returns from `token` on, following nextToken to the end. */
+async function rest(opened: OnaEnv, args: Record<string, unknown>, token: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let next: string | undefined = token; next; ) {
+    const res = await opened.harness.call('list_agent_executions', { ...args, startingToken: next });
+    expect(res.isError, res.text).toBeUndefined();
+    out.push(...(res.structured?.agentExecutions as Array<{ name: string }>).map((e) => e.name));
+    next = res.structured?.nextToken as string | undefined;
+  }
+  return out;
+}
+
+describe('list_agent_executions: a fault part-way through a walk', () => {
+  it('lists the executions read before it; its token yields the rest, each once, in order', async () => {
+    env = await onaEnv({ count: 30 });
+    const all = env.fake.executions.map((e) => e.metadata.name as string);
+    const args = { maxItems: 100, pageSize: 5 };
+    failAfter(env, 3);
+    const res = await env.harness.call('list_agent_executions', args);
+    expect(res.isError).toBe(true);
+    expect(res.structured).toBeUndefined();
+    expect(res.text).toMatch(/^Ona ListAgentExecutions failed after 3 attempts: unavailable \(HTTP 503\).*Next: /);
+    expect(res.text).toContain('\nRead before the fault: 15 item(s) from 3 page(s), listed below. To go on from the page that failed without reading these again, call list_agent_executions again');
+    expect(namesIn(res.text)).toEqual(all.slice(0, 15));
+    const after = await rest(env, args, tokenIn(res.text));
+    expect([...namesIn(res.text), ...after]).toEqual(all);
+  });
+});
