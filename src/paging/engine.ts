@@ -261,6 +261,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // A page the cursor points into must be re-read at its original size; a fresh page may be sized.
     // Pages that held only items already returned (new items arriving at the head as fast as
     // small position-token pages advance) double the next one, so the walk always gets ahead.
+    // Where a fault fetching this page leaves the call: the cursor before it is resized below (finish
+    // knows the page boundary, where a call resumes at the end of the page before, by identity).
+    const cursor = state;
     if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: Math.min(spec.pageSize, adaptiveSize() * 2 ** Math.min(stalledPages, 16)) };
     let page: BackendPage<R>;
     // A page a look-ahead already fetched is not fetched again (it keeps the size it was read at).
@@ -280,7 +283,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       // Pages read before the fault are not lost: the token points at the page that failed, as a
       // deadline here would. Before any page, the caller still has the token it came with.
       if (err instanceof BackendError && pagesFetched > 0) {
-        const read = pagingAt(state);
+        const read = pagingAt(cursor);
         if (read.nextToken !== undefined) throw new WalkInterrupted(err, { items, ...read, nextToken: read.nextToken });
       }
       throw err;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeExecutions } from '../fakes/ona.js';
 import { onaEnv, type OnaEnv } from './env.js';
 
 /**
@@ -56,5 +57,25 @@ describe('list_agent_executions: a fault part-way through a walk', () => {
     expect(namesIn(res.text)).toEqual(all.slice(0, 15));
     const after = await rest(env, args, tokenIn(res.text));
     expect([...namesIn(res.text), ...after]).toEqual(all);
+  });
+
+  it('an execution that leaves the phase filter before the continuation moves no other one out of reach', async () => {
+    // Ona pages by offset: one execution leaving the filter on a page already read moves the first
+    // of the page that failed behind that page's offset. Pages of 100 here are sized by the call
+    // (no pageSize), so the walk reads several within a budget large enough for them.
+    env = await onaEnv({ executions: makeExecutions(700), argv: ['--response-budget-chars', '1000000'] });
+    const running = env.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING');
+    expect(running).toHaveLength(117);
+    const args = { statusPhases: ['PHASE_RUNNING'], maxItems: 250 };
+    failAfter(env, 1);
+    const res = await env.harness.call('list_agent_executions', args);
+    expect(res.isError).toBe(true);
+    expect(res.text).toContain('Read before the fault: 100 item(s) from 1 page(s)');
+    expect(namesIn(res.text)).toEqual(running.slice(0, 100).map((e) => e.metadata.name));
+
+    // One of those read finishes before the continuation: it leaves the filter.
+    (running[10] as (typeof running)[number]).status.phase = 'PHASE_STOPPED';
+    const after = await rest(env, args, tokenIn(res.text));
+    expect(after).toEqual(running.slice(100).map((e) => e.metadata.name));
   });
 });
