@@ -261,8 +261,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // A page the cursor points into must be re-read at its original size; a fresh page may be sized.
     // Pages that held only items already returned (new items arriving at the head as fast as
     // small position-token pages advance) double the next one, so the walk always gets ahead.
-    // Where a fault fetching this page leaves the call: the cursor before it is resized below (finish
-    // knows the page boundary, where a call resumes at the end of the page before, by identity).
+    // Where a fault, the deadline or a cancellation while fetching this page leaves the call: the
+    // cursor before it is resized below (finish knows the page boundary, where a call resumes at the
+    // end of the page before, by identity).
     const cursor = state;
     if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: Math.min(spec.pageSize, adaptiveSize() * 2 ** Math.min(stalledPages, 16)) };
     let page: BackendPage<R>;
@@ -274,12 +275,12 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     } catch (err) {
       // What was collected before a cancellation or the deadline is still a valid, resumable answer.
       if (err instanceof DeadlineReached) {
-        if (pagesFetched > 0) return finish('deadline', state);
+        if (pagesFetched > 0) return finish('deadline', cursor);
         throw new ToolError(
           `${spec.source ?? spec.tool} failed: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). Next: call again, or narrow the request.`,
         );
       }
-      if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', state);
+      if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', cursor);
       // Pages read before the fault are not lost: the token points at the page that failed, as a
       // deadline here would. Before any page, the caller still has the token it came with.
       if (err instanceof BackendError && pagesFetched > 0) {

@@ -78,4 +78,22 @@ describe('list_agent_executions: a fault part-way through a walk', () => {
     const after = await rest(env, args, tokenIn(res.text));
     expect(after).toEqual(running.slice(100).map((e) => e.metadata.name));
   });
+
+  it('the call deadline while fetching a page sized by the call leaves the same exact continuation', async () => {
+    // As above, with the deadline instead of a fault: the call ends normally (stopReason deadline).
+    env = await onaEnv({ executions: makeExecutions(700), argv: ['--response-budget-chars', '1000000'], env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' } });
+    const running = env.fake.executions.filter((e) => e.status.phase === 'PHASE_RUNNING');
+    const args = { statusPhases: ['PHASE_RUNNING'], maxItems: 250 };
+    env.fake.failNext({ kind: 'slow', ms: 0 }, 1, 'ListAgentExecutions');
+    env.fake.failNext({ kind: 'slow', ms: 3000 }, 1, 'ListAgentExecutions');
+    const res = await env.harness.call('list_agent_executions', args);
+    expect(res.isError, res.text).toBeUndefined();
+    expect(res.structured?.stopReason).toBe('deadline');
+    const first = (res.structured?.agentExecutions as Array<{ name: string }>).map((e) => e.name);
+    expect(first).toEqual(running.slice(0, 100).map((e) => e.metadata.name));
+
+    (running[10] as (typeof running)[number]).status.phase = 'PHASE_STOPPED';
+    const after = await rest(env, args, res.structured?.nextToken as string);
+    expect(after).toEqual(running.slice(100).map((e) => e.metadata.name));
+  });
 });
