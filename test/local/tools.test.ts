@@ -108,6 +108,10 @@ describe('Step Functions tools on the local engine', () => {
   it('list_executions with statusFilter, and stop_execution of the long-running report', async () => {
     const started = await h.call('start_execution', { stateMachineArn: arn('nightly-report'), name: 'tonight' });
     const executionArn = String(started.structured?.executionArn);
+    // The same name and input while it runs: the running execution comes back, and the answer says it is not a new one.
+    const again = await h.call('start_execution', { stateMachineArn: arn('nightly-report'), name: 'tonight' });
+    expect(again.structured).toEqual(started.structured);
+    expect(again.text).toMatch(/^Step Functions returned .*tonight, started at .* before this call: most likely an execution with this name and input that was already running/);
     const running = await h.call('list_executions', { stateMachineArn: arn('nightly-report'), statusFilter: 'RUNNING' });
     expect((running.structured?.executions as Array<{ name: string }>).map((e) => e.name)).toContain('tonight');
     const stopped = await h.call('stop_execution', { executionArn, error: 'Demo.Stop', cause: 'stopped from a test' });

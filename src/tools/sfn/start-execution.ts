@@ -143,8 +143,10 @@ export const startExecution = defineTool({
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
     const shownArn = ctx.fence.inline('executionArn', structured.executionArn);
     // StartExecution is idempotent: a running execution with this name and input comes back as it
-    // is. Only a start date clearly before the call tells (clocks differ by a little).
-    const startedBefore = args.name !== undefined && out.startDate instanceof Date && out.startDate.getTime() < sentAt - EARLIER_MARGIN_MS;
+    // is. Only a start date clearly before the call tells (clocks differ by a little; the embedded
+    // engine runs on this process's clock).
+    const margin = sfn.local ? 0 : EARLIER_MARGIN_MS;
+    const startedBefore = args.name !== undefined && out.startDate instanceof Date && out.startDate.getTime() < sentAt - margin;
     if (startedBefore) {
       return {
         structured,
