@@ -211,6 +211,12 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   const legacyTrail = start.previousKeyHash === undefined ? undefined : [start.previousTime === undefined ? [start.previousKeyHash] : [start.previousKeyHash, start.previousTime]];
   const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.orderEvidence ?? 0);
   let noteOrder = recency ? trail.watchOrder(timeOfNewestFirst) : undefined;
+  /** The keys of the items this call passed last (returned or filtered out): one met again on a later page is a repeat. */
+  const passedThisCall = new RecentKeys<R>(spec.keyOf, PASSED_KEYS_KEPT);
+  const pass = (raw: R, time: number | undefined): void => {
+    trail.pass(raw, time);
+    passedThisCall.add(raw);
+  };
   // Where a resume found no key of the items passed last (they all left the list, or a shift pushed
   // them beyond reach), items newer than those, where the walk resumes, may be repeats a position
   // token shifted back into view: a continuation does not return them. Only that leading run: past
@@ -419,9 +425,27 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       return boundary;
     };
 
+    // Pages read back to back within one call can shift too, when many items arrive at the head in
+    // between (a burst as large as a page or more): with position tokens the next page then holds
+    // items this call already passed, after some of the arrivals. An item passed already is left
+    // wherever it is met (keys are unique); on a list known to be newest first, so are the arrivals
+    // that open the page, as at a resume.
+    const laterPage = !resuming && pagesFetched > 1;
+    let arrivalsPossible = laterPage && spec.positionTokens === true;
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
       const time = timeOfNewestFirst(raw);
+      if (laterPage && passedThisCall.has(raw)) {
+        itemsScanned += 1;
+        continue;
+      }
+      if (arrivalsPossible) {
+        if (trail.mayBeRepeat(raw, time)) {
+          itemsScanned += 1;
+          continue;
+        }
+        arrivalsPossible = false;
+      }
       if (repeatsPossible) {
         if (trail.mayBeRepeat(raw, time, placedByRecency)) {
           itemsScanned += 1;
@@ -446,13 +470,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       }
       if (verdict === 'skip') {
         itemsScanned += 1;
-        trail.pass(raw, time);
+        pass(raw, time);
         continue;
       }
       const item = spec.view(raw);
       if (item === undefined) {
         itemsScanned += 1;
-        trail.pass(raw, time);
+        pass(raw, time);
         continue;
       }
       if (items.length >= spec.maxItems) return finish('maxItems', position());
@@ -462,7 +486,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       itemsScanned += 1;
       items.push(item);
       used += size;
-      trail.pass(raw, time);
+      pass(raw, time);
     }
 
     await spec.onProgress?.(pagesFetched, items.length);
@@ -491,6 +515,35 @@ const LOOKAHEAD_FETCHES = 25;
 /** Empty pages in a row fetched at once; after them, one page per EMPTY_PAGE_SPACING_MS at most. */
 const EMPTY_PAGES_UNPACED = 10;
 const EMPTY_PAGE_SPACING_MS = 50;
+
+/**
+ * Keys an intra-call shift can bring back: as many as items arrived at the head between two pages.
+ * Kept bounded (a filter may pass a great many items in one call); a burst larger than this many
+ * arrivals between two pages of one call can still repeat items.
+ */
+const PASSED_KEYS_KEPT = 4096;
+
+/** The last `limit` keys added, by hash (the oldest is forgotten first). */
+class RecentKeys<R> {
+  private readonly hashes = new Set<string>();
+  constructor(
+    private readonly keyOf: (raw: R) => string,
+    private readonly limit: number,
+  ) {}
+
+  add(raw: R): void {
+    const hash = hashOf(raw, this.keyOf);
+    if (hash === undefined) return;
+    this.hashes.delete(hash);
+    this.hashes.add(hash);
+    if (this.hashes.size > this.limit) this.hashes.delete(this.hashes.values().next().value as string);
+  }
+
+  has(raw: R): boolean {
+    const hash = hashOf(raw, this.keyOf);
+    return hash !== undefined && this.hashes.has(hash);
+  }
+}
 
 class DeadlineReached extends Error {
   override name = 'DeadlineReached';

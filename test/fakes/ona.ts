@@ -50,6 +50,8 @@ export interface OnaFake {
   peakInFlight: number;
   /** Queue a fault for the next `times` requests (of `method`, when given). */
   failNext(fault: Fault, times?: number, method?: string): void;
+  /** Called with each request as it arrives, before it is answered (e.g. to add executions between two pages). */
+  onRequest?: (method: string) => void;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
       return connectError(res, 400, 'invalid_argument', 'request body is not JSON');
     }
     fake.requests.push({ method, body, query: url.searchParams, authorization: req.headers.authorization, range: req.headers.range });
+    fake.onRequest?.(method);
     inFlight += 1;
     fake.peakInFlight = Math.max(fake.peakInFlight, inFlight);
     res.on('close', () => {

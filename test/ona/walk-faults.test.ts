@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeExecutions } from '../fakes/ona.js';
+import { makeExecution, makeExecutions } from '../fakes/ona.js';
 import { onaEnv, type OnaEnv } from './env.js';
 
 /**
@@ -95,5 +95,37 @@ describe('list_agent_executions: a fault part-way through a walk', () => {
     (running[10] as (typeof running)[number]).status.phase = 'PHASE_STOPPED';
     const after = await rest(env, args, res.structured?.nextToken as string);
     expect(after).toEqual(running.slice(100).map((e) => e.metadata.name));
+  });
+});
+
+describe('list_agent_executions: a burst of new executions between the pages of one call', () => {
+  // Ona pages by offset: K executions arriving at the head between two pages of one call shift the
+  // next page back by K, onto executions this call already returned (or onto the arrivals).
+  it.each([
+    [20, 5, 10],
+    [40, 10, 30],
+    [30, 3, 8],
+  ])('maxItems %i, pageSize %i, %i arrivals: no execution twice, none of those listed before missing', async (maxItems, pageSize, arrivals) => {
+    env = await onaEnv({ count: 100 });
+    const opened = env;
+    const before = opened.fake.executions.map((e) => e.metadata.name as string);
+    let lists = 0;
+    opened.fake.onRequest = (method) => {
+      if (method !== 'ListAgentExecutions' || (lists += 1) !== 2) return;
+      const newest = Date.parse(String(opened.fake.executions[0]?.metadata.createdAt)) || Date.parse('2026-08-01T12:00:00Z');
+      for (let k = 0; k < arrivals; k += 1) {
+        const burst = makeExecution(0, newest + 60_000 * (k + 1));
+        burst.id = `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`;
+        burst.metadata.name = `burst-${k}`;
+        opened.fake.executions.unshift(burst);
+      }
+    };
+    const args = { maxItems, pageSize };
+    const first = await opened.harness.call('list_agent_executions', args);
+    expect(first.isError, first.text).toBeUndefined();
+    const names = (first.structured?.agentExecutions as Array<{ name: string }>).map((e) => e.name);
+    const all = [...names, ...(await rest(opened, args, first.structured?.nextToken as string))];
+    expect(new Set(all).size, all.join(' ')).toBe(all.length);
+    expect(all.filter((name) => !name.startsWith('burst-'))).toEqual(before);
   });
 });
