@@ -105,6 +105,14 @@ export function dataLimitExceeded(what: string): TaskError {
   return Object.assign(error, { isRetryable: false, isCatchable: false });
 }
 
+/**
+ * A States.Runtime error of the engine's own code, as terminal as the library's: no Retry or Catch
+ * handles it, not even one on the Map or Parallel around the state.
+ */
+function statesRuntime(cause: string): TaskError {
+  return Object.assign(new TaskError('States.Runtime', cause), { isRetryable: false, isCatchable: false });
+}
+
 /** Step Functions' limits on a failure's error name and cause (characters). */
 const MAX_ERROR = 256;
 const MAX_CAUSE = 32_768;
@@ -281,16 +289,16 @@ export function scaledWaitHandler(wait: ScaledWait, run: RunBinding): (input: Js
   return async (input) => {
     const path = wait.secondsPath ?? wait.timestampPath ?? '$';
     const found = evaluatePath(path, input);
-    if (!found.ok) throw new TaskError('States.Runtime', `Path expression '${path}' does not point to a value`);
+    if (!found.ok) throw statesRuntime(`Path expression '${path}' does not point to a value`);
     const value = found.value;
     let ms: number;
     if (wait.secondsPath !== undefined) {
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw new TaskError('States.Runtime', `Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected an integer`);
-      if (value < 0) throw new TaskError('States.Runtime', `Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected an integer >= 0`);
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw statesRuntime(`Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected an integer`);
+      if (value < 0) throw statesRuntime(`Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected an integer >= 0`);
       ms = value * 1000;
     } else {
       if (typeof value !== 'string' || !RFC3339.test(value)) {
-        throw new TaskError('States.Runtime', `Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected a timestamp conforming to the RFC3339 profile`);
+        throw statesRuntime(`Path expression '${path}' evaluated to ${JSON.stringify(value)}, but expected a timestamp conforming to the RFC3339 profile`);
       }
       ms = Math.max(0, Date.parse(value) - Date.now());
     }

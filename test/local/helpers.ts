@@ -7,6 +7,7 @@ import { startLocalEngine, type LocalEngineHandle, type LocalEngineOptions } fro
 import { setQuiet } from '../../src/log.js';
 import { StateNameIndex } from '../../src/tools/sfn/state-names.js';
 import { testConfig } from '../helpers/config.js';
+import { connect, type Harness, type ToolCallResult } from '../helpers/harness.js';
 
 export const REGION = 'us-east-1';
 export const smArn = (name: string) => `arn:aws:states:${REGION}:123456789012:stateMachine:${name}`;
@@ -76,6 +77,45 @@ export function useLocalMachines(machines: Record<string, unknown>, handlersSour
     return { description, events, arn: executionArn };
   }
   return { client, run };
+}
+
+/**
+ * A test file's engine over `machines` (and handlers), seen through the MCP tools as an agent sees
+ * it: a real MCP client in memory, the server's Step Functions tools, the engine behind them.
+ * `run` starts an execution with start_execution and polls describe_execution until it ends.
+ */
+export function useLocalTools(machines: Record<string, unknown>, handlersSource?: string) {
+  let engine: LocalEngineHandle | undefined;
+  let h: Harness | undefined;
+  let fixture: ReturnType<typeof fixtureDir> | undefined;
+  beforeAll(async () => {
+    setQuiet(true);
+    fixture = fixtureDir(machines, handlersSource);
+    const config = testConfig(['--local', fixture.dir, '--allow-writes', '--local-time-scale', '0.001']);
+    engine = await startLocalEngine(config);
+    h = await connect(config, { sfn: engine.sfnBackend });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await engine?.close();
+    fixture?.remove();
+  });
+  const call = (name: string, args: Record<string, unknown> = {}): Promise<ToolCallResult> => {
+    if (!h) throw new Error('the MCP client is not connected yet');
+    return h.call(name, args);
+  };
+  async function run(machine: string, input: unknown = {}) {
+    const started = await call('start_execution', { stateMachineArn: smArn(machine), input: JSON.stringify(input) });
+    if (started.isError) throw new Error(started.text);
+    const executionArn = String(started.structured?.executionArn);
+    for (let i = 0; i < 1000; i += 1) {
+      const described = await call('describe_execution', { executionArn });
+      if (described.structured?.status !== 'RUNNING') return { executionArn, described };
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`${machine} is still running`);
+  }
+  return { call, run };
 }
 
 export async function waitForStatus(client: SFNClient, executionArn: string, done = (s: string) => s !== 'RUNNING', timeoutMs = 10_000) {
