@@ -112,12 +112,11 @@ export class HistoryRecorder implements TaskCallSink {
         // Parallel fails (recorded by Frames.fail) or the execution times out (AWS records nothing).
         this.scopes.delete(run.id);
         return undefined;
-      case 'ExecutionTimeout': {
-        const error = 'States.Timeout';
-        this.sink.emit('ExecutionTimedOut', this.root.lastId, ts, { executionTimedOutEventDetails: { error } });
+      case 'ExecutionTimeout':
+        // Step Functions gives a timed-out execution no error and no cause, in DescribeExecution and in this event.
+        this.sink.emit('ExecutionTimedOut', this.root.lastId, ts, { executionTimedOutEventDetails: {} });
         this.closed = true;
-        return { status: 'TIMED_OUT', error, at: ev.timestamp };
-      }
+        return { status: 'TIMED_OUT', at: ev.timestamp };
       default:
         return undefined;
     }

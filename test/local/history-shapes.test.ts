@@ -437,10 +437,13 @@ describe('history shapes per state type', () => {
     expect(events.at(-2)?.previousEventId).toBe(failEntered?.id);
   });
 
-  it('TimeoutSeconds (scaled with the time scale): ExecutionTimedOut, status TIMED_OUT', async () => {
+  it('TimeoutSeconds (scaled with the time scale): ExecutionTimedOut, status TIMED_OUT, no error or cause (as AWS records it)', async () => {
     const { events, description } = await run('timeout');
-    expect(description).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    expect(description.status).toBe('TIMED_OUT');
+    expect(description.error).toBeUndefined();
+    expect(description.cause).toBeUndefined();
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
+    expect(events.at(-1)?.executionTimedOutEventDetails).toEqual({});
   });
 
   it('ids are 1..n and every previousEventId points at an earlier event', async () => {
