@@ -11,6 +11,7 @@ import type { StateInfo } from './states.js';
 import { ExecutionStore, type ExecutionRecord } from './store.js';
 import { installRunTap, runCallingHandler, tapRunOptions, type RunTap } from './run-tap.js';
 import { dataLimitExceeded, exceedsPayloadLimit, scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
+import { TaskFailedWildcards } from './task-failed.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
 import { explainValidation } from './validator-messages.js';
 
@@ -31,6 +32,7 @@ interface Runtime {
   tasks: StateInfo[];
   /** Values the runtime definition reads from the context object (see library-fixes.ts). */
   constants: Json[];
+  taskFailed: TaskFailedWildcards;
 }
 
 /** Dummy credentials: the library must never look for real ones (it would only need them to call Lambda). */
@@ -120,12 +122,13 @@ export class LocalEngine {
     const rt = runtimeDefinition(sm.definition, this.options.timeScale);
     retargetExecutionContext(rt.definition);
     const constants = workAroundLibrary(rt.definition);
+    const taskFailed = TaskFailedWildcards.install(rt.definition);
     const machine = new lib.StateMachine(rt.definition as unknown as StateMachineDefinition, {
       validationOptions: { noValidate: true },
       awsConfig: { region: this.options.scope.region, credentials: AWS_CONFIG_CREDENTIALS },
     });
     const tasks = [...sm.states.values()].filter((s) => s.type === 'Task' && s.resource !== undefined);
-    return { machine, waitTimeOverrides: rt.waitTimeOverrides, scaledWaits: rt.scaledWaits, tasks, constants };
+    return { machine, waitTimeOverrides: rt.waitTimeOverrides, scaledWaits: rt.scaledWaits, tasks, constants, taskFailed };
   }
 
   private run(runtime: Runtime, record: ExecutionRecord): void {
@@ -191,6 +194,8 @@ export class LocalEngine {
       // A state output over the payload quota fails the execution, as in Step Functions.
       refuse: (_run, event) =>
         event.type === 'StateExited' && exceedsPayloadLimit(JSON.stringify(event.state.output ?? null)) ? dataLimitExceeded(event.state.name) : undefined,
+      // States.TaskFailed in its Retry and Catch, as Step Functions matches it (task-failed.ts).
+      stateFailing: (_run, stateName, error) => runtime.taskFailed.aim(stateName, error),
     };
     const input = JSON.parse(record.input) as Json;
     const execution: Execution = runtime.machine.run(input, {

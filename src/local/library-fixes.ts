@@ -24,6 +24,7 @@ import { walkStates } from './states.js';
  * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
  *   States.Format, a non-integer bound to States.MathRandom, a blank string to
  *   States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
+ * (States.TaskFailed in Retry and Catch is rewritten, and set per failure, by task-failed.ts.)
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
 

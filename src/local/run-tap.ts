@@ -49,6 +49,8 @@ export interface RunTap {
   event(run: RunNode, event: LibraryEvent): void;
   /** An error the run must fail with instead of going on with this event (e.g. an oversized state output). */
   refuse?(run: RunNode, event: LibraryEvent): Error | undefined;
+  /** A state failed with `error`, which the library matches against the state's Retry and Catch right after this call. Must not throw. */
+  stateFailing?(run: RunNode, stateName: string, error: unknown): void;
 }
 
 const TAP = Symbol('executions-mcp.runTap');
@@ -150,6 +152,7 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
         logger.dispatchStateFailedEvent = (stateName, stateType, stateInput, error) => {
           withoutTimeoutCause(error);
           mendIntrinsicError(error);
+          link.tap.stateFailing?.(node, stateName, error);
           stateFailed(stateName, stateType, stateInput, error);
         };
       }
