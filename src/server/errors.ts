@@ -44,9 +44,10 @@ export class BackendError extends Error {
      * `hint` replaces the per-tool and generic advice when the raiser knows the next step better;
      * `retryAfterSeconds` is the wait the backend asked for (Retry-After), for a tool that words its own advice;
      * `everyAttemptRefused`: the backend answered every attempt the client made with a refusal (throttling
-     * or a 4xx error of its own), so none of them was carried out, however many were made.
+     * or a 4xx error of its own), so none of them was carried out, however many were made;
+     * `notSent`: the request never left the server (it waited for a connection until the call ended).
      */
-    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string; retryAfterSeconds?: number; everyAttemptRefused?: boolean } = {},
+    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string; retryAfterSeconds?: number; everyAttemptRefused?: boolean; notSent?: boolean } = {},
   ) {
     super(message);
   }
@@ -75,7 +76,7 @@ export function withHint(err: BackendError, hint: string): BackendError {
 const OUTCOME_UNKNOWN = new Set<ErrorKind>(['timeout', 'unavailable', 'malformed_response', 'throttled', 'internal']);
 
 export function outcomeUnknown(err: unknown): err is BackendError {
-  if (!(err instanceof BackendError) || err.details.everyAttemptRefused === true) return false;
+  if (!(err instanceof BackendError) || err.details.everyAttemptRefused === true || err.details.notSent === true) return false;
   // After a retry, even a refusal may follow an attempt that was carried out (its answer lost).
   return OUTCOME_UNKNOWN.has(err.kind) || (err.details.attempts ?? 1) > 1;
 }
@@ -89,7 +90,7 @@ const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'c
  */
 export function refusedOutright(err: unknown): err is BackendError {
   if (!(err instanceof BackendError)) return false;
-  return err.details.everyAttemptRefused === true || (isRefusal(err) && (err.details.attempts ?? 1) <= 1);
+  return err.details.everyAttemptRefused === true || err.details.notSent === true || (isRefusal(err) && (err.details.attempts ?? 1) <= 1);
 }
 
 /** The backend refused the request (bad argument, unknown resource, no permission, …): that attempt did nothing. */

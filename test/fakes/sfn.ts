@@ -109,7 +109,7 @@ export class FakeSfn {
   private reverseIgnored = false;
   private byPosition = false;
   private oldestFirst = false;
-  private readonly beforeOps = new Map<string, () => void>();
+  private readonly beforeOps = new Map<string, () => unknown>();
   readonly requests: RecordedRequest[] = [];
   private server: Server | undefined;
   private clock = BASE_EPOCH_S + 86_400;
@@ -310,8 +310,11 @@ export class FakeSfn {
     return [...this.executionsByArn.values()];
   }
 
-  /** Runs `change` once, just before the next `op` is served: the world moving between two requests of one call. */
-  onceBefore(op: string, change: () => void): void {
+  /**
+   * Runs `change` once, just before the next `op` is served: the world moving between two requests
+   * of one call. The answer waits for a `change` that returns a promise.
+   */
+  onceBefore(op: string, change: () => unknown): void {
     this.beforeOps.set(op, change);
   }
 
@@ -361,7 +364,7 @@ export class FakeSfn {
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     const change = this.beforeOps.get(op);
     this.beforeOps.delete(op);
-    change?.();
+    await change?.();
     const fault = this.takeFault(op);
     if (fault) {
       record.fault = fault.kind;

@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import type { Backends } from '../../src/backends/index.js';
+import type { ConnectionGate } from '../../src/backends/connection-gate.js';
 import { createSfnBackend } from '../../src/backends/sfn/client.js';
 import type { Config } from '../../src/config.js';
 import type { CursorCodec } from '../../src/paging/token.js';
@@ -36,6 +37,8 @@ export interface SfnEnvOptions {
   maxAttempts?: number;
   cursors?: CursorCodec;
   writeLimiter?: WriteRateLimiter;
+  /** Where requests wait for a free connection (its size is the number of connections). */
+  connections?: ConnectionGate;
   /** Reuse a running fake (it is then not closed by close()). */
   fake?: FakeSfn;
 }
@@ -49,7 +52,7 @@ export async function startSfnEnv(opts: SfnEnvOptions = {}): Promise<SfnEnv> {
   const config = testConfig(opts.argv ?? [], { AWS_ENDPOINT_URL_SFN: fake.url, ...opts.env });
   const harness = await connect(
     config,
-    { sfn: () => createSfnBackend(config, { maxAttempts: opts.maxAttempts ?? 1 }) },
+    { sfn: () => createSfnBackend(config, { maxAttempts: opts.maxAttempts ?? 1, connections: opts.connections }) },
     { cursors: opts.cursors, writeLimiter: opts.writeLimiter },
   );
   return {

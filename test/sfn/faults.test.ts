@@ -704,14 +704,14 @@ describe('slow responses and client cancellation', () => {
 });
 
 describe('a connection that is never made', () => {
-  it('says the endpoint is unreachable or every connection to it is busy, not "narrow the request"', async () => {
+  it('says the endpoint is unreachable or too busy, not "narrow the request"', async () => {
     const sdkError = Object.assign(new Error('@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 5000 ms.'), {
       name: 'TimeoutError',
       $metadata: { attempts: 3 },
     });
     const text = describeError(toBackendError('ListStateMachines', sdkError), 'list_state_machines');
     expect(text).toBe(
-      "Step Functions ListStateMachines failed after 3 attempts: ConnectTimeout: no connection to the Step Functions endpoint within 5 s: it is unreachable, or every one of this server's connections to it is busy with a call waiting on it. Next: the backend is temporarily failing; call again in a little while.",
+      "Step Functions ListStateMachines failed after 3 attempts: ConnectTimeout: no connection to the Step Functions endpoint within 5 s: it is unreachable, or too busy to accept one. Next: the backend is temporarily failing; call again in a little while.",
     );
   });
 });

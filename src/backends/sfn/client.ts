@@ -21,7 +21,8 @@ import type {
 import type { MiddlewareStack } from '@smithy/types';
 import type { Config } from '../../config.js';
 import { addRedactions, log, redactDeep } from '../../log.js';
-import { BackendError } from '../../server/errors.js';
+import { BackendError, isDeadline } from '../../server/errors.js';
+import { ConnectionGate, NotSent } from '../connection-gate.js';
 import { attemptRefused, toBackendError } from './errors.js';
 
 /** The Step Functions operations the tools use, behind one narrow module. */
@@ -55,6 +56,11 @@ export interface SfnBackendOptions {
   local?: boolean;
   /** Per-request timeout in ms. */
   requestTimeoutMs?: number;
+  /**
+   * Where requests wait for a free connection; its size is the number of connections kept to the
+   * endpoint (MAX_CONNECTIONS). Tests pass a small one, or share one between backends, to watch its queue.
+   */
+  connections?: ConnectionGate;
 }
 
 /**
@@ -90,12 +96,18 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 /**
  * Connections kept to the endpoint. The SDK's default of 50 let 50 calls waiting on a slow
  * operation hold up every other call of every client, until they failed as "could not connect".
+ * Not unbounded: each is a file descriptor. Requests beyond it wait in a ConnectionGate.
  */
-const MAX_SOCKETS = 256;
+const MAX_CONNECTIONS = 256;
 
 export async function createSfnBackend(config: Config, options: SfnBackendOptions = {}): Promise<SfnBackend> {
   const sdk = await import('@aws-sdk/client-sfn');
   const local = options.local ?? false;
+  // One gate for both clients below, so together they never need more sockets than it has slots and
+  // a request never waits in an agent's queue, where the 5 s connection timeout already runs. None
+  // for a handler of our own (the embedded engine): it has no sockets.
+  const gate = options.requestHandler ? undefined : (options.connections ?? new ConnectionGate(MAX_CONNECTIONS));
+  const maxConnections = gate?.size ?? MAX_CONNECTIONS;
   const clientConfig: SFNClientConfig = {
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'standard',
@@ -106,8 +118,8 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
       requestTimeout: options.requestTimeoutMs ?? Math.max(30_000, config.limits.callDeadlineMs + 5_000),
       connectionTimeout: 5_000,
       throwOnRequestTimeout: true,
-      httpAgent: { maxSockets: MAX_SOCKETS },
-      httpsAgent: { maxSockets: MAX_SOCKETS },
+      httpAgent: { maxSockets: maxConnections },
+      httpsAgent: { maxSockets: maxConnections },
       logger: SDK_LOGGER,
     },
     logger: SDK_LOGGER,
@@ -135,8 +147,9 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     try {
       // A reply that echoes one of the server's secrets is redacted as it arrives, before any view
       // cuts a value (a cut could keep part of a secret that a later redaction no longer matches).
-      return redactDeep(await run());
+      return redactDeep(await (gate ? gate.run(signal, run) : run()));
     } catch (err) {
+      if (err instanceof NotSent && isDeadline(signal.reason)) throw notSent(operation, maxConnections);
       let error = toBackendError(operation, err, signal);
       if (error instanceof BackendError && attempts?.everyRefused()) {
         error = new BackendError(error.backend, error.operation, error.kind, error.code, error.message, { ...error.details, everyAttemptRefused: true });
@@ -288,6 +301,18 @@ function requireList<T extends object, K extends keyof T & string>(operation: st
   if (!Array.isArray(list)) throw malformed(operation, `the reply's ${member} is ${list === undefined ? 'missing' : 'not a list'}`);
   if (list.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))) throw malformed(operation, `the reply's ${member} holds something other than objects`);
   return out as T & { [P in K]-?: Array<NonNullable<T[K]> extends Array<infer E> ? E : never> };
+}
+
+/** The call's time ran out while the request waited for a connection: it was never sent, so it changed nothing. */
+function notSent(operation: string, connections: number): BackendError {
+  return new BackendError(
+    'Step Functions',
+    operation,
+    'timeout',
+    'NoFreeConnection',
+    `not sent: all ${connections} of this server's connections to the Step Functions endpoint stayed busy with other calls for the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS), so nothing was changed`,
+    { notSent: true, hint: 'the backend is slow to answer the calls in flight; call again in a little while' },
+  );
 }
 
 function malformed(operation: string, detail: string): BackendError {

@@ -135,11 +135,12 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   let code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
   let kind = awsErrorKind(code, status, e);
   let message = e.message ?? '';
-  // The SDK's connection timeout also runs while a request waits for one of the client's connections.
+  // Requests beyond the server's connections wait in its ConnectionGate, not under this timeout:
+  // it covers making a connection only.
   if (code === 'TimeoutError' && /did not establish a connection/.test(message)) {
     code = 'ConnectTimeout';
     kind = 'unavailable';
-    message = "no connection to the Step Functions endpoint within 5 s: it is unreachable, or every one of this server's connections to it is busy with a call waiting on it";
+    message = 'no connection to the Step Functions endpoint within 5 s: it is unreachable, or too busy to accept one';
   }
   if (JS_ERROR_NAMES.has(code)) {
     // Not the backend's words: say what came back instead of naming a JavaScript error.
