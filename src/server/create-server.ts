@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 import { annotationsFor, type ToolContext, type ToolDefinition } from './define-tool.js';
 import { BackendError, PartialListError, ToolError, describeError, refusedOutright } from './errors.js';
 import { selectTools } from './inventory.js';
-import { WriteRateLimiter } from './rate-limit.js';
+import { WriteRateLimiter, type WriteTicket } from './rate-limit.js';
 import type { CallTracker } from './activity.js';
 import { callSignal } from './deadline.js';
 import { UntrustedFence, fitToBudget, wellFormed } from './render.js';
@@ -81,7 +81,7 @@ async function runTool(
   const signals = caller.connectionClosed ? [sdkCtx.mcpReq.signal, caller.connectionClosed] : sdkCtx.mcpReq.signal;
   const limit = callSignal(signals, deps.config.limits.callDeadlineMs + HARD_DEADLINE_GRACE_MS);
   const notes: string[] = [];
-  const writesSpent: Array<{ refund(): void }> = [];
+  const writesSpent: WriteTicket[] = [];
   const ctx: ToolContext = {
     config: deps.config,
     backends: deps.backends,
@@ -96,10 +96,14 @@ async function runTool(
         writesSpent.push(ticket);
         return;
       }
-      throw new ToolError(
-        `${tool.name} refused: the server allows ${writeLimiter.describe()} (EXECUTIONS_MCP_WRITES_PER_MINUTE); ` +
-          `the next is possible in ${writeLimiter.secondsUntilFree()} s. Nothing was changed.`,
-      );
+      // Writes still in flight may yet be refused by the backend and taken back: then the wait is
+      // moments, not the time until the oldest write leaves the window.
+      const inFlight = writeLimiter.inFlight();
+      const wait =
+        inFlight > 0
+          ? `${inFlight} of the writes counted ${inFlight === 1 ? 'is' : 'are'} still in flight, and a write the backend refuses is not counted, so call again in a few seconds`
+          : `the next is possible in ${writeLimiter.secondsUntilFree()} s`;
+      throw new ToolError(`${tool.name} refused: the server allows ${writeLimiter.describe()} (EXECUTIONS_MCP_WRITES_PER_MINUTE); ${wait}. Nothing was changed.`);
     },
     refundWrites() {
       for (const ticket of writesSpent.splice(0)) ticket.refund();
@@ -146,6 +150,8 @@ async function runTool(
     if (err instanceof PartialListError) return { isError: true, content: [{ type: 'text', text: partialText(text, err.read.lines, fence, deps.config) }] };
     return { isError: true, content: [{ type: 'text', text: wellFormed(text) }] };
   } finally {
+    // Refunded writes are gone from writesSpent (and from the window); the others now count as settled.
+    for (const ticket of writesSpent) ticket.settle();
     limit.dispose();
     finished?.();
   }

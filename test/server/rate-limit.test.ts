@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { WriteRateLimiter } from '../../src/server/rate-limit.js';
+import { WriteRateLimiter, type WriteTicket } from '../../src/server/rate-limit.js';
 
 /** The write limit over time: a write leaves the window 60 s after it was made, not before. */
 const granted = (ticket: unknown) => ticket !== false;
+
+function take(limiter: WriteRateLimiter): WriteTicket {
+  const ticket = limiter.tryAcquire();
+  if (!ticket) throw new Error('the write was refused');
+  return ticket;
+}
 
 describe('WriteRateLimiter', () => {
   it('refuses past the limit until the oldest write is 60 s old, and says how long that is', () => {
@@ -38,6 +44,29 @@ describe('WriteRateLimiter', () => {
     expect(granted(next)).toBe(true);
     if (slow) slow.refund();
     expect(late.tryAcquire()).toBe(false);
+  });
+
+  it('tells the writes still in flight from settled ones: refunded, settled or aged out, a write is no longer in flight', () => {
+    let now = 0;
+    const limiter = new WriteRateLimiter(3, 60_000, () => now);
+    const [a, b, c] = [take(limiter), take(limiter), take(limiter)];
+    expect(limiter.tryAcquire()).toBe(false);
+    expect(limiter.inFlight()).toBe(3);
+    a.settle();
+    expect(limiter.inFlight()).toBe(2);
+    // Refunded, a write leaves the window too: another fits.
+    b.refund();
+    expect(limiter.inFlight()).toBe(1);
+    const d = take(limiter);
+    expect(limiter.inFlight()).toBe(2);
+    d.settle();
+    c.settle();
+    expect([limiter.tryAcquire(), limiter.inFlight(), limiter.secondsUntilFree()]).toEqual([false, 0, 60]);
+    // A call that outlives the window: its write leaves the count, in flight or not.
+    const late = new WriteRateLimiter(1, 60_000, () => now);
+    late.tryAcquire();
+    now = 60_000;
+    expect(late.inFlight()).toBe(0);
   });
 
   it('a limit of 0 never refuses', () => {

@@ -623,6 +623,31 @@ describe('the write limit and writes the backend refused', () => {
   });
 });
 
+describe('the write limit while writes are in flight', () => {
+  it('a write over the limit while counted writes are still in flight is told to call again in a few seconds, not to wait out the window', async () => {
+    const limited = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+    try {
+      // The start of a machine that does not exist is held at the backend while another write is tried.
+      let whileInFlight: Awaited<ReturnType<SfnEnv['call']>> | undefined;
+      env.fake.onceBefore('StartExecution', async () => {
+        whileInFlight = await limited.call('start_execution', { stateMachineArn: orders, name: 'while-in-flight' });
+      });
+      const missing = await limited.call('start_execution', { stateMachineArn: machineArn('Missing'), name: 'no-such-machine' });
+      expect(missing.text).toMatch(/StateMachineDoesNotExist/);
+      expect(whileInFlight?.text).toBe(
+        'start_execution refused: the server allows 1 write call per 60 s (EXECUTIONS_MCP_WRITES_PER_MINUTE); 1 of the writes counted is still in flight, ' +
+          'and a write the backend refuses is not counted, so call again in a few seconds. Nothing was changed.',
+      );
+      // The refused start was taken back, so calling again at once goes through.
+      expect((await limited.call('start_execution', { stateMachineArn: orders, name: 'while-in-flight' })).isError).toBeUndefined();
+      // A window of writes that went through: the wait is until the oldest leaves it.
+      expect((await limited.call('start_execution', { stateMachineArn: orders, name: 'one-more' })).text).toMatch(/; the next is possible in \d+ s\. Nothing was changed\.$/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('the write limit covers every write tool', () => {
   it.each(['stop_execution', 'redrive_execution'] as const)('%s spends a write: the next write is refused and nothing reaches the backend', async (tool) => {
     const limited = await startSfnEnv({ fake: env.fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
