@@ -428,23 +428,15 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // Pages read back to back within one call can shift too, when many items arrive at the head in
     // between (a burst as large as a page or more): with position tokens the next page then holds
     // items this call already passed, after some of the arrivals. An item passed already is left
-    // wherever it is met (keys are unique); on a list known to be newest first, so are the arrivals
-    // that open the page, as at a resume.
+    // wherever it is met (keys are unique). The arrivals are returned: the rise they make was
+    // already noted as disorder when the page was fetched (noteOrder), so they cannot be told apart.
     const laterPage = !resuming && pagesFetched > 1;
-    let arrivalsPossible = laterPage && spec.positionTokens === true;
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
       const time = timeOfNewestFirst(raw);
       if (laterPage && passedThisCall.has(raw)) {
         itemsScanned += 1;
         continue;
-      }
-      if (arrivalsPossible) {
-        if (trail.mayBeRepeat(raw, time)) {
-          itemsScanned += 1;
-          continue;
-        }
-        arrivalsPossible = false;
       }
       if (repeatsPossible) {
         if (trail.mayBeRepeat(raw, time, placedByRecency)) {

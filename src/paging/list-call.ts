@@ -31,6 +31,11 @@ export interface ListCall<R, V> {
   positionTokens?: boolean;
   /** True when view or window may drop items; backend pages then stay at full size. */
   filtering?: boolean;
+  /**
+   * False when the tool reworks the items after the walk (drops some, names others): a walk a fault
+   * cut short then fails plainly, since the items read so far cannot be shown as they would be.
+   */
+  partialOnFault?: boolean;
   carry?: PagingCarry;
 }
 
@@ -46,6 +51,8 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   // Each item's line is built once, when the engine sizes the item, and reused for the text.
   const lines = new Map<V, string>();
   let fetches = 0;
+  /** The backend rejected a page token it issued itself: a token offering that page again would meet the same rejection. */
+  let ownTokenRejected = false;
   const collected = await collect<R, V>({
     tool: call.tool,
     source: call.source,
@@ -66,6 +73,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
       } catch (err) {
         // Rejecting a token it issued moments ago, or none at all, is a backend fault, not an expired continuation.
         if (err instanceof BackendError && err.kind === 'expired_token') {
+          ownTokenRejected = true;
           if (token === undefined) throw tokenRejected(err, 'the backend answered with a page-token error to a request that carried no page token');
           if (issuedThisCall) throw tokenRejected(err, 'the backend rejected a page token it had issued earlier in this call');
         }
@@ -92,6 +100,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   }).catch((err: unknown) => {
     // The server renders the fault with what was read before it (as text lines: the answer is an error).
     if (!(err instanceof WalkInterrupted)) throw err;
+    if (call.partialOnFault === false || ownTokenRejected) throw err.fault;
     const { items, pagesFetched, nextToken } = (err as WalkInterrupted<V>).read;
     throw new PartialListError(err.fault, { lines: items.map((item) => lines.get(item) ?? ''), pagesFetched, nextToken });
   });

@@ -179,4 +179,24 @@ describe('get_execution_history: a fault part-way through a walk', () => {
       { id: 6, type: 'TaskScheduled', stateName: 'Step1' },
     ]);
   });
+
+  it.each([{ stateName: 'Step12' }, { failuresOnly: true }])('with %o, decided after the walk for some events, the fault is a plain error', async (filter) => {
+    failAfter('GetExecutionHistory', 3, { kind: 'internal', status: 503 });
+    const r = await env.call('get_execution_history', { executionArn: history, reverseOrder: true, pageSize: 4, ...filter });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions GetExecutionHistory failed after 2 attempts: ServiceUnavailable \(HTTP 503\)/);
+    expect(r.text).not.toContain('Read before the fault');
+    expect(r.text).not.toContain('startingToken');
+  });
+});
+
+describe('a backend that rejects its own page token part-way through a walk', () => {
+  it('offers no token to go on from that page: it would meet the same rejection', async () => {
+    failAfter('ListExecutions', 2, { kind: 'expiredToken' });
+    const r = await env.call('list_executions', { stateMachineArn: orders, pageSize: 5, maxItems: 40 });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/rejected a page token it had issued earlier in this call/);
+    expect(r.text).not.toContain('Read before the fault');
+    expect(r.text).not.toContain('startingToken');
+  });
 });

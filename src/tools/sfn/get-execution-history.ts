@@ -196,6 +196,8 @@ export const getExecutionHistory = defineTool({
       args,
       maxPageSize: 1000,
       filtering: args.failuresOnly || args.stateName !== undefined || args.eventTypes !== undefined,
+      // These filters are decided after the walk for some events (a state named later, a stretch of aborts).
+      partialOnFault: !args.failuresOnly && args.stateName === undefined,
       // Newest first, events arriving while a running execution is read shift position tokens; ids only grow.
       recencyOf: args.reverseOrder ? (event) => event.id : undefined,
       fetchPage: async (nextToken, maxResults, signal) => {
