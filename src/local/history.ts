@@ -113,8 +113,9 @@ export class HistoryRecorder implements TaskCallSink {
         this.scopes.delete(run.id);
         return undefined;
       case 'ExecutionTimeout':
-        // Step Functions gives a timed-out execution no error and no cause, in DescribeExecution and in this event.
-        this.sink.emit('ExecutionTimedOut', this.root.lastId, ts, { executionTimedOutEventDetails: {} });
+        // Step Functions gives a timed-out execution no error and no cause in DescribeExecution; the
+        // event alone says States.Timeout (measured on AWS: floci-io/floci#2733).
+        this.sink.emit('ExecutionTimedOut', this.root.lastId, ts, { executionTimedOutEventDetails: { error: 'States.Timeout' } });
         this.closed = true;
         return { status: 'TIMED_OUT', at: ev.timestamp };
       default:

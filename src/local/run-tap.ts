@@ -152,8 +152,9 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
         logger.dispatchStateFailedEvent = (stateName, stateType, stateInput, error) => {
           withoutTimeoutCause(error);
           mendIntrinsicError(error);
-          link.tap.stateFailing?.(node, stateName, error);
           stateFailed(stateName, stateType, stateInput, error);
+          // Last, so that nothing runs between it and the library's Retry/Catch match.
+          link.tap.stateFailing?.(node, stateName, error);
         };
       }
     }
