@@ -437,13 +437,13 @@ describe('history shapes per state type', () => {
     expect(events.at(-2)?.previousEventId).toBe(failEntered?.id);
   });
 
-  it('TimeoutSeconds (scaled with the time scale): ExecutionTimedOut, status TIMED_OUT, no error or cause (as AWS records it)', async () => {
+  it('TimeoutSeconds (scaled with the time scale): ExecutionTimedOut with States.Timeout, status TIMED_OUT with no error or cause (as AWS records it)', async () => {
     const { events, description } = await run('timeout');
     expect(description.status).toBe('TIMED_OUT');
     expect(description.error).toBeUndefined();
     expect(description.cause).toBeUndefined();
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionTimedOut']);
-    expect(events.at(-1)?.executionTimedOutEventDetails).toEqual({});
+    expect(events.at(-1)?.executionTimedOutEventDetails).toEqual({ error: 'States.Timeout' });
   });
 
   it('ids are 1..n and every previousEventId points at an earlier event', async () => {
