@@ -515,25 +515,24 @@ const EMPTY_PAGE_SPACING_MS = 50;
  */
 const PASSED_KEYS_KEPT = 4096;
 
-/** The last `limit` keys added, by hash (the oldest is forgotten first). */
+/** The last `limit` keys added (the oldest is forgotten first). Keys as they are: hashing each cost more than storing it. */
 class RecentKeys<R> {
-  private readonly hashes = new Set<string>();
+  private readonly keys = new Set<string>();
   constructor(
     private readonly keyOf: (raw: R) => string,
     private readonly limit: number,
   ) {}
 
   add(raw: R): void {
-    const hash = hashOf(raw, this.keyOf);
-    if (hash === undefined) return;
-    this.hashes.delete(hash);
-    this.hashes.add(hash);
-    if (this.hashes.size > this.limit) this.hashes.delete(this.hashes.values().next().value as string);
+    const key = this.keyOf(raw);
+    if (key === '') return;
+    this.keys.add(key);
+    if (this.keys.size > this.limit) this.keys.delete(this.keys.values().next().value as string);
   }
 
   has(raw: R): boolean {
-    const hash = hashOf(raw, this.keyOf);
-    return hash !== undefined && this.hashes.has(hash);
+    const key = this.keyOf(raw);
+    return key !== '' && this.keys.has(key);
   }
 }
 
