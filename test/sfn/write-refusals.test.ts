@@ -96,6 +96,26 @@ describe('throttled at every attempt', () => {
 });
 
 describe('throttled after an attempt that may have been applied', () => {
+  it('start_execution: a 500, then a refusal of the resend to a STANDARD machine, may have started it; the write counts', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    const describes = fake.requestsFor('DescribeStateMachine').length;
+    fake.inject({ kind: 'internal', status: 500 }, { op: 'StartExecution' });
+    fake.inject({ kind: 'error', type: 'ExecutionLimitExceeded', message: 'too many running' }, { op: 'StartExecution', times: 5 });
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: 'limit-after-500' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(
+      /^Step Functions StartExecution failed: ExecutionLimitExceeded: too many running\. The execution may have started anyway, as limit-after-500\. Next: describe_execution with executionArn="[^"]+:execution:Orders:limit-after-500" to check/,
+    );
+    // The 500 is not retried blind; the start is sent again once the machine is known to be STANDARD.
+    expect(fake.requestsFor('StartExecution').slice(before).map((q) => q.fault)).toEqual(['internal', 'error']);
+    expect(fake.requestsFor('DescribeStateMachine').length).toBe(describes + 1);
+    fake.clearFaults();
+    const next = fake.addExecution({ stateMachineArn: orders, name: 'limit-after-500-next', status: 'RUNNING', startDate: 1_763_600_000 });
+    expect((await env.call('stop_execution', { executionArn: next.executionArn })).text).toMatch(/^stop_execution refused: the server allows 1 write/);
+    await env.close();
+    env = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+  });
+
   it('redrive_execution: a 500 then throttling may have redriven; the write counts', async () => {
     const failed = fake.addExecution({ stateMachineArn: orders, name: 'mixed-redrive', status: 'FAILED', startDate: 1_763_600_000, stopDate: 1_763_600_060 });
     fake.inject({ kind: 'internal', status: 500 }, { op: 'RedriveExecution' });
