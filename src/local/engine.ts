@@ -47,6 +47,14 @@ const ENDED_REASON: Record<'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED', str
   ABORTED: 'the execution was stopped',
 };
 
+export interface UnrunnableDefinition {
+  name: string;
+  file: string;
+  reason: string;
+  /** False for a file not loaded at all (no state machine is listed for it). */
+  loaded: boolean;
+}
+
 export class LocalEngine {
   readonly machines = new Map<string, LocalStateMachine>();
   readonly store = new ExecutionStore();
@@ -87,6 +95,23 @@ export class LocalEngine {
       }
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Definitions StartExecution refuses, with why: those the validator or the engine rejects, and
+   * files not loaded at all. Waits for each machine's (cached) validation, so the answer is complete.
+   */
+  async unrunnable(): Promise<UnrunnableDefinition[]> {
+    const found: UnrunnableDefinition[] = [];
+    for (const sm of this.machines.values()) {
+      try {
+        await this.runtime(sm);
+      } catch (err) {
+        found.push({ name: sm.name, file: basename(sm.file), reason: err instanceof ApiError ? err.message : String(err), loaded: true });
+      }
+    }
+    for (const [name, { file, reason }] of this.skipped) found.push({ name, file, reason, loaded: false });
+    return found.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   stopAll(): void {

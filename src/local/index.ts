@@ -57,7 +57,8 @@ export async function startLocalEngine(config: Config, options: LocalEngineOptio
     url: http?.url,
     requestHandler,
     // A fresh SFNClient per caller: each owner closes its own; they share the engine.
-    sfnBackend: async () => (await import('../backends/sfn/client.js')).createSfnBackend(config, { local: true, requestHandler }),
+    sfnBackend: async () =>
+      (await import('../backends/sfn/client.js')).createSfnBackend(config, { local: true, requestHandler, unrunnableDefinitions: () => engine.unrunnable() }),
     close: async () => {
       engine.stopAll();
       await http?.close();

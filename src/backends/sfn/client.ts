@@ -20,6 +20,7 @@ import type {
 } from '@aws-sdk/client-sfn';
 import type { MiddlewareStack } from '@smithy/types';
 import type { Config } from '../../config.js';
+import type { UnrunnableDefinition } from '../../local/engine.js';
 import { addRedactions, log, redactDeep } from '../../log.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { ConnectionGate, NotSent } from '../connection-gate.js';
@@ -31,6 +32,8 @@ export interface SfnBackend {
   readonly region: string | undefined;
   /** True when talking to the embedded local engine (no console, no IAM). */
   readonly local: boolean;
+  /** The embedded engine only: its definitions StartExecution refuses, and why. */
+  unrunnableDefinitions?(): Promise<UnrunnableDefinition[]>;
   listStateMachines(input: ListStateMachinesInput, signal: AbortSignal): Promise<ListStateMachinesOutput>;
   describeStateMachine(input: DescribeStateMachineInput, signal: AbortSignal): Promise<DescribeStateMachineOutput>;
   listExecutions(input: ListExecutionsInput, signal: AbortSignal): Promise<ListExecutionsOutput>;
@@ -61,6 +64,8 @@ export interface SfnBackendOptions {
    * endpoint (MAX_CONNECTIONS). Tests pass a small one, or share one between backends, to watch its queue.
    */
   connections?: ConnectionGate;
+  /** The embedded engine's definitions that cannot run (see SfnBackend). */
+  unrunnableDefinitions?: () => Promise<UnrunnableDefinition[]>;
 }
 
 /**
@@ -165,6 +170,7 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   return {
     region,
     local,
+    ...(options.unrunnableDefinitions ? { unrunnableDefinitions: options.unrunnableDefinitions } : {}),
     listStateMachines: (input, signal) =>
       call('ListStateMachines', signal, async () => requireList('ListStateMachines', await client.send(new sdk.ListStateMachinesCommand(input), { abortSignal: signal }), 'stateMachines')),
     describeStateMachine: (input, signal) =>

@@ -2,6 +2,7 @@ import type { StateMachineListItem } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
+import type { UnrunnableDefinition } from '../../local/engine.js';
 import { defineTool } from '../../server/define-tool.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { sharedArnPrefix, shortTime, text } from './views.js';
@@ -51,6 +52,8 @@ export const listStateMachines = defineTool({
         `${ctx.fence.inline('name', m.name)}  ${ctx.fence.inline('type', m.type)}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${ctx.fence.inline('stateMachineArn', m.stateMachineArn)}`,
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} state machine(s) the backend listed without a stateMachineArn were left out.`);
+    // Said once per listing, on its first call: AWS refuses such definitions when they are created.
+    if (args.startingToken === undefined && sfn.unrunnableDefinitions) noteUnrunnable(await sfn.unrunnableDefinitions(), ctx.note);
     const { items, lines, fitsBudget, ...paging } = result;
     const prefix = sharedArnPrefix(items, (m) => m.stateMachineArn);
     const header = items.length > 0 && prefix ? `stateMachineArn = ${prefix}<name>` : '';
@@ -62,3 +65,19 @@ export const listStateMachines = defineTool({
     };
   },
 });
+
+/** Enough to act on; the server's stderr at start has every definition's full reasons. */
+const MAX_NOTED = 10;
+const MAX_REASON_CHARS = 400;
+
+function noteUnrunnable(found: UnrunnableDefinition[], note: (text: string) => void): void {
+  for (const d of found.slice(0, MAX_NOTED)) {
+    const reason = d.reason.length > MAX_REASON_CHARS ? `${d.reason.slice(0, MAX_REASON_CHARS - 1)}…` : d.reason;
+    note(
+      d.loaded
+        ? `local state machine ${d.name} cannot run, start_execution refuses it: ${reason}. Fix the file and restart the server.`
+        : `${d.file} was not loaded, so no state machine ${d.name} is listed: ${reason}. Fix the file and restart the server.`,
+    );
+  }
+  if (found.length > MAX_NOTED) note(`${found.length - MAX_NOTED} more local definition(s) cannot run; the server's log at start names each.`);
+}
