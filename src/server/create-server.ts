@@ -138,14 +138,18 @@ async function runTool(
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.
+    // Neither did a write tool that failed before it spent a write (it sends none before that).
+    const changedNothing = tool.operation !== 'read' && (writesSpent.length === 0 || refusedOutright(err));
     if (refusedOutright(err)) ctx.refundWrites();
-    const text =
+    const described =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError) && !(err instanceof PartialListError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +
-          (tool.operation === 'read'
+          (tool.operation === 'read' || changedNothing
             ? 'Next: call again; if it persists, the backend is unhealthy.'
             : 'The request may have been carried out anyway. Next: check with the matching list or get tool before calling again.')
         : describeError(err, tool.name, tool.errorHints);
+    // A model must know whether to check before calling again: say so where the text does not.
+    const text = changedNothing && !SAYS_UNCHANGED.test(described) ? `${described} Nothing was changed.` : described;
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
     if (err instanceof PartialListError) return { isError: true, content: [{ type: 'text', text: partialText(text, err.read.lines, fence, deps.config) }] };
     return { isError: true, content: [{ type: 'text', text: wellFormed(text) }] };
@@ -156,6 +160,9 @@ async function runTool(
     finished?.();
   }
 }
+
+/** Wording by which an error's text already tells that the write changed nothing. */
+const SAYS_UNCHANGED = /\bnothing was (?:changed|started|stopped|redriven)\b|\bchanged nothing\b/i;
 
 /**
  * A fault's text followed by the items read before it: item lines are answer data, so they get

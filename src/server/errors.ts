@@ -7,6 +7,13 @@ export type BackendName = 'Step Functions' | 'Bedrock Flows' | 'DevOps Agent' | 
 /** An error whose message is already written for the model: what went wrong and what to do next. */
 export class ToolError extends Error {
   override name = 'ToolError';
+  constructor(
+    message: string,
+    /** Set by a write tool when the backend refused its write outright: it changed nothing. */
+    readonly changedNothing = false,
+  ) {
+    super(message);
+  }
 }
 
 export type ErrorKind =
@@ -88,7 +95,8 @@ const REFUSED_OUTRIGHT = new Set<ErrorKind>(['invalid_argument', 'not_found', 'c
  * Changed nothing: a refusal on the first attempt, or every attempt refused (a refusal after a retry
  * may otherwise follow an attempt that was carried out).
  */
-export function refusedOutright(err: unknown): err is BackendError {
+export function refusedOutright(err: unknown): boolean {
+  if (err instanceof ToolError) return err.changedNothing;
   if (!(err instanceof BackendError)) return false;
   return err.details.everyAttemptRefused === true || err.details.notSent === true || (isRefusal(err) && (err.details.attempts ?? 1) <= 1);
 }

@@ -451,10 +451,10 @@ describe('ona faults', () => {
     const precondition = await start(400, 'failed_precondition', 'environment is stopping');
     expect(precondition.text).toBe(
       'Ona StartAgent failed: failed_precondition (HTTP 400): the environment, project or session cannot take a new agent in its current state (Ona said: environment is stopping). ' +
-        'Next: the environment, project or session cannot take a new agent right now (stopped or deleting?).',
+        'Next: the environment, project or session cannot take a new agent right now (stopped or deleting?). Nothing was changed.',
     );
     const exists = await start(409, 'already_exists', 'session already has an agent');
-    expect(exists.text).toMatch(/: Ona says what this start would create already exists \(Ona said: session already has an agent\)\. Next: check list_agent_executions/);
+    expect(exists.text).toMatch(/: Ona says what this start would create already exists \(Ona said: session already has an agent\)\. Next: check list_agent_executions[^\n]*\. Nothing was changed\.$/);
     const aborted = await start(409, 'aborted', 'concurrent update');
     expect(aborted.text).toMatch(/Next: Ona aborted the start because of a concurrent change, so nothing was started; call again\.$/);
     for (const res of [precondition, exists, aborted]) expect(res.text).not.toMatch(/agent execution is not in a state|describe it and decide/);

@@ -138,3 +138,40 @@ describe('throttled after an attempt that may have been applied', () => {
     expect(r.text).toMatch(/^Step Functions StopExecution failed after 3 attempts: ThrottlingException\b.*Next: the stop may have reached Step Functions at an earlier attempt: describe_execution shows whether the execution is ABORTED/);
   });
 });
+
+describe('writes that turn out to change nothing cost nothing, and say so', () => {
+  // A fresh allowance: the tests before spent theirs.
+  beforeAll(async () => {
+    await env.close();
+    env = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
+  });
+
+  it('start_execution with a name already taken (ExecutionAlreadyExists at its only send)', async () => {
+    const taken = fake.addExecution({ stateMachineArn: orders, name: 'taken-name', status: 'SUCCEEDED', startDate: 1_763_600_000, stopDate: 1_763_600_060 });
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: taken.name, input: '{"again":true}' });
+    expect(r.text).toMatch(/^Step Functions StartExecution failed: ExecutionAlreadyExists: an execution named taken-name already exists[^\n]*Nothing was changed\.$/);
+    await expectAllowanceLeft('taken');
+  });
+
+  it('stop_execution on an execution that ended on its own between the look and the stop', async () => {
+    const racing = fake.addExecution({ stateMachineArn: orders, name: 'ends-first', status: 'RUNNING', startDate: 1_763_600_000 });
+    fake.onceBefore('StopExecution', () => Object.assign(racing, { status: 'SUCCEEDED', stopDate: 1_763_600_100 }));
+    const r = await env.call('stop_execution', { executionArn: racing.executionArn });
+    expect(r.text).toMatch(/on its own, before the stop reached it; nothing was changed\.$/);
+    await expectAllowanceLeft('ended-first');
+  });
+
+  it('stop_execution that another stop beat', async () => {
+    const racing = fake.addExecution({ stateMachineArn: orders, name: 'stopped-first', status: 'RUNNING', startDate: 1_763_600_000 });
+    fake.onceBefore('StopExecution', () => Object.assign(racing, { status: 'ABORTED', stopDate: 1_763_600_100, error: 'Other.Stop' }));
+    const r = await env.call('stop_execution', { executionArn: racing.executionArn, error: 'Mine' });
+    expect(r.text).toMatch(/was stopped by another request[^\n]*; nothing was changed\.$/);
+    await expectAllowanceLeft('stopped-first');
+  });
+
+  it('stop_execution on an execution that does not exist says that nothing was changed', async () => {
+    const r = await env.call('stop_execution', { executionArn: `${orders.replace(':stateMachine:', ':execution:')}:no-such-run` });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions DescribeExecution failed: ExecutionDoesNotExist\b[^\n]*Next: call list_executions with statusFilter=RUNNING to find running executions\. Nothing was changed\.$/);
+  });
+});

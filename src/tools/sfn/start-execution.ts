@@ -53,9 +53,11 @@ function alreadyExists(err: unknown, name: string, arn: string, resent: boolean)
   const why = resent
     ? 'an earlier attempt of this call most likely started it, and it has since ended'
     : 'it has ended, or it runs with another input (names stay reserved for 90 days)';
+  // Refused at its only send, the start changed nothing; after a resend, the first send most likely started it.
   return new ToolError(
     `Step Functions StartExecution failed: ExecutionAlreadyExists: an execution named ${name} already exists for this state machine: ${why}. ` +
       `Next: describe_execution with executionArn="${arn}" to see it${resent ? '' : '. If an earlier start_execution handed you this name after a failure, that is the execution it started; otherwise choose another name, or omit it'}.`,
+    !resent,
   );
 }
 

@@ -59,6 +59,7 @@ export const stopExecution = defineTool({
     // with its old stop date as if it had stopped it: look again (a failed look changes nothing).
     const after = await sfn.describeExecution({ executionArn: args.executionArn, includedData: 'METADATA_ONLY' }, ctx.signal).catch(() => undefined);
     if (after?.status && ENDED.has(after.status) && after.status !== 'ABORTED') {
+      ctx.refundWrites();
       const stopDate = iso(after.stopDate ?? out.stopDate);
       return {
         structured: compact({ stopDate, status: after.status, alreadyEnded: true as const }),
@@ -69,6 +70,7 @@ export const stopExecution = defineTool({
     // answers a repeated stop as if it had stopped it). Without either recorded, it cannot be told.
     const recordedByAnother = after?.status === 'ABORTED' && (differs(after.error, args.error) || differs(after.cause, args.cause));
     if (after && recordedByAnother) {
+      ctx.refundWrites();
       const stopDate = iso(after.stopDate ?? out.stopDate);
       const recorded = [after.error !== undefined ? `error ${ctx.fence.inline('error', after.error)}` : '', after.cause !== undefined ? `cause ${ctx.fence.inline('cause', cutAt(after.cause, 200))}` : '']
         .filter(Boolean)
