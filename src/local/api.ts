@@ -133,19 +133,19 @@ export class SfnApi {
   private async startExecution(b: Body): Promise<Body> {
     // Member constraints first, as the service checks them before it looks anything up.
     const name = b.name === undefined ? randomUUID() : b.name;
-    if (typeof name !== 'string' || name.length < 1 || name.length > 80) {
+    if (typeof name !== 'string' || name.length < 1 || codePoints(name) > 80) {
       throw validation('name', name, 'Member must have length between 1 and 80');
     }
     const input = b.input === undefined ? '{}' : b.input;
     if (typeof input !== 'string' || input.length > MAX_INPUT) {
       throw validation('input', typeof input === 'string' ? '…' : input, `Member must have length less than or equal to ${MAX_INPUT}`);
     }
-    if (b.traceHeader !== undefined && (typeof b.traceHeader !== 'string' || b.traceHeader.length > 256)) {
+    if (b.traceHeader !== undefined && (typeof b.traceHeader !== 'string' || codePoints(b.traceHeader) > 256)) {
       throw validation('traceHeader', b.traceHeader, 'Member must have length less than or equal to 256');
     }
     const sm = this.machine(b.stateMachineArn);
     if (INVALID_NAME.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
-    // The quota is 256 KiB of UTF-8; the length check above counts UTF-16 units (as the API model does).
+    // The quota is 256 KiB of UTF-8, which binds before the length check above can.
     if (Buffer.byteLength(input, 'utf8') > MAX_INPUT) {
       throw new ApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: it is ${Buffer.byteLength(input, 'utf8')} bytes of UTF-8; the limit is ${MAX_INPUT}`);
     }
@@ -280,8 +280,27 @@ function pageSize(value: unknown): number {
 
 function optionalText(value: unknown, field: string, max: number): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > max) throw validation(field, '…', `Member must have length less than or equal to ${max}`);
+  if (typeof value !== 'string' || codePoints(value) > max) throw validation(field, '…', `Member must have length less than or equal to ${max}`);
   return value;
+}
+
+/**
+ * A member's length as Smithy's length trait measures a string (Unicode scalar values), and as the
+ * tools' input schemas do: an emoji is one character, not two UTF-16 units.
+ */
+function codePoints(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length - 1; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count;
 }
 
 function lastIndexAtOrBelow(list: readonly ExecutionRecord[], seq: number): number {

@@ -165,6 +165,7 @@ export class LocalEngine {
       region: this.options.scope.region,
       roleArn: this.options.roleArn,
       inputText: record.input,
+      startedAt: record.startDate,
       append: (event) => record.history.append(event),
     });
     const binding: RunBinding = {

@@ -45,6 +45,8 @@ export interface RecorderOptions {
   roleArn: string;
   /** The execution's input as submitted: the library parses it, which rounds numbers beyond doubles. */
   inputText: string;
+  /** The execution's startDate (epoch ms): ExecutionStarted carries it, as in Step Functions, not the library's later clock reading. */
+  startedAt: number;
   append: (event: WireEvent) => void;
 }
 
@@ -148,7 +150,7 @@ export class HistoryRecorder implements TaskCallSink {
     if (!run.parent) {
       this.executionInput = input;
       this.scopes.set(run.id, this.root);
-      this.sink.emit('ExecutionStarted', 0, ts, {
+      this.sink.emit('ExecutionStarted', 0, Math.min(ts, this.opts.startedAt / 1000), {
         executionStartedEventDetails: { input: this.opts.inputText, inputDetails: NOT_TRUNCATED, roleArn: this.opts.roleArn },
       });
       return;
