@@ -162,7 +162,7 @@ async function runTool(
 }
 
 /** Wording by which an error's text already tells that the write changed nothing. */
-const SAYS_UNCHANGED = /\bnothing was (?:changed|started|stopped|redriven)\b|\bchanged nothing\b/i;
+const SAYS_UNCHANGED = /\bnothing was (?:changed|started|stopped|redriven|sent)\b|\bchanged nothing\b/i;
 
 /**
  * A fault's text followed by the items read before it: item lines are answer data, so they get

@@ -68,6 +68,8 @@ export interface RecordedRequest {
   op: string;
   body: Record<string, unknown>;
   fault?: Fault['kind'];
+  /** The access key id the request was signed with (from its Authorization header). */
+  accessKeyId?: string;
   /** The client closed the connection before the answer was sent. */
   aborted?: boolean;
   /** An answer was written (absent while a slow response is pending or after a drop). */
@@ -345,6 +347,8 @@ export class FakeSfn {
     const op = target.replace(/^AWSStepFunctions\./, '');
     let body: Record<string, unknown> = {};
     const record: RecordedRequest = { op, body };
+    const signedBy = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (signedBy !== undefined) record.accessKeyId = signedBy;
     this.requests.push(record);
     res.on('close', () => {
       if (!res.writableFinished) record.aborted = true;

@@ -21,9 +21,10 @@ import type {
 import type { MiddlewareStack } from '@smithy/types';
 import type { Config } from '../../config.js';
 import type { UnrunnableDefinition } from '../../local/engine.js';
-import { addRedactions, log, redactDeep } from '../../log.js';
+import { log, redactDeep } from '../../log.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { ConnectionGate, NotSent } from '../connection-gate.js';
+import { AwsCredentials } from './credentials.js';
 import { attemptRefused, toBackendError } from './errors.js';
 
 /** The Step Functions operations the tools use, behind one narrow module. */
@@ -78,24 +79,6 @@ const SDK_LOGGER = {
 } as Partial<SdkLogger> as SdkLogger;
 type SdkLogger = NonNullable<SFNClientConfig['logger']>;
 
-type DefaultChain = typeof import('@aws-sdk/credential-provider-node').defaultProvider;
-
-/**
- * The SDK's own credential chain, whose secrets (a profile's keys, an assumed role's or SSO's
- * session) are redacted like those set in the environment once resolved, before the request they
- * sign is sent: a backend or proxy that echoes them back shows none of it.
- */
-function redactedChain(chain: DefaultChain): DefaultChain {
-  return (init) => {
-    const provider = chain(init);
-    return async (options) => {
-      const identity = await provider(options);
-      addRedactions([identity.secretAccessKey, identity.sessionToken]);
-      return identity;
-    };
-  };
-}
-
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
@@ -129,6 +112,7 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     },
     logger: SDK_LOGGER,
   };
+  let credentials: AwsCredentials | undefined;
   const region = local ? (config.aws.region ?? 'us-east-1') : config.aws.region;
   if (region) clientConfig.region = region;
   if (local) {
@@ -138,7 +122,8 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   } else {
     if (config.aws.profile) clientConfig.profile = config.aws.profile;
     if (config.aws.endpoints.sfn) clientConfig.endpoint = config.aws.endpoints.sfn;
-    clientConfig.credentialDefaultProvider = redactedChain((await import('@aws-sdk/credential-provider-node')).defaultProvider);
+    credentials = new AwsCredentials((await import('@aws-sdk/credential-provider-node')).defaultProvider, config.aws.profile);
+    clientConfig.credentialDefaultProvider = credentials.providerFor;
   }
   const client: SFNClient = new sdk.SFNClient(clientConfig);
   let startClient: SFNClient | undefined;
@@ -149,6 +134,8 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
   };
 
   const call = async <T>(operation: string, signal: AbortSignal, run: () => Promise<T>, input?: object, attempts?: AttemptWatch): Promise<T> => {
+    // Before a connection is taken: a chain that hangs must not hold one.
+    await credentials?.resolve(client.config.credentials, operation, signal);
     try {
       // A reply that echoes one of the server's secrets is redacted as it arrives, before any view
       // cuts a value (a cut could keep part of a secret that a later redaction no longer matches).
@@ -156,6 +143,8 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     } catch (err) {
       if (err instanceof NotSent && isDeadline(signal.reason)) throw notSent(operation, maxConnections);
       let error = toBackendError(operation, err, signal);
+      // Keys replaced in a file, or a session renewed, are then used by the next call.
+      if (error instanceof BackendError && error.kind === 'unauthenticated') credentials?.markStale();
       if (error instanceof BackendError && attempts?.everyRefused()) {
         error = new BackendError(error.backend, error.operation, error.kind, error.code, error.message, { ...error.details, everyAttemptRefused: true });
       }

@@ -64,6 +64,46 @@ const THROTTLING = new Set([
 const JS_ERROR_NAMES = new Set(['SyntaxError', 'TypeError', 'RangeError']);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+/** No connection was made, so no request was sent: nothing the call asked for can have been done. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** A TLS handshake that failed: no request went over it. Node's codes for a certificate it does not accept. */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** What a TLS failure was, or undefined: an https endpoint that speaks plain http (OpenSSL's words are no help to a model). */
+function tlsFailure(err: SdkErrorLike): { code: string; message: string } | undefined {
+  const code = err.code ?? '';
+  if (CERTIFICATE_CODES.has(code)) {
+    return {
+      code,
+      message: `the Step Functions endpoint's TLS certificate was not accepted (${code}), so nothing was sent: a private CA needs NODE_EXTRA_CA_CERTS, or the endpoint is not the one meant`,
+    };
+  }
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /SSL routines|wrong version number/i.test(err.message ?? '')) {
+    return {
+      code: 'TlsHandshakeFailed',
+      message: 'no TLS connection could be made to the Step Functions endpoint, so nothing was sent: what answers there does not speak https (an http:// endpoint given as https://?)',
+    };
+  }
+  return undefined;
+}
+
+/** The request never left the server: no connection (refused, no such host) or no TLS session. */
+export function neverSent(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & SdkErrorLike;
+  return (e.code !== undefined && NOT_CONNECTED_CODES.has(e.code)) || tlsFailure(e) !== undefined;
+}
+
 /** Codes an error reply without a Step Functions error name ends up with (after the rewording below). */
 const UNNAMED_CODES = new Set(['Unknown', 'UnknownError', 'UnreadableErrorReply']);
 /** The connection was made, then lost: a transient backend failure, not a configuration problem. */
@@ -119,6 +159,7 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
 /** One attempt's error (as the SDK raises it, before retries) is the service refusing the request: it was not carried out. */
 export function attemptRefused(err: unknown): boolean {
   if (!(err instanceof Error) || isAbort(err)) return false;
+  if (neverSent(err)) return true;
   const e = err as Error & SdkErrorLike;
   const code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
   return isRefusedKind(awsErrorKind(code, e.$metadata?.httpStatusCode, e));
@@ -142,6 +183,12 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     kind = 'unavailable';
     message = 'no connection to the Step Functions endpoint within 5 s: it is unreachable, or too busy to accept one';
   }
+  const tls = tlsFailure(e);
+  if (tls) {
+    code = tls.code;
+    kind = 'unreachable';
+    message = tls.message;
+  }
   if (JS_ERROR_NAMES.has(code)) {
     // Not the backend's words: say what came back instead of naming a JavaScript error.
     code = status !== undefined && status >= 300 ? 'UnreadableErrorReply' : 'MalformedResponse';
@@ -155,7 +202,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
   if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   const foreign = foreignStatus(code, status, e);
-  if (kind === 'unreachable') {
+  if (kind === 'unreachable' && !tls) {
     message = !foreign
       ? `could not connect to the Step Functions endpoint (${code})`
       : status === 407
@@ -174,6 +221,8 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     message = `the endpoint answered HTTP ${status} without a Step Functions error code, which Step Functions always sends`;
   }
   return new BackendError('Step Functions', operation, kind, code, message, {
+    // One attempt, never sent: changed nothing (after several, AttemptWatch tells for a write).
+    ...(neverSent(e) && (e.$metadata?.attempts ?? 1) <= 1 && { notSent: true }),
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,

@@ -1,0 +1,97 @@
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { addRedactions } from '../../log.js';
+import { BackendError, isAbort, isDeadline } from '../../server/errors.js';
+
+type DefaultChain = typeof import('@aws-sdk/credential-provider-node').defaultProvider;
+type ChainInit = Parameters<DefaultChain>[0];
+type ResolveOptions = Parameters<AwsCredentialIdentityProvider>[0] & { forceRefresh?: boolean };
+
+/**
+ * The server's AWS credentials: the SDK's own chain, shared by the backend's clients, resolved
+ * before each request so that what goes wrong there is told as a credentials problem that sent
+ * nothing (not as an unreachable endpoint, or a write that may have happened), and bounded by the
+ * call's time limit (a credential_process waiting for an MFA prompt never returns). Secrets are
+ * redacted once resolved, before the request they sign is sent: a backend or proxy that echoes
+ * them back shows none of it.
+ */
+export class AwsCredentials {
+  private provider: AwsCredentialIdentityProvider | undefined;
+  /** The service refused the credentials last used: the next call resolves them anew. */
+  private stale = false;
+
+  constructor(
+    private readonly chain: DefaultChain,
+    /** The profile the chain reads, for messages; undefined: the default chain. */
+    private readonly profile: string | undefined,
+  ) {}
+
+  /** For the SDK clients' credentialDefaultProvider: one chain, whichever client asks. */
+  readonly providerFor = (init: ChainInit): AwsCredentialIdentityProvider => {
+    // Files are read again at every resolution (the SDK otherwise keeps them for the process's
+    // life): a credentials file fixed after a failure is seen by the next call. Successes are kept
+    // by the chain's own memo, so this costs nothing on the way that works.
+    const inner = (this.provider ??= this.chain({ ...init, ignoreCache: true }));
+    return async (options?: ResolveOptions) => {
+      const identity: AwsCredentialIdentity = await inner(options);
+      addRedactions([identity.secretAccessKey, identity.sessionToken]);
+      return identity;
+    };
+  };
+
+  /** The service said the credentials are not (or no longer) valid: a fixed file or a new session is picked up next. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /**
+   * Resolves the credentials the client will sign with (its provider, bound to its config, as the
+   * SDK calls it), within `signal`; a failure becomes a BackendError that says nothing was sent.
+   */
+  async resolve(credentials: (options?: ResolveOptions) => Promise<AwsCredentialIdentity>, operation: string, signal: AbortSignal): Promise<void> {
+    const forceRefresh = this.stale;
+    this.stale = false;
+    try {
+      await untilAborted(credentials(forceRefresh ? { forceRefresh } : undefined), signal);
+    } catch (err) {
+      if (signal.aborted && !isDeadline(signal.reason)) throw err;
+      throw this.failure(operation, err, signal);
+    }
+  }
+
+  private failure(operation: string, err: unknown, signal: AbortSignal): BackendError {
+    const source = this.profile ? `the AWS profile "${this.profile}"` : 'the default AWS credential chain (environment, ~/.aws files, SSO, container or instance role)';
+    if (signal.aborted) {
+      return new BackendError('Step Functions', operation, 'timeout', 'CredentialsTimeout', `the AWS credentials from ${source} did not resolve within the call's time limit, so nothing was sent`, {
+        notSent: true,
+        hint: "something the credential chain waits on does not answer: a profile's credential_process (run it by hand), an SSO or role login, or the instance metadata service",
+      });
+    }
+    const name = err instanceof Error && !isAbort(err) ? err.name : 'CredentialsProviderError';
+    const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]?.trim().slice(0, 400) ?? '';
+    return new BackendError('Step Functions', operation, 'unauthenticated', 'CredentialsUnavailable', `could not load AWS credentials from ${source}, so nothing was sent (${name}: ${reason})`, {
+      notSent: true,
+      hint:
+        'set AWS_PROFILE to a profile that has credentials (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); for an SSO profile run `aws sso login`. ' +
+        'The credential files are read again at the next call: no restart is needed',
+    });
+  }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the work behind the promise is left to finish on its own). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
