@@ -1,7 +1,7 @@
 import { Agent, RetryAgent, request, type Dispatcher, type RetryHandler } from 'undici';
 import type * as z from 'zod';
 import { redactDeep } from '../../log.js';
-import { deadlineOf, pause } from '../../server/deadline.js';
+import { deadlineOf, pause, untilAborted } from '../../server/deadline.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
 import { httpError, malformed, retryAfterSeconds, transportError, type ErrorContext, type ReplyHints } from './errors.js';
@@ -209,29 +209,6 @@ async function readLimited(body: AsyncIterable<Buffer | string> & { destroy(err?
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/** undici notices an abort only at its next dispatch; a back-off sleep must end at once too. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    // Abandoned, not awaited: its own failure must not surface as an unhandled rejection.
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
 
 function abortError(): Error {

@@ -1,5 +1,6 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { addRedactions } from '../../log.js';
+import { untilAborted } from '../../server/deadline.js';
 import { BackendError, isAbort, isDeadline } from '../../server/errors.js';
 
 type DefaultChain = typeof import('@aws-sdk/credential-provider-node').defaultProvider;
@@ -75,23 +76,4 @@ export class AwsCredentials {
         'The credential files are read again at the next call: no restart is needed',
     });
   }
-}
-
-/** `promise`, or a rejection as soon as `signal` aborts (the work behind the promise is left to finish on its own). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
 }
