@@ -93,9 +93,10 @@ describe('credentials from a profile', () => {
     expect(fake.requests.at(-1)?.accessKeyId).toBe('AKIDRIGHT');
   });
 
-  it("a credential_process that never answers ends the call at its time limit, with nothing sent", async () => {
+  it("a credential_process that never answers ends the call at its time limit, with nothing sent; the profile fixed, the next call does not wait on it", async () => {
     const hang = join(tmpdir(), `e2e-hang-${process.pid}.mjs`);
-    writeFileSync(hang, 'setInterval(() => {}, 1000);\n');
+    // Long enough to outlast the calls below, bounded so that no process outlives the test run for long.
+    writeFileSync(hang, 'setTimeout(() => {}, 20_000);\n');
     try {
       const { call, files } = await startWithProfile(['--allow-writes'], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1000' });
       writeFileSync(files.config, `[profile dev]\ncredential_process = "${process.execPath}" "${hang}"\n`);
@@ -107,6 +108,12 @@ describe('credentials from a profile', () => {
       expect(stop.text).toMatch(/CredentialsTimeout[^\n]*so nothing was sent/);
       expect(stop.text).not.toMatch(/may have/);
       expect(fake.requests.length).toBe(before);
+      // The process still hangs, but the profile no longer uses it: the next call does not wait on it.
+      writeFileSync(files.config, '[profile dev]\n');
+      writeFileSync(files.credentials, keys('AKIDAFTERHANG'));
+      const after = await call('list_executions', { stateMachineArn: orders });
+      expect(after.isError, after.text).toBeUndefined();
+      expect(fake.requests.at(-1)?.accessKeyId).toBe('AKIDAFTERHANG');
     } finally {
       rmSync(hang, { force: true });
     }

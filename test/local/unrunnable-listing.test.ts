@@ -45,11 +45,14 @@ describe('list_state_machines on the embedded engine', () => {
     const names = (r.structured?.stateMachines as Array<{ name: string }>).map((m) => m.name);
     expect(names).toEqual(['Good', 'Jsonata']);
     const notes = r.text.split('\n').filter((line) => line.startsWith('Note: '));
-    expect(notes).toEqual([
-      'Note: Broken.asl.json was not loaded, so no state machine Broken is listed: not valid JSON (Unexpected end of JSON input). Fix the file and restart the server.',
-      expect.stringMatching(/^Note: local state machine Jsonata cannot run, start_execution refuses it: QueryLanguage "JSONata" is not supported by the embedded engine [^\n]*\(Jsonata\.asl\.json\)\. Fix the file and restart the server\.$/),
-      'Note: local state machine NoResource cannot run, start_execution refuses it: Invalid State Machine Definition: Task state "A" has no Resource, which a Task state must have (/States/A) (NoResource.asl.json). Fix the file and restart the server.',
-    ]);
+    // Reasons come from the files, fenced as untrusted text like the listing's odd names.
+    const fenced = (text: string) => `reason: <untrusted-data-(\\w+)>${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</untrusted-data-\\1>`;
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(new RegExp(`^Note: Broken\\.asl\\.json was not loaded, so no state machine Broken is listed: ${fenced('not valid JSON (Unexpected end of JSON input)')}\\. Fix the file and restart the server\\.$`));
+    expect(notes[1]).toMatch(/^Note: local state machine Jsonata cannot run, start_execution refuses it: reason: <untrusted-data-\w+>QueryLanguage "JSONata" is not supported by the embedded engine [^\n]*\(Jsonata\.asl\.json\)<\/untrusted-data-\w+>\. Fix the file and restart the server\.$/);
+    expect(notes[2]).toMatch(
+      new RegExp(`^Note: local state machine NoResource cannot run, start_execution refuses it: ${fenced('Invalid State Machine Definition: Task state "A" has no Resource, which a Task state must have (/States/A) (NoResource.asl.json)')}\\. Fix the file and restart the server\\.$`),
+    );
 
     // Said once per listing: the continuation lists the rest without repeating the notes.
     const next = await h.call('list_state_machines', { maxItems: 2, startingToken: r.structured?.nextToken });

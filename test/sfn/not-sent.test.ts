@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { neverSent, toBackendError } from '../../src/backends/sfn/errors.js';
+import { BackendError, outcomeUnknown } from '../../src/server/errors.js';
 import { WriteRateLimiter } from '../../src/server/rate-limit.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
@@ -35,21 +37,16 @@ async function envAt(endpoint: string): Promise<SfnEnv> {
 const executionOf = (name: string) => `${orders.replace(':stateMachine:', ':execution:')}:${name}`;
 
 describe('requests that never left the server', () => {
-  it('https to a port that speaks plain http: a TLS failure in plain words; writes change nothing and cost nothing', async () => {
+  it('https to a port that speaks plain http: the TLS failure in plain words, not OpenSSL internals', async () => {
     const env = await envAt(fake.url.replace('http://', 'https://'));
     try {
       const read = await env.call('describe_execution', { executionArn: executionOf('any') });
-      expect(read.text).toMatch(/^Step Functions DescribeExecution failed(?: after \d attempts)?: TlsHandshakeFailed: no TLS connection could be made to the Step Functions endpoint, so nothing was sent: what answers there does not speak https/);
+      expect(read.text).toMatch(/^Step Functions DescribeExecution failed(?: after \d attempts)?: TlsHandshakeFailed: the TLS connection to the Step Functions endpoint failed: what answers there does not speak https/);
       expect(read.text).not.toMatch(/SSL routines|openssl|report it/i);
+      // The same codes come from a connection broken after a request went out: a write's outcome stays unknown.
       const start = await env.call('start_execution', { stateMachineArn: orders, name: 'over-tls' });
-      expect(start.text).toMatch(/^Step Functions StartExecution failed: TlsHandshakeFailed: [^\n]*so nothing was sent/);
-      expect(start.text).not.toMatch(/may have/);
-      const redrive = await env.call('redrive_execution', { executionArn: executionOf('failed') });
-      expect(redrive.text).toMatch(/^Step Functions RedriveExecution failed(?: after \d attempts)?: TlsHandshakeFailed: [^\n]*so nothing was sent/);
-      expect(redrive.text).not.toMatch(/may have|clientToken/);
-      // Neither write was counted: the allowance of one is still there.
-      const third = await env.call('start_execution', { stateMachineArn: orders, name: 'over-tls-again' });
-      expect(third.text).not.toMatch(/EXECUTIONS_MCP_WRITES_PER_MINUTE/);
+      expect(start.text).toMatch(/^Step Functions StartExecution failed: TlsHandshakeFailed: [^\n]*The execution may have started anyway/);
+      expect(start.text).not.toMatch(/SSL routines|nothing was sent/i);
     } finally {
       await env.close();
     }
@@ -65,6 +62,35 @@ describe('requests that never left the server', () => {
       expect(again.text).not.toMatch(/EXECUTIONS_MCP_WRITES_PER_MINUTE/);
     } finally {
       await env.close();
+    }
+  });
+});
+
+describe('what counts as never sent', () => {
+  // Errors as Node raises them under the SDK (code and syscall), the SDK's $metadata added.
+  const nodeError = (code: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { code, $metadata: { attempts: 1 }, ...extra });
+
+  it('a connect or a lookup that failed, and a refused certificate, are never sent', () => {
+    for (const err of [
+      nodeError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1', { syscall: 'connect' }),
+      nodeError('ENOTFOUND', 'getaddrinfo ENOTFOUND states.invalid', { syscall: 'getaddrinfo' }),
+      nodeError('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'),
+    ]) {
+      expect(neverSent(err), err.message).toBe(true);
+      expect(toBackendError('StartExecution', err)).toMatchObject({ details: { notSent: true } });
+    }
+  });
+
+  it('a TLS failure or an unreachable network on a connection already made may follow a request sent: outcome unknown', () => {
+    for (const err of [
+      nodeError('ERR_SSL_WRONG_VERSION_NUMBER', 'error:0A00010B:SSL routines:ssl3_get_record:wrong version number'),
+      nodeError('EPROTO', 'write EPROTO'),
+      nodeError('EHOSTUNREACH', 'read EHOSTUNREACH', { syscall: 'read' }),
+    ]) {
+      expect(neverSent(err), err.message).toBe(false);
+      const backendError = toBackendError('StartExecution', err) as BackendError;
+      expect(backendError.details.notSent, err.message).toBeUndefined();
+      expect(outcomeUnknown(backendError), err.message).toBe(true);
     }
   });
 });

@@ -512,6 +512,13 @@ describe('write tools', () => {
     expect(env.fake.execution(racing.executionArn)?.status).toBe('SUCCEEDED');
   });
 
+  it('stop_execution whose cause holds a server secret is its own stop, though the recorded cause reads back redacted', async () => {
+    const running = env.fake.addExecution({ stateMachineArn: orders, name: 'secret-cause', status: 'RUNNING', startDate: 1_763_600_000 });
+    const r = await env.call('stop_execution', { executionArn: running.executionArn, error: 'Ops.Stop', cause: `key ${process.env.AWS_SECRET_ACCESS_KEY} leaked` });
+    expect(r.structured).toEqual({ stopDate: expect.stringMatching(ISO_RE), status: 'ABORTED' });
+    expect(r.text).toMatch(/^Stopped /);
+  });
+
   it('stop_execution that loses a race with another stop says whose error and cause were recorded', async () => {
     const racing = env.fake.addExecution({ stateMachineArn: orders, name: 'two-stops', status: 'RUNNING', startDate: 1_763_600_000 });
     env.fake.onceBefore('StopExecution', () => {

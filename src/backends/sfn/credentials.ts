@@ -15,10 +15,15 @@ type ResolveOptions = Parameters<AwsCredentialIdentityProvider>[0] & { forceRefr
  * redacted once resolved, before the request they sign is sent: a backend or proxy that echoes
  * them back shows none of it.
  */
+/** Forced refreshes at most this often: a rejection that lasts (a region not enabled, a proxy's 401) must not run the chain at every call. */
+const REFRESH_SPACING_MS = 60_000;
+
 export class AwsCredentials {
   private provider: AwsCredentialIdentityProvider | undefined;
+  private init: ChainInit | undefined;
   /** The service refused the credentials last used: the next call resolves them anew. */
   private stale = false;
+  private lastForcedAt = -Infinity;
 
   constructor(
     private readonly chain: DefaultChain,
@@ -28,20 +33,28 @@ export class AwsCredentials {
 
   /** For the SDK clients' credentialDefaultProvider: one chain, whichever client asks. */
   readonly providerFor = (init: ChainInit): AwsCredentialIdentityProvider => {
-    // Files are read again at every resolution (the SDK otherwise keeps them for the process's
-    // life): a credentials file fixed after a failure is seen by the next call. Successes are kept
-    // by the chain's own memo, so this costs nothing on the way that works.
-    const inner = (this.provider ??= this.chain({ ...init, ignoreCache: true }));
+    this.init ??= init;
     return async (options?: ResolveOptions) => {
-      const identity: AwsCredentialIdentity = await inner(options);
+      const identity: AwsCredentialIdentity = await this.current()(options);
       addRedactions([identity.secretAccessKey, identity.sessionToken]);
       return identity;
     };
   };
 
+  /**
+   * The chain, made anew after one was given up on. Files are read again at every resolution (the
+   * SDK otherwise keeps them for the process's life): a credentials file fixed after a failure is
+   * seen by the next call. Successes are kept by the chain's own memo, so this costs nothing on
+   * the way that works.
+   */
+  private current(): AwsCredentialIdentityProvider {
+    this.provider ??= this.chain({ ...this.init, ignoreCache: true });
+    return this.provider;
+  }
+
   /** The service said the credentials are not (or no longer) valid: a fixed file or a new session is picked up next. */
   markStale(): void {
-    this.stale = true;
+    if (Date.now() - this.lastForcedAt >= REFRESH_SPACING_MS) this.stale = true;
   }
 
   /**
@@ -51,10 +64,15 @@ export class AwsCredentials {
   async resolve(credentials: (options?: ResolveOptions) => Promise<AwsCredentialIdentity>, operation: string, signal: AbortSignal): Promise<void> {
     const forceRefresh = this.stale;
     this.stale = false;
+    if (forceRefresh) this.lastForcedAt = Date.now();
     try {
       await untilAborted(credentials(forceRefresh ? { forceRefresh } : undefined), signal);
     } catch (err) {
       if (signal.aborted && !isDeadline(signal.reason)) throw err;
+      // The credentials held before are still there to try (the refresh may fail on a file being edited).
+      if (forceRefresh && !signal.aborted) return this.resolve(credentials, operation, signal);
+      // A source that does not answer holds the chain's lock for good: the next call starts a fresh chain.
+      if (signal.aborted) this.provider = undefined;
       throw this.failure(operation, err, signal);
     }
   }
@@ -64,7 +82,7 @@ export class AwsCredentials {
     if (signal.aborted) {
       return new BackendError('Step Functions', operation, 'timeout', 'CredentialsTimeout', `the AWS credentials from ${source} did not resolve within the call's time limit, so nothing was sent`, {
         notSent: true,
-        hint: "something the credential chain waits on does not answer: a profile's credential_process (run it by hand), an SSO or role login, or the instance metadata service",
+        hint: "something the credential chain waits on does not answer: a profile's credential_process (run it by hand, and end the one left waiting), an SSO or role login, or the instance metadata service",
       });
     }
     const name = err instanceof Error && !isAbort(err) ? err.name : 'CredentialsProviderError';

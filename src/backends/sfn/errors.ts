@@ -79,7 +79,7 @@ const CERTIFICATE_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-/** What a TLS failure was, or undefined: an https endpoint that speaks plain http (OpenSSL's words are no help to a model). */
+/** What a TLS failure was, or undefined: a refused certificate, or an endpoint that does not speak https (OpenSSL's words are no help to a model). */
 function tlsFailure(err: SdkErrorLike): { code: string; message: string } | undefined {
   const code = err.code ?? '';
   if (CERTIFICATE_CODES.has(code)) {
@@ -91,17 +91,23 @@ function tlsFailure(err: SdkErrorLike): { code: string; message: string } | unde
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /SSL routines|wrong version number/i.test(err.message ?? '')) {
     return {
       code: 'TlsHandshakeFailed',
-      message: 'no TLS connection could be made to the Step Functions endpoint, so nothing was sent: what answers there does not speak https (an http:// endpoint given as https://?)',
+      message: 'the TLS connection to the Step Functions endpoint failed: what answers there does not speak https (an http:// endpoint given as https://?), or something on the way broke the connection',
     };
   }
   return undefined;
 }
 
-/** The request never left the server: no connection (refused, no such host) or no TLS session. */
+/**
+ * The request never left the server: no connection was made (refused, no such host: the failing
+ * call is the connect or the lookup) or the server's certificate was refused (only in a handshake).
+ * Not any other TLS failure: a middlebox's alert or plaintext on a kept-alive socket raises the same
+ * codes after a request went out, and a write that may have been delivered must not be called undone.
+ */
 export function neverSent(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const e = err as Error & SdkErrorLike;
-  return (e.code !== undefined && NOT_CONNECTED_CODES.has(e.code)) || tlsFailure(e) !== undefined;
+  if (e.$metadata?.httpStatusCode !== undefined || e.code === undefined) return false;
+  return (NOT_CONNECTED_CODES.has(e.code) && (e.syscall === 'connect' || e.syscall === 'getaddrinfo')) || CERTIFICATE_CODES.has(e.code);
 }
 
 /** Codes an error reply without a Step Functions error name ends up with (after the rewording below). */
@@ -113,6 +119,8 @@ interface SdkErrorLike {
   name?: string;
   message?: string;
   code?: string;
+  /** Node's: the call that failed (connect, getaddrinfo, read, write). */
+  syscall?: string;
   $fault?: string;
   $metadata?: { httpStatusCode?: number; requestId?: string; attempts?: number };
   $response?: unknown;
@@ -137,6 +145,8 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
   if (status === 408) return 'timeout';
   if (err.code && NETWORK_CODES.has(err.code)) {
     if (err.code === 'ETIMEDOUT') return 'timeout';
+    // Unreachable on a connection already made (syscall read or write): the request may have gone out.
+    if (NOT_CONNECTED_CODES.has(err.code) && err.syscall !== undefined && err.syscall !== 'connect' && err.syscall !== 'getaddrinfo') return 'unavailable';
     return DROPPED_CODES.has(err.code) ? 'unavailable' : 'unreachable';
   }
   if (/region is missing/i.test(err.message ?? '')) return 'not_configured';
@@ -186,7 +196,8 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   const tls = tlsFailure(e);
   if (tls) {
     code = tls.code;
-    kind = 'unreachable';
+    // A refused certificate is a handshake's; other TLS failures also break requests already sent (outcome unknown).
+    kind = CERTIFICATE_CODES.has(code) ? 'unreachable' : 'unavailable';
     message = tls.message;
   }
   if (JS_ERROR_NAMES.has(code)) {
@@ -226,6 +237,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,
+    ...(tls && { hint: "check the scheme and port of the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy or TLS inspection on the way" }),
     ...(foreign && { hint: "check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way; calling again will not help" }),
     ...(unnamed && {
       hint: "a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way, then the arguments",

@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import type { UnrunnableDefinition } from '../../local/engine.js';
-import { defineTool } from '../../server/define-tool.js';
+import { untilAborted } from '../../server/deadline.js';
+import { defineTool, type ToolContext } from '../../server/define-tool.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { sharedArnPrefix, shortTime, text } from './views.js';
 
@@ -53,7 +54,11 @@ export const listStateMachines = defineTool({
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} state machine(s) the backend listed without a stateMachineArn were left out.`);
     // Said once per listing, on its first call: AWS refuses such definitions when they are created.
-    if (args.startingToken === undefined && sfn.unrunnableDefinitions) noteUnrunnable(await sfn.unrunnableDefinitions(), ctx.note);
+    if (args.startingToken === undefined && sfn.unrunnableDefinitions) {
+      // Bounded by the call: the listing is the answer, the notes an extra.
+      const found = await untilAborted(sfn.unrunnableDefinitions(), ctx.signal).catch(() => []);
+      noteUnrunnable(found, ctx);
+    }
     const { items, lines, fitsBudget, ...paging } = result;
     const prefix = sharedArnPrefix(items, (m) => m.stateMachineArn);
     const header = items.length > 0 && prefix ? `stateMachineArn = ${prefix}<name>` : '';
@@ -70,14 +75,16 @@ export const listStateMachines = defineTool({
 const MAX_NOTED = 10;
 const MAX_REASON_CHARS = 400;
 
-function noteUnrunnable(found: UnrunnableDefinition[], note: (text: string) => void): void {
+/** Names and reasons come from definition files: fenced like the listing's names. */
+function noteUnrunnable(found: UnrunnableDefinition[], ctx: ToolContext): void {
   for (const d of found.slice(0, MAX_NOTED)) {
-    const reason = d.reason.length > MAX_REASON_CHARS ? `${d.reason.slice(0, MAX_REASON_CHARS - 1)}…` : d.reason;
-    note(
+    const reason = ctx.fence.inline('reason', d.reason.length > MAX_REASON_CHARS ? `${d.reason.slice(0, MAX_REASON_CHARS - 1)}…` : d.reason);
+    const name = ctx.fence.inline('name', d.name);
+    ctx.note(
       d.loaded
-        ? `local state machine ${d.name} cannot run, start_execution refuses it: ${reason}. Fix the file and restart the server.`
-        : `${d.file} was not loaded, so no state machine ${d.name} is listed: ${reason}. Fix the file and restart the server.`,
+        ? `local state machine ${name} cannot run, start_execution refuses it: ${reason}. Fix the file and restart the server.`
+        : `${ctx.fence.inline('file', d.file)} was not loaded, so no state machine ${name} is listed: ${reason}. Fix the file and restart the server.`,
     );
   }
-  if (found.length > MAX_NOTED) note(`${found.length - MAX_NOTED} more local definition(s) cannot run; the server's log at start names each.`);
+  if (found.length > MAX_NOTED) ctx.note(`${found.length - MAX_NOTED} more local definition(s) cannot run; the server's log at start names each.`);
 }

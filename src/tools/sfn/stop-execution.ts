@@ -1,10 +1,12 @@
 import * as z from 'zod';
+import { redactDeep } from '../../log.js';
 import { defineTool } from '../../server/define-tool.js';
 import { throttledEveryAttempt } from '../../server/errors.js';
 import { compact, cutAt, iso } from '../../server/render.js';
 import { arnField, requireArn } from './views.js';
 
-const differs = (recorded: string | undefined, sent: string | undefined) => !!recorded && recorded !== (sent ?? '');
+// The reply was redacted as it arrived (a cause may hold a server secret): ours is compared as such.
+const differs = (recorded: string | undefined, sent: string | undefined) => !!recorded && recorded !== redactDeep(sent ?? '');
 
 /** Statuses an execution never leaves (a redrive starts it again, but as a new attempt the caller asks for). */
 const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
