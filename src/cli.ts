@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Console } from 'node:console';
 import { setFlagsFromString } from 'node:v8';
-import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, secretsOf, shownUrl, type Config } from './config.js';
+import { ConfigError, RESERVED_TOOLSETS, activeToolsets, loadConfig, normalizeAwsEnv, secretsOf, shownUrl, type Config } from './config.js';
 import { createBackends, type BackendOverrides } from './backends/index.js';
 import { log, setLogLevel, setRedactions } from './log.js';
 import { CallTracker } from './server/activity.js';
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   }
   setRedactions(secretsOf(config));
   setLogLevel(config.logLevel);
+  normalizeAwsEnv(process.env);
   // The AWS SDK prints a multi-line warning on Node < 22; say it once, as a log line, instead.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (Number(process.versions.node.split('.')[0]) < 22) {

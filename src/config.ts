@@ -264,6 +264,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     throw new ConfigError(`invalid ${settingName(field)}: ${issue?.message ?? 'invalid value'}`);
   }
   const raw = parsed.data;
+  checkRegion(raw.awsRegion, env);
   const localRaw = raw.local;
   const localOff = localRaw === undefined || ['false', '0', 'no', 'off'].includes(localRaw.toLowerCase());
   const localDir = localOff ? undefined : ['true', '1', 'yes', 'on'].includes(localRaw.toLowerCase()) ? DEFAULT_EXAMPLES_DIR : localRaw;
@@ -338,6 +339,44 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     );
   }
   return { kind: 'run', config };
+}
+
+/**
+ * AWS region names: us-east-1, ap-southeast-7, us-gov-west-1, cn-north-1, us-isob-east-1,
+ * eu-isoe-west-1, eusc-de-east-1. The SDK takes any host label ("EU", signed as such) and fails
+ * every call on anything else ("us east 1"), so a mistyped region stops the server at start.
+ */
+const REGION_NAME = /^[a-z]{2,4}(-[a-z]+){1,3}-\d{1,2}$/;
+
+function checkRegion(region: string | undefined, env: NodeJS.ProcessEnv): void {
+  if (region === undefined) return;
+  const from = (env.AWS_REGION ?? '').trim() !== '' ? 'AWS_REGION' : 'AWS_DEFAULT_REGION';
+  const shown = JSON.stringify(region.slice(0, 60));
+  // The SDK's FIPS pseudo-regions (fips-us-east-1 has a region's shape): links and region checks need the real one.
+  const fips = /^fips-(.+)$|^(.+)-fips$/.exec(region);
+  if (fips) {
+    const real = fips[1] ?? fips[2] ?? '';
+    throw new ConfigError(`invalid ${from}: ${shown} is a FIPS pseudo-region; set ${from}=${REGION_NAME.test(real) ? real : 'REGION'} and AWS_USE_FIPS_ENDPOINT=true instead`);
+  }
+  if (!REGION_NAME.test(region)) {
+    throw new ConfigError(`invalid ${from}: ${shown} is not an AWS region name such as us-east-1, eu-central-2 or us-gov-west-1`);
+  }
+}
+
+/**
+ * The AWS variables the SDK also reads itself (the profile for credentials and endpoint_url, the
+ * region when the server passes none), written back as the server read them: trimmed, and a blank
+ * one removed, which the server treats as unset but the SDK would take as a profile or region "".
+ */
+const SDK_READ_VARIABLES = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ENDPOINT_URL'] as const;
+
+export function normalizeAwsEnv(env: NodeJS.ProcessEnv): void {
+  for (const name of SDK_READ_VARIABLES) {
+    const value = env[name]?.trim();
+    if (value === undefined) continue;
+    if (value === '') delete env[name];
+    else env[name] = value;
+  }
 }
 
 /**

@@ -67,6 +67,8 @@ export type Fault =
 export interface RecordedRequest {
   op: string;
   body: Record<string, unknown>;
+  /** The SigV4 credential scope's access key and region: "AKID/us-east-1" (what the client signed with). */
+  signedAs?: string;
   fault?: Fault['kind'];
   /** The access key id the request was signed with (from its Authorization header). */
   accessKeyId?: string;
@@ -346,9 +348,8 @@ export class FakeSfn {
     const target = String(req.headers['x-amz-target'] ?? '');
     const op = target.replace(/^AWSStepFunctions\./, '');
     let body: Record<string, unknown> = {};
-    const record: RecordedRequest = { op, body };
-    const signedBy = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ''))?.[1];
-    if (signedBy !== undefined) record.accessKeyId = signedBy;
+    const scope = /Credential=([^/]+)\/\d+\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+    const record: RecordedRequest = { op, body, ...(scope && { signedAs: `${scope[1]}/${scope[2]}`, accessKeyId: scope[1] }) };
     this.requests.push(record);
     res.on('close', () => {
       if (!res.writableFinished) record.aborted = true;
