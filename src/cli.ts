@@ -31,6 +31,18 @@ AWS: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_SFN. Ona: ONA_API_KEY, ONA_BASE_U
 Each flag also has an EXECUTIONS_MCP_* variable (--local-port: EXECUTIONS_MCP_LOCAL_PORT); flags win.
 `;
 
+/**
+ * Where Step Functions requests go, as far as the environment tells: the AWS config file, which can
+ * name an endpoint too, is read by the SDK at the first call, not here (start-up stays fast).
+ */
+function sfnEndpointShown(config: Config): string {
+  if (config.aws.endpoints.sfn) return shownUrl(config.aws.endpoints.sfn);
+  if (config.aws.sdkEndpoint) return `${shownUrl(config.aws.sdkEndpoint)} (AWS_ENDPOINT_URL)`;
+  if (config.aws.configuredEndpointsIgnored) return 'AWS';
+  const profile = config.aws.profile ? `profile ${config.aws.profile}` : 'the AWS profile';
+  return `AWS, unless ${profile} sets endpoint_url (or an sfn endpoint_url in its services section)`;
+}
+
 async function main(): Promise<void> {
   // A server idles beside its client for hours: grow the heap in 20% steps rather than V8's
   // throughput-oriented default, so bursts (a 25,000-event history) leave less resident memory.
@@ -99,7 +111,7 @@ async function main(): Promise<void> {
     ...(toolsets.includes('stepfunctions') && {
       region: config.local ? 'local engine' : (config.aws.region ?? '(from AWS config)'),
       profile: config.local ? undefined : (config.aws.profile ?? '(default chain)'),
-      sfnEndpoint: config.local ? `embedded (${config.local.dir})` : (config.aws.endpoints.sfn ? shownUrl(config.aws.endpoints.sfn) : 'AWS'),
+      sfnEndpoint: config.local ? `embedded (${config.local.dir})` : sfnEndpointShown(config),
     }),
     ...(toolsets.includes('ona') && { onaBaseUrl: config.ona.baseUrl, onaKey: config.ona.apiKey ? 'set' : 'missing: set ONA_API_KEY' }),
   });

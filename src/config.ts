@@ -89,6 +89,7 @@ const RawConfig = z.object({
   awsRegion: optionalString,
   awsProfile: optionalString,
   sfnEndpoint: endpointUrl.optional(),
+  awsEndpoint: endpointUrl.optional(),
   bedrockEndpoint: endpointUrl.optional(),
   devopsAgentEndpoint: endpointUrl.optional(),
   onaApiKey: headerToken,
@@ -109,6 +110,13 @@ export interface Config {
     region: string | undefined;
     profile: string | undefined;
     endpoints: { sfn?: string; bedrockAgentRuntime?: string; devopsAgent?: string };
+    /**
+     * For the start-up log: AWS_ENDPOINT_URL, which the SDK itself uses for every service without an
+     * endpoint of its own, and whether AWS_IGNORE_CONFIGURED_ENDPOINT_URLS has it (and the config
+     * file's endpoint_url) ignored.
+     */
+    sdkEndpoint: string | undefined;
+    configuredEndpointsIgnored: boolean;
     /** Static credentials from the environment, kept only so they are redacted if a reply echoes them. */
     secrets: string[];
   };
@@ -220,6 +228,8 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
     awsRegion: pick('AWS_REGION', 'AWS_DEFAULT_REGION'),
     awsProfile: pick('AWS_PROFILE'),
     sfnEndpoint: pick('AWS_ENDPOINT_URL_SFN'),
+    // As the SDK reads it: only the exact word "true" turns it off.
+    awsEndpoint: env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : pick('AWS_ENDPOINT_URL'),
     bedrockEndpoint: pick('AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME'),
     devopsAgentEndpoint: pick('AWS_ENDPOINT_URL_DEVOPS_AGENT'),
     onaApiKey: pick('ONA_API_KEY', 'GITPOD_API_KEY'),
@@ -293,6 +303,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
       region: raw.awsRegion,
       profile: raw.awsProfile,
       endpoints: { sfn: raw.sfnEndpoint, bedrockAgentRuntime: raw.bedrockEndpoint, devopsAgent: raw.devopsAgentEndpoint },
+      sdkEndpoint: raw.awsEndpoint,
+      configuredEndpointsIgnored: env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true',
       secrets: [env.AWS_SECRET_ACCESS_KEY, env.AWS_SESSION_TOKEN].filter((s): s is string => typeof s === 'string' && s !== ''),
     },
     ona: { apiKey: raw.onaApiKey, baseUrl: raw.onaBaseUrl.replace(/\/+$/, '') },
@@ -412,6 +424,7 @@ const SETTING_NAMES: Record<string, string> = {
   callDeadlineMs: 'EXECUTIONS_MCP_CALL_DEADLINE_MS',
   logLevel: 'EXECUTIONS_MCP_LOG_LEVEL (debug, info, warn or error)',
   sfnEndpoint: 'AWS_ENDPOINT_URL_SFN',
+  awsEndpoint: 'AWS_ENDPOINT_URL',
   bedrockEndpoint: 'AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME',
   devopsAgentEndpoint: 'AWS_ENDPOINT_URL_DEVOPS_AGENT',
   onaBaseUrl: 'ONA_BASE_URL / GITPOD_BASE_URL',
@@ -436,7 +449,7 @@ export function activeToolsets(config: Config): Toolset[] {
 
 /** Secrets, for redaction in anything that leaves the process. */
 export function secretsOf(config: Config): string[] {
-  const endpoints = [config.ona.baseUrl, ...Object.values(config.aws.endpoints)];
+  const endpoints = [config.ona.baseUrl, config.aws.sdkEndpoint, ...Object.values(config.aws.endpoints)];
   return [config.http.token, config.ona.apiKey, config.cursorSecret, ...config.aws.secrets, ...endpoints.flatMap(urlSecrets)].filter(
     (s): s is string => typeof s === 'string' && s.length >= 4,
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, normalizeAwsEnv, type Config } from '../src/config.js';
+import { ConfigError, loadConfig, normalizeAwsEnv, secretsOf, type Config } from '../src/config.js';
 
 /** The AWS settings the server reads and the SDK reads again itself: the same values for both. */
 
@@ -62,5 +62,21 @@ describe('blank AWS variables are unset, for the server and for the SDK', () => 
     normalizeAwsEnv(env);
     // Else the SDK would use region "" (not the profile's) and look for a profile named "  ".
     expect(env).toEqual({ AWS_DEFAULT_REGION: 'eu-west-1', HOME: ' /home/x ' });
+  });
+});
+
+describe('AWS_ENDPOINT_URL, which the SDK uses without AWS_ENDPOINT_URL_SFN', () => {
+  it('is read for the start-up log, its secrets redacted, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true', () => {
+    const c = load({ AWS_ENDPOINT_URL: 'http://bob:Pa55wordXYZ@127.0.0.1:9/' });
+    expect(c.aws).toMatchObject({ sdkEndpoint: 'http://bob:Pa55wordXYZ@127.0.0.1:9/', configuredEndpointsIgnored: false, endpoints: { sfn: undefined } });
+    expect(secretsOf(c)).toContain('Pa55wordXYZ');
+    // Only the exact word, as the SDK reads it.
+    expect(load({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }).aws).toMatchObject({ sdkEndpoint: undefined, configuredEndpointsIgnored: true });
+    expect(load({ AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'TRUE' }).aws.sdkEndpoint).toBe('http://127.0.0.1:9');
+  });
+
+  it('one that is not an http(s) URL stops the server at start, unless ignored', () => {
+    expect(failure({ AWS_ENDPOINT_URL: 'localhost:4566' })).toMatch(/^invalid AWS_ENDPOINT_URL: must be an absolute URL with http:\/\/ or https:\/\//);
+    expect(load({ AWS_ENDPOINT_URL: 'localhost:4566', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }).aws.sdkEndpoint).toBeUndefined();
   });
 });

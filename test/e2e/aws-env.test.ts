@@ -87,3 +87,45 @@ describe('AWS settings the SDK also reads', () => {
     expect(r.stderr).toBe('executions-mcp: invalid AWS_REGION: "us east 1" is not an AWS region name such as us-east-1, eu-central-2 or us-gov-west-1\n');
   });
 });
+
+describe('the start-up log names the endpoint the SDK sends to', () => {
+  /** The start-up line of a server that makes no call (stdin closed at once). */
+  async function startingLine(env: Record<string, string>): Promise<Record<string, unknown>> {
+    const r = await runCli([], env);
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stderr.split('\n').find((l) => l.includes('"message":"starting"')) ?? '{}') as Record<string, unknown>;
+  }
+
+  it('AWS_ENDPOINT_URL, which the SDK uses when AWS_ENDPOINT_URL_SFN is not set', async () => {
+    const env = envWith({}, { AWS_ENDPOINT_URL: fake.url }, ['AWS_ENDPOINT_URL_SFN']);
+    const { result, starting, signedAs } = await listOnce(env);
+    expect(result.isError, result.content?.[0]?.text).toBeUndefined();
+    expect(signedAs).toHaveLength(1);
+    expect(starting.sfnEndpoint).toBe(`${fake.url}/ (AWS_ENDPOINT_URL)`);
+    // AWS_ENDPOINT_URL_SFN wins, in the SDK and in the log.
+    expect((await startingLine(cliEnv(fake.url, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9/other' }))).sfnEndpoint).toBe(`${fake.url}/`);
+  });
+
+  it('a profile\'s endpoint_url, which only the SDK reads: the log says it may apply', async () => {
+    // With AWS_PROFILE set the SDK takes the profile's keys, not the environment's.
+    const config = `[profile withep]\nendpoint_url = ${fake.url}\naws_access_key_id = AKIDWITHEP\naws_secret_access_key = withep-secret\n`;
+    const env = envWith({ config }, { AWS_PROFILE: 'withep' }, ['AWS_ENDPOINT_URL_SFN']);
+    const { result, starting, signedAs } = await listOnce(env);
+    expect(result.isError, result.content?.[0]?.text).toBeUndefined();
+    expect(signedAs).toHaveLength(1);
+    expect(starting.sfnEndpoint).toBe('AWS, unless profile withep sets endpoint_url (or an sfn endpoint_url in its services section)');
+    const noProfile = envWith({}, {}, ['AWS_ENDPOINT_URL_SFN']);
+    expect((await startingLine(noProfile)).sfnEndpoint).toBe('AWS, unless the AWS profile sets endpoint_url (or an sfn endpoint_url in its services section)');
+  });
+
+  it('AWS itself when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true (AWS_ENDPOINT_URL and endpoint_url are then ignored)', async () => {
+    const env = envWith({}, { AWS_ENDPOINT_URL: fake.url, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, ['AWS_ENDPOINT_URL_SFN']);
+    expect((await startingLine(env)).sfnEndpoint).toBe('AWS');
+  });
+
+  it('an AWS_ENDPOINT_URL that is not an http(s) URL stops the server at start', async () => {
+    const r = await runCli([], cliEnv(fake.url, { AWS_ENDPOINT_URL: 'localhost:4566' }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^executions-mcp: invalid AWS_ENDPOINT_URL: must be an absolute URL with http:\/\/ or https:\/\/.*\n$/);
+  });
+});
