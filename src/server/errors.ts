@@ -159,8 +159,26 @@ function cut(text: string, max: number): string {
   return clean.length <= max ? clean : `${clean.slice(0, max)}…`;
 }
 
+const NOT_FROM_A_TOOL = 'this is not fixable from a tool call';
+
+// AWS's answers to a request it could not authenticate: the server's credentials, clock or path to AWS.
+const UNSIGNED = `the request reached the endpoint without a signature: a proxy on the way removed it, or the endpoint (AWS_ENDPOINT_URL_SFN) is not the Step Functions API; check the server's credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), its endpoint and any proxy (${NOT_FROM_A_TOOL})`;
+const INCOMPLETE_SIGNATURE = `AWS found the request's signature incomplete: a proxy between the server and AWS changed its Authorization header, or the server's credentials are incomplete; check any proxy (HTTPS_PROXY) and the server's credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, or the AWS profile) (${NOT_FROM_A_TOOL})`;
+const WRONG_SIGNATURE = `AWS computed another signature: the secret access key is not the one of the access key ID (mistyped, or rotated since), the server machine's clock is off by more than 5 minutes ("Signature expired"), or a proxy changed the request; fix AWS_SECRET_ACCESS_KEY or the AWS profile's aws_secret_access_key, and check the system clock (${NOT_FROM_A_TOOL})`;
+
 /** Advice tied to a backend error code wherever it occurs; per-tool hints still win. */
 const CODE_HINTS: Record<string, string> = {
+  MissingAuthenticationToken: UNSIGNED,
+  MissingAuthenticationTokenException: UNSIGNED,
+  IncompleteSignature: INCOMPLETE_SIGNATURE,
+  IncompleteSignatureException: INCOMPLETE_SIGNATURE,
+  SignatureDoesNotMatch: WRONG_SIGNATURE,
+  InvalidSignatureException: WRONG_SIGNATURE,
+  InvalidClientTokenId: `the access key ID the server signs with is not known to AWS (mistyped, deleted, or of another partition: keys of aws-cn or GovCloud work only there); fix AWS_ACCESS_KEY_ID or the AWS profile's aws_access_key_id (${NOT_FROM_A_TOOL})`,
+  RequestExpired: 'AWS received the request more than 5 minutes after its signing time: the server machine\'s clock is wrong, or the request was held up on the way; check the system clock (sync it with NTP, e.g. timedatectl), then call again',
+  NotAuthorized: "the server's credentials are not allowed this operation (an IAM policy, a permissions boundary or an organization's SCP denies it); grant it (see the README's permission table)",
+  OptInRequired: 'the AWS account is not subscribed to Step Functions here, or the region is an opt-in region not enabled for the account: enable the region (AWS console, Account, AWS Regions) or run the server with another AWS_REGION',
+  InvalidAction: 'the endpoint does not know this operation: it is not the Step Functions API, or an emulator that lacks it (check AWS_ENDPOINT_URL_SFN); run against AWS for it',
   UnsupportedOperation: 'the embedded local engine does not support this (see the README\'s "Not supported locally"); run against AWS for it',
   InvalidDefinition: 'the state machine definition is invalid: fix its definition (in local mode, the .asl.json file) and restart',
   StateMachineTypeNotSupported:
@@ -175,7 +193,7 @@ const CODE_HINTS: Record<string, string> = {
 const MESSAGE_HINTS: Array<[RegExp, string]> = [
   [
     /^Region not accepted/,
-    "the region of the AWS profile (its region setting in the AWS config or credentials file: ~/.aws/config, or AWS_CONFIG_FILE) is not an AWS region name such as us-east-1: correct it, or set AWS_REGION, and restart the server (this is not fixable from a tool call)",
+    `the region of the AWS profile (its region setting in the AWS config or credentials file: ~/.aws/config, or AWS_CONFIG_FILE) is not an AWS region name such as us-east-1: correct it, or set AWS_REGION, and restart the server (${NOT_FROM_A_TOOL})`,
   ],
 ];
 
