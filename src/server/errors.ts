@@ -178,6 +178,11 @@ const CODE_HINTS: Record<string, string> = {
   RequestExpired: 'AWS received the request more than 5 minutes after its signing time: the server machine\'s clock is wrong, or the request was held up on the way; check the system clock (sync it with NTP, e.g. timedatectl), then call again',
   NotAuthorized: "the server's credentials are not allowed this operation (an IAM policy, a permissions boundary or an organization's SCP denies it); grant it (see the README's permission table)",
   OptInRequired: 'the AWS account is not subscribed to Step Functions here, or the region is an opt-in region not enabled for the account: enable the region (AWS console, Account, AWS Regions) or run the server with another AWS_REGION',
+  // The reads of an execution word their own (a read without the data needs no decryption).
+  KmsAccessDeniedException:
+    "the state machine encrypts its data with a customer managed KMS key that the server's credentials may not use: grant them kms:Decrypt on that key, and kms:GenerateDataKey to start executions (in their IAM policy or the key policy)",
+  KmsInvalidStateException: "the state machine's customer managed KMS key is disabled or pending deletion: Step Functions cannot encrypt or decrypt its data until the key is enabled again in KMS",
+  KmsThrottlingException: "KMS throttled Step Functions' requests with the state machine's customer managed key (the KMS request quota of the account and region); wait a few seconds and call again",
   InvalidAction: 'the endpoint does not know this operation: it is not the Step Functions API, or an emulator that lacks it (check AWS_ENDPOINT_URL_SFN); run against AWS for it',
   UnsupportedOperation: 'the embedded local engine does not support this (see the README\'s "Not supported locally"); run against AWS for it',
   InvalidDefinition: 'the state machine definition is invalid: fix its definition (in local mode, the .asl.json file) and restart',

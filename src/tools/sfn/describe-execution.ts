@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { NormalisedState } from '../../server/states.js';
 import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, count, durationText, expressRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { arnField, consoleUrl, count, durationText, expressRefusal, kmsRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
@@ -59,7 +59,8 @@ export const describeExecution = defineTool({
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
     const out = await sfn.describeExecution({ executionArn: args.executionArn, includedData: args.includedData }, ctx.signal).catch((err: unknown) => {
-      throw expressRefusal(err, args.executionArn, 'nothing to describe (except the child executions of a Map Run)');
+      const refusal = expressRefusal(err, args.executionArn, 'nothing to describe (except the child executions of a Map Run)');
+      throw kmsRefusal(refusal, args.includedData === 'METADATA_ONLY' ? undefined : 'describe_execution with includedData=METADATA_ONLY reads it without its input and output');
     });
     const cut = payloadCut(args.maxPayloadChars, ctx.config.limits);
     const max = cut.max;

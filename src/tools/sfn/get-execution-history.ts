@@ -10,7 +10,7 @@ import { HISTORY_EVENT_TYPES, HistoryEventView, collapseRuns, isFailureEvent, is
 import { FailureOutcomes, type Unmarked } from './failure-outcomes.js';
 import { FailureAborts } from './failure-aborts.js';
 import { StateNameIndex } from './state-names.js';
-import { arnField, expressRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn } from './views.js';
+import { arnField, expressRefusal, kmsRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn } from './views.js';
 
 /** Empty pages with a token a read-ahead follows on top of the pages it reads. */
 const EMPTY_PAGES_FOLLOWED = 25;
@@ -211,7 +211,8 @@ export const getExecutionHistory = defineTool({
               signal,
             )
             .catch((err: unknown) => {
-              throw expressRefusal(err, args.executionArn, 'no event history');
+              const refusal = expressRefusal(err, args.executionArn, 'no event history');
+              throw kmsRefusal(refusal, args.includeExecutionData ? 'get_execution_history with includeExecutionData=false reads its events without their inputs and outputs' : undefined);
             });
           return { items: out.events ?? [], nextToken: out.nextToken };
         };

@@ -105,6 +105,33 @@ export function expressRefusal(err: unknown, executionArn: string, what: string)
   return withHint(err, hint);
 }
 
+const KMS_KEY = "the state machine's customer managed KMS key";
+
+/**
+ * A KMS error on reading an execution: its data is encrypted with the state machine's own key, and
+ * the same read without the data needs no decryption. `withoutData` names that read and what it
+ * leaves out, or is undefined when this one already left the data out.
+ */
+export function kmsRefusal(err: unknown, withoutData: string | undefined): unknown {
+  if (!(err instanceof BackendError) || err.details.hint !== undefined) return err;
+  const meanwhile = withoutData ? `; ${withoutData}, which needs no decryption` : '';
+  switch (err.code) {
+    case 'KmsAccessDeniedException':
+      return withHint(
+        err,
+        withoutData
+          ? `the execution's data is encrypted with ${KMS_KEY}, and the server's credentials lack kms:Decrypt on it (in their IAM policy or the key policy)${meanwhile}; or grant kms:Decrypt on that key`
+          : `${KMS_KEY} refused the server's credentials even without the execution's data: grant them kms:Decrypt on that key (in their IAM policy or the key policy)`,
+      );
+    case 'KmsInvalidStateException':
+      return withHint(err, `${KMS_KEY} is disabled or pending deletion (its key state is shown in KMS), so Step Functions cannot decrypt the execution's data until the key is enabled again${meanwhile}`);
+    case 'KmsThrottlingException':
+      return withHint(err, `KMS throttled Step Functions' requests to decrypt with ${KMS_KEY} (the KMS request quota of the account and region): wait a few seconds and call again${meanwhile}`);
+    default:
+      return err;
+  }
+}
+
 /** The per-call payload cut: inputs, outputs and causes, up to an eighth of the response budget (an answer holds several). */
 export const maxPayloadCharsField = z
   .number()

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeSfn, type FakeExecution, type FakeSfn } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * Errors of the customer managed KMS key a state machine encrypts its data with: the advice names the
+ * key and kms:Decrypt, and the read without the data that needs no decryption, when the call had data.
+ */
+
+let fake: FakeSfn;
+let env: SfnEnv;
+let orders: string;
+let run: FakeExecution;
+
+beforeAll(async () => {
+  fake = await startFakeSfn();
+  orders = fake.addStateMachine('Orders');
+  run = fake.addExecution({ stateMachineArn: orders, name: 'encrypted', status: 'SUCCEEDED', input: '{"secret":1}', output: '{"ok":true}' });
+  env = await startSfnEnv({ fake, argv: ['--allow-writes'] });
+});
+
+afterAll(async () => {
+  await env.close();
+  await fake.close();
+});
+
+const DENIED = { kind: 'error', type: 'KmsAccessDeniedException', message: 'Either your KMS key policy or API caller does not have the required permissions.' } as const;
+const INVALID_STATE = { kind: 'error', type: 'KmsInvalidStateException', message: 'The KMS key is not in a valid state.' } as const;
+const THROTTLED = { kind: 'error', type: 'KmsThrottlingException', message: 'Rate exceeded' } as const;
+
+describe('describe_execution', () => {
+  it('kms:Decrypt denied: names the key and the permission, and METADATA_ONLY, which then works', async () => {
+    fake.inject(DENIED, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: run.executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toBe(
+      "Step Functions DescribeExecution failed: KmsAccessDeniedException (HTTP 400): Either your KMS key policy or API caller does not have the required permissions. Next: the execution's data is encrypted with the state machine's customer managed KMS key, and the server's credentials lack kms:Decrypt on it (in their IAM policy or the key policy); describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption; or grant kms:Decrypt on that key.",
+    );
+    const metadata = await env.call('describe_execution', { executionArn: run.executionArn, includedData: 'METADATA_ONLY' });
+    expect(metadata.isError).toBeUndefined();
+    expect(metadata.structured?.status).toBe('SUCCEEDED');
+  });
+
+  it('denied even with METADATA_ONLY: no workaround to repeat, the permission to grant', async () => {
+    fake.inject(DENIED, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: run.executionArn, includedData: 'METADATA_ONLY' });
+    expect(r.text).toMatch(/Next: the state machine's customer managed KMS key refused the server's credentials even without the execution's data: grant them kms:Decrypt on that key \(in their IAM policy or the key policy\)\.$/);
+    expect(r.text).not.toContain('METADATA_ONLY');
+  });
+
+  it('a disabled key or one pending deletion: the data stays unreadable until it is enabled; METADATA_ONLY meanwhile', async () => {
+    fake.inject(INVALID_STATE, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: run.executionArn });
+    expect(r.text).toMatch(
+      /KmsInvalidStateException \(HTTP 400\): The KMS key is not in a valid state\. Next: the state machine's customer managed KMS key is disabled or pending deletion \(its key state is shown in KMS\), so Step Functions cannot decrypt the execution's data until the key is enabled again; describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption\.$/,
+    );
+    expect(r.text).not.toMatch(/describe it and decide/);
+  });
+
+  it('KMS throttling says KMS, not the backend', async () => {
+    fake.inject(THROTTLED, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn: run.executionArn });
+    expect(r.text).toMatch(/Next: KMS throttled Step Functions' requests to decrypt with the state machine's customer managed KMS key \(the KMS request quota of the account and region\): wait a few seconds and call again; describe_execution with includedData=METADATA_ONLY /);
+  });
+});
+
+describe('get_execution_history', () => {
+  it('kms:Decrypt denied: names includeExecutionData=false, which then works', async () => {
+    fake.inject(DENIED, { op: 'GetExecutionHistory' });
+    const r = await env.call('get_execution_history', { executionArn: run.executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions GetExecutionHistory failed: KmsAccessDeniedException .*Next: the execution's data is encrypted with the state machine's customer managed KMS key, and the server's credentials lack kms:Decrypt on it .*; get_execution_history with includeExecutionData=false reads its events without their inputs and outputs, which needs no decryption; or grant kms:Decrypt on that key\.$/);
+    const bare = await env.call('get_execution_history', { executionArn: run.executionArn, includeExecutionData: false });
+    expect(bare.isError).toBeUndefined();
+    expect(bare.structured?.events).toHaveLength(1);
+  });
+
+  it('a disabled key, read without the data already: no workaround to repeat', async () => {
+    fake.inject(INVALID_STATE, { op: 'GetExecutionHistory' });
+    const r = await env.call('get_execution_history', { executionArn: run.executionArn, includeExecutionData: false });
+    expect(r.text).toMatch(/Next: the state machine's customer managed KMS key is disabled or pending deletion .* until the key is enabled again\.$/);
+  });
+});
+
+describe('other operations', () => {
+  it('a start refused by the key names kms:GenerateDataKey too, and started nothing', async () => {
+    fake.inject(DENIED, { op: 'StartExecution' });
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: 'kms-denied' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/KmsAccessDeniedException .*Next: the state machine encrypts its data with a customer managed KMS key that the server's credentials may not use: grant them kms:Decrypt on that key, and kms:GenerateDataKey to start executions/);
+    expect(fake.executions.some((e) => e.name === 'kms-denied')).toBe(false);
+  });
+});
