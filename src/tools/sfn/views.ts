@@ -65,18 +65,23 @@ export function machineArnOf(executionArn: string): string {
   return parts.length >= 7 ? [...parts.slice(0, 5), 'stateMachine', parts[6]].join(':') : executionArn;
 }
 
+/**
+ * Console hosts by partition, with the shape of the partition's region names. Other partitions (the
+ * ISO ones, aws-eusc) have consoles at hosts of their own: no link there, since a link is absent, never wrong.
+ */
+const CONSOLES: Record<string, { region: RegExp; host: (region: string) => string }> = {
+  aws: { region: /^(?!cn-)[a-z]{2}-[a-z]+-\d{1,2}$/, host: (region) => `${region}.console.aws.amazon.com` },
+  'aws-cn': { region: /^cn-[a-z]+-\d{1,2}$/, host: (region) => `${region}.console.amazonaws.cn` },
+  'aws-us-gov': { region: /^us-gov-[a-z]+-\d{1,2}$/, host: (region) => `${region}.console.amazonaws-us-gov.com` },
+};
+
 /** AWS console page of an execution, in the ARN's own partition and region. */
 export function consoleUrl(executionArn: string): string | undefined {
-  const [, partition, , region] = executionArn.split(':');
+  const [, partition = '', , region = ''] = executionArn.split(':');
+  const site = Object.hasOwn(CONSOLES, partition) ? CONSOLES[partition] : undefined;
   // The ARN came from the backend: a "region" that is not one would point the link at any host.
-  if (!region || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(region)) return undefined;
-  const host =
-    partition === 'aws-cn'
-      ? `${region}.console.amazonaws.cn`
-      : partition === 'aws-us-gov'
-        ? `${region}.console.amazonaws-us-gov.com`
-        : `${region}.console.aws.amazon.com`;
-  return `https://${host}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+  if (!site || !site.region.test(region)) return undefined;
+  return `https://${site.host(region)}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
 
 export { shortTime } from '../../server/render.js';
