@@ -81,6 +81,13 @@ describe('what counts as never sent', () => {
     }
   });
 
+  it("a region the SDK refuses (a profile's that is not a region name) stops the request before it is sent", () => {
+    const backendError = toBackendError('StartExecution', new Error('Region not accepted: region="eu west 1" is not a valid hostname component.')) as BackendError;
+    expect(backendError).toMatchObject({ kind: 'not_configured', details: { notSent: true } });
+    expect(backendError.message).toMatch(/^Region not accepted/);
+    expect(outcomeUnknown(backendError)).toBe(false);
+  });
+
   it('a TLS failure or an unreachable network on a connection already made may follow a request sent: outcome unknown', () => {
     for (const err of [
       nodeError('ERR_SSL_WRONG_VERSION_NUMBER', 'error:0A00010B:SSL routines:ssl3_get_record:wrong version number'),

@@ -158,7 +158,8 @@ export function awsErrorKind(code: string, status: number | undefined, err: SdkE
     if (NOT_CONNECTED_CODES.has(err.code) && err.syscall !== undefined && err.syscall !== 'connect' && err.syscall !== 'getaddrinfo') return 'unavailable';
     return DROPPED_CODES.has(err.code) ? 'unavailable' : 'unreachable';
   }
-  if (/region is missing/i.test(err.message ?? '')) return 'not_configured';
+  // Raised by the SDK before it sends anything: a region missing, or one that is not a region name (from a profile).
+  if (/region is missing|^Region not accepted/i.test(err.message ?? '')) return 'not_configured';
   if (/could not load credentials|credential/i.test(err.message ?? '') && !status) return 'unauthenticated';
   // An HTTP error status says more than an unreadable body does (a proxy's HTML 503 page, say).
   if (status !== undefined && status >= 500) return 'unavailable';
@@ -220,7 +221,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
-  if (kind === 'not_configured') message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
+  if (kind === 'not_configured' && /region is missing/i.test(message)) message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
   const foreign = foreignStatus(code, status, e);
   if (kind === 'unreachable' && !tls) {
     message = !foreign
@@ -242,7 +243,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   }
   return new BackendError('Step Functions', operation, kind, code, message, {
     // One attempt, never sent: changed nothing (after several, AttemptWatch tells for a write).
-    ...(neverSent(e) && (e.$metadata?.attempts ?? 1) <= 1 && { notSent: true }),
+    ...(((neverSent(e) && (e.$metadata?.attempts ?? 1) <= 1) || kind === 'not_configured') && { notSent: true }),
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,
