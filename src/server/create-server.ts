@@ -139,8 +139,9 @@ async function runTool(
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.
     // Neither did a write tool that failed before it spent a write (it sends none before that).
-    const changedNothing = tool.operation !== 'read' && (writesSpent.length === 0 || refusedOutright(err));
-    if (refusedOutright(err)) ctx.refundWrites();
+    const refused = refusedOutright(err);
+    const changedNothing = tool.operation !== 'read' && (writesSpent.length === 0 || refused);
+    if (refused) ctx.refundWrites();
     const described =
       limit.timedOut() && !(err instanceof BackendError) && !(err instanceof ToolError) && !(err instanceof PartialListError)
         ? `${tool.name} did not finish within the call's time limit (${deps.config.limits.callDeadlineMs} ms, EXECUTIONS_MCP_CALL_DEADLINE_MS): the backend did not answer. ` +

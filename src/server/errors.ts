@@ -190,28 +190,12 @@ const CODE_HINTS: Record<string, string> = {
     "this is an EXPRESS execution or state machine: Step Functions keeps no history of EXPRESS executions and cannot stop them, and describes only those a Map Run started; their outcome is in the state machine's CloudWatch Logs, when it logs",
 };
 
-/**
- * Advice for errors the AWS SDK raises before sending anything, known by their words only (their
- * code is a bare "Error"). The server checks AWS_REGION at start, so a region refused here came from
- * the AWS config file.
- */
-const MESSAGE_HINTS: Array<[RegExp, string]> = [
-  [
-    /^Region not accepted/,
-    `the region of the AWS profile (its region setting in the AWS config or credentials file: ~/.aws/config, or AWS_CONFIG_FILE) is not an AWS region name such as us-east-1: correct it, or set AWS_REGION, and restart the server (${NOT_FROM_A_TOOL})`,
-  ],
-];
-
-function messageHint(message: string): string | undefined {
-  return MESSAGE_HINTS.find(([pattern]) => pattern.test(message))?.[1];
-}
-
 /** Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret. */
 export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
   if (err instanceof ToolError) return redact(err.message);
   if (err instanceof PartialListError) return `${describeError(err.fault, toolName, hints)}\n${readBeforeFault(err, toolName)}`;
   if (err instanceof BackendError) {
-    const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? messageHint(err.message) ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
+    const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
     return redact(`${err.backend} ${err.operation} failed${attempts}: ${errorSummary(err, status)}. Next: ${hint}.`);

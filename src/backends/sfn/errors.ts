@@ -73,6 +73,10 @@ const THROTTLING = new Set([
 const JS_ERROR_NAMES = new Set(['SyntaxError', 'TypeError', 'RangeError']);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED']);
+/** The server checks AWS_REGION at start, so a region the SDK refuses came from the AWS config file. */
+const PROFILE_REGION_HINT =
+  'the region of the AWS profile (its region setting in the AWS config or credentials file: ~/.aws/config, or AWS_CONFIG_FILE) is not an AWS region name such as us-east-1: correct it, or set AWS_REGION, and restart the server (this is not fixable from a tool call)';
+
 /** No connection was made, so no request was sent: nothing the call asked for can have been done. */
 const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 /** A TLS handshake that failed: no request went over it. Node's codes for a certificate it does not accept. */
@@ -247,6 +251,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,
+    ...(kind === 'not_configured' && /^Region not accepted/i.test(message) && { hint: PROFILE_REGION_HINT }),
     ...(tls && { hint: "check the scheme and port of the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy or TLS inspection on the way" }),
     ...(foreign && { hint: "check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way; calling again will not help" }),
     ...(unnamed && {
