@@ -181,7 +181,8 @@ const CODE_HINTS: Record<string, string> = {
   // The reads of an execution word their own (a read without the data needs no decryption).
   KmsAccessDeniedException:
     "the state machine encrypts its data with a customer managed KMS key that the server's credentials may not use: grant them kms:Decrypt on that key, and kms:GenerateDataKey to start executions (in their IAM policy or the key policy)",
-  KmsInvalidStateException: "the state machine's customer managed KMS key is disabled or pending deletion: Step Functions cannot encrypt or decrypt its data until the key is enabled again in KMS",
+  KmsInvalidStateException:
+    "the state machine's customer managed KMS key is disabled or pending deletion (its kmsKeyState says which; a key pending deletion needs the deletion cancelled first): Step Functions cannot encrypt or decrypt its data until the key is enabled again in KMS",
   KmsThrottlingException: "KMS throttled Step Functions' requests with the state machine's customer managed key (the KMS request quota of the account and region); wait a few seconds and call again",
   InvalidAction: 'the endpoint does not know this operation: it is not the Step Functions API, or an emulator that lacks it (check AWS_ENDPOINT_URL_SFN); run against AWS for it',
   UnsupportedOperation: 'the embedded local engine does not support this (see the README\'s "Not supported locally"); run against AWS for it',

@@ -62,7 +62,7 @@ export type Fault =
   | { kind: 'expiredToken' }
   | { kind: 'accessDenied' }
   | { kind: 'unrecognizedClient' }
-  | { kind: 'error'; type: string; message: string; status?: number };
+  | { kind: 'error'; type: string; message: string; status?: number; /** More members of the error's body (e.g. kmsKeyState). */ fields?: Record<string, unknown> };
 
 export interface RecordedRequest {
   op: string;
@@ -428,7 +428,7 @@ export class FakeSfn {
           this.send(res, record, 400, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
           return;
         case 'error':
-          this.send(res, record, fault.status ?? 400, { __type: fault.type, message: fault.message });
+          this.send(res, record, fault.status ?? 400, { __type: fault.type, message: fault.message, ...fault.fields });
           return;
       }
     }

@@ -49,10 +49,10 @@ describe('describe_execution', () => {
   });
 
   it('a disabled key or one pending deletion: the data stays unreadable until it is enabled; METADATA_ONLY meanwhile', async () => {
-    fake.inject(INVALID_STATE, { op: 'DescribeExecution' });
+    fake.inject({ ...INVALID_STATE, fields: { kmsKeyState: 'PENDING_DELETION' } }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: run.executionArn });
     expect(r.text).toMatch(
-      /KmsInvalidStateException \(HTTP 400\): The KMS key is not in a valid state\. Next: the state machine's customer managed KMS key is disabled or pending deletion \(its key state is shown in KMS\), so Step Functions cannot decrypt the execution's data until the key is enabled again; describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption\.$/,
+      /KmsInvalidStateException \(HTTP 400\): The KMS key is not in a valid state \(kmsKeyState PENDING_DELETION\)\. Next: the state machine's customer managed KMS key is disabled or pending deletion \(its kmsKeyState says which; a key pending deletion needs the deletion cancelled first\), so Step Functions cannot decrypt the execution's data until the key is enabled again; describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption\.$/,
     );
     expect(r.text).not.toMatch(/describe it and decide/);
   });
@@ -89,5 +89,49 @@ describe('other operations', () => {
     expect(r.isError).toBe(true);
     expect(r.text).toMatch(/KmsAccessDeniedException .*Next: the state machine encrypts its data with a customer managed KMS key that the server's credentials may not use: grant them kms:Decrypt on that key, and kms:GenerateDataKey to start executions/);
     expect(fake.executions.some((e) => e.name === 'kms-denied')).toBe(false);
+  });
+});
+
+describe('KMS throttling is retried as throttling', () => {
+  // Three SDK attempts, as the server makes by default (the env above makes one).
+  let retrying: SfnEnv;
+  beforeAll(async () => {
+    retrying = await startSfnEnv({ fake, maxAttempts: 3, argv: ['--allow-writes'] });
+  });
+  afterAll(async () => {
+    fake.clearFaults();
+    await retrying.close();
+  });
+
+  it('a read throttled twice by KMS is answered by the third attempt', async () => {
+    const before = fake.requestsFor('DescribeExecution').length;
+    fake.inject(THROTTLED, { op: 'DescribeExecution', times: 2 });
+    const r = await retrying.call('describe_execution', { executionArn: run.executionArn });
+    expect(r.isError, r.text).toBeUndefined();
+    expect(r.structured?.status).toBe('SUCCEEDED');
+    expect(fake.requestsFor('DescribeExecution').slice(before).map((q) => q.fault)).toEqual(['error', 'error', undefined]);
+  });
+
+  it('a start throttled by KMS once is sent again and starts once', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    fake.inject(THROTTLED, { op: 'StartExecution' });
+    const r = await retrying.call('start_execution', { stateMachineArn: orders, name: 'kms-throttled-once' });
+    expect(r.isError, r.text).toBeUndefined();
+    expect(r.text).toMatch(/^Started /);
+    expect(fake.requestsFor('StartExecution').slice(before).map((q) => q.fault)).toEqual(['error', undefined]);
+    expect(fake.executions.filter((e) => e.name === 'kms-throttled-once')).toHaveLength(1);
+  });
+
+  it('a start KMS throttled at every attempt started nothing, and says so', async () => {
+    const before = fake.requestsFor('StartExecution').length;
+    fake.inject(THROTTLED, { op: 'StartExecution', times: 10 });
+    const r = await retrying.call('start_execution', { stateMachineArn: orders, name: 'kms-throttled-always' });
+    fake.clearFaults();
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^Step Functions StartExecution failed after 3 attempts: KmsThrottlingException \(HTTP 400\)/);
+    expect(r.text).toContain('nothing was started');
+    expect(r.text).not.toContain('may have started');
+    expect(fake.requestsFor('StartExecution').slice(before)).toHaveLength(3);
+    expect(fake.executions.some((e) => e.name === 'kms-throttled-always')).toBe(false);
   });
 });

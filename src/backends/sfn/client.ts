@@ -125,11 +125,11 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
     credentials = new AwsCredentials((await import('@aws-sdk/credential-provider-node')).defaultProvider, config.aws.profile);
     clientConfig.credentialDefaultProvider = credentials.providerFor;
   }
-  const client: SFNClient = new sdk.SFNClient(clientConfig);
+  const client: SFNClient = withKmsThrottlingRetried(new sdk.SFNClient(clientConfig));
   let startClient: SFNClient | undefined;
   const refusalsRetried = async (): Promise<SFNClient> => {
     const strategy = retryRefusalsOnly(await client.config.retryStrategy());
-    startClient ??= new sdk.SFNClient({ ...clientConfig, ...(strategy ? { retryStrategy: strategy } : { maxAttempts: 1 }) });
+    startClient ??= withKmsThrottlingRetried(new sdk.SFNClient({ ...clientConfig, ...(strategy ? { retryStrategy: strategy } : { maxAttempts: 1 }) }));
     return startClient;
   };
 
@@ -203,6 +203,27 @@ export async function createSfnBackend(config: Config, options: SfnBackendOption
 }
 
 type RetryStrategy = Awaited<ReturnType<SFNClient['config']['retryStrategy']>>;
+
+/**
+ * KmsThrottlingException is throttling (KMS refused Step Functions' request with the state
+ * machine's key, so the call did nothing), but its code is not in the SDK's list of throttling
+ * codes, so the standard retry mode gave up at once. Marked retryable as throttling, it is retried
+ * with the same backoff and counts as refused, so a write retries it too.
+ */
+function withKmsThrottlingRetried(client: SFNClient): SFNClient {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (err instanceof Error && err.name === 'KmsThrottlingException') Object.assign(err, { $retryable: { throttling: true } });
+        throw err;
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'executionsMcpKmsThrottling' },
+  );
+  return client;
+}
 
 /**
  * How each attempt the SDK makes for one write ended (it sits inside the retry loop): when the

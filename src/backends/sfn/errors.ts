@@ -222,6 +222,9 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
         ? 'the response body could not be parsed'
         : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)';
   }
+  // Which state the key is in says what to do (enable it; cancel its deletion first): the SDK keeps it beside the message.
+  const keyState = (e as { kmsKeyState?: unknown }).kmsKeyState;
+  if (code === 'KmsInvalidStateException' && typeof keyState === 'string' && /^[A-Z_]{1,32}$/.test(keyState)) message = `${message.replace(/\.$/, '')} (kmsKeyState ${keyState})`.trim();
   if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';

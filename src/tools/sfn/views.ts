@@ -129,7 +129,7 @@ export function kmsRefusal(err: unknown, withoutData: string | undefined): unkno
           : `${KMS_KEY} refused the server's credentials even without the execution's data: grant them kms:Decrypt on that key (in their IAM policy or the key policy)`,
       );
     case 'KmsInvalidStateException':
-      return withHint(err, `${KMS_KEY} is disabled or pending deletion (its key state is shown in KMS), so Step Functions cannot decrypt the execution's data until the key is enabled again${meanwhile}`);
+      return withHint(err, `${KMS_KEY} is disabled or pending deletion (its kmsKeyState says which; a key pending deletion needs the deletion cancelled first), so Step Functions cannot decrypt the execution's data until the key is enabled again${meanwhile}`);
     case 'KmsThrottlingException':
       return withHint(err, `KMS throttled Step Functions' requests to decrypt with ${KMS_KEY} (the KMS request quota of the account and region): wait a few seconds and call again${meanwhile}`);
     default:
