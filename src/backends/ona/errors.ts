@@ -1,6 +1,7 @@
 import { redact } from '../../log.js';
 import { BackendError, type ErrorKind } from '../../server/errors.js';
 import { cutAt } from '../../server/render.js';
+import { brokenTls, CERTIFICATE_CODES, neverConnected } from '../network-errors.js';
 import { ConnectErrorSchema } from './schemas.js';
 
 /**
@@ -182,15 +183,33 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
 const DROPPED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-/** A transport failure (no HTTP reply) → BackendError. Never includes request headers. */
-export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: number): BackendError {
-  const code = errorCode(err);
+/**
+ * A transport failure (no HTTP reply) → BackendError. Never includes request headers.
+ * `retriedUnsentOnly`: the call was retried only after attempts that never left (see RetryPolicy
+ * 'once'), so a last attempt that never left means none did.
+ */
+export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: number, retriedUnsentOnly = false): BackendError {
+  const { code, syscall, message } = errorFacts(err);
   const details = { attempts: ctx.attempts };
   if (TIMEOUTS.has(code) || (err instanceof Error && err.name === 'TimeoutError')) {
     return new BackendError('Ona', ctx.operation, 'timeout', 'deadline_exceeded', `no reply from Ona within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`, details);
   }
+  // Never sent: it changed nothing. After retries of attempts that may have gone out, that is unknown.
+  const notSent = neverConnected(code, syscall) && (ctx.attempts <= 1 || retriedUnsentOnly);
+  if (CERTIFICATE_CODES.has(code)) {
+    const text = `Ona's TLS certificate was not accepted (${code}), so nothing was sent: a private CA needs NODE_EXTRA_CA_CERTS, or ONA_BASE_URL is not the endpoint meant`;
+    return new BackendError('Ona', ctx.operation, 'unreachable', code, text, { ...details, ...(notSent && { notSent }) });
+  }
+  if (brokenTls(code, message)) {
+    const text = 'the TLS connection to Ona failed: what answers at ONA_BASE_URL does not speak https (an http:// address given as https://?), or something on the way broke the connection';
+    return new BackendError('Ona', ctx.operation, 'unavailable', 'tls_failed', text, { ...details, hint: 'check the scheme and port of ONA_BASE_URL and any proxy or TLS inspection on the way' });
+  }
   if (UNREACHABLE.has(code)) {
-    return new BackendError('Ona', ctx.operation, 'unreachable', code, `could not connect to the Ona endpoint (${code}); check ONA_BASE_URL`, details);
+    // The same codes on a connection already used (syscall read or write): the request may have gone out.
+    if (syscall !== undefined && syscall !== 'connect' && syscall !== 'getaddrinfo') {
+      return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', `the connection to Ona failed while in use (${code})`, details);
+    }
+    return new BackendError('Ona', ctx.operation, 'unreachable', code, `could not connect to the Ona endpoint (${code}); check ONA_BASE_URL`, { ...details, ...(notSent && { notSent }) });
   }
   if (code === 'ANSWER_DROPPED') {
     return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', 'the connection to Ona dropped while it was answering', details);
@@ -199,16 +218,18 @@ export function transportError(err: unknown, ctx: ErrorContext, timeoutMs: numbe
   if (DROPPED.has(code)) {
     return new BackendError('Ona', ctx.operation, 'unavailable', 'connection_dropped', 'the connection to Ona was dropped before a reply arrived', details);
   }
+  // Unknown: whether the request went out is too, so a write's outcome is unknown.
   const shown = /^E[A-Z_]+$/.test(code) ? code : 'network_error';
-  return new BackendError('Ona', ctx.operation, 'unreachable', shown, 'the request to Ona failed before a reply arrived', details);
+  return new BackendError('Ona', ctx.operation, 'unavailable', shown, 'the request to Ona failed before a reply arrived', details);
 }
 
-function errorCode(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause && typeof cause === 'object' && typeof (cause as { code?: unknown }).code === 'string') return (cause as { code: string }).code;
+/** The Node error's code, failing call and message: its own, or its cause's (undici wraps some). */
+function errorFacts(err: unknown): { code: string; syscall: string | undefined; message: string } {
+  for (const e of [err, err && typeof err === 'object' ? (err as { cause?: unknown }).cause : undefined]) {
+    if (!e || typeof e !== 'object') continue;
+    const { code, syscall, message } = e as { code?: unknown; syscall?: unknown; message?: unknown };
+    if (typeof code !== 'string') continue;
+    return { code, syscall: typeof syscall === 'string' ? syscall : undefined, message: typeof message === 'string' ? message : '' };
   }
-  return '';
+  return { code: '', syscall: undefined, message: err instanceof Error ? err.message : '' };
 }

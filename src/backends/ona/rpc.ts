@@ -142,7 +142,7 @@ export function createRpc(options: RpcOptions): Rpc {
             await pause(options.minRetryDelayMs, combined);
             continue;
           }
-          throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs);
+          throw transportError(timeout.aborted ? timeout.reason : err, ctx, options.timeoutMs, policy === 'once');
         }
       }
       if (status < 200 || status >= 300) throw httpError(status, text, ctx, reply);

@@ -1,4 +1,5 @@
 import { BackendError, type ErrorKind, isAbort, isDeadline, isRefusedKind } from '../../server/errors.js';
+import { brokenTls, CERTIFICATE_CODES, neverConnected, NOT_CONNECTED_CODES } from '../network-errors.js';
 
 /** AWS SDK v3 error → BackendError. Shared by the AWS backends through awsErrorKind. */
 
@@ -77,20 +78,6 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 const PROFILE_REGION_HINT =
   'the region of the AWS profile (its region setting in the AWS config or credentials file: ~/.aws/config, or AWS_CONFIG_FILE) is not an AWS region name such as us-east-1: correct it, or set AWS_REGION, and restart the server (this is not fixable from a tool call)';
 
-/** No connection was made, so no request was sent: nothing the call asked for can have been done. */
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-/** A TLS handshake that failed: no request went over it. Node's codes for a certificate it does not accept. */
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** What a TLS failure was, or undefined: a refused certificate, or an endpoint that does not speak https (OpenSSL's words are no help to a model). */
 function tlsFailure(err: SdkErrorLike): { code: string; message: string } | undefined {
@@ -101,7 +88,7 @@ function tlsFailure(err: SdkErrorLike): { code: string; message: string } | unde
       message: `the Step Functions endpoint's TLS certificate was not accepted (${code}), so nothing was sent: a private CA needs NODE_EXTRA_CA_CERTS, or the endpoint is not the one meant`,
     };
   }
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_') || /SSL routines|wrong version number/i.test(err.message ?? '')) {
+  if (brokenTls(code, err.message ?? '')) {
     return {
       code: 'TlsHandshakeFailed',
       message: 'the TLS connection to the Step Functions endpoint failed: what answers there does not speak https (an http:// endpoint given as https://?), or something on the way broke the connection',
@@ -120,7 +107,7 @@ export function neverSent(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const e = err as Error & SdkErrorLike;
   if (e.$metadata?.httpStatusCode !== undefined || e.code === undefined) return false;
-  return (NOT_CONNECTED_CODES.has(e.code) && (e.syscall === 'connect' || e.syscall === 'getaddrinfo')) || CERTIFICATE_CODES.has(e.code);
+  return neverConnected(e.code, e.syscall);
 }
 
 /** Codes an error reply without a Step Functions error name ends up with (after the rewording below). */
