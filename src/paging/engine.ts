@@ -428,13 +428,13 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // Pages read back to back within one call can shift too, when many items arrive at the head in
     // between (a burst as large as a page or more): with position tokens the next page then holds
     // items this call already passed, after some of the arrivals. An item passed already is left
-    // wherever it is met (keys are unique). The arrivals are returned: the rise they make was
-    // already noted as disorder when the page was fetched (noteOrder), so they cannot be told apart.
-    const laterPage = !resuming && pagesFetched > 1;
+    // wherever it is met (keys are unique), on the same page too (a backend's slip). The arrivals
+    // are returned: the rise they make was already noted as disorder when the page was fetched
+    // (noteOrder), so they cannot be told apart.
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
       const time = timeOfNewestFirst(raw);
-      if (laterPage && passedThisCall.has(raw)) {
+      if (passedThisCall.has(raw)) {
         itemsScanned += 1;
         continue;
       }
