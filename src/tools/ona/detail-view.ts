@@ -212,7 +212,8 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     fence.wrap(d.warningMessage, 'warning'),
     op?.toolName ? `current operation: ${fence.field('tool', op.toolName)}${op.toolComplete ? ' (complete)' : ''}${op.retries ? `, ${op.retries} retries` : ''}` : '',
     fence.wrap(d.currentActivity, 'current activity'),
-    d.goal ? `goal: ${shortEnum(d.goal.status) || 'no status'}${d.goal.tokensUsed !== undefined ? ` tokens ${shortCount(d.goal.tokensUsed)}/${shortCount(d.goal.tokenBudget)}` : ''}` : '',
+    // Ona may put any text in goal.status: bare only when it looks like an enum, fenced otherwise.
+    d.goal ? `goal: ${fence.inline('status', shortEnum(d.goal.status)) || 'no status'}${d.goal.tokensUsed !== undefined ? ` tokens ${shortCount(d.goal.tokensUsed)}/${shortCount(d.goal.tokenBudget)}` : ''}` : '',
     fence.wrap(d.goal?.objective, 'goal objective'),
     fence.wrap(d.judgement, 'judgement'),
     fence.wrap(d.outputs, 'outputs'),
