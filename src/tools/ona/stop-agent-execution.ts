@@ -49,7 +49,7 @@ export const stopAgentExecution = defineTool({
     if (current.spec?.desiredPhase === 'PHASE_STOPPED') {
       return {
         structured: { agentExecutionId: id, stopRequested: true, alreadyStopping: true as const, state },
-        text: `A stop was already requested for agent execution ${id} (still ${shortEnum(current.status?.phase) || 'PENDING'}); nothing was changed. Next: get_agent_execution to confirm it reaches PHASE_STOPPED.`,
+        text: `A stop was already requested for agent execution ${id} (still ${stillIn(current, ctx)}); nothing was changed. Next: get_agent_execution to confirm it reaches PHASE_STOPPED.`,
       };
     }
     ctx.spendWrite();
@@ -97,7 +97,7 @@ function refused(id: string, err: BackendError, now: AgentExecution, ctx: ToolCo
     ctx.refundWrites();
     return {
       structured: { agentExecutionId: id, stopRequested: true, alreadyStopping: true, state },
-      text: `A stop was requested for agent execution ${id} by another caller just before this one (still ${shortEnum(now.status?.phase) || 'PENDING'}); nothing was changed. Next: get_agent_execution to confirm it reaches PHASE_STOPPED.`,
+      text: `A stop was requested for agent execution ${id} by another caller just before this one (still ${stillIn(now, ctx)}); nothing was changed. Next: get_agent_execution to confirm it reaches PHASE_STOPPED.`,
     };
   }
   if (stopAsked) {
@@ -110,7 +110,19 @@ function refused(id: string, err: BackendError, now: AgentExecution, ctx: ToolCo
   // Still running with no stop requested: the refusal was about a passing state.
   throw withHint(
     err,
-    `read again after the refusal, agent execution ${id} is still ${shortEnum(now.status?.phase) || 'PENDING'} (${state}) with no stop requested, so nothing was stopped: ` +
+    `read again after the refusal, agent execution ${id} is still ${phaseInAdvice(now)} (${state}) with no stop requested, so nothing was stopped: ` +
       'call stop_agent_execution again in a few seconds; if Ona refuses again, get_agent_execution shows what it is doing',
   );
+}
+
+/** The phase a stop left alone is still in: Ona may put any text there, so bare only when it looks like an enum. */
+function stillIn(e: AgentExecution, ctx: ToolContext): string {
+  return ctx.fence.inline('phase', shortEnum(e.status?.phase)) || 'PENDING';
+}
+
+/** The same for an error's advice, which has no fence: any other text is not shown at all. */
+function phaseInAdvice(e: AgentExecution): string {
+  const phase = shortEnum(e.status?.phase);
+  if (!phase) return 'PENDING';
+  return /^[A-Z][A-Z0-9_]{0,63}$/.test(phase) ? phase : 'in a phase this server does not know';
 }
