@@ -591,6 +591,24 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
+  it('a goal Ona sent no token budget for shows no budget, not a budget of 0', async () => {
+    const unbudgeted = makeExecution(994);
+    unbudgeted.id = 'goal-unbudgeted';
+    part(unbudgeted as Json, 'status').goal = { status: 'GOAL_STATUS_ACTIVE', tokensUsed: '1200' };
+    const unused = makeExecution(994);
+    unused.id = 'goal-unused';
+    part(unused as Json, 'status').goal = { status: 'GOAL_STATUS_ACTIVE', tokenBudget: '500000' };
+    env.fake.executions.unshift(unbudgeted, unused);
+    try {
+      const text = async (id: string) => (await env.harness.call('get_agent_execution', { agentExecutionId: id })).text;
+      expect(await text('goal-unbudgeted')).toMatch(/^goal: ACTIVE tokens 1k, no budget$/m);
+      // proto3 JSON leaves out a count of 0.
+      expect(await text('goal-unused')).toMatch(/^goal: ACTIVE tokens 0\/500k$/m);
+    } finally {
+      env.fake.executions.splice(0, 2);
+    }
+  });
+
   it('a 100k name, id or link is cut short, so it neither fills the answer nor holds up the items after it', async () => {
     const huge = makeExecution(998);
     (huge.metadata as Record<string, unknown>).name = 'n'.repeat(100_000);

@@ -213,7 +213,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     op?.toolName ? `current operation: ${fence.field('tool', op.toolName)}${op.toolComplete ? ' (complete)' : ''}${op.retries ? `, ${op.retries} retries` : ''}` : '',
     fence.wrap(d.currentActivity, 'current activity'),
     // Ona may put any text in goal.status: bare only when it looks like an enum, fenced otherwise.
-    d.goal ? `goal: ${fence.inline('status', shortEnum(d.goal.status)) || 'no status'}${d.goal.tokensUsed !== undefined ? ` tokens ${shortCount(d.goal.tokensUsed)}/${shortCount(d.goal.tokenBudget)}` : ''}` : '',
+    d.goal ? `goal: ${fence.inline('status', shortEnum(d.goal.status)) || 'no status'}${goalTokens(d.goal)}` : '',
     fence.wrap(d.goal?.objective, 'goal objective'),
     fence.wrap(d.judgement, 'judgement'),
     fence.wrap(d.outputs, 'outputs'),
@@ -226,6 +226,12 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     nextStep(d, writesAllowed),
   ];
   return lines.filter(Boolean).join('\n');
+}
+
+/** Tokens used of the budget; no budget set is shown as such, not as a budget of 0. */
+function goalTokens(goal: NonNullable<AgentExecutionDetail['goal']>): string {
+  if (goal.tokenBudget !== undefined) return ` tokens ${shortCount(goal.tokensUsed)}/${shortCount(goal.tokenBudget)}`;
+  return goal.tokensUsed !== undefined ? ` tokens ${shortCount(goal.tokensUsed)}, no budget` : '';
 }
 
 /** Only the limits that are set: an unset one is no limit, not a limit of 0. */
