@@ -420,17 +420,42 @@ describe('ona tools against the fake AgentService', () => {
     }
   });
 
-  it('int64 strings past 2^53 read as the nearest number, not as missing (a count of 0 would be false)', async () => {
+  it('int64 strings past 2^53 keep their exact digits (as a string), in counts, limits, outputs and the text; past int64 they are dropped', async () => {
     const big = makeExecution(995);
-    Object.assign(part(big as Json, 'status'), { iterations: '9007199254740993', inputTokensUsed: '9223372036854775807', outputTokensUsed: '99999999999999999999' });
+    Object.assign(part(big as Json, 'status'), {
+      iterations: '9007199254740993',
+      inputTokensUsed: '9223372036854775807',
+      outputTokensUsed: '99999999999999999999',
+      // Exponent forms are exact too: 9007199254740993 is no double.
+      cachedInputTokensUsed: '9.007199254740993e15',
+      contextWindowLength: '9007199254740991',
+      // Sent as a JSON number (not proto3 JSON's string): passed on as the number it parsed to.
+      cachedCreationTokensUsed: 2 ** 60,
+      outputs: { discordMessageId: { intValue: '1234567890123456789' }, small: { intValue: '42' }, negative: { intValue: '-9223372036854775808' } },
+    });
+    part(big as Json, 'spec').limits = { maxInputTokens: '9223372036854775807', maxIterations: '5' };
     env.fake.executions.unshift(big);
     try {
       const got = await env.harness.call('get_agent_execution', { agentExecutionId: big.id });
       expect(got.isError, got.text).toBeUndefined();
-      expect(got.structured).toMatchObject({ iterations: 9007199254740992, inputTokensUsed: 9223372036854775807 });
+      expect(got.structured).toMatchObject({
+        iterations: '9007199254740993',
+        inputTokensUsed: '9223372036854775807',
+        cachedInputTokensUsed: '9007199254740993',
+        // Still exact as a number.
+        contextWindowLength: 9007199254740991,
+        cachedCreationTokensUsed: 2 ** 60,
+        limits: { maxInputTokens: '9223372036854775807', maxIterations: 5 },
+        outputs: { untrustedData: '{"discordMessageId":1234567890123456789,"small":42,"negative":-9223372036854775808}' },
+      });
       // Beyond int64: not a value the API can send.
       expect(got.structured).not.toHaveProperty('outputTokensUsed');
-      expect(got.text).toMatch(/iterations=9007199254740992 {2}tokens in\/out\/cached=9223372036\.9B\/0\//);
+      expect(got.text).toMatch(/^iterations=9007199254740993 {2}tokens in\/out\/cached=9223372036854775807\/0\/9007199254740993 {2}limits it=5 in=9223372036854775807$/m);
+      expect(got.text).toContain('{"discordMessageId":1234567890123456789,');
+      const listed = await env.harness.call('list_agent_executions', { maxItems: 1 });
+      expect(listed.isError, listed.text).toBeUndefined();
+      expect(listed.structured).toMatchObject({ agentExecutions: [{ id: big.id, iterations: '9007199254740993', inputTokensUsed: '9223372036854775807' }] });
+      expect(listed.text).toContain('it=9007199254740993 tokens in/out=9223372036854775807/0');
     } finally {
       env.fake.executions.shift();
     }

@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, cutAt, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { failureReasonOf, num, onaState, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { count, failureReasonOf, int64Field, onaState, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The full view of one AgentExecution: every field a person debugging it would look at. */
 
-const counts = z.number().optional();
+const counts = int64Field;
 
 export const AgentExecutionDetail = z.object({
   id: z.string(),
@@ -36,7 +36,7 @@ export const AgentExecutionDetail = z.object({
   warningMessage: PayloadSchema.optional(),
   currentActivity: PayloadSchema.optional(),
   currentOperation: z
-    .object({ toolName: z.string().optional(), toolComplete: z.boolean().optional(), llmComplete: z.boolean().optional(), retries: z.number().optional() })
+    .object({ toolName: z.string().optional(), toolComplete: z.boolean().optional(), llmComplete: z.boolean().optional(), retries: counts })
     .optional(),
   goal: z
     .object({ objective: PayloadSchema.optional(), status: z.string().optional(), tokensUsed: counts, tokenBudget: counts, timeUsed: z.string().optional() })
@@ -94,15 +94,26 @@ function shownAnnotations(annotations: Record<string, string> | undefined, atMos
   return shown;
 }
 
-/** status.outputs (typed values) → { name: value } as JSON text. */
+type OutputValue = NonNullable<NonNullable<NonNullable<AgentExecution['status']>['outputs']>[string]>;
+
+/**
+ * status.outputs (typed values) → { name: value } as JSON text. Written by hand: an int64 past 2^53
+ * (an id a run put out) keeps its exact digits as the number, which JSON.stringify would round.
+ */
 function outputsText(outputs: NonNullable<AgentExecution['status']>['outputs']): string | undefined {
   if (!outputs || Object.keys(outputs).length === 0) return undefined;
-  const flat: Record<string, unknown> = {};
+  const members: string[] = [];
   for (const [key, v] of Object.entries(outputs)) {
-    if (!v) continue;
-    flat[key] = v.stringValue ?? (v.intValue !== undefined ? num(v.intValue, true) : undefined) ?? v.boolValue ?? v.floatValue ?? null;
+    if (v) members.push(`${JSON.stringify(key)}:${outputValueText(v)}`);
   }
-  return JSON.stringify(flat);
+  return `{${members.join(',')}}`;
+}
+
+function outputValueText(v: OutputValue): string {
+  if (v.stringValue !== undefined) return JSON.stringify(v.stringValue);
+  const int = count(v.intValue, true);
+  if (int !== undefined) return String(int);
+  return JSON.stringify(v.boolValue ?? v.floatValue ?? null);
 }
 
 export function detailOf(e: AgentExecution, requestedId: string, max: number, atMost = 50): AgentExecutionDetail {
@@ -143,27 +154,27 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number, at
     warningMessage: payload(status?.warningMessage, max),
     currentActivity: payload(status?.currentActivity, max),
     currentOperation: op
-      ? { toolName: op.toolUse?.toolName, toolComplete: op.toolUse?.complete, llmComplete: op.llm?.complete, retries: num(op.retries) }
+      ? { toolName: op.toolUse?.toolName, toolComplete: op.toolUse?.complete, llmComplete: op.llm?.complete, retries: count(op.retries) }
       : undefined,
     goal: goal
       ? {
           objective: payload(goal.objective, max),
           status: setEnum(goal.status),
-          tokensUsed: num(goal.tokensUsed),
-          tokenBudget: num(goal.tokenBudget),
+          tokensUsed: count(goal.tokensUsed),
+          tokenBudget: count(goal.tokenBudget),
           timeUsed: goal.timeUsed,
         }
       : undefined,
     judgement: payload(status?.judgement, max),
     outputs: payload(outputsText(status?.outputs), max),
-    iterations: num(status?.iterations),
-    inputTokensUsed: num(status?.inputTokensUsed),
-    outputTokensUsed: num(status?.outputTokensUsed),
-    cachedInputTokensUsed: num(status?.cachedInputTokensUsed),
-    cachedCreationTokensUsed: num(status?.cachedCreationTokensUsed),
-    contextWindowLength: num(status?.contextWindowLength),
+    iterations: count(status?.iterations),
+    inputTokensUsed: count(status?.inputTokensUsed),
+    outputTokensUsed: count(status?.outputTokensUsed),
+    cachedInputTokensUsed: count(status?.cachedInputTokensUsed),
+    cachedCreationTokensUsed: count(status?.cachedCreationTokensUsed),
+    contextWindowLength: count(status?.contextWindowLength),
     limits: spec?.limits
-      ? { maxInputTokens: num(spec.limits.maxInputTokens), maxIterations: num(spec.limits.maxIterations), maxOutputTokens: num(spec.limits.maxOutputTokens) }
+      ? { maxInputTokens: count(spec.limits.maxInputTokens), maxIterations: count(spec.limits.maxIterations), maxOutputTokens: count(spec.limits.maxOutputTokens) }
       : undefined,
     supportedModel: setEnum(status?.supportedModel),
     // Failing integrations first: they are what a cut list must not lose.

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, cutAt, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { failureReasonOf, num, onaState, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { count, failureReasonOf, int64Field, onaState, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
 
@@ -21,9 +21,9 @@ export const AgentExecutionSummary = z.object({
   environmentId: z.string().optional().describe('Only when there is no projectId: the environment of the code context, else the first one the agent used.'),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
-  iterations: z.number().optional(),
-  inputTokensUsed: z.number().optional(),
-  outputTokensUsed: z.number().optional(),
+  iterations: int64Field,
+  inputTokensUsed: int64Field,
+  outputTokensUsed: int64Field,
   conversationUrl: z.string().optional(),
   transcriptUrl: z.string().optional(),
 });
@@ -56,9 +56,9 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     environmentId: projectId ? undefined : bounded(spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId, MAX_NAME_CHARS),
     createdAt: iso(e.metadata?.createdAt),
     updatedAt: iso(e.metadata?.updatedAt),
-    iterations: num(status?.iterations),
-    inputTokensUsed: num(status?.inputTokensUsed),
-    outputTokensUsed: num(status?.outputTokensUsed),
+    iterations: count(status?.iterations),
+    inputTokensUsed: count(status?.inputTokensUsed),
+    outputTokensUsed: count(status?.outputTokensUsed),
     conversationUrl: bounded(webUrl(status?.conversationUrl), MAX_URL_CHARS),
     transcriptUrl: bounded(webUrl(status?.transcriptUrl), MAX_URL_CHARS),
   });

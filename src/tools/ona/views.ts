@@ -57,19 +57,62 @@ export function setEnum(value: string | undefined): string | undefined {
   return value && value !== '0' && !value.endsWith('_UNSPECIFIED') ? value : undefined;
 }
 
-const DECIMAL = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const INT64_MAX = 2 ** 63;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** proto3 int64 (a JSON string) → number; undefined for absent, zero-less or unparseable values. */
-export function num(value: string | number | undefined, keepZero = false): number | undefined {
+/**
+ * An int64 as the views hold it: a number while a JSON number holds it exactly (up to 2^53 - 1),
+ * past that its exact decimal digits as a string (a rounded count or id would be a value Ona never sent).
+ */
+export type Int64 = number | string;
+
+/**
+ * The output schema of an int64 count. Not .int(): zod's int stops at 2^53, and a server that sent a
+ * bigger one as a JSON number (not the string proto3 JSON asks for) has it passed on as that number.
+ */
+export const int64Field = z
+  .union([z.number(), z.string().regex(/^-?\d+$/)])
+  .optional()
+  .describe('Past 2^53: its exact digits, as a string.');
+
+/** proto3 int64 (a JSON string; a number is taken too) → Int64; undefined for absent, zero-less or unparseable values. */
+export function count(value: string | number | undefined, keepZero = false): Int64 | undefined {
   if (value === undefined) return undefined;
-  // proto3 JSON int64 strings are decimal integers (exponent allowed); Number() would also take
-  // "0x10", " 7", "" or "1.5" and report a count the backend never sent.
-  if (typeof value === 'string' && !DECIMAL.test(value)) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  // Past 2^53 (an int64 only a string carries exactly) the nearest double: a count read as 0 would be false.
-  if (!Number.isInteger(n) || Math.abs(n) > INT64_MAX) return undefined;
-  return n === 0 && !keepZero ? undefined : n;
+  // A number already went through JSON.parse: nothing exacter is left of it.
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || Math.abs(value) > 2 ** 63) return undefined;
+    return value === 0 && !keepZero ? undefined : value;
+  }
+  const n = exactInteger(value);
+  // Beyond int64: not a value the API can send.
+  if (n === undefined || n < INT64_MIN || n > INT64_MAX) return undefined;
+  if (n === 0n && !keepZero) return undefined;
+  return n >= -SAFE && n <= SAFE ? Number(n) : n.toString();
+}
+
+// proto3 JSON int64 strings are decimal integers (exponent allowed); Number() would also take
+// "0x10", " 7", "" or "1.5" and report a count the backend never sent.
+const DECIMAL = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+
+/** The integer a decimal string denotes, exactly; undefined when it has a fraction or more digits than any int64. */
+function exactInteger(text: string): bigint | undefined {
+  const m = DECIMAL.exec(text);
+  if (!m) return undefined;
+  const [, sign = '', whole = '', fraction = '', exponent = '0'] = m;
+  let digits = (whole + fraction).replace(/^0+/, '');
+  if (digits === '') return 0n;
+  const shift = Number(exponent) - fraction.length;
+  if (shift < 0) {
+    // Digits past the point must be zeros: "1.5" is no count, "1.50e1" is 15.
+    if (-shift >= digits.length || !/^0+$/.test(digits.slice(shift))) return undefined;
+    digits = digits.slice(0, shift);
+  } else {
+    // int64 has at most 19 digits: a longer one is out of range (and not worth a BigInt of it).
+    if (digits.length + shift > 19) return undefined;
+    digits += '0'.repeat(shift);
+  }
+  return digits.length > 19 ? undefined : BigInt(sign + digits);
 }
 
 /** A link Ona sets (conversation, transcript, support bundle): http(s) only; a javascript: or data: one is dropped. */
@@ -83,10 +126,13 @@ export function shortEnum(value: string | undefined): string {
   return value.replace(/^(PHASE_|AGENT_MODE_|AGENT_EXECUTION_FAILURE_REASON_|AGENT_EXECUTION_ROLE_|GOAL_STATUS_|SUPPORTED_MODEL_)/, '');
 }
 
-/** 123456 → "123k" for text lines. */
-/** A count as a line shows it; proto3 JSON leaves out zeros, so a missing int64 count is 0. */
-export function shortCount(n: number | undefined): string {
+/**
+ * A count as a line shows it (123456 → "123k"); proto3 JSON leaves out zeros, so a missing int64
+ * count is 0. One past 2^53 shows its exact digits: rounded, it would be a value Ona never sent.
+ */
+export function shortCount(n: Int64 | undefined): string {
   if (n === undefined) return '0';
+  if (typeof n === 'string') return n;
   if (n < 1000) return String(n);
   if (n < 999_500) return `${Math.round(n / 1000)}k`;
   if (n < 999_950_000) return `${(n / 1_000_000).toFixed(1)}M`;
