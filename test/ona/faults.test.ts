@@ -232,6 +232,37 @@ describe('ona faults', () => {
     expect(env.fake.requests.length - before).toBe(3);
   });
 
+  it('a transient Connect code is retried whatever status carries it: deadline_exceeded as 408, unavailable as 500', async () => {
+    const gets = () => env.fake.requests.filter((r) => r.method === 'GetAgentExecution').length;
+    const id = String(env.fake.executions[0]?.id);
+    let before = gets();
+    env.fake.failNext({ kind: 'status', status: 408, body: connectBody('deadline_exceeded', 'took too long') }, 1, 'GetAgentExecution');
+    const slow = await call('get_agent_execution', { agentExecutionId: id });
+    expect(slow.isError, slow.text).toBeUndefined();
+    expect(gets() - before).toBe(2);
+
+    before = gets();
+    env.fake.failNext({ kind: 'status', status: 500, body: connectBody('unavailable', 'restarting') }, 3, 'GetAgentExecution');
+    const down = await call('get_agent_execution', { agentExecutionId: id });
+    expect(down.text).toMatch(/^Ona GetAgentExecution failed after 3 attempts: unavailable \(HTTP 500\)/);
+    expect(gets() - before).toBe(3);
+
+    // One budget for the call: retries by code and by status (503) together make 3 attempts, not a 4th.
+    before = gets();
+    env.fake.failNext({ kind: 'status', status: 408, body: connectBody('deadline_exceeded', 'took too long') }, 1, 'GetAgentExecution');
+    env.fake.failNext({ kind: 'status', status: 503, body: connectBody('unavailable', 'busy') }, 2, 'GetAgentExecution');
+    const mixed = await call('get_agent_execution', { agentExecutionId: id });
+    expect(mixed.text).toMatch(/^Ona GetAgentExecution failed after 3 attempts: unavailable \(HTTP 503\)/);
+    expect(gets() - before).toBe(3);
+
+    // Not transient: internal is not retried, whatever its status.
+    before = gets();
+    env.fake.failNext({ kind: 'status', status: 500, body: connectBody('internal', 'boom') }, 1, 'GetAgentExecution');
+    const broken = await call('get_agent_execution', { agentExecutionId: id });
+    expect(broken.text).toMatch(/^Ona GetAgentExecution failed: internal \(HTTP 500\)/);
+    expect(gets() - before).toBe(1);
+  });
+
   it('429 from a proxy, with no Connect body: still throttling, not a failing backend', async () => {
     env.fake.failNext({ kind: 'status', status: 429, body: '<html>Too Many Requests</html>', headers: { 'content-type': 'text/html', 'retry-after': '0' } }, 3);
     const res = await call('list_agent_executions');

@@ -63,6 +63,16 @@ function codeForStatus(status: number): string {
   return 'unknown';
 }
 
+/** The Connect code a reply stands for: the body's, when it is one this server knows; else the HTTP status's. */
+function knownCode(status: number, connect: { code: string } | undefined): string {
+  return connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
+}
+
+/** As knownCode, from the raw reply body: what the retry rule goes by. */
+export function replyCode(status: number, body: string): string {
+  return knownCode(status, parseConnect(body));
+}
+
 export interface ErrorContext {
   operation: string;
   attempts: number;
@@ -103,7 +113,7 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
       hint: "check ONA_BASE_URL in the server's configuration (the Ona API is at https://app.gitpod.io/api) and restart it; not fixable from a tool call",
     });
   }
-  const known = connect && CONNECT_CODES[connect.code] ? connect.code : codeForStatus(status);
+  const known = knownCode(status, connect);
   const info = CONNECT_CODES[known] ?? { kind: 'internal' as const, explain: `unexpected HTTP status ${status}` };
   // A code newer than this server is classified by the HTTP status, but shown as Ona sent it.
   const code = connect && !CONNECT_CODES[connect.code] && /^[a-z][a-z0-9_]{0,39}$/.test(connect.code) ? connect.code : known;

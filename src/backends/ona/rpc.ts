@@ -4,7 +4,7 @@ import { redactDeep } from '../../log.js';
 import { deadlineOf, pause, untilAborted } from '../../server/deadline.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { VERSION } from '../../version.js';
-import { httpError, malformed, retryAfterSeconds, transportError, type ErrorContext, type ReplyHints } from './errors.js';
+import { httpError, malformed, replyCode, retryAfterSeconds, transportError, type ErrorContext, type ReplyHints } from './errors.js';
 
 /**
  * Connect unary calls with JSON bodies over undici. Retries are undici's RetryHandler (via
@@ -33,6 +33,14 @@ export interface RpcOptions {
 export type RetryPolicy = 'idempotent' | 'once';
 
 const RETRY_STATUS: Record<RetryPolicy, number[]> = { idempotent: [429, 502, 503, 504], once: [429] };
+/**
+ * Connect codes an idempotent call is retried on whatever HTTP status carries them (servers map
+ * codes to statuses differently: deadline_exceeded is 504 or 408, unavailable may come as a 500).
+ * unavailable and deadline_exceeded are transient by the Connect spec, and resource_exhausted is
+ * what a 429 says. A deadline_exceeded call may have been carried out, so never a StartAgent; a
+ * read or a stop repeated changes nothing more. internal, unknown and aborted are not transient.
+ */
+const RETRY_CODES = new Set(['unavailable', 'deadline_exceeded', 'resource_exhausted']);
 const RETRY_ERRORS: Record<RetryPolicy, string[]> = {
   idempotent: ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET', 'ENETUNREACH', 'EHOSTUNREACH'],
   once: ['ECONNREFUSED'],
@@ -52,20 +60,33 @@ export interface Rpc {
  * waits is not waited out in part and then retried into the same refusal. The reply goes back at
  * once, and its wait is passed on to the caller (see httpError).
  */
-function retryRule(policy: RetryPolicy, options: RpcOptions, until: number): RetryHandler.RetryCallback {
-  return (err, { state }, done) => {
+function retryRule(policy: RetryPolicy, options: RpcOptions, until: number, ctx: ErrorContext): RetryHandler.RetryCallback {
+  return (err, _state, done) => {
     const { statusCode, code, headers } = err as Error & { statusCode?: number; code?: string; headers?: Record<string, string | string[] | undefined> };
     if (code && code !== 'UND_ERR_REQ_RETRY' && !RETRY_ERRORS[policy].includes(code)) return done(err);
     if (statusCode !== undefined && !RETRY_STATUS[policy].includes(statusCode)) return done(err);
-    if (state.counter > options.maxRetries) return done(err);
-    const asked = retryAfterSeconds(headers?.['retry-after']);
-    if (asked !== undefined && asked * 1000 > options.maxRetryDelayMs) return done(err);
-    const backOff = asked !== undefined && asked > 0 ? asked * 1000 : Math.min(options.minRetryDelayMs * 2 ** (state.counter - 1), options.maxRetryDelayMs);
-    // A wait the call has no time left for (nor for the attempt after it) is not begun: the reply
-    // goes back now, with the wait Ona asked for, instead of a timeout that hides what Ona said.
-    if (Date.now() + backOff + RETRY_ATTEMPT_MS > until) return done(err);
-    setTimeout(() => done(null), backOff);
+    const wait = backOff(ctx.attempts, retryAfterSeconds(headers?.['retry-after']), options, until);
+    if (wait === undefined) return done(err);
+    setTimeout(() => done(null), wait);
   };
+}
+
+/**
+ * The wait before another attempt, or undefined when there is none. `attempts` counts the whole
+ * call's (not one undici request's: a call retried by its reply's Connect code sends a new request).
+ */
+function backOff(attempts: number, asked: number | undefined, options: RpcOptions, until: number): number | undefined {
+  if (attempts > options.maxRetries) return undefined;
+  if (asked !== undefined && asked * 1000 > options.maxRetryDelayMs) return undefined;
+  const wait = asked !== undefined && asked > 0 ? asked * 1000 : Math.min(options.minRetryDelayMs * 2 ** (attempts - 1), options.maxRetryDelayMs);
+  // A wait the call has no time left for (nor for the attempt after it) is not begun: the reply
+  // goes back now, with the wait Ona asked for, instead of a timeout that hides what Ona said.
+  return Date.now() + wait + RETRY_ATTEMPT_MS > until ? undefined : wait;
+}
+
+/** A reply undici handed on (it retries by status only) whose Connect code is transient: a 408 deadline_exceeded, a 500 unavailable. */
+function retriedByCode(policy: RetryPolicy, status: number, body: string): boolean {
+  return policy === 'idempotent' && status >= 300 && !RETRY_STATUS.idempotent.includes(status) && RETRY_CODES.has(replyCode(status, body));
 }
 
 /** Time a retry needs after its back-off: one more request and its answer. */
@@ -92,6 +113,7 @@ export function createRpc(options: RpcOptions): Rpc {
   return {
     async call(method, body, schema, policy, signal) {
       const ctx: ErrorContext = { operation: method, attempts: 0, secret: options.apiKey };
+      const until = Math.min(Date.now() + options.timeoutMs, deadlineOf(signal) ?? Infinity);
       // Counts what the retry handler dispatches, so errors can say "after 3 attempts"; and keeps
       // it from resuming a reply cut mid-body with a Range request (see answeredThenDropped).
       const counting: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
@@ -103,7 +125,7 @@ export function createRpc(options: RpcOptions): Rpc {
         statusCodes: RETRY_STATUS[policy],
         errorCodes: RETRY_ERRORS[policy],
         maxRetries: options.maxRetries,
-        retry: retryRule(policy, options, Math.min(Date.now() + options.timeoutMs, deadlineOf(signal) ?? Infinity)),
+        retry: retryRule(policy, options, until, ctx),
         // Hand the last reply (with its Connect error body) to us instead of a bodiless error.
         throwOnError: false,
       });
@@ -128,6 +150,11 @@ export function createRpc(options: RpcOptions): Rpc {
           reply.location = typeof res.headers.location === 'string' ? res.headers.location : undefined;
           reply.retryAfterSeconds = retryAfterSeconds(res.headers['retry-after']);
           text = await untilAborted(readLimited(res.body, ctx), combined);
+          const wait = retriedByCode(policy, status, text) ? backOff(ctx.attempts, reply.retryAfterSeconds, options, until) : undefined;
+          if (wait !== undefined) {
+            await pause(wait, combined);
+            continue;
+          }
           answered = true;
         } catch (err) {
           // The call's own time limit (not the client) ended it: a timeout of this operation.
