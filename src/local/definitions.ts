@@ -97,6 +97,48 @@ export async function loadDefinitions(dir: string, scope: ArnScope, warn: (messa
       problems,
     });
   }
+  for (const [name, reason] of await misnamedDefinitions(dir, entries)) {
+    if (skipped.has(name) || machines.some((m) => m.name === name)) continue;
+    skipped.set(name, { file: reason.file, reason: reason.text });
+    warn(`${join(dir, reason.file)}: ${reason.text}; skipped`);
+  }
   if (machines.length === 0) warn(`no *${DEFINITION_SUFFIX} state machines found in ${dir}`);
   return { machines, skipped };
+}
+
+const YAML_DEFINITION = /^(.+)\.asl\.ya?ml$/;
+const PLAIN_JSON = /^(.+)\.json$/;
+/** Plain .json files looked into, and how big: a directory of data files is not read whole. */
+const MAX_PEEKED = 100;
+const MAX_PEEK_BYTES = 1024 * 1024;
+
+/**
+ * Files meant as definitions that are not loaded (YAML, or a definition in a plain .json), by the
+ * name they would have had: said so at start and in list_state_machines, not passed over in silence.
+ */
+async function misnamedDefinitions(dir: string, entries: string[]): Promise<Map<string, { file: string; text: string }>> {
+  const found = new Map<string, { file: string; text: string }>();
+  let peeked = 0;
+  for (const entry of [...entries].sort()) {
+    if (entry.endsWith(DEFINITION_SUFFIX)) continue;
+    const yaml = YAML_DEFINITION.exec(entry);
+    if (yaml?.[1]) {
+      found.set(yaml[1], { file: entry, text: `definitions are read as JSON only (*${DEFINITION_SUFFIX}); convert it to ${yaml[1]}${DEFINITION_SUFFIX}` });
+      continue;
+    }
+    const json = PLAIN_JSON.exec(entry);
+    if (!json?.[1] || peeked >= MAX_PEEKED) continue;
+    peeked += 1;
+    try {
+      const file = join(dir, entry);
+      if ((await stat(file)).size > MAX_PEEK_BYTES) continue;
+      const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
+      if (isObject(parsed) && 'StartAt' in parsed && 'States' in parsed) {
+        found.set(json[1], { file: entry, text: `it holds a state machine definition, but only *${DEFINITION_SUFFIX} files are loaded; rename it to ${json[1]}${DEFINITION_SUFFIX}` });
+      }
+    } catch {
+      // Not a definition (unreadable, or not JSON): other data files are none of the engine's business.
+    }
+  }
+  return found;
 }
