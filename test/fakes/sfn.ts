@@ -84,6 +84,9 @@ class SfnError extends Error {
   }
 }
 
+/** Step Functions' answer to an EXPRESS execution's ARN where it takes STANDARD ones only. */
+const EXPRESS_ARN_REFUSED = "Invalid Arn: 'Resource type not valid in this context: express'";
+
 interface QueuedFault {
   fault: Fault;
   op: string | undefined;
@@ -560,7 +563,7 @@ export class FakeSfn {
   }
 
   private getExecutionHistory(body: Record<string, unknown>): unknown {
-    const e = this.executionArg(body);
+    const e = this.executionArg(body, { standardOnly: true });
     const all = this.histories.get(e.executionArn) ?? [];
     const reverse = body.reverseOrder === true && !this.reverseIgnored;
     const ordered = reverse ? [...all].reverse() : all;
@@ -595,7 +598,7 @@ export class FakeSfn {
   }
 
   private stopExecution(body: Record<string, unknown>): unknown {
-    const e = this.executionArg(body);
+    const e = this.executionArg(body, { standardOnly: true });
     if (e.status === 'RUNNING' || e.status === 'PENDING_REDRIVE') {
       this.clock += 1;
       e.status = 'ABORTED';
@@ -608,7 +611,7 @@ export class FakeSfn {
   }
 
   private redriveExecution(body: Record<string, unknown>): unknown {
-    const e = this.executionArg(body);
+    const e = this.executionArg(body, { standardOnly: true });
     const token = typeof body.clientToken === 'string' ? body.clientToken : undefined;
     const earlier = token === undefined ? undefined : this.redrivesByToken.get(token);
     if (earlier?.executionArn === e.executionArn) return { redriveDate: earlier.redriveDate };
@@ -639,12 +642,14 @@ export class FakeSfn {
     return value;
   }
 
-  private executionArg(body: Record<string, unknown>): FakeExecution {
+  /** `standardOnly`: the operation takes no EXPRESS execution at all (GetExecutionHistory, StopExecution, RedriveExecution). */
+  private executionArg(body: Record<string, unknown>, opts: { standardOnly?: boolean } = {}): FakeExecution {
     const arn = this.arnArg(body, 'executionArn');
     const e = this.executionsByArn.get(arn);
     if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-    // Step Functions keeps nothing of an EXPRESS execution but those a Map Run dispatched.
+    // Step Functions keeps nothing of an EXPRESS execution but those a Map Run dispatched, and only describes those.
     if (arn.includes(':express:') && e.mapRunArn === undefined) throw new SfnError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
+    if (opts.standardOnly && arn.includes(':express:')) throw new SfnError('InvalidArn', EXPRESS_ARN_REFUSED);
     return e;
   }
 

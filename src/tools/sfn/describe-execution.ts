@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { NormalisedState } from '../../server/states.js';
-import { PayloadSchema, compact, iso, oneLine, payload } from '../../server/render.js';
-import { arnField, consoleUrl, count, durationText, expressRefusal, kmsRefusal, machineArnOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn, sfnState, shortTime, stateField, text } from './views.js';
+import { PayloadSchema, type UntrustedFence, compact, iso, oneLine, payload } from '../../server/render.js';
+import { arnField, consoleUrl, count, durationText, expressRefusal, isExpressArn, kmsRefusal, machineArnOf, parentMachineOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
 const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
@@ -12,6 +12,15 @@ const NEXT_STEP: Partial<Record<NormalisedState, string>> = {
   timed_out: 'Next: get_execution_history with reverseOrder=true shows what was running when it timed out (the last states entered before ExecutionTimedOut).',
   aborted: 'Next: get_execution_history with reverseOrder=true shows what was running when it was stopped (failuresOnly=true narrows to the stop and the states it aborted).',
 };
+
+/** What shows more of an EXPRESS execution (a Map Run's child, the only kind described): not its history, which Step Functions does not keep. */
+function expressNextStep(mapRunArn: string | undefined, parentMachine: string | undefined, fence: UntrustedFence): string {
+  const logs =
+    "Next: Step Functions keeps no event history of EXPRESS executions, so get_execution_history cannot read this one: its events are in the state machine's CloudWatch Logs, if it logs.";
+  if (!mapRunArn) return logs;
+  const parent = parentMachine ? ` (an execution of ${fence.inline('parent', parentMachine)})` : '';
+  return `${logs} Its Map Run: list_executions with the mapRunArn above lists its siblings, and get_execution_history of the parent execution${parent} shows the Map Run's outcome.`;
+}
 
 export const describeExecution = defineTool({
   name: 'describe_execution',
@@ -87,6 +96,14 @@ export const describeExecution = defineTool({
       consoleUrl: sfn.local ? undefined : consoleUrl(out.executionArn ?? args.executionArn),
     });
     const took = durationText(out.startDate, out.stopDate);
+    const historyStep =
+      // A Choice with no matching rule writes no failure event of its own: the state is the one ExecutionFailed follows.
+      structured.error === 'States.NoChoiceMatched'
+        ? 'Next: get_execution_history with reverseOrder=true shows the Choice state no rule matched (the last one entered before the failure) and the input its rules saw.'
+        : (NEXT_STEP[structured.state] ?? '');
+    // GetExecutionHistory refuses every EXPRESS execution, a Map Run's child too: point to what can be read.
+    const nextStep =
+      historyStep && isExpressArn(structured.executionArn) ? expressNextStep(structured.mapRunArn, parentMachineOf(structured.executionArn), ctx.fence) : historyStep;
     const lines = [
       `${ctx.fence.inline('name', structured.name ?? structured.executionArn)}  ${ctx.fence.inline('status', structured.status)}  started ${shortTime(structured.startDate) || 'at an unknown time'}${structured.stopDate ? `  stopped ${shortTime(structured.stopDate)}` : ''}${took ? ` (${took})` : ''}`,
       ctx.fence.labelled('executionArn', structured.executionArn),
@@ -113,10 +130,7 @@ export const describeExecution = defineTool({
         ? 'output: not included (includedData METADATA_ONLY, or no kms:Decrypt on the key)'
         : '',
       structured.consoleUrl ? `console: ${structured.consoleUrl}` : '',
-      // A Choice with no matching rule writes no failure event of its own: the state is the one ExecutionFailed follows.
-      structured.error === 'States.NoChoiceMatched'
-        ? 'Next: get_execution_history with reverseOrder=true shows the Choice state no rule matched (the last one entered before the failure) and the input its rules saw.'
-        : (NEXT_STEP[structured.state] ?? ''),
+      nextStep,
       morePayloadHint(cut, [structured.cause, structured.input, structured.output].some((p) => p?.truncated)),
       cut.note ?? '',
     ];

@@ -59,6 +59,26 @@ export function requireArn(field: string, value: string, kind: 'stateMachine' | 
   }
 }
 
+/** An EXPRESS execution's ARN (":express:"): Step Functions keeps no history of it, and describes only a Map Run's. */
+export function isExpressArn(executionArn: string): boolean {
+  return executionArn.split(':')[5] === 'express';
+}
+
+/**
+ * The parent state machine of a labelled ARN, one whose name part holds "/" (…:stateMachine:Orders/MapLabel,
+ * …:execution:Orders/MapLabel:…): a Distributed Map's, which names its Map state after the machine (names
+ * may not hold "/"). Undefined for any other ARN.
+ */
+export function parentMachineOf(arn: string): string | undefined {
+  const parts = arn.split(':');
+  const name = parts[6] ?? '';
+  const at = name.indexOf('/');
+  if (parts.length < 7 || at <= 0) return undefined;
+  const parent = [...parts.slice(0, 5), 'stateMachine', name.slice(0, at)].join(':');
+  // Messages show it bare: anything but an identifier-like ARN is left to the backend to refuse.
+  return BARE_ARN.test(parent) ? parent : undefined;
+}
+
 /** arn:…:execution:MACHINE:NAME → arn:…:stateMachine:MACHINE (when a reply leaves the machine out). */
 export function machineArnOf(executionArn: string): string {
   const parts = executionArn.split(':');
@@ -77,7 +97,9 @@ const CONSOLES: Record<string, { region: RegExp; host: (region: string) => strin
 
 /** AWS console page of an execution, in the ARN's own partition and region. */
 export function consoleUrl(executionArn: string): string | undefined {
-  const [, partition = '', , region = ''] = executionArn.split(':');
+  const [, partition = '', , region = '', , kind] = executionArn.split(':');
+  // The page below is the Standard executions' one; no AWS doc confirms the EXPRESS page's URL shape.
+  if (kind !== 'execution') return undefined;
   const site = Object.hasOwn(CONSOLES, partition) ? CONSOLES[partition] : undefined;
   // The ARN came from the backend: a "region" that is not one would point the link at any host.
   if (!site || !site.region.test(region)) return undefined;
@@ -105,7 +127,7 @@ export const arnField = (what: string) => z.string().min(1).max(256).describe(wh
  */
 export function expressRefusal(err: unknown, executionArn: string, what: string): unknown {
   const refused = err instanceof BackendError && (err.kind === 'invalid_argument' || err.kind === 'not_found');
-  if (!refused || err.details.hint !== undefined || executionArn.split(':')[5] !== 'express') return err;
+  if (!refused || err.details.hint !== undefined || !isExpressArn(executionArn)) return err;
   const hint = `this is an EXPRESS execution (":express:" in its ARN): Step Functions keeps ${what} for EXPRESS workflows; with logging on, their events are in the state machine's CloudWatch Logs`;
   return withHint(err, hint);
 }
