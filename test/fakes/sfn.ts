@@ -79,7 +79,13 @@ export interface RecordedRequest {
 }
 
 class SfnError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+    /** More members of the error's body (a ValidationException's reason). */
+    readonly fields: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -439,7 +445,7 @@ export class FakeSfn {
       const out = this.dispatch(op, body);
       this.send(res, record, 200, out);
     } catch (err) {
-      if (err instanceof SfnError) this.send(res, record, err.status, { __type: err.type, message: err.message });
+      if (err instanceof SfnError) this.send(res, record, err.status, { __type: err.type, message: err.message, ...err.fields });
       else this.send(res, record, 500, { __type: 'InternalFailure', message: 'fake bug' });
     }
   }
@@ -500,7 +506,7 @@ export class FakeSfn {
     }
     let list: FakeExecution[];
     if (hasMachine) {
-      const arn = this.arnArg(body, 'stateMachineArn');
+      const arn = this.machineArg(body);
       const m = this.machines.get(arn);
       if (!m) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
       if (m.type === 'EXPRESS') throw new SfnError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
@@ -573,7 +579,7 @@ export class FakeSfn {
   }
 
   private startExecution(body: Record<string, unknown>): unknown {
-    const arn = this.arnArg(body, 'stateMachineArn');
+    const arn = this.machineArg(body);
     const m = this.machines.get(arn);
     if (!m) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     const input = typeof body.input === 'string' ? body.input : '{}';
@@ -640,6 +646,15 @@ export class FakeSfn {
     }
     if (!ARN_RE.test(value)) throw new SfnError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${value.slice(0, 60)}'`);
     return value;
+  }
+
+  /** A state machine ARN; a Distributed Map's labelled one (Orders/MapLabel, as its children name it) is refused, as Step Functions does. */
+  private machineArg(body: Record<string, unknown>): string {
+    const arn = this.arnArg(body, 'stateMachineArn');
+    if ((arn.split(':')[6] ?? '').includes('/')) {
+      throw new SfnError('ValidationException', 'Invalid Arn: qualified state machine ARN refers to a Distributed Map state', 400, { reason: 'API_DOES_NOT_SUPPORT_LABELED_ARNS' });
+    }
+    return arn;
   }
 
   /** `standardOnly`: the operation takes no EXPRESS execution at all (GetExecutionHistory, StopExecution, RedriveExecution). */

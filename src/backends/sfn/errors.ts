@@ -212,6 +212,9 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   // Which state the key is in says what to do (enable it; cancel its deletion first): the SDK keeps it beside the message.
   const keyState = (e as { kmsKeyState?: unknown }).kmsKeyState;
   if (code === 'KmsInvalidStateException' && typeof keyState === 'string' && /^[A-Z_]{1,32}$/.test(keyState)) message = `${message.replace(/\.$/, '')} (kmsKeyState ${keyState})`.trim();
+  // Likewise a ValidationException's reason (API_DOES_NOT_SUPPORT_LABELED_ARNS…), which its message may not tell.
+  const reason = (e as { reason?: unknown }).reason;
+  if (code === 'ValidationException' && typeof reason === 'string' && /^[A-Z_]{1,64}$/.test(reason)) message = `${message.replace(/\.$/, '')} (reason ${reason})`.trim();
   if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';

@@ -5,7 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { EXECUTION_STATUSES, arnField, count, durationText, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
+import { EXECUTION_STATUSES, arnField, count, durationText, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -60,6 +60,15 @@ export const listExecutions = defineTool({
       throw new ToolError('Give exactly one of stateMachineArn or mapRunArn. Next: call list_state_machines to find a stateMachineArn.');
     }
     if (args.stateMachineArn) requireArn('stateMachineArn', args.stateMachineArn, 'stateMachine');
+    // The ARN a Map Run's child shows as its machine's, which ListExecutions refuses (API_DOES_NOT_SUPPORT_LABELED_ARNS).
+    const parent = args.stateMachineArn && parentMachineOf(args.stateMachineArn);
+    if (parent) {
+      throw new ToolError(
+        `stateMachineArn names a Distributed Map state after a "/" (the labelled ARN describe_execution shows for a Map Run's child), which ListExecutions does not take. ` +
+          `Next: list_executions with mapRunArn lists a Map Run's children (describe_execution of a child shows its mapRunArn, and so does the MapRunStarted event in get_execution_history of the parent execution); ` +
+          `list_executions with stateMachineArn=${parent} lists the parent executions.`,
+      );
+    }
     if (args.mapRunArn) requireArn('mapRunArn', args.mapRunArn, 'mapRun');
     if (args.statusFilter === 'PENDING_REDRIVE' && !args.mapRunArn) {
       throw new ToolError('statusFilter PENDING_REDRIVE works only with mapRunArn (child executions of a map run).');

@@ -4,7 +4,7 @@ import { defineTool } from '../../server/define-tool.js';
 import type { SfnBackend } from '../../backends/sfn/client.js';
 import { BackendError, ToolError, errorSummary, outcomeUnknown, throttledEveryAttempt } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
-import { arnField, requireArn } from './views.js';
+import { arnField, parentMachineOf, requireArn } from './views.js';
 
 /** arn:…:stateMachine:M[:version|alias] + name → arn:…:execution:M:name. */
 function executionArnFor(stateMachineArn: string, name: string): string {
@@ -98,6 +98,14 @@ export const startExecution = defineTool({
   },
   async handler(args, ctx) {
     requireArn('stateMachineArn', args.stateMachineArn, 'stateMachine');
+    // The ARN a Map Run's child shows as its machine's: StartExecution refuses it (API_DOES_NOT_SUPPORT_LABELED_ARNS).
+    const parent = parentMachineOf(args.stateMachineArn);
+    if (parent) {
+      throw new ToolError(
+        `stateMachineArn names a Distributed Map state after a "/" (the labelled ARN describe_execution shows for a Map Run's child), which StartExecution does not take: a Map Run's children are started by their parent execution. ` +
+          `Next: start_execution with stateMachineArn=${parent}, the state machine that runs the Map. Nothing was started.`,
+      );
+    }
     const input = args.input ?? '{}';
     if (Buffer.byteLength(input, 'utf8') > MAX_INPUT_BYTES) {
       throw new ToolError(`input is ${Buffer.byteLength(input, 'utf8')} bytes of UTF-8; Step Functions accepts at most 256 KiB. Nothing was started.`);
