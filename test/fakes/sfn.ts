@@ -627,6 +627,8 @@ export class FakeSfn {
       const reason = e.redriveStatusReason ?? `Execution is ${e.status} and cannot be redriven`;
       throw new SfnError('ExecutionNotRedrivable', `Execution ${e.executionArn} is not redrivable: ${reason}`);
     }
+    // A Map Run's child is redriven with its parent only.
+    if (e.redriveStatus === 'REDRIVABLE_BY_MAP_RUN') throw new SfnError('ExecutionNotRedrivable', `Execution is REDRIVABLE_BY_MAP_RUN. Redrive the parent execution instead: '${e.executionArn}'`);
     this.clock += 1;
     e.status = 'RUNNING';
     delete e.stopDate;

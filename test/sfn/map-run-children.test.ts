@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT, REGION, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { ACCOUNT, BASE_EPOCH_S, REGION, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
 import { WriteRateLimiter } from '../../src/server/rate-limit.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
  * A Distributed Map's children, as AWS shows them: their machine is the labelled ARN
  * …:stateMachine:Orders/MapLabel, which ListExecutions and StartExecution refuse
- * (ValidationException, reason API_DOES_NOT_SUPPORT_LABELED_ARNS).
+ * (ValidationException, reason API_DOES_NOT_SUPPORT_LABELED_ARNS), and they are redriven with
+ * their parent only.
  */
 
 const A = `arn:aws:states:${REGION}:${ACCOUNT}`;
@@ -14,11 +15,13 @@ const LABELLED = `${A}:stateMachine:Orders/MapLabel`;
 let fake: FakeSfn;
 let env: SfnEnv;
 let orders: string;
+let mapRun: string;
 
 beforeAll(async () => {
   fake = await startFakeSfn();
   orders = fake.addStateMachine('Orders');
-  // One write a minute: a refusal that spent it would leave none for the probe below.
+  mapRun = fake.addMapRun('Orders', 'MapLabel', '3a2b1c0d-9e8f-4a5b-8c7d-6e5f4a3b2c1d');
+  // One write a minute: a refusal that spent it would leave none for the probes below.
   env = await startSfnEnv({ fake, argv: ['--allow-writes'], writeLimiter: new WriteRateLimiter(1) });
 });
 
@@ -73,5 +76,37 @@ describe("a ValidationException's reason", () => {
       const r = await env.call('list_executions', { stateMachineArn: orders });
       expect(r.text).toMatch(/^Step Functions ListExecutions failed: ValidationException \(HTTP 400\): Invalid Arn\. Next: /);
     }
+  });
+});
+
+describe('redrive_execution of a STANDARD Map Run child', () => {
+  it('a refusal of a run that is no Map Run child keeps the general advice', async () => {
+    const done = fake.addExecution({ stateMachineArn: orders, name: 'done-1', status: 'SUCCEEDED', startDate: BASE_EPOCH_S, stopDate: BASE_EPOCH_S + 9 });
+    const r = await env.call('redrive_execution', { executionArn: done.executionArn });
+    expect(r.text).toMatch(/ExecutionNotRedrivable\b[^\n]*Next: only STANDARD executions that FAILED, TIMED_OUT or were ABORTED/);
+  });
+
+  it('refused as REDRIVABLE_BY_MAP_RUN: points to the parent execution, and costs no write', async () => {
+    const child = fake.addExecution({
+      executionArn: `${A}:execution:Orders/MapLabel:0c1d2e3f-4a5b-4c6d-8e7f-000000000002`,
+      stateMachineArn: LABELLED,
+      name: '0c1d2e3f-4a5b-4c6d-8e7f-000000000002',
+      status: 'FAILED',
+      startDate: BASE_EPOCH_S,
+      stopDate: BASE_EPOCH_S + 1,
+      mapRunArn: mapRun,
+      redriveStatus: 'REDRIVABLE_BY_MAP_RUN',
+    });
+    const r = await env.call('redrive_execution', { executionArn: child.executionArn });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(
+      new RegExp(
+        `^Step Functions RedriveExecution failed: ExecutionNotRedrivable\\b[^\\n]*Next: it is a Distributed Map's child \\(its ARN names the Map state after a "/"\\), which Step Functions redrives with its parent: ` +
+          `redrive_execution on the parent execution runs the Map Run's unsuccessful children again \\(list_executions with stateMachineArn=${orders} finds the parent\\)\\. Nothing was changed\\.$`,
+      ),
+    );
+    const failed = fake.addExecution({ stateMachineArn: orders, name: 'parent-1', status: 'FAILED', startDate: BASE_EPOCH_S, stopDate: BASE_EPOCH_S + 9 });
+    const redriven = await env.call('redrive_execution', { executionArn: failed.executionArn });
+    expect(redriven.isError, redriven.text).toBeUndefined();
   });
 });

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
-import { ToolError, errorSummary, outcomeUnknown, throttledEveryAttempt } from '../../server/errors.js';
+import { BackendError, ToolError, errorSummary, outcomeUnknown, throttledEveryAttempt, withHint } from '../../server/errors.js';
 import { iso } from '../../server/render.js';
-import { arnField, requireArn } from './views.js';
+import { arnField, parentMachineOf, refuseExpress, requireArn } from './views.js';
+
+/** A Map Run's child (REDRIVABLE_BY_MAP_RUN) is redriven with its parent, never by itself: say which to redrive. */
+function mapRunChildRefusal(err: unknown, executionArn: string): unknown {
+  const parent = parentMachineOf(executionArn);
+  if (!(err instanceof BackendError) || err.code !== 'ExecutionNotRedrivable' || err.details.hint !== undefined || !parent) return err;
+  return withHint(
+    err,
+    `it is a Distributed Map's child (its ARN names the Map state after a "/"), which Step Functions redrives with its parent: redrive_execution on the parent execution runs the Map Run's unsuccessful children again (list_executions with stateMachineArn=${parent} finds the parent)`,
+  );
+}
 
 export const redriveExecution = defineTool({
   name: 'redrive_execution',
@@ -34,6 +44,11 @@ export const redriveExecution = defineTool({
   },
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
+    refuseExpress('redrive_execution', 'RedriveExecution', args.executionArn, {
+      viaParent: 'redrives its Map Run, which runs its failed children again',
+      otherwise: 'start_execution runs the state machine again, as a new execution',
+      nothingDone: 'Nothing was redriven.',
+    });
     const sfn = await ctx.backends.sfn();
     // Chosen here when not given (the SDK would choose one and keep it to itself): a retry after a
     // lost answer needs it, or it could redrive twice.
@@ -49,7 +64,7 @@ export const redriveExecution = defineTool({
             `Next: describe_execution shows its status and redriveCount; to retry, call redrive_execution again with clientToken="${clientToken}" so that it cannot redrive twice.`,
         );
       }
-      throw throttledEveryAttempt(err, 'nothing was redriven');
+      throw mapRunChildRefusal(throttledEveryAttempt(err, 'nothing was redriven'), args.executionArn);
     }
     const structured = { redriveDate: iso(out.redriveDate) };
     return {

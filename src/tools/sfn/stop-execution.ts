@@ -3,7 +3,7 @@ import { redactDeep } from '../../log.js';
 import { defineTool } from '../../server/define-tool.js';
 import { throttledEveryAttempt } from '../../server/errors.js';
 import { compact, cutAt, iso } from '../../server/render.js';
-import { arnField, requireArn } from './views.js';
+import { arnField, refuseExpress, requireArn } from './views.js';
 
 // The reply was redacted as it arrived (a cause may hold a server secret): ours is compared as such.
 const differs = (recorded: string | undefined, sent: string | undefined) => !!recorded && recorded !== redactDeep(sent ?? '');
@@ -41,6 +41,12 @@ export const stopExecution = defineTool({
   },
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
+    refuseExpress('stop_execution', 'StopExecution', args.executionArn, {
+      // Stopping a Map Run cancels its STANDARD children but lets running EXPRESS ones finish.
+      viaParent: 'stops its Map Run, which then starts no more children (one already running ends by itself, within its 5-minute limit)',
+      otherwise: 'an EXPRESS execution ends by itself, within its 5-minute limit; nothing can stop it sooner',
+      nothingDone: 'Nothing was stopped.',
+    });
     const sfn = await ctx.backends.sfn();
     // StopExecution on an ended execution reports its old stop date as if it had stopped it: look
     // first. Only a status known to be final is left alone (PENDING_REDRIVE, or one this server does

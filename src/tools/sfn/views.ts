@@ -79,6 +79,20 @@ export function parentMachineOf(arn: string): string | undefined {
   return BARE_ARN.test(parent) ? parent : undefined;
 }
 
+/**
+ * StopExecution and RedriveExecution take STANDARD executions only: an EXPRESS one is refused here,
+ * before any call. `viaParent` says what the parent's same call does for a Distributed Map's child,
+ * `otherwise` what to do for any other EXPRESS execution; `nothingDone` closes the message.
+ */
+export function refuseExpress(tool: string, operation: string, executionArn: string, texts: { viaParent: string; otherwise: string; nothingDone: string }): void {
+  if (!isExpressArn(executionArn)) return;
+  const parent = parentMachineOf(executionArn);
+  const next = parent
+    ? `it is a Distributed Map's child (its ARN names the Map state after a "/"): ${tool} on the parent execution ${texts.viaParent}; list_executions with stateMachineArn=${parent} finds the parent`
+    : texts.otherwise;
+  throw new ToolError(`${tool} does not support EXPRESS executions (":express:" in the ARN): Step Functions ${operation} takes STANDARD ones only. Next: ${next}. ${texts.nothingDone}`);
+}
+
 /** arn:…:execution:MACHINE:NAME → arn:…:stateMachine:MACHINE (when a reply leaves the machine out). */
 export function machineArnOf(executionArn: string): string {
   const parts = executionArn.split(':');
