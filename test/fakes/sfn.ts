@@ -37,6 +37,10 @@ export interface FakeExecution {
   error?: string;
   cause?: string;
   mapRunArn?: string;
+  /** Items a Map Run's child processed (ListExecutions of the map run shows it). */
+  itemCount?: number;
+  stateMachineVersionArn?: string;
+  stateMachineAliasArn?: string;
   redriveCount?: number;
   redriveDate?: number;
   redriveStatus?: 'REDRIVABLE' | 'NOT_REDRIVABLE' | 'REDRIVABLE_BY_MAP_RUN';
@@ -536,6 +540,9 @@ export class FakeSfn {
         startDate: e.startDate,
         stopDate: e.stopDate,
         mapRunArn: e.mapRunArn,
+        itemCount: e.itemCount,
+        stateMachineVersionArn: e.stateMachineVersionArn,
+        stateMachineAliasArn: e.stateMachineAliasArn,
         redriveCount: e.redriveCount,
         redriveDate: e.redriveDate,
       })),
@@ -560,6 +567,8 @@ export class FakeSfn {
       error: e.error,
       cause: e.cause,
       mapRunArn: e.mapRunArn,
+      stateMachineVersionArn: e.stateMachineVersionArn,
+      stateMachineAliasArn: e.stateMachineAliasArn,
       redriveCount: e.redriveCount ?? 0,
       redriveDate: e.redriveDate,
       redriveStatus: e.redriveStatus ?? (e.status === 'RUNNING' || e.status === 'SUCCEEDED' ? 'NOT_REDRIVABLE' : undefined),

@@ -5,7 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { EXECUTION_STATUSES, arnField, count, durationText, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
+import { EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -75,6 +75,16 @@ export const listExecutions = defineTool({
     }
     const sfn = await ctx.backends.sfn();
     const queriedMachine = args.stateMachineArn;
+    // Runs of different versions or aliases, or children with different item counts, read alike
+    // without these: a version or alias of the run's own machine by its suffix (as the history shows them).
+    const marks = (e: Execution): string => {
+      if (!e.stateMachineVersionArn && !e.stateMachineAliasArn && e.itemCount === undefined) return '';
+      const own = `${machineArnOf(e.executionArn)}:`;
+      const ofMachine = (label: string, arn: string | undefined) =>
+        ctx.fence.field(label, arn?.startsWith(own) && arn.length > own.length ? arn.slice(own.length) : arn);
+      const shown = [ofMachine('version', e.stateMachineVersionArn), ofMachine('alias', e.stateMachineAliasArn), e.itemCount === undefined ? '' : `items=${e.itemCount}`];
+      return ` ${shown.filter(Boolean).join(' ')}`;
+    };
     let withoutArn = 0;
     const result = await runListCall<ExecutionListItem, Execution>(ctx, {
       tool: 'list_executions',
@@ -125,7 +135,7 @@ export const listExecutions = defineTool({
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
         // Sized with the ARN; dropped below when every ARN is the shared prefix plus the name.
         // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
-        return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}  ${ctx.fence.inline('executionArn', e.executionArn)}`;
+        return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}${marks(e)}  ${ctx.fence.inline('executionArn', e.executionArn)}`;
       },
       filtering: args.startedBefore !== undefined,
       // An execution leaves a status filter when it ends, and a redrive filter when redriven.

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT, BASE_EPOCH_S, REGION, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * list_executions' text tells apart runs of different versions or aliases, and Map Run children
+ * with different item counts: each line names them when the backend listed them, and adds nothing when not.
+ */
+
+const A = `arn:aws:states:${REGION}:${ACCOUNT}`;
+let fake: FakeSfn;
+let env: SfnEnv;
+let orders: string;
+let mapRun: string;
+
+beforeAll(async () => {
+  fake = await startFakeSfn();
+  orders = fake.addStateMachine('Orders');
+  const run = (name: string, startDate: number, extra: Record<string, string> = {}) =>
+    fake.addExecution({ stateMachineArn: orders, name, status: 'SUCCEEDED', startDate, stopDate: startDate + 2.5, ...extra });
+  run('run-alias', BASE_EPOCH_S, { stateMachineVersionArn: `${orders}:3`, stateMachineAliasArn: `${orders}:PROD` });
+  run('run-v3', BASE_EPOCH_S - 1, { stateMachineVersionArn: `${orders}:3` });
+  // Not of this machine (as a backend might answer): shown whole rather than cut wrongly.
+  run('run-other', BASE_EPOCH_S - 2, { stateMachineVersionArn: `${A}:stateMachine:Billing:2` });
+  run('run-plain', BASE_EPOCH_S - 3);
+  mapRun = fake.addMapRun('Orders', 'MapLabel', '3a2b1c0d-9e8f-4a5b-8c7d-6e5f4a3b2c1d');
+  for (const [i, items] of [120, 0].entries()) {
+    fake.addExecution({
+      executionArn: `${A}:execution:Orders/MapLabel:k${i}`,
+      stateMachineArn: `${A}:stateMachine:Orders/MapLabel`,
+      name: `k${i}`,
+      status: 'SUCCEEDED',
+      startDate: BASE_EPOCH_S - i,
+      mapRunArn: mapRun,
+      itemCount: items,
+    });
+  }
+  env = await startSfnEnv({ fake });
+});
+
+afterAll(async () => {
+  await env.close();
+  await fake.close();
+});
+
+describe('list_executions text lines', () => {
+  it('name the version and alias that ran, by their suffix on the run\'s own machine; nothing when absent', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: orders });
+    expect(r.isError, r.text).toBeUndefined();
+    const lines = r.text.split('\n');
+    expect(lines[0]).toBe(`executionArn = ${A}:execution:Orders:<name>`);
+    expect(lines.slice(1, 5).map((line) => line.replace(/  \S+Z /, '  <start> '))).toEqual([
+      'run-alias  SUCCEEDED  <start> (2.5s) version=3 alias=PROD',
+      'run-v3  SUCCEEDED  <start> (2.5s) version=3',
+      `run-other  SUCCEEDED  <start> (2.5s) version=${A}:stateMachine:Billing:2`,
+      'run-plain  SUCCEEDED  <start> (2.5s)',
+    ]);
+  });
+
+  it("name a Map Run child's item count, zero included", async () => {
+    const r = await env.call('list_executions', { mapRunArn: mapRun });
+    expect(r.isError, r.text).toBeUndefined();
+    expect(r.text.split('\n').slice(1, 3).map((line) => line.replace(/  \S+Z/, '  <start>'))).toEqual(['k0  SUCCEEDED  <start> items=120', 'k1  SUCCEEDED  <start> items=0']);
+    expect(r.structured?.executions).toEqual([expect.objectContaining({ name: 'k0', itemCount: 120 }), expect.objectContaining({ name: 'k1', itemCount: 0 })]);
+  });
+});
