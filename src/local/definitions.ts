@@ -99,7 +99,7 @@ export async function loadDefinitions(dir: string, scope: ArnScope, warn: (messa
   }
   for (const [name, reason] of await misnamedDefinitions(dir, entries)) {
     if (skipped.has(name) || machines.some((m) => m.name === name)) continue;
-    skipped.set(name, { file: reason.file, reason: reason.text });
+    skipped.set(name, { file: reason.file, reason: short(reason.text) });
     warn(`${join(dir, reason.file)}: ${reason.text}; skipped`);
   }
   if (machines.length === 0) warn(`no *${DEFINITION_SUFFIX} state machines found in ${dir}`);
