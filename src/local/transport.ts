@@ -38,7 +38,12 @@ function header(headers: Record<string, string>, name: string): string | undefin
 export function createRequestHandler(api: SfnApi) {
   return {
     metadata: { handlerProtocol: 'http/1.1' },
-    async handle(request: SdkRequest) {
+    async handle(request: SdkRequest, options?: { abortSignal?: { aborted: boolean } }) {
+      // Each request waits for the event loop's next turn, as a reply over a socket would: a walk of
+      // many small pages then lets cancellations, other clients and signals in between its pages
+      // (without it one call held the whole server), and a cancelled call stops before the next one.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options?.abortSignal?.aborted) throw Object.assign(new Error('The request was cancelled before the engine received it'), { name: 'AbortError' });
       const res = await api.dispatch(header(request.headers, 'x-amz-target'), bodyText(request.body));
       return { response: { statusCode: res.status, headers: headersOf(res), body: Readable.from([Buffer.from(res.body)]) } };
     },
