@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort as freedPort } from '../helpers/ports.js';
 import { transportError } from '../../src/backends/ona/errors.js';
 import { outcomeUnknown, refusedOutright } from '../../src/server/errors.js';
 import { onaEnv, type OnaEnv } from './env.js';
@@ -14,11 +14,7 @@ let closedPort: number;
 
 beforeAll(async () => {
   env = await onaEnv({ count: 3, writes: true });
-  // A port that was just free: nothing listens there now.
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  closedPort = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  closedPort = await freedPort();
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort as freedPort } from '../helpers/ports.js';
 import { startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
 import { neverSent, toBackendError } from '../../src/backends/sfn/errors.js';
 import { BackendError, outcomeUnknown } from '../../src/server/errors.js';
@@ -18,11 +18,7 @@ let closedPort: number;
 beforeAll(async () => {
   fake = await startFakeSfn();
   orders = fake.addStateMachine('Orders');
-  // A port that was just free: nothing listens there now.
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  closedPort = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  closedPort = await freedPort();
 });
 
 afterAll(async () => {

@@ -115,6 +115,9 @@ const UNNAMED_CODES = new Set(['Unknown', 'UnknownError', 'UnreadableErrorReply'
 /** The connection was made, then lost: a transient backend failure, not a configuration problem. */
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
+/** Modeled error members whose enum value the message does not always tell, by error code. */
+const ENUM_MEMBERS: Record<string, string> = { KmsInvalidStateException: 'kmsKeyState', ValidationException: 'reason' };
+
 interface SdkErrorLike {
   name?: string;
   message?: string;
@@ -209,12 +212,11 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
         ? 'the response body could not be parsed'
         : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)';
   }
-  // Which state the key is in says what to do (enable it; cancel its deletion first): the SDK keeps it beside the message.
-  const keyState = (e as { kmsKeyState?: unknown }).kmsKeyState;
-  if (code === 'KmsInvalidStateException' && typeof keyState === 'string' && /^[A-Z_]{1,32}$/.test(keyState)) message = `${message.replace(/\.$/, '')} (kmsKeyState ${keyState})`.trim();
-  // Likewise a ValidationException's reason (API_DOES_NOT_SUPPORT_LABELED_ARNS…), which its message may not tell.
-  const reason = (e as { reason?: unknown }).reason;
-  if (code === 'ValidationException' && typeof reason === 'string' && /^[A-Z_]{1,64}$/.test(reason)) message = `${message.replace(/\.$/, '')} (reason ${reason})`.trim();
+  // A member the error names beside its message says what to do (the key's state: enable it, or
+  // cancel its deletion first; a refusal's reason: API_DOES_NOT_SUPPORT_LABELED_ARNS…).
+  const member = ENUM_MEMBERS[code];
+  const value: unknown = member === undefined ? undefined : Reflect.get(e, member);
+  if (member !== undefined && typeof value === 'string' && /^[A-Z_]{1,64}$/.test(value)) message = `${message.replace(/\.$/, '')} (${member} ${value})`.trim();
   if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
   if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
