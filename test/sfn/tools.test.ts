@@ -575,6 +575,23 @@ describe('inputs outside the schema never reach the backend', () => {
     expect(env.fake.requests.length).toBe(before);
   });
 
+  it('null for an optional argument is read as the argument left out (strict function-calling clients send every key); for a required one it is refused', async () => {
+    const listed = await env.call('list_executions', { stateMachineArn: orders, statusFilter: null, redriveFilter: null, startedAfter: null, startedBefore: null, maxItems: null, pageSize: null, startingToken: null, mapRunArn: null });
+    expect(listed.isError).toBeUndefined();
+    const plain = await env.call('list_executions', { stateMachineArn: orders });
+    expect(listed.structured).toEqual(plain.structured);
+    const before = env.fake.requests.length;
+    const refused = await env.call('describe_execution', { executionArn: null });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/executionArn/);
+    const misspelt = await env.call('list_executions', { stateMachineArn: orders, status: null });
+    expect(misspelt.text).toMatch(/Unrecognized key.*status/);
+    expect(env.fake.requests.length).toBe(before);
+    const started = await env.call('start_execution', { stateMachineArn: orders, name: null, input: null, traceHeader: null });
+    expect(started.isError).toBeUndefined();
+    expect(env.fake.requestsFor('StartExecution').at(-1)?.body).toMatchObject({ input: '{}' });
+  });
+
   it('bounds are enforced by the schema', async () => {
     const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5000 });
     expect(r.isError).toBe(true);
