@@ -222,6 +222,15 @@ describe('ona tools against the fake AgentService', () => {
     expect(res.text).toMatch(/outputs: <untrusted-data-/);
   });
 
+  it('reads an id pasted with white space around it or in quotes or backticks as the id', async () => {
+    const target = env.fake.executions[1];
+    for (const pasted of [`${target?.id}\n`, ` "${target?.id}" `, `\`${target?.id}\``]) {
+      const res = await env.harness.call('get_agent_execution', { agentExecutionId: pasted });
+      expect(res.isError, JSON.stringify(pasted)).toBeUndefined();
+      expect(res.structured).toMatchObject({ id: target?.id });
+    }
+  });
+
   it('cuts long payloads to maxPayloadChars and states the full size', async () => {
     const long = makeExecution(0);
     long.id = 'long-one';

@@ -592,6 +592,29 @@ describe('inputs outside the schema never reach the backend', () => {
     expect(env.fake.requestsFor('StartExecution').at(-1)?.body).toMatchObject({ input: '{}' });
   });
 
+  it('an ARN pasted with white space around it or in quotes or backticks is read as the ARN, not sent on to be "not found"', async () => {
+    const run = runs[0]!;
+    for (const pasted of [`${run.executionArn}\n`, ` ${run.executionArn} `, `"${run.executionArn}"`, `\`${run.executionArn}\``, `'${run.executionArn}'`]) {
+      const r = await env.call('describe_execution', { executionArn: pasted });
+      expect(r.isError, JSON.stringify(pasted)).toBeUndefined();
+      expect(r.structured).toMatchObject({ executionArn: run.executionArn });
+    }
+    const listed = await env.call('list_executions', { stateMachineArn: ` \`${orders}\`\t`, maxItems: 2 });
+    expect(listed.isError).toBeUndefined();
+    expect(env.fake.requestsFor('ListExecutions').at(-1)?.body).toMatchObject({ stateMachineArn: orders });
+    const children = await env.call('list_executions', { mapRunArn: `"${mapRun}"\n` });
+    expect(children.isError).toBeUndefined();
+    expect((children.structured as { executions: unknown[] }).executions).toHaveLength(5);
+  });
+
+  it('a state machine ARN with a bare trailing "/" is not taken for a Distributed Map\'s labelled ARN', async () => {
+    const before = env.fake.requestsFor('ListExecutions').length;
+    const r = await env.call('list_executions', { stateMachineArn: `${orders}/` });
+    // Left to the backend to refuse (the fake refuses any "/" as a label), not refused here as a label.
+    expect(r.text).not.toMatch(/names a Distributed Map state after a "\/"/);
+    expect(env.fake.requestsFor('ListExecutions').length).toBe(before + 1);
+  });
+
   it('bounds are enforced by the schema', async () => {
     const r = await env.call('list_executions', { stateMachineArn: orders, maxItems: 5000 });
     expect(r.isError).toBe(true);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { unwrapPasted } from '../pasted.js';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
@@ -19,6 +20,7 @@ export const ONA_ID_MAX = 128;
 export const idField = (what: string) =>
   z
     .string()
+    .overwrite(unwrapPasted)
     .min(1)
     .max(ONA_ID_MAX)
     .regex(/^[A-Za-z0-9._:-]+$/, 'an Ona id: letters, digits, dot, dash, underscore or colon')

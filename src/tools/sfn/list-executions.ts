@@ -5,6 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
+import { unwrapPasted } from '../pasted.js';
 import { EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
 
 const Execution = z.object({
@@ -38,7 +39,7 @@ export const listExecutions = defineTool({
   operation: 'read',
   inputSchema: z.object({
     stateMachineArn: arnField('ARN of the state machine (or of a version or alias). Give this or mapRunArn, not both.').optional(),
-    mapRunArn: z.string().min(1).max(2000).optional().describe('ARN of a Distributed Map run, to list its child executions. Give this or stateMachineArn.'),
+    mapRunArn: z.string().overwrite(unwrapPasted).min(1).max(2000).optional().describe('ARN of a Distributed Map run, to list its child executions. Give this or stateMachineArn.'),
     statusFilter: z.enum(EXECUTION_STATUSES).optional().describe('Only executions with this status. PENDING_REDRIVE needs mapRunArn.'),
     redriveFilter: z.enum(['REDRIVEN', 'NOT_REDRIVEN']).optional().describe('Only executions that were (or were not) redriven.'),
     startedAfter: z.string().min(1).max(64).optional().describe('Only executions started at or after this time: ISO-8601 or a relative age such as 30m, 2h, 7d.'),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { unwrapPasted } from '../pasted.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
@@ -73,7 +74,8 @@ export function parentMachineOf(arn: string): string | undefined {
   const parts = arn.split(':');
   const name = parts[6] ?? '';
   const at = name.indexOf('/');
-  if (parts.length < 7 || at <= 0) return undefined;
+  // A label names a Map state: a bare trailing "/" is a typing slip, left to the backend to refuse.
+  if (parts.length < 7 || at <= 0 || at === name.length - 1) return undefined;
   const parent = [...parts.slice(0, 5), 'stateMachine', name.slice(0, at)].join(':');
   // Messages show it bare: anything but an identifier-like ARN is left to the backend to refuse.
   return BARE_ARN.test(parent) ? parent : undefined;
@@ -133,7 +135,8 @@ export function durationText(start: Date | undefined, stop: Date | undefined): s
   return `${(ms / 3_600_000).toFixed(1)}h`;
 }
 
-export const arnField = (what: string) => z.string().min(1).max(256).describe(what);
+
+export const arnField = (what: string) => z.string().overwrite(unwrapPasted).min(1).max(256).describe(what);
 
 /**
  * A refusal (invalid ARN, not found) of an EXPRESS execution's ARN (":express:" in it) is most likely
