@@ -179,7 +179,7 @@ export class CursorCodec {
     if (wire.f !== stableHash(canonicalJson(fingerprint))) {
       throw new ToolError(
         `startingToken was issued for different arguments. Repeat every argument of the call that returned it ` +
-          `unchanged (only maxItems and pageSize may change), or omit startingToken to start over.`,
+          `unchanged (only maxItems, pageSize and maxPayloadChars may change), or omit startingToken to start over.`,
       );
     }
     if (this.now() / 1000 - wire.i > MAX_AGE_SECONDS) {

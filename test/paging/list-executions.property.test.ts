@@ -144,6 +144,8 @@ describe('paging through the tools', () => {
     const other = await env.call('list_executions', { stateMachineArn: arn, statusFilter: 'FAILED', maxItems: 3, startingToken: first.nextToken });
     expect(other.isError).toBe(true);
     expect(other.text).toMatch(/startingToken was issued for different arguments/);
+    // It names every argument a continuation may change: maxPayloadChars too, which payload hints invite changing.
+    expect(other.text).toMatch(/only maxItems, pageSize and maxPayloadChars may change/);
     const history = await env.call('get_execution_history', { executionArn: fake.executionsOf(arn)[0]?.executionArn, startingToken: first.nextToken });
     expect(history.text).toMatch(/startingToken was issued by list_executions, not get_execution_history/);
     const machinesCall = await env.call('list_state_machines', { startingToken: first.nextToken });
