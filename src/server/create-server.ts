@@ -7,7 +7,7 @@ import { VERSION } from '../version.js';
 import { annotationsFor, type ToolContext, type ToolDefinition } from './define-tool.js';
 import { BackendError, PartialListError, ToolError, describeError, refusedOutright } from './errors.js';
 import { selectTools } from './inventory.js';
-import { nullAsAbsent } from './null-as-absent.js';
+import { toolInputSchema } from './tool-input.js';
 import { WriteRateLimiter, type WriteTicket } from './rate-limit.js';
 import type { CallTracker } from './activity.js';
 import { callSignal } from './deadline.js';
@@ -53,7 +53,7 @@ export function createServer(deps: ServerDeps, caller: CallerInfo = {}): McpServ
         title: tool.title,
         description: tool.description,
         // Unknown keys are refused, not dropped: a misspelt "Input" must not start an execution with {}.
-        inputSchema: nullAsAbsent(tool.inputSchema.strict()),
+        inputSchema: toolInputSchema(tool.inputSchema.strict()),
         outputSchema: tool.outputSchema,
         annotations: annotationsFor(tool.operation),
       },

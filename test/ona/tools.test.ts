@@ -196,6 +196,11 @@ describe('ona tools against the fake AgentService', () => {
     expect(badEnum.isError).toBe(true);
     const badPage = await env.harness.call('list_agent_executions', { pageSize: 101 });
     expect(badPage.isError).toBe(true);
+    // A phase sent bare where a list belongs is refused for its type alone (zod also applies the list's bound to the string's length).
+    const bare = await env.harness.call('list_agent_executions', { statusPhases: 'PHASE_RUNNING' });
+    expect(bare.isError).toBe(true);
+    expect(bare.text).toMatch(/statusPhases: Invalid input: expected array, received string/);
+    expect(bare.text).not.toMatch(/Too big|characters/);
     expect(env.fake.requests.length).toBe(before);
   });
 
