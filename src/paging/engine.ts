@@ -283,7 +283,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (err instanceof DeadlineReached) {
         if (pagesFetched > 0) return finish('deadline', cursor);
         throw new ToolError(
-          `${spec.source ?? spec.tool} failed: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). Next: call again, or narrow the request.`,
+          `${spec.source ?? spec.tool} failed: no answer within the call's time limit (EXECUTIONS_MCP_CALL_DEADLINE_MS). Next: call again (a smaller pageSize asks the backend for less at once).`,
         );
       }
       if (spec.signal.aborted && pagesFetched > 0) return finish('cancelled', cursor);

@@ -37,6 +37,15 @@ describe('lengths in characters', () => {
   });
 });
 
+describe('an input the engine refuses', () => {
+  it('nested too deep: the next step points at what the message names, not at the 256 KiB limit it is far from', async () => {
+    const deep = `${'['.repeat(1500)}${']'.repeat(1500)}`;
+    const refused = await call('start_execution', { stateMachineArn: smArn('Quick'), input: deep });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/InvalidExecutionInput.*nested 1500 levels deep.*Next: change the input as the message says/);
+  });
+});
+
 describe('ExecutionStarted', () => {
   it('is stamped with the startDate that start_execution and describe_execution give', async () => {
     for (let i = 0; i < 40; i += 1) {

@@ -146,7 +146,8 @@ describe('modeled errors become actionable isError results', () => {
 
 describe('transport faults with maxAttempts 1', () => {
   it.each([
-    [{ kind: 'throttle', status: 400 } as const, /ThrottlingException \(HTTP 400\).*Next: the backend is throttling/],
+    // Nothing to narrow in a describe: waiting is the whole advice.
+    [{ kind: 'throttle', status: 400 } as const, /ThrottlingException \(HTTP 400\).*Next: the backend is throttling requests \(a rate limit or quota\); wait a few seconds and call again\.$/],
     [{ kind: 'throttle', status: 429 } as const, /ThrottlingException \(HTTP 429\).*Next: the backend is throttling/],
     [{ kind: 'internal', status: 500 } as const, /InternalFailure \(HTTP 500\).*Next: the backend is temporarily failing/],
     [{ kind: 'internal', status: 503 } as const, /ServiceUnavailable \(HTTP 503\).*Next: the backend is temporarily failing/],
@@ -370,7 +371,7 @@ describe('a backend that never answers', () => {
       expect(r.text).toContain(`describe_execution with executionArn="${executionArn('Orders', name)}"`);
       expect(r.text).toContain(`call start_execution again with name="${name}"`);
     } else {
-      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: CallDeadline: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time`));
+      expect(r.text).toMatch(new RegExp(`^Step Functions ${op} failed: CallDeadline: no answer within the call's time limit \\(EXECUTIONS_MCP_CALL_DEADLINE_MS\\)\\. Next: the backend did not answer in time; call again\\.( Nothing was changed\\.)?$`));
     }
     expectClean(r.text);
     await fake.until(() => fake.requestsFor(op)[before]?.aborted === true);
@@ -638,7 +639,7 @@ describe('a backend that never answers a list call', () => {
       fake.inject({ kind: 'slow', ms: 60_000 }, { op: 'ListExecutions' });
       const r = await limited.call('list_executions', { stateMachineArn: orders });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/^Step Functions ListExecutions failed: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: call again/);
+      expect(r.text).toMatch(/^Step Functions ListExecutions failed: no answer within the call's time limit \(EXECUTIONS_MCP_CALL_DEADLINE_MS\)\. Next: call again \(a smaller pageSize asks the backend for less at once\)\.$/);
     } finally {
       await limited.close();
     }

@@ -91,7 +91,7 @@ export const startExecution = defineTool({
     startDate: z.string().optional(),
   }),
   errorHints: {
-    InvalidExecutionInput: 'input must be a JSON text of at most 256 KiB',
+    InvalidExecutionInput: 'change the input as the message says (Step Functions takes a JSON text of at most 256 KiB)',
     InvalidName: 'names are 1-80 characters without whitespace, brackets, wildcards or control characters',
     StateMachineDoesNotExist: 'call list_state_machines to find valid state machine ARNs',
     ExecutionLimitExceeded: 'the account has too many running executions; wait for some to finish',
