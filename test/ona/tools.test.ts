@@ -298,6 +298,29 @@ describe('ona tools against the fake AgentService', () => {
     expect(env.fake.requests.length).toBe(before);
   });
 
+  it('a strict function-calling client\'s nulls, nested ones too, are read as arguments left out', async () => {
+    const started = await env.harness.call('start_agent_execution', {
+      agentId: null,
+      codeContext: { contextUrl: null, environmentId: null, projectId: 'prj00000-4e2d-4b9d-9fb3-000000000001' },
+      name: 'strict client',
+      mode: null,
+      annotations: null,
+      runnerId: null,
+      sessionId: null,
+      workflowActionId: null,
+    });
+    expect(started.isError, started.text).toBeUndefined();
+    expect(env.fake.requests.at(-1)?.body).toEqual({ codeContext: { projectId: 'prj00000-4e2d-4b9d-9fb3-000000000001' }, name: 'strict client' });
+    // Later tests count on the fake's list as it was.
+    env.fake.executions.splice(env.fake.executions.findIndex((e) => e.id === started.structured?.agentExecutionId), 1);
+    // A null where a value is required (the URL of a contextUrl) is still refused, and nothing starts.
+    const before = env.fake.requests.length;
+    const refused = await env.harness.call('start_agent_execution', { codeContext: { contextUrl: { url: null, environmentClassId: null } } });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(/codeContext\.contextUrl\.url/);
+    expect(env.fake.requests.length).toBe(before);
+  });
+
   it('starts an execution and returns its id; then stops it', async () => {
     const started = await env.harness.call('start_agent_execution', {
       agentId: 'agt00000-4e2d-4b9d-9fb3-000000000001',
