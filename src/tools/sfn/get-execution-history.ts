@@ -48,7 +48,7 @@ export const getExecutionHistory = defineTool({
   title: 'Get execution history',
   description:
     'Read the event history of one Step Functions execution, oldest first (reverseOrder=true for newest first). ' +
-    'Narrow it with failuresOnly, stateName or eventTypes: filters apply while paging, so a long history is scanned without flooding the answer. ' +
+    'Narrow it with failuresOnly, stateName or eventTypes (an event must pass every filter given): they apply while paging, so a long history never floods the answer. ' +
     'Each event: id, previousEventId, type, timestamp, state name, and error/cause/resource; inputs, outputs and assigned variables (cut, untrusted) unless includeExecutionData=false. ' +
     'To find why an execution failed: failuresOnly=true, reverseOrder=true; a failure marked retried or caught was handled (redriven: its run was redriven later), the one without a mark ended the run. Continue with startingToken=nextToken.',
   toolset: 'stepfunctions',
@@ -61,7 +61,7 @@ export const getExecutionHistory = defineTool({
       .boolean()
       .default(false)
       .describe(
-        'Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...), and ExecutionRedriven/MapRunRedriven. The aborts of states stopped because something else failed (a failed Map item\'s siblings, a Parallel\'s other branches) are left out, as are MapIteration* events other than MapIterationFailed (eventTypes shows them).',
+        'Only events that report a failure, timeout or abort (TaskFailed, ExecutionFailed, FailStateEntered, ...), and ExecutionRedriven/MapRunRedriven. The aborts of states stopped because something else failed (a failed Map item\'s siblings, a Parallel\'s other branches) are left out, as are MapIteration* events other than MapIterationFailed (eventTypes without failuresOnly shows them). With eventTypes or stateName too, an event must pass every filter given.',
       ),
     stateName: z
       .string()
@@ -69,7 +69,7 @@ export const getExecutionHistory = defineTool({
       .max(80)
       .optional()
       .describe('Only events of this state (StateEntered/Exited and the Task/Map events linked to it); an event whose state is not known is kept, marked "[state not known]".'),
-    eventTypes: z.array(z.enum(HISTORY_EVENT_TYPES)).min(1).max(HISTORY_EVENT_TYPES.length).optional().describe('Only these event types.'),
+    eventTypes: z.array(z.enum(HISTORY_EVENT_TYPES)).min(1).max(HISTORY_EVENT_TYPES.length).optional().describe('Only these event types. With failuresOnly or stateName too, an event must pass every filter given: failuresOnly leaves out the types that are not failures.'),
     maxPayloadChars: maxPayloadCharsField,
     ...pagingInput({ defaultMaxItems: 100, maxPageSize: 1000, itemNoun: 'events' }),
   }),
@@ -356,7 +356,8 @@ export const getExecutionHistory = defineTool({
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
           ? noEventsOfState(oneLine(args.stateName, 80), args.failuresOnly === true || args.eventTypes !== undefined)
           : '',
-        types && !args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined ? otherFailures(failureTypesSeen, types) : '',
+        types && args.failuresOnly && args.startingToken === undefined ? notFailures(types) : '',
+        types && !args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined ? otherFailures(failureTypesSeen, types, args.failuresOnly) : '',
         morePayloadHint(cut, items.some((v) => [v.cause, v.input, v.output, v.parameters, v.assignedVariables].some((p) => p?.truncated))),
         cut.note ?? '',
       ]
@@ -373,10 +374,19 @@ function stillRunning(lastId: number | undefined): string {
 }
 
 /** eventTypes that matched nothing in a history whose failures are of other types (TaskFailed asked, LambdaFunctionFailed there). */
-function otherFailures(seen: Map<string, number>, asked: Set<string>): string {
+function otherFailures(seen: Map<string, number>, asked: Set<string>, failuresOnly: boolean): string {
   const others = [...seen].filter(([type]) => !asked.has(type));
   if (others.length === 0) return '';
-  return `No event of the types asked for. This history's failures are ${others.map(([type, n]) => `${type} (${n})`).join(', ')}; failuresOnly=true shows every kind of failure.`;
+  // failuresOnly already set: only dropping eventTypes widens the answer.
+  const next = failuresOnly ? 'failuresOnly=true without eventTypes shows every kind of failure' : 'failuresOnly=true shows every kind of failure';
+  return `No event of the types asked for. This history's failures are ${others.map(([type, n]) => `${type} (${n})`).join(', ')}; ${next}.`;
+}
+
+/** eventTypes beside failuresOnly that failuresOnly leaves out: the filters both apply, so these never show. */
+function notFailures(asked: Set<string>): string {
+  const left = [...asked].filter((type) => !isFailureEvent(type) && !isRedriveEvent(type));
+  if (left.length === 0) return '';
+  return `failuresOnly and eventTypes both apply (an event must pass each): ${left.join(', ')} ${left.length === 1 ? 'is not a failure' : 'are not failures'}, so failuresOnly leaves ${left.length === 1 ? 'it' : 'them'} out. Drop failuresOnly to see ${left.length === 1 ? 'it' : 'them'}.`;
 }
 
 /** A stateName that matched nothing: misspelt, or (with a filter) a state with no such events. */
