@@ -3,6 +3,7 @@ import { BackendError, PartialListError } from '../server/errors.js';
 import { itemSize } from '../server/render.js';
 import { collect, WalkInterrupted, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
 import { fingerprintOf } from './fields.js';
+import { dateOnlyReading } from './window.js';
 
 /** Room kept for the answer's envelope: header, continuation hint (with its token) and paging fields. */
 const ENVELOPE_CHARS = 10_000;
@@ -107,6 +108,9 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   if (collected.repeatedToken) {
     ctx.note(`${call.source ?? 'the backend'} handed back the page token it was given, so paging stopped here: more items may exist that this listing cannot reach.`);
   }
+  // Nothing found with a date-only bound: midnight UTC may not be the moment the caller meant.
+  const reading = collected.items.length === 0 && !collected.nextToken && call.args.startingToken === undefined ? dateOnlyReading(call.window) : '';
+  if (reading) ctx.note(`${reading}.`);
   const itemLines = collected.items.map((item) => lines.get(item) ?? '');
   // Beyond the first item the engine never goes over the budget; a single item may.
   const only = collected.items.length === 1 ? collected.items[0] : undefined;

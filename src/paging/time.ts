@@ -2,6 +2,9 @@ import { ToolError } from '../server/errors.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
+/** A date without a time: read as midnight UTC at its start. */
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
 
 /** ISO-8601 or a relative age like "90m", "2h", "7d" (meaning that long ago). Returns epoch ms. */
@@ -27,4 +30,15 @@ export function parseTimeBound(value: string, field: string, now = Date.now()): 
   throw new ToolError(
     `${field} must be an ISO-8601 date-time (e.g. 2026-11-20T09:30:00Z) or a relative age such as 30m, 2h or 7d; got "${value.slice(0, 60)}".`,
   );
+}
+
+/** The bound as given when it is a date alone ("2026-11-01"), else undefined. */
+export function dateOnly(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed !== undefined && DATE_ONLY.test(trimmed) ? trimmed : undefined;
+}
+
+/** The date after a "YYYY-MM-DD" one. */
+export function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }

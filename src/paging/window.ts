@@ -1,6 +1,6 @@
 import type { CursorState } from './token.js';
 import { ToolError } from '../server/errors.js';
-import { parseTimeBound } from './time.js';
+import { dateOnly, nextDay, parseTimeBound } from './time.js';
 
 /** Time windows (startedAfter/startedBefore and the like) of a list call: resolved once, then carried in the token. */
 
@@ -25,11 +25,14 @@ export function resolveWindow<R>(spec: TimeWindowSpec<R> | undefined, start: Cur
   const resolved: { after?: number; before?: number } = {};
   if (after !== undefined) resolved.after = parseTimeBound(after, afterField, now);
   if (before !== undefined) resolved.before = parseTimeBound(before, beforeField, now);
-  if (resolved.after !== undefined && resolved.before !== undefined && resolved.after > resolved.before) {
-    throw new ToolError(
-      `${afterField} (${new Date(resolved.after).toISOString()}) is later than ${beforeField} (${new Date(resolved.before).toISOString()}), so nothing can match. ` +
-        'Relative ages count back from now: 2h is earlier than 1h.',
-    );
+  // Equal bounds leave a window of no width: "startedAfter=D, startedBefore=D" asks for day D, and would answer nothing.
+  if (resolved.after !== undefined && resolved.before !== undefined && resolved.after >= resolved.before) {
+    const problem =
+      resolved.after === resolved.before
+        ? `${afterField} and ${beforeField} are the same instant (${new Date(resolved.after).toISOString()}): a window of no width.`
+        : `${afterField} (${new Date(resolved.after).toISOString()}) is later than ${beforeField} (${new Date(resolved.before).toISOString()}), so nothing can match. ` +
+          'Relative ages count back from now: 2h is earlier than 1h.';
+    throw new ToolError([problem, wholeDayHint(spec)].filter(Boolean).join(' '));
   }
   return resolved;
 }
@@ -42,4 +45,25 @@ export function windowVerdict<R>(spec: TimeWindowSpec<R>, window: { after?: numb
   if (window.after !== undefined && t < window.after) return order === 'newest-first' ? 'stop' : 'skip';
   if (window.before !== undefined && t > window.before) return order === 'oldest-first' ? 'stop' : 'skip';
   return 'keep';
+}
+
+/** How date-only bounds were read, and what to send for one whole day; empty when no bound is a date alone. */
+function wholeDayHint(spec: { after?: string | undefined; before?: string | undefined; afterField: string; beforeField: string }): string {
+  const read = dateOnlyReading(spec);
+  const day = dateOnly(spec.after) ?? dateOnly(spec.before);
+  if (!read || !day) return '';
+  return (
+    `${read}. For the whole day ${day} send ${spec.afterField}=${day} and ${spec.beforeField}=${nextDay(day)}, ` +
+    `or ISO times (${spec.afterField}=${day}T00:00:00Z, ${spec.beforeField}=${day}T23:59:59.999Z).`
+  );
+}
+
+/** "startedBefore=2026-11-01 was read as 2026-11-01T00:00:00Z (midnight UTC)" for each bound given as a date alone. */
+export function dateOnlyReading(spec: { after?: string | undefined; before?: string | undefined; afterField: string; beforeField: string } | undefined): string {
+  if (!spec) return '';
+  const parts = [
+    [spec.afterField, dateOnly(spec.after)],
+    [spec.beforeField, dateOnly(spec.before)],
+  ].flatMap(([field, day]) => (day ? [`${field}=${day} as ${day}T00:00:00Z`] : []));
+  return parts.length === 0 ? '' : `A date alone is read as midnight UTC at its start: ${parts.join(', ')}`;
 }

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_EPOCH_S } from '../fakes/sfn.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
+
+/**
+ * list_executions' startedAfter/startedBefore as a model sends them: a date alone for "runs on day
+ * D", or an age with an upper-case unit. A window that cannot hold anything is refused, and a date
+ * alone that found nothing says how it was read.
+ */
+
+let env: SfnEnv;
+let orders: string;
+
+// BASE_EPOCH_S is 2026-11-20T10:00:00Z; five runs a minute apart back from it.
+const DAY = new Date(BASE_EPOCH_S * 1000).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  env = await startSfnEnv();
+  orders = env.fake.addStateMachine('Orders');
+  env.fake.addExecutions(orders, 5);
+});
+
+afterAll(async () => {
+  await env.close();
+});
+
+const names = (r: { structured?: Record<string, unknown> }) => ((r.structured?.executions ?? []) as Array<{ name: string }>).map((e) => e.name);
+
+describe('list_executions: equal and date-only bounds', () => {
+  it('refuses the same date as both bounds, says it was read as midnight UTC, and what to send for the whole day', async () => {
+    const before = env.fake.requestsFor('ListExecutions').length;
+    const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: DAY, startedBefore: DAY });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain(`startedAfter and startedBefore are the same instant (${DAY}T00:00:00.000Z): a window of no width.`);
+    expect(r.text).toContain(`A date alone is read as midnight UTC at its start: startedAfter=${DAY} as ${DAY}T00:00:00Z, startedBefore=${DAY} as ${DAY}T00:00:00Z.`);
+    expect(r.text).toContain(`For the whole day ${DAY} send startedAfter=${DAY} and startedBefore=2026-11-21, or ISO times (startedAfter=${DAY}T00:00:00Z, startedBefore=${DAY}T23:59:59.999Z).`);
+    expect(env.fake.requestsFor('ListExecutions').length).toBe(before);
+    // Following the hint finds the day's runs.
+    const day = await env.call('list_executions', { stateMachineArn: orders, startedAfter: DAY, startedBefore: '2026-11-21' });
+    expect(names(day)).toHaveLength(5);
+  });
+
+  it('refuses equal ISO times too, without the date-only explanation', async () => {
+    const at = '2026-11-20T09:58:00Z';
+    const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: at, startedBefore: at });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('startedAfter and startedBefore are the same instant (2026-11-20T09:58:00.000Z)');
+    expect(r.text).not.toContain('midnight');
+  });
+
+  it('an inverted window given as dates says how the dates were read', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: '2026-11-21', startedBefore: DAY });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/startedAfter \(2026-11-21T00:00:00.000Z\) is later than startedBefore .*A date alone is read as midnight UTC at its start/);
+  });
+
+  it('a date-only bound that found nothing says, in one line, that it was read as midnight UTC', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: orders, startedBefore: DAY });
+    expect(r.isError).toBeFalsy();
+    expect(names(r)).toEqual([]);
+    const notes = r.text.split('\n').filter((line) => line.includes('midnight'));
+    expect(notes).toEqual([`Note: A date alone is read as midnight UTC at its start: startedBefore=${DAY} as ${DAY}T00:00:00Z.`]);
+  });
+
+  it('no such note when the date-only bound found runs, or when the bound that found nothing was an ISO time', async () => {
+    const found = await env.call('list_executions', { stateMachineArn: orders, startedAfter: DAY });
+    expect(names(found)).toHaveLength(5);
+    expect(found.text).not.toContain('midnight');
+    const none = await env.call('list_executions', { stateMachineArn: orders, startedBefore: `${DAY}T00:00:00Z` });
+    expect(names(none)).toEqual([]);
+    expect(none.text).not.toContain('midnight');
+  });
+});
