@@ -13,6 +13,12 @@ export function parseTimeBound(value: string, field: string, now = Date.now()): 
   const relative = /^(\d{1,6})\s*([smhdw])$/i.exec(trimmed);
   if (relative) {
     const amount = Number(relative[1]);
+    // Many read an upper-case M as months: counting it as minutes would answer the wrong question.
+    if (relative[2] === 'M') {
+      throw new ToolError(
+        `${field} "${trimmed}" is ambiguous: m counts minutes here, not months. Give months as days (e.g. ${amount * 30}d) or an ISO-8601 date (e.g. 2026-05-01); minutes as ${amount}m.`,
+      );
+    }
     const unit = UNIT_MS[(relative[2] ?? '').toLowerCase()] ?? 0;
     return now - amount * unit;
   }

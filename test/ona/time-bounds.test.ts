@@ -25,6 +25,12 @@ describe('list_agent_executions: equal and date-only bounds', () => {
     expect((day.structured?.agentExecutions as unknown[]).length).toBe(5);
   });
 
+  it('refuses an upper-case M (months to some) as createdAfter', async () => {
+    const r = await env.harness.call('list_agent_executions', { createdAfter: '6M' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain('createdAfter "6M" is ambiguous: m counts minutes here, not months. Give months as days (e.g. 180d)');
+  });
+
   it('a date-only createdBefore that found nothing says it was read as midnight UTC', async () => {
     const r = await env.harness.call('list_agent_executions', { createdBefore: '2026-08-01' });
     expect(r.structured?.agentExecutions).toEqual([]);

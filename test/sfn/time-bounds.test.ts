@@ -71,3 +71,26 @@ describe('list_executions: equal and date-only bounds', () => {
     expect(none.text).not.toContain('midnight');
   });
 });
+
+describe('list_executions: relative ages with an upper-case unit', () => {
+  it.each(['6M', '30 M'])('refuses %s, which may mean months, saying m is minutes and how to give months', async (age) => {
+    const before = env.fake.requestsFor('ListExecutions').length;
+    const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: age });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/startedAfter ".*M" is ambiguous: m counts minutes here, not months\. Give months as days \(e\.g\. \d+d\) or an ISO-8601 date/);
+    expect(env.fake.requestsFor('ListExecutions').length).toBe(before);
+  });
+
+  it('reads the unambiguous units in either case, lower-case m as minutes', async () => {
+    // Ages back from the real clock: an age as long as the runs are old finds them all.
+    const days = Math.ceil((Date.now() / 1000 - BASE_EPOCH_S) / 86_400) + 1;
+    for (const age of [`${days}d`, `${days}D`, `${days * 24}H`, `${Math.ceil(days / 7)}W`]) {
+      const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: age });
+      expect(r.isError, age).toBeFalsy();
+      expect(names(r), age).toHaveLength(5);
+    }
+    const minutes = await env.call('list_executions', { stateMachineArn: orders, startedBefore: '30m' });
+    expect(minutes.isError).toBeFalsy();
+    expect(names(minutes)).toHaveLength(5);
+  });
+});
