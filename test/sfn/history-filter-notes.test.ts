@@ -62,6 +62,13 @@ describe('get_execution_history: notes of combined filters', () => {
     expect(plain.text).not.toContain('both apply');
   });
 
+  it('a stateName that matched nothing beside failuresOnly names the filter given, and no other', async () => {
+    const r = await env.call('get_execution_history', { executionArn: runArn, failuresOnly: true, stateName: 'Notify' });
+    expect(types(r)).toEqual([]);
+    expect(r.text).toContain('No event of state "Notify" matches failuresOnly too: it may have none (a state that did not fail), or the name may be misspelt (state names are case-sensitive). Call without failuresOnly to tell.');
+    expect(r.text).not.toContain('eventTypes');
+  });
+
   it('without failuresOnly, eventTypes that match nothing still point at failuresOnly', async () => {
     const r = await env.call('get_execution_history', { executionArn: runArn, eventTypes: ['LambdaFunctionFailed'] });
     expect(types(r)).toEqual([]);

@@ -419,7 +419,7 @@ describe('state names of history events', () => {
     // With a filter, a real state may just have no such events: the answer does not call the name wrong.
     const filtered = await env.call('get_execution_history', { executionArn: arns.map, stateName: 'ReserveItem', eventTypes: ['TaskTimedOut'] });
     expect(filtered.structured?.events).toEqual([]);
-    expect(filtered.text).toContain('No event of state "ReserveItem" matches the filters (failuresOnly or eventTypes): it may have none');
+    expect(filtered.text).toContain('No event of state "ReserveItem" matches eventTypes too: it may have none (none of those types), or the name may be misspelt (state names are case-sensitive). Call without eventTypes to tell.');
     // A continuation that happens to find nothing more says nothing of the kind.
     let token: string | undefined;
     do {

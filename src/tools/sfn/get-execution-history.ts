@@ -354,7 +354,7 @@ export const getExecutionHistory = defineTool({
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),
         !args.reverseOrder && !paging.nextToken && lastRead?.atEnd && !RUN_ENDED.has(lastRead.type ?? '') ? stillRunning(lastRead.id) : '',
         args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined
-          ? noEventsOfState(oneLine(args.stateName, 80), args.failuresOnly === true || args.eventTypes !== undefined)
+          ? noEventsOfState(oneLine(args.stateName, 80), [args.failuresOnly ? 'failuresOnly' : '', args.eventTypes ? 'eventTypes' : ''].filter(Boolean))
           : '',
         types && args.failuresOnly && args.startingToken === undefined ? notFailures(types) : '',
         types && !args.stateName && items.length === 0 && !paging.nextToken && args.startingToken === undefined ? otherFailures(failureTypesSeen, types, args.failuresOnly) : '',
@@ -389,10 +389,11 @@ function notFailures(asked: Set<string>): string {
   return `failuresOnly and eventTypes both apply (an event must pass each): ${left.join(', ')} ${left.length === 1 ? 'is not a failure' : 'are not failures'}, so failuresOnly leaves ${left.length === 1 ? 'it' : 'them'} out. Drop failuresOnly to see ${left.length === 1 ? 'it' : 'them'}.`;
 }
 
-/** A stateName that matched nothing: misspelt, or (with a filter) a state with no such events. */
-function noEventsOfState(name: string, filtered: boolean): string {
-  return filtered
-    ? `No event of state "${name}" matches the filters (failuresOnly or eventTypes): it may have none (a state that did not fail), or the name may be misspelt (state names are case-sensitive). Call without the filters to tell.`
+/** A stateName that matched nothing: misspelt, or (with other filters, named as given) a state with no such events. */
+function noEventsOfState(name: string, filters: string[]): string {
+  const given = filters.join(' and ');
+  return filters.length > 0
+    ? `No event of state "${name}" matches ${given} too: it may have none (${filters.includes('failuresOnly') ? 'a state that did not fail' : 'none of those types'}), or the name may be misspelt (state names are case-sensitive). Call without ${given} to tell.`
     : `No event belongs to a state named "${name}": state names are case-sensitive; call without stateName to see them.`;
 }
 
