@@ -455,7 +455,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       const position = (): CursorState => positionAt(state, page.items, i, spec.keyOf);
       // A list seen out of order cannot be stopped at its first item outside the window: it is scanned on.
       const listed = trail.order === 'unordered' ? 'unordered' : undefined;
-      const verdict = window && spec.window ? windowVerdict(spec.window, window, raw, listed) : 'keep';
+      let verdict = window && spec.window ? windowVerdict(spec.window, window, raw, listed) : 'keep';
+      // Nor at one met before the list has been seen falling (pages of one item, a skewed start
+      // date, an emulator listing oldest first): it is passed over, so that where a walk stops does
+      // not depend on maxItems or pageSize. Order evidence builds up within a few items, and is carried.
+      if (verdict === 'stop' && spec.window?.order === 'newest-first' && trail.order !== 'newest-first') verdict = 'skip';
       if (verdict === 'stop') {
         itemsScanned += 1;
         return finish('timeWindow');
