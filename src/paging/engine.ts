@@ -272,6 +272,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // end of the page before, by identity).
     const cursor = state;
     if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: Math.min(spec.pageSize, adaptiveSize() * 2 ** Math.min(stalledPages, 16)) };
+    // A fixed size is this call's: a continuation given a smaller pageSize (after a slow page) uses it.
+    else if (state.offset === 0) state = { ...state, pageSize: spec.pageSize };
     let page: BackendPage<R>;
     // A page a look-ahead already fetched is not fetched again (it keeps the size it was read at).
     const early = state.backendToken === undefined ? undefined : readAhead.get(state.backendToken);
