@@ -95,11 +95,14 @@ export const getExecutionHistory = defineTool({
      * bound to it); stops early when `done`; a failure here never fails the call. Empty pages that
      * carry a token do not count (a backend may send several), up to EMPTY_PAGES_FOLLOWED of them.
      */
+    /** GetExecutionHistory requests this call sent: read-aheads and look-aheads too, which the paging engine does not see. */
+    let requestsSent = 0;
     const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[], last: boolean) => void, done: () => boolean): Promise<void> => {
       let token = start;
       for (let read = 0, empty = 0; read < pages && empty < EMPTY_PAGES_FOLLOWED && ctx.deadlineAt - Date.now() > 2000; ) {
         const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
         try {
+          requestsSent += 1;
           const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
           token = out.nextToken;
           const events = out.events ?? [];
@@ -205,6 +208,7 @@ export const getExecutionHistory = defineTool({
         const fetch = async (token: string | undefined) => {
           const cached = prefetched.get(pageKey(token));
           if (cached) return cached;
+          requestsSent += 1;
           const out = await sfn
             .getExecutionHistory(
               { executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults, nextToken: token },
@@ -347,7 +351,8 @@ export const getExecutionHistory = defineTool({
     const seen = new Map<string, string>();
     const lines = keptLines.map((line, i) => (PAYLOAD_LABEL.test(line) ? lineOf(items[i] as HistoryEventView, seen) : line));
     return {
-      structured: { events: items, ...paging },
+      // What the call cost: the engine counts only the pages it was handed.
+      structured: { events: items, ...paging, pagesFetched: Math.max(paging.pagesFetched, requestsSent) },
       fitsBudget,
       text: [
         ...collapseRuns(items, lines, heading, markOf),
