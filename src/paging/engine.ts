@@ -207,6 +207,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   };
   let emptyStreak = 0;
   let stalledPages = 0;
+  /** Items older than the window passed over before the list was seen listing newest first. */
+  let olderPassedOver = 0;
   // A token from before trails were carried holds just the item before the cursor.
   const legacyTrail = start.previousKeyHash === undefined ? undefined : [start.previousTime === undefined ? [start.previousKeyHash] : [start.previousKeyHash, start.previousTime]];
   const trail = Trail.restore(spec.keyOf, start.trail ?? (legacyTrail as WireTrail | undefined), start.orderEvidence ?? 0);
@@ -271,7 +273,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // cursor before it is resized below (finish knows the page boundary, where a call resumes at the
     // end of the page before, by identity).
     const cursor = state;
-    if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: Math.min(spec.pageSize, adaptiveSize() * 2 ** Math.min(stalledPages, 16)) };
+    // Past an item older than the window, a page big enough to tell whether the list goes on falling.
+    const atLeast = olderPassedOver > 0 ? OLDER_PASSED_OVER : 1;
+    if (state.offset === 0 && spec.adaptivePageSize) state = { ...state, pageSize: Math.min(spec.pageSize, Math.max(atLeast, adaptiveSize() * 2 ** Math.min(stalledPages, 16))) };
     // A fixed size is this call's: a continuation given a smaller pageSize (after a slow page) uses it.
     else if (state.offset === 0) state = { ...state, pageSize: spec.pageSize };
     let page: BackendPage<R>;
@@ -461,7 +465,11 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       // Nor at one met before the list has been seen falling (pages of one item, a skewed start
       // date, an emulator listing oldest first): it is passed over, so that where a walk stops does
       // not depend on maxItems or pageSize. Order evidence builds up within a few items, and is carried.
-      if (verdict === 'stop' && spec.window?.order === 'newest-first' && trail.order !== 'newest-first') verdict = 'skip';
+      // A few such items in a row with no rise (equal start dates build no evidence) do end it.
+      if (verdict === 'stop' && spec.window?.order === 'newest-first' && trail.order !== 'newest-first' && olderPassedOver < OLDER_PASSED_OVER) {
+        olderPassedOver += 1;
+        verdict = 'skip';
+      }
       if (verdict === 'stop') {
         itemsScanned += 1;
         return finish('timeWindow');
@@ -510,6 +518,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** Most backend calls spent looking for a cursor whose items moved (empty pages included). */
 const LOOKAHEAD_FETCHES = 25;
+/** Items older than a newest-first window passed over, with the list's order not yet known, before one ends the walk. */
+const OLDER_PASSED_OVER = 4;
 /** Empty pages in a row fetched at once; after them, one page per EMPTY_PAGE_SPACING_MS at most. */
 const EMPTY_PAGES_UNPACED = 10;
 const EMPTY_PAGE_SPACING_MS = 50;

@@ -25,11 +25,13 @@ export function resolveWindow<R>(spec: TimeWindowSpec<R> | undefined, start: Cur
   const resolved: { after?: number; before?: number } = {};
   if (after !== undefined) resolved.after = parseTimeBound(after, afterField, now);
   if (before !== undefined) resolved.before = parseTimeBound(before, beforeField, now);
-  // Equal bounds leave a window of no width: "startedAfter=D, startedBefore=D" asks for day D, and would answer nothing.
-  if (resolved.after !== undefined && resolved.before !== undefined && resolved.after >= resolved.before) {
+  // The same date twice ("startedAfter=D, startedBefore=D") asks for day D, and would answer nothing.
+  // Both bounds are inclusive, so equal ISO times ask for one instant; equal dates are a slip.
+  const sameDate = resolved.after === resolved.before && dateOnlyReading(spec) !== '';
+  if (resolved.after !== undefined && resolved.before !== undefined && (resolved.after > resolved.before || sameDate)) {
     const problem =
       resolved.after === resolved.before
-        ? `${afterField} and ${beforeField} are the same instant (${new Date(resolved.after).toISOString()}): a window of no width.`
+        ? `${afterField} and ${beforeField} are the same instant (${new Date(resolved.after).toISOString()}): only what started at exactly that millisecond would match.`
         : `${afterField} (${new Date(resolved.after).toISOString()}) is later than ${beforeField} (${new Date(resolved.before).toISOString()}), so nothing can match. ` +
           'Relative ages count back from now: 2h is earlier than 1h.';
     throw new ToolError([problem, wholeDayHint(spec)].filter(Boolean).join(' '));

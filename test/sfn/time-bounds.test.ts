@@ -31,7 +31,7 @@ describe('list_executions: equal and date-only bounds', () => {
     const before = env.fake.requestsFor('ListExecutions').length;
     const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: DAY, startedBefore: DAY });
     expect(r.isError).toBe(true);
-    expect(r.text).toContain(`startedAfter and startedBefore are the same instant (${DAY}T00:00:00.000Z): a window of no width.`);
+    expect(r.text).toContain(`startedAfter and startedBefore are the same instant (${DAY}T00:00:00.000Z): only what started at exactly that millisecond would match.`);
     expect(r.text).toContain(`A date alone is read as midnight UTC at its start: startedAfter=${DAY} as ${DAY}T00:00:00Z, startedBefore=${DAY} as ${DAY}T00:00:00Z.`);
     expect(r.text).toContain(`For the whole day ${DAY} send startedAfter=${DAY} and startedBefore=2026-11-21, or ISO times (startedAfter=${DAY}T00:00:00Z, startedBefore=${DAY}T23:59:59.999Z).`);
     expect(env.fake.requestsFor('ListExecutions').length).toBe(before);
@@ -40,11 +40,10 @@ describe('list_executions: equal and date-only bounds', () => {
     expect(names(day)).toHaveLength(5);
   });
 
-  it('refuses equal ISO times too, without the date-only explanation', async () => {
+  it('answers equal ISO times (both bounds are inclusive: the executions started at that instant), without the date-only note', async () => {
     const at = '2026-11-20T09:58:00Z';
     const r = await env.call('list_executions', { stateMachineArn: orders, startedAfter: at, startedBefore: at });
-    expect(r.isError).toBe(true);
-    expect(r.text).toContain('startedAfter and startedBefore are the same instant (2026-11-20T09:58:00.000Z)');
+    expect(r.isError, r.text).toBeUndefined();
     expect(r.text).not.toContain('midnight');
   });
 
