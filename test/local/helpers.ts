@@ -84,13 +84,15 @@ export function useLocalMachines(machines: Record<string, unknown>, handlersSour
  * it: a real MCP client in memory, the server's Step Functions tools, the engine behind them.
  * `run` starts an execution with start_execution and polls describe_execution until it ends.
  */
-export function useLocalTools(machines: Record<string, unknown>, handlersSource?: string) {
+/** `files`: other files written beside the definitions before the engine starts (name → content). */
+export function useLocalTools(machines: Record<string, unknown>, handlersSource?: string, files: Record<string, string> = {}) {
   let engine: LocalEngineHandle | undefined;
   let h: Harness | undefined;
   let fixture: ReturnType<typeof fixtureDir> | undefined;
   beforeAll(async () => {
     setQuiet(true);
     fixture = fixtureDir(machines, handlersSource);
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(fixture.dir, name), content);
     const config = testConfig(['--local', fixture.dir, '--allow-writes', '--local-time-scale', '0.001']);
     engine = await startLocalEngine(config);
     h = await connect(config, { sfn: engine.sfnBackend });

@@ -1,11 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalEngine, type LocalEngineHandle } from '../../src/local/index.js';
-import { setQuiet } from '../../src/log.js';
-import { testConfig } from '../helpers/config.js';
-import { connect, type Harness } from '../helpers/harness.js';
-import { fixtureDir, smArn } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { smArn, useLocalTools } from './helpers.js';
 
 /**
  * AWS refuses an invalid definition when it is created, so it never shows in a listing. A local one
@@ -13,34 +7,21 @@ import { fixtureDir, smArn } from './helpers.js';
  * does not pick one only to have start_execution refuse it.
  */
 
-let engine: LocalEngineHandle;
-let h: Harness;
-let fixture: ReturnType<typeof fixtureDir>;
-
-beforeAll(async () => {
-  setQuiet(true);
-  fixture = fixtureDir({
+const { call } = useLocalTools(
+  {
     Good: { StartAt: 'A', States: { A: { Type: 'Pass', End: true } } },
     // Caught by the validator, which runs in the background after start.
     NoResource: { StartAt: 'A', States: { A: { Type: 'Task', End: true } } },
     // Refused as unsupported by the embedded engine.
     Jsonata: { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', End: true } } },
-  });
-  writeFileSync(join(fixture.dir, 'Broken.asl.json'), '{ "StartAt": ');
-  const config = testConfig(['--local', fixture.dir, '--allow-writes']);
-  engine = await startLocalEngine(config);
-  h = await connect(config, { sfn: engine.sfnBackend });
-});
-
-afterAll(async () => {
-  await h.close();
-  await engine.close();
-  fixture.remove();
-});
+  },
+  undefined,
+  { 'Broken.asl.json': '{ "StartAt": ' },
+);
 
 describe('list_state_machines on the embedded engine', () => {
   it('lists every loaded machine and notes, on its first call, those that cannot run and the file not loaded', async () => {
-    const r = await h.call('list_state_machines', { maxItems: 2 });
+    const r = await call('list_state_machines', { maxItems: 2 });
     expect(r.isError).toBeUndefined();
     const names = (r.structured?.stateMachines as Array<{ name: string }>).map((m) => m.name);
     expect(names).toEqual(['Good', 'Jsonata']);
@@ -55,15 +36,15 @@ describe('list_state_machines on the embedded engine', () => {
     );
 
     // Said once per listing: the continuation lists the rest without repeating the notes.
-    const next = await h.call('list_state_machines', { maxItems: 2, startingToken: r.structured?.nextToken });
+    const next = await call('list_state_machines', { maxItems: 2, startingToken: r.structured?.nextToken });
     expect((next.structured?.stateMachines as Array<{ name: string }>).map((m) => m.name)).toEqual(['NoResource']);
     expect(next.text).not.toContain('Note:');
   });
 
   it('start_execution refuses a machine the note named, and starts one it did not', async () => {
-    const good = await h.call('start_execution', { stateMachineArn: smArn('Good'), name: 'ok' });
+    const good = await call('start_execution', { stateMachineArn: smArn('Good'), name: 'ok' });
     expect(good.isError, good.text).toBeUndefined();
-    const refused = await h.call('start_execution', { stateMachineArn: smArn('NoResource'), name: 'no' });
+    const refused = await call('start_execution', { stateMachineArn: smArn('NoResource'), name: 'no' });
     expect(refused.isError).toBe(true);
     expect(refused.text).toContain('Task state "A" has no Resource, which a Task state must have');
   });
