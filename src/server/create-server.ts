@@ -53,7 +53,7 @@ export function createServer(deps: ServerDeps, caller: CallerInfo = {}): McpServ
         title: tool.title,
         description: tool.description,
         // Unknown keys are refused, not dropped: a misspelt "Input" must not start an execution with {}.
-        inputSchema: toolInputSchema(tool.inputSchema.strict()),
+        inputSchema: inputSchemaOf(tool),
         outputSchema: tool.outputSchema,
         annotations: annotationsFor(tool.operation),
       },
@@ -61,6 +61,17 @@ export function createServer(deps: ServerDeps, caller: CallerInfo = {}): McpServ
     );
   }
   return server;
+}
+
+/** Built once per tool, not per server instance: HTTP builds an instance for every request. */
+const inputSchemas = new WeakMap<ToolDefinition, ReturnType<typeof toolInputSchema>>();
+function inputSchemaOf(tool: ToolDefinition): ReturnType<typeof toolInputSchema> {
+  let schema = inputSchemas.get(tool);
+  if (!schema) {
+    schema = toolInputSchema(tool.inputSchema.strict());
+    inputSchemas.set(tool, schema);
+  }
+  return schema;
 }
 
 async function runTool(
