@@ -411,6 +411,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // as new items at the head are. Only on the page a continuation resumes on.
     let behindCursorPossible = resuming && byTrail && !trail.isLast(page.items[(startIndex ?? 0) - 1]) && trail.mayBeNewestFirst();
     spec.observePage?.(page);
+    // Items before the cursor were passed (or arrived behind it): a copy of one further on the page
+    // (a backend's slip) is a repeat. Their own keys, not the trail's hashes, so no false match.
+    for (let i = 0; i < startIndex; i += 1) passedThisCall.add(page.items[i] as R);
     // A page read again only to resume at its end (itemsCanLeave) has not stalled.
     const resumedAtEnd = resuming && state.offset > 0 && startIndex === state.offset;
     stalledPages = page.items.length > 0 && startIndex >= page.items.length && !resumedAtEnd ? stalledPages + 1 : 0;

@@ -3,9 +3,8 @@ import { onaEnv, type OnaEnv } from '../ona/env.js';
 
 /**
  * A backend page that holds the same item twice (a backend's paging slip): the repeat is left out
- * wherever one call meets it, within the page as across pages. A continuation that starts between
- * the two copies remembers only a short trail of hashed keys, too weak to drop items by (a false
- * match would lose one), so there the copy can still come out again.
+ * wherever one call meets it, within the page as across pages, and when a continuation starts
+ * between the two copies (the page it re-reads shows what lies behind its cursor).
  */
 
 let env: OnaEnv;
@@ -37,7 +36,7 @@ async function walk(args: Record<string, unknown>): Promise<string[]> {
 }
 
 describe('an item repeated within one backend page', () => {
-  it('is returned once, in one call and across continuations that do not start between the copies', async () => {
+  it('is returned once, in one call and across continuations', async () => {
     const expected = env.fake.executions.map((e) => e.id);
     const third = env.fake.executions[2];
     if (!third) throw new Error('fixture');
@@ -48,6 +47,19 @@ describe('an item repeated within one backend page', () => {
       for (const maxItems of [1, 2, 3, 4]) expect(await walk({ pageSize: 5, maxItems }), `maxItems ${maxItems}`).toEqual(expected);
     } finally {
       env.fake.executions.splice(3, 1);
+    }
+  });
+
+  it('is returned once when a continuation starts between two copies apart on the page', async () => {
+    const expected = env.fake.executions.map((e) => e.id);
+    const third = env.fake.executions[2];
+    if (!third) throw new Error('fixture');
+    // [e0, e1, e2, e3, e2, e4, ...]: maxItems 3 and 4 end a call between the copies, inside page one.
+    env.fake.executions.splice(4, 0, third);
+    try {
+      for (const maxItems of [1, 2, 3, 4]) expect(await walk({ pageSize: 5, maxItems }), `maxItems ${maxItems}`).toEqual(expected);
+    } finally {
+      env.fake.executions.splice(4, 1);
     }
   });
 });
