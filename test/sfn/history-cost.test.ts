@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHistory } from '../fakes/sfn.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
@@ -30,4 +30,39 @@ it.each([
   expect(r.isError, r.text).toBeUndefined();
   const sent = env.fake.requestsFor('GetExecutionHistory').length - before;
   expect(r.structured?.pagesFetched).toBe(sent);
+});
+
+describe('an answer whose events the read-ahead all leaves out', () => {
+  // Newest first in pages of 3, Step30's TaskFailed and TaskStarted are kept while their state is
+  // not known (its TaskStateEntered is on the next page) and fill maxItems=2; the read-ahead then
+  // names them Step30, so they are left out. Such an answer held no event and said maxItems.
+  const args = { executionArn: '', stateName: 'Step29', reverseOrder: true, maxItems: 2, pageSize: 3 };
+
+  it('goes on from its own token and returns the events of the state asked for', async () => {
+    const before = env.fake.requestsFor('GetExecutionHistory').length;
+    const r = await env.call('get_execution_history', { ...args, executionArn: arn });
+    expect(r.isError, r.text).toBeUndefined();
+    const events = r.structured?.events as Array<{ stateName?: string }>;
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.stateName === 'Step29')).toBe(true);
+    // What both walks cost.
+    expect(r.structured?.pagesFetched).toBe(env.fake.requestsFor('GetExecutionHistory').length - before);
+  });
+
+  it('loses and repeats nothing when followed to the end', async () => {
+    const whole = await env.call('get_execution_history', { executionArn: arn, stateName: 'Step29', reverseOrder: true });
+    const expected = (whole.structured?.events as Array<{ id: number }>).map((e) => e.id);
+    expect(expected.length).toBeGreaterThan(2);
+    const ids: number[] = [];
+    let token: string | undefined;
+    let calls = 0;
+    do {
+      const r = await env.call('get_execution_history', { ...args, executionArn: arn, ...(token && { startingToken: token }) });
+      expect(r.isError, r.text).toBeUndefined();
+      ids.push(...(r.structured?.events as Array<{ id: number }>).map((e) => e.id));
+      token = r.structured?.nextToken as string | undefined;
+      calls += 1;
+    } while (token && calls < 60);
+    expect(ids).toEqual(expected);
+  });
 });
