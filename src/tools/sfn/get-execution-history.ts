@@ -35,6 +35,8 @@ const PAYLOAD_LABEL = /(cause|parameters|input|output|assignedVariables)( \([^)]
 const RUN_ENDS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 /** Events after which an execution's history grows no more (until a redrive). */
 const RUN_ENDED = new Set([...RUN_ENDS, 'ExecutionSucceeded']);
+/** A Fail state entered in a Map item or Parallel branch aborted next: another failure there came first and is the one handled. */
+const FAIL_STATE_ABORTED = '(then its item or branch was aborted: another failure came first)';
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
 const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
@@ -169,8 +171,12 @@ async function readHistory(
   // A failure without an outcome whose next event was not read (or had not happened) may still be
   // handled: say so, or it would read as the failure that ended the run.
   // An aborted state is never retried or caught: nothing is waited for after it.
-  const unmarkedText = (v: HistoryEventView): string =>
-    isFailureEvent(v.type) && !isStateAbort(v.type) ? UNMARKED_TEXT[outcomes.unmarked(v.id)] : '';
+  const unmarkedText = (v: HistoryEventView): string => {
+    if (!isFailureEvent(v.type) || isStateAbort(v.type)) return '';
+    const reason = outcomes.unmarked(v.id);
+    // A Fail state ends its item or branch as it is entered: nothing of it waited to be aborted.
+    return reason === 'aborted' && v.type === 'FailStateEntered' ? FAIL_STATE_ABORTED : UNMARKED_TEXT[reason];
+  };
   const markOf = (v: HistoryEventView): string => (v.outcome ? `(${v.outcome})` : unmarkedText(v));
   // A plain name shows bare in brackets, exactly (so it works as the stateName filter); any other is fenced.
   const stateLabel = (name: string | undefined): string =>
