@@ -4,7 +4,7 @@ import { useLocalTools } from './helpers.js';
 /**
  * Map items that reach a Fail state together: the engine fails the Map on the first and aborts the
  * others' iterations. A Fail state ends its item as it is entered, so the history does not say of
- * the others that their state was aborted (QA: it did), but that another failure came first.
+ * the others that their state was aborted (QA: it did), but that their item was.
  */
 
 const { call, run } = useLocalTools({
@@ -31,7 +31,7 @@ const { call, run } = useLocalTools({
 });
 
 describe('Fail states entered by several Map items at once', () => {
-  it.each([false, true])('the first is caught, the others say another failure came first (reverseOrder %s)', async (reverseOrder) => {
+  it.each([false, true])('the first is caught, the others say their item was aborted (reverseOrder %s)', async (reverseOrder) => {
     const { executionArn, described } = await run('fail-in-map', { items: [3, 4, 5] });
     expect(described.structured?.status).toBe('SUCCEEDED');
     const r = await call('get_execution_history', { executionArn, failuresOnly: true, reverseOrder, includeExecutionData: false });
@@ -39,7 +39,7 @@ describe('Fail states entered by several Map items at once', () => {
     const lines = r.text.split('\n').filter((line) => line.includes('FailStateEntered'));
     expect(lines).toHaveLength(3);
     expect(lines.filter((line) => line.includes('(caught)'))).toHaveLength(1);
-    expect(lines.filter((line) => line.includes('(then its item or branch was aborted: another failure came first)'))).toHaveLength(2);
+    expect(lines.filter((line) => line.includes('(then its item or branch was aborted)'))).toHaveLength(2);
     expect(r.text).not.toContain('then its state was aborted');
   });
 });

@@ -49,6 +49,29 @@ describe('an answer whose events the read-ahead all leaves out', () => {
     expect(r.structured?.pagesFetched).toBe(env.fake.requestsFor('GetExecutionHistory').length - before);
   });
 
+  it('counts the requests of a follow-up walk that failed', async () => {
+    // Where the first follow-up walk starts in a clean call: its first engine page after a read-ahead.
+    const base = env.fake.requestsFor('GetExecutionHistory').length;
+    await env.call('get_execution_history', { ...args, executionArn: arn });
+    const sent = env.fake.requestsFor('GetExecutionHistory').slice(base);
+    const readAhead = sent.findIndex((r) => r.body.maxResults === 1000);
+    const followUp = sent.findIndex((r, i) => i > readAhead && r.body.maxResults === 3);
+    expect(readAhead).toBeGreaterThanOrEqual(0);
+    expect(followUp).toBeGreaterThan(readAhead);
+    // The same call, with that request failing.
+    let n = 0;
+    const hook = (): void => {
+      n += 1;
+      if (n === followUp + 1) env.fake.inject({ kind: 'internal' }, { op: 'GetExecutionHistory' });
+      else env.fake.onceBefore('GetExecutionHistory', hook);
+    };
+    env.fake.onceBefore('GetExecutionHistory', hook);
+    const before = env.fake.requestsFor('GetExecutionHistory').length;
+    const r = await env.call('get_execution_history', { ...args, executionArn: arn });
+    expect(r.isError, r.text).toBeUndefined();
+    expect(r.structured?.pagesFetched).toBe(env.fake.requestsFor('GetExecutionHistory').length - before);
+  });
+
   it('loses and repeats nothing when followed to the end', async () => {
     const whole = await env.call('get_execution_history', { executionArn: arn, stateName: 'Step29', reverseOrder: true });
     const expected = (whole.structured?.events as Array<{ id: number }>).map((e) => e.id);

@@ -35,8 +35,11 @@ const PAYLOAD_LABEL = /(cause|parameters|input|output|assignedVariables)( \([^)]
 const RUN_ENDS = new Set(['ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 /** Events after which an execution's history grows no more (until a redrive). */
 const RUN_ENDED = new Set([...RUN_ENDS, 'ExecutionSucceeded']);
-/** A Fail state entered in a Map item or Parallel branch aborted next: another failure there came first and is the one handled. */
-const FAIL_STATE_ABORTED = '(then its item or branch was aborted: another failure came first)';
+/**
+ * A Fail state entered in a Map item or Parallel branch aborted next (by another failure that came
+ * first, or by a stop or timeout not read yet): the item or branch was, not the state.
+ */
+const FAIL_STATE_ABORTED = '(then its item or branch was aborted)';
 /** Text marks of failures without an outcome whose fate is not known (a failure with none ended its run). */
 const UNMARKED_TEXT: Record<Unmarked, string> = {
   ended: '',
@@ -96,35 +99,48 @@ export const getExecutionHistory = defineTool({
   async handler(args, ctx) {
     requireArn('executionArn', args.executionArn, 'execution');
     const sfn = await ctx.backends.sfn();
-    const opening = args.startingToken === undefined;
-    let read = await readHistory(args, ctx, sfn, opening);
+    const call: CallSoFar = { opening: args.startingToken === undefined, requestsSent: 0, failureTypesSeen: new Map(), oldestFirstNoted: false };
+    let read = await readHistory(args, ctx, sfn, call);
+    let pagesWalked = read.output.structured.pagesFetched;
     // Events kept while their state (or their stretch of aborts) was still undecided count against
     // maxItems and may all be left out once the read-ahead decides them: an answer with no event
     // that says maxItems was reached would cost the caller a call for nothing. It goes on from its
     // own token, as the caller would (the token carries everything read so far).
     for (let more = 0; more < EMPTY_ANSWERS_CONTINUED && read.undecidedLeftOut > 0 && read.output.structured.events.length === 0; more += 1) {
-      const { stopReason, nextToken, pagesFetched, itemsScanned } = read.output.structured;
+      const { stopReason, nextToken, itemsScanned } = read.output.structured;
       if (stopReason !== 'maxItems' || nextToken === undefined || ctx.deadlineAt - Date.now() < 2000 || ctx.signal.aborted) break;
-      const next = await readHistory({ ...args, startingToken: nextToken }, ctx, sfn, opening).catch(() => undefined);
+      const next = await readHistory({ ...args, startingToken: nextToken }, ctx, sfn, call).catch(() => undefined);
       if (!next) break;
-      next.output.structured.pagesFetched += pagesFetched;
+      pagesWalked += next.output.structured.pagesFetched;
       next.output.structured.itemsScanned += itemsScanned;
       read = next;
     }
+    // What the call cost: the engine counts only the pages it was handed, not read-aheads (nor a follow-up that failed).
+    read.output.structured.pagesFetched = Math.max(pagesWalked, call.requestsSent);
     return read.output;
   },
 });
 
+/** What every walk of one call shares (the handler may walk again from its own token). */
+interface CallSoFar {
+  /** The caller's walk began in this call: only then can an answer say what a filter matched nowhere. */
+  opening: boolean;
+  /** GetExecutionHistory requests sent: read-aheads and look-aheads too, which the paging engine does not see. */
+  requestsSent: number;
+  /** Failure events of each type read: what to point at when eventTypes matched nothing. */
+  failureTypesSeen: Map<string, number>;
+  oldestFirstNoted: boolean;
+}
+
 /**
- * One walk of the history from args.startingToken (`opening`: the caller's walk began in this call,
- * which alone can say what a filter matched nowhere), and how many events it kept while undecided
- * and left out after the read-ahead decided them.
+ * One walk of the history from args.startingToken, and how many events it kept while undecided and
+ * left out after the read-ahead decided them. Its pagesFetched is the engine's count.
  */
 async function readHistory(
   args: HistoryArgs,
   ctx: ToolContext,
   sfn: SfnBackend,
-  opening: boolean,
+  call: CallSoFar,
 ): Promise<{ output: { structured: HistoryOutput & { pagesFetched: number; itemsScanned: number }; fitsBudget: boolean; text: string }; undecidedLeftOut: number }> {
   const names = new StateNameIndex(args.reverseOrder);
   const outcomes = new FailureOutcomes(args.reverseOrder);
@@ -137,14 +153,12 @@ async function readHistory(
    * bound to it); stops early when `done`; a failure here never fails the call. Empty pages that
    * carry a token do not count (a backend may send several), up to EMPTY_PAGES_FOLLOWED of them.
    */
-  /** GetExecutionHistory requests this call sent: read-aheads and look-aheads too, which the paging engine does not see. */
-  let requestsSent = 0;
   const readAhead = async (start: string | undefined, pages: number, observe: (events: HistoryEvent[], last: boolean) => void, done: () => boolean): Promise<void> => {
     let token = start;
     for (let read = 0, empty = 0; read < pages && empty < EMPTY_PAGES_FOLLOWED && ctx.deadlineAt - Date.now() > 2000; ) {
       const limit = callSignal(ctx.signal, ctx.deadlineAt - Date.now() - 1000);
       try {
-        requestsSent += 1;
+        call.requestsSent += 1;
         const out = await sfn.getExecutionHistory({ executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults: 1000, nextToken: token }, limit.signal);
         token = out.nextToken;
         const events = out.events ?? [];
@@ -162,8 +176,7 @@ async function readHistory(
   let readEnd: string | undefined;
   /** The last event of the pages walked, and whether it is the history's last (no page after it). */
   let lastRead: { id: number | undefined; type: string | undefined; atEnd: boolean } | undefined;
-  /** Failure events of each type the walk read: what to point at when eventTypes matched nothing. */
-  const failureTypesSeen = new Map<string, number>();
+  const { opening, failureTypesSeen } = call;
   /** reverseOrder asked, yet a page came oldest first: the backend ignores reverseOrder (some emulators do). */
   let oldestFirstAnyway = false;
   /** Pages read ahead while collecting, by page size and token, handed to the engine when it gets there. */
@@ -254,7 +267,7 @@ async function readHistory(
       const fetch = async (token: string | undefined) => {
         const cached = prefetched.get(pageKey(token));
         if (cached) return cached;
-        requestsSent += 1;
+        call.requestsSent += 1;
         const out = await sfn
           .getExecutionHistory(
             { executionArn: args.executionArn, reverseOrder: args.reverseOrder, includeExecutionData: args.includeExecutionData, maxResults, nextToken: token },
@@ -393,7 +406,8 @@ async function readHistory(
     // Whether what followed a failure was read may have changed since it was sized.
     keptLines.push(learnt || isFailureEvent(v.type) ? lineOf(v) : (result.lines[i] ?? ''));
   });
-  if (oldestFirstAnyway) {
+  if (oldestFirstAnyway && !call.oldestFirstNoted) {
+    call.oldestFirstNoted = true;
     ctx.note(
       'Step Functions GetExecutionHistory returned events oldest first although reverseOrder=true was asked (this backend ignores reverseOrder): the events are in the order it gave, so the newest ones are at the end of the history, not here.',
     );
@@ -406,8 +420,7 @@ async function readHistory(
   return {
     undecidedLeftOut,
     output: {
-      // What the call cost: the engine counts only the pages it was handed.
-      structured: { events: items, ...paging, pagesFetched: Math.max(paging.pagesFetched, requestsSent) },
+      structured: { events: items, ...paging },
       fitsBudget,
       text: [
         ...collapseRuns(items, lines, heading, markOf),
