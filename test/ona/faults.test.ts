@@ -335,11 +335,12 @@ describe('ona faults', () => {
   });
 
   it('a page token Ona no longer takes: start over without startingToken, not "check the filters"', async () => {
-    const first = await call('list_agent_executions', { maxItems: 1, pageSize: 1 });
+    // Two pages of one: the continuation re-reads the second (executions can leave the list), whose Ona token it carries.
+    const first = await call('list_agent_executions', { maxItems: 2, pageSize: 1 });
     const token = first.structured?.nextToken as string;
     expect(token).toBeTruthy();
     env.fake.failNext({ kind: 'status', status: 400, body: connectBody('invalid_argument', 'pagination.token: invalid or expired page token') });
-    const res = await call('list_agent_executions', { maxItems: 1, pageSize: 1, startingToken: token });
+    const res = await call('list_agent_executions', { maxItems: 2, pageSize: 1, startingToken: token });
     expect(res.text).toMatch(/failed: invalid_argument \(HTTP 400\).*Next: Ona no longer accepts the page token the continuation carries \(it expired\); call again without startingToken to start over\.$/);
   });
 

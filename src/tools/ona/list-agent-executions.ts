@@ -85,8 +85,8 @@ export const listAgentExecutions = defineTool({
       view: (e) => (e.id ? summaryOf(e, fixed, max) : void (withoutId += 1)),
       line: (s) => summaryLine(s, ctx.fence),
       filtering: args.createdBefore !== undefined,
-      // An execution leaves a phase filter as it runs on.
-      itemsCanLeave: args.statusPhases !== undefined,
+      // An execution can be deleted (DeleteAgentExecution), and leaves a phase filter as it runs on.
+      itemsCanLeave: true,
       // Gitpod's public API pages by offset.
       positionTokens: true,
       window: {
