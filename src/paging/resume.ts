@@ -6,7 +6,16 @@
  */
 
 /** Items a token remembers: the one just before the cursor and those before it. */
-export const TRAIL_LENGTH = 5;
+const TRAIL_LENGTH = 5;
+
+/**
+ * Items sharing the recency of the one passed last that a token remembers beyond TRAIL_LENGTH: among
+ * ties (runs started in one millisecond) recency cannot tell passed from not, only keys can.
+ */
+const TIED_KEPT = 45;
+
+/** The most items a trail holds (a token holding more was not written by this server). */
+export const MAX_TRAIL = TRAIL_LENGTH + TIED_KEPT;
 
 /** Characters of a trail key's hash: anchors are searched on one page, so 36 bits is plenty. */
 const TRAIL_HASH_CHARS = 7;
@@ -68,7 +77,8 @@ export class Trail<R> {
     const last = this.entries[this.entries.length - 1]?.time;
     if (time !== undefined && last !== undefined && time > last) this.evidence = -1;
     this.entries.push({ raw, time });
-    if (this.entries.length > TRAIL_LENGTH) this.entries.shift();
+    // Oldest first: past TRAIL_LENGTH, only a run of items tied with the last stays (newest first, ties are consecutive).
+    while (this.entries.length > TRAIL_LENGTH && (time === undefined || this.entries[0]?.time !== time || this.entries.length > MAX_TRAIL)) this.entries.shift();
   }
 
   /**

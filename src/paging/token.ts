@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ToolError } from '../server/errors.js';
 import { MAX_TOKEN_CHARS } from './fields.js';
-import { TRAIL_LENGTH, type WireTrail } from './resume.js';
+import { MAX_TRAIL, type WireTrail } from './resume.js';
 
 /**
  * Continuation tokens: self-contained (any replica can continue them), bound to the tool, the
@@ -239,7 +239,7 @@ function wellFormed(wire: WireCursor): boolean {
 function wellFormedTrail(trail: unknown): boolean {
   return (
     Array.isArray(trail) &&
-    trail.length <= TRAIL_LENGTH &&
+    trail.length <= MAX_TRAIL &&
     trail.every(
       (entry: unknown) =>
         Array.isArray(entry) &&
