@@ -1,5 +1,6 @@
 import type { StateMachine as LibStateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import { fixArgument, unmarkPath } from './intrinsic-args.js';
+import { jaywayStep } from './path-steps.js';
 
 /** Lazy access to aws-local-stepfunctions: importing it costs ~140 ms, so only the engine loads it. */
 
@@ -48,13 +49,26 @@ export function installPromisePolyfill(): void {
  *   the value. Its evaluate() answers those itself.
  * - A path argument of an intrinsic function that library-fixes marked is read without its mark,
  *   and the value found is fixed for the function (intrinsic-args.ts).
+ * - Each step of a path finds what Jayway, Step Functions' JSONPath, finds (path-steps.ts): a key
+ *   starting with "@" is a key.
+ * - A path it cannot evaluate (it throws a TypeError or an Error of its own) fails the state with
+ *   States.Runtime, which no Retry or Catch handles, as Step Functions' path errors do; the host's
+ *   exception would be retried and caught as an error named TypeError.
  */
 let pathFixes: Promise<void> | undefined;
 export function installPathFixes(): Promise<void> {
   pathFixes ??= import('jsonpath-plus').then(({ JSONPath }) => {
     type Evaluate = (this: { wrap?: boolean }, expr: unknown, ...rest: unknown[]) => unknown;
-    const proto = JSONPath.prototype as unknown as { evaluate: Evaluate };
+    type Trace = (this: unknown, expr: unknown[], value: unknown, ...rest: unknown[]) => unknown;
+    const proto = JSONPath.prototype as unknown as { evaluate: Evaluate; _trace: Trace };
     const evaluate = proto.evaluate;
+    const trace = proto._trace;
+    proto._trace = function jaywayTrace(expr, value, ...rest): unknown {
+      const [loc, ...next] = expr;
+      if (typeof loc !== 'string') return trace.call(this, expr, value, ...rest);
+      const step = jaywayStep(loc);
+      return trace.call(this, step === loc ? expr : [step, ...next], value, ...rest);
+    };
     proto.evaluate = function fixedEvaluate(expr, ...rest): unknown {
       if (typeof expr === 'object' && expr !== null && !Array.isArray(expr)) {
         const { path, json } = expr as { path?: unknown; json?: unknown };
@@ -68,8 +82,21 @@ export function installPathFixes(): Promise<void> {
           return wrap === false ? json : [json];
         }
       }
-      return evaluate.call(this, expr, ...rest);
+      try {
+        return evaluate.call(this, expr, ...rest);
+      } catch (err) {
+        throw unevaluablePath(expr, err);
+      }
     };
   });
   return pathFixes;
+}
+
+/** A States.Runtime error (neither retried nor caught: the library reads the two flags) for a path jsonpath-plus threw on. */
+function unevaluablePath(expr: unknown, err: unknown): unknown {
+  if (!(err instanceof Error) || err.name.startsWith('States.')) return err;
+  const path = typeof expr === 'object' && expr !== null ? (expr as { path?: unknown }).path : expr;
+  const error = new Error(`Path expression '${String(path)}' could not be evaluated: ${err.message}`);
+  error.name = 'States.Runtime';
+  return Object.assign(error, { isRetryable: false, isCatchable: false });
 }
