@@ -50,7 +50,7 @@ export function installPromisePolyfill(): void {
  * - A path argument of an intrinsic function that library-fixes marked is read without its mark,
  *   and the value found is fixed for the function (intrinsic-args.ts).
  * - Each step of a path finds what Jayway, Step Functions' JSONPath, finds (path-steps.ts): a key
- *   starting with "@" is a key.
+ *   starting with "@" is a key; arrays and strings have no "length".
  * - A path it cannot evaluate (it throws a TypeError or an Error of its own) fails the state with
  *   States.Runtime, which no Retry or Catch handles, as Step Functions' path errors do; the host's
  *   exception would be retried and caught as an error named TypeError.
@@ -66,7 +66,9 @@ export function installPathFixes(): Promise<void> {
     proto._trace = function jaywayTrace(expr, value, ...rest): unknown {
       const [loc, ...next] = expr;
       if (typeof loc !== 'string') return trace.call(this, expr, value, ...rest);
-      const step = jaywayStep(loc);
+      const step = jaywayStep(loc, value);
+      // What a trace finds is a list of matches: none.
+      if (step === undefined) return [];
       return trace.call(this, step === loc ? expr : [step, ...next], value, ...rest);
     };
     proto.evaluate = function fixedEvaluate(expr, ...rest): unknown {

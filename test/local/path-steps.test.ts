@@ -3,10 +3,14 @@ import { useLocalTools } from './helpers.js';
 
 /**
  * Paths find what Step Functions' JSONPath (Jayway) finds, not what jsonpath-plus, which the
- * library evaluates them with, finds: a key starting with "@" is a key. And a path jsonpath-plus
+ * library evaluates them with, finds: a key starting with "@" is a key, and arrays and strings
+ * have no "length" (nor strings characters) to find. And a path jsonpath-plus
  * cannot evaluate fails the state with States.Runtime (neither retried nor caught), not with the
  * host's exception.
  */
+
+/** Paths to what JavaScript has and JSON does not: an array's and a string's length, a string's characters. */
+const JS_ONLY = ['$.items.length', '$.name.length', '$.name[0]', '$$.StateMachine.Name.length'];
 
 const ECHO = 'arn:aws:lambda:us-east-1:123456789012:function:echo';
 const pass = (extra: Record<string, unknown>) => ({ StartAt: 'P', States: { P: { Type: 'Pass', End: true, ...extra } } });
@@ -39,6 +43,17 @@ const { call, run } = useLocalTools(
     },
     'at-task': handledTask({ 'v.$': '$.@timestamp' }),
     'filter-task': handledTask({ 'v.$': '$.orders[?(@.shipping.express == 1)]' }),
+    ...Object.fromEntries(JS_ONLY.map((path, i) => [`js-only-${i}`, pass({ Parameters: { 'v.$': path } })])),
+    'length-input-path': pass({ InputPath: '$.items.length' }),
+    'length-choice': {
+      StartAt: 'C',
+      States: {
+        C: { Type: 'Choice', Choices: [{ Variable: '$.items.length', NumericGreaterThan: 2, Next: 'Many' }], Default: 'Few' },
+        Many: { Type: 'Pass', Result: 'many', End: true },
+        Few: { Type: 'Pass', Result: 'few', End: true },
+      },
+    },
+    'real-length': pass({ Parameters: { 'box.$': '$.box.length', 'first.$': '$.items[0]', 'all.$': '$.items[*]', 'lengths.$': '$.boxes[*].length' } }),
   },
   `export default { '${ECHO}': async (input) => input };`,
 );
@@ -97,5 +112,30 @@ describe('a path jsonpath-plus cannot evaluate', () => {
     const events = await eventTypes(executionArn);
     expect(events.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'ExecutionFailed']);
     expect(events[2]).toMatchObject({ error: 'States.Runtime', cause: { untrustedData: cause } });
+  });
+});
+
+describe('"length" of an array or a string, a character of a string', () => {
+  const input = { items: [1, 2, 3], name: 'zoe' };
+
+  it.each(JS_ONLY.map((path, i) => [path, i]))('%s finds nothing: the state fails with States.Runtime', async (path, i) => {
+    const { described } = await run(`js-only-${i}`, input);
+    expect(described.structured).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(text(described.structured?.cause)).toContain(path.startsWith('$$') ? `Path expression '${path}' does not point to a value` : `The JSONPath '${path}' specified for the field 'v.$' could not be found in the input`);
+  });
+
+  it('InputPath and a Choice comparison find nothing either', async () => {
+    const read = await run('length-input-path', input);
+    expect(read.described.structured).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(text(read.described.structured?.cause)).toContain("Path expression '$.items.length' does not point to a value");
+    const chosen = await run('length-choice', input);
+    expect(chosen.described.structured).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(text(chosen.described.structured?.cause)).toContain("Path expression '$.items.length' does not point to a value");
+  });
+
+  it('an object\'s own "length" key is found, and array items still are', async () => {
+    const { described } = await run('real-length', { box: { length: 7 }, items: [1, 2, 3], boxes: [{ length: 1 }, [1, 2], { length: 3 }] });
+    expect(described.structured).toMatchObject({ status: 'SUCCEEDED' });
+    expect(JSON.parse(text(described.structured?.output))).toEqual({ box: 7, first: 1, all: [1, 2, 3], lengths: [1, 3] });
   });
 });
