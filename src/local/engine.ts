@@ -13,6 +13,7 @@ import { installRunTap, runCallingHandler, tapRunOptions, type RunTap } from './
 import { dataLimitExceeded, exceedsPayloadLimit, scaledWaitHandler, taskHandler, type HandlerSet, type RunBinding } from './tasks.js';
 import { TaskFailedWildcards } from './task-failed.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
+import { validatedCopy } from './validated-copy.js';
 import { explainValidation } from './validator-messages.js';
 
 /** Runs executions on aws-local-stepfunctions and keeps their records and histories. */
@@ -136,10 +137,11 @@ export class LocalEngine {
     const [lib] = await Promise.all([loadLibrary(), installPathFixes()]);
     installRunTap(lib.StateMachine);
     try {
-      // Validates the definition as written (asl-validator); the runtime copy skips validation.
-      new lib.StateMachine(sm.definition as unknown as StateMachineDefinition);
+      // Validates the definition as written (asl-validator), but for what its grammar refuses and
+      // Step Functions takes (validated-copy.ts); the runtime copy skips validation.
+      new lib.StateMachine(validatedCopy(sm.definition) as unknown as StateMachineDefinition);
     } catch (err) {
-      // The definition as written: the validator fills in fields of the one it is given.
+      // The definition as written: the validator's messages point into it.
       const explained = err instanceof Error ? explainValidation(err.message, JSON.parse(sm.definitionText)) : String(err);
       const message = explained.replace(/\s+/g, ' ').trim();
       throw new ApiError('InvalidDefinition', `Invalid State Machine Definition: ${message} (${file})`);

@@ -3,6 +3,7 @@ import { isBlank, markPath, type ArgumentFix } from './intrinsic-args.js';
 import { mapCalls, parseIntrinsic, printIntrinsic, type IntrinsicCall } from './intrinsics.js';
 import { isObject, type JsonObject } from './json.js';
 import { walkStates } from './states.js';
+import { isNonIntegerLiteral, TEMPLATE_FIELDS } from './validated-copy.js';
 
 /**
  * Rewrites of the definition copy the library runs, where aws-local-stepfunctions 3.0.0 gives
@@ -24,6 +25,7 @@ import { walkStates } from './states.js';
  * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
  *   States.Format, a non-integer bound to States.MathRandom, a blank string to
  *   States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
+ *   A bound of States.MathRandom written as a literal with a fraction is written as its integer part.
  * (States.TaskFailed in Retry and Catch is rewritten, and set per failure, by task-failed.ts.)
  */
 export const CONSTANTS_CONTEXT_KEY = 'LocalEngineResults';
@@ -37,9 +39,6 @@ const COMPARISON_TYPES: Array<[prefix: string, test: string]> = [
   ['Timestamp', 'IsTimestamp'],
   ['Boolean', 'IsBoolean'],
 ];
-
-/** Where a state holds payload templates, whose "key.$" values may call intrinsic functions. */
-const TEMPLATE_FIELDS = ['Parameters', 'ItemSelector', 'ResultSelector'];
 
 /** Applies the rewrites in place; returns the Pass results that now live in the context object. */
 export function workAroundLibrary(definition: JsonObject): Json[] {
@@ -131,10 +130,10 @@ function fixCall(call: IntrinsicCall): IntrinsicCall {
       // The values after the template may be objects or arrays (intrinsic-args.ts).
       return { name: call.name, args: [first, ...rest.map((arg) => markIfPath(arg, 'format'))] };
     case 'States.MathRandom': {
-      // Step Functions takes the integer part of each bound. (A literal with a fraction does not pass validation.)
+      // Step Functions takes the integer part of each bound, read from a path or written as a literal.
       const [end, ...seed] = rest;
       const bounds = end === undefined ? [first] : [first, end];
-      return { name: call.name, args: [...bounds.map((arg) => markIfPath(arg, 'integer')), ...seed] };
+      return { name: call.name, args: [...bounds.map((arg) => truncateIfLiteral(markIfPath(arg, 'integer'))), ...seed] };
     }
     case 'States.StringToJson':
       // Of an empty or blank string it is null.
@@ -143,6 +142,12 @@ function fixCall(call: IntrinsicCall): IntrinsicCall {
     default:
       return call;
   }
+}
+
+function truncateIfLiteral(arg: IntrinsicCall | string): IntrinsicCall | string {
+  if (typeof arg !== 'string' || !isNonIntegerLiteral(arg)) return arg;
+  const value = Number(arg);
+  return Number.isFinite(value) ? String(Math.trunc(value)) : arg;
 }
 
 function markIfPath(arg: IntrinsicCall | string, fix: ArgumentFix): IntrinsicCall | string {
