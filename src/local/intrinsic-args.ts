@@ -8,15 +8,18 @@
  *   a map or list: `{a=1, b=[x, y]}`, strings unquoted); the library takes only scalars.
  * - `integer`: States.MathRandom takes the integer part of a non-integer bound; the library refuses it.
  * - `json`: States.StringToJson of an empty or blank string is null; the library's JSON.parse throws.
+ * - `items`: States.ArrayGetItem at an index the array does not have (negative, past its end, not
+ *   an integer) fails with States.Runtime; the library's gives null. The array is handed on as a
+ *   view whose read at such an index throws.
  *
  * An argument that is itself a call (States.Format('{}', States.Array(1))) is not a path, so it is
  * not fixed. What the functions throw is mended too: see mendIntrinsicError.
  */
 
-export type ArgumentFix = 'format' | 'integer' | 'json';
+export type ArgumentFix = 'format' | 'integer' | 'json' | 'items';
 
 const MARK = '#executions-mcp:';
-const FIXES: readonly ArgumentFix[] = ['format', 'integer', 'json'];
+const FIXES: readonly ArgumentFix[] = ['format', 'integer', 'json', 'items'];
 const MARKS = new RegExp(`${MARK}(?:${FIXES.join('|')})`, 'g');
 
 export function markPath(path: string, fix: ArgumentFix): string {
@@ -45,7 +48,28 @@ export function fixArgument(value: unknown, fix: ArgumentFix): unknown {
       return typeof value === 'number' ? Math.trunc(value) : value;
     case 'json':
       return isBlank(value) ? 'null' : value;
+    case 'items':
+      return Array.isArray(value) ? checkedItems(value) : value;
   }
+}
+
+/** The keys a number index reads (String(-1), "1.5", "NaN", "Infinity"), and those of an array's items. */
+const NUMBER_KEY = /^(?:-?(?:\d|Infinity)|NaN$)/;
+const ITEM_KEY = /^(?:0|[1-9]\d*)$/;
+
+/** The array as States.ArrayGetItem reads it, failing at an index it does not have. */
+function checkedItems(items: unknown[]): unknown[] {
+  return new Proxy(items, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && NUMBER_KEY.test(key) && !(ITEM_KEY.test(key) && Number(key) < target.length)) {
+        const n = target.length;
+        const error = new Error(`Intrinsic function States.ArrayGetItem was given index ${key} for an array of ${n} items: the index must be a non-negative integer less than ${n}`);
+        error.name = 'States.Runtime';
+        throw Object.assign(error, { isRetryable: false, isCatchable: false });
+      }
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
 }
 
 /** An empty or whitespace-only string: JSON text of nothing, which Step Functions reads as null. */

@@ -24,7 +24,8 @@ import { isNonIntegerLiteral, TEMPLATE_FIELDS } from './validated-copy.js';
  *   is first merged with nothing, whose result the library hands on as a copy.
  * - Intrinsic arguments the library refuses where Step Functions takes them (an object to
  *   States.Format, a non-integer bound to States.MathRandom, a blank string to
- *   States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts.
+ *   States.StringToJson) are marked, to be fixed where the library reads them: see intrinsic-args.ts;
+ *   so is the array of States.ArrayGetItem, which must fail at an index it does not have.
  *   A bound of States.MathRandom written as a literal with a fraction is written as its integer part.
  * (States.TaskFailed in Retry and Catch is rewritten, and set per failure, by task-failed.ts.)
  */
@@ -108,7 +109,7 @@ function fixTemplate(template: unknown): unknown {
 }
 
 /** Calls whose arguments need a fix, by name. */
-const MENDED_CALLS = ['States.JsonMerge', 'States.Format', 'States.MathRandom', 'States.StringToJson'];
+const MENDED_CALLS = ['States.JsonMerge', 'States.Format', 'States.MathRandom', 'States.StringToJson', 'States.ArrayGetItem'];
 
 function fixExpression(expression: string): string {
   if (!MENDED_CALLS.some((name) => expression.includes(name))) return expression;
@@ -135,6 +136,9 @@ function fixCall(call: IntrinsicCall): IntrinsicCall {
       const bounds = end === undefined ? [first] : [first, end];
       return { name: call.name, args: [...bounds.map((arg) => truncateIfLiteral(markIfPath(arg, 'integer'))), ...seed] };
     }
+    case 'States.ArrayGetItem':
+      // An index the array does not have fails the state (intrinsic-args.ts).
+      return { name: call.name, args: [markIfPath(first, 'items'), ...rest] };
     case 'States.StringToJson':
       // Of an empty or blank string it is null.
       if (typeof first === 'string' && first.startsWith("'") && isBlank(first.slice(1, -1))) return { name: call.name, args: ["'null'", ...rest] };
