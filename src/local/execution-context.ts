@@ -52,6 +52,14 @@ function retargetRule(rule: unknown): void {
   }
 }
 
+const QUOTED_RETARGETED = new RegExp(`'\\$\\$\\.${EXECUTION_CONTEXT_KEY}(?![\\w$])`, 'g');
+
+/** A message quoting a retargeted path ("Path expression '$$.LocalEngineExecution.X' does not point to a value") quotes it as written. */
+export function mendRetargetedPath(error: unknown): void {
+  if (!(error instanceof Error) || !error.message.includes(RETARGETED)) return;
+  error.message = error.message.replace(QUOTED_RETARGETED, () => "'$$.Execution");
+}
+
 function retarget(value: string): string {
   return value.includes('$$.Execution') ? value.replace(LITERAL_OR_REFERENCE, (m) => (m.startsWith("'") ? m : RETARGETED)) : value;
 }

@@ -1,3 +1,4 @@
+import { mendRetargetedPath } from './execution-context.js';
 import { mendIntrinsicError } from './intrinsic-args.js';
 import type { LibraryEvent } from './library.js';
 
@@ -152,6 +153,7 @@ export function installRunTap(stateMachineClass: { prototype: object }): void {
         logger.dispatchStateFailedEvent = (stateName, stateType, stateInput, error) => {
           withoutTimeoutCause(error);
           mendIntrinsicError(error);
+          mendRetargetedPath(error);
           stateFailed(stateName, stateType, stateInput, error);
           // Last, so that nothing runs between it and the library's Retry/Catch match.
           link.tap.stateFailing?.(node, stateName, error);

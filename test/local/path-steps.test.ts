@@ -10,7 +10,7 @@ import { useLocalTools } from './helpers.js';
  */
 
 /** Paths to what JavaScript has and JSON does not: an array's and a string's length, a string's characters. */
-const JS_ONLY = ['$.items.length', '$.name.length', '$.name[0]', '$$.StateMachine.Name.length'];
+const JS_ONLY = ['$.items.length', '$.name.length', '$.name[0]', '$$.StateMachine.Name.length', '$$.Execution.Name.length'];
 
 const ECHO = 'arn:aws:lambda:us-east-1:123456789012:function:echo';
 const pass = (extra: Record<string, unknown>) => ({ StartAt: 'P', States: { P: { Type: 'Pass', End: true, ...extra } } });
