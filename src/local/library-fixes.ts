@@ -3,7 +3,7 @@ import { isBlank, markPath, type ArgumentFix } from './intrinsic-args.js';
 import { mapCalls, parseIntrinsic, printIntrinsic, type IntrinsicCall } from './intrinsics.js';
 import { isObject, type JsonObject } from './json.js';
 import { walkStates } from './states.js';
-import { isNonIntegerLiteral, TEMPLATE_FIELDS } from './validated-copy.js';
+import { isNonIntegerLiteral, mapTemplateExpressions, TEMPLATE_FIELDS } from './validated-copy.js';
 
 /**
  * Rewrites of the definition copy the library runs, where aws-local-stepfunctions 3.0.0 gives
@@ -54,7 +54,7 @@ export function workAroundLibrary(definition: JsonObject): Json[] {
       delete state.Parameters;
     }
     if (Array.isArray(state.Choices)) state.Choices = state.Choices.map(fixRule);
-    for (const field of TEMPLATE_FIELDS) if (state[field] !== undefined) state[field] = fixTemplate(state[field]);
+    for (const field of TEMPLATE_FIELDS) if (state[field] !== undefined) state[field] = mapTemplateExpressions(state[field], fixExpression);
   });
   return constants;
 }
@@ -95,17 +95,6 @@ function typeTestOf(rule: JsonObject): string | undefined {
     if (family) return family[1];
   }
   return undefined;
-}
-
-/** A payload template with its intrinsic calls mended, at any depth. */
-function fixTemplate(template: unknown): unknown {
-  if (Array.isArray(template)) return template.map(fixTemplate);
-  if (!isObject(template)) return template;
-  const fixed: JsonObject = {};
-  for (const [key, value] of Object.entries(template)) {
-    fixed[key] = key.endsWith('.$') && typeof value === 'string' ? fixExpression(value) : fixTemplate(value);
-  }
-  return fixed;
 }
 
 /** Calls whose arguments need a fix, by name. */

@@ -26,17 +26,18 @@ export function isNonIntegerLiteral(arg: string): boolean {
 export function validatedCopy(definition: JsonObject): JsonObject {
   const copy = structuredClone(definition);
   walkStates(copy, ({ state }) => {
-    for (const field of TEMPLATE_FIELDS) if (state[field] !== undefined) state[field] = integerTemplate(state[field]);
+    for (const field of TEMPLATE_FIELDS) if (state[field] !== undefined) state[field] = mapTemplateExpressions(state[field], integerLiterals);
   });
   return copy;
 }
 
-function integerTemplate(template: unknown): unknown {
-  if (Array.isArray(template)) return template.map(integerTemplate);
+/** A payload template with `rewrite` applied to each "key.$" expression, at any depth. */
+export function mapTemplateExpressions(template: unknown, rewrite: (expression: string) => string): unknown {
+  if (Array.isArray(template)) return template.map((item) => mapTemplateExpressions(item, rewrite));
   if (!isObject(template)) return template;
   const fixed: JsonObject = {};
   for (const [key, value] of Object.entries(template)) {
-    fixed[key] = key.endsWith('.$') && typeof value === 'string' ? integerLiterals(value) : integerTemplate(value);
+    fixed[key] = key.endsWith('.$') && typeof value === 'string' ? rewrite(value) : mapTemplateExpressions(value, rewrite);
   }
   return fixed;
 }
