@@ -501,7 +501,9 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     await spec.onProgress?.(pagesFetched, items.length);
     const next = atPageEnd();
     if (!next) return finish('exhausted');
-    pageEnd = spec.itemsCanLeave && page.items.length > 0 ? { boundary: next, end: endOfPage(state, page.items.length, next) } : undefined;
+    // Not a page read only to resume at its end: a call ending at its boundary (the deadline on the
+    // next fetch) would hand out the token it came with, and a slow backend would stall every call there.
+    pageEnd = spec.itemsCanLeave && startIndex < page.items.length ? { boundary: next, end: endOfPage(state, page.items.length, next) } : undefined;
     state = next;
     if (items.length >= spec.maxItems) return finish('maxItems', state);
     // With adaptive pages, stop on the page boundary rather than fetch an item that cannot fit.
