@@ -17,7 +17,7 @@ const TIED_KEPT = 45;
 /** The most items a trail holds (a token holding more was not written by this server). */
 export const MAX_TRAIL = TRAIL_LENGTH + TIED_KEPT;
 
-/** Characters of a trail key's hash: anchors are searched on one page, so 36 bits is plenty. */
+/** Characters of a trail key's hash (about 34 bits: anchors and ties are searched on one page of at most 1,000 items). */
 const TRAIL_HASH_CHARS = 7;
 
 export type ListOrder = 'unknown' | 'newest-first' | 'unordered';
