@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
-import { PayloadSchema, compact, cutAt, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { count, failureReasonOf, int64Field, onaState, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { PayloadSchema, compact, cutAt, oneLine, payload, type UntrustedFence } from '../../server/render.js';
+import { count, failureReasonOf, int64Field, onaState, onaTime, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The full view of one AgentExecution: every field a person debugging it would look at. */
 
@@ -133,8 +133,8 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number, at
     mode: setEnum(status?.mode),
     role: setEnum(meta?.role),
     creator: meta?.creator ? { id: meta.creator.id, principal: setEnum(meta.creator.principal) } : undefined,
-    createdAt: iso(meta?.createdAt),
-    updatedAt: iso(meta?.updatedAt),
+    createdAt: onaTime(meta?.createdAt),
+    updatedAt: onaTime(meta?.updatedAt),
     agentId: spec?.agentId,
     codeContext: ctx
       ? {
@@ -191,7 +191,7 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number, at
       },
       atMost,
     ),
-    waitingSince: iso(status?.waitingInfo?.waitingSince),
+    waitingSince: onaTime(status?.waitingInfo?.waitingSince),
     conversationUrl: webUrl(status?.conversationUrl),
     transcriptUrl: webUrl(status?.transcriptUrl),
     supportBundleUrl: webUrl(status?.supportBundleUrl),

@@ -5,7 +5,7 @@ import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { compact, continuationHint } from '../../server/render.js';
 import { AgentExecutionSummary, summaryLine, summaryOf } from './list-view.js';
-import { PHASES, ROLES, idField } from './views.js';
+import { PHASES, ROLES, idField, onaTimeMs } from './views.js';
 
 const MAX_PAGE_SIZE = 100;
 
@@ -94,10 +94,7 @@ export const listAgentExecutions = defineTool({
         before: args.createdBefore,
         afterField: 'createdAfter',
         beforeField: 'createdBefore',
-        timeOf: (e) => {
-          const t = e.metadata?.createdAt ? Date.parse(e.metadata.createdAt) : Number.NaN;
-          return Number.isNaN(t) ? undefined : t;
-        },
+        timeOf: (e) => onaTimeMs(e.metadata?.createdAt),
         order: 'newest-first',
       },
     });

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
-import { PayloadSchema, compact, cutAt, iso, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { count, failureReasonOf, int64Field, onaState, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { PayloadSchema, compact, cutAt, oneLine, payload, type UntrustedFence } from '../../server/render.js';
+import { count, failureReasonOf, int64Field, onaState, onaTime, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
 
@@ -54,8 +54,8 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     projectId: projectId === fixed.projectId ? undefined : bounded(projectId, MAX_NAME_CHARS),
     // Project or environment: the environment only says more when there is no project.
     environmentId: projectId ? undefined : bounded(spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId, MAX_NAME_CHARS),
-    createdAt: iso(e.metadata?.createdAt),
-    updatedAt: iso(e.metadata?.updatedAt),
+    createdAt: onaTime(e.metadata?.createdAt),
+    updatedAt: onaTime(e.metadata?.updatedAt),
     iterations: count(status?.iterations),
     inputTokensUsed: count(status?.inputTokensUsed),
     outputTokensUsed: count(status?.outputTokensUsed),

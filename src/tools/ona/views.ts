@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { unwrapPasted } from '../pasted.js';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
+import { iso } from '../../server/render.js';
 import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
 
 /** Shared Ona view pieces: enums, normalised state, number and enum helpers. */
@@ -139,6 +140,38 @@ export function shortCount(n: Int64 | undefined): string {
   if (n < 999_500) return `${Math.round(n / 1000)}k`;
   if (n < 999_950_000) return `${(n / 1_000_000).toFixed(1)}M`;
   return `${(n / 1_000_000_000).toFixed(1)}B`;
+}
+
+/**
+ * The session an execution belongs to (what start_agent_execution's sessionId continues). The API
+ * puts it in spec.session and status.session; newer versions also in metadata.sessionId (the
+ * documented example response carries all three).
+ */
+export function sessionOf(e: AgentExecution): string | undefined {
+  return e.spec?.session || e.status?.session || e.metadata?.sessionId || undefined;
+}
+
+// proto3 JSON writes a Timestamp as RFC 3339 with an offset; a server that leaves it out means UTC.
+const ONA_TIME = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * An Ona timestamp as epoch ms. Without an offset it is UTC: Date.parse would read it in the
+ * server's own time zone, shifting the instant by the server's offset. Other forms than ISO-8601
+ * are no proto3 Timestamp: undefined, as for a value of the wrong type.
+ */
+export function onaTimeMs(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : ONA_TIME.exec(value);
+  if (!m) return undefined;
+  const [, date = '', time = '00:00:00', zone = 'Z'] = m;
+  const offset = zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone.toUpperCase();
+  const ms = Date.parse(`${date}T${time}${offset}`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** An Ona timestamp as ISO-8601 UTC (see onaTimeMs). */
+export function onaTime(value: string | undefined): string | undefined {
+  const ms = onaTimeMs(value);
+  return ms === undefined ? undefined : iso(ms);
 }
 
 export { shortTime } from '../../server/render.js';
