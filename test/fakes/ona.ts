@@ -62,7 +62,8 @@ const FILTER_PATHS: Record<string, (e: RawExecution) => unknown> = {
   projectIds: (e) => (e.spec.codeContext as { projectId?: string } | undefined)?.projectId,
   roles: (e) => e.metadata.role,
   statusPhases: (e) => e.status.phase,
-  sessionIds: (e) => e.metadata.sessionId,
+  // Where the tools read the session from (spec, then status, then the newer metadata field).
+  sessionIds: (e) => e.spec.session || e.status.session || e.metadata.sessionId,
   agentExecutionIds: (e) => e.id,
 };
 

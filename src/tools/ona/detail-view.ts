@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, cutAt, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { count, failureReasonOf, int64Field, onaState, onaTime, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { count, failureReasonOf, int64Field, onaState, onaTime, sessionOf, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The full view of one AgentExecution: every field a person debugging it would look at. */
 
@@ -28,7 +28,7 @@ export const AgentExecutionDetail = z.object({
       pullRequest: z.object({ url: z.string().optional(), title: z.string().optional(), fromBranch: z.string().optional(), toBranch: z.string().optional() }).optional(),
     })
     .optional(),
-  sessionId: z.string().optional(),
+  sessionId: z.string().optional().describe('The session it ran in: start_agent_execution with this sessionId continues it.'),
   workflowActionId: z.string().optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   failureReason: z.string().optional(),
@@ -146,7 +146,7 @@ export function detailOf(e: AgentExecution, requestedId: string, max: number, at
             : undefined,
         }
       : undefined,
-    sessionId: meta?.sessionId,
+    sessionId: sessionOf(e),
     workflowActionId: meta?.workflowActionId,
     annotations: shownAnnotations(meta?.annotations, atMost),
     failureReason: failureReasonOf(e),
@@ -215,7 +215,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
   const lines = [
     `${fence.inline('id', d.id)}  ${d.state} (${fence.inline('phase', phase) || 'no phase'}${stopping})${d.name ? `  ${fence.field('name', oneLine(d.name, 120))}` : ''}${d.mode ? `  ${fence.field('mode', shortEnum(d.mode))}` : ''}`,
     times.filter(Boolean).join('  '),
-    [fence.field('agent', d.agentId), fence.field('creator', d.creator?.id), ...where].filter(Boolean).join('  '),
+    [fence.field('agent', d.agentId), fence.field('creator', d.creator?.id), fence.field('session', d.sessionId), ...where].filter(Boolean).join('  '),
     `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +
       limitsText(d.limits),
     d.failureReason ? `failure ${fence.field('reason', shortEnum(d.failureReason))}` : '',

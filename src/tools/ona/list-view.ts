@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, cutAt, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { count, failureReasonOf, int64Field, onaState, onaTime, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { count, failureReasonOf, int64Field, onaState, onaTime, sessionOf, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
 
@@ -19,6 +19,7 @@ export const AgentExecutionSummary = z.object({
   creatorId: z.string().optional().describe('Left out when the query named exactly this one creator.'),
   projectId: z.string().optional().describe('Left out when the query named exactly this one project.'),
   environmentId: z.string().optional().describe('Only when there is no projectId: the environment of the code context, else the first one the agent used.'),
+  sessionId: z.string().optional().describe('The session it ran in: start_agent_execution with this sessionId continues it. Left out when the query named exactly this one session.'),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
   iterations: int64Field,
@@ -34,6 +35,7 @@ export interface QueryFixed {
   agentId?: string | undefined;
   creatorId?: string | undefined;
   projectId?: string | undefined;
+  sessionId?: string | undefined;
 }
 
 export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars: number): AgentExecutionSummary {
@@ -42,6 +44,7 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
   const agentId = spec?.agentId;
   const creatorId = e.metadata?.creator?.id;
   const projectId = spec?.codeContext?.projectId;
+  const sessionId = sessionOf(e);
   return compact({
     id: e.id ?? '',
     name: bounded(e.metadata?.name, MAX_NAME_CHARS),
@@ -54,6 +57,7 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     projectId: projectId === fixed.projectId ? undefined : bounded(projectId, MAX_NAME_CHARS),
     // Project or environment: the environment only says more when there is no project.
     environmentId: projectId ? undefined : bounded(spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId, MAX_NAME_CHARS),
+    sessionId: sessionId === fixed.sessionId ? undefined : bounded(sessionId, MAX_NAME_CHARS),
     createdAt: onaTime(e.metadata?.createdAt),
     updatedAt: onaTime(e.metadata?.updatedAt),
     iterations: count(status?.iterations),
@@ -102,6 +106,7 @@ export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): st
       : '',
     fence.field('agent', s.agentId),
     s.projectId ? fence.field('project', s.projectId) : fence.field('env', s.environmentId),
+    fence.field('session', s.sessionId),
     fence.field('reason', s.failureReason ? shortEnum(s.failureReason) : undefined),
     // Flattened so the item stays on one line.
     s.failureMessage ? fence.wrap({ ...s.failureMessage, untrustedData: s.failureMessage.untrustedData.replace(/\s+/g, ' ') }, 'failure') : '',

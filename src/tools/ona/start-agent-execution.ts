@@ -88,7 +88,7 @@ export const startAgentExecution = defineTool({
     mode: z.enum(AGENT_MODES).optional().describe('Agent mode; omit for the agent default (execution).'),
     annotations: annotationsField.optional().describe('Key/value annotations stored on the execution (at most 32); list_agent_executions can filter on them.'),
     runnerId: idField('Runner on which to create the environment; omit for the default.').optional(),
-    sessionId: idField('Continue this session; omit to start a new session.').optional(),
+    sessionId: idField('Continue this session (the sessionId get_agent_execution and list_agent_executions show); omit to start a new session.').optional(),
     workflowActionId: idField('Workflow action this execution belongs to, when started on behalf of a workflow.').optional(),
   }),
   outputSchema: StartOutputSchema,
