@@ -66,9 +66,15 @@ export const listAgentExecutions = defineTool({
     });
     // Outside compact(): an empty value ("reviewed": "") is a filter too, not an empty field.
     if (args.annotations) filter.annotations = args.annotations;
-    // A filter on exactly one agent, creator, project or session makes that field repeat on every item.
+    // A filter on exactly one agent, creator, project, environment or session makes that field repeat on every item.
     const single = (ids: string[] | undefined) => (ids?.length === 1 ? ids[0] : undefined);
-    const fixed = { agentId: single(args.agentIds), creatorId: single(args.creatorIds), projectId: single(args.projectIds), sessionId: single(args.sessionIds) };
+    const fixed = {
+      agentId: single(args.agentIds),
+      creatorId: single(args.creatorIds),
+      projectId: single(args.projectIds),
+      environmentId: single(args.environmentIds),
+      sessionId: single(args.sessionIds),
+    };
     const max = ctx.config.limits.maxPayloadChars;
     let withoutId = 0;
     const result = await runListCall<AgentExecution, AgentExecutionSummary>(ctx, {

@@ -18,7 +18,10 @@ export const AgentExecutionSummary = z.object({
   agentId: z.string().optional().describe('Left out when the query named exactly this one agent.'),
   creatorId: z.string().optional().describe('Left out when the query named exactly this one creator.'),
   projectId: z.string().optional().describe('Left out when the query named exactly this one project.'),
-  environmentId: z.string().optional().describe('Only when there is no projectId: the environment of the code context, else the first one the agent used.'),
+  environmentId: z
+    .string()
+    .optional()
+    .describe('Only when there is no projectId: the environment of the code context, else the first one the agent used. Left out when the query named exactly this one environment.'),
   sessionId: z.string().optional().describe('The session it ran in: start_agent_execution with this sessionId continues it. Left out when the query named exactly this one session.'),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
@@ -35,6 +38,7 @@ export interface QueryFixed {
   agentId?: string | undefined;
   creatorId?: string | undefined;
   projectId?: string | undefined;
+  environmentId?: string | undefined;
   sessionId?: string | undefined;
 }
 
@@ -44,6 +48,7 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
   const agentId = spec?.agentId;
   const creatorId = e.metadata?.creator?.id;
   const projectId = spec?.codeContext?.projectId;
+  const environmentId = spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId;
   const sessionId = sessionOf(e);
   return compact({
     id: e.id ?? '',
@@ -56,7 +61,7 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     creatorId: creatorId === fixed.creatorId ? undefined : bounded(creatorId, MAX_NAME_CHARS),
     projectId: projectId === fixed.projectId ? undefined : bounded(projectId, MAX_NAME_CHARS),
     // Project or environment: the environment only says more when there is no project.
-    environmentId: projectId ? undefined : bounded(spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId, MAX_NAME_CHARS),
+    environmentId: projectId || environmentId === fixed.environmentId ? undefined : bounded(environmentId, MAX_NAME_CHARS),
     sessionId: sessionId === fixed.sessionId ? undefined : bounded(sessionId, MAX_NAME_CHARS),
     createdAt: onaTime(e.metadata?.createdAt),
     updatedAt: onaTime(e.metadata?.updatedAt),
