@@ -61,6 +61,10 @@ export const AgentExecutionDetail = z.object({
 });
 export type AgentExecutionDetail = z.infer<typeof AgentExecutionDetail>;
 
+/** Characters of the description and of the annotations' JSON the text shows (structuredContent has them whole). */
+const TEXT_DESCRIPTION_CHARS = 1000;
+const TEXT_ANNOTATIONS_CHARS = 500;
+
 /** Characters of an MCP integration's failure message shown: up to 50 are listed. */
 const MCP_FAILURE_CHARS = 300;
 
@@ -212,10 +216,24 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
   ].filter(Boolean);
   const op = d.currentOperation;
   const times = [d.createdAt ? `created ${shortTime(d.createdAt)}` : '', d.updatedAt ? `updated ${shortTime(d.updatedAt)}` : '', d.waitingSince ? `waiting since ${shortTime(d.waitingSince)}` : ''];
+  const kind = [fence.field('mode', shortEnum(d.mode)), fence.field('role', shortEnum(d.role)), fence.field('model', shortEnum(d.supportedModel))];
   const lines = [
-    `${fence.inline('id', d.id)}  ${d.state} (${fence.inline('phase', phase) || 'no phase'}${stopping})${d.name ? `  ${fence.field('name', oneLine(d.name, 120))}` : ''}${d.mode ? `  ${fence.field('mode', shortEnum(d.mode))}` : ''}`,
+    [`${fence.inline('id', d.id)}  ${d.state} (${fence.inline('phase', phase) || 'no phase'}${stopping})`, d.name ? fence.field('name', oneLine(d.name, 120)) : '', ...kind]
+      .filter(Boolean)
+      .join('  '),
+    fence.wrap(payload(d.description, TEXT_DESCRIPTION_CHARS), 'description'),
     times.filter(Boolean).join('  '),
-    [fence.field('agent', d.agentId), fence.field('creator', d.creator?.id), fence.field('session', d.sessionId), ...where].filter(Boolean).join('  '),
+    [
+      fence.field('agent', d.agentId),
+      fence.field('creator', d.creator?.id),
+      fence.field('session', d.sessionId),
+      fence.field('workflowAction', d.workflowActionId),
+      ...where,
+    ]
+      .filter(Boolean)
+      .join('  '),
+    usedEnvironmentsText(d.usedEnvironments, fence),
+    fence.wrap(payload(d.annotations ? JSON.stringify(d.annotations) : undefined, TEXT_ANNOTATIONS_CHARS), 'annotations'),
     `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +
       limitsText(d.limits),
     d.failureReason ? `failure ${fence.field('reason', shortEnum(d.failureReason))}` : '',
@@ -224,7 +242,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     op?.toolName ? `current operation: ${fence.field('tool', op.toolName)}${op.toolComplete ? ' (complete)' : ''}${op.retries ? `, ${op.retries} retries` : ''}` : '',
     fence.wrap(d.currentActivity, 'current activity'),
     // Ona may put any text in goal.status: bare only when it looks like an enum, fenced otherwise.
-    d.goal ? `goal: ${fence.inline('status', shortEnum(d.goal.status)) || 'no status'}${goalTokens(d.goal)}` : '',
+    d.goal ? [`goal: ${fence.inline('status', shortEnum(d.goal.status)) || 'no status'}${goalTokens(d.goal)}`, fence.field('time', d.goal.timeUsed)].filter(Boolean).join('  ') : '',
     fence.wrap(d.goal?.objective, 'goal objective'),
     fence.wrap(d.judgement, 'judgement'),
     fence.wrap(d.outputs, 'outputs'),
@@ -234,9 +252,16 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${shownOf(d, what)} of ${total} are shown.`),
     fence.field('conversation', d.conversationUrl),
     fence.field('transcript', d.transcriptUrl),
+    fence.field('supportBundle', d.supportBundleUrl),
     nextStep(d, writesAllowed),
   ];
   return lines.filter(Boolean).join('\n');
+}
+
+/** The environments the agent used, those it created marked. */
+function usedEnvironmentsText(used: AgentExecutionDetail['usedEnvironments'], fence: UntrustedFence): string {
+  const shown = (used ?? []).filter((u) => u.environmentId).map((u) => `${fence.inline('environment', u.environmentId)}${u.createdByAgent ? ' (created by the agent)' : ''}`);
+  return shown.length > 0 ? `used environments: ${shown.join(', ')}` : '';
 }
 
 /** Tokens used of the budget; no budget set is shown as such, not as a budget of 0. */

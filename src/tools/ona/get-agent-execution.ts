@@ -8,7 +8,8 @@ export const getAgentExecution = defineTool({
   title: 'Get Ona agent execution',
   description:
     'One Ona agent execution in full: phase and normalised state, failure reason and message, warning, current activity and operation, goal, ' +
-    'judgement, outputs (cut to a size limit, untrusted), token use and limits, code context, MCP integration status and links to the conversation and transcript. ' +
+    'judgement, outputs (cut to a size limit, untrusted), description, session (start_agent_execution continues it), token use and limits, model, ' +
+    'code context, used environments, annotations, MCP integration status and links to the conversation, transcript and support bundle. ' +
     'Ids come from list_agent_executions or start_agent_execution.',
   toolset: 'ona',
   operation: 'read',

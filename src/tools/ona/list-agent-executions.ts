@@ -24,7 +24,8 @@ export const listAgentExecutions = defineTool({
   name: 'list_agent_executions',
   title: 'List Ona agent executions',
   description:
-    'List Ona (formerly Gitpod) agent executions, newest first, with phase, normalised state, failure reason, token use and links. ' +
+    'List Ona (formerly Gitpod) agent executions, newest first, with phase, normalised state, failure reason, token use, creator and session ' +
+      '(conversation and transcript links in structuredContent). ' +
     'Filter by agentIds, creatorIds, projectIds, environmentIds, statusPhases (e.g. PHASE_RUNNING, PHASE_WAITING_FOR_INPUT), roles, sessionIds, ' +
     'agentExecutionIds, annotations, and a creation window (createdAfter/createdBefore: ISO-8601 or relative like 2h, 7d). ' +
     'Use get_agent_execution for one execution in full. Continue with startingToken=nextToken.',

@@ -94,7 +94,11 @@ const IMPLIED_PHASE: Record<string, string> = {
   aborted: 'PHASE_STOPPED',
 };
 
-/** One line per execution; enum prefixes shortened, the failure message fenced as untrusted. */
+/**
+ * One line per execution; enum prefixes shortened, the failure message fenced as untrusted. The
+ * links stay in structuredContent and get_agent_execution's text: each runs to 70 characters or
+ * more, and on every line they would keep a default listing of 50 from fitting one answer.
+ */
 export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): string {
   // The phase is shown only when the state does not already imply it.
   const implied = s.phase === (IMPLIED_PHASE[s.state] ?? s.phase);
@@ -106,10 +110,12 @@ export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): st
     fence.field('name', s.name ? oneLine(s.name, 80) : undefined),
     s.createdAt ? `created ${shortTime(s.createdAt)}` : '',
     s.updatedAt && s.updatedAt !== s.createdAt ? `updated ${shortTime(s.updatedAt)}` : '',
-    s.iterations !== undefined || s.inputTokensUsed !== undefined
+    // proto3 JSON leaves out zeros: any one count set is worth the whole group.
+    s.iterations !== undefined || s.inputTokensUsed !== undefined || s.outputTokensUsed !== undefined
       ? `it=${s.iterations ?? 0} tokens in/out=${shortCount(s.inputTokensUsed)}/${shortCount(s.outputTokensUsed)}`
       : '',
     fence.field('agent', s.agentId),
+    fence.field('creator', s.creatorId),
     s.projectId ? fence.field('project', s.projectId) : fence.field('env', s.environmentId),
     fence.field('session', s.sessionId),
     fence.field('reason', s.failureReason ? shortEnum(s.failureReason) : undefined),
