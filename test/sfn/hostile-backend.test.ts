@@ -170,6 +170,18 @@ describe('other tools against hostile replies', () => {
     expect(fine.structured?.consoleUrl).toMatch(/^https:\/\/us-east-1\.console\.aws\.amazon\.com\//);
   });
 
+  it('an ARN holding a lone surrogate is described, with no console link (it names no page)', async () => {
+    const machine = env.fake.addStateMachine('LoneArn');
+    const { executionArn } = env.fake.addExecution({ stateMachineArn: machine, name: 'lone-arn', status: 'FAILED', error: 'Boom' });
+    const reply = { executionArn: `${executionArn}\ud800`, stateMachineArn: machine, name: 'lone-arn\ud800', status: 'FAILED', error: 'Boom', startDate: BASE_EPOCH_S };
+    env.fake.inject({ kind: 'raw', status: 200, body: JSON.stringify(reply), contentType: 'application/x-amz-json-1.0' }, { op: 'DescribeExecution' });
+    const r = await env.call('describe_execution', { executionArn });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured).toMatchObject({ status: 'FAILED', error: 'Boom' });
+    expect(r.structured).not.toHaveProperty('consoleUrl');
+    expect(r.text).not.toMatch(LONE);
+  });
+
   it('ARNs with characters beyond identifiers (a Unicode name) are fenced once, under their label', async () => {
     const machine = env.fake.addStateMachine('機械-ünï');
     const { executionArn } = env.fake.addExecution({ stateMachineArn: machine, name: '名前-テスト', status: 'SUCCEEDED' });

@@ -119,7 +119,14 @@ export function consoleUrl(executionArn: string): string | undefined {
   const site = Object.hasOwn(CONSOLES, partition) ? CONSOLES[partition] : undefined;
   // The ARN came from the backend: a "region" that is not one would point the link at any host.
   if (!site || !site.region.test(region)) return undefined;
-  return `https://${site.host(region)}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(executionArn);
+  } catch {
+    // A lone half of a surrogate pair (a broken backend string) names no page the console has.
+    return undefined;
+  }
+  return `https://${site.host(region)}/states/home?region=${region}#/v2/executions/details/${encoded}`;
 }
 
 export { shortTime } from '../../server/render.js';
