@@ -38,8 +38,10 @@ const headerToken = optionalString.refine((v) => v === undefined || /^[\x21-\x7e
   message: 'must be printable ASCII with no spaces or line breaks (it is sent in an HTTP header)',
 });
 
+// Trimmed like every other setting: a pasted "https://host/api " would otherwise send every call to "/api%20/...".
 const urlString = z
   .string()
+  .trim()
   .refine((v) => URL.canParse(v), { message: 'must be an absolute URL such as https://host:port' });
 
 // "localhost:4566" parses as a URL whose scheme is "localhost:": only http and https reach an endpoint.
