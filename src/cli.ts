@@ -15,7 +15,7 @@ const HELP = `executions-mcp ${VERSION}: MCP server for AWS Step Functions and O
 Usage: executions-mcp [options]
   --transport stdio|http     transport (default stdio)             EXECUTIONS_MCP_TRANSPORT
   --host H --port P          HTTP bind address (127.0.0.1:3000)    EXECUTIONS_MCP_HOST / _PORT
-  --http-token T             bearer token required on HTTP         EXECUTIONS_MCP_HTTP_TOKEN
+  --http-token T             HTTP bearer token (16+ characters)    EXECUTIONS_MCP_HTTP_TOKEN
   --allowed-hosts a,b        extra Host/Origin names accepted      EXECUTIONS_MCP_ALLOWED_HOSTS
   --allow-writes[=false]     register start/stop/redrive tools     EXECUTIONS_MCP_ALLOW_WRITES
   --toolsets a,b             stepfunctions,ona (default: those configured)

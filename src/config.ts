@@ -250,6 +250,11 @@ function parseToolsets(raw: string | undefined): Toolset[] | undefined {
   return [...new Set(names)] as Toolset[];
 }
 
+/** Keys that guard or sign (the HTTP token, the cursor secret): long enough not to be guessed. */
+const MIN_KEY_CHARS = 16;
+/** The shortest secret that redaction hides in results too (log.ts: 8 characters). */
+const MIN_ONA_KEY_CHARS = 8;
+
 export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
 
 /** argv + env → Config. Throws ConfigError with one clear line on any invalid setting. */
@@ -330,8 +335,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     );
   }
   // It signs continuation tokens: a short key could be guessed and tokens forged.
-  if (config.cursorSecret !== undefined && config.cursorSecret.length < 16) {
-    throw new ConfigError(`invalid EXECUTIONS_MCP_CURSOR_SECRET: it has ${config.cursorSecret.length} characters; use at least 16 (e.g. openssl rand -hex 16)`);
+  if (config.cursorSecret !== undefined && config.cursorSecret.length < MIN_KEY_CHARS) {
+    throw new ConfigError(`invalid EXECUTIONS_MCP_CURSOR_SECRET: it has ${config.cursorSecret.length} characters; use at least ${MIN_KEY_CHARS} (e.g. openssl rand -hex 16)`);
+  }
+  // The only lock on a server others can reach, and the continuation-token key when no cursor secret is set.
+  if (config.http.token !== undefined && config.http.token.length < MIN_KEY_CHARS) {
+    throw new ConfigError(`invalid --http-token / EXECUTIONS_MCP_HTTP_TOKEN: it has ${config.http.token.length} characters; use at least ${MIN_KEY_CHARS} (e.g. openssl rand -hex 32)`);
+  }
+  // Redaction finds a secret by its value: a shorter one could not be told from ordinary words, and
+  // would show in results (see log.ts). Real Ona personal access tokens are far longer.
+  if (config.ona.apiKey !== undefined && config.ona.apiKey.length < MIN_ONA_KEY_CHARS) {
+    throw new ConfigError(`invalid ONA_API_KEY / GITPOD_API_KEY: it has ${config.ona.apiKey.length} characters, too few for an Ona personal access token (at least ${MIN_ONA_KEY_CHARS})`);
   }
   if (config.local && !isDirectory(config.local.dir)) {
     throw new ConfigError(`invalid --local / EXECUTIONS_MCP_LOCAL: ${config.local.dir} is not a directory of *.asl.json state machines`);

@@ -58,7 +58,7 @@ describe('flags and env', () => {
     EXECUTIONS_MCP_TRANSPORT: 'http',
     EXECUTIONS_MCP_HOST: 'localhost',
     EXECUTIONS_MCP_PORT: '4000',
-    EXECUTIONS_MCP_HTTP_TOKEN: 'tok-123456',
+    EXECUTIONS_MCP_HTTP_TOKEN: 'tok-0123456789abcdef',
     EXECUTIONS_MCP_ALLOWED_HOSTS: 'mcp.internal, proxy.example.com',
     EXECUTIONS_MCP_ALLOW_WRITES: 'true',
     EXECUTIONS_MCP_TOOLSETS: 'stepfunctions, ona',
@@ -76,7 +76,7 @@ describe('flags and env', () => {
     AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9999',
     AWS_ENDPOINT_URL_BEDROCK_AGENT_RUNTIME: 'http://127.0.0.1:9997',
     AWS_ENDPOINT_URL_DEVOPS_AGENT: 'http://127.0.0.1:9996',
-    ONA_API_KEY: 'ona-key',
+    ONA_API_KEY: 'ona-key-0123',
     ONA_BASE_URL: 'http://127.0.0.1:9998/api',
   };
   /** Second names of a variable ("ONA_API_KEY or GITPOD_API_KEY"): checked in the alias test below. */
@@ -95,7 +95,7 @@ describe('flags and env', () => {
     const c = load([], documented);
     expect(c).toMatchObject({
       transport: 'http',
-      http: { host: 'localhost', port: 4000, token: 'tok-123456', allowedHosts: ['mcp.internal', 'proxy.example.com'] },
+      http: { host: 'localhost', port: 4000, token: 'tok-0123456789abcdef', allowedHosts: ['mcp.internal', 'proxy.example.com'] },
       allowWrites: true,
       toolsets: ['stepfunctions', 'ona'],
       local: { dir: expect.stringMatching(/examples$/), port: 4100, timeScale: 0.01 },
@@ -107,9 +107,9 @@ describe('flags and env', () => {
         profile: 'dev',
         endpoints: { sfn: 'http://127.0.0.1:9999', bedrockAgentRuntime: 'http://127.0.0.1:9997', devopsAgent: 'http://127.0.0.1:9996' },
       },
-      ona: { apiKey: 'ona-key', baseUrl: 'http://127.0.0.1:9998/api' },
+      ona: { apiKey: 'ona-key-0123', baseUrl: 'http://127.0.0.1:9998/api' },
     });
-    expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-123456', 'ona-key', 'cursor-secret-0123456789']));
+    expect(secretsOf(c)).toEqual(expect.arrayContaining(['tok-0123456789abcdef', 'ona-key-0123', 'cursor-secret-0123456789']));
     // Endpoint URLs may carry a password or a presigned token: both are redacted wherever logged.
     const withUrls = load([], { AWS_ENDPOINT_URL_SFN: 'http://bob:Pa55wordXYZ@127.0.0.1:9/?X-Amz-Security-Token=tok%2Fabc' });
     expect(secretsOf(withUrls)).toEqual(expect.arrayContaining(['Pa55wordXYZ', 'tok/abc', 'tok%2Fabc']));
@@ -119,9 +119,9 @@ describe('flags and env', () => {
   });
 
   it('flags win over env', () => {
-    const env = { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_PORT: '4000', EXECUTIONS_MCP_HOST: 'localhost', EXECUTIONS_MCP_HTTP_TOKEN: 'from-env' };
-    const c = load(['--transport', 'stdio', '--port', '5000', '--host', '127.0.0.2', '--http-token', 'from-flag', '--max-payload-chars=300'], env);
-    expect(c).toMatchObject({ transport: 'stdio', http: { host: '127.0.0.2', port: 5000, token: 'from-flag' }, limits: { maxPayloadChars: 300 } });
+    const env = { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_PORT: '4000', EXECUTIONS_MCP_HOST: 'localhost', EXECUTIONS_MCP_HTTP_TOKEN: 'from-env-0123456789' };
+    const c = load(['--transport', 'stdio', '--port', '5000', '--host', '127.0.0.2', '--http-token', 'from-flag-0123456789', '--max-payload-chars=300'], env);
+    expect(c).toMatchObject({ transport: 'stdio', http: { host: '127.0.0.2', port: 5000, token: 'from-flag-0123456789' }, limits: { maxPayloadChars: 300 } });
     expect(load(['--toolsets', 'ona'], { EXECUTIONS_MCP_TOOLSETS: 'stepfunctions' }).toolsets).toEqual(['ona']);
   });
 
@@ -141,8 +141,8 @@ describe('flags and env', () => {
     expect(load([], { EXECUTIONS_MCP_PORT: '  ', AWS_REGION: '' }).http.port).toBe(3000);
     expect(load([], { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('eu-west-1');
     expect(load([], { AWS_DEFAULT_REGION: 'us-east-2' }).aws.region).toBe('us-east-2');
-    expect(load([], { ONA_API_KEY: 'a', GITPOD_API_KEY: 'b' }).ona.apiKey).toBe('a');
-    expect(load([], { GITPOD_API_KEY: 'b' }).ona.apiKey).toBe('b');
+    expect(load([], { ONA_API_KEY: 'ona-key-a', GITPOD_API_KEY: 'ona-key-b' }).ona.apiKey).toBe('ona-key-a');
+    expect(load([], { GITPOD_API_KEY: 'ona-key-b' }).ona.apiKey).toBe('ona-key-b');
     expect(load([], { ONA_BASE_URL: 'http://127.0.0.1:1/a', GITPOD_BASE_URL: 'http://127.0.0.1:2/b' }).ona.baseUrl).toBe('http://127.0.0.1:1/a');
     expect(load([], { GITPOD_BASE_URL: 'http://127.0.0.1:2/b' }).ona.baseUrl).toBe('http://127.0.0.1:2/b');
   });
@@ -170,11 +170,11 @@ describe('flags and env', () => {
   it('toolsets are deduplicated and an explicit list replaces the configured default', () => {
     const c = load(['--toolsets', 'stepfunctions,stepfunctions, ona']);
     expect(c.toolsets).toEqual(['stepfunctions', 'ona']);
-    expect(activeToolsets(load([], { ONA_API_KEY: 'k' }))).toEqual(['stepfunctions', 'ona']);
+    expect(activeToolsets(load([], { ONA_API_KEY: 'ona-key-k' }))).toEqual(['stepfunctions', 'ona']);
   });
 
   it('a non-loopback host is accepted with a token, or on stdio where it is unused', () => {
-    expect(load(['--transport', 'http', '--host', '0.0.0.0', '--http-token', 'secret-token']).http.host).toBe('0.0.0.0');
+    expect(load(['--transport', 'http', '--host', '0.0.0.0', '--http-token', 'secret-token-0123']).http.host).toBe('0.0.0.0');
     expect(load(['--host', '0.0.0.0']).transport).toBe('stdio');
   });
 });
@@ -227,6 +227,24 @@ describe('--local [DIR]', () => {
 
   it('takes a time scale', () => {
     expect(load(['--local', '--local-time-scale', '0.001']).local?.timeScale).toBe(0.001);
+  });
+});
+
+describe('secrets too short to guard, or to hide', () => {
+  // A 1-character bearer token was accepted on 0.0.0.0, and signed continuation tokens as well.
+  it('refuses an HTTP token shorter than 16 characters, as the cursor secret, on either transport', () => {
+    expect(failure(['--transport', 'http', '--host', '0.0.0.0', '--http-token', 'x'])).toBe(
+      'invalid --http-token / EXECUTIONS_MCP_HTTP_TOKEN: it has 1 characters; use at least 16 (e.g. openssl rand -hex 32)',
+    );
+    expect(failure([], { EXECUTIONS_MCP_HTTP_TOKEN: 'fifteen-chars-x' })).toMatch(/^invalid --http-token \/ EXECUTIONS_MCP_HTTP_TOKEN: it has 15 characters/);
+    expect(load(['--http-token', 'x'.repeat(16)]).http.token).toBe('x'.repeat(16));
+  });
+
+  // Redaction skipped secrets of 1 to 3 characters, so a short Ona key showed in errors and logs.
+  it('refuses an Ona API key shorter than 8 characters (redaction could not hide it)', () => {
+    expect(failure([], { ONA_API_KEY: 'k3y' })).toBe('invalid ONA_API_KEY / GITPOD_API_KEY: it has 3 characters, too few for an Ona personal access token (at least 8)');
+    expect(failure([], { GITPOD_API_KEY: 'seven-7' })).toMatch(/^invalid ONA_API_KEY \/ GITPOD_API_KEY: it has 7 characters/);
+    expect(load([], { ONA_API_KEY: 'eight-88' }).ona.apiKey).toBe('eight-88');
   });
 });
 
@@ -314,6 +332,18 @@ describe('invalid configuration: one clear line naming the setting', () => {
       { ONA_BASE_URL: 'https://bob:Pa55wordXYZ@ona.example.com/api?token=tok-abcdef123' },
       /^invalid ONA_BASE_URL \/ GITPOD_BASE_URL: https:\/\/ona\.example\.com\/api must be a plain base URL, with no query, fragment or credentials/,
       ['Pa55wordXYZ', 'tok-abcdef123'],
+    ],
+    [
+      'an HTTP token that is too short',
+      { EXECUTIONS_MCP_HTTP_TOKEN: 'sh0rtTok' },
+      /^invalid --http-token \/ EXECUTIONS_MCP_HTTP_TOKEN: it has 8 characters/,
+      ['sh0rtTok'],
+    ],
+    [
+      'an Ona key that is too short',
+      { ONA_API_KEY: 'k3y' },
+      /^invalid ONA_API_KEY \/ GITPOD_API_KEY: it has 3 characters/,
+      ['k3y'],
     ],
     [
       'a cursor secret that is too short',
