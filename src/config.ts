@@ -11,7 +11,8 @@ export type Toolset = (typeof TOOLSETS)[number];
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
-export function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(name: string): boolean {
+  const host = name.toLowerCase();
   const bare = host.replace(/^\[|\]$/g, '');
   if (LOOPBACK_HOSTS.has(host) || LOOPBACK_HOSTS.has(bare)) return true;
   return isIP(bare) === 4 && bare.startsWith('127.');
@@ -61,9 +62,20 @@ const DEFAULT_EXAMPLES_DIR = fileURLToPath(new URL('../examples', import.meta.ur
 
 /** Raw inputs: flags win over env. Every value is a string here and validated below. */
 const RawConfig = z.object({
-  transport: z.enum(['stdio', 'http']).default('stdio'),
-  // An IPv6 address may come bracketed, as in a URL ([::1]); listen() takes it bare.
-  host: z.string().min(1).default('127.0.0.1').transform((host) => (/^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host)),
+  // Trimmed and case-folded, as the log level and the booleans are.
+  transport: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(['stdio', 'http']))
+    .default('stdio'),
+  // Host names are case-insensitive (LOCALHOST is loopback). An IPv6 address may come bracketed, as
+  // in a URL ([::1]); listen() takes it bare.
+  host: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.string().regex(/^[^\s\x00-\x1f\x7f]+$/, { message: 'expected a host name or an IP address, such as 127.0.0.1 or 0.0.0.0' }))
+    .default('127.0.0.1')
+    .transform((host) => (/^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host)),
   port: intFromString(0, 65535).default(3000),
   httpToken: headerToken,
   allowedHosts: optionalString,
@@ -241,7 +253,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
 
 function parseToolsets(raw: string | undefined): Toolset[] | undefined {
   if (raw === undefined) return undefined;
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   if (names.length === 0) throw new ConfigError(`--toolsets / EXECUTIONS_MCP_TOOLSETS names no toolset; valid toolsets: ${TOOLSETS.join(', ')}`);
   const unknown = names.filter((n) => !(TOOLSETS as readonly string[]).includes(n));
   if (unknown.length > 0) {

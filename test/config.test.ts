@@ -130,6 +130,24 @@ describe('flags and env', () => {
     expect(() => load(['--transport', 'http', '--host', '[::]'])).toThrow(/refusing to listen on non-loopback host :: without a bearer token/);
   });
 
+  // The transport was refused in any case but lower, or with a space around it, unlike every other word setting.
+  it.each([
+    [{ EXECUTIONS_MCP_TRANSPORT: ' http ' }, 'http'],
+    [{ EXECUTIONS_MCP_TRANSPORT: 'HTTP' }, 'http'],
+    [{ EXECUTIONS_MCP_TRANSPORT: 'Stdio' }, 'stdio'],
+  ])('takes the transport trimmed, in any case: %j', (env, expected) => {
+    expect(load([], env).transport).toBe(expected);
+    expect(load(['--transport', env.EXECUTIONS_MCP_TRANSPORT]).transport).toBe(expected);
+  });
+
+  // "127.0.0.1 " was called a non-loopback host, and so was LOCALHOST.
+  it('takes the host trimmed and in any case: a loopback name stays loopback', () => {
+    expect(load([], { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_HOST: '127.0.0.1 ' }).http.host).toBe('127.0.0.1');
+    expect(load(['--transport', 'http', '--host', 'LOCALHOST']).http.host).toBe('localhost');
+    expect(load(['--transport', 'http', '--host', ' [::1] ']).http.host).toBe('::1');
+    expect(failure(['--transport', 'http', '--host', 'Example.COM'])).toMatch(/non-loopback host example\.com without/);
+  });
+
   it('takes a log level in any case, and decimal time scales', () => {
     expect(load([], { EXECUTIONS_MCP_LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
     expect(load(['--local', '--local-time-scale', '.5']).local?.timeScale).toBe(0.5);
@@ -168,7 +186,7 @@ describe('flags and env', () => {
   });
 
   it('toolsets are deduplicated and an explicit list replaces the configured default', () => {
-    const c = load(['--toolsets', 'stepfunctions,stepfunctions, ona']);
+    const c = load(['--toolsets', 'stepfunctions,StepFunctions, Ona']);
     expect(c.toolsets).toEqual(['stepfunctions', 'ona']);
     expect(activeToolsets(load([], { ONA_API_KEY: 'ona-key-k' }))).toEqual(['stepfunctions', 'ona']);
   });
@@ -252,6 +270,7 @@ describe('invalid configuration: one clear line naming the setting', () => {
   it.each<[string[], Record<string, string>, RegExp]>([
     [['--transport', 'ftp'], {}, /invalid --transport \/ EXECUTIONS_MCP_TRANSPORT \(stdio or http\)/],
     [[], { EXECUTIONS_MCP_TRANSPORT: 'sse' }, /invalid --transport/],
+    [['--transport', 'http', '--host', 'evil\nhost', '--http-token', 'x'.repeat(16)], {}, /^invalid --host \/ EXECUTIONS_MCP_HOST: expected a host name or an IP address/],
     [['--port', '70000'], {}, /invalid --port \/ EXECUTIONS_MCP_PORT: .*65535/],
     [['--port', 'abc'], {}, /invalid --port \/ EXECUTIONS_MCP_PORT/],
     [['--port', '1.5'], {}, /invalid --port/],
@@ -371,7 +390,7 @@ describe('--allowed-hosts entries', () => {
 
 describe('isLoopbackHost', () => {
   it.each([
-    ['127.0.0.1', true], ['127.1.2.3', true], ['localhost', true], ['::1', true], ['[::1]', true],
+    ['127.0.0.1', true], ['127.1.2.3', true], ['localhost', true], ['LocalHost', true], ['::1', true], ['[::1]', true],
     ['0.0.0.0', false], ['::', false], ['10.0.0.1', false], ['example.com', false], ['localhost.example.com', false],
   ])('%s → %s', (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
