@@ -170,10 +170,11 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
     allowWrites = (args[writesAt] ?? '').slice('--allow-writes='.length);
     args.splice(writesAt, 1);
   }
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args,
     strict: true,
     allowPositionals: false,
+    tokens: true,
     options: {
       transport: { type: 'string' },
       host: { type: 'string' },
@@ -190,6 +191,14 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
       version: { type: 'boolean', short: 'v' },
     },
   });
+  // parseArgs keeps the last of a repeated flag: in a client config that is usually a mistake (two
+  // tokens, two ports), so it is refused, as --local and --allow-writes are.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === 'help' || token.name === 'version') continue;
+    if (seen.has(token.name)) throw new ConfigError(`invalid --${token.name}: given more than once`);
+    seen.add(token.name);
+  }
   // An empty value (a script's "$TOKEN" with TOKEN unset) would otherwise count as not given, and the
   // environment's value, or none (no token at all), would apply unnoticed.
   const given: Record<string, unknown> = { ...values, local, 'allow-writes': allowWrites };

@@ -291,6 +291,12 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [[], { AWS_ENDPOINT_URL_SFN: 'ftp://127.0.0.1:21' }, /invalid AWS_ENDPOINT_URL_SFN: must be an absolute URL with http/],
     [['--local', '--local-time-scale', '0x10'], {}, /invalid --local-time-scale .*expected a decimal number/],
     [['--local', '--local'], {}, /invalid --local: given more than once/],
+    // The last of a repeated flag used to win silently: two tokens or two ports in a client config are a mistake.
+    [['--transport', 'http', '--transport', 'stdio'], {}, /^invalid --transport: given more than once$/],
+    [['--port', '3000', '--port=4000'], {}, /^invalid --port: given more than once$/],
+    [['--http-token', 'a'.repeat(16), '--http-token', 'b'.repeat(16)], {}, /^invalid --http-token: given more than once$/],
+    [['--toolsets', 'ona', '--toolsets', 'stepfunctions'], {}, /^invalid --toolsets: given more than once$/],
+    [['--host', '127.0.0.1', '--allowed-hosts', 'a.lan', '--allowed-hosts', 'b.lan'], {}, /^invalid --allowed-hosts: given more than once$/],
     [[], { EXECUTIONS_MCP_LOG_LEVEL: 'loud' }, /invalid EXECUTIONS_MCP_LOG_LEVEL/],
     [['--transport', 'http', '--host', '0.0.0.0'], {}, /refusing to listen on non-loopback host 0\.0\.0\.0 without a bearer token: set --http-token or EXECUTIONS_MCP_HTTP_TOKEN/],
     [[], { EXECUTIONS_MCP_TRANSPORT: 'http', EXECUTIONS_MCP_HOST: '10.0.0.5' }, /refusing to listen on non-loopback host 10\.0\.0\.5/],
