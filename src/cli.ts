@@ -43,6 +43,11 @@ function sfnEndpointShown(config: Config): string {
   return `AWS, unless ${profile} sets endpoint_url (or an sfn endpoint_url in its services section)`;
 }
 
+/** What stderr gets outside the JSON log: one line, though a handler's error message may hold line breaks. */
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ');
+}
+
 async function main(): Promise<void> {
   // A server idles beside its client for hours: grow the heap in 20% steps rather than V8's
   // throughput-oriented default, so bursts (a 25,000-event history) leave less resident memory.
@@ -63,7 +68,7 @@ async function main(): Promise<void> {
     config = request.config;
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`executions-mcp: ${err.message}\n`);
+      process.stderr.write(`executions-mcp: ${oneLine(err.message)}\n`);
       process.exit(2);
     }
     throw err;
@@ -93,7 +98,7 @@ async function main(): Promise<void> {
     // the process with exit code 2, once the client could learn why (see background.ts).
     local = loadInBackground(config, {
       failed: (reason) => {
-        process.stderr.write(`executions-mcp: local engine: ${reason}\n`);
+        process.stderr.write(`executions-mcp: local engine: ${oneLine(reason)}\n`);
         // Whatever ends the process from now on (the host closing stdin too) ends it with code 2.
         exitCode = Math.max(exitCode, 2);
       },
@@ -168,7 +173,7 @@ process.on('uncaughtException', (err) => {
 process.stderr.on('error', () => undefined);
 
 main().catch((err: unknown) => {
-  process.stderr.write(`executions-mcp: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`executions-mcp: failed to start: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
   // A port in use is the configuration's to fix, like any invalid setting.
   process.exit(err instanceof Error && err.name === 'ListenError' ? 2 : 1);
 });

@@ -18,6 +18,19 @@ export function isLoopbackHost(name: string): boolean {
   return isIP(bare) === 4 && bare.startsWith('127.');
 }
 
+/**
+ * A value as an error shows it: quoted, cut, and with control characters escaped, so that a line
+ * break in it cannot split the one line on stderr. Never pass a secret.
+ */
+function quoted(value: string, max = 80): string {
+  return `"${escapeControls(value.length > max ? `${value.slice(0, max)}…` : value)}"`;
+}
+
+function escapeControls(text: string): string {
+  const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const boolFromString = z
   .string()
   .transform((value, ctx) => {
@@ -25,7 +38,7 @@ const boolFromString = z
     // The same words as EXECUTIONS_MCP_LOCAL takes.
     if (v === '' || v === 'false' || v === '0' || v === 'no' || v === 'off') return false;
     if (v === 'true' || v === '1' || v === 'yes' || v === 'on') return true;
-    ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got ${quoted(value)}` });
     return z.NEVER;
   });
 
@@ -266,7 +279,7 @@ function parseToolsets(raw: string | undefined): Toolset[] | undefined {
   if (names.length === 0) throw new ConfigError(`--toolsets / EXECUTIONS_MCP_TOOLSETS names no toolset; valid toolsets: ${TOOLSETS.join(', ')}`);
   const unknown = names.filter((n) => !(TOOLSETS as readonly string[]).includes(n));
   if (unknown.length > 0) {
-    throw new ConfigError(`unknown toolset "${unknown.join('", "')}"; valid toolsets: ${TOOLSETS.join(', ')}`);
+    throw new ConfigError(`unknown toolset ${unknown.map((n) => quoted(n)).join(', ')}; valid toolsets: ${TOOLSETS.join(', ')}`);
   }
   return [...new Set(names)] as Toolset[];
 }
@@ -284,8 +297,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   try {
     flags = readFlags(argv);
   } catch (err) {
-    // parseArgs messages can span lines; the contract is one line on stderr.
-    throw new ConfigError((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' '));
+    // parseArgs messages can span lines, and quote a flag as given; the contract is one line on stderr.
+    throw new ConfigError(escapeControls((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ')));
   }
   if (flags.help) return { kind: 'help' };
   if (flags.version) return { kind: 'version' };
@@ -369,7 +382,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     throw new ConfigError(`invalid ONA_API_KEY / GITPOD_API_KEY: it has ${config.ona.apiKey.length} characters, too few for an Ona personal access token (at least ${MIN_ONA_KEY_CHARS})`);
   }
   if (config.local && !isDirectory(config.local.dir)) {
-    throw new ConfigError(`invalid --local / EXECUTIONS_MCP_LOCAL: ${config.local.dir} is not a directory of *.asl.json state machines`);
+    throw new ConfigError(`invalid --local / EXECUTIONS_MCP_LOCAL: ${quoted(config.local.dir, 200)} is not a directory of *.asl.json state machines`);
   }
   if (raw.localPort !== undefined && config.local === undefined) {
     throw new ConfigError('invalid --local-port: it needs --local');
@@ -443,7 +456,7 @@ function allowedHostName(entry: string): string {
   // As the guard sees a Host header: fe80:0:0:0:0:0:0:1 is [fe80::1], ::ffff:10.0.0.1 is [::ffff:a00:1].
   if (isIP(bare) === 6) host = new URL(`http://[${bare}]`).hostname;
   if (!(host.startsWith('[') ? isIP(bare) === 6 : /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host))) {
-    throw new ConfigError(`invalid --allowed-hosts / EXECUTIONS_MCP_ALLOWED_HOSTS entry "${entry.slice(0, 80)}": expected a host name or an IP address, such as mcp.example.lan or 10.1.2.3`);
+    throw new ConfigError(`invalid --allowed-hosts / EXECUTIONS_MCP_ALLOWED_HOSTS entry ${quoted(entry)}: expected a host name or an IP address, such as mcp.example.lan or 10.1.2.3`);
   }
   return host;
 }

@@ -226,7 +226,7 @@ describe('--local [DIR]', () => {
   });
 
   it('refuses a directory that does not exist, or a file, in one line', () => {
-    expect(failure(['--local', '/nonexistent/machines'])).toBe('invalid --local / EXECUTIONS_MCP_LOCAL: /nonexistent/machines is not a directory of *.asl.json state machines');
+    expect(failure(['--local', '/nonexistent/machines'])).toBe('invalid --local / EXECUTIONS_MCP_LOCAL: "/nonexistent/machines" is not a directory of *.asl.json state machines');
     expect(failure([], { EXECUTIONS_MCP_LOCAL: fileURLToPath(import.meta.url) })).toMatch(/is not a directory/);
   });
 
@@ -317,6 +317,22 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [['--toolsets', ' '], { EXECUTIONS_MCP_TOOLSETS: 'ona' }, /invalid --toolsets: an empty value/],
   ])('%j %j', (argv, env, expected) => {
     expect(failure(argv, env)).toMatch(expected);
+  });
+
+  // A value echoed raw split the one line at a line break it held (the region's was already escaped).
+  it.each<[string[], Record<string, string>, string]>([
+    [['--local', '/tmp/no\nsuch'], {}, 'invalid --local / EXECUTIONS_MCP_LOCAL: "/tmp/no\\nsuch" is not a directory'],
+    [[], { EXECUTIONS_MCP_LOCAL: '/tmp/x\r\ny' }, 'invalid --local / EXECUTIONS_MCP_LOCAL: "/tmp/x\\r\\ny" is not a directory'],
+    [['--toolsets', 'stepfunctions,fo\no'], {}, 'unknown toolset "fo\\no"; valid toolsets'],
+    [['--toolsets', 'ona\nstepfunctions'], {}, 'unknown toolset "ona\\nstepfunctions"'],
+    [['--transport', 'http', '--allowed-hosts', 'a\nb'], {}, 'entry "a\\nb": expected a host name'],
+    [['--allow-writes=tr\nue'], {}, 'expected true or false, got "tr\\nue"'],
+    [[], { EXECUTIONS_MCP_ALLOW_WRITES: 'yes\u001b[2J' }, 'got "yes\\u001b[2J"'],
+    [['--fo\no'], {}, "Unknown option '--fo o'"],
+  ])('a value with a line break or control character stays on the one line: %j %j', (argv, env, expected) => {
+    const message = failure(argv, env);
+    expect(message).toContain(expected);
+    expect(message).not.toMatch(/[\x00-\x1f\x7f]/);
   });
 
   // Each of these errors is about a value that itself carries a secret: the message names what is

@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterAll, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait.js';
+import { CLI, type CallResult } from './cli.js';
+
+/** The built CLI as a host starts it: what its configuration does to stderr, the exit code and the tools. */
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A --local DIR with one Pass machine and this handlers.mjs source. */
+function localDir(handlers: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'emcp-config-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'pass.asl.json'), JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }));
+  writeFileSync(join(dir, 'handlers.mjs'), handlers);
+  return dir;
+}
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...extra };
+}
+
+/** A real MCP client on the CLI over stdio, with its stderr and exit code. */
+async function connect(args: string[], extraEnv: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [CLI, ...args], env: env(extraEnv), stderr: 'pipe' });
+  let stderr = '';
+  transport.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const client = new Client({ name: 'e2e', version: '0' });
+  await client.connect(transport);
+  return { client, stderr: () => stderr, plainLines: () => stderr.split('\n').filter((l) => l !== '' && !l.startsWith('{')) };
+}
+
+describe('a local engine that fails to load', () => {
+  // The reason quotes the handler's own error message, which may hold line breaks.
+  it('is reported on one stderr line', async () => {
+    const dir = localDir('throw new Error("first line\\nsecond line");\nexport default {};\n');
+    const { client, plainLines } = await connect(['--local', dir], { EXECUTIONS_MCP_LOG_LEVEL: 'error' });
+    try {
+      const r = (await client.callTool({ name: 'list_state_machines', arguments: {} })) as CallResult;
+      expect(r.isError).toBe(true);
+      await until(() => plainLines().length > 0, 'the failure on stderr');
+      expect(plainLines()).toEqual([`executions-mcp: local engine: ${join(dir, 'handlers.mjs')} cannot be loaded: Error: first line second line`]);
+    } finally {
+      await client.close();
+    }
+  });
+});
