@@ -381,6 +381,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
   if (config.ona.apiKey !== undefined && config.ona.apiKey.length < MIN_ONA_KEY_CHARS) {
     throw new ConfigError(`invalid ONA_API_KEY / GITPOD_API_KEY: it has ${config.ona.apiKey.length} characters, too few for an Ona personal access token (at least ${MIN_ONA_KEY_CHARS})`);
   }
+  // The engine serves only Step Functions: without that toolset it would load (and run a handlers.mjs,
+  // whose failure stops the server) for tools that are not there.
+  if (config.local && config.toolsets && !config.toolsets.includes('stepfunctions')) {
+    throw new ConfigError(
+      `invalid --local / EXECUTIONS_MCP_LOCAL: the embedded engine serves the stepfunctions toolset, which --toolsets / EXECUTIONS_MCP_TOOLSETS (${config.toolsets.join(',')}) leaves out; add stepfunctions, or drop --local`,
+    );
+  }
   if (config.local && !isDirectory(config.local.dir)) {
     throw new ConfigError(`invalid --local / EXECUTIONS_MCP_LOCAL: ${quoted(config.local.dir, 200)} is not a directory of *.asl.json state machines`);
   }

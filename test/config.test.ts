@@ -238,6 +238,16 @@ describe('--local [DIR]', () => {
     expect(d.local?.dir).toBe(examples);
   });
 
+  // The engine loaded beside an Ona-only server, served --local-port, and a broken handlers.mjs stopped it.
+  it('is refused when --toolsets leaves out stepfunctions, the only toolset it serves', () => {
+    expect(failure(['--local', '--toolsets', 'ona'])).toBe(
+      'invalid --local / EXECUTIONS_MCP_LOCAL: the embedded engine serves the stepfunctions toolset, which --toolsets / EXECUTIONS_MCP_TOOLSETS (ona) leaves out; add stepfunctions, or drop --local',
+    );
+    expect(failure(['--toolsets', 'triage'], { EXECUTIONS_MCP_LOCAL: 'true' })).toMatch(/^invalid --local \/ EXECUTIONS_MCP_LOCAL: .*\(triage\) leaves out/);
+    expect(load(['--local', '--toolsets', 'ona,stepfunctions']).local?.dir).toBe(examples);
+    expect(load(['--toolsets', 'ona'], { EXECUTIONS_MCP_LOCAL: 'false' }).local).toBeUndefined();
+  });
+
   it('can be turned off by env', () => {
     expect(load([], { EXECUTIONS_MCP_LOCAL: 'false' }).local).toBeUndefined();
     expect(load([], { EXECUTIONS_MCP_LOCAL: 'off' }).local).toBeUndefined();

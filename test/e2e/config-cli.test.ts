@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, describe, expect, it } from 'vitest';
 import { until } from '../helpers/wait.js';
-import { CLI, type CallResult } from './cli.js';
+import { CLI, runCli, type CallResult } from './cli.js';
 
 /** The built CLI as a host starts it: what its configuration does to stderr, the exit code and the tools. */
 
@@ -50,5 +50,18 @@ describe('a local engine that fails to load', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('--local with --toolsets that leave out stepfunctions', () => {
+  // It used to load the engine anyway, and a broken handlers.mjs then stopped the Ona-only server.
+  it('exits 2 at start with one line, before any handlers.mjs is loaded', async () => {
+    const dir = localDir('throw new Error("handler load boom");\nexport default {};\n');
+    const r = await runCli(['--local', dir, '--toolsets', 'ona', '--local-port', '0'], env({ ONA_API_KEY: 'ona_pat_CONFIG_0123456789' }));
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'executions-mcp: invalid --local / EXECUTIONS_MCP_LOCAL: the embedded engine serves the stepfunctions toolset, which --toolsets / EXECUTIONS_MCP_TOOLSETS (ona) leaves out; add stepfunctions, or drop --local\n',
+    );
   });
 });
