@@ -53,8 +53,10 @@ export async function loadHandlers(dir: string, warn: (message: string) => void)
     throw new Error(`${file} cannot be loaded: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
   }
   const table = mod.default ?? mod.handlers;
-  if (typeof table !== 'object' || table === null) {
-    throw new Error(`${file} must default-export an object mapping Task resource ARNs to functions`);
+  // An array is an object too, but its keys would be "0", "1": no Task resource matches them.
+  if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+    const found = Array.isArray(table) ? 'an array' : table === null ? 'null' : table === undefined ? 'nothing' : `a ${typeof table}`;
+    throw new Error(`${file} must default-export an object mapping Task resource ARNs to functions (it exports ${found})`);
   }
   for (const [key, fn] of Object.entries(table)) {
     if (typeof fn !== 'function') {

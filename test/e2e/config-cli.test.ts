@@ -38,6 +38,25 @@ async function connect(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 describe('a local engine that fails to load', () => {
+  // An array was taken as a table keyed "0", "1" (no Task resource matches those), reported as "handlers.mjs (1)".
+  it.each([
+    ['an array of functions', 'export default [async () => ({ ok: true })];\n', 'an array'],
+    ['a number', 'export default 42;\n', 'a number'],
+  ])('a handlers.mjs that default-exports %s: the call is told why, and stderr says it in one line', async (_label, source, found) => {
+    const dir = localDir(source);
+    const { client, plainLines } = await connect(['--local', dir], { EXECUTIONS_MCP_LOG_LEVEL: 'error' });
+    try {
+      const r = (await client.callTool({ name: 'list_state_machines', arguments: {} })) as CallResult;
+      expect(r.isError).toBe(true);
+      const reason = `${join(dir, 'handlers.mjs')} must default-export an object mapping Task resource ARNs to functions (it exports ${found})`;
+      expect(r.content?.[0]?.text).toContain(`failed to start (${reason}); the server is stopping`);
+      await until(() => plainLines().length > 0, 'the failure on stderr');
+      expect(plainLines()).toEqual([`executions-mcp: local engine: ${reason}`]);
+    } finally {
+      await client.close();
+    }
+  });
+
   // The reason quotes the handler's own error message, which may hold line breaks.
   it('is reported on one stderr line', async () => {
     const dir = localDir('throw new Error("first line\\nsecond line");\nexport default {};\n');
