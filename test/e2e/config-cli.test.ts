@@ -84,3 +84,19 @@ describe('--local with --toolsets that leave out stepfunctions', () => {
     );
   });
 });
+
+describe('the start-up line', () => {
+  // README: it is an info line, so warn and error levels leave stderr empty on a clean start.
+  it.each([
+    ['info', true],
+    ['WARN', false],
+    ['error', false],
+  ])('at log level %s: written %s', async (level, written) => {
+    const r = await runCli([], env({ AWS_REGION: 'eu-west-1', EXECUTIONS_MCP_LOG_LEVEL: level }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    const starting = r.stderr.split('\n').filter((l) => l.includes('"message":"starting"'));
+    if (written) expect(JSON.parse(starting[0] ?? '{}')).toMatchObject({ level: 'info', region: 'eu-west-1', toolsets: ['stepfunctions'] });
+    else expect(r.stderr).toBe('');
+  });
+});
