@@ -72,6 +72,18 @@ describe('a local engine that fails to load', () => {
   });
 });
 
+describe('start-up refusals: exit 2, one stderr line, nothing on stdout', () => {
+  it.each([
+    // A 1-character bearer token was accepted on every interface.
+    [['--transport', 'http', '--host', '0.0.0.0', '--port', '0', '--http-token', 'x'], 'invalid --http-token / EXECUTIONS_MCP_HTTP_TOKEN: it has 1 characters; use at least 16 (e.g. openssl rand -hex 32)'],
+    // The second --port silently won.
+    [['--transport', 'http', '--port', '0', '--port', '0'], 'invalid --port: given more than once'],
+  ])('%j', async (args, line) => {
+    const r = await runCli(args, env());
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `executions-mcp: ${line}\n` });
+  });
+});
+
 describe('--local with --toolsets that leave out stepfunctions', () => {
   // It used to load the engine anyway, and a broken handlers.mjs then stopped the Ona-only server.
   it('exits 2 at start with one line, before any handlers.mjs is loaded', async () => {
