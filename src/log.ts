@@ -38,6 +38,8 @@ export function addRedactions(secrets: Array<string | undefined>): void {
 
 function rebuild(): void {
   const all = [...configured, ...learnt];
+  // Under 4 characters a secret is not looked for: it would match ordinary text. Only secrets the
+  // server cannot refuse can be that short (AWS keys, URL parts); config.ts refuses short keys of its own.
   redactions = formsOf(all.filter((s) => s.length >= 4));
   // The 8-character rule is the secret's own length, not that of an escaped form ("/api/" → "%2Fapi%2F").
   resultRedactions = formsOf(all.filter((s) => s.length >= 8));
