@@ -57,7 +57,13 @@ function formsOf(secrets: string[]): string[] {
 }
 
 function percentForms(secret: string): string[] {
-  const js = encodeURIComponent(secret);
+  let js: string;
+  try {
+    js = encodeURIComponent(secret);
+  } catch {
+    // A lone half of a surrogate pair (a credential_process's broken JSON) has no percent-encoding.
+    return [];
+  }
   const rfc = js.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const upper = [js, rfc, js.replaceAll('%2F', '/'), rfc.replaceAll('%2F', '/')];
   return [...upper, ...upper.map((form) => form.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()))];

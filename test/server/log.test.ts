@@ -44,6 +44,12 @@ describe('encoded forms of a secret', () => {
     expect(redact(`sig=${form}`)).toBe('sig=[redacted]');
   });
 
+  it('a learnt secret holding a lone surrogate is redacted as it is, not thrown on (it has no percent-encoding)', () => {
+    addRedactions(['broken-secret-\ud800-key']);
+    expect(redact('key=broken-secret-\ud800-key.')).toBe('key=[redacted].');
+    setRedactions([]);
+  });
+
   it('secrets learnt after start (resolved credentials) are redacted beside the configured ones, and a reset forgets them', () => {
     setRedactions(['configured-secret-1234']);
     addRedactions(['profile-secret-key-5678', undefined, 'ab']);
