@@ -22,20 +22,27 @@ export function parseTimeBound(value: string, field: string, now = Date.now()): 
     const unit = UNIT_MS[(relative[2] ?? '').toLowerCase()] ?? 0;
     return now - amount * unit;
   }
-  const date = ISO_DATE_TIME.exec(trimmed);
-  if (date) {
-    const [, y = '', mo = '', d = '', h = '00', mi = '00', sec = '00', fraction = '', zone] = date;
-    // Date.parse would roll 2026-02-30 over to 2 March: refuse a date that does not exist.
-    const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-    const exists = day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d) && Number(h) < 24 && Number(mi) < 60 && Number(sec) < 60;
-    // Without an offset the time is UTC, as AWS shows it, never the server's own time zone.
-    const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
-    const parsed = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${fraction}${offset}`);
-    if (exists && !Number.isNaN(parsed)) return parsed;
-  }
+  const parsed = isoDateTimeMs(trimmed);
+  if (parsed !== undefined) return parsed;
   throw new ToolError(
     `${field} must be an ISO-8601 date-time (e.g. 2026-11-20T09:30:00Z) or a relative age such as 30m, 2h or 7d; got "${value.slice(0, 60)}".`,
   );
+}
+
+/**
+ * An ISO-8601 date or date-time as epoch ms; undefined for any other form and for a date that does
+ * not exist (Date.parse would roll 2026-02-30 over to 2 March). Without an offset the time is UTC,
+ * as AWS shows it, never the server's own time zone.
+ */
+export function isoDateTimeMs(value: string): number | undefined {
+  const date = ISO_DATE_TIME.exec(value);
+  if (!date) return undefined;
+  const [, y = '', mo = '', d = '', h = '00', mi = '00', sec = '00', fraction = '', zone] = date;
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  const exists = day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d) && Number(h) < 24 && Number(mi) < 60 && Number(sec) < 60;
+  const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const parsed = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${fraction}${offset}`);
+  return exists && !Number.isNaN(parsed) ? parsed : undefined;
 }
 
 /** The bound as given when it is a date alone ("2026-11-01"), else undefined. */

@@ -1,3 +1,4 @@
+import { onaTimeMs } from '../../src/tools/ona/views.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeExecution, type RawExecution } from '../fakes/ona.js';
 import { onaEnv, type OnaEnv } from './env.js';
@@ -47,6 +48,12 @@ describe(`Ona timestamps without an offset, on a server in ${ZONE}`, () => {
 
   it('the process really is in that zone (else this file proves nothing)', () => {
     expect(new Date(Date.UTC(2026, 7, 1)).getTimezoneOffset()).toBe(-330);
+  });
+
+  it('a date that does not exist is no timestamp (Date.parse would roll it over)', () => {
+    expect(onaTimeMs('2026-02-30T10:00:00Z')).toBeUndefined();
+    expect(onaTimeMs('2026-08-01T24:00:00Z')).toBeUndefined();
+    expect(onaTimeMs('2026-02-28T10:00:00')).toBe(Date.UTC(2026, 1, 28, 10));
   });
 
   it('get_agent_execution reads created, updated and waiting-since as UTC', async () => {

@@ -3,6 +3,7 @@ import { unwrapPasted } from '../pasted.js';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { iso } from '../../server/render.js';
 import { stateField as sharedStateField, type NormalisedState } from '../../server/states.js';
+import { isoDateTimeMs } from '../../paging/time.js';
 
 /** Shared Ona view pieces: enums, normalised state, number and enum helpers. */
 
@@ -151,21 +152,13 @@ export function sessionOf(e: AgentExecution): string | undefined {
   return e.spec?.session || e.status?.session || e.metadata?.sessionId || undefined;
 }
 
-// proto3 JSON writes a Timestamp as RFC 3339 with an offset; a server that leaves it out means UTC.
-const ONA_TIME = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$/;
-
 /**
- * An Ona timestamp as epoch ms. Without an offset it is UTC: Date.parse would read it in the
- * server's own time zone, shifting the instant by the server's offset. Other forms than ISO-8601
- * are no proto3 Timestamp: undefined, as for a value of the wrong type.
+ * An Ona timestamp as epoch ms. proto3 JSON writes a Timestamp as RFC 3339 with an offset; a server
+ * that leaves it out means UTC (Date.parse would read it in the server's own time zone). Other forms,
+ * and dates that do not exist, are no proto3 Timestamp: undefined, as for a value of the wrong type.
  */
 export function onaTimeMs(value: string | undefined): number | undefined {
-  const m = value === undefined ? null : ONA_TIME.exec(value);
-  if (!m) return undefined;
-  const [, date = '', time = '00:00:00', zone = 'Z'] = m;
-  const offset = zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone.toUpperCase();
-  const ms = Date.parse(`${date}T${time}${offset}`);
-  return Number.isNaN(ms) ? undefined : ms;
+  return value === undefined ? undefined : isoDateTimeMs(value);
 }
 
 /** An Ona timestamp as ISO-8601 UTC (see onaTimeMs). */
