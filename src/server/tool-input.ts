@@ -16,9 +16,10 @@ type Validated = StandardSchemaV1.Result<Record<string, unknown>>;
 export function toolInputSchema(schema: z.ZodObject): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
   const plan = nullPlanOf(schema);
   const inner = schema['~standard'];
+  const explain = (result: Validated): Validated => withNextStep(typeIssuesFirst(result), Object.keys(schema.shape));
   const validate = (value: unknown, options?: StandardSchemaV1.Options): Validated | Promise<Validated> => {
     const result = inner.validate(withoutNulls(value, plan), options);
-    return result instanceof Promise ? result.then(typeIssuesFirst) : typeIssuesFirst(result);
+    return result instanceof Promise ? result.then(explain) : explain(result);
   };
   return { '~standard': { ...inner, validate } };
 }
@@ -65,6 +66,23 @@ function typeIssuesFirst(result: Validated): Validated {
   const mistyped = new Set(result.issues.filter((issue) => (issue as { code?: unknown }).code === 'invalid_type').map((issue) => pathKey(issue.path)));
   if (mistyped.size === 0) return result;
   return { issues: result.issues.filter((issue) => (issue as { code?: unknown }).code === 'invalid_type' || !mistyped.has(pathKey(issue.path))) };
+}
+
+/**
+ * Ends the refusal with what it changed and the next step, as every other error does. The SDK
+ * joins the issues after "Invalid arguments for tool NAME:", so the step rides on the last one.
+ * A misspelt argument (Input, status) is the common case: naming the ones the tool takes lets
+ * the model correct it in one go.
+ */
+function withNextStep(result: Validated, argumentNames: string[]): Validated {
+  const issues = result.issues;
+  const last = issues?.at(-1);
+  if (!issues || !last) return result;
+  const unknownTopLevel = issues.some((issue) => (issue as { code?: unknown }).code === 'unrecognized_keys' && !issue.path?.length);
+  const next = unknownTopLevel
+    ? `correct the arguments and call again; this tool takes ${argumentNames.join(', ')}`
+    : "correct the arguments named here and call again (the tool's inputSchema gives each one's type and bounds)";
+  return { issues: [...issues.slice(0, -1), { ...last, message: `${last.message}. Nothing was done. Next: ${next}.` }] };
 }
 
 function pathKey(path: StandardSchemaV1.Issue['path']): string {

@@ -573,6 +573,11 @@ describe('inputs outside the schema never reach the backend', () => {
     const l = await env.call('list_executions', { stateMachineArn: orders, status: 'FAILED' });
     expect(l.isError).toBe(true);
     expect(l.text).toMatch(/Unrecognized key.*status/);
+    // The refusal says nothing was done and names the arguments the tool does take.
+    expect(r.text).toMatch(/Nothing was done\. Next: correct the arguments and call again; this tool takes stateMachineArn, name, input, traceHeader\.$/);
+    expect(l.text).toMatch(/this tool takes stateMachineArn, mapRunArn, statusFilter, redriveFilter, /);
+    const bounded = await env.call('list_executions', { stateMachineArn: orders, maxItems: 0 });
+    expect(bounded.text).toMatch(/maxItems: Too small: expected number to be >=1\. Nothing was done\. Next: correct the arguments named here and call again \(the tool's inputSchema gives each one's type and bounds\)\.$/);
     expect(env.fake.requests.length).toBe(before);
   });
 
