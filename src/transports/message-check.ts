@@ -62,7 +62,7 @@ export function rejectionOf(line: string, connection?: { initialized: boolean })
  */
 export function bodyRejection(body: string): Rejection | undefined {
   // Most bodies (tool calls) can be told apart unparsed: the SDK parses them anyway.
-  if (!mayHoldProtoKey(body) && !body.includes('"initialize"') && !body.includes('/list"') && !opensMoreThan(body, MAX_PARAMS_DEPTH)) return undefined;
+  if (!mayHoldProtoKey(body) && !body.includes('"initialize"') && !body.includes('/list"') && !MISSHAPEN_CALL.test(body) && !opensMoreThan(body, MAX_PARAMS_DEPTH)) return undefined;
   let message: unknown;
   try {
     message = JSON.parse(body);
@@ -78,6 +78,13 @@ export function bodyRejection(body: string): Rejection | undefined {
   }
   return undefined;
 }
+
+/**
+ * A tool call whose name or arguments may not be a string or an object. A quote cannot stand bare
+ * inside a JSON string, so in a well-formed call this matches only the members themselves, or an
+ * argument of the same name (which parsing then clears).
+ */
+const MISSHAPEN_CALL = /"(?:arguments"\s*:\s*[^{\s]|name"\s*:\s*[^"\s])/;
 
 const PAGED_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
 
@@ -99,6 +106,10 @@ function paramsProblem(method: string, params: unknown): string | undefined {
     if (!isObject(info) || typeof info.name !== 'string' || typeof info.version !== 'string') return '"params.clientInfo" must be an object with string "name" and "version"';
   }
   if (PAGED_METHODS.has(method) && isObject(params) && params.cursor !== undefined && typeof params.cursor !== 'string') return '"params.cursor" must be a string';
+  if (method === 'tools/call') {
+    if (!isObject(params) || typeof params.name !== 'string') return 'tools/call needs "params" with the tool\'s "name" as a string';
+    if ('arguments' in params && !isObject(params.arguments)) return '"params.arguments" must be an object of the tool\'s arguments by name (or left out)';
+  }
   return undefined;
 }
 

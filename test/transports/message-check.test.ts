@@ -1,4 +1,4 @@
-import { deserializeMessage } from '@modelcontextprotocol/server';
+import { deserializeMessage, isSpecType } from '@modelcontextprotocol/server';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rejectionOf } from '../../src/transports/message-check.js';
@@ -30,6 +30,11 @@ describe('rejectionOf()', () => {
       ['{"jsonrpc":"2.0","id":14,"method":"initialize","params":{"protocolVersion":"2025-11-25","clientInfo":{"name":"c","version":"1"}}}', 14, -32602, '"params.capabilities" must be an object'],
       ['{"jsonrpc":"2.0","id":15,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"c"}}}', 15, -32602, '"params.clientInfo" must be an object with string "name" and "version"'],
       ['{"jsonrpc":"2.0","id":16,"method":"tools/list","params":{"cursor":5}}', 16, -32602, '"params.cursor" must be a string'],
+      ['{"jsonrpc":"2.0","id":18,"method":"tools/call","params":{"name":"t","arguments":"{\\"a\\":1}"}}', 18, -32602, '"params.arguments" must be an object'],
+      ['{"jsonrpc":"2.0","id":19,"method":"tools/call","params":{"name":"t","arguments":null}}', 19, -32602, '"params.arguments" must be an object'],
+      ['{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"t","arguments":[1]}}', 20, -32602, '"params.arguments" must be an object'],
+      ['{"jsonrpc":"2.0","id":21,"method":"tools/call","params":{"arguments":{}}}', 21, -32602, 'the tool\'s "name" as a string'],
+      ['{"jsonrpc":"2.0","id":22,"method":"tools/call","params":{"name":5}}', 22, -32602, 'the tool\'s "name" as a string'],
       // Nested deep enough, the SDK's parsing overflows its stack (and says so).
       [`{"jsonrpc":"2.0","id":17,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"experimental":{"x":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}},"clientInfo":{"name":"c","version":"1"}}}`, 17, -32602, 'nested more than 64 levels deep'],
     ];
@@ -127,11 +132,14 @@ describe('rejectionOf()', () => {
   });
 });
 
-/** Whether the MCP SDK's own parser takes the line as a message. */
+/**
+ * Whether the MCP SDK takes the line: its parser as a message, and a tools/call's params as its
+ * request schema does (a call it would refuse with its schema's issues dumped, we refuse first).
+ */
 function sdkTakes(line: string): boolean {
   try {
-    deserializeMessage(line);
-    return true;
+    const message = deserializeMessage(line);
+    return !('method' in message) || message.method !== 'tools/call' || isSpecType.CallToolRequest(message);
   } catch {
     return false;
   }
