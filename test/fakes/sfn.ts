@@ -511,10 +511,13 @@ export class FakeSfn {
     let list: FakeExecution[];
     if (hasMachine) {
       const arn = this.machineArg(body);
-      const m = this.machines.get(arn);
-      if (!m) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+      // A version or alias ARN (…:stateMachine:Orders:3, …:Orders:PROD) lists the runs started through it;
+      // the fake knows the versions and aliases its seeded executions name.
+      const base = arn.split(':').slice(0, 7).join(':');
+      const m = this.machines.get(base);
+      list = (this.executionsByParent.get(base) ?? []).filter((e) => base === arn || e.stateMachineVersionArn === arn || e.stateMachineAliasArn === arn);
+      if (!m || (base !== arn && list.length === 0)) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
       if (m.type === 'EXPRESS') throw new SfnError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
-      list = this.executionsByParent.get(arn) ?? [];
     } else {
       const arn = this.arnArg(body, 'mapRunArn');
       if (!this.mapRuns.has(arn)) throw new SfnError('ResourceNotFound', `Resource not found: '${arn}'`);

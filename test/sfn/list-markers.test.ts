@@ -64,3 +64,36 @@ describe('list_executions text lines', () => {
     expect(r.structured?.executions).toEqual([expect.objectContaining({ name: 'k0', itemCount: 120 }), expect.objectContaining({ name: 'k1', itemCount: 0 })]);
   });
 });
+
+describe('list_executions of a version or alias ARN', () => {
+  const starts = (text: string) => text.split('\n').slice(1).map((line) => line.replace(/  \S+Z /, '  <start> '));
+
+  it('leaves out the queried version ARN and the unqualified machine on every item; the machine is given once', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: `${orders}:3` });
+    expect(r.isError, r.text).toBeUndefined();
+    expect(r.structured?.stateMachineArn).toBe(orders);
+    expect(r.structured?.executions).toEqual([
+      expect.objectContaining({ name: 'run-alias', stateMachineAliasArn: `${orders}:PROD` }),
+      expect.objectContaining({ name: 'run-v3' }),
+    ]);
+    const items = r.structured?.executions as Record<string, unknown>[];
+    for (const item of items) {
+      expect(item).not.toHaveProperty('stateMachineVersionArn');
+      expect(item).not.toHaveProperty('stateMachineArn');
+    }
+    expect(starts(r.text).slice(0, 2)).toEqual(['run-alias  SUCCEEDED  <start> (2.5s) alias=PROD', 'run-v3  SUCCEEDED  <start> (2.5s)']);
+  });
+
+  it('leaves out the queried alias ARN and keeps the version each run went to', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: `${orders}:PROD` });
+    expect(r.isError, r.text).toBeUndefined();
+    expect(r.structured?.stateMachineArn).toBe(orders);
+    expect(r.structured?.executions).toEqual([{ executionArn: `${A}:execution:Orders:run-alias`, name: 'run-alias', status: 'SUCCEEDED', state: 'succeeded', startDate: expect.any(String), stopDate: expect.any(String), stateMachineVersionArn: `${orders}:3` }]);
+    expect(starts(r.text)[0]).toBe('run-alias  SUCCEEDED  <start> (2.5s) version=3');
+  });
+
+  it('gives no machine at the top when the query named the machine itself', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: orders });
+    expect(r.structured).not.toHaveProperty('stateMachineArn');
+  });
+});

@@ -6,7 +6,7 @@ import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { unwrapPasted } from '../pasted.js';
-import { EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text } from './views.js';
+import { EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text, unqualifiedMachineOf } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -15,11 +15,11 @@ const Execution = z.object({
   state: stateField,
   startDate: z.string().optional(),
   stopDate: z.string().optional(),
-  stateMachineArn: z.string().optional().describe('Only when it differs from the queried state machine (a version or alias ARN was queried); left out for the children of a map run, which all run its machine.'),
+  stateMachineArn: z.string().optional().describe('Only when it differs from the queried state machine (and, for a queried version or alias, from its unqualified machine); left out for the children of a map run, which all run its machine.'),
   mapRunArn: z.string().optional(),
   itemCount: z.number().int().optional(),
-  stateMachineVersionArn: z.string().optional(),
-  stateMachineAliasArn: z.string().optional(),
+  stateMachineVersionArn: z.string().optional().describe('Left out when it is the queried ARN.'),
+  stateMachineAliasArn: z.string().optional().describe('Left out when it is the queried ARN.'),
   redriveCount: z.number().int().optional(),
   redriveDate: z.string().optional(),
 });
@@ -48,6 +48,7 @@ export const listExecutions = defineTool({
   }),
   outputSchema: z.object({
     executions: z.array(Execution),
+    stateMachineArn: z.string().optional().describe("Only when a version or alias ARN was queried: its unqualified state machine, the executions' own stateMachineArn (given here once rather than on each)."),
     ...pagingOutput,
   }),
   errorHints: {
@@ -76,6 +77,19 @@ export const listExecutions = defineTool({
     }
     const sfn = await ctx.backends.sfn();
     const queriedMachine = args.stateMachineArn;
+    // Runs of a queried version or alias carry it as their version or alias ARN, and the unqualified machine as theirs.
+    const baseMachine = queriedMachine && unqualifiedMachineOf(queriedMachine);
+    let ranBase = false;
+    const notQueried = (arn: unknown) => (arn === queriedMachine ? undefined : text(arn));
+    // An item's own machine, left out where it repeats the query: a queried version's or alias's machine is given once, at the top.
+    const ownMachine = (arn: unknown): string | undefined => {
+      if (args.mapRunArn) return undefined;
+      if (baseMachine && arn === baseMachine) {
+        ranBase = true;
+        return undefined;
+      }
+      return notQueried(arn);
+    };
     // Runs of different versions or aliases, or children with different item counts, read alike
     // without these: a version or alias of the run's own machine by its suffix (as the history shows them).
     const marks = (e: Execution): string => {
@@ -123,11 +137,11 @@ export const listExecutions = defineTool({
           startDate: iso(e.startDate),
           stopDate: iso(e.stopDate),
           // Leave out what repeats the query.
-          stateMachineArn: queriedMachine && e.stateMachineArn === queriedMachine ? undefined : args.mapRunArn ? undefined : text(e.stateMachineArn),
+          stateMachineArn: ownMachine(e.stateMachineArn),
           mapRunArn: e.mapRunArn === args.mapRunArn ? undefined : text(e.mapRunArn),
           itemCount: count(e.itemCount),
-          stateMachineVersionArn: text(e.stateMachineVersionArn),
-          stateMachineAliasArn: text(e.stateMachineAliasArn),
+          stateMachineVersionArn: notQueried(e.stateMachineVersionArn),
+          stateMachineAliasArn: notQueried(e.stateMachineAliasArn),
           redriveCount: count(e.redriveCount) || undefined,
           redriveDate: iso(e.redriveDate),
         }),
@@ -156,7 +170,7 @@ export const listExecutions = defineTool({
     const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
     const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.executionArn.length ?? 0) - 2)) : lines;
     return {
-      structured: { executions: items, ...paging },
+      structured: { executions: items, ...(ranBase && baseMachine ? { stateMachineArn: baseMachine } : {}), ...paging },
       fitsBudget,
       text: [header, ...shown, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
         .filter(Boolean)

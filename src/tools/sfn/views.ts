@@ -95,6 +95,12 @@ export function refuseExpress(tool: string, operation: string, executionArn: str
   throw new ToolError(`${tool} does not support EXPRESS executions (":express:" in the ARN): Step Functions ${operation} takes STANDARD ones only. Next: ${next}. ${texts.nothingDone}`);
 }
 
+/** arn:…:stateMachine:NAME:3 (a version) or …:NAME:PROD (an alias) → arn:…:stateMachine:NAME; undefined for an unqualified ARN. */
+export function unqualifiedMachineOf(stateMachineArn: string): string | undefined {
+  const parts = stateMachineArn.split(':');
+  return parts.length === 8 && parts[5] === 'stateMachine' && parts[7] !== '' ? parts.slice(0, 7).join(':') : undefined;
+}
+
 /** arn:…:execution:MACHINE:NAME → arn:…:stateMachine:MACHINE (when a reply leaves the machine out). */
 export function machineArnOf(executionArn: string): string {
   const parts = executionArn.split(':');
