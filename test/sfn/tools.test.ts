@@ -222,6 +222,21 @@ describe('describe_execution', () => {
     expect(r.text).toMatch(/^redriven 2×, last at \S+: get_execution_history shows each run's failure \(marked redriven\)$/m);
   });
 
+  it('shows the redrive status reason whole up to maxPayloadChars, and a longer one cut with its full size', async () => {
+    const machine = env.fake.addStateMachine('LongReasons');
+    const reasonLine = async (name: string, reason: string) => {
+      const arn = env.fake.addExecution({ stateMachineArn: machine, name, status: 'FAILED', redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: reason }).executionArn;
+      const r = await env.call('describe_execution', { executionArn: arn });
+      expect(r.structured?.redriveStatusReason).toBe(reason);
+      return { line: r.text.split('\n').find((l) => l.startsWith('redrive: ')), text: r.text };
+    };
+    const medium = `${'m'.repeat(179)}!`;
+    expect((await reasonLine('reason-180', medium)).line).toMatch(new RegExp(`^redrive: NOT_REDRIVABLE reason: <untrusted-data-(\\w+)>${medium}</untrusted-data-\\1>$`));
+    const long = await reasonLine('reason-450', 'r'.repeat(450));
+    expect(long.line).toMatch(new RegExp(`^redrive: NOT_REDRIVABLE reason \\(450 chars, first 200 shown\\): <untrusted-data-(\\w+)>${'r'.repeat(200)}</untrusted-data-\\1>$`));
+    expect(long.text).toContain('Payloads longer than 200 characters were cut: call again with maxPayloadChars up to');
+  });
+
   it('points a failed run at its failing state, and a stopped or timed-out one at what was running', async () => {
     const machine = env.fake.addStateMachine('NextSteps');
     const next = async (status: FakeExecution['status'], error?: string) => {

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { NormalisedState } from '../../server/states.js';
-import { PayloadSchema, type UntrustedFence, compact, iso, oneLine, payload } from '../../server/render.js';
+import { PayloadSchema, type UntrustedFence, compact, iso, payload } from '../../server/render.js';
 import { arnField, consoleUrl, count, durationText, expressRefusal, isExpressArn, kmsRefusal, machineArnOf, parentMachineOf, maxPayloadCharsField, morePayloadHint, payloadCut, requireArn, sfnState, shortTime, stateField, text } from './views.js';
 
 // A stopped or timed-out run usually has no failing state: what matters is what was running.
@@ -95,6 +95,9 @@ export const describeExecution = defineTool({
       traceHeader: text(out.traceHeader),
       consoleUrl: sfn.local ? undefined : consoleUrl(out.executionArn ?? args.executionArn),
     });
+    // Said only of a run that ended unsuccessfully. The reason has no documented bound: cut like the payloads, with its full size said.
+    const redrivable = structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state) ? structured.redriveStatus : undefined;
+    const reason = redrivable ? payload(structured.redriveStatusReason, max) : undefined;
     const took = durationText(out.startDate, out.stopDate);
     const historyStep =
       // A Choice with no matching rule writes no failure event of its own: the state is the one ExecutionFailed follows.
@@ -115,9 +118,7 @@ export const describeExecution = defineTool({
       ctx.fence.labelled('traceHeader', structured.traceHeader),
       ctx.fence.field('error', structured.error),
       ctx.fence.wrap(structured.cause, 'cause'),
-      structured.redriveStatus && ['failed', 'timed_out', 'aborted'].includes(structured.state)
-        ? `redrive: ${ctx.fence.inline('redriveStatus', structured.redriveStatus)}${structured.redriveStatusReason ? ` ${ctx.fence.wrap(payload(oneLine(structured.redriveStatusReason), 512), 'reason')}` : ''}`
-        : '',
+      redrivable ? `redrive: ${ctx.fence.inline('redriveStatus', redrivable)}${reason ? ` ${ctx.fence.wrap(reason, 'reason')}` : ''}` : '',
       // Whatever the outcome: a run that succeeded after a redrive failed before it.
       structured.redriveCount
         ? `redriven ${structured.redriveCount}×${structured.redriveDate ? `, last at ${shortTime(structured.redriveDate)}` : ''}: get_execution_history shows each run's failure (marked redriven)`
@@ -131,7 +132,7 @@ export const describeExecution = defineTool({
         : '',
       structured.consoleUrl ? `console: ${structured.consoleUrl}` : '',
       nextStep,
-      morePayloadHint(cut, [structured.cause, structured.input, structured.output].some((p) => p?.truncated)),
+      morePayloadHint(cut, [structured.cause, structured.input, structured.output, reason].some((p) => p?.truncated)),
       cut.note ?? '',
     ];
     return { structured, text: lines.filter(Boolean).join('\n') };
