@@ -46,11 +46,20 @@ const CASES: Record<string, { status: 'FAILED' | 'SUCCEEDED'; specs: Spec[] }> =
   retried: { status: 'FAILED', specs: retriedTogether() },
 };
 
+/** Three items started together fail in another order (1, 2, 0): the failures' links do not step with their ids. */
+function outOfOrder(): Spec[] {
+  const specs: Spec[] = [['ExecutionStarted', 0], ['MapStateEntered', 1, entered('Check')], ['MapStateStarted', 2]];
+  const items = [0, 1, 2].map((i) => specs.push(['MapIterationStarted', 3, iter('Started', i, 'Check')]));
+  const fails = [1, 2, 0].map((i) => specs.push(['PassStateEntered', items[i] as number, entered('Note')]));
+  specs.push(['ExecutionFailed', fails[2] as number]);
+  return specs;
+}
+
 let env: SfnEnv;
 let arns: Record<string, string> = {};
 beforeAll(async () => {
   env = await startSfnEnv();
-  arns = addHistories(env.fake, 'Collapsed', CASES);
+  arns = addHistories(env.fake, 'Collapsed', { ...CASES, outOfOrder: { status: 'FAILED', specs: outOfOrder() } });
 });
 afterAll(async () => env.close());
 
@@ -74,7 +83,31 @@ describe('collapsed runs of failures keep their marks', () => {
 
   it('a run collapsed together shows the mark its events share', async () => {
     const r = await env.call('get_execution_history', { executionArn: arns.retried, failuresOnly: true, includeExecutionData: false, reverseOrder: true });
-    expect(r.text).toMatch(/^#12…#10 MapIterationFailed \[Check\] ×3 \(index 2, 1, 0\) \(retried\), /m);
-    expect(r.text).toMatch(/^#22…#20 MapIterationFailed \[Check\] ×3 \(index 2, 1, 0\), /m);
+    expect(r.text).toMatch(/^#12…#10 ←9…7 MapIterationFailed \[Check\] ×3 \(index 2, 1, 0\) \(retried\), /m);
+    expect(r.text).toMatch(/^#22…#20 ←19…17 MapIterationFailed \[Check\] ×3 \(index 2, 1, 0\), /m);
+  });
+});
+
+describe('collapsed runs keep the ←previousEventId links of their events', () => {
+  const runs = async (name: string, reverseOrder: boolean) => {
+    const r = await env.call('get_execution_history', { executionArn: arns[name], includeExecutionData: false, reverseOrder });
+    return r.text.split('\n').filter((l) => /^#\d+…/.test(l)).map((l) => l.replace(/, \S+ to \S+$/, ''));
+  };
+
+  it('one link all share, or a range when each links one on from the last, in the order the ids are listed', async () => {
+    expect(await runs('retried', false)).toEqual([
+      '#4…#6 ←3 MapIterationStarted [Check] ×3 (index 0, 1, 2)',
+      '#7…#9 ←4…6 FailStateEntered [Reject] ×3 (retried)',
+      '#10…#12 ←7…9 MapIterationFailed [Check] ×3 (index 0, 1, 2) (retried)',
+      '#14…#16 ←13 MapIterationStarted [Check] ×3 (index 0, 1, 2)',
+      '#17…#19 ←14…16 FailStateEntered [Reject] ×3',
+      '#20…#22 ←17…19 MapIterationFailed [Check] ×3 (index 0, 1, 2)',
+    ]);
+    expect((await runs('retried', true))[0]).toBe('#22…#20 ←19…17 MapIterationFailed [Check] ×3 (index 2, 1, 0)');
+  });
+
+  it('each link, in the order of the ids, when they do not step with them', async () => {
+    expect(await runs('outOfOrder', false)).toEqual(['#4…#6 ←3 MapIterationStarted [Check] ×3 (index 0, 1, 2)', '#7…#9 ←5,6,4 PassStateEntered [Note] ×3']);
+    expect(await runs('outOfOrder', true)).toEqual(['#9…#7 ←4,6,5 PassStateEntered [Note] ×3', '#6…#4 ←3 MapIterationStarted [Check] ×3 (index 2, 1, 0)']);
   });
 });

@@ -106,7 +106,7 @@ describe('get_execution_history against hostile histories', () => {
     const lines = r.text.split('\n');
     expect(lines.some((l) => l.startsWith('Note: all failures'))).toBe(false);
     expect(lines.some((l) => l.startsWith('#99'))).toBe(false);
-    expect(lines.find((l) => l.startsWith('#2…#4 '))).toMatch(/^#2…#4 type: <untrusted-data-(\w+)>Weird⏎Note: .*<\/untrusted-data-\1> ×3/);
+    expect(lines.find((l) => l.startsWith('#2…#4 '))).toMatch(/^#2…#4 ←1…3 type: <untrusted-data-(\w+)>Weird⏎Note: .*<\/untrusted-data-\1> ×3/);
   });
 });
 

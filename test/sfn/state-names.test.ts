@@ -405,8 +405,8 @@ describe('state names of history events', () => {
     const r = await env.call('get_execution_history', { executionArn: e.executionArn, eventTypes: ['MapIterationAborted'] });
     const lines = r.text.split('\n').filter((l) => l.includes('MapIterationAborted'));
     // Ids 4-7 are adjacent; 9-11 follow a TaskStateAborted the filter left out, so they form their own run.
-    expect(lines[0]).toMatch(/^#4…#7 MapIterationAborted \[Process\] ×4 \(index 0, 1, 2, 4\), /);
-    expect(lines[1]).toMatch(/^#9…#11 MapIterationAborted \[Process\] ×3 \(index 7, 8, 9\), /);
+    expect(lines[0]).toMatch(/^#4…#7 ←3 MapIterationAborted \[Process\] ×4 \(index 0, 1, 2, 4\), /);
+    expect(lines[1]).toMatch(/^#9…#11 ←3 MapIterationAborted \[Process\] ×3 \(index 7, 8, 9\), /);
     const events = r.structured?.events as Array<{ timestamp: string }>;
     expect(events.length).toBe(7);
     expect(lines[0]?.endsWith(`, ${events[0]?.timestamp} to ${events[3]?.timestamp}`)).toBe(true);

@@ -198,9 +198,24 @@ function cutByBackend(details: { truncated?: unknown } | undefined): { truncated
 const COLLAPSIBLE = new Set(['id', 'previousEventId', 'type', 'timestamp', 'stateName', 'outcome', 'index']);
 
 /**
+ * A collapsed run's ←previousEventId links, which tell apart items started together from a chain:
+ * the one all share ("←3"), a range when each links one on from the last as the ids do ("←7…9" for
+ * #10…#12), else each in the order of the ids ("←5,6,4", "-" where an event has none).
+ */
+function runLinks(run: HistoryEventView[]): string {
+  const links = run.map((v) => v.previousEventId);
+  const first = links[0];
+  if (links.every((p) => p === undefined)) return '';
+  if (links.every((p) => p === first)) return ` ←${first}`;
+  const step = (run[1]?.id ?? 0) - (run[0]?.id ?? 0);
+  if (first !== undefined && links.every((p, k) => p === first + k * step)) return ` ←${first}…${links[links.length - 1]}`;
+  return ` ←${links.map((p) => p ?? '-').join(',')}`;
+}
+
+/**
  * Three or more events with consecutive ids, of the same type, state and mark (retried, caught, or
  * what followed) and without anything else to show (e.g. the aborted siblings of a failed Map item)
- * read as one line in the text, their iteration indexes listed; structuredContent keeps them all.
+ * read as one line in the text, their links and iteration indexes listed; structuredContent keeps them all.
  */
 export function collapseRuns(items: HistoryEventView[], lines: string[], heading: (v: HistoryEventView) => string, mark: (v: HistoryEventView) => string): string[] {
   const out: string[] = [];
@@ -218,7 +233,7 @@ export function collapseRuns(items: HistoryEventView[], lines: string[], heading
       const run = items.slice(i, j);
       const last = run[run.length - 1] as HistoryEventView;
       const indexes = run.every((v) => v.index !== undefined) ? ` (index ${run.map((v) => v.index).join(', ')})` : '';
-      out.push(`#${first.id}…#${last.id} ${heading(first)} ×${run.length}${indexes}${firstMark ? ` ${firstMark}` : ''}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
+      out.push(`#${first.id}…#${last.id}${runLinks(run)} ${heading(first)} ×${run.length}${indexes}${firstMark ? ` ${firstMark}` : ''}, ${first.timestamp ?? 'time unknown'} to ${last.timestamp ?? 'time unknown'}`);
     } else {
       out.push(...lines.slice(i, j));
     }
