@@ -81,11 +81,12 @@ const RawConfig = z.object({
     .transform((v) => v.trim().toLowerCase())
     .pipe(z.enum(['stdio', 'http']))
     .default('stdio'),
-  // Host names are case-insensitive (LOCALHOST is loopback). An IPv6 address may come bracketed, as
-  // in a URL ([::1]); listen() takes it bare.
+  // Host names are case-insensitive (LOCALHOST is loopback); an IPv6 zone id (fe80::1%eth0) names an
+  // interface, which Linux matches case-sensitively. An IPv6 address may come bracketed, as in a URL
+  // ([::1]); listen() takes it bare.
   host: z
     .string()
-    .transform((v) => v.trim().toLowerCase())
+    .transform((v) => v.trim().replace(/^[^%]*/, (address) => address.toLowerCase()))
     .pipe(z.string().regex(/^[^\s\x00-\x1f\x7f]+$/, { message: 'expected a host name or an IP address, such as 127.0.0.1 or 0.0.0.0' }))
     .default('127.0.0.1')
     .transform((host) => (/^\[[^\]]*\]$/.test(host) ? host.slice(1, -1) : host)),

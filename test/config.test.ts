@@ -148,6 +148,13 @@ describe('flags and env', () => {
     expect(failure(['--transport', 'http', '--host', 'Example.COM'])).toMatch(/non-loopback host example\.com without/);
   });
 
+  // A zone id is an interface name, which Linux matches case-sensitively: eth0 and ETH0 may both exist.
+  it('keeps the case of an IPv6 zone id, folding only the address', () => {
+    expect(load(['--host', 'fe80::1%eth0']).http.host).toBe('fe80::1%eth0');
+    expect(load(['--host', 'FE80::1%ETH0']).http.host).toBe('fe80::1%ETH0');
+    expect(load([], { EXECUTIONS_MCP_HOST: ' [FE80::A%Wlan0] ' }).http.host).toBe('fe80::a%Wlan0');
+  });
+
   it('takes a log level in any case, and decimal time scales', () => {
     expect(load([], { EXECUTIONS_MCP_LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
     expect(load(['--local', '--local-time-scale', '.5']).local?.timeScale).toBe(0.5);
