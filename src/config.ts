@@ -155,6 +155,34 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+const FLAGS = {
+  transport: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'http-token': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
+  'allow-writes': { type: 'boolean' },
+  toolsets: { type: 'string' },
+  'local-port': { type: 'string' },
+  'local-time-scale': { type: 'string' },
+  'max-payload-chars': { type: 'string' },
+  'response-budget-chars': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/**
+ * --help or --version anywhere among the flags, whatever else is wrong with them (a repeated or
+ * unknown flag, a missing value): they win, as in most CLIs. Read leniently, with the flags' own
+ * types, so a value (--host=-h) is not taken for one; --local's optional directory reads as a word.
+ */
+function askedFor(argv: string[]): 'help' | 'version' | undefined {
+  const { values } = parseArgs({ args: argv, strict: false, allowPositionals: true, options: { ...FLAGS, local: { type: 'boolean' } } });
+  if (values.help === true) return 'help';
+  if (values.version === true) return 'version';
+  return undefined;
+}
+
 /** Flags; `--local` takes an optional directory, which parseArgs cannot express, so it is split off first. */
 function readFlags(argv: string[]): Record<string, string | undefined> {
   const args = [...argv];
@@ -184,32 +212,12 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
     allowWrites = (args[writesAt] ?? '').slice('--allow-writes='.length);
     args.splice(writesAt, 1);
   }
-  const { values, tokens } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    tokens: true,
-    options: {
-      transport: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'http-token': { type: 'string' },
-      'allowed-hosts': { type: 'string' },
-      'allow-writes': { type: 'boolean' },
-      toolsets: { type: 'string' },
-      'local-port': { type: 'string' },
-      'local-time-scale': { type: 'string' },
-      'max-payload-chars': { type: 'string' },
-      'response-budget-chars': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-  });
+  const { values, tokens } = parseArgs({ args, strict: true, allowPositionals: false, tokens: true, options: FLAGS });
   // parseArgs keeps the last of a repeated flag: in a client config that is usually a mistake (two
   // tokens, two ports), so it is refused, as --local and --allow-writes are.
   const seen = new Set<string>();
   for (const token of tokens) {
-    if (token.kind !== 'option' || token.name === 'help' || token.name === 'version') continue;
+    if (token.kind !== 'option') continue;
     if (seen.has(token.name)) throw new ConfigError(`invalid --${token.name}: given more than once`);
     seen.add(token.name);
   }
@@ -232,8 +240,6 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
     localTimeScale: values['local-time-scale'],
     maxPayloadChars: values['max-payload-chars'],
     responseBudgetChars: values['response-budget-chars'],
-    help: values.help ? 'true' : undefined,
-    version: values.version ? 'true' : undefined,
   };
 }
 
@@ -294,6 +300,8 @@ export type CliRequest = { kind: 'help' } | { kind: 'version' } | { kind: 'run';
 
 /** argv + env → Config. Throws ConfigError with one clear line on any invalid setting. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
+  const asked = askedFor(argv);
+  if (asked) return { kind: asked };
   let flags: Record<string, string | undefined>;
   try {
     flags = readFlags(argv);
@@ -301,13 +309,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): CliRequest {
     // parseArgs messages can span lines, and quote a flag as given; the contract is one line on stderr.
     throw new ConfigError(escapeControls((err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ')));
   }
-  if (flags.help) return { kind: 'help' };
-  if (flags.version) return { kind: 'version' };
   const fromEnv = readEnv(env);
   const merged: Record<string, string | undefined> = { ...fromEnv };
   for (const [key, value] of Object.entries(flags)) if (value !== undefined) merged[key] = value;
-  delete merged.help;
-  delete merged.version;
 
   const parsed = RawConfig.safeParse(merged);
   if (!parsed.success) {

@@ -84,6 +84,32 @@ describe('start-up refusals: exit 2, one stderr line, nothing on stdout', () => 
   });
 });
 
+describe('--help and --version win over every other flag, as in most CLIs', () => {
+  // A repeated or unknown flag, a missing value, an empty one or a bad value beside --help was refused with exit 2 instead.
+  it.each([
+    [['--port', '1', '--port', '2', '--help']],
+    [['-h', '--bogus']],
+    [['--local', '/a', '--local', '/b', '-h']],
+    [['--allow-writes', '--allow-writes=false', '--help']],
+    [['--http-token', '', '--help']],
+    [['--help', '--transport']],
+  ])('%j prints the help', async (args) => {
+    const r = await runCli(args, env({ EXECUTIONS_MCP_PORT: 'nope' }));
+    expect(r).toEqual({ code: 0, stdout: expect.stringContaining('\nUsage: executions-mcp [options]\n') as unknown, stderr: '' });
+  });
+
+  it('and --version the version', async () => {
+    const r = await runCli(['--port', '1', '--port', '2', '--version'], env());
+    expect(r).toEqual({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\S*\n$/) as unknown, stderr: '' });
+  });
+
+  it('but not when it is given as a value (--host=--help): that is refused as a host', async () => {
+    const r = await runCli(['--transport', 'http', '--host=--help'], env());
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('--local with --toolsets that leave out stepfunctions', () => {
   // It used to load the engine anyway, and a broken handlers.mjs then stopped the Ona-only server.
   it('exits 2 at start with one line, before any handlers.mjs is loaded', async () => {
