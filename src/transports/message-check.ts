@@ -61,8 +61,10 @@ export function rejectionOf(line: string, connection?: { initialized: boolean })
  * answers that).
  */
 export function bodyRejection(body: string): Rejection | undefined {
-  // Most bodies (tool calls) can be told apart unparsed: the SDK parses them anyway.
-  if (!mayHoldProtoKey(body) && !body.includes('"initialize"') && !body.includes('/list"') && !MISSHAPEN_CALL.test(body) && !opensMoreThan(body, MAX_PARAMS_DEPTH)) return undefined;
+  // Other bodies can be told apart unparsed (a method's "\/" escape still ends in '/list"' or '/call"').
+  // A tool call cannot: its own arguments may be named "name" or "arguments", so only parsing tells
+  // its params' shape (as on stdio, where every line is parsed).
+  if (!mayHoldProtoKey(body) && !body.includes('"initialize"') && !body.includes('/list"') && !body.includes('/call"') && !opensMoreThan(body, MAX_PARAMS_DEPTH)) return undefined;
   let message: unknown;
   try {
     message = JSON.parse(body);
@@ -79,20 +81,13 @@ export function bodyRejection(body: string): Rejection | undefined {
   return undefined;
 }
 
-/**
- * A tool call whose name or arguments may not be a string or an object. A quote cannot stand bare
- * inside a JSON string, so in a well-formed call this matches only the members themselves, or an
- * argument of the same name (which parsing then clears).
- */
-const MISSHAPEN_CALL = /"(?:arguments"\s*:\s*[^{\s]|name"\s*:\s*[^"\s])/;
-
 const PAGED_METHODS = new Set(['tools/list', 'resources/list', 'resources/templates/list', 'prompts/list']);
 
 /** Deeper than this outside a tool's arguments, params are no client's: the SDK's parsing overflows its stack on them. */
 const MAX_PARAMS_DEPTH = 64;
 
 /**
- * Params of a wrong shape the SDK answers with -32603 and its schema's issues dumped as text (or,
+ * Params of a wrong shape the SDK answers with -32603 or -32602 and its schema's issues dumped as text (or,
  * nested deep enough, a stack overflow), where JSON-RPC asks for -32602 and one sentence. The
  * shapes clients get wrong; the SDK still checks the rest.
  */

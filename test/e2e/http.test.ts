@@ -123,6 +123,8 @@ describe('HTTP without a token (loopback)', () => {
       ['{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":5}}', 2, '"params.cursor" must be a string'],
       ['{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"list_state_machines","arguments":"{}"}}', 4, '"params.arguments" must be an object'],
       ['{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"list_state_machines","arguments" : null}}', 5, '"params.arguments" must be an object'],
+      ['{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"arguments":{"name":"x"}}}', 6, 'the tool\'s "name" as a string'],
+      ['{"jsonrpc":"2.0","id":7,"method":"tools\\/call","params":{"name":"list_state_machines","arguments":[]}}', 7, '"params.arguments" must be an object'],
       [deep, 3, 'nested more than 64 levels deep'],
     ] as const) {
       const r = await rawRequest(cli.url, { headers: MCP_HEADERS, body });

@@ -1,7 +1,7 @@
 import { deserializeMessage, isSpecType } from '@modelcontextprotocol/server';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf } from '../../src/transports/message-check.js';
+import { bodyRejection, rejectionOf } from '../../src/transports/message-check.js';
 
 describe('rejectionOf()', () => {
   it('refuses what is not one JSON-RPC message, with the id when it can be told', () => {
@@ -129,6 +129,28 @@ describe('rejectionOf()', () => {
       { numRuns: 3000 },
     );
     expect(refused).toBeGreaterThan(100);
+  });
+});
+
+describe('bodyRejection()', () => {
+  it('refuses a misshapen tools/call over HTTP exactly when stdio does, however the body is spaced', () => {
+    const absent = fc.constant(undefined);
+    const call = fc.record({
+      name: fc.oneof(fc.constantFrom('list_executions', 'start_execution'), fc.integer(), fc.constant(null), absent),
+      arguments: fc.oneof(fc.dictionary(fc.constantFrom('name', 'arguments', 'input'), fc.oneof(fc.string(), fc.constant(null), fc.integer())), fc.string(), fc.array(fc.integer()), fc.constant(null), fc.boolean(), absent),
+    });
+    let refused = 0;
+    fc.assert(
+      fc.property(call, fc.constantFrom(0, 1, '\t', ' \r\n'), (params, indent) => {
+        const line = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: JSON.parse(JSON.stringify(params)) as unknown });
+        const body = JSON.stringify(JSON.parse(line), null, indent);
+        const overStdio = rejectionOf(line);
+        if (overStdio) refused += 1;
+        expect(bodyRejection(body), body).toEqual(overStdio);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(refused).toBeGreaterThan(300);
   });
 });
 
