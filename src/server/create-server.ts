@@ -160,9 +160,13 @@ async function runTool(
           (tool.operation === 'read' || changedNothing
             ? 'Next: call again; if it persists, the backend is unhealthy.'
             : 'The request may have been carried out anyway. Next: check with the matching list or get tool before calling again.')
-        : describeError(err, tool.name, tool.errorHints);
+        : describeError(err, tool.name, fence, tool.errorHints);
     // A model must know whether to check before calling again: say so where the text does not.
-    const text = changedNothing && !SAYS_UNCHANGED.test(described) ? `${described} Nothing was changed.` : described;
+    const error = changedNothing && !SAYS_UNCHANGED.test(described) ? `${described} Nothing was changed.` : described;
+    // The backend's words fenced in the error: the preamble after it says what the tags mean (a partial
+    // list's comes before its items, and covers both).
+    const fenced = !(err instanceof PartialListError) && error.includes(`<untrusted-data-${fence.id}>`);
+    const text = fenced ? `${error}\n${fence.preamble().trimEnd()}` : error;
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
     if (err instanceof PartialListError) return { isError: true, content: [{ type: 'text', text: partialText(text, err.read.lines, fence, deps.config) }] };
     return { isError: true, content: [{ type: 'text', text: wellFormed(text) }] };
@@ -186,6 +190,7 @@ function partialText(head: string, lines: string[], fence: UntrustedFence, confi
   const { responseBudgetChars, maxPayloadChars } = config.limits;
   // Redacted before the cut, which could keep a secret's first characters.
   const items = fitToBudget({}, redactInResult(lines.join('\n')), responseBudgetChars - head.length, maxPayloadChars, fence.id).text;
-  // The preamble right before the lines it is about, after the fault and the call that goes on.
-  return wellFormed([redactInResult(head), fence.preamble() + items].filter(Boolean).join('\n'));
+  // The preamble right before the lines it is about, after the fault and the call that goes on (and
+  // before no lines at all when only the fault's message is fenced).
+  return wellFormed([redactInResult(head), fence.preamble().trimEnd(), items].filter(Boolean).join('\n'));
 }

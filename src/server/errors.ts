@@ -1,5 +1,5 @@
 import { log, redact } from '../log.js';
-import { flatten } from './render.js';
+import { flatten, type UntrustedFence } from './render.js';
 
 /** Backends the server talks to, as named in error texts. */
 export type BackendName = 'Step Functions' | 'Bedrock Flows' | 'DevOps Agent' | 'Ona';
@@ -36,8 +36,8 @@ export type ErrorKind =
 
 /**
  * A backend failure, already classified by the backend module. `code` is the backend's own
- * error code (e.g. ExecutionDoesNotExist, not_found); `message` is the backend's message,
- * never a raw body.
+ * error code (e.g. ExecutionDoesNotExist, not_found); `message` says what went wrong, in our words,
+ * the backend's (`details.said`) or both; never a raw body.
  */
 export class BackendError extends Error {
   override name = 'BackendError';
@@ -52,9 +52,20 @@ export class BackendError extends Error {
      * `retryAfterSeconds` is the wait the backend asked for (Retry-After), for a tool that words its own advice;
      * `everyAttemptRefused`: the backend answered every attempt the client made with a refusal (throttling
      * or a 4xx error of its own), so none of them was carried out, however many were made;
-     * `notSent`: the request never left the server (it waited for a connection until the call ended).
+     * `notSent`: the request never left the server (it waited for a connection until the call ended);
+     * `said`: the part of `message` that is the backend's (or a user's, echoed) own words, shown fenced:
+     * it can hold anything, even text shaped like our advice. Unset when the message is all ours.
      */
-    readonly details: { httpStatus?: number; attempts?: number; requestId?: string; hint?: string; retryAfterSeconds?: number; everyAttemptRefused?: boolean; notSent?: boolean } = {},
+    readonly details: {
+      httpStatus?: number;
+      attempts?: number;
+      requestId?: string;
+      hint?: string;
+      retryAfterSeconds?: number;
+      everyAttemptRefused?: boolean;
+      notSent?: boolean;
+      said?: string;
+    } = {},
   ) {
     super(message);
   }
@@ -121,11 +132,28 @@ export function throttledEveryAttempt(err: unknown, nothingDone: string): unknow
 }
 
 /**
- * "Code: message" of a backend error (`between` goes between them), on one line: the code and the
- * message came from the backend. The message's own closing stop would double the caller's.
+ * "Code: message" of a backend error (`between` goes between them), on one line. The backend's own
+ * words in it (the code, `details.said`) go through the answer's fence: bare when identifier-like,
+ * fenced otherwise, so they cannot pass for our advice. The message's closing stop would double the caller's.
  */
-export function errorSummary(err: BackendError, between = ''): string {
-  return `${cut(err.code, 100)}${between}${err.message ? `: ${cut(err.message.replace(/\.+$/, ''), 400)}` : ''}`;
+export function errorSummary(err: BackendError, fence: UntrustedFence, between = ''): string {
+  const message = shownMessage(err, fence);
+  return `${fence.quote(cut(err.code, 100))}${between}${message ? `: ${message}` : ''}`;
+}
+
+/** The message with the backend's words in it (`details.said`) through the fence, ours around them bare. */
+function shownMessage(err: BackendError, fence: UntrustedFence): string {
+  const { message } = err;
+  const said = err.details.said;
+  if (!said) return cut(message.replace(/\.+$/, ''), 400);
+  const at = message.indexOf(said);
+  // Backend words that are not where the message has them: the whole message is fenced, ours too.
+  if (at < 0) return fence.quote(cut(message.replace(/\.+$/, ''), 400));
+  const after = message.slice(at + said.length).replace(/\.+$/, '');
+  const words = cut(after ? said : said.replace(/\.+$/, ''), 400);
+  // Our words are flattened too, keeping the spaces next to the fence (flatten trims).
+  const ours = (text: string): string => flatten(`.${text}.`).slice(1, -1);
+  return `${ours(message.slice(0, at))}${words && fence.quote(words)}${ours(after)}`;
 }
 
 /**
@@ -191,15 +219,18 @@ const CODE_HINTS: Record<string, string> = {
     "this is an EXPRESS execution or state machine: Step Functions keeps no history of EXPRESS executions and cannot stop them, and describes only those a Map Run started; their outcome is in the state machine's CloudWatch Logs, when it logs",
 };
 
-/** Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret. */
-export function describeError(err: unknown, toolName: string, hints: ErrorHints = {}): string {
+/**
+ * Turns anything thrown by a tool into the text of an isError result. Never a stack, never a secret.
+ * A backend's words in it go through `fence`, the answer's (its preamble is the caller's to add).
+ */
+export function describeError(err: unknown, toolName: string, fence: UntrustedFence, hints: ErrorHints = {}): string {
   if (err instanceof ToolError) return redact(err.message);
-  if (err instanceof PartialListError) return `${describeError(err.fault, toolName, hints)}\n${readBeforeFault(err, toolName)}`;
+  if (err instanceof PartialListError) return `${describeError(err.fault, toolName, fence, hints)}\n${readBeforeFault(err, toolName)}`;
   if (err instanceof BackendError) {
     const hint = err.details.hint ?? hints[`${err.operation}:${err.kind}`] ?? hints[err.code] ?? CODE_HINTS[err.code] ?? hints[err.kind] ?? GENERIC_HINTS[err.kind];
     const status = err.details.httpStatus ? ` (HTTP ${err.details.httpStatus})` : '';
     const attempts = err.details.attempts && err.details.attempts > 1 ? ` after ${err.details.attempts} attempts` : '';
-    return redact(`${err.backend} ${err.operation} failed${attempts}: ${errorSummary(err, status)}. Next: ${hint}.`);
+    return redact(`${err.backend} ${err.operation} failed${attempts}: ${errorSummary(err, fence, status)}. Next: ${hint}.`);
   }
   if (isAbort(err)) return `${toolName} was cancelled before it finished.`;
   log.error('bug: unexpected error in tool', {

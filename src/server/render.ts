@@ -281,6 +281,16 @@ export class UntrustedFence {
     return IDENTIFIER.test(value) ? value : this.wrap(payload(value, 512), label);
   }
 
+  /**
+   * A backend's words after a label of the caller's own (an error message after its code): bare when
+   * identifier-like, fenced otherwise. The caller cuts and flattens it (an error stays on one line).
+   */
+  quote(value: string): string {
+    if (!value || IDENTIFIER.test(value)) return value;
+    this.used = true;
+    return `<untrusted-data-${this.id}>${onOneLine(value)}</untrusted-data-${this.id}>`;
+  }
+
   /** As field, on a line of its own: `label: value`, the value bare or fenced. */
   labelled(label: string, value: string | undefined): string {
     if (!value) return '';

@@ -79,3 +79,13 @@ it('items read before a backend fault are redacted as a successful answer\'s are
   expect(r.text).toContain(':execution:RedactPartial:[redacted]');
   expect(r.text).toMatch(/^true {2}SUCCEEDED .*:execution:RedactPartial:true$/m);
 });
+
+it("a secret a backend's error message echoes is redacted inside its fence, before the message is cut", async () => {
+  const machine = env.fake.addStateMachine('RedactError');
+  // The secret starts 20 characters before the 400-character cut of a message.
+  env.fake.inject({ kind: 'error', type: 'ExecutionDoesNotExist', message: `${'m'.repeat(380)} ${SECRET} was not found` }, { op: 'DescribeExecution' });
+  const r = await env.call('describe_execution', { executionArn: machine.replace(':stateMachine:', ':execution:') + ':x' });
+  expect(r.isError).toBe(true);
+  expect(r.text).not.toContain(SECRET.slice(0, 16));
+  expect(r.text).toMatch(new RegExp(`\\(HTTP 400\\): <untrusted-data-(\\w+)>m{380} \\[redacted\\] was not …</untrusted-data-\\1>\\. Next: `));
+});

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { PREAMBLE, fenced, withFenceId } from '../helpers/fence.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -52,11 +53,15 @@ describe('AWS common auth errors name the cause and the fix on the server', () =
     ['OptInRequired', 403, 'The AWS access key ID needs a subscription for the service.', /Next: the AWS account is not subscribed to Step Functions here, or the region is an opt-in region not enabled for the account: enable the region .* or run the server with another AWS_REGION\.$/],
     ['InvalidAction', 400, 'The action or operation requested is invalid.', /Next: the endpoint does not know this operation: it is not the Step Functions API, or an emulator that lacks it/],
   ])('%s (HTTP %d)', async (type, status, message, hint) => {
-    const text = await answerTo(type, status, message);
-    expect(text).toMatch(new RegExp(`^Step Functions ListStateMachines failed: ${type} \\(HTTP ${status}\\): `));
-    expect(text).toMatch(hint);
+    // AWS's words are fenced, the advice is ours; the preamble follows.
+    const [line, preamble, ...rest] = withFenceId(await answerTo(type, status, message)).split('\n');
+    const head = `Step Functions ListStateMachines failed: ${type} (HTTP ${status}): ${fenced(message.replace(/\.$/, ''))}. Next: `;
+    expect(line?.slice(0, head.length)).toBe(head);
+    expect(line).toMatch(hint);
+    expect(preamble).toBe(PREAMBLE);
+    expect(rest).toEqual([]);
     // Not the advice of another kind of error.
-    expect(text).not.toMatch(/check the arguments|lack permission|report it/);
+    expect(line).not.toMatch(/check the arguments|lack permission|report it/);
   });
 
   // Read as bad arguments, these drew the advice for an ARN of another region, or of an EXPRESS execution.

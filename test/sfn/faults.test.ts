@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn, startFakeSfn, type FakeExecution, type FakeSfn } from '../fakes/sfn.js';
 import { toBackendError } from '../../src/backends/sfn/errors.js';
 import { describeError } from '../../src/server/errors.js';
+import { UntrustedFence } from '../../src/server/render.js';
+import { PREAMBLE, withFenceId } from '../helpers/fence.js';
 import { until } from '../helpers/wait.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
@@ -38,7 +40,10 @@ describe('modeled errors become actionable isError results', () => {
   it('invalid ARN (rejected by the backend)', async () => {
     const r = await env.call('describe_execution', { executionArn: 'arn:aws:states:us-east-1:123:execution:Orders:x' });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/^Step Functions DescribeExecution failed: InvalidArn \(HTTP 400\): Invalid Arn: .*Next: call list_executions to find valid execution ARNs\.$/);
+    expect(withFenceId(r.text)).toBe(
+      "Step Functions DescribeExecution failed: InvalidArn (HTTP 400): <untrusted-data-ID>Invalid Arn: 'Resource type not valid in this context: arn:aws:states:us-east-1:123:execution:Orders:x'</untrusted-data-ID>. " +
+        `Next: call list_executions to find valid execution ARNs.\n${PREAMBLE}`,
+    );
     expectClean(r.text);
   });
 
@@ -134,7 +139,7 @@ describe('modeled errors become actionable isError results', () => {
     fake.inject({ kind: 'raw', status: 400, body: JSON.stringify({ __type: 'ExecutionDoesNotExist', message: 'gone\u202e\n    at Foo.bar (/srv/x.js:1:1)' }) }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: executionArn('Orders', 'missing') });
     expect(r.isError).toBe(true);
-    expect(r.text).toContain('ExecutionDoesNotExist (HTTP 400): gone\ufffd at Foo.bar (/srv/x.js:1:1). Next:');
+    expect(withFenceId(r.text)).toContain('ExecutionDoesNotExist (HTTP 400): <untrusted-data-ID>gone\ufffd at Foo.bar (/srv/x.js:1:1)</untrusted-data-ID>. Next:');
   });
 
   it('rejected credentials: says it is a server configuration problem', async () => {
@@ -147,7 +152,7 @@ describe('modeled errors become actionable isError results', () => {
 describe('transport faults with maxAttempts 1', () => {
   it.each([
     // Nothing to narrow in a describe: waiting is the whole advice.
-    [{ kind: 'throttle', status: 400 } as const, /ThrottlingException \(HTTP 400\).*Next: the backend is throttling requests \(a rate limit or quota\); wait a few seconds and call again\.$/],
+    [{ kind: 'throttle', status: 400 } as const, /ThrottlingException \(HTTP 400\).*Next: the backend is throttling requests \(a rate limit or quota\); wait a few seconds and call again\.\nText inside <untrusted-data-\w+> tags [^\n]*$/],
     [{ kind: 'throttle', status: 429 } as const, /ThrottlingException \(HTTP 429\).*Next: the backend is throttling/],
     [{ kind: 'internal', status: 500 } as const, /InternalFailure \(HTTP 500\).*Next: the backend is temporarily failing/],
     [{ kind: 'internal', status: 503 } as const, /ServiceUnavailable \(HTTP 503\).*Next: the backend is temporarily failing/],
@@ -183,7 +188,7 @@ describe('transport faults with maxAttempts 1', () => {
     // Step Functions names every error: a 4xx refusal without a name came from something on the way.
     [400, '<html><body>Bad Request</body></html>', /failed: UnreadableErrorReply \(HTTP 400\): the endpoint answered HTTP 400 without a Step Functions error code, which Step Functions always sends\. Next: a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration \(AWS_ENDPOINT_URL_SFN\)/],
     [400, '', /failed: Unknown \(HTTP 400\): the endpoint answered HTTP 400 without a Step Functions error code.*Next: a proxy or gateway/],
-    [400, '{"message":"bad request"}', /failed: Unknown \(HTTP 400\): bad request\. Next: a proxy or gateway/],
+    [400, '{"message":"bad request"}', /failed: Unknown \(HTTP 400\): <untrusted-data-(\w+)>bad request<\/untrusted-data-\1>\. Next: a proxy or gateway/],
   ] as const)('HTTP %i with body %s is classified by what came back, never as a JavaScript error', async (status, body, expected) => {
     fake.inject({ kind: 'raw', status, body, contentType: body.startsWith('<') ? 'text/html' : undefined }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: (runs[0] as FakeExecution).executionArn });
@@ -711,7 +716,7 @@ describe('a connection that is never made', () => {
       name: 'TimeoutError',
       $metadata: { attempts: 3 },
     });
-    const text = describeError(toBackendError('ListStateMachines', sdkError), 'list_state_machines');
+    const text = describeError(toBackendError('ListStateMachines', sdkError), 'list_state_machines', new UntrustedFence());
     expect(text).toBe(
       "Step Functions ListStateMachines failed after 3 attempts: ConnectTimeout: no connection to the Step Functions endpoint within 5 s: it is unreachable, or too busy to accept one. Next: the backend is temporarily failing; call again in a little while.",
     );

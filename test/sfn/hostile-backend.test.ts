@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_EPOCH_S, type FakeEvent } from '../fakes/sfn.js';
+import { withoutPreamble } from '../helpers/fence.js';
 import { answerSize, startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -152,9 +153,11 @@ describe('other tools against hostile replies', () => {
     env.fake.inject({ kind: 'raw', status: 400, body, contentType: 'application/x-amz-json-1.0' }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn });
     expect(r.isError).toBe(true);
-    expect(r.text.split('\n')).toHaveLength(1);
-    // The SDK keeps the type up to its first colon: "ExecutionDoesNotExist\nNote".
-    expect(r.text).toMatch(/^Step Functions DescribeExecution failed: ExecutionDoesNotExist Note \(HTTP 400\): no such execution\. Next: /);
+    // One line, then the fence preamble.
+    const error = withoutPreamble(r.text);
+    expect(error.split('\n')).toHaveLength(1);
+    // The SDK keeps the type up to its first colon: "ExecutionDoesNotExist\nNote", fenced as it is no identifier.
+    expect(error).toMatch(/^Step Functions DescribeExecution failed: <untrusted-data-ID>ExecutionDoesNotExist Note<\/untrusted-data-ID> \(HTTP 400\): <untrusted-data-ID>no such execution<\/untrusted-data-ID>\. Next: /);
   });
 
   it('no console link is built from an ARN whose region is not a region', async () => {

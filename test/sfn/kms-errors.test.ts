@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSfn, type FakeExecution, type FakeSfn } from '../fakes/sfn.js';
+import { PREAMBLE, withoutPreamble, withFenceId } from '../helpers/fence.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -33,8 +34,9 @@ describe('describe_execution', () => {
     fake.inject(DENIED, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: run.executionArn });
     expect(r.isError).toBe(true);
-    expect(r.text).toBe(
-      "Step Functions DescribeExecution failed: KmsAccessDeniedException (HTTP 400): Either your KMS key policy or API caller does not have the required permissions. Next: the execution's data is encrypted with the state machine's customer managed KMS key, and the server's credentials lack kms:Decrypt on it (in their IAM policy or the key policy); describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption; or grant kms:Decrypt on that key.",
+    expect(withFenceId(r.text)).toBe(
+      "Step Functions DescribeExecution failed: KmsAccessDeniedException (HTTP 400): <untrusted-data-ID>Either your KMS key policy or API caller does not have the required permissions</untrusted-data-ID>. Next: the execution's data is encrypted with the state machine's customer managed KMS key, and the server's credentials lack kms:Decrypt on it (in their IAM policy or the key policy); describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption; or grant kms:Decrypt on that key.\n" +
+        PREAMBLE,
     );
     const metadata = await env.call('describe_execution', { executionArn: run.executionArn, includedData: 'METADATA_ONLY' });
     expect(metadata.isError).toBeUndefined();
@@ -44,15 +46,16 @@ describe('describe_execution', () => {
   it('denied even with METADATA_ONLY: no workaround to repeat, the permission to grant', async () => {
     fake.inject(DENIED, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: run.executionArn, includedData: 'METADATA_ONLY' });
-    expect(r.text).toMatch(/Next: the state machine's customer managed KMS key refused the server's credentials even without the execution's data: grant them kms:Decrypt on that key \(in their IAM policy or the key policy\)\.$/);
+    expect(withoutPreamble(r.text)).toMatch(/Next: the state machine's customer managed KMS key refused the server's credentials even without the execution's data: grant them kms:Decrypt on that key \(in their IAM policy or the key policy\)\.$/);
     expect(r.text).not.toContain('METADATA_ONLY');
   });
 
   it('a disabled key or one pending deletion: the data stays unreadable until it is enabled; METADATA_ONLY meanwhile', async () => {
     fake.inject({ ...INVALID_STATE, fields: { kmsKeyState: 'PENDING_DELETION' } }, { op: 'DescribeExecution' });
     const r = await env.call('describe_execution', { executionArn: run.executionArn });
-    expect(r.text).toMatch(
-      /KmsInvalidStateException \(HTTP 400\): The KMS key is not in a valid state \(kmsKeyState PENDING_DELETION\)\. Next: the state machine's customer managed KMS key is disabled or pending deletion \(its kmsKeyState says which; a key pending deletion needs the deletion cancelled first\), so Step Functions cannot decrypt the execution's data until the key is enabled again; describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption\.$/,
+    // AWS's words fenced, the key state (an enum value) after them in ours.
+    expect(withoutPreamble(r.text)).toMatch(
+      /KmsInvalidStateException \(HTTP 400\): <untrusted-data-ID>The KMS key is not in a valid state<\/untrusted-data-ID> \(kmsKeyState PENDING_DELETION\)\. Next: the state machine's customer managed KMS key is disabled or pending deletion \(its kmsKeyState says which; a key pending deletion needs the deletion cancelled first\), so Step Functions cannot decrypt the execution's data until the key is enabled again; describe_execution with includedData=METADATA_ONLY reads it without its input and output, which needs no decryption\.$/,
     );
     expect(r.text).not.toMatch(/describe it and decide/);
   });
@@ -69,7 +72,7 @@ describe('get_execution_history', () => {
     fake.inject(DENIED, { op: 'GetExecutionHistory' });
     const r = await env.call('get_execution_history', { executionArn: run.executionArn });
     expect(r.isError).toBe(true);
-    expect(r.text).toMatch(/^Step Functions GetExecutionHistory failed: KmsAccessDeniedException .*Next: the execution's data is encrypted with the state machine's customer managed KMS key, and the server's credentials lack kms:Decrypt on it .*; get_execution_history with includeExecutionData=false reads its events without their inputs and outputs, which needs no decryption; or grant kms:Decrypt on that key\.$/);
+    expect(withoutPreamble(r.text)).toMatch(/^Step Functions GetExecutionHistory failed: KmsAccessDeniedException .*Next: the execution's data is encrypted with the state machine's customer managed KMS key, and the server's credentials lack kms:Decrypt on it .*; get_execution_history with includeExecutionData=false reads its events without their inputs and outputs, which needs no decryption; or grant kms:Decrypt on that key\.$/);
     const bare = await env.call('get_execution_history', { executionArn: run.executionArn, includeExecutionData: false });
     expect(bare.isError).toBeUndefined();
     expect(bare.structured?.events).toHaveLength(1);
@@ -78,7 +81,7 @@ describe('get_execution_history', () => {
   it('a disabled key, read without the data already: no workaround to repeat', async () => {
     fake.inject(INVALID_STATE, { op: 'GetExecutionHistory' });
     const r = await env.call('get_execution_history', { executionArn: run.executionArn, includeExecutionData: false });
-    expect(r.text).toMatch(/Next: the state machine's customer managed KMS key is disabled or pending deletion .* until the key is enabled again\.$/);
+    expect(withoutPreamble(r.text)).toMatch(/Next: the state machine's customer managed KMS key is disabled or pending deletion .* until the key is enabled again\.$/);
   });
 });
 

@@ -190,44 +190,58 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   let code = e.code && NETWORK_CODES.has(e.code) ? e.code : e.name || 'UnknownError';
   let kind = awsErrorKind(code, status, e);
   let message = e.message ?? '';
+  // With a reply, the SDK's message is the reply's words (in local mode the engine's, which echo the
+  // user's input): shown fenced. A message of ours that replaces them unsets this.
+  let said = status !== undefined ? message : undefined;
+  const ours = (text: string): string => {
+    said = undefined;
+    return text;
+  };
   // Requests beyond the server's connections wait in its ConnectionGate, not under this timeout:
   // it covers making a connection only.
   if (code === 'TimeoutError' && /did not establish a connection/.test(message)) {
     code = 'ConnectTimeout';
     kind = 'unavailable';
-    message = 'no connection to the Step Functions endpoint within 5 s: it is unreachable, or too busy to accept one';
+    message = ours('no connection to the Step Functions endpoint within 5 s: it is unreachable, or too busy to accept one');
   }
   const tls = tlsFailure(e);
   if (tls) {
     code = tls.code;
     // A refused certificate is a handshake's; other TLS failures also break requests already sent (outcome unknown).
     kind = CERTIFICATE_CODES.has(code) ? 'unreachable' : 'unavailable';
-    message = tls.message;
+    message = ours(tls.message);
   }
   if (JS_ERROR_NAMES.has(code)) {
     // Not the backend's words: say what came back instead of naming a JavaScript error.
     code = status !== undefined && status >= 300 ? 'UnreadableErrorReply' : 'MalformedResponse';
-    message =
+    message = ours(
       code === 'MalformedResponse'
         ? 'the response body could not be parsed'
-        : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)';
+        : 'the endpoint answered with a body that is not a Step Functions error (a proxy or load balancer in between?)',
+    );
   }
   // A member the error names beside its message says what to do (the key's state: enable it, or
   // cancel its deletion first; a refusal's reason: API_DOES_NOT_SUPPORT_LABELED_ARNS…).
   const member = ENUM_MEMBERS[code];
   const value: unknown = member === undefined ? undefined : Reflect.get(e, member);
-  if (member !== undefined && typeof value === 'string' && /^[A-Z_]{1,64}$/.test(value)) message = `${message.replace(/\.$/, '')} (${member} ${value})`.trim();
-  if (kind === 'malformed_response') message = 'the response body could not be parsed (not JSON, or a field of the wrong type)';
+  if (member !== undefined && typeof value === 'string' && /^[A-Z_]{1,64}$/.test(value)) {
+    // The backend's words, then ours.
+    said = said?.replace(/\.$/, '');
+    message = `${message.replace(/\.$/, '')} (${member} ${value})`.trim();
+  }
+  if (kind === 'malformed_response') message = ours('the response body could not be parsed (not JSON, or a field of the wrong type)');
   // A proxy's 413 page says nothing readable; a modeled error keeps the backend's own words.
-  if (status === 413 && code === 'UnreadableErrorReply') message = 'the request was too large for the endpoint';
-  if (kind === 'not_configured' && /region is missing/i.test(message)) message = 'no AWS region is configured: set AWS_REGION (or a region in the AWS profile)';
+  if (status === 413 && code === 'UnreadableErrorReply') message = ours('the request was too large for the endpoint');
+  if (kind === 'not_configured' && /region is missing/i.test(message)) message = ours('no AWS region is configured: set AWS_REGION (or a region in the AWS profile)');
   const foreign = foreignStatus(code, status, e);
   if (kind === 'unreachable' && !tls) {
-    message = !foreign
-      ? `could not connect to the Step Functions endpoint (${code})`
-      : status === 407
-        ? 'a proxy between the server and Step Functions asked for credentials (HTTP 407)'
-        : `the endpoint answered HTTP ${status}, which Step Functions never does: what answers at that address is not the Step Functions API`;
+    message = ours(
+      !foreign
+        ? `could not connect to the Step Functions endpoint (${code})`
+        : status === 407
+          ? 'a proxy between the server and Step Functions asked for credentials (HTTP 407)'
+          : `the endpoint answered HTTP ${status}, which Step Functions never does: what answers at that address is not the Step Functions API`,
+    );
   }
 
   // Step Functions names every error it answers with (__type): a 4xx refusal without a name came
@@ -235,10 +249,10 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   const unnamed = kind === 'invalid_argument' && status !== undefined && status !== 413 && UNNAMED_CODES.has(code);
   const dropped = kind === 'unavailable' && DROPPED_CODES.has(code);
   // Dropped with a status: the reply had begun, and its body was cut off.
-  if (dropped) message = `the connection to the Step Functions endpoint was dropped ${status === undefined ? 'before it answered' : 'while it was answering'} (${code})`;
-  if (message === 'UnknownError' || message === code) message = '';
+  if (dropped) message = ours(`the connection to the Step Functions endpoint was dropped ${status === undefined ? 'before it answered' : 'while it was answering'} (${code})`);
+  if (message === 'UnknownError' || message === code) message = ours('');
   if (unnamed && (!message || code === 'UnreadableErrorReply')) {
-    message = `the endpoint answered HTTP ${status} without a Step Functions error code, which Step Functions always sends`;
+    message = ours(`the endpoint answered HTTP ${status} without a Step Functions error code, which Step Functions always sends`);
   }
   return new BackendError('Step Functions', operation, kind, code, message, {
     // One attempt, never sent: changed nothing (after several, AttemptWatch tells for a write).
@@ -246,6 +260,7 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     httpStatus: status,
     attempts: e.$metadata?.attempts,
     requestId: e.$metadata?.requestId,
+    ...(said && { said }),
     ...(kind === 'not_configured' && /^Region not accepted/i.test(message) && { hint: PROFILE_REGION_HINT }),
     ...(tls && { hint: "check the scheme and port of the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy or TLS inspection on the way" }),
     ...(foreign && { hint: "check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way; calling again will not help" }),

@@ -60,7 +60,7 @@ export const redriveExecution = defineTool({
     } catch (err) {
       if (outcomeUnknown(err)) {
         throw new ToolError(
-          `Step Functions RedriveExecution failed: ${errorSummary(err)}. The redrive may have reached Step Functions anyway. ` +
+          `Step Functions RedriveExecution failed: ${errorSummary(err, ctx.fence)}. The redrive may have reached Step Functions anyway. ` +
             `Next: describe_execution shows its status and redriveCount; to retry, call redrive_execution again with clientToken="${clientToken}" so that it cannot redrive twice.`,
         );
       }

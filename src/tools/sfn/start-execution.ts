@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { defineTool } from '../../server/define-tool.js';
 import type { SfnBackend } from '../../backends/sfn/client.js';
 import { BackendError, ToolError, errorSummary, outcomeUnknown, throttledEveryAttempt } from '../../server/errors.js';
-import { iso } from '../../server/render.js';
+import { type UntrustedFence, iso } from '../../server/render.js';
 import { arnField, parentMachineOf, requireArn } from './views.js';
 
 /** arn:…:stateMachine:M[:version|alias] + name → arn:…:execution:M:name. */
@@ -24,8 +24,8 @@ async function machineType(sfn: SfnBackend, stateMachineArn: string, signal: Abo
 }
 
 /** A start that may have taken effect: hand back the name, which makes the outcome checkable (and, for STANDARD, a retry safe). */
-function unknownOutcome(err: BackendError, name: string, arn: string, type: string | undefined): ToolError {
-  const failed = `Step Functions StartExecution failed: ${errorSummary(err)}. The execution may have started anyway, as ${name}.`;
+function unknownOutcome(err: BackendError, name: string, arn: string, type: string | undefined, fence: UntrustedFence): ToolError {
+  const failed = `Step Functions StartExecution failed: ${errorSummary(err, fence)}. The execution may have started anyway, as ${name}.`;
   if (type === 'EXPRESS') {
     return new ToolError(
       `${failed} The machine is EXPRESS, whose starts are not idempotent, so it was not sent again: calling start_execution again may start a second execution. ` +
@@ -141,13 +141,13 @@ export const startExecution = defineTool({
       // The request may have reached Step Functions. Only a STANDARD start is idempotent: an EXPRESS
       // one sent again would start a second execution, so it is sent again only once the type is known.
       const type = await machineType(sfn, args.stateMachineArn, ctx.signal);
-      if (type !== 'STANDARD') throw unknownOutcome(first, name, arn, type);
+      if (type !== 'STANDARD') throw unknownOutcome(first, name, arn, type, ctx.fence);
       try {
         out = await sfn.startExecution(request, ctx.signal, { resend: true });
       } catch (again) {
         // Only ExecutionAlreadyExists tells what the first attempt did; any other failure leaves it unknown.
         if (isAlreadyExists(again)) throw alreadyExists(again, name, arn, true);
-        throw again instanceof BackendError ? unknownOutcome(again, name, arn, type) : again;
+        throw again instanceof BackendError ? unknownOutcome(again, name, arn, type, ctx.fence) : again;
       }
     }
     const structured = { executionArn: out.executionArn ?? '', startDate: iso(out.startDate) };
