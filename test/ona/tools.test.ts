@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeExecution, makeExecutions, type RawExecution } from '../fakes/ona.js';
+import { withoutPreamble } from '../helpers/fence.js';
 import { API_KEY, onaEnv, type OnaEnv } from './env.js';
 
 type Summary = Record<string, unknown> & { id: string; state: string };
@@ -897,7 +898,7 @@ describe('the write limit covers the Ona write tools', () => {
       const args = { codeContext: { projectId: 'prj-1' } };
       limited.fake.failNext({ kind: 'status', status: 429, body: JSON.stringify({ code: 'resource_exhausted', message: 'too many agents' }), headers: { 'retry-after': '0' } }, 3, 'StartAgent');
       const throttled = await limited.harness.call('start_agent_execution', args);
-      expect(throttled.text).toMatch(/^Ona StartAgent failed after 3 attempts: resource_exhausted \(HTTP 429\).*Next: Ona refused to start more agents now \(rate limit or quota\), so nothing was started; wait a little and call again\.$/);
+      expect(withoutPreamble(throttled.text)).toMatch(/^Ona StartAgent failed after 3 attempts: resource_exhausted \(HTTP 429\).*Next: Ona refused to start more agents now \(rate limit or quota\), so nothing was started; wait a little and call again\.$/);
       expect(limited.fake.requests.filter((r) => r.method === 'StartAgent')).toHaveLength(3);
       // The only write of the minute is still there to spend.
       const started = await limited.harness.call('start_agent_execution', args);

@@ -121,7 +121,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   const serverMessage = connect?.message ? cutMessage(redact(scrub(connect.message, ctx.secret))) : '';
   const explain = OPERATION_EXPLAIN[ctx.operation]?.[known] ?? info.explain;
   const message = serverMessage ? `${explain} (Ona said: ${serverMessage})` : explain;
-  const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts };
+  // Ona's words (they can echo anything a caller sent) are shown fenced; the explanation is ours.
+  const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts, ...(serverMessage && { said: serverMessage }) };
   // A page token Ona no longer takes (it expired): the filters are not what is wrong.
   if (known === 'invalid_argument' && PAGE_TOKEN.test(serverMessage)) {
     return new BackendError('Ona', ctx.operation, 'expired_token', code, message, { ...details, hint: 'Ona no longer accepts the page token the continuation carries (it expired); call again without startingToken to start over' });

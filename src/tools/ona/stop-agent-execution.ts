@@ -120,7 +120,7 @@ function stillIn(e: AgentExecution, ctx: ToolContext): string {
   return ctx.fence.inline('phase', shortEnum(e.status?.phase)) || 'PENDING';
 }
 
-/** The same for an error's advice, which has no fence: any other text is not shown at all. */
+/** The same for an error's advice, which holds our words only (never fenced): any other text is not shown at all. */
 function phaseInAdvice(e: AgentExecution): string {
   const phase = shortEnum(e.status?.phase);
   if (!phase) return 'PENDING';
