@@ -1,6 +1,6 @@
 import type { ToolContext } from '../server/define-tool.js';
 import { BackendError, PartialListError } from '../server/errors.js';
-import { itemSize } from '../server/render.js';
+import { itemCost } from '../server/budget.js';
 import { collect, WalkInterrupted, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
 import { fingerprintOf } from './fields.js';
 import { dateOnlyReading } from './window.js';
@@ -86,7 +86,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     sizeOf: (item, raw) => {
       const text = call.line(item, raw);
       lines.set(item, text);
-      return itemSize(item, text) + (call.growth?.(item) ?? 0);
+      return itemCost(item, text) + (call.growth?.(item) ?? 0);
     },
     budgetChars,
     window: call.window,
@@ -114,7 +114,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   const itemLines = collected.items.map((item) => lines.get(item) ?? '');
   // Beyond the first item the engine never goes over the budget; a single item may.
   const only = collected.items.length === 1 ? collected.items[0] : undefined;
-  const fitsBudget = only === undefined || itemSize(only, itemLines[0] ?? '') <= budgetChars;
+  const fitsBudget = only === undefined || itemCost(only, itemLines[0] ?? '') <= budgetChars;
   // Said in the text above; tools spread the rest into structuredContent, whose schema has no such field.
   const { repeatedToken: _said, ...paging } = collected;
   return { ...paging, lines: itemLines, fitsBudget };

@@ -11,7 +11,9 @@ import { toolInputSchema } from './tool-input.js';
 import { WriteRateLimiter, type WriteTicket } from './rate-limit.js';
 import type { CallTracker } from './activity.js';
 import { callSignal } from './deadline.js';
-import { UntrustedFence, fitToBudget, wellFormed } from './render.js';
+import { textCost } from './budget.js';
+import { fitToBudget } from './fit-to-budget.js';
+import { UntrustedFence, wellFormed } from './render.js';
 
 /** Long-lived parts shared by every server instance of a process (HTTP builds one instance per request). */
 export interface ServerDeps {
@@ -146,7 +148,7 @@ async function runTool(
     // Lone surrogates (a handler's broken string) as U+FFFD: some hosts refuse text that is not valid Unicode.
     const text = wellFormed(redactInResult([fence.preamble() + out.text, ...notes].join('\n')));
     const structured = redactDeep(out.structured as Record<string, unknown>);
-    const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, limits.maxPayloadChars, fence.id);
+    const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, fence.id, (s) => tool.outputSchema.safeParse(s).success);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.
@@ -187,9 +189,8 @@ const SAYS_UNCHANGED = /\bnothing was (?:changed|started|stopped|redriven|sent)\
  * No structuredContent: clients do not check an error's against the outputSchema.
  */
 function partialText(head: string, lines: string[], fence: UntrustedFence, config: Config): string {
-  const { responseBudgetChars, maxPayloadChars } = config.limits;
   // Redacted before the cut, which could keep a secret's first characters.
-  const items = fitToBudget({}, redactInResult(lines.join('\n')), responseBudgetChars - head.length, maxPayloadChars, fence.id).text;
+  const items = fitToBudget({}, redactInResult(lines.join('\n')), config.limits.responseBudgetChars - textCost(head), fence.id).text;
   // The preamble right before the lines it is about, after the fault and the call that goes on (and
   // before no lines at all when only the fault's message is fenced).
   return wellFormed([redactInResult(head), fence.preamble().trimEnd(), items].filter(Boolean).join('\n'));

@@ -566,7 +566,7 @@ describe('ona tools against the fake AgentService', () => {
     status.mcpIntegrationStatuses = [{ id: 'mcp-1', name: 'jira', phase: 'PHASE_FAILED', failureMessage: 'f'.repeat(5000) }];
     status.currentActivity = 'a'.repeat(100_000);
     // Enough other values that the answer is fitted to the budget: the one of 10,000 characters is cut
-    // (and few enough that cutting it to 2,000 is all the fitting needed, the text showing annotations too).
+    // (and few enough that cutting it is all the fitting needed, the text showing annotations too).
     const annotations: Record<string, string> = Object.fromEntries(Array.from({ length: 43 }, (_, i) => [`k${i}`, 'v'.repeat(1100)]));
     annotations.huge = 'h'.repeat(10_000);
     part(big as Json, 'metadata').annotations = annotations;
@@ -580,7 +580,7 @@ describe('ona tools against the fake AgentService', () => {
       // The activity line says 2000 shown, and shows them.
       expect(got.text).toMatch(/current activity \(100000 chars, first 2000 shown\): <untrusted-data-\w+>a{2000}<\/untrusted-data-\w+>/);
       expect(JSON.stringify(got.structured).length + got.text.length).toBeLessThanOrEqual(60_000);
-      expect((got.structured as { annotations: Record<string, string> }).annotations.huge).toMatch(/^h{2000}… \[cut from 10000 chars\]$/);
+      expect((got.structured as { annotations: Record<string, string> }).annotations.huge).toMatch(/^h{2000,9999}… \[cut from 10000 chars\]$/);
     } finally {
       env.fake.executions.shift();
     }

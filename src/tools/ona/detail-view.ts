@@ -77,7 +77,7 @@ export function listedAtMost(responseBudgetChars: number): number {
   return Math.max(5, Math.min(50, Math.floor(responseBudgetChars / 1200)));
 }
 
-/** Characters of an annotation key shown: keys are never cut by the budget's last resort, values are. */
+/** Characters of an annotation key shown (the budget's last resort may cut it further). */
 const ANNOTATION_KEY_CHARS = 256;
 
 /** The lists longer than `atMost`, with their full length. */

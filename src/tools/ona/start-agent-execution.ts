@@ -3,7 +3,8 @@ import { waitText } from '../../backends/ona/errors.js';
 import type { StartAgentRequest } from '../../backends/ona/schemas.js';
 import { defineTool, type ToolContext, type ToolOutput } from '../../server/define-tool.js';
 import { BackendError, ToolError, isRefusal, withHint, type ErrorKind } from '../../server/errors.js';
-import { compact, cutAt, jsonLength } from '../../server/render.js';
+import { jsonCost } from '../../server/budget.js';
+import { compact, cutAt } from '../../server/render.js';
 import { annotationsField } from './list-agent-executions.js';
 import { AGENT_MODES, ONA_ID_MAX, idField } from './views.js';
 
@@ -171,7 +172,7 @@ function startFailure(err: unknown): unknown {
 function unusableId(id: string, ctx: ToolContext): ToolOutput<StartOutput> {
   const { maxPayloadChars, responseBudgetChars } = ctx.config.limits;
   // The text shows at most 512 characters of it; the rest of the budget is the structured id's.
-  const fits = jsonLength(id) + 2000 <= responseBudgetChars;
+  const fits = jsonCost(id) + 2000 <= responseBudgetChars;
   const kept = fits ? id : cutAt(id, maxPayloadChars);
   const why = id.length > ONA_ID_MAX ? `it has ${id.length} characters, at most ${ONA_ID_MAX} are accepted` : 'it holds characters other than letters, digits, dot, dash, underscore or colon';
   const cut = fits ? '' : ` The structured agentExecutionId holds only its first ${kept.length} characters (idCutFrom gives the full length).`;
