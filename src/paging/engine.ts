@@ -46,7 +46,13 @@ export interface CollectSpec<R, V> {
   view(raw: R): V | undefined;
   /** Characters the item adds to the response (structured + text). */
   sizeOf(item: V, raw: R): number;
+  /** Room in the answer for its items and the copies of its continuation token. */
   budgetChars: number;
+  /**
+   * How many times the answer carries the continuation token (structuredContent and the text's
+   * hint: 2): its length counts against budgetChars that often. 0 by default.
+   */
+  tokenCopies?: number;
   window?: TimeWindowSpec<R> | undefined;
   /**
    * Newest-first lists: how recent an item is (larger is newer; an epoch, an event id), which tells
@@ -140,6 +146,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   const window = resolveWindow(spec.window, start, now());
   const items: V[] = [];
   let used = 0;
+  /** What the continuation token takes of the budget (tokenRoomAt). */
+  let tokenRoom = 0;
   let pagesFetched = 0;
   let itemsScanned = 0;
   let state: CursorState = start;
@@ -148,7 +156,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   const adaptiveSize = (): number => {
     const wanted = Math.max(1, spec.maxItems - items.length);
     const average = averageItemChars();
-    const fits = average ? Math.max(1, Math.ceil((spec.budgetChars - used) / average)) : wanted;
+    const fits = average ? Math.max(1, Math.ceil((spec.budgetChars - used - tokenRoom) / average)) : wanted;
     return Math.max(1, Math.min(spec.pageSize, wanted, fits));
   };
 
@@ -175,8 +183,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   };
 
   let repeatedToken = false;
-  /** The boundary after the page read last, and the end of that page, where a later call resumes instead (itemsCanLeave). */
-  let pageEnd: { boundary: CursorState; end: CursorState } | undefined;
+  /** The boundary after the page read last, and the end of that page, where a later call resumes instead (itemsCanLeave, or the next page's token too long for the budget). */
+  let pageEnd: { boundary: CursorState; end: CursorState; tokenTooLong: boolean } | undefined;
   const finish = (stopReason: StopReason, at?: CursorState): Collected<V> => ({ items, stopReason, ...pagingAt(at) });
   /** The paging fields of an answer that ends at `at` (undefined: at the end of the list). */
   const pagingAt = (at?: CursorState): Omit<Collected<V>, 'items' | 'stopReason'> => {
@@ -197,6 +205,24 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       result.nextToken = spec.codec.encode(spec.tool, spec.fingerprint, spec.principal, next);
     }
     return result;
+  };
+
+  /**
+   * What the continuation token takes of the budget, its length for each copy: measured on each page
+   * (it carries the backend's token, which may be long) and again for each item near the budget,
+   * where the trail and the carry it holds have grown. TOKEN_SLACK covers what one more item adds.
+   */
+  let roomMeasuredOn: CursorState | undefined;
+  const copies = spec.tokenCopies ?? 0;
+  const tokenRoomAt = (at: CursorState): number => {
+    if (copies === 0) return 0;
+    try {
+      return copies * ((pagingAt(at).nextToken?.length ?? 0) + TOKEN_SLACK);
+    } catch (err) {
+      // A token too long to carry at all: finishing at it says so.
+      if (err instanceof ToolError) return 0;
+      throw err;
+    }
   };
 
   const recency = spec.recencyOf ?? (spec.window?.order === 'newest-first' ? spec.window.timeOf : undefined);
@@ -440,6 +466,7 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // wherever it is met (keys are unique), on the same page too (a backend's slip). The arrivals
     // are returned: the rise they make was already noted as disorder when the page was fetched
     // (noteOrder), so they cannot be told apart.
+    const itemsBeforePage = items.length;
     for (let i = startIndex; i < page.items.length; i += 1) {
       const raw = page.items[i] as R;
       const time = timeOfNewestFirst(raw);
@@ -491,7 +518,19 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
       if (items.length >= spec.maxItems) return finish('maxItems', position());
       const size = spec.sizeOf(item, raw);
       // At least one item per call, so a continuation always makes progress.
-      if (items.length > 0 && used + size > spec.budgetChars) return finish('responseBudget', position());
+      if (items.length > 0) {
+        if (roomMeasuredOn !== state || used + size + tokenRoom + NEAR_BUDGET > spec.budgetChars) {
+          tokenRoom = tokenRoomAt(position());
+          roomMeasuredOn = state;
+        }
+        if (used + size + tokenRoom > spec.budgetChars) {
+          // Nothing taken from a page whose token is too long: the call ends at the end of the page before,
+          // as if it had not read this one (whose token it must not take for a cycle next time).
+          if (items.length > itemsBeforePage || cursor !== pageEnd?.boundary || !pageEnd.tokenTooLong) return finish('responseBudget', position());
+          if (cursor.backendToken !== undefined) tokensRead.delete(tokenHash(cursor.backendToken));
+          return finish('responseBudget', cursor);
+        }
+      }
       itemsScanned += 1;
       items.push(item);
       used += size;
@@ -501,13 +540,16 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     await spec.onProgress?.(pagesFetched, items.length);
     const next = atPageEnd();
     if (!next) return finish('exhausted');
+    // A call ending on the boundary ends at the page's end instead where items can leave, or where the
+    // next page's token is too long to carry within the budget (the cursor at the end keeps this page's).
     // Not a page read only to resume at its end: a call ending at its boundary (the deadline on the
     // next fetch) would hand out the token it came with, and a slow backend would stall every call there.
-    pageEnd = spec.itemsCanLeave && startIndex < page.items.length ? { boundary: next, end: endOfPage(state, page.items.length, next) } : undefined;
+    const tokenTooLong = copies > 0 && used + tokenRoomAt({ ...next }) > spec.budgetChars;
+    pageEnd = (spec.itemsCanLeave || tokenTooLong) && startIndex < page.items.length ? { boundary: next, end: endOfPage(state, page.items.length, next), tokenTooLong } : undefined;
     state = next;
     if (items.length >= spec.maxItems) return finish('maxItems', state);
     // With adaptive pages, stop on the page boundary rather than fetch an item that cannot fit.
-    if (spec.adaptivePageSize && items.length > 0 && spec.budgetChars - used < (averageItemChars() ?? 0)) {
+    if (spec.adaptivePageSize && items.length > 0 && spec.budgetChars - used - tokenRoom < (averageItemChars() ?? 0)) {
       return finish('responseBudget', state);
     }
   }
@@ -520,6 +562,11 @@ function tokenHash(token: string): string {
 
 /** Longest delay a Node timer takes; beyond it, no deadline applies (tests pass MAX_SAFE_INTEGER). */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Characters one more item can add to a continuation token (a trail entry, a carried name), each copy. */
+const TOKEN_SLACK = 128;
+/** Within this much of the budget, the token is measured again for each item. */
+const NEAR_BUDGET = 4096;
 
 /** Most backend calls spent looking for a cursor whose items moved (empty pages included). */
 const LOOKAHEAD_FETCHES = 25;

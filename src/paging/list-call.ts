@@ -1,12 +1,19 @@
 import type { ToolContext } from '../server/define-tool.js';
-import { BackendError, PartialListError } from '../server/errors.js';
+import { BackendError, PartialListError, ToolError } from '../server/errors.js';
 import { itemCost } from '../server/budget.js';
 import { collect, WalkInterrupted, type BackendPage, type Collected, type PagingCarry, type TimeWindowSpec } from './engine.js';
 import { fingerprintOf } from './fields.js';
 import { dateOnlyReading } from './window.js';
 
-/** Room kept for the answer's envelope: header, continuation hint (with its token) and paging fields. */
-const ENVELOPE_CHARS = 10_000;
+/**
+ * Room kept for what an answer holds besides its items and its continuation token (the engine
+ * measures the token): the fence preamble (about 150 characters), a header line (200), the
+ * continuation hint's words (200), the paging fields (100) and a note or two.
+ */
+const ENVELOPE_CHARS = 1_500;
+
+/** An answer carries its continuation token in structuredContent and in the text's hint. */
+const TOKEN_COPIES = 2;
 
 export interface ListCall<R, V> {
   tool: string;
@@ -42,13 +49,12 @@ export interface ListCall<R, V> {
 
 export interface ListResult<V> extends Omit<Collected<V>, 'repeatedToken'> {
   lines: string[];
-  /** The engine kept the answer within the budget: false only when one item alone is larger. */
-  fitsBudget: boolean;
 }
 
 /** Runs the paging engine with the call's context: budget, deadline, cancellation, progress, caller binding. */
 export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>): Promise<ListResult<V>> {
-  const budgetChars = Math.max(1000, ctx.config.limits.responseBudgetChars - ENVELOPE_CHARS);
+  const { responseBudgetChars } = ctx.config.limits;
+  const budgetChars = responseBudgetChars - ENVELOPE_CHARS;
   // Each item's line is built once, when the engine sizes the item, and reused for the text.
   const lines = new Map<V, string>();
   let fetches = 0;
@@ -89,6 +95,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
       return itemCost(item, text) + (call.growth?.(item) ?? 0);
     },
     budgetChars,
+    tokenCopies: TOKEN_COPIES,
     window: call.window,
     recencyOf: call.recencyOf?.bind(call),
     carry: call.carry,
@@ -111,13 +118,18 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   // Nothing found with a date-only bound: midnight UTC may not be the moment the caller meant.
   const reading = collected.items.length === 0 && !collected.nextToken && call.args.startingToken === undefined ? dateOnlyReading(call.window) : '';
   if (reading) ctx.note(`${reading}.`);
+  // A token too long to carry twice leaves no answer within the budget.
+  const tokenChars = collected.nextToken?.length ?? 0;
+  if (TOKEN_COPIES * tokenChars + ENVELOPE_CHARS > responseBudgetChars) {
+    throw new ToolError(
+      `${call.tool} cannot answer within the response budget (${responseBudgetChars} characters): the backend's page tokens are so long that its continuation token has ${tokenChars} characters, and an answer carries it twice. ` +
+        `Next: start the server with --response-budget-chars (EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS) of at least ${Math.ceil((TOKEN_COPIES * tokenChars + 4 * ENVELOPE_CHARS) / 1000) * 1000}.`,
+    );
+  }
   const itemLines = collected.items.map((item) => lines.get(item) ?? '');
-  // Beyond the first item the engine never goes over the budget; a single item may.
-  const only = collected.items.length === 1 ? collected.items[0] : undefined;
-  const fitsBudget = only === undefined || itemCost(only, itemLines[0] ?? '') <= budgetChars;
   // Said in the text above; tools spread the rest into structuredContent, whose schema has no such field.
   const { repeatedToken: _said, ...paging } = collected;
-  return { ...paging, lines: itemLines, fitsBudget };
+  return { ...paging, lines: itemLines };
 }
 
 function tokenRejected(err: BackendError, what: string): BackendError {

@@ -148,7 +148,8 @@ async function runTool(
     // Lone surrogates (a handler's broken string) as U+FFFD: some hosts refuse text that is not valid Unicode.
     const text = wellFormed(redactInResult([fence.preamble() + out.text, ...notes].join('\n')));
     const structured = redactDeep(out.structured as Record<string, unknown>);
-    const fitted = out.fitsBudget ? { structured, text } : fitToBudget(structured, text, limits.responseBudgetChars, fence.id, (s) => tool.outputSchema.safeParse(s).success);
+    // List tools size their answers by the budget as they page: this only measures them (or cuts a single oversized item).
+    const fitted = fitToBudget(structured, text, limits.responseBudgetChars, fence.id, (s) => tool.outputSchema.safeParse(s).success);
     return { content: [{ type: 'text', text: fitted.text }], structuredContent: fitted.structured };
   } catch (err) {
     // A write the backend refused outright changed nothing, so it does not count against the limit.

@@ -58,8 +58,6 @@ export interface ToolOutput<O> {
   structured: O;
   /** Compact rendering for the model: one line per item, then the continuation hint. */
   text: string;
-  /** Set by list tools whose paging engine already kept the answer within the budget. */
-  fitsBudget?: boolean;
 }
 
 export interface ToolDefinition<I extends z.ZodObject = z.ZodObject, O extends z.ZodObject = z.ZodObject> {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -125,6 +125,7 @@ export class FakeSfn {
   private handBack = false;
   private reverseIgnored = false;
   private byPosition = false;
+  private tokenPadding = 0;
   private oldestFirst = false;
   private readonly beforeOps = new Map<string, () => unknown>();
   readonly requests: RecordedRequest[] = [];
@@ -315,6 +316,14 @@ export class FakeSfn {
   /** GetExecutionHistory oldest first whatever reverseOrder says, as LocalStack 3.0 did. */
   ignoreReverseOrder(on: boolean): void {
     this.reverseIgnored = on;
+  }
+
+  /**
+   * Page tokens this many characters longer, of random base64 (nothing compresses it), as an
+   * endpoint other than AWS may hand out (AWS's are at most 3,096 characters). 0: as usual.
+   */
+  padTokens(chars: number): void {
+    this.tokenPadding = chars;
   }
 
   /** A broken backend: every page asked for with a token hands that same token back. */
@@ -695,7 +704,7 @@ export class FakeSfn {
     const query = queryHash(kind, body);
     let start = 0;
     if (body.nextToken !== undefined) {
-      const after = decodeToken(body.nextToken, query);
+      const after = decodeToken(typeof body.nextToken === 'string' ? body.nextToken.split(PADDING)[0] : body.nextToken, query);
       const position = after?.key.startsWith(POSITION) ? Number(after.key.slice(POSITION.length)) : undefined;
       const at = after === undefined ? -1 : position !== undefined ? position - 1 : all.findIndex((item) => keyOf(item) === after.key);
       if (after === undefined || at < 0) throw new SfnError('InvalidToken', `Invalid Token: '${String(body.nextToken).slice(0, 40)}'`);
@@ -704,11 +713,15 @@ export class FakeSfn {
     }
     const page = all.slice(start, start + size);
     const last = page[page.length - 1];
-    const nextToken = start + size < all.length && last !== undefined ? encodeToken(this.byPosition ? `${POSITION}${start + size}` : keyOf(last), query) : undefined;
+    const token = start + size < all.length && last !== undefined ? encodeToken(this.byPosition ? `${POSITION}${start + size}` : keyOf(last), query) : undefined;
+    const nextToken = token !== undefined && this.tokenPadding > 0 ? `${token}${PADDING}${randomBytes(this.tokenPadding).toString('base64').slice(0, this.tokenPadding)}` : token;
     if (this.handBack && typeof body.nextToken === 'string') return { page, nextToken: body.nextToken };
     return nextToken ? { page, nextToken } : { page };
   }
 }
+
+/** Between a token and its padding (see padTokens): no base64 character. */
+const PADDING = '~';
 
 /** Marks a position token's "key": the index of the page's first item. */
 const POSITION = '#pos:';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collect, type BackendPage, type CollectSpec, type Collected } from '../../src/paging/engine.js';
@@ -142,6 +143,41 @@ describe('collect() exactly-once property', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('with its continuation token counted twice, long backend tokens too: every item exactly once, and no call of several items over the budget', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 300 }), { maxLength: 200 }),
+        fc.array(knobs, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 2000, max: 20_000 }),
+        fc.integer({ min: 0, max: 3000 }),
+        fc.constantFrom<TokenStyle>('keyset', 'offset'),
+        fc.boolean(),
+        async (sizes, calls, budgetChars, padding, style, itemsCanLeave) => {
+          const items = makeItems(sizes);
+          const backend = new ListBackend(items, style);
+          // Backend tokens `padding` characters longer, of nothing that compresses.
+          const padded: Partial<CollectSpec<Item, Item>> = {
+            tokenCopies: 2,
+            budgetChars,
+            itemsCanLeave,
+            positionTokens: style === 'offset',
+            fetchPage: async (token, pageSize) => {
+              const page = await backend.fetchPage(token?.split('|')[0], pageSize);
+              return { ...page, nextToken: page.nextToken && `${page.nextToken}|${randomBytes(padding).toString('base64').slice(0, padding)}` };
+            },
+          };
+          const { seen, results } = await walk(backend, new CursorCodec('s'), calls, padded);
+          expect(seen.map((i) => i.key)).toEqual(items.map((i) => i.key));
+          for (const r of results) {
+            const used = r.items.reduce((sum, i) => sum + i.size, 0);
+            if (r.items.length > 1) expect(used + 2 * (r.nextToken?.length ?? 0)).toBeLessThanOrEqual(budgetChars);
+          }
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

@@ -40,3 +40,69 @@ describe('describe_execution cut to the response budget', () => {
     expect(r.text).not.toMatch(/\[line cut from \d+ chars\]/);
   });
 });
+
+describe('list answers within the response budget', () => {
+  it('a backend page token of 12,000 characters: every answer fits, and the continuations return every execution once, in order', async () => {
+    const own = await startSfnEnv();
+    try {
+      own.fake.padTokens(12_000);
+      const machine = own.fake.addStateMachine('LongTokens');
+      const all = own.fake.addExecutions(machine, 1000);
+      const names: string[] = [];
+      let token: string | undefined;
+      let longest = 0;
+      do {
+        // Pages of 100: from the second on, the walk holds a long backend token.
+        const r = await own.call('list_executions', { stateMachineArn: machine, maxItems: 1000, pageSize: 100, ...(token ? { startingToken: token } : {}) });
+        expect(r.isError).toBeUndefined();
+        expect(answerSize(r)).toBeLessThanOrEqual(60_000);
+        names.push(...(r.structured?.executions as Array<{ name: string }>).map((e) => e.name));
+        token = r.structured?.nextToken as string | undefined;
+        longest = Math.max(longest, token?.length ?? 0);
+      } while (token);
+      expect(names).toEqual(all.map((e) => e.name));
+      // Answers carried the backend's long tokens (a call whose next page's token no longer fits ends at the end of the page before).
+      expect(longest).toBeGreaterThan(12_000);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('a continuation token too long to carry twice within the budget ends the call with an error that says so', async () => {
+    const own = await startSfnEnv({ argv: ['--response-budget-chars', '16000'] });
+    try {
+      own.fake.padTokens(12_000);
+      const machine = own.fake.addStateMachine('TooLong');
+      own.fake.addExecutions(machine, 300);
+      // The first call ends at the end of its first page, whose token is short; the next one needs the long one.
+      const first = await own.call('list_executions', { stateMachineArn: machine, pageSize: 10 });
+      expect(first.isError).toBeUndefined();
+      expect(answerSize(first)).toBeLessThanOrEqual(16_000);
+      const r = await own.call('list_executions', { stateMachineArn: machine, pageSize: 10, startingToken: first.structured?.nextToken });
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/cannot answer within the response budget \(16000 characters\): .* its continuation token has \d+ characters, and an answer carries it twice\. Next: start the server with --response-budget-chars/);
+      expect(r.text.length).toBeLessThan(16_000);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('at the 16,000 minimum a list fills its answer: the items take most of the budget', async () => {
+    const small = await startSfnEnv({ fake: env.fake, argv: ['--response-budget-chars', '16000'] });
+    try {
+      const machine = env.fake.addStateMachine('Fill');
+      env.fake.addExecutions(machine, 500);
+      const r = await small.call('list_executions', { stateMachineArn: machine, maxItems: 1000 });
+      expect(r.structured?.stopReason).toBe('responseBudget');
+      expect(answerSize(r)).toBeLessThanOrEqual(16_000);
+      // The items alone, in both blocks: over half the budget (a flat 10,000 kept for the rest left them 6,000).
+      // Not all of it: lines are sized with their ARN, which the text then shows once for all.
+      const items = r.structured?.executions as unknown[];
+      const itemChars = JSON.stringify(items).length + r.text.split('\n').filter((l) => /^run-\d+ /.test(l)).join('\n').length;
+      expect(itemChars).toBeGreaterThan(8_000);
+      expect(answerSize(r)).toBeGreaterThan(11_000);
+    } finally {
+      await small.close();
+    }
+  });
+});

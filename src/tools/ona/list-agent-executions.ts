@@ -106,11 +106,10 @@ export const listAgentExecutions = defineTool({
       },
     });
     if (withoutId > 0) ctx.note(`${withoutId} agent execution(s) Ona listed without an id were left out: they cannot be fetched or continued from.`);
-    const { items, lines, fitsBudget, ...paging } = result;
+    const { items, lines, ...paging } = result;
     const hint = continuationHint('list_agent_executions', items.length, paging.stopReason, paging.nextToken, 'agent executions');
     return {
       structured: { agentExecutions: items, ...paging },
-      fitsBudget,
       text: [...lines, hint].join('\n'),
     };
   },

@@ -141,7 +141,7 @@ async function readHistory(
   ctx: ToolContext,
   sfn: SfnBackend,
   call: CallSoFar,
-): Promise<{ output: { structured: HistoryOutput & { pagesFetched: number; itemsScanned: number }; fitsBudget: boolean; text: string }; undecidedLeftOut: number }> {
+): Promise<{ output: { structured: HistoryOutput & { pagesFetched: number; itemsScanned: number }; text: string }; undecidedLeftOut: number }> {
   const names = new StateNameIndex(args.reverseOrder);
   const outcomes = new FailureOutcomes(args.reverseOrder);
   const failureAborts = new FailureAborts(args.reverseOrder);
@@ -412,7 +412,7 @@ async function readHistory(
       'Step Functions GetExecutionHistory returned events oldest first although reverseOrder=true was asked (this backend ignores reverseOrder): the events are in the order it gave, so the newest ones are at the end of the history, not here.',
     );
   }
-  const { items: _all, lines: _allLines, fitsBudget, ...paging } = result;
+  const { items: _all, lines: _allLines, ...paging } = result;
   const items = kept;
   // Lines were sized whole; a payload repeated in this answer now shows once (the text only shrinks).
   const seen = new Map<string, string>();
@@ -421,7 +421,6 @@ async function readHistory(
     undecidedLeftOut,
     output: {
       structured: { events: items, ...paging },
-      fitsBudget,
       text: [
         ...collapseRuns(items, lines, heading, markOf),
         continuationHint('get_execution_history', items.length, paging.stopReason, paging.nextToken, 'events'),

@@ -165,13 +165,12 @@ export const listExecutions = defineTool({
       },
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} execution(s) the backend listed without an executionArn were left out: they cannot be described or continued from.`);
-    const { items, lines, fitsBudget, ...paging } = result;
+    const { items, lines, ...paging } = result;
     const prefix = sharedArnPrefix(items, (e) => e.executionArn);
     const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
     const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.executionArn.length ?? 0) - 2)) : lines;
     return {
       structured: { executions: items, ...(ranBase && baseMachine ? { stateMachineArn: baseMachine } : {}), ...paging },
-      fitsBudget,
       text: [header, ...shown, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
         .filter(Boolean)
         .join('\n'),

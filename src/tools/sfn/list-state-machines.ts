@@ -59,13 +59,12 @@ export const listStateMachines = defineTool({
       const found = await untilAborted(sfn.unrunnableDefinitions(), ctx.signal).catch(() => []);
       noteUnrunnable(found, ctx);
     }
-    const { items, lines, fitsBudget, ...paging } = result;
+    const { items, lines, ...paging } = result;
     const prefix = sharedArnPrefix(items, (m) => m.stateMachineArn);
     const header = items.length > 0 && prefix ? `stateMachineArn = ${prefix}<name>` : '';
     const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.stateMachineArn.length ?? 0) - 2)) : lines;
     return {
       structured: { stateMachines: items, ...paging },
-      fitsBudget,
       text: [header, ...shown, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].filter(Boolean).join('\n'),
     };
   },
