@@ -1,10 +1,13 @@
 /**
  * The response budget: what an answer costs against it (its text plus its structuredContent as
- * JSON) and the measure list tools size their items by.
+ * JSON) and the measure list tools size their items by. It is sized for a client's token cap, and
+ * models' tokenizers take about four ASCII characters to a token but about a token for each CJK
+ * character (two for an emoji): counted as characters alone, a budget of 60,000 let a CJK answer
+ * reach some 40,000 tokens.
  */
 
-/** What a UTF-16 unit outside ASCII costs. */
-const NON_ASCII_WEIGHT = 1;
+/** What a UTF-16 unit outside ASCII costs: a token's worth, as four ASCII characters are. */
+const NON_ASCII_WEIGHT = 4;
 
 // Strings with none of these cost their length (plus the quotes, in JSON).
 const NON_ASCII = /[^\x00-\x7f]/;

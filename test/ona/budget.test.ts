@@ -45,6 +45,13 @@ function costly(id: string, unit: string, n: number, entries = 60): RawExecution
 
 const size = (r: ToolCallResult): number => r.text.length + JSON.stringify(r.structured).length;
 
+/** Tokens a model spends on an answer, at worst: four ASCII characters to a token, a token for each UTF-16 unit beyond. */
+function tokens(r: ToolCallResult): number {
+  const all = r.text + JSON.stringify(r.structured);
+  const ascii = all.replace(/[^\x00-\x7f]/g, '').length;
+  return ascii / 4 + (all.length - ascii);
+}
+
 const executions: RawExecution[] = [];
 for (const [name, unit] of Object.entries(UNITS)) {
   executions.push(costly(`${name.replace(/\W/g, '-')}-long`, unit, 20_000), costly(`${name.replace(/\W/g, '-')}-wide`, unit, 300, 200));
@@ -81,6 +88,22 @@ describe('get_agent_execution within the response budget, whatever the data', ()
         expect(d.failureMessage.fullSize).toBeGreaterThan(d.failureMessage.untrustedData.length);
         expect(r.text).toContain(`failure message (${d.failureMessage.fullSize} chars, first ${d.failureMessage.untrustedData.length} shown): `);
         expect(d.failureMessage.untrustedData).not.toContain('[cut from');
+      }
+    }
+  });
+
+  it('an execution written in CJK and emoji stays within a quarter of the budget in tokens, at the minimum and the default', async () => {
+    for (const [env, budget] of [
+      [small, 16_000],
+      [standard, 60_000],
+    ] as const) {
+      env.fake.executions.unshift(costly('scripts', '漢字😀', 20_000));
+      try {
+        const r = await env.harness.call('get_agent_execution', { agentExecutionId: 'scripts' });
+        expect(r.isError).toBeUndefined();
+        expect(tokens(r)).toBeLessThanOrEqual(budget / 4);
+      } finally {
+        env.fake.executions.shift();
       }
     }
   });

@@ -18,6 +18,16 @@ describe('the budget measure', () => {
     expect(jsonCost(odd)).toBe(textCost(JSON.stringify(odd)));
   });
 
+  it("counts a character outside ASCII as four, a token's worth: CJK and emoji cost a model about a token a UTF-16 unit", () => {
+    expect(textCost('abcd')).toBe(4);
+    expect(textCost('漢')).toBe(4);
+    expect(textCost('😀')).toBe(8);
+    expect(jsonCost('漢字')).toBe(10);
+    // JSON escapes are ASCII: a control character costs its six characters, a lone surrogate too.
+    expect(jsonCost('\u0001')).toBe(8);
+    expect(jsonCost('\ud800')).toBe(8);
+  });
+
   it('scanCost() finds the longest prefix within a cost, never half a surrogate pair', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.boolean(), fc.nat(200), (text, json, max) => {

@@ -12,6 +12,13 @@ afterAll(async () => {
   await env.close();
 });
 
+/** Tokens a model spends on an answer, at worst: four ASCII characters to a token, a token for each UTF-16 unit beyond. */
+function tokens(r: { text: string; structured: unknown }): number {
+  const all = r.text + JSON.stringify(r.structured ?? {});
+  const ascii = all.replace(/[^\x00-\x7f]/g, '').length;
+  return ascii / 4 + (all.length - ascii);
+}
+
 interface Payload {
   untrustedData: string;
   truncated?: true;
@@ -104,5 +111,22 @@ describe('list answers within the response budget', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('answers in any script within the token cap the budget is sized for', () => {
+  it('CJK and emoji names and payloads: a list and a description stay within a quarter of the budget in tokens', async () => {
+    const machine = env.fake.addStateMachine('Scripts');
+    for (let i = 0; i < 300; i += 1) {
+      env.fake.addExecution({ stateMachineArn: machine, name: `${i}-${'注文処理😀'.repeat(13)}`, status: 'FAILED', startDate: 1_800_000_000 - i, cause: '処理'.repeat(5000) });
+    }
+    const list = await env.call('list_executions', { stateMachineArn: machine, maxItems: 1000 });
+    expect(list.structured?.stopReason).toBe('responseBudget');
+    // 60,000 characters of them came to about 40,000 tokens, over a 25,000-token cap.
+    expect(tokens(list)).toBeLessThanOrEqual(15_000);
+    const executionArn = (list.structured?.executions as Array<{ executionArn: string }>)[0]?.executionArn;
+    const described = await env.call('describe_execution', { executionArn, maxPayloadChars: 7500 });
+    expect(tokens(described)).toBeLessThanOrEqual(15_000);
+    expect(described.structured?.cause).toMatchObject({ truncated: true, fullSize: 10_000 });
   });
 });
