@@ -49,20 +49,23 @@ describe('list_agent_executions paging (property)', () => {
     const tight = await onaEnv({ count: 0, argv: ['--response-budget-chars', '16000'] });
     try {
       await fc.assert(
-        fc.asyncProperty(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 10 }), async (total, pageSize) => {
+        fc.asyncProperty(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 10 }), async (total, pageSize) => {
           tight.fake.executions = makeExecutions(total);
           const ids: string[] = [];
           const reasons = new Set<unknown>();
           let token: string | undefined;
           do {
             const res = await tight.harness.call('list_agent_executions', { maxItems: 50, pageSize, ...(token ? { startingToken: token } : {}) });
-            ids.push(...(res.structured?.agentExecutions as Array<{ id: string }>).map((i) => i.id));
+            const items = res.structured?.agentExecutions as Array<{ id: string }>;
+            ids.push(...items.map((i) => i.id));
             reasons.add(res.structured?.stopReason);
             token = res.structured?.nextToken as string | undefined;
+            // A call that stopped short of maxItems with more to come was ended by the budget.
+            if (token && items.length < 50) expect(res.structured?.stopReason).toBe('responseBudget');
           } while (token);
           expect(ids).toEqual(tight.fake.executions.map((e) => e.id));
-          // About six items fit the smallest budget: beyond a dozen, the budget must have ended calls.
-          if (total > 12) expect(reasons).toContain('responseBudget');
+          // About a dozen items fit the smallest budget: beyond 30, the budget must have ended calls.
+          if (total > 30) expect(reasons).toContain('responseBudget');
         }),
         { numRuns: 15 },
       );
