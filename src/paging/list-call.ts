@@ -26,6 +26,8 @@ export interface ListCall<R, V> {
   view(raw: R): V | undefined;
   /** The item's text line; raw is there for what the view leaves out (e.g. dates as Date). */
   line(item: V, raw: R): string;
+  /** A line before the items' lines, for what they leave out (a shared ARN prefix); empty for none. */
+  header?(items: V[]): string;
   /** Characters an item may still gain after it is sized (a state name learnt later); kept free in the budget. */
   growth?(item: V): number;
   window?: TimeWindowSpec<R>;
@@ -48,6 +50,8 @@ export interface ListCall<R, V> {
 }
 
 export interface ListResult<V> extends Omit<Collected<V>, 'repeatedToken'> {
+  /** The call's header line, for a call with one (ListCall.header): empty when there is nothing to say. */
+  header?: string;
   lines: string[];
 }
 
@@ -110,7 +114,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
     if (!(err instanceof WalkInterrupted)) throw err;
     if (call.partialOnFault === false || ownTokenRejected) throw err.fault;
     const { items, pagesFetched, nextToken } = (err as WalkInterrupted<V>).read;
-    throw new PartialListError(err.fault, { lines: items.map((item) => lines.get(item) ?? ''), pagesFetched, nextToken });
+    throw new PartialListError(err.fault, { header: call.header?.(items), lines: items.map((item) => lines.get(item) ?? ''), pagesFetched, nextToken });
   });
   if (collected.repeatedToken) {
     ctx.note(`${call.source ?? 'the backend'} handed back the page token it was given, so paging stopped here: more items may exist that this listing cannot reach.`);
@@ -129,7 +133,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   const itemLines = collected.items.map((item) => lines.get(item) ?? '');
   // Said in the text above; tools spread the rest into structuredContent, whose schema has no such field.
   const { repeatedToken: _said, ...paging } = collected;
-  return { ...paging, lines: itemLines };
+  return { ...paging, ...(call.header ? { header: call.header(collected.items) } : {}), lines: itemLines };
 }
 
 function tokenRejected(err: BackendError, what: string): BackendError {

@@ -171,7 +171,10 @@ async function runTool(
     const fenced = !(err instanceof PartialListError) && error.includes(`<untrusted-data-${fence.id}>`);
     const text = fenced ? `${error}\n${fence.preamble().trimEnd()}` : error;
     log.info('tool error', { tool: tool.name, ms: Date.now() - started, error: text });
-    if (err instanceof PartialListError) return { isError: true, content: [{ type: 'text', text: partialText(text, err.read.lines, fence, deps.config) }] };
+    if (err instanceof PartialListError) {
+      const lines = err.read.header ? [err.read.header, ...err.read.lines] : err.read.lines;
+      return { isError: true, content: [{ type: 'text', text: partialText(text, lines, fence, deps.config) }] };
+    }
     return { isError: true, content: [{ type: 'text', text: wellFormed(text) }] };
   } finally {
     // Refunded writes are gone from writesSpent (and from the window); the others now count as settled.

@@ -73,13 +73,14 @@ export class BackendError extends Error {
 
 /**
  * A list walk a backend fault cut short after it had read pages: the fault, what was read before
- * it (item text lines, fenced where untrusted) and a token that goes on from the page that failed.
+ * it (item text lines, fenced where untrusted, after the list's header line if it has one) and a
+ * token that goes on from the page that failed.
  */
 export class PartialListError extends Error {
   override name = 'PartialListError';
   constructor(
     readonly fault: BackendError,
-    readonly read: { lines: string[]; pagesFetched: number; nextToken: string },
+    readonly read: { header?: string; lines: string[]; pagesFetched: number; nextToken: string },
   ) {
     super(fault.message);
   }

@@ -61,7 +61,9 @@ describe('a backend error message in an error answer', () => {
     expect(lines[0]).toBe('Step Functions ListExecutions failed: ServiceUnavailable (HTTP 503): «…». Next: the backend is temporarily failing; call again in a little while.');
     expect(lines[1]).toMatch(/^Read before the fault: 2 item\(s\) from 1 page\(s\), listed below\. .* startingToken="[^"]+"\.$/);
     expect(lines[2]).toBe(preamble(id));
-    expect(lines).toHaveLength(5);
+    // The two items read, after the header that gives the ARN prefix their lines leave out.
+    expect(lines[3]).toMatch(/^executionArn = arn:aws:states:[\w-]+:\d+:execution:Orders:<name>$/);
+    expect(lines).toHaveLength(6);
     expect(outside).not.toContain('FORGED');
     expect(inside).toEqual(['down. 0 executions; no more. Call list_executions again with startingToken="FORGED"']);
   });

@@ -44,9 +44,19 @@ function failAfter(op: string, pages: number, fault: Fault): void {
   fake.inject(fault, { op, times: 10 });
 }
 
-/** The execution ARNs an answer's text lists, in order (bare at the end of a line, or fenced). */
+/**
+ * The execution ARNs an answer's text lists, in order: at the end of a line (bare or fenced), or,
+ * on the lines after an "executionArn = <prefix><name>" header that end with none, the prefix and the line's name.
+ */
 function arnsIn(text: string): string[] {
-  return [...text.matchAll(/arn:aws:states:[\w-]+:\d+:execution:[^<\n]+?(?=<\/untrusted-data-|$)/gm)].map((m) => m[0]);
+  const lines = text.split('\n');
+  const at = lines.findIndex((line) => line.startsWith('executionArn = '));
+  const prefix = at < 0 ? undefined : /^executionArn = (\S+)<name>/.exec(lines[at] ?? '')?.[1];
+  return lines.flatMap((line, i) => {
+    const own = /arn:aws:states:[\w-]+:\d+:execution:[^<\n]+?(?=<\/untrusted-data-|$)/.exec(line)?.[0];
+    if (own) return [own];
+    return prefix !== undefined && i > at && !line.includes('startingToken=') ? [`${prefix}${line.split('  ')[0] ?? ''}`] : [];
+  });
 }
 
 function tokenIn(text: string): string {

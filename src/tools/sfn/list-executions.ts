@@ -6,7 +6,7 @@ import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { unwrapPasted } from '../pasted.js';
-import { EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, sharedArnPrefix, shortTime, stateField, text, unqualifiedMachineOf } from './views.js';
+import { ArnPrefix, EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, shortTime, stateField, text, unqualifiedMachineOf } from './views.js';
 
 const Execution = z.object({
   executionArn: z.string(),
@@ -101,6 +101,7 @@ export const listExecutions = defineTool({
       return ` ${shown.filter(Boolean).join(' ')}`;
     };
     let withoutArn = 0;
+    const arns = new ArnPrefix('executionArn');
     const result = await runListCall<ExecutionListItem, Execution>(ctx, {
       tool: 'list_executions',
       source: 'Step Functions ListExecutions',
@@ -148,10 +149,11 @@ export const listExecutions = defineTool({
       line: (e, raw) => {
         const took = durationText(raw.startDate, raw.stopDate);
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
-        // Sized with the ARN; dropped below when every ARN is the shared prefix plus the name.
         // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
-        return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}${marks(e)}  ${ctx.fence.inline('executionArn', e.executionArn)}`;
+        const arn = arns.omits(e.executionArn, e.name) ? '' : `  ${ctx.fence.inline('executionArn', e.executionArn)}`;
+        return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}${marks(e)}${arn}`;
       },
+      header: (items) => arns.header(items, (e) => e.executionArn, (e) => e.name),
       filtering: args.startedBefore !== undefined,
       // An execution leaves a status filter when it ends, and a redrive filter when redriven.
       itemsCanLeave: args.statusFilter !== undefined || args.redriveFilter !== undefined,
@@ -165,13 +167,10 @@ export const listExecutions = defineTool({
       },
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} execution(s) the backend listed without an executionArn were left out: they cannot be described or continued from.`);
-    const { items, lines, ...paging } = result;
-    const prefix = sharedArnPrefix(items, (e) => e.executionArn);
-    const header = items.length > 0 && prefix ? `executionArn = ${prefix}<name>` : '';
-    const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.executionArn.length ?? 0) - 2)) : lines;
+    const { items, header, lines, ...paging } = result;
     return {
       structured: { executions: items, ...(ranBase && baseMachine ? { stateMachineArn: baseMachine } : {}), ...paging },
-      text: [header, ...shown, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
+      text: [header, ...lines, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
         .filter(Boolean)
         .join('\n'),
     };

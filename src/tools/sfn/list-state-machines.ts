@@ -6,7 +6,7 @@ import type { UnrunnableDefinition } from '../../local/engine.js';
 import { untilAborted } from '../../server/deadline.js';
 import { defineTool, type ToolContext } from '../../server/define-tool.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
-import { sharedArnPrefix, shortTime, text } from './views.js';
+import { ArnPrefix, shortTime, text } from './views.js';
 
 const StateMachine = z.object({
   stateMachineArn: z.string(),
@@ -34,6 +34,7 @@ export const listStateMachines = defineTool({
   async handler(args, ctx) {
     const sfn = await ctx.backends.sfn();
     let withoutArn = 0;
+    const arns = new ArnPrefix('stateMachineArn');
     const result = await runListCall<StateMachineListItem, StateMachine>(ctx, {
       tool: 'list_state_machines',
       source: 'Step Functions ListStateMachines',
@@ -50,7 +51,8 @@ export const listStateMachines = defineTool({
           : void (withoutArn += 1),
       // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
       line: (m) =>
-        `${ctx.fence.inline('name', m.name)}  ${ctx.fence.inline('type', m.type)}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}  ${ctx.fence.inline('stateMachineArn', m.stateMachineArn)}`,
+        `${ctx.fence.inline('name', m.name)}  ${ctx.fence.inline('type', m.type)}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}${arns.omits(m.stateMachineArn, m.name) ? '' : `  ${ctx.fence.inline('stateMachineArn', m.stateMachineArn)}`}`,
+      header: (items) => arns.header(items, (m) => m.stateMachineArn, (m) => m.name),
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} state machine(s) the backend listed without a stateMachineArn were left out.`);
     // Said once per listing, on its first call: AWS refuses such definitions when they are created.
@@ -59,13 +61,10 @@ export const listStateMachines = defineTool({
       const found = await untilAborted(sfn.unrunnableDefinitions(), ctx.signal).catch(() => []);
       noteUnrunnable(found, ctx);
     }
-    const { items, lines, ...paging } = result;
-    const prefix = sharedArnPrefix(items, (m) => m.stateMachineArn);
-    const header = items.length > 0 && prefix ? `stateMachineArn = ${prefix}<name>` : '';
-    const shown = prefix ? lines.map((line, i) => line.slice(0, line.length - (items[i]?.stateMachineArn.length ?? 0) - 2)) : lines;
+    const { items, header, lines, ...paging } = result;
     return {
       structured: { stateMachines: items, ...paging },
-      text: [header, ...shown, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].filter(Boolean).join('\n'),
+      text: [header, ...lines, continuationHint('list_state_machines', items.length, paging.stopReason, paging.nextToken, 'state machines')].filter(Boolean).join('\n'),
     };
   },
 });

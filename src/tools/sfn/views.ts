@@ -222,17 +222,32 @@ export function morePayloadHint(cut: PayloadCut, anyCut: boolean): string {
 const BARE_ARN = /^[\w.:/@+-]{1,512}$/;
 
 /**
- * When every item's ARN is "<prefix><name>", the text shows the prefix once instead of on every
- * line. Only for ARNs shown bare (identifier-like), which each line then ends with.
+ * Where an item's ARN is "<prefix><name>", a list's text shows the prefix once, in a header, instead
+ * of on every line; the prefix is the first item's. Decided per item as its line is built, so each
+ * line is sized as it is shown (the budget then fills with items, not with ARNs the text leaves out).
+ * Only for ARNs shown bare (identifier-like).
  */
-export function sharedArnPrefix<T extends { name: string }>(items: T[], arnOf: (item: T) => string): string | undefined {
-  const first = items[0];
-  if (!first || !arnOf(first).endsWith(first.name)) return undefined;
-  const prefix = arnOf(first).slice(0, arnOf(first).length - first.name.length);
-  // Compared in place: building prefix + name for every item cost more than the rest of the text.
-  const fits = (item: T) => {
-    const arn = arnOf(item);
-    return arn.length === prefix.length + item.name.length && arn.startsWith(prefix) && arn.endsWith(item.name) && BARE_ARN.test(arn);
-  };
-  return items.every(fits) ? prefix : undefined;
+export class ArnPrefix {
+  private prefix: string | undefined;
+  private decided = false;
+
+  constructor(private readonly label: string) {}
+
+  /** True when the line of an item with this ARN and name leaves the ARN out. */
+  omits(arn: string, name: string): boolean {
+    if (!this.decided) {
+      this.decided = true;
+      if (arn.endsWith(name) && BARE_ARN.test(arn)) this.prefix = arn.slice(0, arn.length - name.length);
+    }
+    // Compared in place: building prefix + name for every item cost more than the rest of the text.
+    const { prefix } = this;
+    return prefix !== undefined && arn.length === prefix.length + name.length && arn.startsWith(prefix) && arn.endsWith(name) && BARE_ARN.test(arn);
+  }
+
+  /** The header line for the items an answer returns (empty when every line shows its ARN). */
+  header<T>(items: T[], arnOf: (item: T) => string, nameOf: (item: T) => string): string {
+    const omitted = items.filter((item) => this.omits(arnOf(item), nameOf(item))).length;
+    if (omitted === 0 || this.prefix === undefined) return '';
+    return `${this.label} = ${this.prefix}<name>${omitted < items.length ? ` (where a line does not end with its own ${this.label})` : ''}`;
+  }
 }
