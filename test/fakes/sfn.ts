@@ -117,6 +117,8 @@ export class FakeSfn {
   private readonly executionsByArn = new Map<string, FakeExecution>();
   private readonly histories = new Map<string, FakeEvent[]>();
   private readonly mapRuns = new Set<string>();
+  /** Versions and aliases published (ARNs), beside those the seeded executions name. */
+  private readonly qualified = new Set<string>();
   /** RedriveExecution's idempotency: the first answer per clientToken, as Step Functions keeps it. */
   private readonly redrivesByToken = new Map<string, { executionArn: string; redriveDate: number }>();
   private readonly faults: QueuedFault[] = [];
@@ -167,6 +169,13 @@ export class FakeSfn {
       roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
     });
     if (!this.executionsByParent.has(arn)) this.executionsByParent.set(arn, []);
+    return arn;
+  }
+
+  /** Publishes a version (…:stateMachine:Orders:3) or alias (…:Orders:PROD) of a machine: it exists with no runs yet. */
+  addQualifier(stateMachineArn: string, qualifier: string | number): string {
+    const arn = `${stateMachineArn}:${qualifier}`;
+    this.qualified.add(arn);
     return arn;
   }
 
@@ -520,12 +529,13 @@ export class FakeSfn {
     let list: FakeExecution[];
     if (hasMachine) {
       const arn = this.machineArg(body);
-      // A version or alias ARN (…:stateMachine:Orders:3, …:Orders:PROD) lists the runs started through it;
-      // the fake knows the versions and aliases its seeded executions name.
+      // A version or alias ARN (…:stateMachine:Orders:3, …:Orders:PROD) lists the runs started through it:
+      // none (an empty list) for one published with no runs yet; only one never published does not exist.
+      // The fake knows those published with addQualifier and those its seeded executions name.
       const base = arn.split(':').slice(0, 7).join(':');
       const m = this.machines.get(base);
       list = (this.executionsByParent.get(base) ?? []).filter((e) => base === arn || e.stateMachineVersionArn === arn || e.stateMachineAliasArn === arn);
-      if (!m || (base !== arn && list.length === 0)) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+      if (!m || (base !== arn && list.length === 0 && !this.qualified.has(arn))) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
       if (m.type === 'EXPRESS') throw new SfnError('StateMachineTypeNotSupported', 'This operation is not supported by this type of state machine');
     } else {
       const arn = this.arnArg(body, 'mapRunArn');

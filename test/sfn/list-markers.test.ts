@@ -92,6 +92,23 @@ describe('list_executions of a version or alias ARN', () => {
     expect(starts(r.text)[0]).toBe('run-alias  SUCCEEDED  <start> (2.5s) version=3');
   });
 
+  it('answers a published version or alias with no runs yet with an empty list, not an error', async () => {
+    for (const arn of [fake.addQualifier(orders, 4), fake.addQualifier(orders, 'STAGING')]) {
+      const r = await env.call('list_executions', { stateMachineArn: arn });
+      expect(r.isError, r.text).toBeUndefined();
+      expect(r.structured).toMatchObject({ executions: [], stopReason: 'exhausted' });
+      expect(r.structured).not.toHaveProperty('nextToken');
+      expect(r.text).toBe('0 executions; no more.');
+    }
+  });
+
+  it('refuses a version that was never published, pointing to list_state_machines', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: `${orders}:99` });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/StateMachineDoesNotExist/);
+    expect(r.text).toMatch(/list_state_machines/);
+  });
+
   it('gives no machine at the top when the query named the machine itself', async () => {
     const r = await env.call('list_executions', { stateMachineArn: orders });
     expect(r.structured).not.toHaveProperty('stateMachineArn');
