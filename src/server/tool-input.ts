@@ -16,7 +16,7 @@ type Validated = StandardSchemaV1.Result<Record<string, unknown>>;
 export function toolInputSchema(schema: z.ZodObject): StandardSchemaWithJSON<unknown, Record<string, unknown>> {
   const plan = nullPlanOf(schema);
   const inner = schema['~standard'];
-  const explain = (result: Validated): Validated => withNextStep(typeIssuesFirst(result), Object.keys(schema.shape));
+  const explain = (result: Validated): Validated => withNextStep(typeIssuesFirst(result), schema);
   const validate = (value: unknown, options?: StandardSchemaV1.Options): Validated | Promise<Validated> => {
     const result = inner.validate(withoutNulls(value, plan), options);
     return result instanceof Promise ? result.then(explain) : explain(result);
@@ -42,9 +42,14 @@ function nullPlanOf(schema: z.ZodObject): NullPlan {
 
 /** The object an optional (or defaulted, described…) field holds, if it holds one. */
 function objectWithin(field: z.ZodType): z.ZodObject | undefined {
+  const schema = unwrapped(field);
+  return schema instanceof z.ZodObject ? schema : undefined;
+}
+
+function unwrapped(field: z.ZodType): z.ZodType | undefined {
   let schema: z.ZodType | undefined = field;
   while (schema && WRAPPERS.has(schema._zod.def.type)) schema = (schema._zod.def as { innerType?: z.ZodType }).innerType;
-  return schema instanceof z.ZodObject ? schema : undefined;
+  return schema;
 }
 const WRAPPERS = new Set(['optional', 'default', 'prefault', 'nullable', 'readonly']);
 
@@ -71,18 +76,45 @@ function typeIssuesFirst(result: Validated): Validated {
 /**
  * Ends the refusal with what it changed and the next step, as every other error does. The SDK
  * joins the issues after "Invalid arguments for tool NAME:", so the step rides on the last one.
- * A misspelt argument (Input, status) is the common case: naming the ones the tool takes lets
- * the model correct it in one go.
+ * A misspelt argument (Input, status, codeContext.projectID) is the common case: naming the keys
+ * its object takes lets the model correct it in one go.
  */
-function withNextStep(result: Validated, argumentNames: string[]): Validated {
+function withNextStep(result: Validated, schema: z.ZodObject): Validated {
   const issues = result.issues;
   const last = issues?.at(-1);
   if (!issues || !last) return result;
-  const unknownTopLevel = issues.some((issue) => (issue as { code?: unknown }).code === 'unrecognized_keys' && !issue.path?.length);
-  const next = unknownTopLevel
-    ? `correct the arguments and call again; this tool takes ${argumentNames.join(', ')}`
-    : "correct the arguments named here and call again (the tool's inputSchema gives each one's type and bounds)";
+  const takes = new Map<string, string>();
+  for (const issue of issues) {
+    if ((issue as { code?: unknown }).code !== 'unrecognized_keys') continue;
+    const path = (issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part));
+    const object = objectAt(schema, path);
+    // Array indexes are left out: every item of a list takes the same keys.
+    const label = path.filter((part) => typeof part === 'string').join('.');
+    if (object) takes.set(label, `${label === '' ? 'this tool' : label} takes ${Object.keys(object.shape).join(', ')}`);
+  }
+  const next =
+    takes.size > 0
+      ? `correct the arguments and call again; ${[...takes.entries()].sort(([a], [b]) => a.length - b.length).map(([, text]) => text).join('; ')}`
+      : "correct the arguments named here and call again (the tool's inputSchema gives each one's type and bounds)";
   return { issues: [...issues.slice(0, -1), { ...last, message: `${last.message}. Nothing was done. Next: ${next}.` }] };
+}
+
+/** The object schema at an issue's path (through optional wrappers and lists), if there is one. */
+function objectAt(schema: z.ZodObject, path: PropertyKey[]): z.ZodObject | undefined {
+  let at: z.ZodType = schema;
+  for (const part of path) {
+    const object = objectWithin(at);
+    if (object && typeof part === 'string') {
+      const field = object.shape[part] as z.ZodType | undefined;
+      if (!field) return undefined;
+      at = field;
+      continue;
+    }
+    const list = unwrapped(at);
+    if (!(list instanceof z.ZodArray) || typeof part !== 'number') return undefined;
+    at = list.element as z.ZodType;
+  }
+  return objectWithin(at);
 }
 
 function pathKey(path: StandardSchemaV1.Issue['path']): string {
