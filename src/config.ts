@@ -212,7 +212,14 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
     allowWrites = (args[writesAt] ?? '').slice('--allow-writes='.length);
     args.splice(writesAt, 1);
   }
-  const { values, tokens } = parseArgs({ args, strict: true, allowPositionals: false, tokens: true, options: FLAGS });
+  let parsed;
+  try {
+    parsed = parseArgs({ args, strict: true, allowPositionals: false, tokens: true, options: FLAGS });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw positionalRefused(argv);
+    throw err;
+  }
+  const { values, tokens } = parsed;
   // parseArgs keeps the last of a repeated flag: in a client config that is usually a mistake (two
   // tokens, two ports), so it is refused, as --local and --allow-writes are.
   const seen = new Set<string>();
@@ -241,6 +248,23 @@ function readFlags(argv: string[]): Record<string, string | undefined> {
     maxPayloadChars: values['max-payload-chars'],
     responseBudgetChars: values['response-budget-chars'],
   };
+}
+
+/**
+ * A word that is no flag's value: its value is not shown, since it may be a secret pasted in the
+ * wrong place (a token without its --http-token). Its position and length tell the user which one.
+ */
+function positionalRefused(argv: string[]): ConfigError {
+  const { tokens } = parseArgs({ args: argv, strict: false, allowPositionals: true, tokens: true, options: { ...FLAGS, local: { type: 'boolean' } } });
+  // --local's directory reads as a word here: it is split off before the strict reading (as readFlags does).
+  const localAt = argv.indexOf('--local');
+  const localDirAt = localAt >= 0 && !(argv[localAt + 1] ?? '-').startsWith('-') ? localAt + 1 : -1;
+  const word = tokens.find((t) => t.kind === 'positional' && t.index !== localDirAt);
+  const chars = word?.kind === 'positional' ? [...word.value].length : 0;
+  const which = word?.kind === 'positional' ? `argument ${word.index + 1} (${chars} character${chars === 1 ? '' : 's'}, not shown) ` : 'an argument ';
+  return new ConfigError(
+    `positional arguments are not accepted: ${which}is not a flag or a flag's value. Next: give settings as flags, --name value or --name=value (executions-mcp --help lists them), or in EXECUTIONS_MCP_* variables`,
+  );
 }
 
 function readEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {

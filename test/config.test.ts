@@ -325,7 +325,7 @@ describe('invalid configuration: one clear line naming the setting', () => {
     [['--port', '0x50'], {}, /invalid --port \/ EXECUTIONS_MCP_PORT: expected a whole number in decimal digits/],
     [[], { EXECUTIONS_MCP_CALL_DEADLINE_MS: '1e4' }, /invalid EXECUTIONS_MCP_CALL_DEADLINE_MS: expected a whole number in decimal digits/],
     [['--toolsets', ','], {}, /--toolsets \/ EXECUTIONS_MCP_TOOLSETS names no toolset; valid toolsets: stepfunctions/],
-    [['stray'], {}, /stray/],
+    [['stray'], {}, /^positional arguments are not accepted: argument 1 \(5 characters, not shown\)/],
     // An empty flag (a script's unset "$VAR") is refused, never taken as absent: it would drop the
     // token, the local engine or the toolsets the environment sets.
     [['--transport', 'http', '--http-token', ''], { EXECUTIONS_MCP_HTTP_TOKEN: 'env-token-1234' }, /invalid --http-token: an empty value \(give one, or leave the flag out\)/],
@@ -413,6 +413,30 @@ describe('invalid configuration: one clear line naming the setting', () => {
     const message = failure([], { ONA_API_KEY: 'ona-secret-key', EXECUTIONS_MCP_HTTP_TOKEN: 'http-secret-token', ...env });
     expect(message).toMatch(expected);
     for (const secret of [...secrets, 'ona-secret-key', 'http-secret-token']) expect(message).not.toContain(secret);
+  });
+});
+
+describe('a stray word among the flags (a token pasted without its flag, say)', () => {
+  it.each<[string[], number, number]>([
+    [['sk-live-0123456789abcdef'], 1, 24],
+    [['--allow-writes', 'sk-live-0123456789abcdef'], 2, 24],
+    [['--local', '/tmp', 'sk-live-0123456789abcdef'], 3, 24],
+    [['--transport', 'http', '--', 'sk-live-0123456789abcdef'], 4, 24],
+    [['--local=/tmp', 'x'], 2, 1],
+  ])('%j is refused by its position and length, never its value', (argv, position, chars) => {
+    const message = failure(argv);
+    expect(message).toBe(
+      `positional arguments are not accepted: argument ${position} (${chars} character${chars === 1 ? '' : 's'}, not shown) is not a flag or a flag's value. ` +
+        'Next: give settings as flags, --name value or --name=value (executions-mcp --help lists them), or in EXECUTIONS_MCP_* variables',
+    );
+  });
+
+  it("an unknown flag is named, its value is not", () => {
+    for (const argv of [['--api-key', 'sk-live-0123456789abcdef'], ['--api-key=sk-live-0123456789abcdef']]) {
+      const message = failure(argv);
+      expect(message).toContain("'--api-key'");
+      expect(message).not.toContain('sk-live');
+    }
   });
 });
 

@@ -110,6 +110,18 @@ describe('--help and --version win over every other flag, as in most CLIs', () =
   });
 });
 
+describe('a stray word among the flags', () => {
+  // A token pasted without its --http-token was echoed on stderr, which hosts keep in their logs.
+  it('exits 2 with one stderr line that gives its position, not its value', async () => {
+    const r = await runCli(['--allow-writes', 'sk-live-0123456789abcdef'], env());
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^executions-mcp: positional arguments are not accepted: argument 2 \(24 characters, not shown\) .* Next: give settings as flags, --name value or --name=value .*\n$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(r.stderr).not.toContain('sk-live');
+  });
+});
+
 describe('--local with --toolsets that leave out stepfunctions', () => {
   // It used to load the engine anyway, and a broken handlers.mjs then stopped the Ona-only server.
   it('exits 2 at start with one line, before any handlers.mjs is loaded', async () => {
