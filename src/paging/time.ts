@@ -2,10 +2,16 @@ import { ToolError } from '../server/errors.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
-/** A date without a time: read as midnight UTC at its start. */
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * A year: four digits, or ISO-8601's expanded form (a sign and six digits, +010000), which
+ * toISOString gives, and so do our answers, for a date past 9999 or before year 0.
+ */
+const YEAR = String.raw`(?:\d{4}|[+-]\d{6})`;
 
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}:?\d{2})?$/;
+/** A date without a time: read as midnight UTC at its start. */
+const DATE_ONLY = new RegExp(String.raw`^${YEAR}-\d{2}-\d{2}$`);
+
+const ISO_DATE_TIME = new RegExp(String.raw`^(${YEAR})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}:?\d{2})?$`);
 
 /** ISO-8601 or a relative age like "90m", "2h", "7d" (meaning that long ago). Returns epoch ms. */
 export function parseTimeBound(value: string, field: string, now = Date.now()): number {
@@ -38,7 +44,9 @@ export function isoDateTimeMs(value: string): number | undefined {
   const date = ISO_DATE_TIME.exec(value);
   if (!date) return undefined;
   const [, y = '', mo = '', d = '', h = '00', mi = '00', sec = '00', fraction = '', zone] = date;
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999 (and 0000-02-29 as 1900's).
+  const day = new Date(0);
+  day.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
   const exists = day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d) && Number(h) < 24 && Number(mi) < 60 && Number(sec) < 60;
   const offset = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
   const parsed = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${fraction}${offset}`);
@@ -53,5 +61,5 @@ export function dateOnly(value: string | undefined): string | undefined {
 
 /** The date after a "YYYY-MM-DD" one. */
 export function nextDay(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().split('T')[0] ?? date;
 }

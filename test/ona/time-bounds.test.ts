@@ -25,6 +25,15 @@ describe('list_agent_executions: equal and date-only bounds', () => {
     expect((day.structured?.agentExecutions as unknown[]).length).toBe(5);
   });
 
+  it('takes bounds with an expanded year (+010000, as toISOString writes dates past 9999)', async () => {
+    const r = await env.harness.call('list_agent_executions', { createdAfter: '-000001-01-01T00:00:00Z', createdBefore: new Date(Date.UTC(10_000, 0, 1)).toISOString() });
+    expect(r.isError, r.text).toBeUndefined();
+    expect((r.structured?.agentExecutions as unknown[]).length).toBe(5);
+    const none = await env.harness.call('list_agent_executions', { createdAfter: '+010000-01-01' });
+    expect(none.isError, none.text).toBeUndefined();
+    expect(none.structured?.agentExecutions).toEqual([]);
+  });
+
   it('refuses an upper-case M (months to some) as createdAfter', async () => {
     const r = await env.harness.call('list_agent_executions', { createdAfter: '6M' });
     expect(r.isError).toBe(true);

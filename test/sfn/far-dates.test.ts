@@ -48,6 +48,19 @@ describe('dates outside years 0000-9999 reach the client', () => {
     expect(Date.parse(iso(FAR_S))).toBe(FAR_S * 1000);
   });
 
+  it('and are taken back as startedAfter/startedBefore, in either form an answer gives them', async () => {
+    // structuredContent's form, then the text's (no milliseconds).
+    const after = await env.call('list_executions', { stateMachineArn: machine, startedAfter: iso(FAR_S) });
+    expect(after.isError, after.text).toBeUndefined();
+    expect((after.structured?.executions as Array<{ name: string }>).map((e) => e.name)).toEqual(['far']);
+    const before = await env.call('list_executions', { stateMachineArn: machine, startedBefore: '-001199-02-15T14:13:20Z' });
+    expect(before.isError, before.text).toBeUndefined();
+    expect((before.structured?.executions as Array<{ name: string }>).map((e) => e.name)).toEqual(['bc']);
+    const neither = await env.call('list_executions', { stateMachineArn: machine, startedAfter: '+010000-01-01', startedBefore: '+055840-11-08T22:13:19Z' });
+    expect(neither.isError, neither.text).toBeUndefined();
+    expect(neither.structured?.executions).toEqual([]);
+  });
+
   it('because no outputSchema declares a string format, which the client would enforce', async () => {
     const validate = new AjvJsonSchemaValidator().getValidator({ type: 'string', format: 'date-time' });
     expect(validate(iso(FAR_S)).valid).toBe(false);
