@@ -9,13 +9,21 @@ import * as z from 'zod';
 export const TOOLSETS = ['stepfunctions', 'bedrock_flows', 'devops_agent', 'ona', 'triage'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
+/** localhost, 127.0.0.0/8 and ::1, in any of its forms (0:0:0:0:0:0:0:1, [::1], ::1%lo). */
 export function isLoopbackHost(name: string): boolean {
-  const host = name.toLowerCase();
-  const bare = host.replace(/^\[|\]$/g, '');
-  if (LOOPBACK_HOSTS.has(host) || LOOPBACK_HOSTS.has(bare)) return true;
-  return isIP(bare) === 4 && bare.startsWith('127.');
+  const host = hostHeaderName(name);
+  return host === 'localhost' || host === '[::1]' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/**
+ * A host name or address as the Host guard compares it: lower case, an IPv6 address bracketed in
+ * its canonical form and without its zone id (::1%lo is [::1]). A zone names an interface of this
+ * machine, not another host; clients send it in Host (Node's http) or leave it out (curl).
+ */
+export function hostHeaderName(name: string): string {
+  const host = name.toLowerCase().replace(/^\[|\]$/g, '');
+  const address = host.replace(/%.*$/, '');
+  return isIP(address) === 6 ? new URL(`http://[${address}]`).hostname : host;
 }
 
 /**
@@ -488,9 +496,9 @@ function allowedHostName(entry: string): string {
   else if (host.startsWith('[')) host = host.slice(0, host.indexOf(']') + 1) || host;
   else if (isIP(host) !== 6) host = host.replace(/:\d+$/, '');
   host = host.replace(/\.$/, '');
-  const bare = host.replace(/^\[|\]$/g, '');
-  // As the guard sees a Host header: fe80:0:0:0:0:0:0:1 is [fe80::1], ::ffff:10.0.0.1 is [::ffff:a00:1].
-  if (isIP(bare) === 6) host = new URL(`http://[${bare}]`).hostname;
+  const bare = host.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  // As the guard sees a Host header: fe80:0:0:0:0:0:0:1 is [fe80::1], ::ffff:10.0.0.1 is [::ffff:a00:1], fe80::1%eth0 is [fe80::1].
+  if (isIP(bare) === 6) host = hostHeaderName(bare);
   if (!(host.startsWith('[') ? isIP(bare) === 6 : /^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/.test(host))) {
     throw new ConfigError(`invalid --allowed-hosts / EXECUTIONS_MCP_ALLOWED_HOSTS entry ${quoted(entry)}: expected a host name or an IP address, such as mcp.example.lan or 10.1.2.3`);
   }

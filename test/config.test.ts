@@ -155,6 +155,14 @@ describe('flags and env', () => {
     expect(load([], { EXECUTIONS_MCP_HOST: ' [FE80::A%Wlan0] ' }).http.host).toBe('fe80::a%Wlan0');
   });
 
+  // ::1%lo (IPv6 loopback with its interface) was called non-loopback and asked for a token.
+  it('an IPv6 loopback with a zone id, or in its long form, is loopback: no token needed', () => {
+    expect(load(['--transport', 'http', '--host', '::1%lo']).http).toMatchObject({ host: '::1%lo', token: undefined });
+    expect(load(['--transport', 'http', '--host', '[::1%lo]']).http.host).toBe('::1%lo');
+    expect(load(['--transport', 'http', '--host', '0:0:0:0:0:0:0:1']).http.token).toBeUndefined();
+    expect(failure(['--transport', 'http', '--host', 'fe80::1%lo'])).toMatch(/non-loopback host fe80::1%lo without/);
+  });
+
   it('takes a log level in any case, and decimal time scales', () => {
     expect(load([], { EXECUTIONS_MCP_LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
     expect(load(['--local', '--local-time-scale', '.5']).local?.timeScale).toBe(0.5);
@@ -446,7 +454,12 @@ describe('--allowed-hosts entries', () => {
     expect(hosts).toEqual(['mixed.case.lan', 'url.lan', 'host.lan', '[fe80::1]', '[fd00::2]', '10.1.2.3', 'trailing.lan', '[fe80::2]', '[::ffff:a00:1]']);
   });
 
-  it.each(['bad host', 'a/b', '[not-ipv6]', 'http://'])('refuses %j at start', (entry) => {
+  // An entry with a zone id stopped the server with "failed to start: Invalid URL" (exit 1).
+  it('take an IPv6 address without its zone id, as the Host guard compares it', () => {
+    expect(load(['--allowed-hosts', 'fe80::1%eth0,[FE80::2%25eth0]:3000']).http.allowedHosts).toEqual(['[fe80::1]', '[fe80::2]']);
+  });
+
+  it.each(['bad host', 'a/b', '[not-ipv6]', 'http://', 'bad%zone'])('refuses %j at start', (entry) => {
     expect(failure(['--allowed-hosts', entry])).toMatch(/^invalid --allowed-hosts \/ EXECUTIONS_MCP_ALLOWED_HOSTS entry ".*": expected a host name or an IP address/);
   });
 });
@@ -454,7 +467,9 @@ describe('--allowed-hosts entries', () => {
 describe('isLoopbackHost', () => {
   it.each([
     ['127.0.0.1', true], ['127.1.2.3', true], ['localhost', true], ['LocalHost', true], ['::1', true], ['[::1]', true],
+    ['::1%lo', true], ['[::1%lo]', true], ['::1%25lo', true], ['0:0:0:0:0:0:0:1', true],
     ['0.0.0.0', false], ['::', false], ['10.0.0.1', false], ['example.com', false], ['localhost.example.com', false],
+    ['fe80::1%lo', false], ['::2%lo', false], ['127.0.0.1%lo', false],
   ])('%s → %s', (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
   });

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostHeaderValidation, localhostHostValidation, localhostOriginValidation, originValidation } from '@modelcontextprotocol/node';
-import type { Config } from '../config.js';
+import { hostHeaderName, type Config } from '../config.js';
 import { allowOrigin, answerPreflight, isPreflight } from './cors.js';
 
 /** Who a request came as: the token's own identity when a token is configured and matched. */
@@ -15,8 +15,9 @@ export type Admission = { admitted: false } | { admitted: true; principal: strin
 export function requestGuard(http: Config['http']): (req: IncomingMessage, res: ServerResponse) => Admission {
   const { host, token, allowedHosts } = http;
   // The bound address itself is always a valid Host (127.0.0.2 is loopback too, but not "localhost").
-  const standardLoopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
-  const hostnames = [...allowedHosts, ...(standardLoopback || host === '0.0.0.0' || host === '::' ? [] : [host.includes(':') ? `[${host}]` : host])];
+  const bound = hostHeaderName(host);
+  const standardLoopback = ['127.0.0.1', 'localhost', '[::1]'].includes(bound);
+  const hostnames = [...allowedHosts, ...(standardLoopback || bound === '0.0.0.0' || bound === '[::]' ? [] : [bound])];
   const checkHost = hostnames.length === 0 ? localhostHostValidation() : hostHeaderValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const checkOrigin = hostnames.length === 0 ? localhostOriginValidation() : originValidation([...hostnames, 'localhost', '127.0.0.1', '[::1]']);
   const expected = token ? Buffer.from(token) : undefined;
@@ -37,7 +38,9 @@ export function requestGuard(http: Config['http']): (req: IncomingMessage, res: 
       return { admitted: false };
     }
     // "localhost." is the same name as "localhost" (a fully qualified name's root dot), in Host and in Origin.
-    if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '');
+    // An IPv6 zone id ([::1%lo], [::1%25lo] as in a URI) names an interface here, not another host: the
+    // address alone is checked (the URL parser the check uses takes no zone, and would refuse the Host).
+    if (req.headers.host) req.headers.host = req.headers.host.replace(/\.(?=:\d+$|$)/, '').replace(/^(\[[^\]%]*)%[^\]]*\]/, '$1]');
     if (req.headers.origin) req.headers.origin = req.headers.origin.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:[\]]+)\.(?=(:\d+)?$)/i, '$1');
     if (!checkHost(req, res) || !checkOrigin(req, res)) return { admitted: false };
     // Without a token, CORS would let any page served from a loopback address call the server: a

@@ -92,7 +92,8 @@ export async function rawRequest(
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: u.hostname, port: u.port, method: opts.method ?? 'POST', path: opts.path ?? u.pathname, headers: opts.headers },
+      // http.request takes an IPv6 address without the brackets a URL puts around it.
+      { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port, method: opts.method ?? 'POST', path: opts.path ?? u.pathname, headers: opts.headers },
       (res) => {
         let body = '';
         res.setEncoding('utf8');

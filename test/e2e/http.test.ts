@@ -512,6 +512,32 @@ describe('binding another loopback address', () => {
   });
 });
 
+describe('binding IPv6 loopback with a zone id (::1%lo)', () => {
+  // It was taken for a non-loopback host (a token was demanded), and Node's http client, which sends
+  // the zone in Host, got 403. "lo" is Linux's name for the loopback interface.
+  it.skipIf(process.platform !== 'linux')('needs no token, serves a local client whatever form of [::1] its Host takes, and still refuses foreign hosts', async () => {
+    const cli = await startHttpCli(['--host', '::1%lo'], cliEnv(fake.url));
+    try {
+      expect(cli.url).toMatch(/^http:\/\/\[::1\]:\d+\/mcp$/);
+      const client = await httpClient(cli.url);
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      await client.close();
+      const port = new URL(cli.url).port;
+      // As curl sends it (no zone), as Node's http.request does (the zone as is), as a URI writes it (%25), by name.
+      for (const host of [`[::1]:${port}`, `[::1%lo]:${port}`, `[::1%25lo]:${port}`, `localhost:${port}`]) {
+        const ok = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host }, body: INITIALIZE });
+        expect(ok.status, `${host}: ${ok.body}`).toBe(200);
+      }
+      for (const host of [`evil.example.com:${port}`, `[::2%lo]:${port}`, `[fe80::1%lo]:${port}`]) {
+        const bad = await rawRequest(cli.url, { headers: { ...MCP_HEADERS, host }, body: INITIALIZE });
+        expect(bad.status, host).toBe(403);
+      }
+    } finally {
+      await cli.stop();
+    }
+  });
+});
+
 describe('--allowed-hosts', () => {
   it('a proxy\'s Host name is 403 without --allowed-hosts and accepted with it (flag or env); others stay refused', async () => {
     const without = await startHttpCli([], cliEnv(fake.url));
