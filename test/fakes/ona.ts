@@ -233,6 +233,9 @@ export async function startOnaFake(opts: { apiKey: string; executions?: RawExecu
   const server = createServer((req, res) => {
     handle(req, res).catch(() => connectError(res, 500, 'internal', 'fake failed'));
   });
+  // As in the SFN fake: clients drop an idle socket only 1 s before the hinted 5 s, which a loaded
+  // machine can outlast, and a socket reused as the server closed it is reset. close() ends them.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
   return fake;

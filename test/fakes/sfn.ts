@@ -139,8 +139,10 @@ export class FakeSfn {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    // Node clients drop a kept-alive socket 1 s before the hinted timeout: 1 s would mean a new connection per call.
-    this.server.keepAliveTimeout = 5000;
+    // Node clients drop a kept-alive socket 1 s before the hinted timeout, a margin a loaded machine's
+    // stalled event loop can outlast: at 5 s a reused socket was sometimes reset as the server closed it
+    // (ECONNRESET in a test with no retries). close() ends the connections still open.
+    this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
