@@ -40,8 +40,8 @@ export const pagingOutput = {
   itemsScanned: z.number().int().describe('Backend items examined by this call (including ones filtered out).'),
 };
 
-/** Arguments that identify a listing, i.e. everything but the paging knobs (and the payload cut, which only shapes the answer). */
+/** Arguments that identify a listing, i.e. everything but the paging knobs (and the payload cut and includeError, which only shape the answer). */
 export function fingerprintOf(args: Record<string, unknown>): Record<string, unknown> {
-  const { maxItems: _maxItems, pageSize: _pageSize, startingToken: _startingToken, maxPayloadChars: _maxPayloadChars, ...rest } = args;
+  const { maxItems: _maxItems, pageSize: _pageSize, startingToken: _startingToken, maxPayloadChars: _maxPayloadChars, includeError: _includeError, ...rest } = args;
   return rest;
 }

@@ -4,8 +4,9 @@ import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
 import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
-import { compact, continuationHint, iso } from '../../server/render.js';
+import { PayloadSchema, compact, continuationHint, iso } from '../../server/render.js';
 import { unwrapPasted } from '../pasted.js';
+import { ERROR_ROOM, MAX_DESCRIBED, addErrors, describedMaxItems, endedBadly } from './execution-errors.js';
 import { ArnPrefix, EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, shortTime, stateField, text, unqualifiedMachineOf } from './views.js';
 
 const Execution = z.object({
@@ -22,6 +23,8 @@ const Execution = z.object({
   stateMachineAliasArn: z.string().optional().describe('Left out when it is the queried ARN.'),
   redriveCount: z.number().int().optional(),
   redriveDate: z.string().optional(),
+  error: z.string().optional().describe('With includeError, for a run that ended badly: its error (from DescribeExecution).'),
+  cause: PayloadSchema.optional().describe('With includeError: its cause, cut short (describe_execution shows more).'),
 });
 type Execution = z.infer<typeof Execution>;
 
@@ -42,6 +45,10 @@ export const listExecutions = defineTool({
     mapRunArn: z.string().overwrite(unwrapPasted).min(1).max(2000).optional().describe('ARN of a Distributed Map run, to list its child executions. Give this or stateMachineArn.'),
     statusFilter: z.enum(EXECUTION_STATUSES).optional().describe('Only executions with this status. PENDING_REDRIVE needs mapRunArn.'),
     redriveFilter: z.enum(['REDRIVEN', 'NOT_REDRIVEN']).optional().describe('Only executions that were (or were not) redriven.'),
+    includeError: z
+      .boolean()
+      .optional()
+      .describe(`Also give the error and cause of each run that failed, timed out or was aborted (one DescribeExecution per run, at most ${MAX_DESCRIBED} per call). For triage: why the recent runs failed, in one call.`),
     startedAfter: z.string().min(1).max(64).optional().describe('Only executions started at or after this time: ISO-8601 or a relative age such as 30m, 2h, 7d.'),
     startedBefore: z.string().min(1).max(64).optional().describe('Only executions started at or before this time: ISO-8601 or a relative age.'),
     ...pagingInput({ defaultMaxItems: 50, maxPageSize: 1000, itemNoun: 'executions' }),
@@ -105,7 +112,7 @@ export const listExecutions = defineTool({
     const result = await runListCall<ExecutionListItem, Execution>(ctx, {
       tool: 'list_executions',
       source: 'Step Functions ListExecutions',
-      args,
+      args: { ...args, maxItems: describedMaxItems(args, ctx) },
       maxPageSize: 1000,
       fetchPage: async (nextToken, maxResults, signal) => {
         const out = await sfn.listExecutions(
@@ -154,6 +161,8 @@ export const listExecutions = defineTool({
         return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}${marks(e)}${arn}`;
       },
       header: (items) => arns.header(items, (e) => e.executionArn, (e) => e.name),
+      // The error and cause are read after the walk: their room is kept as each such run is sized.
+      ...(args.includeError ? { growth: (e: Execution) => (endedBadly(e) ? ERROR_ROOM : 0) } : {}),
       filtering: args.startedBefore !== undefined,
       // An execution leaves a status filter when it ends, and a redrive filter when redriven.
       itemsCanLeave: args.statusFilter !== undefined || args.redriveFilter !== undefined,
@@ -167,7 +176,8 @@ export const listExecutions = defineTool({
       },
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} execution(s) the backend listed without an executionArn were left out: they cannot be described or continued from.`);
-    const { items, header, lines, ...paging } = result;
+    const { items, header, lines: listed, ...paging } = result;
+    const lines = args.includeError ? await addErrors(items, listed, sfn, ctx) : listed;
     return {
       structured: { executions: items, ...(ranBase && baseMachine ? { stateMachineArn: baseMachine } : {}), ...paging },
       text: [header, ...lines, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
