@@ -4,7 +4,7 @@ import { onaEnv, type OnaEnv } from './env.js';
 
 /**
  * Fields that repeat the query are left out of list items (architecture §5): a single agent,
- * creator or project filter was, a single environment filter kept environmentId on every item.
+ * creator or project filter was, a single environment filter kept the environment on every item.
  */
 
 type Item = Record<string, unknown> & { id: string };
@@ -28,18 +28,18 @@ describe('list_agent_executions with an environment filter', () => {
     await env.close();
   });
 
-  it('leaves environmentId out when the query named exactly that one environment', async () => {
+  it('leaves the environment out when the query named exactly that one environment', async () => {
     const res = await env.harness.call('list_agent_executions', { environmentIds: ['env-1'] });
     const items = res.structured?.agentExecutions as Item[];
     expect(items.map((i) => i.id)).toEqual(['env-case-0', 'env-case-2']);
-    for (const item of items) expect(item).not.toHaveProperty('environmentId');
+    for (const item of items) expect(item).not.toHaveProperty('codeContext');
     expect(res.text).not.toContain('env=');
   });
 
   it('keeps it when the query named more than one, or none', async () => {
     for (const args of [{ environmentIds: ['env-1', 'env-2'] }, {}]) {
       const res = await env.harness.call('list_agent_executions', args);
-      expect((res.structured?.agentExecutions as Item[]).map((i) => i.environmentId)).toEqual(['env-1', 'env-2', 'env-1']);
+      expect((res.structured?.agentExecutions as Item[]).map((i) => i.codeContext)).toEqual([{ environmentId: 'env-1' }, { environmentId: 'env-2' }, { environmentId: 'env-1' }]);
       expect(res.text).toMatch(/^env-case-1 .* env=env-2/m);
     }
   });

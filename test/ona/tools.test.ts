@@ -129,7 +129,8 @@ describe('ona tools against the fake AgentService', () => {
     for (const r of sent) expect(r.body.filter).toEqual({ [field]: [value] });
     expect((res.structured?.agentExecutions as Summary[]).map((i) => i.id)).toEqual(expected);
     // The one project asked for is not repeated on every item.
-    if (field === 'projectIds') for (const item of res.structured?.agentExecutions as Array<Record<string, unknown>>) expect(item).not.toHaveProperty('projectId');
+    if (field === 'projectIds') for (const item of res.structured?.agentExecutions as Array<Record<string, unknown>>) expect(item).not.toHaveProperty('codeContext.projectId');
+    if (field === 'creatorIds') for (const item of res.structured?.agentExecutions as Array<Record<string, unknown>>) expect(item).not.toHaveProperty('creator');
   });
 
   it('sends execution, session, creator, project and environment ids together', async () => {

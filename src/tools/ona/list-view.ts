@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { AgentExecution } from '../../backends/ona/schemas.js';
 import { PayloadSchema, compact, cutAt, oneLine, payload, type UntrustedFence } from '../../server/render.js';
-import { count, failureReasonOf, int64Field, onaState, onaTime, sessionOf, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
+import { count, failureReasonOf, int64Field, onaState, onaTime, sessionOf, setEnum, shortCount, shortEnum, shortTime, stateField, webUrl } from './views.js';
 
 /** The list item: what a triager needs from a (large) AgentExecution, nothing else. */
 
@@ -16,12 +16,21 @@ export const AgentExecutionSummary = z.object({
   failureReason: z.string().optional(),
   failureMessage: PayloadSchema.optional(),
   agentId: z.string().optional().describe('Left out when the query named exactly this one agent.'),
-  creatorId: z.string().optional().describe('Left out when the query named exactly this one creator.'),
-  projectId: z.string().optional().describe('Left out when the query named exactly this one project.'),
-  environmentId: z
-    .string()
+  creator: z
+    .object({ id: z.string().optional(), principal: z.string().optional() })
     .optional()
-    .describe('Only when there is no projectId: the environment of the code context, else the first one the agent used. Left out when the query named exactly this one environment.'),
+    .describe('As in get_agent_execution. Left out when the query named exactly this one creator.'),
+  codeContext: z
+    .object({
+      projectId: z.string().optional().describe('Left out when the query named exactly this one project.'),
+      environmentId: z.string().optional().describe('Only when there is no projectId. Left out when the query named exactly this one environment.'),
+    })
+    .optional()
+    .describe('Where it ran, as in get_agent_execution: its project, else its environment.'),
+  usedEnvironments: z
+    .array(z.object({ environmentId: z.string().optional(), createdByAgent: z.boolean().optional() }))
+    .optional()
+    .describe('Only when codeContext names neither: the first environment the agent used (get_agent_execution lists them all). Left out when the query named exactly this one environment.'),
   sessionId: z.string().optional().describe('The session it ran in: start_agent_execution with this sessionId continues it. Left out when the query named exactly this one session.'),
   createdAt: z.string().optional(),
   updatedAt: z.string().optional(),
@@ -46,9 +55,11 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
   const spec = e.spec;
   const status = e.status;
   const agentId = spec?.agentId;
-  const creatorId = e.metadata?.creator?.id;
-  const projectId = spec?.codeContext?.projectId;
-  const environmentId = spec?.codeContext?.environmentId ?? status?.usedEnvironments?.[0]?.environmentId;
+  const creator = e.metadata?.creator;
+  const projectId = spec?.codeContext?.projectId || undefined;
+  const environmentId = spec?.codeContext?.environmentId || undefined;
+  // Without a project or environment in the code context (a start from a repository URL), the first one it used says where it ran.
+  const used = projectId || environmentId ? undefined : status?.usedEnvironments?.find((u) => u?.environmentId);
   const sessionId = sessionOf(e);
   return compact({
     id: e.id ?? '',
@@ -58,10 +69,18 @@ export function summaryOf(e: AgentExecution, fixed: QueryFixed, maxPayloadChars:
     failureReason: failureReasonOf(e),
     failureMessage: payload(status?.failureMessage, Math.min(LIST_MESSAGE_CHARS, maxPayloadChars)),
     agentId: agentId === fixed.agentId ? undefined : bounded(agentId, MAX_NAME_CHARS),
-    creatorId: creatorId === fixed.creatorId ? undefined : bounded(creatorId, MAX_NAME_CHARS),
-    projectId: projectId === fixed.projectId ? undefined : bounded(projectId, MAX_NAME_CHARS),
+    // One id is one subject: its principal repeats with it.
+    creator:
+      !creator || (fixed.creatorId !== undefined && creator.id === fixed.creatorId)
+        ? undefined
+        : { id: bounded(creator.id, MAX_NAME_CHARS), principal: bounded(setEnum(creator.principal), MAX_NAME_CHARS) },
     // Project or environment: the environment only says more when there is no project.
-    environmentId: projectId || environmentId === fixed.environmentId ? undefined : bounded(environmentId, MAX_NAME_CHARS),
+    codeContext: {
+      projectId: projectId === fixed.projectId ? undefined : bounded(projectId, MAX_NAME_CHARS),
+      environmentId: projectId || environmentId === fixed.environmentId ? undefined : bounded(environmentId, MAX_NAME_CHARS),
+    },
+    usedEnvironments:
+      used && used.environmentId !== fixed.environmentId ? [{ environmentId: bounded(used.environmentId, MAX_NAME_CHARS), createdByAgent: used.createdByAgent }] : undefined,
     sessionId: sessionId === fixed.sessionId ? undefined : bounded(sessionId, MAX_NAME_CHARS),
     createdAt: onaTime(e.metadata?.createdAt),
     updatedAt: onaTime(e.metadata?.updatedAt),
@@ -115,8 +134,8 @@ export function summaryLine(s: AgentExecutionSummary, fence: UntrustedFence): st
       ? `it=${s.iterations ?? 0} tokens in/out=${shortCount(s.inputTokensUsed)}/${shortCount(s.outputTokensUsed)}`
       : '',
     fence.field('agent', s.agentId),
-    fence.field('creator', s.creatorId),
-    s.projectId ? fence.field('project', s.projectId) : fence.field('env', s.environmentId),
+    fence.field('creator', s.creator?.id),
+    s.codeContext?.projectId ? fence.field('project', s.codeContext.projectId) : fence.field('env', s.codeContext?.environmentId ?? s.usedEnvironments?.[0]?.environmentId),
     fence.field('session', s.sessionId),
     fence.field('reason', s.failureReason ? shortEnum(s.failureReason) : undefined),
     // Flattened so the item stays on one line.
