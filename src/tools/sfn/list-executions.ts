@@ -37,7 +37,7 @@ export const listExecutions = defineTool({
   description:
     'List executions of one Step Functions state machine (stateMachineArn) or the child executions of a Distributed Map run (mapRunArn), newest first. ' +
     'Filter by statusFilter (e.g. FAILED) and a time window (startedAfter/startedBefore: ISO-8601 or relative like 2h, 7d). ' +
-    'Returns ARN, name, status, start/stop dates. Only STANDARD machines keep an execution list. Continue with startingToken=nextToken.',
+    'Returns ARN, name, status, start/stop dates; includeError=true adds why each failed run failed (error, cause). Only STANDARD machines keep an execution list. Continue with startingToken=nextToken.',
   toolset: 'stepfunctions',
   operation: 'read',
   inputSchema: z.object({
