@@ -331,10 +331,14 @@ export class FakeSfn {
 
   /**
    * Page tokens this many characters longer, of random base64 (nothing compresses it), as an
-   * endpoint other than AWS may hand out (AWS's are at most 3,096 characters). 0: as usual.
+   * endpoint other than AWS may hand out (AWS's are at most 3,096 characters), empty pages' too. 0: as usual.
    */
   padTokens(chars: number): void {
     this.tokenPadding = chars;
+  }
+
+  private padded(token: string): string {
+    return this.tokenPadding > 0 ? `${token}${PADDING}${randomBytes(this.tokenPadding).toString('base64').slice(0, this.tokenPadding)}` : token;
   }
 
   /** A broken backend: every page asked for with a token hands that same token back. */
@@ -721,12 +725,12 @@ export class FakeSfn {
       const at = after === undefined ? -1 : position !== undefined ? position - 1 : all.findIndex((item) => keyOf(item) === after.key);
       if (after === undefined || at < 0) throw new SfnError('InvalidToken', `Invalid Token: '${String(body.nextToken).slice(0, 40)}'`);
       start = at + 1;
-      if (after.empties < this.emptyPages) return { page: [], nextToken: encodeToken(after.key, query, after.empties + 1) };
+      if (after.empties < this.emptyPages) return { page: [], nextToken: this.padded(encodeToken(after.key, query, after.empties + 1)) };
     }
     const page = all.slice(start, start + size);
     const last = page[page.length - 1];
     const token = start + size < all.length && last !== undefined ? encodeToken(this.byPosition ? `${POSITION}${start + size}` : keyOf(last), query) : undefined;
-    const nextToken = token !== undefined && this.tokenPadding > 0 ? `${token}${PADDING}${randomBytes(this.tokenPadding).toString('base64').slice(0, this.tokenPadding)}` : token;
+    const nextToken = token === undefined ? undefined : this.padded(token);
     if (this.handBack && typeof body.nextToken === 'string') return { page, nextToken: body.nextToken };
     return nextToken ? { page, nextToken } : { page };
   }
