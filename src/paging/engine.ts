@@ -87,6 +87,18 @@ export interface CollectSpec<R, V> {
   observePage?(page: BackendPage<R>): void;
 }
 
+/**
+ * The boundary after the page read last, and the end of that page, where a later call resumes instead
+ * (itemsCanLeave, or the next page's token too long for the budget). `token`: the end's token as it
+ * was when that page was read (a token too long), handed out unchanged however far the call reads on.
+ */
+interface PageEnd {
+  boundary: CursorState;
+  end: CursorState;
+  tokenTooLong: boolean;
+  token?: string | undefined;
+}
+
 export interface PagingCarry {
   save(): unknown;
   restore(saved: unknown): void;
@@ -183,14 +195,18 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
   };
 
   let repeatedToken = false;
-  /** The boundary after the page read last, and the end of that page, where a later call resumes instead (itemsCanLeave, or the next page's token too long for the budget). */
-  let pageEnd: { boundary: CursorState; end: CursorState; tokenTooLong: boolean } | undefined;
+  let pageEnd: PageEnd | undefined;
   const finish = (stopReason: StopReason, at?: CursorState): Collected<V> => ({ items, stopReason, ...pagingAt(at) });
   /** The paging fields of an answer that ends at `at` (undefined: at the end of the list). */
   const pagingAt = (at?: CursorState): Omit<Collected<V>, 'items' | 'stopReason'> => {
     const result: Omit<Collected<V>, 'items' | 'stopReason'> = { pagesFetched, itemsScanned };
     if (repeatedToken) result.repeatedToken = true;
-    const next = at !== undefined && at === pageEnd?.boundary ? pageEnd.end : at;
+    const atEnd = at !== undefined && at === pageEnd?.boundary;
+    if (atEnd && pageEnd?.token !== undefined) {
+      result.nextToken = pageEnd.token;
+      return result;
+    }
+    const next = atEnd ? pageEnd?.end : at;
     if (next) {
       if (window) next.window = window;
       const average = averageItemChars();
@@ -214,15 +230,20 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
    */
   let roomMeasuredOn: CursorState | undefined;
   const copies = spec.tokenCopies ?? 0;
-  const tokenRoomAt = (at: CursorState): number => {
-    if (copies === 0) return 0;
+  /** The token of an answer ending at `at`, as things stand; undefined if too long to carry at all (finishing there says so). */
+  const encodedAt = (at: CursorState): string | undefined => {
     try {
-      return copies * ((pagingAt(at).nextToken?.length ?? 0) + TOKEN_SLACK);
+      return pagingAt(at).nextToken;
     } catch (err) {
-      // A token too long to carry at all: finishing at it says so.
-      if (err instanceof ToolError) return 0;
+      if (err instanceof ToolError) return undefined;
       throw err;
     }
+  };
+  const tokenRoomAt = (at: CursorState): number => {
+    if (copies === 0) return 0;
+    // A token too long to carry at all (undefined): finishing at it says so.
+    const token = encodedAt(at);
+    return token === undefined ? 0 : copies * (token.length + TOKEN_SLACK);
   };
 
   const recency = spec.recencyOf ?? (spec.window?.order === 'newest-first' ? spec.window.timeOf : undefined);
@@ -525,9 +546,8 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
         }
         if (used + size + tokenRoom > spec.budgetChars) {
           // Nothing taken from a page whose token is too long: the call ends at the end of the page before,
-          // as if it had not read this one (whose token it must not take for a cycle next time).
+          // as if it had not read this one (pageEnd.token: nor its token, which must not look like a cycle next time).
           if (items.length > itemsBeforePage || cursor !== pageEnd?.boundary || !pageEnd.tokenTooLong) return finish('responseBudget', position());
-          if (cursor.backendToken !== undefined) tokensRead.delete(tokenHash(cursor.backendToken));
           return finish('responseBudget', cursor);
         }
       }
@@ -545,7 +565,18 @@ export async function collect<R, V>(spec: CollectSpec<R, V>): Promise<Collected<
     // Not a page read only to resume at its end: a call ending at its boundary (the deadline on the
     // next fetch) would hand out the token it came with, and a slow backend would stall every call there.
     const tokenTooLong = copies > 0 && used + tokenRoomAt({ ...next }) > spec.budgetChars;
-    pageEnd = (spec.itemsCanLeave || tokenTooLong) && startIndex < page.items.length ? { boundary: next, end: endOfPage(state, page.items.length, next), tokenTooLong } : undefined;
+    // The end of a page read from (or of an empty one, its own token at offset 0, once items were taken).
+    const endIsProgress = startIndex < page.items.length || items.length > 0;
+    if (tokenTooLong && pageEnd?.tokenTooLong && cursor === pageEnd.boundary && items.length === itemsBeforePage) {
+      // This page added nothing (empty, or all filtered out) and came by a token already too long: its
+      // end carries that token too, so the call still ends where the last page that fitted ended.
+      pageEnd = { ...pageEnd, boundary: next };
+    } else if ((spec.itemsCanLeave && startIndex < page.items.length) || (tokenTooLong && endIsProgress)) {
+      const end = endOfPage(state, page.items.length, next);
+      // Encoded now: ending there, the call hands out what it knew at this page's end (tokens read, trail,
+      // carry), as if it had not read the pages after, which a later call reads again.
+      pageEnd = { boundary: next, end, tokenTooLong, ...(tokenTooLong ? { token: encodedAt(end) } : {}) };
+    } else pageEnd = undefined;
     state = next;
     if (items.length >= spec.maxItems) return finish('maxItems', state);
     // With adaptive pages, stop on the page boundary rather than fetch an item that cannot fit.
