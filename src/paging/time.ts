@@ -59,7 +59,8 @@ export function dateOnly(value: string | undefined): string | undefined {
   return trimmed !== undefined && DATE_ONLY.test(trimmed) ? trimmed : undefined;
 }
 
-/** The date after a "YYYY-MM-DD" one. */
-export function nextDay(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().split('T')[0] ?? date;
+/** The date after a "YYYY-MM-DD" one; undefined past the last date a Date holds (+275760-09-13). */
+export function nextDay(date: string): string | undefined {
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000);
+  return Number.isNaN(next.getTime()) ? undefined : next.toISOString().split('T')[0];
 }

@@ -54,9 +54,10 @@ function wholeDayHint(spec: { after?: string | undefined; before?: string | unde
   const read = dateOnlyReading(spec);
   const day = dateOnly(spec.after) ?? dateOnly(spec.before);
   if (!read || !day) return '';
+  const next = nextDay(day);
   return (
-    `${read}. For the whole day ${day} send ${spec.afterField}=${day} and ${spec.beforeField}=${nextDay(day)}, ` +
-    `or ISO times (${spec.afterField}=${day}T00:00:00Z, ${spec.beforeField}=${day}T23:59:59.999Z).`
+    `${read}. For the whole day ${day} send ${next ? `${spec.afterField}=${day} and ${spec.beforeField}=${next}, or ` : ''}` +
+    `ISO times (${spec.afterField}=${day}T00:00:00Z, ${spec.beforeField}=${day}T23:59:59.999Z).`
   );
 }
 

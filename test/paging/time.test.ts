@@ -25,6 +25,7 @@ describe('parseTimeBound()', () => {
     expect(parseTimeBound('0000-02-29', 'f')).toBe(Date.parse('0000-02-29T00:00:00Z'));
     expect(nextDay('9999-12-31')).toBe('+010000-01-01');
     expect(nextDay('+010000-01-01')).toBe('+010000-01-02');
+    expect(nextDay('+275760-09-13')).toBeUndefined();
   });
 
   it('reads relative ages back from now', () => {

@@ -61,6 +61,13 @@ describe('dates outside years 0000-9999 reach the client', () => {
     expect(neither.structured?.executions).toEqual([]);
   });
 
+  it('the last date a Date holds, given twice, is refused with the whole-day hint that still applies (there is no day after it)', async () => {
+    const r = await env.call('list_executions', { stateMachineArn: machine, startedAfter: '+275760-09-13', startedBefore: '+275760-09-13' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^startedAfter and startedBefore are the same instant \(\+275760-09-13T00:00:00\.000Z\).* For the whole day \+275760-09-13 send ISO times \(startedAfter=\+275760-09-13T00:00:00Z, startedBefore=\+275760-09-13T23:59:59\.999Z\)\./);
+    expect(r.text).not.toMatch(/internal error/);
+  });
+
   it('because no outputSchema declares a string format, which the client would enforce', async () => {
     const validate = new AjvJsonSchemaValidator().getValidator({ type: 'string', format: 'date-time' });
     expect(validate(iso(FAR_S)).valid).toBe(false);
