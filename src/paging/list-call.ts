@@ -7,7 +7,7 @@ import { dateOnlyReading } from './window.js';
 
 /**
  * Room kept for what an answer holds besides its items and its continuation token (the engine
- * measures the token): the fence preamble (about 150 characters), a header line (200), the
+ * measures the token): the fence preamble (about 150 characters), a header line (300), the
  * continuation hint's words (200), the paging fields (100) and a note or two.
  */
 const ENVELOPE_CHARS = 1_500;

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_EPOCH_S, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
-import { answerSize, startSfnEnv, type SfnEnv } from './env.js';
+import { answerCost } from '../../src/server/budget.js';
+import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
  * list_executions with includeError: the error and cause of each run that ended badly, read with
@@ -81,7 +82,8 @@ describe('list_executions includeError', () => {
       do {
         const r = await small.call('list_executions', { stateMachineArn: machine, statusFilter: 'FAILED', includeError: true, ...(token ? { startingToken: token } : {}) });
         expect(r.isError, r.text).toBeUndefined();
-        expect(answerSize(r)).toBeLessThanOrEqual(16_000);
+        // As the budget counts: a character outside ASCII costs four.
+        expect(answerCost(r.structured, r.text)).toBeLessThanOrEqual(16_000);
         // Sized for as the runs were listed: the budget's last-resort cutter had nothing to cut.
         expect(r.text).not.toContain('cut to keep this answer within the response budget');
         const items = r.structured?.executions as Item[];
@@ -108,11 +110,49 @@ describe('list_executions includeError', () => {
     const items = first.structured?.executions as Item[];
     expect(items).toHaveLength(25);
     expect(items.every((e) => e.error === 'E')).toBe(true);
-    expect(first.text).toContain('Note: includeError describes at most 25 runs per call: maxItems 50 was taken as 25.');
+    expect(first.text).toContain('Note: includeError describes at most 25 runs per call, so this call returned 25 (maxItems 50); nextToken goes on.');
     // The token goes on with or without includeError: it only shapes the answer.
     const rest = await env.call('list_executions', { stateMachineArn: machine, statusFilter: 'FAILED', startingToken: first.structured?.nextToken });
     expect(rest.isError).toBeUndefined();
     expect([...items, ...(rest.structured?.executions as Item[])].map((e) => e.name)).toEqual(Array.from({ length: 40 }, (_, i) => `f-${i}`));
+  });
+
+  it('a listing of failed runs with fewer than 25 says nothing of the cap', async () => {
+    const machine = fake.addStateMachine('FewFailed');
+    fake.addExecution({ stateMachineArn: machine, name: 'only', status: 'FAILED', startDate: BASE_EPOCH_S, error: 'E', cause: 'c' });
+    const r = await env.call('list_executions', { stateMachineArn: machine, statusFilter: 'FAILED', includeError: true });
+    expect((r.structured?.executions as Item[]).map((e) => e.error)).toEqual(['E']);
+    expect(r.text).not.toContain('Note:');
+  });
+
+  it("a line that shows its own ARN still ends with it, after the run's error and cause; an error name of 256 characters is whole", async () => {
+    const machine = fake.addStateMachine('Shown');
+    const long = `com.example.${'Deep'.repeat(60)}Exception`.slice(0, 256);
+    fake.addExecution({ stateMachineArn: machine, name: 'a', status: 'FAILED', startDate: BASE_EPOCH_S, error: 'E', cause: 'c' });
+    const odd = fake.addExecution({ stateMachineArn: machine, name: 'b', status: 'FAILED', startDate: BASE_EPOCH_S - 1, executionArn: `${machine.replace(':stateMachine:', ':execution:')}:renamed`, error: long, cause: 'c' });
+    const r = await env.call('list_executions', { stateMachineArn: machine, includeError: true });
+    const items = r.structured?.executions as Item[];
+    expect(items[1]?.error).toBe(long);
+    const line = r.text.split('\n').find((l) => l.startsWith('b  ')) ?? '';
+    expect(line).toMatch(new RegExp(`  error=${long.replace(/\./g, '\\.')}  cause: <untrusted-data-\\w+>c</untrusted-data-\\w+>  ${odd.executionArn}$`));
+  });
+
+  it('a listing that scans until the time limit still leaves the descriptions time', async () => {
+    const timed = await startSfnEnv({ fake, env: { EXECUTIONS_MCP_CALL_DEADLINE_MS: '4000' } });
+    try {
+      const machine = machineWith('Slow', 10);
+      // Every page is slow: without time kept for them, the walk would take it all and leave the descriptions none.
+      fake.inject({ kind: 'slow', ms: 700 }, { op: 'ListExecutions', times: 20 });
+      const r = await timed.call('list_executions', { stateMachineArn: machine, includeError: true, pageSize: 1 });
+      expect(r.isError, r.text).toBeUndefined();
+      expect(r.structured?.stopReason).toBe('deadline');
+      const items = r.structured?.executions as Item[];
+      const bad = items.filter((e) => ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(e.status));
+      expect(bad.length).toBeGreaterThan(0);
+      expect(bad.every((e) => e.error !== undefined)).toBe(true);
+    } finally {
+      await timed.close();
+    }
   });
 
   it('a description that cannot be read leaves the listing whole, and a note says why and what to do', async () => {
@@ -123,6 +163,6 @@ describe('list_executions includeError', () => {
     const items = r.structured?.executions as Item[];
     expect(items.map((e) => e.name)).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
     expect(items.some((e) => e.error !== undefined)).toBe(false);
-    expect(r.text).toMatch(/Note: the error and cause of 3 run\(s\) that ended badly were not read \(DescribeExecution failed: AccessDeniedException.*\): describe_execution shows each/);
+    expect(r.text).toMatch(/Note: the error and cause of 3 run\(s\) that ended badly were not read: DescribeExecution failed \(AccessDeniedException.*\)\. Next: list without includeError; describe_execution meets the same refusal until it is fixed\.$/m);
   });
 });

@@ -24,14 +24,26 @@ const CONCURRENCY = 5;
 /**
  * What an item's error and cause may add to an answer on average (JSON and text line together): the
  * engine keeps it free for each such run as it sizes the listing. Causes are then cut to fit it:
- * at the smallest cut, a run's error (ERROR_COST) and cause in both forms, fenced, cost some 660.
+ * at the smallest cut, a run's error (ERROR_COST) and cause in both forms, fenced, cost some 940.
  */
-export const ERROR_ROOM = 900;
+export const ERROR_ROOM = 1_000;
 
 /** Causes are cut to this cost at most (as JSON, and as the line shows them); less when many are long. */
 const MAX_CAUSE_COST = 1_200;
 const MIN_CAUSE_COST = 50;
-const ERROR_COST = 160;
+/** Error names are at most 256 characters: whole, unless written in a script that costs more. */
+const ERROR_COST = 300;
+
+/**
+ * Of the call's time, what the listing leaves for the descriptions: a listing that scans long (a
+ * time window, a slow endpoint) would otherwise leave them none.
+ */
+export function describeTimeMs(callDeadlineMs: number): number {
+  return Math.min(3_000, Math.floor(callDeadlineMs / 4));
+}
+
+/** Below this, descriptions are not started: they would be cut off. */
+const MIN_DESCRIBE_MS = 500;
 
 export interface WithError {
   status: string;
@@ -44,42 +56,42 @@ export function endedBadly(item: { status: string }): boolean {
   return ENDED_BADLY.has(item.status);
 }
 
-/**
- * maxItems as includeError takes it: a listing filtered to runs that ended badly is described whole,
- * so it returns at most MAX_DESCRIBED of them per call (and says so).
- */
-export function describedMaxItems(args: { maxItems: number; statusFilter?: string | undefined; includeError?: boolean | undefined }, ctx: ToolContext): number {
-  if (!args.includeError || !args.statusFilter || !ENDED_BADLY.has(args.statusFilter) || args.maxItems <= MAX_DESCRIBED) return args.maxItems;
-  ctx.note(`includeError describes at most ${MAX_DESCRIBED} runs per call: maxItems ${args.maxItems} was taken as ${MAX_DESCRIBED}.`);
-  return MAX_DESCRIBED;
+/** True for a listing filtered to runs that ended badly: every one is described, so it returns at most MAX_DESCRIBED per call. */
+export function describesAll(args: { statusFilter?: string | undefined; includeError?: boolean | undefined }): boolean {
+  return args.includeError === true && args.statusFilter !== undefined && ENDED_BADLY.has(args.statusFilter);
 }
 
 /**
- * Describes the runs among `items` that ended badly (up to MAX_DESCRIBED, within the call's time),
- * sets their error and cause, and returns the lines with them added. What could not be read is
- * said in a note: the listing itself stands.
+ * Describes the runs among `items` that ended badly (up to MAX_DESCRIBED, within the call's time)
+ * and sets their error and cause; returns, for each item, what its line gains (empty for most).
+ * What could not be read is said in a note, by reason: the listing itself stands.
  */
-export async function addErrors<T extends WithError>(items: T[], lines: string[], sfn: SfnBackend, ctx: ToolContext): Promise<string[]> {
+export async function addErrors<T extends WithError>(items: T[], sfn: SfnBackend, ctx: ToolContext): Promise<string[]> {
   const wanted = items.map((item, i) => ({ item, i })).filter(({ item }) => endedBadly(item));
   const read: Array<{ item: T; i: number; error: string | undefined; cause: string | undefined }> = [];
-  const limit = callSignal(ctx.signal, Math.max(1, ctx.deadlineAt - Date.now()));
+  const left = ctx.deadlineAt - Date.now();
+  const limit = callSignal(ctx.signal, Math.max(1, left));
+  const unread = { capped: 0, failed: 0, late: 0 };
   let failure: BackendError | undefined;
-  let unread = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let at = next++; at < wanted.length; at = next++) {
       const { item, i } = wanted[at] as { item: T; i: number };
-      if (at >= MAX_DESCRIBED || limit.signal.aborted) {
-        unread += 1;
-        continue;
-      }
-      try {
-        // METADATA_ONLY: the error and cause without the input and output (nor kms:Decrypt for them).
-        const out = await sfn.describeExecution({ executionArn: item.executionArn, includedData: 'METADATA_ONLY' }, limit.signal);
-        read.push({ item, i, error: textOf(out.error), cause: textOf(out.cause) });
-      } catch (err) {
-        unread += 1;
-        if (err instanceof BackendError) failure ??= err;
+      if (at >= MAX_DESCRIBED) unread.capped += 1;
+      else if (left < MIN_DESCRIBE_MS || limit.signal.aborted) unread.late += 1;
+      else {
+        try {
+          // METADATA_ONLY: the error and cause without the input and output (nor kms:Decrypt for them).
+          const out = await sfn.describeExecution({ executionArn: item.executionArn, includedData: 'METADATA_ONLY' }, limit.signal);
+          read.push({ item, i, error: textOf(out.error), cause: textOf(out.cause) });
+        } catch (err) {
+          // Cut off by the call's time (or a cancel): not the backend's refusal.
+          if (limit.signal.aborted || !(err instanceof BackendError)) unread.late += 1;
+          else {
+            unread.failed += 1;
+            failure ??= err;
+          }
+        }
       }
     }
   };
@@ -88,7 +100,7 @@ export async function addErrors<T extends WithError>(items: T[], lines: string[]
   } finally {
     limit.dispose();
   }
-  const out = [...lines];
+  const added = items.map(() => '');
   // The room kept for each run that ended badly, pooled: a short cause leaves more for a long one.
   const fitted = fitCauses(read, ERROR_ROOM * wanted.length, ctx.fence);
   for (const { item, i } of read) {
@@ -96,18 +108,14 @@ export async function addErrors<T extends WithError>(items: T[], lines: string[]
     if (!shown) continue;
     if (shown.fields.error !== undefined) item.error = shown.fields.error;
     if (shown.fields.cause !== undefined) item.cause = shown.fields.cause;
-    if (shown.added) out[i] = `${out[i] ?? ''}${shown.added}`;
+    added[i] = shown.added;
   }
-  if (unread > 0) {
-    const why =
-      wanted.length > MAX_DESCRIBED && unread === wanted.length - MAX_DESCRIBED && !failure
-        ? `includeError reads at most ${MAX_DESCRIBED} runs per call`
-        : failure
-          ? `DescribeExecution failed: ${errorSummary(failure, ctx.fence)}`
-          : "the call's time limit was reached";
-    ctx.note(`the error and cause of ${unread} run(s) that ended badly were not read (${why}): describe_execution shows each, or call again with a smaller maxItems.`);
-  }
-  return out;
+  const notRead = (n: number, why: string, next: string) =>
+    n > 0 ? ctx.note(`the error and cause of ${n} run(s) that ended badly were not read: ${why}. Next: ${next}.`) : undefined;
+  notRead(unread.capped, `includeError describes at most ${MAX_DESCRIBED} runs per call`, 'call again with a smaller maxItems, or describe_execution each');
+  notRead(unread.late, "the call's time limit came first", 'call again with a smaller maxItems, or describe_execution each');
+  if (failure) notRead(unread.failed, `DescribeExecution failed (${errorSummary(failure, ctx.fence)})`, 'list without includeError; describe_execution meets the same refusal until it is fixed');
+  return added;
 }
 
 interface Shown {
@@ -138,12 +146,13 @@ function textOf(value: unknown): string | undefined {
   return shown === undefined || shown === '' ? undefined : redactInResult(shown);
 }
 
-/** The error and cause as shown: each cut to a cost as JSON and as a line. */
+/** The error and cause as shown: each cut to a cost as JSON and as a line; a cut error says so. */
 function errorFields(error: string | undefined, cause: string | undefined, causeCost: number): { error?: string; cause?: Payload } {
-  const shownError = error === undefined ? undefined : cutToCost(error, ERROR_COST);
+  const kept = error === undefined ? undefined : cutToCost(error, ERROR_COST - 24);
+  const shownError = error === undefined || kept === undefined ? undefined : kept.length < error.length ? `${kept}… [cut from ${error.length} chars]` : error;
   if (cause === undefined) return shownError === undefined ? {} : { error: shownError };
-  const kept = cutToCost(cause, causeCost);
-  const payload: Payload = kept.length < cause.length ? { untrustedData: kept, truncated: true, fullSize: cause.length } : { untrustedData: kept };
+  const start = cutToCost(cause, causeCost);
+  const payload: Payload = start.length < cause.length ? { untrustedData: start, truncated: true, fullSize: cause.length } : { untrustedData: start };
   return shownError === undefined ? { cause: payload } : { error: shownError, cause: payload };
 }
 

@@ -6,7 +6,7 @@ import { defineTool } from '../../server/define-tool.js';
 import { BackendError, ToolError, withHint } from '../../server/errors.js';
 import { PayloadSchema, compact, continuationHint, iso } from '../../server/render.js';
 import { unwrapPasted } from '../pasted.js';
-import { ERROR_ROOM, MAX_DESCRIBED, addErrors, describedMaxItems, endedBadly } from './execution-errors.js';
+import { ERROR_ROOM, MAX_DESCRIBED, addErrors, describeTimeMs, describesAll, endedBadly } from './execution-errors.js';
 import { ArnPrefix, EXECUTION_STATUSES, arnField, count, durationText, machineArnOf, parentMachineOf, requireArn, sfnState, shortTime, stateField, text, unqualifiedMachineOf } from './views.js';
 
 const Execution = z.object({
@@ -109,10 +109,15 @@ export const listExecutions = defineTool({
     };
     let withoutArn = 0;
     const arns = new ArnPrefix('executionArn');
-    const result = await runListCall<ExecutionListItem, Execution>(ctx, {
+    // Each line's ARN as shown (empty when left out): includeError puts a run's error and cause before it, so that a line's ARN stays last.
+    const arnShown = new Map<Execution, string>();
+    const maxItems = describesAll(args) ? Math.min(args.maxItems, MAX_DESCRIBED) : args.maxItems;
+    // The descriptions come after the listing: it leaves them some of the call's time.
+    const listCtx = args.includeError ? { ...ctx, deadlineAt: ctx.deadlineAt - describeTimeMs(ctx.config.limits.callDeadlineMs) } : ctx;
+    const result = await runListCall<ExecutionListItem, Execution>(listCtx, {
       tool: 'list_executions',
       source: 'Step Functions ListExecutions',
-      args: { ...args, maxItems: describedMaxItems(args, ctx) },
+      args: { ...args, maxItems },
       maxPageSize: 1000,
       fetchPage: async (nextToken, maxResults, signal) => {
         const out = await sfn.listExecutions(
@@ -158,6 +163,7 @@ export const listExecutions = defineTool({
         const redriven = e.redriveCount ? ` redriven×${e.redriveCount}` : '';
         // Names and ARNs are shown bare only when they look like identifiers (fenced otherwise).
         const arn = arns.omits(e.executionArn, e.name) ? '' : `  ${ctx.fence.inline('executionArn', e.executionArn)}`;
+        if (args.includeError) arnShown.set(e, arn);
         return `${ctx.fence.inline('name', e.name)}  ${ctx.fence.inline('status', e.status)}  ${shortTime(e.startDate) || 'start unknown'}${took ? ` (${took})` : ''}${redriven}${marks(e)}${arn}`;
       },
       header: (items) => arns.header(items, (e) => e.executionArn, (e) => e.name),
@@ -177,7 +183,17 @@ export const listExecutions = defineTool({
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} execution(s) the backend listed without an executionArn were left out: they cannot be described or continued from.`);
     const { items, header, lines: listed, ...paging } = result;
-    const lines = args.includeError ? await addErrors(items, listed, sfn, ctx) : listed;
+    let lines = listed;
+    if (args.includeError) {
+      const added = await addErrors(items, sfn, ctx);
+      lines = listed.map((line, i) => {
+        const arn = arnShown.get(items[i] as Execution) ?? '';
+        return added[i] ? `${line.slice(0, line.length - arn.length)}${added[i]}${arn}` : line;
+      });
+      if (maxItems < args.maxItems && items.length === maxItems && paging.nextToken) {
+        ctx.note(`includeError describes at most ${MAX_DESCRIBED} runs per call, so this call returned ${MAX_DESCRIBED} (maxItems ${args.maxItems}); nextToken goes on.`);
+      }
+    }
     return {
       structured: { executions: items, ...(ranBase && baseMachine ? { stateMachineArn: baseMachine } : {}), ...paging },
       text: [header, ...lines, continuationHint('list_executions', items.length, paging.stopReason, paging.nextToken, 'executions')]
