@@ -33,6 +33,8 @@ const MAX_CAUSE_COST = 1_200;
 const MIN_CAUSE_COST = 50;
 /** Error names are at most 256 characters: whole, unless written in a script that costs more. */
 const ERROR_COST = 300;
+/** What "… [cut from N chars]" after a cut error name costs at most. */
+const CUT_MARK_COST = 24;
 
 /**
  * Of the call's time, what the listing leaves for the descriptions: a listing that scans long (a
@@ -148,7 +150,7 @@ function textOf(value: unknown): string | undefined {
 
 /** The error and cause as shown: each cut to a cost as JSON and as a line; a cut error says so. */
 function errorFields(error: string | undefined, cause: string | undefined, causeCost: number): { error?: string; cause?: Payload } {
-  const kept = error === undefined ? undefined : cutToCost(error, ERROR_COST - 24);
+  const kept = error === undefined ? undefined : cutToCost(error, ERROR_COST - CUT_MARK_COST);
   const shownError = error === undefined || kept === undefined ? undefined : kept.length < error.length ? `${kept}… [cut from ${error.length} chars]` : error;
   if (cause === undefined) return shownError === undefined ? {} : { error: shownError };
   const start = cutToCost(cause, causeCost);
