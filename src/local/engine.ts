@@ -14,6 +14,7 @@ import { dataLimitExceeded, exceedsPayloadLimit, scaledWaitHandler, taskHandler,
 import { TaskFailedWildcards } from './task-failed.js';
 import { runtimeDefinition, type ScaledWait } from './timescale.js';
 import { validatedCopy } from './validated-copy.js';
+import { withSharedSchemaCompiler } from './shared-schema-compiler.js';
 import { explainValidation } from './validator-messages.js';
 
 /** Runs executions on aws-local-stepfunctions and keeps their records and histories. */
@@ -139,7 +140,7 @@ export class LocalEngine {
     try {
       // Validates the definition as written (asl-validator), but for what its grammar refuses and
       // Step Functions takes (validated-copy.ts); the runtime copy skips validation.
-      new lib.StateMachine(validatedCopy(sm.definition) as unknown as StateMachineDefinition);
+      withSharedSchemaCompiler(() => new lib.StateMachine(validatedCopy(sm.definition) as unknown as StateMachineDefinition));
     } catch (err) {
       // The definition as written: the validator's messages point into it.
       const explained = err instanceof Error ? explainValidation(err.message, JSON.parse(sm.definitionText)) : String(err);
