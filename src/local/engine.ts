@@ -57,6 +57,12 @@ export interface UnrunnableDefinition {
   loaded: boolean;
 }
 
+export interface UnrunnableCheck {
+  found: UnrunnableDefinition[];
+  /** Machines whose validation had not finished when the check ran out of time. */
+  unchecked: number;
+}
+
 export class LocalEngine {
   readonly machines = new Map<string, LocalStateMachine>();
   readonly store = new ExecutionStore();
@@ -101,19 +107,27 @@ export class LocalEngine {
 
   /**
    * Definitions StartExecution refuses, with why: those the validator or the engine rejects, and
-   * files not loaded at all. Waits for each machine's (cached) validation, so the answer is complete.
+   * files not loaded at all. Waits for each machine's (cached) validation until `signal` aborts;
+   * `unchecked` counts the machines not validated by then.
    */
-  async unrunnable(): Promise<UnrunnableDefinition[]> {
+  async unrunnable(signal: AbortSignal): Promise<UnrunnableCheck> {
     const found: UnrunnableDefinition[] = [];
+    let unchecked = 0;
     for (const sm of this.machines.values()) {
+      if (signal.aborted) {
+        unchecked += 1;
+        continue;
+      }
       try {
         await this.runtime(sm);
       } catch (err) {
         found.push({ name: sm.name, file: basename(sm.file), reason: err instanceof ApiError ? err.message : String(err), loaded: true });
       }
+      // A validation is synchronous work; timers (the signal's among them) run between two.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     for (const [name, { file, reason }] of this.skipped) found.push({ name, file, reason, loaded: false });
-    return found.sort((a, b) => a.name.localeCompare(b.name));
+    return { found: found.sort((a, b) => a.name.localeCompare(b.name)), unchecked };
   }
 
   stopAll(): void {

@@ -58,7 +58,7 @@ export async function startLocalEngine(config: Config, options: LocalEngineOptio
     requestHandler,
     // A fresh SFNClient per caller: each owner closes its own; they share the engine.
     sfnBackend: async () =>
-      (await import('../backends/sfn/client.js')).createSfnBackend(config, { local: true, requestHandler, unrunnableDefinitions: () => engine.unrunnable() }),
+      (await import('../backends/sfn/client.js')).createSfnBackend(config, { local: true, requestHandler, unrunnableDefinitions: (signal) => engine.unrunnable(signal) }),
     close: async () => {
       engine.stopAll();
       await http?.close();

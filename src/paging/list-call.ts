@@ -28,6 +28,8 @@ export interface ListCall<R, V> {
   line(item: V, raw: R): string;
   /** A line before the items' lines, for what they leave out (a shared ARN prefix); empty for none. */
   header?(items: V[]): string;
+  /** Characters the tool adds to the answer besides its items and the envelope (notes it found before the walk); kept free in the budget. */
+  reservedChars?: number;
   /** Characters an item may still gain after it is sized (a state name learnt later); kept free in the budget. */
   growth?(item: V): number;
   window?: TimeWindowSpec<R>;
@@ -58,7 +60,8 @@ export interface ListResult<V> extends Omit<Collected<V>, 'repeatedToken'> {
 /** Runs the paging engine with the call's context: budget, deadline, cancellation, progress, caller binding. */
 export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>): Promise<ListResult<V>> {
   const { responseBudgetChars } = ctx.config.limits;
-  const budgetChars = responseBudgetChars - ENVELOPE_CHARS;
+  const envelopeChars = ENVELOPE_CHARS + (call.reservedChars ?? 0);
+  const budgetChars = responseBudgetChars - envelopeChars;
   // Each item's line is built once, when the engine sizes the item, and reused for the text.
   const lines = new Map<V, string>();
   let fetches = 0;
@@ -124,7 +127,7 @@ export async function runListCall<R, V>(ctx: ToolContext, call: ListCall<R, V>):
   if (reading) ctx.note(`${reading}.`);
   // A token too long to carry twice leaves no answer within the budget.
   const tokenChars = collected.nextToken?.length ?? 0;
-  if (TOKEN_COPIES * tokenChars + ENVELOPE_CHARS > responseBudgetChars) {
+  if (TOKEN_COPIES * tokenChars + envelopeChars > responseBudgetChars) {
     throw new ToolError(
       `${call.tool} cannot answer within the response budget (${responseBudgetChars} characters): the backend's page tokens are so long that its continuation token has ${tokenChars} characters, and an answer carries it twice. ` +
         `Next: start the server with --response-budget-chars (EXECUTIONS_MCP_RESPONSE_BUDGET_CHARS) of at least ${Math.ceil((TOKEN_COPIES * tokenChars + 4 * ENVELOPE_CHARS) / 1000) * 1000}.`,

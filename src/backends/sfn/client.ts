@@ -20,7 +20,7 @@ import type {
 } from '@aws-sdk/client-sfn';
 import type { MiddlewareStack } from '@smithy/types';
 import type { Config } from '../../config.js';
-import type { UnrunnableDefinition } from '../../local/engine.js';
+import type { UnrunnableCheck } from '../../local/engine.js';
 import { log, redactDeep } from '../../log.js';
 import { BackendError, isDeadline } from '../../server/errors.js';
 import { ConnectionGate, NotSent } from '../connection-gate.js';
@@ -33,8 +33,8 @@ export interface SfnBackend {
   readonly region: string | undefined;
   /** True when talking to the embedded local engine (no console, no IAM). */
   readonly local: boolean;
-  /** The embedded engine only: its definitions StartExecution refuses, and why. */
-  unrunnableDefinitions?(): Promise<UnrunnableDefinition[]>;
+  /** The embedded engine only: its definitions StartExecution refuses, and why, as far as checked before `signal` aborts. */
+  unrunnableDefinitions?(signal: AbortSignal): Promise<UnrunnableCheck>;
   listStateMachines(input: ListStateMachinesInput, signal: AbortSignal): Promise<ListStateMachinesOutput>;
   describeStateMachine(input: DescribeStateMachineInput, signal: AbortSignal): Promise<DescribeStateMachineOutput>;
   listExecutions(input: ListExecutionsInput, signal: AbortSignal): Promise<ListExecutionsOutput>;
@@ -66,7 +66,7 @@ export interface SfnBackendOptions {
    */
   connections?: ConnectionGate;
   /** The embedded engine's definitions that cannot run (see SfnBackend). */
-  unrunnableDefinitions?: () => Promise<UnrunnableDefinition[]>;
+  unrunnableDefinitions?: (signal: AbortSignal) => Promise<UnrunnableCheck>;
 }
 
 /**

@@ -2,8 +2,9 @@ import type { StateMachineListItem } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { pagingInput, pagingOutput } from '../../paging/fields.js';
 import { runListCall } from '../../paging/list-call.js';
-import type { UnrunnableDefinition } from '../../local/engine.js';
-import { untilAborted } from '../../server/deadline.js';
+import type { UnrunnableCheck } from '../../local/engine.js';
+import { callSignal } from '../../server/deadline.js';
+import { scanCost, textCost } from '../../server/budget.js';
 import { defineTool, type ToolContext } from '../../server/define-tool.js';
 import { compact, continuationHint, iso } from '../../server/render.js';
 import { ArnPrefix, shortTime, text } from './views.js';
@@ -33,6 +34,9 @@ export const listStateMachines = defineTool({
   }),
   async handler(args, ctx) {
     const sfn = await ctx.backends.sfn();
+    // Said once per listing, on its first call: AWS refuses such definitions when they are created.
+    // Found before the walk, so the items are sized with the notes' room kept free.
+    const unrunnableNotes = args.startingToken === undefined && sfn.unrunnableDefinitions ? unrunnable(await checkDefinitions(sfn.unrunnableDefinitions, ctx), ctx) : [];
     let withoutArn = 0;
     const arns = new ArnPrefix('stateMachineArn');
     const result = await runListCall<StateMachineListItem, StateMachine>(ctx, {
@@ -53,14 +57,10 @@ export const listStateMachines = defineTool({
       line: (m) =>
         `${ctx.fence.inline('name', m.name)}  ${ctx.fence.inline('type', m.type)}${m.creationDate ? `  created ${shortTime(m.creationDate)}` : ''}${arns.omits(m.stateMachineArn, m.name) ? '' : `  ${ctx.fence.inline('stateMachineArn', m.stateMachineArn)}`}`,
       header: (items) => arns.header(items, (m) => m.stateMachineArn, (m) => m.name),
+      reservedChars: unrunnableNotes.reduce((sum, note) => sum + noteCost(note), 0),
     });
     if (withoutArn > 0) ctx.note(`${withoutArn} state machine(s) the backend listed without a stateMachineArn were left out.`);
-    // Said once per listing, on its first call: AWS refuses such definitions when they are created.
-    if (args.startingToken === undefined && sfn.unrunnableDefinitions) {
-      // Bounded by the call: the listing is the answer, the notes an extra.
-      const found = await untilAborted(sfn.unrunnableDefinitions(), ctx.signal).catch(() => []);
-      noteUnrunnable(found, ctx);
-    }
+    for (const note of unrunnableNotes) ctx.note(note);
     const { items, header, lines, ...paging } = result;
     return {
       structured: { stateMachines: items, ...paging },
@@ -69,20 +69,55 @@ export const listStateMachines = defineTool({
   },
 });
 
+/** At most this share of the call's time waits for definitions to be validated: the listing is the answer. */
+const CHECK_TIME_SHARE = 0.5;
+
+async function checkDefinitions(check: (signal: AbortSignal) => Promise<UnrunnableCheck>, ctx: ToolContext): Promise<UnrunnableCheck> {
+  const limit = callSignal(ctx.signal, Math.max(0, (ctx.deadlineAt - Date.now()) * CHECK_TIME_SHARE));
+  try {
+    return await check(limit.signal);
+  } catch {
+    // The notes are an extra: a check that fails leaves the listing as it is.
+    return { found: [], unchecked: 0 };
+  } finally {
+    limit.dispose();
+  }
+}
+
 /** Enough to act on; the server's stderr at start has every definition's full reasons. */
 const MAX_NOTED = 10;
-const MAX_REASON_CHARS = 400;
+/** A reason's cost (budget.ts: a CJK character costs four), cut to this with a mark. */
+const MAX_REASON_COST = 500;
+/** The notes take at most this share of the response budget, the "more" note included. */
+const NOTES_BUDGET_SHARE = 0.25;
+/** Room kept for the closing notes (how many more cannot run, how many were not checked). */
+const CLOSING_NOTES_CHARS = 300;
 
-/** Names and reasons come from definition files: fenced like the listing's names. */
-function noteUnrunnable(found: UnrunnableDefinition[], ctx: ToolContext): void {
+/** What a note adds to the answer's text: `Note: ` and the line break before it. */
+const noteCost = (note: string): number => textCost(`Note: ${note}`) + 1;
+
+/**
+ * The notes on definitions that cannot run, within their share of the budget. Names and reasons
+ * come from definition files: fenced like the listing's names.
+ */
+function unrunnable({ found, unchecked }: UnrunnableCheck, ctx: ToolContext): string[] {
+  const room = ctx.config.limits.responseBudgetChars * NOTES_BUDGET_SHARE - CLOSING_NOTES_CHARS;
+  const notes: string[] = [];
+  let used = 0;
   for (const d of found.slice(0, MAX_NOTED)) {
-    const reason = ctx.fence.inline('reason', d.reason.length > MAX_REASON_CHARS ? `${d.reason.slice(0, MAX_REASON_CHARS - 1)}…` : d.reason);
+    const { length } = scanCost(d.reason, false, MAX_REASON_COST);
+    const reason = ctx.fence.inline('reason', length < d.reason.length ? `${d.reason.slice(0, length - 1)}…` : d.reason);
     const name = ctx.fence.inline('name', d.name);
-    ctx.note(
-      d.loaded
-        ? `local state machine ${name} cannot run, start_execution refuses it: ${reason}. Fix the file and restart the server.`
-        : `${ctx.fence.inline('file', d.file)} was not loaded, so no state machine ${name} is listed: ${reason}. Fix the file and restart the server.`,
-    );
+    const note = d.loaded
+      ? `local state machine ${name} cannot run, start_execution refuses it: ${reason}. Fix the file and restart the server.`
+      : `${ctx.fence.inline('file', d.file)} was not loaded, so no state machine ${name} is listed: ${reason}. Fix the file and restart the server.`;
+    if (used + noteCost(note) > room) break;
+    used += noteCost(note);
+    notes.push(note);
   }
-  if (found.length > MAX_NOTED) ctx.note(`${found.length - MAX_NOTED} more local definition(s) cannot run; the server's log at start names each.`);
+  if (found.length > notes.length) notes.push(`${found.length - notes.length} ${notes.length > 0 ? 'more ' : ''}local definition(s) cannot run; the server's log at start names each.`);
+  if (unchecked > 0) {
+    notes.push(`${unchecked} local definition(s) were still being validated when this call had to answer, so whether they can run is not known yet; list again without startingToken to see.`);
+  }
+  return notes;
 }
