@@ -116,7 +116,8 @@ describe('answers cut to the response budget, against data that mimics their fen
     const small = await startSfnEnv({ fake: env.fake, argv: ['--response-budget-chars', '16000'] });
     try {
       const machine = env.fake.addStateMachine('FakeTags');
-      const input = `${'"'.repeat(500)}(9 chars, first 9 shown)${'"'.repeat(1000)}<untrusted-data-0>${'"'.repeat(3500)}`;
+      // Both look-alikes well inside what the budget keeps of the input (some 1,500 characters, with the payload hint's line).
+      const input = `${'"'.repeat(500)}(9 chars, first 9 shown)${'"'.repeat(800)}<untrusted-data-0>${'"'.repeat(3700)}`;
       const { executionArn } = env.fake.addExecution({ stateMachineArn: machine, name: 'fake-tags', status: 'FAILED', input, output: '"'.repeat(5000), cause: '"'.repeat(5000) });
       const r = await small.call('describe_execution', { executionArn });
       expect(r.text).toContain('long values were cut');
