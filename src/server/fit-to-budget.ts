@@ -189,8 +189,10 @@ class Cutter {
 
   /**
    * A line with each fenced value cut to `cap` (a payload the structured content cut shows what that
-   * keeps), with a view's size note; a line still longer than that and its frame, and showing no such
-   * payload, is cut as a whole.
+   * keeps), with a view's size note; a line still longer than that and a frame for each of its fenced
+   * values (one at least), and showing no such payload, is cut as a whole. A frame for each: with one
+   * for the line, a line of several fields (agent, creator, session) was cut after the first, and the
+   * text lost fields structuredContent kept.
    */
   private shortenLine(line: string, parts: Array<string | Fenced> | undefined, cap: number, probe: Probe): string {
     let matched = false;
@@ -210,9 +212,10 @@ class Cutter {
     const mapped = parts?.map((part) => (typeof part === 'string' ? part : fenced(part)));
     const shown = changed && mapped !== undefined ? mapped.join('') : line;
     if (shown !== line) probe.cut = true;
-    if (matched || (shown === line ? this.textCostOf(line) : textCost(shown)) <= cap + LINE_FRAME_CHARS) return shown;
+    const allowed = Math.max(1, parts?.filter((part) => typeof part !== 'string').length ?? 0) * (cap + LINE_FRAME_CHARS);
+    if (matched || (shown === line ? this.textCostOf(line) : textCost(shown)) <= allowed) return shown;
     probe.cut = true;
-    return this.cutLine(shown, cap + LINE_FRAME_CHARS);
+    return this.cutLine(shown, allowed);
   }
 
   /** A fenced value after its label, as UntrustedFence.wrap() shows a cut payload. */
@@ -307,6 +310,14 @@ class Cutter {
     const openAt = kept.lastIndexOf(this.open);
     if (openAt < 0 || kept.includes(this.close, openAt)) return `${kept}${cutNote}`;
     const dataAt = openAt + this.open.length;
+    // Nothing of the value would be shown: an empty fence reads as an empty value, so the value goes
+    // with its label (which starts after the previous fence or two spaces, as views join fields).
+    if (end <= dataAt) {
+      const closedAt = kept.lastIndexOf(this.close, openAt);
+      const spacedAt = kept.lastIndexOf('  ', openAt);
+      const labelAt = Math.max(closedAt < 0 ? 0 : closedAt + this.close.length, spacedAt < 0 ? 0 : spacedAt + 2);
+      return `${kept.slice(0, labelAt).trimEnd()} ${cutNote}`.trimStart();
+    }
     const closeAt = line.indexOf(this.close, dataAt);
     const head = relabel(kept.slice(0, openAt), (closeAt < 0 ? line.length : closeAt) - dataAt, end - dataAt);
     // Beyond the fenced value, only what followed it on the line is lost.

@@ -94,6 +94,28 @@ describe('fitToBudget()', () => {
     expect(out.structured.id).toBe('x');
   });
 
+  // Entries that cannot be cut (each under the shortest cut): the answer is cut as short as it goes, and its first line kept.
+  const filler = { id: 'x', entries: Array.from({ length: 2000 }, (_, i) => `${i}`.padEnd(50, 'e')) };
+
+  it('a line of several fenced fields keeps each of them, cut as its value is', () => {
+    const fence = new UntrustedFence();
+    const fields = ['agent', 'creator', 'session'];
+    const line = fields.map((f) => fence.field(f, `${f[0]}`.repeat(5000))).join('  ');
+    const out = fitToBudget(filler, line, 16_000, fence.id);
+    const first = out.text.split('\n')[0] ?? '';
+    expect(first).not.toContain('[line cut');
+    expect(sizeNotes(first, fence.id).map(([full, shown, data]) => [full, shown, data[0]])).toEqual(fields.map((f) => [5000, 64, f[0]]));
+  });
+
+  it('a line cut where a fenced value starts leaves that value out with its label, never an empty fence', () => {
+    const fence = new UntrustedFence();
+    // The whole line cut at the shortest cut's length falls inside the opening tag of creator's value.
+    const line = `${'b'.repeat(170)}  ${fence.field('creator', 'c'.repeat(5000))}`;
+    const out = fitToBudget(filler, line, 16_000, fence.id);
+    expect(out.text).not.toContain(`<untrusted-data-${fence.id}></untrusted-data-${fence.id}>`);
+    expect(out.text.split('\n')[0]).toMatch(/^b{170} … \[line cut from \d+ chars\]$/);
+  });
+
   it('never leaves out an item of a listing: its nextToken goes on after it', () => {
     const fence = new UntrustedFence();
     const item = { id: 'one', parts: Array.from({ length: 400 }, (_, i) => `${i}`.padEnd(100, 'p')) };
