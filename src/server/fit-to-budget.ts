@@ -35,6 +35,15 @@ export function fitToBudget<S>(structured: S, text: string, budget: number, fenc
   return { structured: best.structured as S, text: best.text };
 }
 
+/**
+ * Whether cutting long values alone brings the answer within the budget, so that fitToBudget leaves
+ * nothing out. A view whose text has a line for each entry of a list sizes the list by it: entries
+ * fitToBudget left out of the structured content would still have their lines in the text.
+ */
+export function fitsByCutting(structured: unknown, text: string, budget: number, fenceId: string): boolean {
+  return answerCost(structured, text) <= budget || new Cutter(structured, text, fenceId).cut(MIN_CAP).cost <= budget;
+}
+
 /** Values costing this much or less are never cut (enums, dates, ids); below it an answer leaves out entries instead. */
 const MIN_CAP = 64;
 

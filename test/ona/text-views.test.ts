@@ -77,7 +77,7 @@ describe('the text of the Ona views', () => {
     expect(lines[1]).toMatch(/^ae-full {2}succeeded \(STOPPED\) {2}name=fix-flaky-tests-5 {2}mode=EXECUTION {2}role=WORKFLOW {2}model=SONNET_4$/);
     expect(lines[2]).toMatch(new RegExp(`^description: ${f}Fix the flaky retry test in payments-service</untrusted-data-`));
     expect(got.text).toMatch(/^agent=\S+ {2}creator=usr-1 {2}session=\S+ {2}workflowAction=wfa-1 {2}project=/m);
-    expect(got.text).toMatch(/^used environments: env-a \(created by the agent\), env-b$/m);
+    expect(got.text).toMatch(/^used environment, created by the agent: env-a\nused environment: env-b$/m);
     expect(got.text).toMatch(new RegExp(`^annotations: ${f}\\{"ticket":"OPS-1"\\}</untrusted-data-`, 'm'));
     expect(got.text).toMatch(/^goal: ACTIVE {2}time=300s$/m);
     expect(got.text).toMatch(/^supportBundle=https:\/\/app\.gitpod\.io\/b\/1$/m);

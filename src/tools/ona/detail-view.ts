@@ -68,13 +68,16 @@ const TEXT_ANNOTATIONS_CHARS = 500;
 /** Characters of an MCP integration's failure message shown: up to 50 are listed. */
 const MCP_FAILURE_CHARS = 300;
 
+/** Entries of annotations, MCP integrations and used environments shown at most, whatever the budget. */
+const LISTED_MAX = 50;
+
 /**
- * Entries of annotations, MCP integrations and used environments shown at most: one execution must
- * fit an answer, so a small response budget shows fewer (an integration with its failure takes
- * about 1,000 characters in both blocks).
+ * Entries of those lists shown at most: one execution must fit an answer, so a small response
+ * budget shows fewer (an integration with its failure takes about 1,000 characters in both blocks);
+ * get_agent_execution shows fewer still where even that does not fit.
  */
 export function listedAtMost(responseBudgetChars: number): number {
-  return Math.max(5, Math.min(50, Math.floor(responseBudgetChars / 1200)));
+  return Math.max(5, Math.min(LISTED_MAX, Math.floor(responseBudgetChars / 1200)));
 }
 
 /** Characters of an annotation key shown (the budget's last resort may cut it further). */
@@ -232,7 +235,7 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     ]
       .filter(Boolean)
       .join('  '),
-    usedEnvironmentsText(d.usedEnvironments, fence),
+    ...usedEnvironmentLines(d.usedEnvironments, fence),
     fence.wrap(payload(d.annotations ? JSON.stringify(d.annotations) : undefined, TEXT_ANNOTATIONS_CHARS), 'annotations'),
     `iterations=${d.iterations ?? 0}  tokens in/out/cached=${shortCount(d.inputTokensUsed)}/${shortCount(d.outputTokensUsed)}/${shortCount(d.cachedInputTokensUsed)}` +
       limitsText(d.limits),
@@ -249,19 +252,32 @@ export function detailText(d: AgentExecutionDetail, fence: UntrustedFence, write
     ...(d.mcpIntegrations ?? [])
       .filter((m) => m.failureMessage)
       .map((m) => `mcp ${fence.inline('integration', m.name) || '?'} ${fence.inline('phase', shortEnum(m.phase))}: ${fence.wrap(m.failureMessage, 'failure')}`),
-    ...Object.entries(d.listed ?? {}).map(([what, total]) => `${what}: the first ${shownOf(d, what)} of ${total} are shown.`),
     fence.field('conversation', d.conversationUrl),
     fence.field('transcript', d.transcriptUrl),
     fence.field('supportBundle', d.supportBundleUrl),
     nextStep(d, writesAllowed),
+    ...Object.entries(d.listed ?? {}).map(([list, total]) => listedNote(list, shownOf(d, list), total)),
   ];
   return lines.filter(Boolean).join('\n');
 }
 
-/** The environments the agent used, those it created marked. */
-function usedEnvironmentsText(used: AgentExecutionDetail['usedEnvironments'], fence: UntrustedFence): string {
-  const shown = (used ?? []).filter((u) => u.environmentId).map((u) => `${fence.inline('environment', u.environmentId)}${u.createdByAgent ? ' (created by the agent)' : ''}`);
-  return shown.length > 0 ? `used environments: ${shown.join(', ')}` : '';
+/**
+ * The environments the agent used, one a line (as structuredContent lists them: a budget's cut of
+ * one line of them all kept the first few and lost the rest from the text only), those it created
+ * marked in the label, which a cut of the line keeps.
+ */
+function usedEnvironmentLines(used: AgentExecutionDetail['usedEnvironments'], fence: UntrustedFence): string[] {
+  return (used ?? []).map((u) => fence.labelled(u.createdByAgent ? 'used environment, created by the agent' : 'used environment', u.environmentId)).filter(Boolean);
+}
+
+/**
+ * What a list cut to its first entries holds, named as structuredContent names it, and where more is
+ * seen. Short: the budget's cut leaves a line of about 220 characters whole.
+ */
+function listedNote(list: string, shown: number, total: number): string {
+  const which = shown === 0 ? `none of its ${total} entries` : `the first ${shown} of ${total} entries${list === 'mcpIntegrations' ? ' (failing ones first)' : ''}`;
+  if (shown >= LISTED_MAX) return `Note: ${list} lists ${which}: get_agent_execution shows no more.`;
+  return `Note: ${list} lists ${which}, as many as the response budget leaves room for: a server with a larger --response-budget-chars shows up to ${LISTED_MAX}.`;
 }
 
 /** Tokens used of the budget; no budget set is shown as such, not as a budget of 0. */

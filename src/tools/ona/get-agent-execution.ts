@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { defineTool } from '../../server/define-tool.js';
+import { defineTool, type ToolOutput } from '../../server/define-tool.js';
+import { fitsByCutting } from '../../server/fit-to-budget.js';
 import { AgentExecutionDetail, detailOf, detailText, listedAtMost } from './detail-view.js';
 import { idField } from './views.js';
 
@@ -27,7 +28,26 @@ export const getAgentExecution = defineTool({
   async handler(args, ctx) {
     const ona = await ctx.backends.ona();
     const execution = await ona.getAgentExecution(args.agentExecutionId, ctx.signal);
-    const structured = detailOf(execution, args.agentExecutionId, ctx.config.limits.maxPayloadChars, listedAtMost(ctx.config.limits.responseBudgetChars));
-    return { structured, text: detailText(structured, ctx.fence, ctx.config.allowWrites) };
+    const { maxPayloadChars, responseBudgetChars } = ctx.config.limits;
+    const answer = (atMost: number): ToolOutput<AgentExecutionDetail> => {
+      const structured = detailOf(execution, args.agentExecutionId, maxPayloadChars, atMost);
+      return { structured, text: detailText(structured, ctx.fence, ctx.config.allowWrites) };
+    };
+    // Where cutting values is not enough, the budget's last resort leaves out the last entries of a
+    // list from structuredContent only (the text kept their lines and its "first N of M"): list as
+    // many entries as fit instead, the same in both. Fewer entries never cost more: halve the range.
+    const fits = (a: ToolOutput<AgentExecutionDetail>): boolean => fitsByCutting(a.structured, ctx.fence.preamble() + a.text, responseBudgetChars, ctx.fence.id);
+    const most = listedAtMost(responseBudgetChars);
+    const full = answer(most);
+    if (fits(full)) return full;
+    // None when even that does not fit: the last resort then leaves out what it must, and says so.
+    let lo = 0;
+    let hi = most - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(answer(mid))) lo = mid;
+      else hi = mid - 1;
+    }
+    return answer(lo);
   },
 });
