@@ -20,16 +20,22 @@ interface AjvModule {
   default: AjvConstructor;
 }
 
-let ajvModule: AjvModule | undefined;
+/** Null once resolving it failed: validation then goes on unshared, slower but the same. */
+let ajvModule: AjvModule | null | undefined;
 let shared: Ajv | undefined;
 
 /** The ajv asl-validator requires: resolved from it, so a second copy elsewhere is not the one patched. */
-function validatorsAjv(): AjvModule {
-  if (!ajvModule) {
-    const fromHere = createRequire(import.meta.url);
-    const fromLibrary = createRequire(fromHere.resolve('aws-local-stepfunctions'));
-    const fromValidator = createRequire(fromLibrary.resolve('asl-validator'));
-    ajvModule = fromValidator('ajv') as AjvModule;
+function validatorsAjv(): AjvModule | null {
+  if (ajvModule === undefined) {
+    try {
+      const fromHere = createRequire(import.meta.url);
+      const fromLibrary = createRequire(fromHere.resolve('aws-local-stepfunctions'));
+      const fromValidator = createRequire(fromLibrary.resolve('asl-validator'));
+      const found = fromValidator('ajv') as Partial<AjvModule> | undefined;
+      ajvModule = typeof found?.default === 'function' ? (found as AjvModule) : null;
+    } catch {
+      ajvModule = null;
+    }
   }
   return ajvModule;
 }
@@ -49,6 +55,7 @@ function viewOf(compiled: Ajv): Ajv {
 /** Runs `validate` (synchronous: the constructor is swapped only while it runs) with the shared compiler. */
 export function withSharedSchemaCompiler<T>(validate: () => T): T {
   const ajv = validatorsAjv();
+  if (!ajv) return validate();
   const original = ajv.default;
   // A function called with new that returns an object yields that object.
   ajv.default = function SharedAjv(options: unknown): Ajv {
