@@ -25,6 +25,8 @@ export interface EngineOptions {
   timeScale: number;
   handlers: HandlerSet;
   handlerFileHint: string;
+  /** Ended executions kept, and characters held (store.ts defaults): tests lower them. */
+  storeLimits?: { maxEnded: number; maxChars: number };
 }
 
 interface Runtime {
@@ -57,6 +59,11 @@ export interface UnrunnableDefinition {
   loaded: boolean;
 }
 
+/** Why a run whose history passed the store's limit failed: past it, one run could take the server's memory. */
+const historyTooBig = (maxChars: number): string =>
+  `The embedded engine keeps at most ${maxChars.toLocaleString('en-US')} characters of one execution's history, and this execution's events (their inputs and outputs) grew past that; Step Functions has no such limit. ` +
+  'Make the states pass less data (ResultPath, OutputPath, ResultSelector, ItemSelector), or run it in Step Functions.';
+
 export interface UnrunnableCheck {
   found: UnrunnableDefinition[];
   /** Machines whose validation had not finished when the check ran out of time. */
@@ -65,7 +72,7 @@ export interface UnrunnableCheck {
 
 export class LocalEngine {
   readonly machines = new Map<string, LocalStateMachine>();
-  readonly store = new ExecutionStore();
+  readonly store: ExecutionStore;
   private readonly runtimes = new Map<string, Promise<Runtime>>();
 
   constructor(
@@ -75,6 +82,7 @@ export class LocalEngine {
     readonly skipped: ReadonlyMap<string, SkippedDefinition> = new Map(),
   ) {
     for (const m of machines) this.machines.set(m.name, m);
+    this.store = new ExecutionStore(options.storeLimits?.maxEnded, options.storeLimits?.maxChars);
   }
 
   /**
@@ -215,8 +223,12 @@ export class LocalEngine {
         record.cause = outcome.cause;
       }
       record.control = undefined;
-      record.history.freeze();
-      this.store.ended(record);
+      try {
+        record.history.freeze();
+      } finally {
+        // Counted as ended whatever happens to its history, so the store can drop it in time.
+        this.store.ended(record);
+      }
       // Handlers still running learn why (handlers that have returned are no longer listening).
       controller.abort(new DOMException(ENDED_REASON[outcome.status], 'AbortError'));
     };
@@ -227,6 +239,7 @@ export class LocalEngine {
         try {
           const outcome = recorder.accept(run, event);
           if (outcome) finish(outcome);
+          else if (record.history.chars > this.store.maxChars) failRun(historyTooBig(this.store.maxChars));
         } catch (err) {
           // Its history can no longer be told right: end the execution rather than leave it RUNNING.
           const message = err instanceof Error ? err.message : String(err);

@@ -3,44 +3,76 @@ import type { WireEvent } from './history.js';
 
 /**
  * The execution store. Memory-lean: ARNs are derived, not stored; a finished execution's history is
- * frozen into one JSON string (one byte per character for ASCII) and parsed again only when read,
+ * frozen into JSON strings (one byte per character for ASCII) and parsed again only when read,
  * with a small cache for paging through one long history.
  */
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
+/**
+ * Events frozen into one string each chunk: a whole history in one string can pass V8's longest
+ * string (~536 million characters: a big inline Map of 245 KB items), and JSON.stringify then
+ * throws. An event holds at most a few payloads of 256 KiB, so a chunk stays far below that.
+ */
+const EVENTS_PER_CHUNK = 200;
+
 export class HistoryLog {
   private live: WireEvent[] | undefined = [];
-  private frozen: string | undefined;
+  private frozen: string[] | undefined;
   length = 0;
+  /** About how many characters the events hold (their payloads, mostly): what the run's memory grows with. */
+  chars = 0;
 
   append(event: WireEvent): void {
     if (!this.live) return;
     this.live.push(event);
     this.length += 1;
+    this.chars += approximateChars(event);
   }
 
   freeze(): void {
     if (!this.live) return;
-    this.frozen = JSON.stringify(this.live);
+    const chunks: string[] = [];
+    for (let at = 0; at < this.live.length; at += EVENTS_PER_CHUNK) chunks.push(JSON.stringify(this.live.slice(at, at + EVENTS_PER_CHUNK)));
+    this.frozen = chunks;
+    this.chars = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
     this.live = undefined;
   }
 
   /** Characters of the frozen history (0 while the execution runs). */
   get frozenChars(): number {
-    return this.frozen?.length ?? 0;
+    return this.frozen ? this.chars : 0;
   }
 
   events(cache: ParsedHistoryCache): WireEvent[] {
     if (this.live) return this.live;
-    return cache.get(this, () => JSON.parse(this.frozen ?? '[]') as WireEvent[]);
+    const frozen = this.frozen ?? [];
+    return cache.get(this, () => frozen.flatMap((chunk) => JSON.parse(chunk) as WireEvent[]));
   }
 }
 
-/** Keeps the last few parsed histories so paging through one costs one parse. */
+/** An event's strings, two levels down (its details and their members), and a little for the rest. */
+function approximateChars(event: WireEvent): number {
+  let chars = 100;
+  for (const value of Object.values(event)) {
+    if (typeof value === 'string') chars += value.length;
+    else if (typeof value === 'object' && value !== null) {
+      for (const member of Object.values(value)) chars += typeof member === 'string' ? member.length : 20;
+    }
+  }
+  return chars;
+}
+
+/**
+ * Keeps the last few parsed histories so paging through one costs one parse; fewer when they are
+ * big (a parsed history takes several times its frozen characters), the one just read always.
+ */
 export class ParsedHistoryCache {
   private readonly entries = new Map<HistoryLog, WireEvent[]>();
-  constructor(private readonly size = 4) {}
+  constructor(
+    private readonly size = 4,
+    private readonly maxChars = 50_000_000,
+  ) {}
 
   get(log: HistoryLog, parse: () => WireEvent[]): WireEvent[] {
     const hit = this.entries.get(log);
@@ -51,9 +83,12 @@ export class ParsedHistoryCache {
     }
     const events = parse();
     this.entries.set(log, events);
-    if (this.entries.size > this.size) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest) this.entries.delete(oldest);
+    let chars = 0;
+    for (const cached of this.entries.keys()) chars += cached.frozenChars;
+    for (const oldest of this.entries.keys()) {
+      if (oldest === log || (this.entries.size <= this.size && chars <= this.maxChars)) break;
+      chars -= oldest.frozenChars;
+      this.entries.delete(oldest);
     }
     return events;
   }
@@ -102,7 +137,8 @@ export class ExecutionStore {
 
   constructor(
     private readonly maxEnded = MAX_ENDED_EXECUTIONS,
-    private readonly maxChars = MAX_ENDED_CHARS,
+    /** Also one execution's history at most (about: payloads counted as recorded), so the store can hold one. */
+    readonly maxChars = MAX_ENDED_CHARS,
   ) {}
 
   /** Records that an execution ended; drops the oldest ended ones (in batches) past the limits. */
