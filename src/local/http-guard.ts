@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { WRITE_OPERATIONS } from './operations.js';
+import { ENGINE_WRITES } from './operations.js';
 
 /**
  * Who may use the `--local-port` API. It runs the user's own handler code, so a web page must not
@@ -45,12 +45,13 @@ export function tooLarge(): NonNullable<Refusal> {
   return { status: 413, code: 'RequestEntityTooLarge', message: `The request body exceeds ${MAX_BODY_BYTES} bytes` };
 }
 
-/** AWS-shaped AccessDeniedException (HTTP 400) for a write while the server is read-only. */
+/** AWS-shaped AccessDeniedException (HTTP 400) for a write the engine performs while the server is read-only. */
 export function checkWrite(target: string | undefined, allowWrites: boolean): Refusal {
   if (allowWrites || target === undefined || !target.startsWith('AWSStepFunctions.')) return undefined;
   const op = target.slice('AWSStepFunctions.'.length);
-  // A name the API does not have is no write: the engine answers it with UnknownOperationException.
-  if (!WRITE_OPERATIONS.has(op)) return undefined;
+  // Reads, writes the engine does not support (UnsupportedOperation) and names the API does not
+  // have (UnknownOperationException) are answered by the engine itself, whatever the write mode.
+  if (!ENGINE_WRITES.has(op)) return undefined;
   return {
     status: 400,
     code: 'AccessDeniedException',

@@ -45,6 +45,13 @@ export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'UpdateStateMachineAlias',
 ]);
 
+/**
+ * The writes the embedded engine performs: the only operations --allow-writes governs. Every other
+ * write (CreateStateMachine, TagResource, SendTaskSuccess, RedriveExecution…) is unsupported with or
+ * without it, so a read-only server must not suggest --allow-writes would make it work.
+ */
+export const ENGINE_WRITES: ReadonlySet<string> = new Set(['StartExecution', 'StopExecution']);
+
 /** A name the Step Functions API has at all (a misspelt one gets UnknownOperationException, as from AWS). */
 export function isStepFunctionsOperation(op: string): boolean {
   return READ_OPERATIONS.has(op) || WRITE_OPERATIONS.has(op);

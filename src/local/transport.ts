@@ -61,7 +61,7 @@ export interface HttpEndpoint {
 }
 
 export interface HttpEndpointOptions {
-  /** The MCP server's --allow-writes: without it StartExecution, StopExecution and other writes are refused. */
+  /** The MCP server's --allow-writes: without it StartExecution and StopExecution (the writes the engine performs) are refused. */
   allowWrites: boolean;
 }
 

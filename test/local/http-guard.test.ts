@@ -1,5 +1,14 @@
 import { request } from 'node:http';
-import { DescribeExecutionCommand, ListStateMachinesCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListStateMachinesCommand,
+  RedriveExecutionCommand,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { startLocalEngine } from '../../src/local/index.js';
@@ -126,9 +135,27 @@ describe('writes follow --allow-writes', () => {
     const executionArn = `${smArn('Hello').replace('stateMachine', 'execution')}:over-http`;
     await expect(readOnly.inProcess.send(new DescribeExecutionCommand({ executionArn }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
     await expect(readOnly.http.send(new StopExecutionCommand({ executionArn }))).rejects.toMatchObject(denied);
-    const other = await raw(readOnly, { host: `127.0.0.1:${portOf(readOnly)}` }, '{}', 'AWSStepFunctions.DeleteStateMachine');
-    expect([other.status, JSON.parse(other.body).__type]).toEqual([400, 'AccessDeniedException']);
     expect((await readOnly.http.send(new ListStateMachinesCommand({}))).stateMachines).toHaveLength(1);
+  });
+
+  it('answers a write the engine does not support with UnsupportedOperation in both modes, never with advice to add --allow-writes', async () => {
+    const unsupportedWrites = async (t: TestEngine) => {
+      const { executionArn } = await t.inProcess.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), name: 'to-redrive' }));
+      return [
+        t.http.send(new CreateStateMachineCommand({ name: 'x', definition: '{}', roleArn: 'arn:aws:iam::123456789012:role/x' })),
+        t.http.send(new TagResourceCommand({ resourceArn: smArn('Hello'), tags: [] })),
+        t.http.send(new SendTaskSuccessCommand({ taskToken: 't', output: '{}' })),
+        t.http.send(new RedriveExecutionCommand({ executionArn })),
+      ];
+    };
+    for (const t of [readOnly, writable]) {
+      for (const call of await unsupportedWrites(t)) {
+        await expect(call).rejects.toMatchObject({ name: 'UnsupportedOperation', $metadata: { httpStatusCode: 400 } });
+        await expect(call).rejects.toThrow(/not supported by the embedded Step Functions engine/);
+      }
+    }
+    const other = await raw(readOnly, { host: `127.0.0.1:${portOf(readOnly)}` }, '{}', 'AWSStepFunctions.DeleteStateMachine');
+    expect([other.status, JSON.parse(other.body).__type]).toEqual([400, 'UnsupportedOperation']);
   });
 
   it('leaves the in-process path (the MCP tools) alone, and lets a server with --allow-writes start over HTTP', async () => {
