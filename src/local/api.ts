@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkMemberTypes } from './api-members.js';
 import { INVALID_NAME, parseExecutionArn, parseStateMachineArn, type ArnScope } from './arns.js';
 import type { LocalStateMachine } from './definitions.js';
 import type { LocalEngine } from './engine.js';
@@ -84,7 +85,7 @@ export class SfnApi {
     try {
       const op = target?.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : undefined;
       const handler = op !== undefined && Object.hasOwn(this.operations, op) ? this.operations[op] : undefined;
-      if (!handler) {
+      if (!handler || op === undefined) {
         if (op === undefined || !isStepFunctionsOperation(op)) throw new ApiError('UnknownOperationException', `Unknown operation: ${(target ?? '(no X-Amz-Target)').slice(0, 200)}`);
         throw notSupported(`Operation ${op}`);
       }
@@ -95,7 +96,9 @@ export class SfnApi {
         throw new ApiError('SerializationException', 'Request body is not valid JSON');
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError('SerializationException', 'Request body must be a JSON object');
-      return reply(200, await handler(withoutNulls(body as Body)));
+      const members = withoutNulls(body as Body);
+      checkMemberTypes(op, members);
+      return reply(200, await handler(members));
     } catch (err) {
       if (err instanceof ApiError) return reply(err.status, { __type: err.code, message: err.message });
       return reply(500, { __type: 'InternalFailure', message: `internal error in the embedded engine: ${err instanceof Error ? err.message : String(err)}` });
