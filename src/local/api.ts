@@ -195,10 +195,14 @@ export class SfnApi {
   }
 
   private listExecutions(b: Body): Body {
-    if (b.mapRunArn !== undefined) throw notSupported('Listing the child executions of a Distributed Map run (mapRunArn)');
-    if (b.stateMachineArn === undefined) {
+    // Exactly one of the two, checked before either is looked at, as AWS does.
+    if (b.stateMachineArn === undefined && b.mapRunArn === undefined) {
       throw new ApiError('ValidationException', 'Must provide a StateMachine ARN or MapRun ARN', 400);
     }
+    if (b.stateMachineArn !== undefined && b.mapRunArn !== undefined) {
+      throw new ApiError('ValidationException', 'Must provide either a StateMachine ARN or a MapRun ARN, not both', 400);
+    }
+    if (b.mapRunArn !== undefined) throw notSupported('Listing the child executions of a Distributed Map run (mapRunArn)');
     const status = b.statusFilter;
     if (status !== undefined && (typeof status !== 'string' || !STATUSES.includes(status))) {
       throw validation('statusFilter', status, `Member must satisfy enum value set: [${STATUSES.join(', ')}]`);

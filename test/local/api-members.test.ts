@@ -1,6 +1,7 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  ListExecutionsCommand,
   ListStateMachinesCommand,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -16,6 +17,7 @@ import { fixtureDir, smArn, startTestEngine, waitForStatus, type TestEngine } fr
  */
 
 const machines = { Hello: { StartAt: 'Hi', States: { Hi: { Type: 'Pass', End: true } } } };
+const mapRunArn = 'arn:aws:states:us-east-1:123456789012:mapRun:Hello/m:abc';
 
 let fixture: ReturnType<typeof fixtureDir>;
 let t: TestEngine;
@@ -74,5 +76,17 @@ describe('members of the wrong JSON type', () => {
   it('ignores members the model does not have, as AWS does', async () => {
     const listed = await t.http.send(new ListStateMachinesCommand(as<object>({ maxResults: 1, notAMember: 'x' })));
     expect(listed.stateMachines).toHaveLength(1);
+  });
+});
+
+describe('ListExecutions: a stateMachineArn or a mapRunArn', () => {
+  it('both, or neither, is a ValidationException before anything else; a mapRunArn alone is unsupported locally', async () => {
+    const both = t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello'), mapRunArn }));
+    await expect(both).rejects.toBeInstanceOf(ValidationException);
+    await expect(both).rejects.toThrow(/not both/);
+    await expect(t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Nope'), mapRunArn }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(t.http.send(new ListExecutionsCommand({}))).rejects.toBeInstanceOf(ValidationException);
+    await expect(t.http.send(new ListExecutionsCommand({ mapRunArn }))).rejects.toMatchObject({ name: 'UnsupportedOperation' });
+    expect((await t.http.send(new ListExecutionsCommand({ stateMachineArn: smArn('Hello') }))).executions).toHaveLength(1);
   });
 });
