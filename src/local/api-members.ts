@@ -13,12 +13,15 @@ const s = 'string';
 const MEMBERS: Readonly<Record<string, Readonly<Record<string, MemberType>>>> = {
   ListStateMachines: { maxResults: 'integer', nextToken: s },
   DescribeStateMachine: { stateMachineArn: s, includedData: s },
+  DescribeStateMachineForExecution: { executionArn: s, includedData: s },
   StartExecution: { stateMachineArn: s, name: s, input: s, traceHeader: s },
   StopExecution: { executionArn: s, error: s, cause: s },
   DescribeExecution: { executionArn: s, includedData: s },
   ListExecutions: { stateMachineArn: s, statusFilter: s, maxResults: 'integer', nextToken: s, mapRunArn: s, redriveFilter: s },
   GetExecutionHistory: { executionArn: s, maxResults: 'integer', reverseOrder: 'boolean', nextToken: s, includeExecutionData: 'boolean' },
   RedriveExecution: { executionArn: s, clientToken: s },
+  ListTagsForResource: { resourceArn: s },
+  ListActivities: { maxResults: 'integer', nextToken: s },
 };
 
 /** The model's Integer is 32-bit. */

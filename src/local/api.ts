@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkMemberTypes } from './api-members.js';
-import { INVALID_NAME, parseExecutionArn, parseStateMachineArn, type ArnScope } from './arns.js';
+import { INVALID_NAME, arnResourceType, parseExecutionArn, parseStateMachineArn, type ArnScope } from './arns.js';
 import type { LocalStateMachine } from './definitions.js';
 import type { LocalEngine } from './engine.js';
 import { ApiError, UNSUPPORTED, notSupported, validation } from './errors.js';
@@ -69,12 +69,15 @@ export class SfnApi {
     this.operations = {
       ListStateMachines: (b) => this.listStateMachines(b),
       DescribeStateMachine: (b) => this.describeStateMachine(b),
+      DescribeStateMachineForExecution: (b) => this.describeStateMachineForExecution(b),
       StartExecution: (b) => this.startExecution(b),
       StopExecution: (b) => this.stopExecution(b),
       DescribeExecution: (b) => this.describeExecution(b),
       ListExecutions: (b) => this.listExecutions(b),
       GetExecutionHistory: (b) => this.getExecutionHistory(b),
       RedriveExecution: (b) => this.redriveExecution(b),
+      ListTagsForResource: (b) => this.listTagsForResource(b),
+      ListActivities: (b) => this.listActivities(b),
     };
   }
 
@@ -100,7 +103,7 @@ export class SfnApi {
       checkMemberTypes(op, members);
       return reply(200, await handler(members));
     } catch (err) {
-      if (err instanceof ApiError) return reply(err.status, { __type: err.code, message: err.message });
+      if (err instanceof ApiError) return reply(err.status, { ...err.members, __type: err.code, message: err.message });
       return reply(500, { __type: 'InternalFailure', message: `internal error in the embedded engine: ${err instanceof Error ? err.message : String(err)}` });
     }
   }
@@ -131,6 +134,40 @@ export class SfnApi {
       loggingConfiguration: { level: 'OFF', includeExecutionData: false },
       tracingConfiguration: { enabled: false },
     };
+  }
+
+  /** The definition an execution runs: the engine loads each definition once, so it is its machine's. */
+  private describeStateMachineForExecution(b: Body): Body {
+    const metadataOnly = includedData(b) === 'METADATA_ONLY';
+    const sm = this.execution(b.executionArn).machine;
+    return {
+      stateMachineArn: sm.arn,
+      name: sm.name,
+      definition: metadataOnly ? undefined : sm.definitionText,
+      roleArn: this.roleArn,
+      // Never updated while loaded: the date it has is the definition file's.
+      updateDate: seconds(sm.creationDate),
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+    };
+  }
+
+  /** The engine's state machines have no tags. Only state machines and activities have any in AWS: another ARN is ResourceNotFound. */
+  private listTagsForResource(b: Body): Body {
+    const arn = b.resourceArn;
+    const name = arnResourceType(arn, 'resourceArn') === 'stateMachine' ? parseStateMachineArn(this.scope, arn, 'resourceArn') : undefined;
+    if (name === undefined || !this.engine.machines.has(name)) {
+      throw new ApiError('ResourceNotFound', `Resource not found: '${String(arn)}'${this.skippedWhy(name)}`, 400, { resourceName: String(arn) });
+    }
+    return { tags: [] };
+  }
+
+  /** The engine has no activities. */
+  private listActivities(b: Body): Body {
+    pageSize(b.maxResults);
+    // No page of this list ever has a token, so any token given is one this engine did not issue.
+    if (b.nextToken !== undefined) this.tokens.read('ListActivities', '', b.nextToken, 1024);
+    return { activities: [] };
   }
 
   private async startExecution(b: Body): Promise<Body> {
@@ -261,12 +298,14 @@ export class SfnApi {
   private machine(arn: unknown): LocalStateMachine {
     const name = parseStateMachineArn(this.scope, arn);
     const sm = name === undefined ? undefined : this.engine.machines.get(name);
-    if (!sm) {
-      const skipped = name === undefined ? undefined : this.engine.skipped.get(name);
-      const why = skipped ? ` (${skipped.file} was skipped at load: ${skipped.reason})` : '';
-      throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'${why}`);
-    }
+    if (!sm) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(arn)}'${this.skippedWhy(name)}`);
     return sm;
+  }
+
+  /** Why a state machine of this name is missing, when its file was skipped at load. */
+  private skippedWhy(name: string | undefined): string {
+    const skipped = name === undefined ? undefined : this.engine.skipped.get(name);
+    return skipped ? ` (${skipped.file} was skipped at load: ${skipped.reason})` : '';
   }
 
   private execution(arn: unknown): ExecutionRecord {

@@ -36,6 +36,11 @@ function parse(arn: unknown, field: string): Parsed {
   return { partition: m[1] ?? '', region: m[2] ?? '', account: m[3] ?? '', resourceType: m[4] ?? '', parts: (m[5] ?? '').split(':') };
 }
 
+/** The resource type of a well-formed Step Functions ARN: `stateMachine`, `execution`, `activity`… */
+export function arnResourceType(arn: unknown, field: string): string {
+  return parse(arn, field).resourceType;
+}
+
 /** → state machine name; `undefined` when the ARN is well formed but names another region or account. */
 export function parseStateMachineArn(s: ArnScope, arn: unknown, field = 'stateMachineArn'): string | undefined {
   const p = parse(arn, field);

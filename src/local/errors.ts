@@ -1,9 +1,13 @@
-/** A Step Functions API error: HTTP 400 with `{"__type": code, "message": message}`, as AWS sends it. */
+/**
+ * A Step Functions API error: HTTP 400 with `{"__type": code, "message": message}`, as AWS sends it,
+ * plus any members the error's shape has (ResourceNotFound's `resourceName`).
+ */
 export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
     readonly status = 400,
+    readonly members: Readonly<Record<string, string>> = {},
   ) {
     super(message);
     this.name = code;
