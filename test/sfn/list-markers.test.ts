@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT, BASE_EPOCH_S, REGION, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
+import { fenced, withoutPreamble } from '../helpers/fence.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -107,6 +108,30 @@ describe('list_executions of a version or alias ARN', () => {
     expect(r.isError).toBe(true);
     expect(r.text).toMatch(/StateMachineDoesNotExist/);
     expect(r.text).toMatch(/list_state_machines/);
+  });
+
+  // AWS may answer an unknown version or alias with ResourceNotFound, which for a mapRunArn means an unknown map run.
+  it('answers ResourceNotFound for a version or alias with advice about versions and aliases, not map runs', async () => {
+    for (const arn of [`${orders}:7`, `${orders}:PROD2`]) {
+      fake.inject({ kind: 'error', type: 'ResourceNotFound', message: `Resource not found: '${arn}'`, fields: { resourceName: arn } }, { op: 'ListExecutions' });
+      const r = await env.call('list_executions', { stateMachineArn: arn });
+      expect(r.isError).toBe(true);
+      expect(withoutPreamble(r.text)).toBe(
+        `Step Functions ListExecutions failed: ResourceNotFound (HTTP 400): ${fenced(`Resource not found: '${arn}'`)}. ` +
+          'Next: the state machine version or alias in stateMachineArn was not found (never published, or deleted): list_state_machines shows the state machines; ' +
+          `list_executions with stateMachineArn=${orders} lists the runs of every version and alias.`,
+      );
+    }
+    fake.inject({ kind: 'error', type: 'ResourceNotFound', message: 'Resource not found' }, { op: 'ListExecutions' });
+    const unqualified = await env.call('list_executions', { stateMachineArn: orders });
+    expect(unqualified.text).toMatch(/Next: the state machine was not found: call list_state_machines to find valid state machine ARNs\.\n/);
+  });
+
+  it('answers ResourceNotFound for a mapRunArn with the map run advice', async () => {
+    const unknown = `${A}:mapRun:Orders/MapLabel:00000000-0000-4000-8000-000000000000`;
+    const r = await env.call('list_executions', { mapRunArn: unknown });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/ResourceNotFound .*Next: the map run does not exist; map run ARNs appear in MapRunStarted events of get_execution_history\.\n/);
   });
 
   it('gives no machine at the top when the query named the machine itself', async () => {

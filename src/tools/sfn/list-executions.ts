@@ -31,6 +31,19 @@ type Execution = z.infer<typeof Execution>;
 const EXPRESS_HINT =
   'this is an EXPRESS state machine: Step Functions keeps no execution list or history for EXPRESS workflows (they are visible only in CloudWatch Logs when logging is enabled). Use list_state_machines to see each type';
 
+/** Shown bare in advice: only an ARN made of identifier characters. */
+const BARE_ARN = /^[\w.:/@+-]{1,512}$/;
+
+/** ResourceNotFound for a stateMachineArn: the version or alias it names does not exist (an unknown machine is StateMachineDoesNotExist). */
+function qualifierNotFound(base: string | undefined): string {
+  if (!base) return 'the state machine was not found: call list_state_machines to find valid state machine ARNs';
+  const unqualified = BARE_ARN.test(base) ? `stateMachineArn=${base}` : 'the state machine ARN without its version or alias suffix';
+  return (
+    'the state machine version or alias in stateMachineArn was not found (never published, or deleted): list_state_machines shows the state machines; ' +
+    `list_executions with ${unqualified} lists the runs of every version and alias`
+  );
+}
+
 export const listExecutions = defineTool({
   name: 'list_executions',
   title: 'List executions',
@@ -134,6 +147,10 @@ export const listExecutions = defineTool({
           // Some endpoints refuse an EXPRESS machine with a ValidationException that names the type.
           if (err instanceof BackendError && err.code === 'ValidationException' && /express/i.test(err.message) && err.details.hint === undefined) {
             throw withHint(err, EXPRESS_HINT);
+          }
+          // Asked by state machine, ResourceNotFound is about its version or alias (the per-tool hint is the map run's).
+          if (err instanceof BackendError && err.code === 'ResourceNotFound' && args.stateMachineArn && err.details.hint === undefined) {
+            throw withHint(err, qualifierNotFound(baseMachine));
           }
           throw err;
         });
