@@ -173,7 +173,13 @@ describe('transport faults with maxAttempts 1', () => {
 
   it.each([
     [500, '<html><body>502 Bad Gateway</body></html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 500\): the endpoint answered with a body that is not a Step Functions error .*Next: the backend is temporarily failing/],
-    [403, '<html>Forbidden by proxy</html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 403\): .*Next: the server's credentials lack permission/],
+    // A 401 or 403 without a Step Functions error name (a WAF's page, API Gateway's JSON) is no IAM denial: the endpoint settings, not permissions.
+    [403, '<html>Forbidden by proxy</html>', /^Step Functions DescribeExecution failed: UnreadableErrorReply \(HTTP 403\): the endpoint answered HTTP 403 without a Step Functions error code, which Step Functions always sends\. Next: a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration \(AWS_ENDPOINT_URL_SFN\) and any proxy on the way \(this is not fixable from a tool call\)\.$/],
+    [403, '{"message":"Forbidden"}', /^Step Functions DescribeExecution failed: Unknown \(HTTP 403\): Forbidden\. Next: a proxy or gateway between the server and Step Functions refused the request, .*\(AWS_ENDPOINT_URL_SFN\) and any proxy on the way \(this is not fixable from a tool call\)\.$/],
+    [401, '', /^Step Functions DescribeExecution failed: Unknown \(HTTP 401\): the endpoint answered HTTP 401 without a Step Functions error code, which Step Functions always sends\. Next: a proxy or gateway between/],
+    // Named by AWS, a 403 keeps its own advice.
+    [403, '{"__type":"AccessDeniedException","message":"not authorized"}', /^Step Functions DescribeExecution failed: AccessDeniedException \(HTTP 403\): .*Next: the server's credentials lack permission for this operation; see the README's permission table\.\n/],
+    [403, '{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid."}', /failed: UnrecognizedClientException \(HTTP 403\): .*Next: the server's credentials were rejected/],
     [200, '{}', /^Step Functions DescribeExecution failed: MalformedResponse: the reply lacks status, startDate\. Next: the backend's reply is not one its API gives/],
     [200, 'null', /failed: MalformedResponse.*the reply lacks status, startDate/],
     [200, '[1,2,3]', /failed: MalformedResponse/],

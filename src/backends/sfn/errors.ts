@@ -110,6 +110,8 @@ export function neverSent(err: unknown): boolean {
   return neverConnected(e.code, e.syscall);
 }
 
+const NOT_FROM_A_TOOL = 'this is not fixable from a tool call';
+
 /** Codes an error reply without a Step Functions error name ends up with (after the rewording below). */
 const UNNAMED_CODES = new Set(['Unknown', 'UnknownError', 'UnreadableErrorReply']);
 /** The connection was made, then lost: a transient backend failure, not a configuration problem. */
@@ -245,8 +247,10 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
   }
 
   // Step Functions names every error it answers with (__type): a 4xx refusal without a name came
-  // from a proxy or gateway on the way, or from an endpoint that is not the Step Functions API.
-  const unnamed = kind === 'invalid_argument' && status !== undefined && status !== 413 && UNNAMED_CODES.has(code);
+  // from a proxy or gateway on the way, or from an endpoint that is not the Step Functions API. A
+  // nameless 401 or 403 (a WAF's HTML page, API Gateway's {"message":"Forbidden"}) is no IAM denial.
+  const refusedUnnamed = kind === 'invalid_argument' || (kind === 'access_denied' && status === 403) || (kind === 'unauthenticated' && status === 401);
+  const unnamed = refusedUnnamed && status !== undefined && status !== 413 && UNNAMED_CODES.has(code);
   const dropped = kind === 'unavailable' && DROPPED_CODES.has(code);
   // Dropped with a status: the reply had begun, and its body was cut off.
   if (dropped) message = ours(`the connection to the Step Functions endpoint was dropped ${status === undefined ? 'before it answered' : 'while it was answering'} (${code})`);
@@ -265,7 +269,9 @@ export function toBackendError(operation: string, err: unknown, signal?: AbortSi
     ...(tls && { hint: "check the scheme and port of the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy or TLS inspection on the way" }),
     ...(foreign && { hint: "check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way; calling again will not help" }),
     ...(unnamed && {
-      hint: "a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way, then the arguments",
+      hint:
+        "a proxy or gateway between the server and Step Functions refused the request, or the endpoint is not the Step Functions API: check the server's endpoint configuration (AWS_ENDPOINT_URL_SFN) and any proxy on the way" +
+        (kind === 'invalid_argument' ? ', then the arguments' : ` (${NOT_FROM_A_TOOL})`),
     }),
   });
 }
