@@ -185,11 +185,30 @@ describe('ona faults', () => {
     expect(denied.text).toMatch(/permission_denied \(HTTP 403\): the Ona API key's user may not do this/);
   });
 
-  it('falls back to the HTTP status when the body is not Connect JSON', async () => {
-    env.fake.failNext({ kind: 'status', status: 403, body: '<html>forbidden by proxy</html>', headers: { 'content-type': 'text/html' } });
-    const res = await call('list_agent_executions');
-    expect(res.text).toMatch(/permission_denied \(HTTP 403\)/);
-    expect(res.text).not.toContain('<html>');
+  // Ona's errors carry a Connect code: a refusal without one came from something on the way, and its status stands for no code.
+  it.each([
+    ['list_agent_executions', 403, '<html>forbidden by proxy</html>', 'text/html', 'ListAgentExecutions', {}],
+    ['get_agent_execution', 403, '<html>Cloudflare: access denied</html>', 'text/html', 'GetAgentExecution', { agentExecutionId: 'ae-1' }],
+    ['list_agent_executions', 400, '{"error":"bad request"}', 'application/json', 'ListAgentExecutions', {}],
+    ['get_agent_execution', 400, '{"error":"bad request"}', 'application/json', 'GetAgentExecution', { agentExecutionId: 'ae-1' }],
+  ])('%s: HTTP %i with no Connect code in the body points at ONA_BASE_URL and the proxy, with no code Ona did not send', async (tool, status, body, type, op, args) => {
+    env.fake.failNext({ kind: 'status', status, body, headers: { 'content-type': type } });
+    const res = await call(tool, args);
+    expect(res.isError).toBe(true);
+    expect(res.text).toBe(
+      `Ona ${op} failed: unrecognized_reply (HTTP ${status}): the endpoint answered HTTP ${status} with no Ona error in the body: a proxy, firewall or gateway between the server and Ona refused the request, or ONA_BASE_URL is not the Ona API. ` +
+        "Next: check ONA_BASE_URL in the server's configuration and any proxy or firewall on the way; not fixable from a tool call.",
+    );
+  });
+
+  it('a write refused by a proxy (HTML 403) changed nothing and says so; a 429 without Connect JSON is still throttling', async () => {
+    env.fake.failNext({ kind: 'status', status: 403, body: '<html>forbidden by proxy</html>', headers: { 'content-type': 'text/html' } }, 1, 'StartAgent');
+    const start = await call('start_agent_execution', { codeContext: { projectId: 'prj-1' } });
+    expect(start.text).toMatch(/^Ona StartAgent failed: unrecognized_reply \(HTTP 403\): .*Next: check ONA_BASE_URL .*; not fixable from a tool call\. Nothing was changed\.$/);
+    expect(start.text).not.toMatch(/permission_denied|permission table/);
+    env.fake.failNext({ kind: 'status', status: 429, body: '<html>slow down</html>', headers: { 'content-type': 'text/html' } }, 3, 'ListAgentExecutions');
+    const list = await call('list_agent_executions');
+    expect(list.text).toMatch(/failed after 3 attempts: resource_exhausted \(HTTP 429\)/);
   });
 
   it('429 with Retry-After: waits as told, then succeeds', async () => {

@@ -45,6 +45,12 @@ const OPERATION_EXPLAIN: Record<string, Record<string, string>> = {
   },
 };
 
+/**
+ * 4xx statuses whose meaning holds whoever sent them, so a reply without Connect JSON is classified
+ * by them: the key (401), a wait (408, 429), a request too large (413). A plain 404 has its own answer.
+ */
+const STATUS_MEANS_ENOUGH = new Set([401, 404, 408, 413, 429]);
+
 /** Used when the body is not Connect JSON (proxies, load balancers). */
 function codeForStatus(status: number): string {
   if (status === 400) return 'invalid_argument';
@@ -111,6 +117,17 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
       httpStatus: status,
       attempts: ctx.attempts,
       hint: "check ONA_BASE_URL in the server's configuration (the Ona API is at https://app.gitpod.io/api) and restart it; not fixable from a tool call",
+    });
+  }
+  // Any other refusal with no Ona error in it (a WAF's HTML 403, a gateway's JSON 400 without `code`):
+  // the status would stand for a code Ona did not send. Timeouts, 429s and 5xx keep their status's meaning.
+  if (!connect && status >= 400 && status < 500 && !STATUS_MEANS_ENOUGH.has(status)) {
+    const kind = status === 403 ? 'access_denied' : 'invalid_argument';
+    const text = `the endpoint answered HTTP ${status} with no Ona error in the body: a proxy, firewall or gateway between the server and Ona refused the request, or ONA_BASE_URL is not the Ona API`;
+    return new BackendError('Ona', ctx.operation, kind, 'unrecognized_reply', text, {
+      httpStatus: status,
+      attempts: ctx.attempts,
+      hint: "check ONA_BASE_URL in the server's configuration and any proxy or firewall on the way; not fixable from a tool call",
     });
   }
   const known = knownCode(status, connect);
