@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_EPOCH_S, startFakeSfn, type FakeSfn } from '../fakes/sfn.js';
 import { answerCost } from '../../src/server/budget.js';
+import { fenced, withFenceId } from '../helpers/fence.js';
 import { startSfnEnv, type SfnEnv } from './env.js';
 
 /**
@@ -164,5 +165,29 @@ describe('list_executions includeError', () => {
     expect(items.map((e) => e.name)).toEqual(['run-0', 'run-1', 'run-2', 'run-3', 'run-4']);
     expect(items.some((e) => e.error !== undefined)).toBe(false);
     expect(r.text).toMatch(/Note: the error and cause of 3 run\(s\) that ended badly were not read: DescribeExecution failed \(AccessDeniedException.*\)\. Next: list without includeError; describe_execution meets the same refusal until it is fixed\.$/m);
+  });
+
+  it('a throttled description stops the others (more would add to the throttling); the note says to wait and call again', async () => {
+    const machine = machineWith('Throttled', 20);
+    const before = fake.requestsFor('DescribeExecution').length;
+    fake.inject({ kind: 'throttle' }, { op: 'DescribeExecution', times: 100 });
+    const r = await env.call('list_executions', { stateMachineArn: machine, includeError: true });
+    expect(r.isError).toBeUndefined();
+    expect(r.structured?.executions).toHaveLength(20);
+    const sent = fake.requestsFor('DescribeExecution').length - before;
+    // 12 runs ended badly: only those already under way when the first came back throttled were sent.
+    expect(sent).toBeLessThan(12);
+    const note = withFenceId(r.text).split('\n').filter((line) => line.startsWith('Note: '));
+    expect(note).toEqual([
+      `Note: the error and cause of 12 run(s) that ended badly were not read: DescribeExecution failed (ThrottlingException: ${fenced('Rate exceeded')}); the other ${12 - sent} were not described, so as not to add to the throttling. Next: wait a few seconds and call again.`,
+    ]);
+  });
+
+  it('a description refused by a passing fault (503) says to call again, not that describe_execution meets the same refusal', async () => {
+    const machine = machineWith('Unavailable', 5);
+    fake.inject({ kind: 'internal', status: 503 }, { op: 'DescribeExecution', times: 10 });
+    const r = await env.call('list_executions', { stateMachineArn: machine, includeError: true });
+    expect(r.isError).toBeUndefined();
+    expect(r.text).toMatch(/\nNote: the error and cause of 3 run\(s\) that ended badly were not read: DescribeExecution failed \(ServiceUnavailable: .*\)\. Next: wait a few seconds and call again\.$/);
   });
 });

@@ -1,6 +1,6 @@
 import type { SfnBackend } from '../../backends/sfn/client.js';
 import type { ToolContext } from '../../server/define-tool.js';
-import { BackendError, errorSummary } from '../../server/errors.js';
+import { BackendError, type ErrorKind, errorSummary } from '../../server/errors.js';
 import { callSignal } from '../../server/deadline.js';
 import { jsonCost, scanCost, textCost } from '../../server/budget.js';
 import { redactInResult } from '../../log.js';
@@ -44,6 +44,9 @@ export function describeTimeMs(callDeadlineMs: number): number {
   return Math.min(3_000, Math.floor(callDeadlineMs / 4));
 }
 
+/** Failures that pass: calling again later reads the descriptions. */
+const PASSING = new Set<ErrorKind>(['throttled', 'unavailable', 'timeout']);
+
 /** Below this, descriptions are not started: they would be cut off. */
 const MIN_DESCRIBE_MS = 500;
 
@@ -73,14 +76,17 @@ export async function addErrors<T extends WithError>(items: T[], sfn: SfnBackend
   const read: Array<{ item: T; i: number; error: string | undefined; cause: string | undefined }> = [];
   const left = ctx.deadlineAt - Date.now();
   const limit = callSignal(ctx.signal, Math.max(1, left));
-  const unread = { capped: 0, failed: 0, late: 0 };
+  // spared: not described after one came back throttled (past the SDK's retries): more would only add to it.
+  const unread = { capped: 0, failed: 0, late: 0, spared: 0 };
   let failure: BackendError | undefined;
+  let throttled: BackendError | undefined;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let at = next++; at < wanted.length; at = next++) {
       const { item, i } = wanted[at] as { item: T; i: number };
       if (at >= MAX_DESCRIBED) unread.capped += 1;
       else if (left < MIN_DESCRIBE_MS || limit.signal.aborted) unread.late += 1;
+      else if (throttled) unread.spared += 1;
       else {
         try {
           // METADATA_ONLY: the error and cause without the input and output (nor kms:Decrypt for them).
@@ -92,6 +98,7 @@ export async function addErrors<T extends WithError>(items: T[], sfn: SfnBackend
           else {
             unread.failed += 1;
             failure ??= err;
+            if (err.kind === 'throttled') throttled ??= err;
           }
         }
       }
@@ -116,7 +123,13 @@ export async function addErrors<T extends WithError>(items: T[], sfn: SfnBackend
     n > 0 ? ctx.note(`the error and cause of ${n} run(s) that ended badly were not read: ${why}. Next: ${next}.`) : undefined;
   notRead(unread.capped, `includeError describes at most ${MAX_DESCRIBED} runs per call`, 'call again with a smaller maxItems, or describe_execution each');
   notRead(unread.late, "the call's time limit came first", 'call again with a smaller maxItems, or describe_execution each');
-  if (failure) notRead(unread.failed, `DescribeExecution failed (${errorSummary(failure, ctx.fence)})`, 'list without includeError; describe_execution meets the same refusal until it is fixed');
+  // Throttling, when it stopped the descriptions, is what the next step depends on.
+  const shown = throttled ?? failure;
+  if (shown) {
+    const spared = unread.spared > 0 ? `; the other ${unread.spared} were not described, so as not to add to the throttling` : '';
+    const next = PASSING.has(shown.kind) ? 'wait a few seconds and call again' : 'list without includeError; describe_execution meets the same refusal until it is fixed';
+    notRead(unread.failed + unread.spared, `DescribeExecution failed (${errorSummary(shown, ctx.fence)})${spared}`, next);
+  }
   return added;
 }
 
