@@ -172,7 +172,8 @@ const GENERIC_HINTS: Record<ErrorKind, string> = {
   throttled: 'the backend is throttling requests (a rate limit or quota); wait a few seconds and call again',
   unavailable: 'the backend is temporarily failing; call again in a little while',
   timeout: 'the backend did not answer in time; call again',
-  cancelled: 'the call was cancelled',
+  // A client's cancel ends a call as an abort (see describeError): this is the backend's own cancel.
+  cancelled: 'the backend cancelled the request on its side (the client did not cancel this call); call again',
   malformed_response: "the backend's reply is not one its API gives; a passing fault goes away when called again, a lasting one means the server's endpoint is not that backend's API (check the server's endpoint configuration)",
   unreachable: "the server could not reach the backend endpoint; check the server's endpoint and network configuration",
   expired_token: 'the backend no longer accepts the continuation token (it expired, or the backend that issued it has restarted since); call again without startingToken to start over',

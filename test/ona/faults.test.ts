@@ -463,6 +463,26 @@ describe('ona faults', () => {
     env.fake.executions.shift();
   });
 
+  // Ona's canceled is its own doing: the client cancelled nothing, so "the call was cancelled" is no next step.
+  it('canceled (HTTP 499) from Ona: a read says to call again; a stop may have reached Ona, and calling again is safe', async () => {
+    env.fake.failNext({ kind: 'status', status: 499, body: connectBody('canceled', 'context canceled') }, 1, 'ListAgentExecutions');
+    const list = await call('list_agent_executions');
+    expect(withoutPreamble(list.text)).toBe(
+      `Ona ListAgentExecutions failed: canceled (HTTP 499): Ona cancelled the request (Ona said: ${fenced('context canceled')}). ` +
+        'Next: the backend cancelled the request on its side (the client did not cancel this call); call again.',
+    );
+    const running = env.fake.executions.find((e) => e.status.phase === 'PHASE_RUNNING' && e.spec.desiredPhase !== 'PHASE_STOPPED');
+    env.fake.failNext({ kind: 'status', status: 499, body: connectBody('canceled', 'context canceled') }, 1, 'GetAgentExecution');
+    const got = await call('get_agent_execution', { agentExecutionId: String(running?.id) });
+    expect(got.text).toMatch(/^Ona GetAgentExecution failed: canceled \(HTTP 499\): .*Next: the backend cancelled the request on its side \(the client did not cancel this call\); call again\.\n/);
+    env.fake.failNext({ kind: 'status', status: 499, body: connectBody('canceled', 'context canceled') }, 1, 'StopAgentExecution');
+    const stop = await call('stop_agent_execution', { agentExecutionId: String(running?.id) });
+    expect(withoutPreamble(stop.text)).toBe(
+      `Ona StopAgentExecution failed: canceled (HTTP 499): Ona cancelled the request (Ona said: ${fenced('context canceled')}). ` +
+        'Next: the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe.',
+    );
+  });
+
   it.each([
     ['a 503 with Retry-After', 503, connectBody('unavailable', 'busy'), '3', /StartAgent failed: unavailable \(HTTP 503\)/],
     ['a 500 internal with Retry-After', 500, connectBody('internal', 'boom'), '1', /StartAgent failed: internal \(HTTP 500\)/],

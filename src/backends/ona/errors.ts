@@ -28,7 +28,7 @@ const CONNECT_CODES: Record<string, CodeInfo> = {
   already_exists: { kind: 'conflict', explain: 'it already exists' },
   aborted: { kind: 'conflict', explain: 'the operation was aborted by a concurrent change; call again' },
   resource_exhausted: { kind: 'throttled', explain: 'Ona rate limit or quota reached' },
-  canceled: { kind: 'cancelled', explain: 'the request was cancelled' },
+  canceled: { kind: 'cancelled', explain: 'Ona cancelled the request' },
   deadline_exceeded: { kind: 'timeout', explain: 'Ona did not finish the request in time' },
   unavailable: { kind: 'unavailable', explain: 'Ona is temporarily unavailable' },
   unimplemented: { kind: 'not_supported', explain: 'this Ona endpoint does not implement the method (check ONA_BASE_URL)' },

@@ -30,6 +30,8 @@ export const stopAgentExecution = defineTool({
     // No answer: the stop may have been applied all the same.
     'StopAgentExecution:timeout': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
     'StopAgentExecution:unavailable': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
+    // Ona's own cancel (the client cancelled nothing): it may have come after the stop took effect.
+    'StopAgentExecution:cancelled': 'the stop may have reached Ona anyway: get_agent_execution shows whether it is stopping; calling stop_agent_execution again is safe',
     // One execution: nothing to narrow.
     throttled: 'Ona is throttling requests (a rate limit or quota); wait a few seconds and call again',
     timeout: 'Ona did not answer in time; calling stop_agent_execution again is safe',
