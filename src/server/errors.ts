@@ -166,7 +166,8 @@ export type ErrorHints = Partial<Record<ErrorKind | string, string>>;
 const GENERIC_HINTS: Record<ErrorKind, string> = {
   invalid_argument: 'check the arguments against the tool description and call again',
   not_found: 'check the identifier; list tools show the valid ones',
-  conflict: 'the resource is in a state that does not allow this; describe it and decide',
+  // Tools whose conflicts have a known next step give their own; this names no tool that may not exist.
+  conflict: 'the resource is in a state that does not allow this now; read its current state before calling again',
   access_denied: "the server's credentials lack permission for this operation; see the README's permission table",
   unauthenticated: "the server's credentials were rejected; fix the server's configuration (this is not fixable from a tool call)",
   throttled: 'the backend is throttling requests (a rate limit or quota); wait a few seconds and call again',

@@ -463,6 +463,22 @@ describe('ona faults', () => {
     env.fake.executions.shift();
   });
 
+  // A read changes nothing: whatever state Ona refused it in, no agent execution "does not allow" it, and calling again is safe.
+  it.each([
+    ['list_agent_executions', 'failed_precondition', 'ListAgentExecutions', 400, 'Ona refused the listing in the current state of what it lists'],
+    ['list_agent_executions', 'aborted', 'ListAgentExecutions', 409, 'Ona aborted the request because of a concurrent change'],
+    ['list_agent_executions', 'already_exists', 'ListAgentExecutions', 409, 'Ona answered already_exists to a listing, which creates nothing'],
+    ['get_agent_execution', 'failed_precondition', 'GetAgentExecution', 400, 'Ona refused to read the agent execution in its current state'],
+    ['get_agent_execution', 'aborted', 'GetAgentExecution', 409, 'Ona aborted the request because of a concurrent change'],
+    ['get_agent_execution', 'already_exists', 'GetAgentExecution', 409, 'Ona answered already_exists to a read, which creates nothing'],
+  ])('%s refused with %s: says what Ona refused, then to call again', async (tool, code, op, status, explain) => {
+    env.fake.failNext({ kind: 'status', status, body: connectBody(code, 'refused (test)') }, 1, op);
+    const res = await call(tool, tool === 'get_agent_execution' ? { agentExecutionId: 'ae-1' } : {});
+    expect(withoutPreamble(res.text)).toBe(
+      `Ona ${op} failed: ${code} (HTTP ${status}): ${explain} (Ona said: ${fenced('refused (test)')}). Next: a read changes nothing, so calling again is safe: call again in a little while.`,
+    );
+  });
+
   // Ona's canceled is its own doing: the client cancelled nothing, so "the call was cancelled" is no next step.
   it('canceled (HTTP 499) from Ona: a read says to call again; a stop may have reached Ona, and calling again is safe', async () => {
     env.fake.failNext({ kind: 'status', status: 499, body: connectBody('canceled', 'context canceled') }, 1, 'ListAgentExecutions');

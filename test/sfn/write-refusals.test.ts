@@ -155,6 +155,16 @@ describe('writes that turn out to change nothing cost nothing, and say so', () =
     await expectAllowanceLeft('taken');
   });
 
+  it('start_execution on a state machine being deleted (StateMachineDeleting) points to list_state_machines', async () => {
+    fake.inject({ kind: 'error', type: 'StateMachineDeleting', message: `State machine is being deleted: ${orders}` }, { op: 'StartExecution' });
+    const r = await env.call('start_execution', { stateMachineArn: orders, name: 'while-deleting' });
+    expect(r.isError).toBe(true);
+    expect(withoutPreamble(r.text)).toMatch(
+      /^Step Functions StartExecution failed: StateMachineDeleting \(HTTP 400\): [^\n]*\. Next: the state machine is being deleted and starts no more executions: call list_state_machines to pick another\. Nothing was changed\.$/,
+    );
+    await expectAllowanceLeft('deleting');
+  });
+
   it('stop_execution on an execution that ended on its own between the look and the stop', async () => {
     const racing = fake.addExecution({ stateMachineArn: orders, name: 'ends-first', status: 'RUNNING', startDate: 1_763_600_000 });
     fake.onceBefore('StopExecution', () => Object.assign(racing, { status: 'SUCCEEDED', stopDate: 1_763_600_100 }));

@@ -25,8 +25,9 @@ const CONNECT_CODES: Record<string, CodeInfo> = {
   },
   permission_denied: { kind: 'access_denied', explain: "the Ona API key's user may not do this in this organization or project" },
   not_found: { kind: 'not_found', explain: 'no such agent execution (or agent, project, environment) visible to this API key' },
-  already_exists: { kind: 'conflict', explain: 'it already exists' },
-  aborted: { kind: 'conflict', explain: 'the operation was aborted by a concurrent change; call again' },
+  already_exists: { kind: 'conflict', explain: 'Ona says it already exists' },
+  // The advice is the tool's (Next): a write may be called again only once its outcome is known.
+  aborted: { kind: 'conflict', explain: 'Ona aborted the request because of a concurrent change' },
   resource_exhausted: { kind: 'throttled', explain: 'Ona rate limit or quota reached' },
   canceled: { kind: 'cancelled', explain: 'Ona cancelled the request' },
   deadline_exceeded: { kind: 'timeout', explain: 'Ona did not finish the request in time' },
@@ -37,13 +38,29 @@ const CONNECT_CODES: Record<string, CodeInfo> = {
   data_loss: { kind: 'internal', explain: 'Ona reported data loss' },
 };
 
-/** Where a code means something else for one operation: StartAgent has no agent execution yet to be in a state. */
+/**
+ * Where a code means something else for one operation: StartAgent has no agent execution yet to be
+ * in a state, and a read creates nothing and changes no state.
+ */
 const OPERATION_EXPLAIN: Record<string, Record<string, string>> = {
   StartAgent: {
     failed_precondition: 'the environment, project or session cannot take a new agent in its current state',
     already_exists: 'Ona says what this start would create already exists',
   },
+  ListAgentExecutions: {
+    failed_precondition: 'Ona refused the listing in the current state of what it lists',
+    already_exists: 'Ona answered already_exists to a listing, which creates nothing',
+  },
+  GetAgentExecution: {
+    failed_precondition: 'Ona refused to read the agent execution in its current state',
+    already_exists: 'Ona answered already_exists to a read, which creates nothing',
+  },
 };
+
+const READS = new Set(['ListAgentExecutions', 'GetAgentExecution']);
+
+/** A refusal of a read because of a state (failed_precondition, aborted, ...): the read changed nothing, so it may be called again. */
+const READ_CONFLICT_HINT = 'a read changes nothing, so calling again is safe: call again in a little while';
 
 /**
  * 4xx statuses whose meaning holds whoever sent them, so a reply without Connect JSON is classified
@@ -144,6 +161,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   if (known === 'invalid_argument' && PAGE_TOKEN.test(serverMessage)) {
     return new BackendError('Ona', ctx.operation, 'expired_token', code, message, { ...details, hint: 'Ona no longer accepts the page token the continuation carries (it expired); call again without startingToken to start over' });
   }
+  // One hint for every tool that reads (stop_agent_execution reads first): none of the write's advice fits.
+  if (info.kind === 'conflict' && READS.has(ctx.operation)) details.hint = READ_CONFLICT_HINT;
   // Retries wait at most a few seconds; a longer wait the server asked for is passed on as it is.
   const wait = reply.retryAfterSeconds;
   // A 429 or a 502/503/504: retries gave up on, or never waited out, the wait asked for.

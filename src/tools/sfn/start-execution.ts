@@ -94,6 +94,7 @@ export const startExecution = defineTool({
     InvalidExecutionInput: 'change the input as the message says (Step Functions takes a JSON text of at most 256 KiB)',
     InvalidName: 'names are 1-80 characters without whitespace, brackets, wildcards or control characters',
     StateMachineDoesNotExist: 'call list_state_machines to find valid state machine ARNs',
+    StateMachineDeleting: 'the state machine is being deleted and starts no more executions: call list_state_machines to pick another',
     ExecutionLimitExceeded: 'the account has too many running executions; wait for some to finish',
   },
   async handler(args, ctx) {
