@@ -365,6 +365,18 @@ describe('ona faults', () => {
     expect(withoutPreamble(res.text)).toMatch(/failed: invalid_argument \(HTTP 400\).*Next: Ona no longer accepts the page token the continuation carries \(it expired\); call again without startingToken to start over\.$/);
   });
 
+  // Only a listing sends a page token: elsewhere the words are Ona's account of some other argument.
+  it.each([
+    ['start_agent_execution', 'StartAgent', { codeContext: { projectId: 'prj-1' } }, /Next: check agentId, codeContext \(exactly one of contextUrl, environmentId, projectId\) and mode, then call again\. Nothing was changed\.$/],
+    ['get_agent_execution', 'GetAgentExecution', { agentExecutionId: 'ae-1' }, /Next: agentExecutionId must be an id as returned by list_agent_executions\.$/],
+  ])('%s refused with words about a page token: its own advice, not "call again without startingToken"', async (tool, op, args, next) => {
+    env.fake.failNext({ kind: 'status', status: 400, body: connectBody('invalid_argument', 'invalid pagination token') }, 1, op);
+    const res = await call(tool, args);
+    expect(withoutPreamble(res.text)).toMatch(new RegExp(`^Ona ${op} failed: invalid_argument \\(HTTP 400\\): Ona rejected the request arguments`));
+    expect(withoutPreamble(res.text)).toMatch(next);
+    expect(res.text).not.toMatch(/startingToken|page token the continuation carries/);
+  });
+
   it('a Connect code this server does not know: shown as Ona sent it, classified by the HTTP status', async () => {
     env.fake.failNext({ kind: 'status', status: 503, body: connectBody('region_draining', 'moving you') }, 3);
     const res = await call('list_agent_executions');

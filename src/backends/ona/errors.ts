@@ -157,8 +157,8 @@ export function httpError(status: number, body: string, ctx: ErrorContext, reply
   const message = serverMessage ? `${explain} (Ona said: ${serverMessage})` : explain;
   // Ona's words (they can echo anything a caller sent) are shown fenced; the explanation is ours.
   const details: BackendError['details'] = { httpStatus: status, attempts: ctx.attempts, ...(serverMessage && { said: serverMessage }) };
-  // A page token Ona no longer takes (it expired): the filters are not what is wrong.
-  if (known === 'invalid_argument' && PAGE_TOKEN.test(serverMessage)) {
+  // A page token Ona no longer takes (it expired): the filters are not what is wrong. Only a listing sends one.
+  if (known === 'invalid_argument' && ctx.operation === 'ListAgentExecutions' && PAGE_TOKEN.test(serverMessage)) {
     return new BackendError('Ona', ctx.operation, 'expired_token', code, message, { ...details, hint: 'Ona no longer accepts the page token the continuation carries (it expired); call again without startingToken to start over' });
   }
   // One hint for every tool that reads (stop_agent_execution reads first): none of the write's advice fits.
