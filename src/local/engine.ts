@@ -225,10 +225,12 @@ export class LocalEngine {
       record.control = undefined;
       try {
         record.history.freeze();
-      } finally {
-        // Counted as ended whatever happens to its history, so the store can drop it in time.
-        this.store.ended(record);
+      } catch (err) {
+        // The run still ends (its handlers and the library are stopped below); its history stays unfrozen.
+        log.error('bug: local history could not be frozen', { execution: record.arn, error: err instanceof Error ? err.message : String(err) });
       }
+      // Counted as ended whatever happened to its history, so the store can drop it in time.
+      this.store.ended(record);
       // Handlers still running learn why (handlers that have returned are no longer listening).
       controller.abort(new DOMException(ENDED_REASON[outcome.status], 'AbortError'));
     };

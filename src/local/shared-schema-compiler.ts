@@ -58,15 +58,21 @@ export function withSharedSchemaCompiler<T>(validate: () => T): T {
   if (!ajv) return validate();
   const original = ajv.default;
   // A function called with new that returns an object yields that object.
+  let created = false;
   ajv.default = function SharedAjv(options: unknown): Ajv {
     if (!shared) {
       shared = new original(options);
+      created = true;
       return shared;
     }
     return viewOf(shared);
   } as unknown as AjvConstructor;
   try {
     return validate();
+  } catch (err) {
+    // Its set-up may not have finished: the next call builds the shared instance afresh.
+    if (created) shared = undefined;
+    throw err;
   } finally {
     ajv.default = original;
   }

@@ -39,9 +39,9 @@ export class HistoryLog {
     this.live = undefined;
   }
 
-  /** Characters of the frozen history (0 while the execution runs). */
+  /** Characters the history holds: exactly once frozen, about them before (one that could not be frozen counts too). */
   get frozenChars(): number {
-    return this.frozen ? this.chars : 0;
+    return this.chars;
   }
 
   events(cache: ParsedHistoryCache): WireEvent[] {

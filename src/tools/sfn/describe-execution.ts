@@ -162,7 +162,7 @@ export const describeExecution = defineTool({
       return { structured, text: lines.filter(Boolean).join('\n'), cut: [structured.cause, structured.input, structured.output, reason].some((p) => p?.truncated) };
     };
     const shown = view(cut.max);
-    const hint = payloadRoomHint(cut, shown, view, ctx.config.limits.responseBudgetChars, ctx.fence, budgetNextSteps(shown.structured));
+    const hint = payloadRoomHint(cut, shown, view, ctx.config.limits.responseBudgetChars, ctx.fence, () => budgetNextSteps(shown.structured));
     return { structured: shown.structured, text: [shown.text, hint].filter(Boolean).join('\n') };
   },
 });

@@ -105,8 +105,9 @@ function unrunnable({ found, unchecked }: UnrunnableCheck, ctx: ToolContext): st
   const notes: string[] = [];
   let used = 0;
   for (const d of found.slice(0, MAX_NOTED)) {
-    const { length } = scanCost(d.reason, false, MAX_REASON_COST);
-    const reason = ctx.fence.inline('reason', length < d.reason.length ? `${d.reason.slice(0, length - 1)}…` : d.reason);
+    // scanCost never ends inside a surrogate pair; the mark's room is taken from a whole character.
+    const { length } = scanCost(d.reason, false, MAX_REASON_COST - 4);
+    const reason = ctx.fence.inline('reason', length < d.reason.length ? `${d.reason.slice(0, length)}…` : d.reason);
     const name = ctx.fence.inline('name', d.name);
     const note = d.loaded
       ? `local state machine ${name} cannot run, start_execution refuses it: ${reason}. Fix the file and restart the server.`

@@ -24,8 +24,10 @@ export interface PayloadView {
  * maxPayloadChars the budget holds (found by building the answer at that size). `next` names the
  * reads that show more when the budget is what limits.
  */
-export function payloadRoomHint(cut: PayloadCut, shown: PayloadView, view: (max: number) => PayloadView, budget: number, fence: UntrustedFence, next: string): string {
-  const full = `The response budget (${budget} characters), not maxPayloadChars, limits the payloads: a larger maxPayloadChars is cut back. Next: ${next}`;
+export function payloadRoomHint(cut: PayloadCut, shown: PayloadView, view: (max: number) => PayloadView, budget: number, fence: UntrustedFence, next: () => string): string {
+  // Nothing to say of an answer without payloads: the common call costs no measure here.
+  if (!shown.cut && !Object.values(shown.structured).some((value) => dataOf(value) !== undefined)) return '';
+  const full = `The response budget (${budget} characters), not maxPayloadChars, limits the payloads: a larger maxPayloadChars is cut back. Next: ${next()}`;
   // As the server measures it: the fence's preamble, the text, and the longest line this can add.
   const fits = (v: PayloadView): boolean => answerCost(v.structured, fence.preamble() + v.text) + 1 + textCost(full) <= budget;
   // What the server's budget cut will do to this answer with that line (the same call, so the same cut).
@@ -33,6 +35,8 @@ export function payloadRoomHint(cut: PayloadCut, shown: PayloadView, view: (max:
   if (payloadsCut(shown.structured, fitted.structured)) return full;
   if (!shown.cut || cut.max >= cut.ceiling) return '';
   // The largest size seen to fit: cost grows with the size, but for the few characters a cut's note takes.
+  // Most often the largest size allowed fits: one build, no search.
+  if (fits(view(cut.ceiling))) return `Payloads longer than ${cut.max} characters were cut: call again with maxPayloadChars up to ${cut.ceiling} to see more.`;
   let lo = cut.max;
   let hi = cut.ceiling;
   while (lo < hi) {
