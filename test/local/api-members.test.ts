@@ -7,8 +7,8 @@ import {
   StopExecutionCommand,
   ValidationException,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureDir, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { smArn, useEngineWithOneRun, type TestEngine } from './helpers.js';
 
 /**
  * The --local-port API reads a body against the Step Functions model, as AWS does: a member of the
@@ -19,20 +19,10 @@ import { fixtureDir, smArn, startTestEngine, waitForStatus, type TestEngine } fr
 const machines = { Hello: { StartAt: 'Hi', States: { Hi: { Type: 'Pass', End: true } } } };
 const mapRunArn = 'arn:aws:states:us-east-1:123456789012:mapRun:Hello/m:abc';
 
-let fixture: ReturnType<typeof fixtureDir>;
+const started = useEngineWithOneRun(machines, 'Hello', 'done');
 let t: TestEngine;
 let executionArn = '';
-
-beforeAll(async () => {
-  fixture = fixtureDir(machines);
-  t = await startTestEngine(fixture.dir, ['--allow-writes']);
-  executionArn = (await t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), name: 'done' }))).executionArn ?? '';
-  await waitForStatus(t.http, executionArn);
-});
-afterAll(async () => {
-  await t?.close();
-  fixture.remove();
-});
+beforeAll(() => void ({ t, executionArn } = started()));
 
 /** `value` as if it had the member's declared type. */
 const as = <T>(value: unknown): T => value as T;

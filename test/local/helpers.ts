@@ -52,6 +52,30 @@ export async function startTestEngine(dir: string, flags: string[] = [], options
 }
 
 /**
+ * A test file's engine over `machines`, writes on, served over HTTP, with one execution of `machine`
+ * named `name` run to its end before the tests; the function returned gives both, once started.
+ */
+export function useEngineWithOneRun(machines: Record<string, unknown>, machine: string, name: string): () => { t: TestEngine; executionArn: string } {
+  let started: { t: TestEngine; executionArn: string } | undefined;
+  let fixture: ReturnType<typeof fixtureDir> | undefined;
+  beforeAll(async () => {
+    fixture = fixtureDir(machines);
+    const t = await startTestEngine(fixture.dir, ['--allow-writes']);
+    const executionArn = (await t.http.send(new StartExecutionCommand({ stateMachineArn: smArn(machine), name }))).executionArn ?? '';
+    await waitForStatus(t.http, executionArn);
+    started = { t, executionArn };
+  });
+  afterAll(async () => {
+    await started?.t.close();
+    fixture?.remove();
+  });
+  return () => {
+    if (!started) throw new Error('the local engine is not started yet');
+    return started;
+  };
+}
+
+/**
  * A test file's engine over `machines` (and handlers), started before its tests and closed after.
  * `run` starts an execution, waits for it to end and returns its description and whole history.
  */

@@ -8,32 +8,21 @@ import {
   ListActivitiesCommand,
   ListTagsForResourceCommand,
   ResourceNotFound,
-  StartExecutionCommand,
   ValidationException,
   paginateListActivities,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { READ_OPERATIONS, WRITE_OPERATIONS } from '../../src/local/operations.js';
-import { detailsOf, fixtureDir, fullHistory, smArn, startTestEngine, waitForStatus, type TestEngine } from './helpers.js';
+import { detailsOf, fullHistory, smArn, useEngineWithOneRun, type TestEngine } from './helpers.js';
 
 /** Which operations the --local-port API serves (as the README lists them), through the real SFNClient. */
 
 const machines = { Hello: { Comment: 'hi', StartAt: 'Hi', States: { Hi: { Type: 'Pass', End: true } } } };
 
-let fixture: ReturnType<typeof fixtureDir>;
+const started = useEngineWithOneRun(machines, 'Hello', 'run');
 let t: TestEngine;
 let executionArn = '';
-
-beforeAll(async () => {
-  fixture = fixtureDir(machines);
-  t = await startTestEngine(fixture.dir, ['--allow-writes']);
-  executionArn = (await t.http.send(new StartExecutionCommand({ stateMachineArn: smArn('Hello'), name: 'run' }))).executionArn ?? '';
-  await waitForStatus(t.http, executionArn);
-});
-afterAll(async () => {
-  await t?.close();
-  fixture.remove();
-});
+beforeAll(() => void ({ t, executionArn } = started()));
 
 describe('DescribeStateMachineForExecution', () => {
   it('describes the state machine an execution ran: its definition, the role it ran with, the definition date as updateDate', async () => {
